@@ -1,0 +1,29 @@
+/** Terminal output helpers: data goes to stdout, decoration to stderr; NO_COLOR is respected. */
+import type { Diagnostic } from '../diagnostics/diagnostic.js';
+import { renderGithub, renderText, summarize } from '../diagnostics/render.js';
+import { UsageError } from './exit.js';
+
+export const useColor = (stream: NodeJS.WriteStream): boolean =>
+  !process.env.NO_COLOR && process.env.FORCE_COLOR !== '0' && (Boolean(process.env.FORCE_COLOR) || stream.isTTY === true);
+
+export type OutputFormat = 'text' | 'json';
+
+export function outputFormat(value: unknown, allowed: readonly string[] = ['text', 'json']): OutputFormat {
+  if (typeof value !== 'string' || !allowed.includes(value)) throw new UsageError(`--format must be one of ${allowed.join(', ')}`);
+  return value as OutputFormat;
+}
+
+/** Prints diagnostics as text on stdout (and as GitHub annotations under Actions), the tally on stderr. */
+export function printDiagnostics(list: readonly Diagnostic[]): void {
+  if (list.length === 0) return;
+  const color = useColor(process.stdout);
+  process.stdout.write(`${list.map((d) => renderText(d, { color })).join('\n')}\n`);
+  if (process.env.GITHUB_ACTIONS === 'true') process.stdout.write(`${list.map(renderGithub).join('\n')}\n`);
+  process.stderr.write(`${summarize(list)}\n`);
+}
+
+/** The platform.yaml a command works on: the first positional, or platform.yaml. */
+export function platformFile(positionals: readonly string[]): string {
+  if (positionals.length > 1) throw new UsageError(`expected at most one FILE, got ${positionals.length}`);
+  return positionals[0] ?? 'platform.yaml';
+}

@@ -1,0 +1,134 @@
+/**
+ * The platformc command line: argument parsing, exit codes and dispatch. Command modules are imported
+ * only when their command runs, so `validate` never loads Terraform templates or the Kubernetes client.
+ */
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { EXIT, UsageError } from './exit.js';
+
+type Options = NonNullable<ParseArgsConfig['options']>;
+
+export interface Invocation {
+  readonly positionals: readonly string[];
+  readonly values: Readonly<Record<string, string | boolean | (string | boolean)[] | undefined>>;
+}
+
+interface Command {
+  readonly summary: string;
+  readonly usage: string;
+  readonly details: string;
+  readonly options: Options;
+  readonly run: (inv: Invocation) => Promise<number>;
+}
+
+const format = { type: 'string', default: 'text' } as const;
+
+const commands: Record<string, Command> = {
+  validate: {
+    summary: 'Check platform.yaml and report every problem with its position',
+    usage: 'platformc validate [FILE] [--format text|json]',
+    details: `FILE defaults to platform.yaml. Problems are printed as FILE:LINE:COL: error CODE: message,
+sorted by position, with a hint where one exists. Under GitHub Actions (GITHUB_ACTIONS=true) they are
+also printed as workflow annotations. Exit code 0 when valid, 1 when there are errors.`,
+    options: { format },
+    run: async (inv) => (await import('./validate-command.js')).runValidate(inv),
+  },
+  compile: {
+    summary: 'Compile platform.yaml into generated/ (or check that generated/ is up to date)',
+    usage: 'platformc compile [FILE] [--out DIR] [--check] [--format text|json]',
+    details: `Renders every target in memory, then replaces DIR (default: generated/ next to FILE) atomically.
+Unchanged files keep their bytes; files no longer produced are removed. With --check nothing is
+written: exit 0 when DIR matches a fresh compile, 3 when it differs (with a diff per file).`,
+    options: { out: { type: 'string' }, check: { type: 'boolean', default: false }, format },
+    run: async (inv) => (await import('./compile-command.js')).runCompile(inv),
+  },
+  diff: {
+    summary: 'Show how generated/ differs from a fresh compile (writes nothing)',
+    usage: 'platformc diff [FILE] [--out DIR] [--format text|json]',
+    details: 'The same as compile --check. Exit code 0 when there is no difference, 3 when there is.',
+    options: { out: { type: 'string' }, format },
+    run: async (inv) => (await import('./compile-command.js')).runCompile({ ...inv, values: { ...inv.values, check: true } }),
+  },
+  schema: {
+    summary: 'Write the JSON Schemas editors use for platform.yaml and model definitions',
+    usage: 'platformc schema [--out-dir DIR]',
+    details: 'Writes platform.schema.json and model-definition.schema.json into DIR (default: schema/).',
+    options: { 'out-dir': { type: 'string', default: 'schema' } },
+    run: async (inv) => (await import('./schema-command.js')).runSchema(inv),
+  },
+};
+
+function helpText(): string {
+  const width = Math.max(...Object.keys(commands).map((c) => c.length));
+  return `platformc: compile one platform.yaml into a GPU inference platform on AWS EKS
+
+Usage: platformc <command> [options]
+
+Commands:
+${Object.entries(commands)
+  .map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`)
+  .join('\n')}
+
+Options:
+  -h, --help     Show help (also: platformc <command> --help)
+  -v, --version  Show the version
+
+Exit codes: 0 success, 1 invalid input or failed step, 2 usage error, 3 generated/ out of date.
+`;
+}
+
+async function version(): Promise<string> {
+  const { readFileSync } = await import('node:fs');
+  const { packageRoot } = await import('../specs.js');
+  return (JSON.parse(readFileSync(`${packageRoot}/package.json`, 'utf8')) as { version: string }).version;
+}
+
+/** Runs the CLI and returns its exit code. */
+export async function run(argv: readonly string[]): Promise<number> {
+  const [first, ...rest] = argv;
+  if (first === undefined || first === '-h' || first === '--help' || first === 'help') {
+    const topic = first === 'help' ? rest[0] : undefined;
+    if (topic && commands[topic]) return printCommandHelp(topic);
+    process.stdout.write(helpText());
+    return first === undefined ? EXIT.usage : EXIT.ok;
+  }
+  if (first === '-v' || first === '--version') {
+    process.stdout.write(`${await version()}\n`);
+    return EXIT.ok;
+  }
+  const command = commands[first];
+  if (!command) {
+    const { didYouMean } = await import('../diagnostics/suggest.js');
+    const hint = didYouMean(first, Object.keys(commands));
+    throw new UsageError(`unknown command '${first}'${hint ? `: ${hint}` : ''}`);
+  }
+  if (rest.includes('-h') || rest.includes('--help')) return printCommandHelp(first);
+  let parsed;
+  try {
+    parsed = parseArgs({ args: [...rest], options: command.options, allowPositionals: true, strict: true });
+  } catch (error) {
+    throw new UsageError((error as Error).message.replace(/\. To specify a positional argument.*$/, ''));
+  }
+  return command.run(parsed);
+}
+
+function printCommandHelp(name: string): number {
+  const c = commands[name]!;
+  process.stdout.write(`${c.summary}\n\nUsage: ${c.usage}\n\n${c.details}\n`);
+  return EXIT.ok;
+}
+
+/** Entry point for bin/platformc.js: sets the exit code; expected failures never print a stack trace. */
+export async function main(argv: readonly string[]): Promise<void> {
+  try {
+    process.exitCode = await run(argv);
+  } catch (error) {
+    if (error instanceof UsageError) {
+      process.stderr.write(`platformc: ${error.message}\nRun 'platformc --help' for usage.\n`);
+      process.exitCode = EXIT.usage;
+    } else {
+      process.stderr.write(`platformc: internal error: ${(error as Error)?.message ?? String(error)}\nThis is a bug in platformc; please report it with the input that caused it. Set PLATFORMC_DEBUG=1 for details.\n`);
+      if (process.env.PLATFORMC_DEBUG) process.stderr.write(`${(error as Error)?.stack ?? ''}\n`);
+      process.exitCode = EXIT.failure;
+    }
+  }
+}

@@ -1,0 +1,16 @@
+/** `platformc schema`: writes the editor JSON Schemas generated from the zod schema. */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { EXIT } from './exit.js';
+import type { Invocation } from './main.js';
+
+export async function runSchema(inv: Invocation): Promise<number> {
+  const { editorSchemas } = await import('../../schema/json-schema.js');
+  const dir = String(inv.values['out-dir']);
+  mkdirSync(dir, { recursive: true });
+  for (const [name, content] of Object.entries(editorSchemas())) {
+    writeFileSync(join(dir, name), content);
+    process.stderr.write(`wrote ${join(dir, name)}\n`);
+  }
+  return EXIT.ok;
+}

@@ -1,0 +1,19 @@
+/** `platformc validate`. */
+import { hasErrors } from '../diagnostics/diagnostic.js';
+import { validateFile } from '../front/validate.js';
+import { EXIT } from './exit.js';
+import { outputFormat, platformFile, printDiagnostics } from './io.js';
+import type { Invocation } from './main.js';
+
+export async function runValidate(inv: Invocation): Promise<number> {
+  const format = outputFormat(inv.values.format);
+  const file = platformFile(inv.positionals);
+  const { diagnostics } = validateFile(file);
+  const valid = !hasErrors(diagnostics);
+  if (format === 'json') process.stdout.write(`${JSON.stringify({ file, valid, diagnostics }, null, 2)}\n`);
+  else {
+    printDiagnostics(diagnostics);
+    if (valid) process.stderr.write(`${file} is valid\n`);
+  }
+  return valid ? EXIT.ok : EXIT.failure;
+}

@@ -1,0 +1,40 @@
+/** Diagnostics are data: validation returns them, the CLI renders them. */
+import { codes, type DiagnosticCode } from './codes.js';
+
+export type Severity = 'error' | 'warning';
+
+/** One problem, with the exact place it was found. Lines and columns are 1-based. */
+export interface Diagnostic {
+  readonly code: DiagnosticCode;
+  readonly severity: Severity;
+  readonly message: string;
+  readonly file: string;
+  readonly line: number;
+  readonly col: number;
+  readonly endLine: number;
+  readonly endCol: number;
+  readonly hint?: string;
+}
+
+/** A place in a file. */
+export interface Span {
+  readonly line: number;
+  readonly col: number;
+  readonly endLine: number;
+  readonly endCol: number;
+}
+
+export const startOfFile: Span = { line: 1, col: 1, endLine: 1, endCol: 1 };
+
+/** Builds a diagnostic; the severity comes from the code catalog. */
+export function diagnostic(code: DiagnosticCode, message: string, file: string, span: Span, hint?: string): Diagnostic {
+  return { code, severity: codes[code].severity, message, file, ...span, ...(hint ? { hint } : {}) };
+}
+
+/** Sorts by file, then position, then code: plain code-unit order so output is identical everywhere. */
+export function sortDiagnostics(list: readonly Diagnostic[]): Diagnostic[] {
+  const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+  return [...list].sort((a, b) => cmp(a.file, b.file) || a.line - b.line || a.col - b.col || cmp(a.code, b.code) || cmp(a.message, b.message));
+}
+
+export const hasErrors = (list: readonly Diagnostic[]) => list.some((d) => d.severity === 'error');

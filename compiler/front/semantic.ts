@@ -1,0 +1,285 @@
+/** Semantic checks: what a schema cannot know. Each check returns diagnostics; none throws on bad input. */
+import type { ModelDefinition, PlatformSpec } from '../../schema/platform.js';
+import { diagnostic, type Diagnostic } from '../diagnostics/diagnostic.js';
+import type { DiagnosticCode } from '../diagnostics/codes.js';
+import { didYouMean } from '../diagnostics/suggest.js';
+import { instanceCatalog, regionCatalog } from '../specs.js';
+import { overlaps, parseCidr, planSubnets, MAX_SUBNET_PREFIX } from '../resolve/cidr.js';
+import { environmentSpec, overridePath } from '../resolve/environments.js';
+import { durationSeconds } from './durations.js';
+import { findSecrets } from './secrets.js';
+import type { Path, Source } from './source.js';
+
+/** Namespaces platformc creates for itself; teams may not take these names. */
+export const RESERVED_NAMESPACES = ['default', 'kube-node-lease', 'kube-public', 'kube-system', 'monitoring', 'platform', 'loadtest', 'external-secrets'];
+/** Headroom kept free on every GPU (CUDA context, fragmentation). */
+export const GPU_MEMORY_HEADROOM = 0.9;
+
+interface Context {
+  readonly source: Source;
+  readonly spec: PlatformSpec;
+  readonly raw: Record<string, unknown>;
+  readonly models: ReadonlyMap<string, ModelDefinition>;
+  readonly out: Diagnostic[];
+}
+
+type Report = (code: DiagnosticCode, path: Path, message: string, hint?: string, key?: boolean) => void;
+
+const reporter = (ctx: Context): Report => (code, path, message, hint, key) =>
+  ctx.out.push(diagnostic(code, message, ctx.source.file, key ? ctx.source.keySpan(path) : ctx.source.span(path), hint));
+
+/** Runs every semantic check. Secret scanning runs even when the structure is invalid (see checkSecrets). */
+export function checkSemantics(source: Source, spec: PlatformSpec, models: ReadonlyMap<string, ModelDefinition>): Diagnostic[] {
+  const ctx: Context = { source, spec, raw: source.value as Record<string, unknown>, models, out: [] };
+  checkEnvironmentsExist(ctx);
+  checkReferences(ctx);
+  checkNetworks(ctx);
+  checkCluster(ctx);
+  checkIdentity(ctx);
+  checkTeams(ctx);
+  checkModelsStatic(ctx);
+  for (const env of Object.keys(spec.environments).sort()) checkEnvironment(ctx, env);
+  return dedupeByPlace(ctx.out);
+}
+
+/** Secret values anywhere in the file. */
+export function checkSecrets(source: Source): Diagnostic[] {
+  return findSecrets(source.doc.contents).map((f) =>
+    diagnostic('plaintext-secret', `${f.what} is written in the file; secrets never go into platform.yaml`, source.file, source.span(f.path), 'store it in AWS Secrets Manager and reference the secret by name (fields ending in "Secret")'),
+  );
+}
+
+function dedupeByPlace(list: Diagnostic[]): Diagnostic[] {
+  const seen = new Set<string>();
+  return list.filter((d) => {
+    const k = `${d.line}:${d.col}:${d.code}:${d.message}`;
+    return seen.has(k) ? false : (seen.add(k), true);
+  });
+}
+
+function checkEnvironmentsExist(ctx: Context) {
+  const report = reporter(ctx);
+  const names = Object.keys(ctx.spec.environments);
+  for (const needed of ['dev', 'prod']) {
+    if (!names.includes(needed)) report('environments', ['environments'], `no '${needed}' environment: a platform has at least dev and prod`, didYouMean(needed, names), true);
+  }
+}
+
+/** References by name: environments to regions, pools and models; models to teams and pools. */
+function checkReferences(ctx: Context) {
+  const report = reporter(ctx);
+  const { spec } = ctx;
+  const regions = Object.keys(spec.regions);
+  const pools = Object.keys(spec.nodePools);
+  const modelNames = Object.keys(spec.models);
+  for (const [name, env] of Object.entries(spec.environments)) {
+    const base: Path = ['environments', name];
+    if (!spec.regions[env.region]) report('unknown-reference', [...base, 'region'], `region '${env.region}' has no network settings under regions`, `add regions.${env.region} with its vpcCidr${didYouMean(env.region, regions) ? `, or ${didYouMean(env.region, regions)}` : ''}`);
+    if (env.standby) {
+      if (!spec.regions[env.standby.region]) report('standby-region', [...base, 'standby', 'region'], `standby region '${env.standby.region}' has no network settings under regions`, `add regions.${env.standby.region} with its vpcCidr`);
+      if (env.standby.region === env.region) report('standby-region', [...base, 'standby', 'region'], `standby region is the primary region '${env.region}'`, 'a standby region must be another region');
+      for (const pool of Object.keys(env.standby.nodePools)) {
+        if (!spec.nodePools[pool]) report('unknown-reference', [...base, 'standby', 'nodePools', pool], `no node pool named '${pool}'`, didYouMean(pool, pools), true);
+      }
+    }
+    for (const region of Object.keys(env.overrides.network ?? {})) {
+      if (region !== env.region && region !== env.standby?.region) report('unknown-reference', [...base, 'overrides', 'network', region], `environment '${name}' does not run in ${region}`, `it runs in ${[env.region, env.standby?.region].filter(Boolean).join(' and ')}`, true);
+    }
+    for (const pool of Object.keys(env.overrides.nodePools ?? {})) {
+      if (!spec.nodePools[pool]) report('unknown-reference', [...base, 'overrides', 'nodePools', pool], `no node pool named '${pool}'`, didYouMean(pool, pools), true);
+    }
+    for (const model of Object.keys(env.overrides.models ?? {})) {
+      if (!spec.models[model]) report('unknown-reference', [...base, 'overrides', 'models', model], `no model named '${model}'`, didYouMean(model, modelNames), true);
+    }
+  }
+  for (const [name, model] of Object.entries(spec.models)) {
+    if (!spec.teams[model.team]) report('unknown-reference', ['models', name, 'team'], `no team named '${model.team}'`, didYouMean(model.team, Object.keys(spec.teams)));
+    const pool = spec.nodePools[model.nodePool];
+    if (!pool) report('unknown-reference', ['models', name, 'nodePool'], `no node pool named '${model.nodePool}'`, didYouMean(model.nodePool, pools));
+    else if (pool.role !== 'gpu') report('pool-role', ['models', name, 'nodePool'], `model '${name}' runs on '${model.nodePool}', which is a ${pool.role} pool`, 'models run on gpu pools');
+  }
+  const roles = new Set(Object.values(spec.nodePools).map((p) => p.role));
+  for (const role of ['general', 'gpu'] as const) {
+    if (!roles.has(role)) report('pool-role', ['nodePools'], `no ${role} node pool: a platform has a general pool for system workloads and at least one gpu pool`, undefined, true);
+  }
+}
+
+function checkNetworks(ctx: Context) {
+  const report = reporter(ctx);
+  type Partial = { vpcCidr?: string; availabilityZones?: number };
+  const networks: [Path, string, Partial][] = Object.entries(ctx.spec.regions).map(([r, n]): [Path, string, Partial] => [['regions', r], r, n ?? {}]);
+  for (const [env, e] of Object.entries(ctx.spec.environments)) {
+    for (const [r, n] of Object.entries(e.overrides.network ?? {})) networks.push([['environments', env, 'overrides', 'network', r], r, n ?? {}]);
+  }
+  for (const [path, region, network] of networks) {
+    if (typeof network.vpcCidr === 'string') {
+      const c = parseCidr(network.vpcCidr);
+      if (!c) report('invalid-cidr', [...path, 'vpcCidr'], `'${network.vpcCidr}' is not a valid IPv4 network (a.b.c.d/n with no host bits set)`);
+      else if (c.prefix < 16 || c.prefix > 28) report('invalid-cidr', [...path, 'vpcCidr'], `a VPC CIDR has a prefix between /16 and /28 (AWS limits), got /${c.prefix}`);
+    }
+    const azs = typeof network.availabilityZones === 'number' ? network.availabilityZones : undefined;
+    const available = regionCatalog.regions[region]?.availabilityZones.length ?? 0;
+    if (azs !== undefined && azs > available) report('too-many-azs', [...path, 'availabilityZones'], `${region} has ${available} availability zones in the catalog, ${azs} were asked for`);
+  }
+}
+
+function checkCluster(ctx: Context) {
+  const report = reporter(ctx);
+  const endpoint = ctx.spec.cluster.endpoint;
+  endpoint.publicAccessCidrs.forEach((c, i) => {
+    if (!parseCidr(c)) report('invalid-cidr', ['cluster', 'endpoint', 'publicAccessCidrs', i], `'${c}' is not a valid IPv4 network`);
+    else if (c === '0.0.0.0/0') report('open-endpoint', ['cluster', 'endpoint', 'publicAccessCidrs', i], 'the API server endpoint is open to the whole internet', 'list the office or VPN CIDRs instead');
+  });
+  if (endpoint.publicAccess && endpoint.publicAccessCidrs.length === 0) {
+    report('public-endpoint', ['cluster', 'endpoint', 'publicAccess'], 'a public API endpoint needs publicAccessCidrs', 'list the CIDRs allowed to reach it, or set publicAccess: false');
+  }
+}
+
+function checkIdentity(ctx: Context) {
+  const report = reporter(ctx);
+  for (const [name, op] of Object.entries(ctx.spec.identity.operators)) {
+    const seconds = durationSeconds(op.maxSessionDuration);
+    if (seconds < 3600 || seconds > 43200) report('session-duration', ['identity', 'operators', name, 'maxSessionDuration'], `maxSessionDuration is ${op.maxSessionDuration}; IAM allows 1h to 12h`);
+    if (!op.requireMfa) report('mfa-disabled', ['identity', 'operators', name, 'requireMfa'], `operator role '${name}' can be assumed without MFA`, 'keep requireMfa: true');
+  }
+}
+
+function checkTeams(ctx: Context) {
+  const report = reporter(ctx);
+  for (const team of Object.keys(ctx.spec.teams)) {
+    if (RESERVED_NAMESPACES.includes(team)) report('reserved-name', ['teams', team], `team name '${team}' is a namespace platformc or Kubernetes uses`, 'choose another team name', true);
+  }
+}
+
+/** Model checks that do not depend on the environment. */
+function checkModelsStatic(ctx: Context) {
+  const report = reporter(ctx);
+  for (const [name, model] of Object.entries(ctx.spec.models)) {
+    const path: Path = ['models', name];
+    if (model.slo.latencyP99Ms < 1) report('slo-range', [...path, 'slo', 'latencyP99Ms'], `a p99 latency objective of ${model.slo.latencyP99Ms} ms cannot be measured`, 'Triton reports latency in microseconds; use at least 1 ms');
+    if (durationSeconds(model.slo.period) < 86400) report('slo-range', [...path, 'slo', 'period'], `an SLO period of ${model.slo.period} is too short for multi-window burn-rate alerts`, 'use 1d or more; 30d is usual');
+    const def = ctx.models.get(model.definition);
+    if (!def) continue;
+    const maxBatch = model.batching.maxBatchSize ?? def.maxBatchSize;
+    if (maxBatch > def.maxBatchSize) report('batch-size', [...path, 'batching', 'maxBatchSize'], `maxBatchSize ${maxBatch} exceeds the model's ${def.maxBatchSize} (${model.definition})`);
+    model.batching.preferredBatchSizes.forEach((size, i) => {
+      if (size > maxBatch) report('batch-size', [...path, 'batching', 'preferredBatchSizes', i], `preferred batch size ${size} exceeds maxBatchSize ${maxBatch}`);
+    });
+  }
+}
+
+/** Checks on one environment's merged view; positions point at the override when the value came from one. */
+function checkEnvironment(ctx: Context, env: string) {
+  let spec: PlatformSpec;
+  try {
+    spec = environmentSpec(ctx.raw, env);
+  } catch {
+    return; // an override that names something that does not exist: reported by checkReferences
+  }
+  const e = spec.environments[env]!;
+  const base = reporter(ctx);
+  /** Reports at the override of `path` in this environment if there is one, else at `path`. */
+  const report: Report = (code, path, message, hint, key) => {
+    const o = overridePath(env, path);
+    if (o && ctx.source.has(o)) base(code, o, `${message} (in environment '${env}')`, hint, key);
+    else base(code, path, message, hint, key);
+  };
+  const regions = [e.region, ...(e.standby ? [e.standby.region] : [])];
+
+  // Networks: subnets fit, no overlap between the environment's regions.
+  const cidrs: [string, ReturnType<typeof parseCidr>][] = [];
+  for (const region of regions) {
+    const network = spec.regions[region];
+    if (!network) continue;
+    const c = parseCidr(network.vpcCidr);
+    if (!c || c.prefix < 16) continue;
+    if (!planSubnets(c, network.availabilityZones)) {
+      report('subnets-do-not-fit', ['regions', region, 'vpcCidr'], `${network.vpcCidr} cannot hold ${2 * network.availabilityZones} subnets of at least /${MAX_SUBNET_PREFIX} (a public and a private one per AZ)`, 'use a larger VPC CIDR (e.g. /16) or fewer availability zones');
+    }
+    for (const [other, oc] of cidrs) {
+      if (oc && overlaps(c, oc)) report('cidr-overlap', ['regions', region, 'vpcCidr'], `${network.vpcCidr} in ${region} overlaps ${spec.regions[other]!.vpcCidr} in ${other}`, 'give every region of an environment its own CIDR');
+    }
+    cidrs.push([region, c]);
+  }
+
+  // Node pools: instance types exist, are offered in each region, match the pool's role; sizes are ordered.
+  const poolSizes = (pool: string, overrides?: Record<string, { minSize?: number; desiredSize?: number; maxSize?: number }>) => {
+    const p = spec.nodePools[pool]!;
+    const o = overrides?.[pool] ?? {};
+    const min = o.minSize ?? p.minSize;
+    const max = o.maxSize ?? p.maxSize;
+    return { min, max, desired: o.desiredSize ?? (o.minSize !== undefined ? o.minSize : p.desiredSize ?? p.minSize) };
+  };
+  for (const [name, pool] of Object.entries(spec.nodePools)) {
+    const path: Path = ['nodePools', name];
+    const { min, max, desired } = poolSizes(name);
+    if (!(min <= desired && desired <= max)) {
+      const overridden = (['maxSize', 'minSize', 'desiredSize'] as const).find((f) => ctx.source.has(overridePath(env, [...path, f])!));
+      const field = overridden ?? (min > max ? 'minSize' : 'desiredSize');
+      report('size-order', [...path, field], `node pool '${name}' needs minSize <= desiredSize <= maxSize, got ${min} <= ${desired} <= ${max}`);
+    }
+    if (e.standby?.nodePools[name]) {
+      const s = poolSizes(name, e.standby.nodePools);
+      if (!(s.min <= s.desired && s.desired <= s.max)) base('size-order', ['environments', env, 'standby', 'nodePools', name], `standby sizes of '${name}' need minSize <= desiredSize <= maxSize, got ${s.min} <= ${s.desired} <= ${s.max}`);
+    }
+    if (pool.instanceTypes === 'auto') {
+      if (pool.role !== 'gpu') report('invalid-value', [...path, 'instanceTypes'], "'auto' picks GPU instance types; a general pool lists its types");
+      continue;
+    }
+    pool.instanceTypes.forEach((type, i) => {
+      const facts = instanceCatalog.instances[type];
+      const at: Path = [...path, 'instanceTypes', i];
+      if (!facts) {
+        report('unknown-instance-type', at, `unknown instance type '${type}'`, didYouMean(type, Object.keys(instanceCatalog.instances)) ?? 'see specs/instances.json for the catalog');
+        return;
+      }
+      for (const region of regions) {
+        if (!facts.onDemand[region]) report('instance-not-in-region', at, `${type} is not offered in ${region}`, `offered in ${Object.keys(facts.onDemand).join(', ')}`);
+      }
+      if (pool.role === 'gpu' && facts.accelerator?.kind !== 'nvidia') {
+        report('gpu-pool-without-gpu', at, `${type} has no NVIDIA GPU${facts.accelerator ? ` (it has ${facts.accelerator.name})` : ''}`, 'GPU pools use g4dn, g5, g6, g6e, p4d or p5 types');
+      }
+      if (pool.role === 'general' && facts.accelerator) report('general-pool-with-gpu', at, `${type} is a GPU instance in a general pool`, 'general pools use m, c, r or t types');
+    });
+  }
+
+  // Models: replica order, memory fit, GPU capacity of each pool, team quotas.
+  const gpusByPool = new Map<string, number>();
+  const gpusByTeam = new Map<string, number>();
+  for (const [name, model] of Object.entries(spec.models)) {
+    const path: Path = ['models', name];
+    if (model.replicas.min > model.replicas.max) report('size-order', [...path, 'replicas', 'min'], `model '${name}' needs replicas.min <= replicas.max, got ${model.replicas.min} > ${model.replicas.max}`);
+    const pool = spec.nodePools[model.nodePool];
+    const def = ctx.models.get(model.definition);
+    const gpus = model.replicas.max * model.gpusPerReplica;
+    gpusByPool.set(model.nodePool, (gpusByPool.get(model.nodePool) ?? 0) + gpus);
+    gpusByTeam.set(model.team, (gpusByTeam.get(model.team) ?? 0) + gpus);
+    if (!pool || pool.role !== 'gpu' || pool.instanceTypes === 'auto') continue;
+    for (const type of pool.instanceTypes) {
+      const acc = instanceCatalog.instances[type]?.accelerator;
+      if (!acc || acc.kind !== 'nvidia') continue;
+      if (model.gpusPerReplica > acc.count) {
+        report('gpu-capacity', [...path, 'gpusPerReplica'], `a replica of '${name}' needs ${model.gpusPerReplica} GPUs; ${type} has ${acc.count}`);
+      }
+      if (def && def.memory.gpuGiB > acc.memoryGiB * GPU_MEMORY_HEADROOM * model.gpusPerReplica) {
+        report('model-does-not-fit', [...path, 'nodePool'], `'${name}' needs ${def.memory.gpuGiB} GiB of GPU memory; ${type} offers ${round(acc.memoryGiB * GPU_MEMORY_HEADROOM * model.gpusPerReplica)} GiB usable (${acc.count} x ${acc.name}, ${acc.memoryGiB} GiB, 10% headroom)`, 'pick a GPU with more memory or raise gpusPerReplica');
+      }
+    }
+  }
+  for (const [poolName, needed] of gpusByPool) {
+    const pool = spec.nodePools[poolName];
+    if (!pool || pool.instanceTypes === 'auto') continue;
+    const perNode = Math.min(...pool.instanceTypes.map((t) => instanceCatalog.instances[t]?.accelerator?.count ?? Infinity));
+    if (!Number.isFinite(perNode)) continue;
+    const capacity = perNode * pool.maxSize;
+    if (needed > capacity) {
+      report('gpu-capacity', ['nodePools', poolName, 'maxSize'], `models on '${poolName}' need up to ${needed} GPUs at maximum replicas; ${pool.maxSize} nodes x ${perNode} GPUs give ${capacity}`, `raise maxSize to ${Math.ceil(needed / perNode)} or lower the models' replicas.max`);
+    }
+  }
+  for (const [team, needed] of gpusByTeam) {
+    const quota = spec.teams[team]?.gpuQuota;
+    if (quota !== undefined && needed > quota) report('team-quota', ['teams', team, 'gpuQuota'], `team '${team}' has a quota of ${quota} GPUs but its models need up to ${needed} at maximum replicas`, 'raise gpuQuota or lower replicas.max: pods over quota are refused');
+  }
+}
+
+const round = (n: number) => Math.round(n * 100) / 100;

@@ -1,0 +1,183 @@
+/** Structural validation: zod issues become positioned diagnostics with "did you mean" hints. */
+import type { z } from 'zod';
+import { diagnostic, type Diagnostic } from '../diagnostics/diagnostic.js';
+import { didYouMean } from '../diagnostics/suggest.js';
+import type { Path, Source } from './source.js';
+
+type Issue = z.core.$ZodIssue;
+type AnySchema = z.core.$ZodType;
+
+/** Validates source.value against a schema; returns the parsed value when there is no error. */
+export function checkStructure<T extends AnySchema>(schema: T, source: Source): { value?: z.output<T>; diagnostics: Diagnostic[] } {
+  const result = (schema as unknown as z.ZodType).safeParse(source.value, { reportInput: true });
+  if (result.success) return { value: result.data as z.output<T>, diagnostics: [] };
+  const diagnostics = result.error.issues.flatMap((issue) => toDiagnostics(issue, [], schema, source));
+  return { diagnostics: dedupe(diagnostics) };
+}
+
+function dedupe(list: Diagnostic[]): Diagnostic[] {
+  const seen = new Set<string>();
+  return list.filter((d) => {
+    const key = `${d.line}:${d.col}:${d.code}:${d.message}`;
+    return seen.has(key) ? false : (seen.add(key), true);
+  });
+}
+
+function toDiagnostics(issue: Issue, prefix: Path, root: AnySchema, source: Source): Diagnostic[] {
+  const path = [...prefix, ...(issue.path as (string | number)[])];
+  const where = pathText(path);
+  const at = (code: Parameters<typeof diagnostic>[0], message: string, hint?: string, keyOf = false) =>
+    diagnostic(code, message, source.file, keyOf ? source.keySpan(path) : source.span(path), hint);
+  const input = (issue as { input?: unknown }).input;
+
+  switch (issue.code) {
+    case 'unrecognized_keys': {
+      const known = objectKeys(schemaAt(root, path));
+      return issue.keys.map((key) =>
+        diagnostic('unknown-key', `unknown key '${key}'${where ? ` in ${where}` : ''}`, source.file, source.keySpan([...path, key]), didYouMean(key, known) ?? (known.length ? `allowed keys: ${known.join(', ')}` : undefined)),
+      );
+    }
+    case 'invalid_type':
+      if (input === undefined) {
+        const field = path[path.length - 1];
+        return [at('missing-field', `missing required field '${String(field)}'${path.length > 1 ? ` in ${pathText(path.slice(0, -1))}` : ''}`, describeOf(schemaAt(root, path)))];
+      }
+      return [at('invalid-type', `${where || 'the document'}: expected ${article(issue.expected)}, got ${kindOf(input)}`)];
+    case 'invalid_value': {
+      const allowed = issue.values.map((v) => String(v));
+      const hint = typeof input === 'string' ? didYouMean(input, allowed) : undefined;
+      const shown = allowed.length > 12 ? `${allowed.slice(0, 12).join(', ')}, ...` : allowed.join(', ');
+      return [at('invalid-value', `${where}: '${String(input)}' is not allowed; expected ${allowed.length === 1 ? `'${allowed[0]}'` : `one of ${shown}`}`, hint)];
+    }
+    case 'invalid_format':
+      return [at('invalid-format', `${where}: ${issue.message}`)];
+    case 'too_small':
+    case 'too_big': {
+      const small = issue.code === 'too_small';
+      const bound = small ? issue.minimum : issue.maximum;
+      const inclusive = issue.inclusive !== false;
+      const what = issue.origin === 'array' ? 'items' : issue.origin === 'string' ? 'characters' : '';
+      const relation = small ? (inclusive ? 'at least' : 'more than') : inclusive ? 'at most' : 'less than';
+      const custom = issue.message && !/^Too (small|big)/.test(issue.message) ? issue.message : undefined;
+      return [at('out-of-range', `${where}: ${custom ?? `must be ${relation} ${String(bound)}${what ? ` ${what}` : ''}`}${issue.origin === 'number' || issue.origin === 'int' ? ` (got ${String(input)})` : ''}`)];
+    }
+    case 'invalid_key': {
+      const key = String(path[path.length - 1]);
+      const keySchema = recordKeySchema(schemaAt(root, path.slice(0, -1)));
+      const allowed = keySchema ? enumValues(keySchema) : [];
+      const first = issue.issues[0];
+      const reason = allowed.length ? `not one of ${allowed.join(', ')}` : first?.message ?? 'not a valid name';
+      return [diagnostic('invalid-name', `${pathText(path.slice(0, -1))}: '${key}' is ${reason}`, source.file, source.keySpan(path), allowed.length ? didYouMean(key, allowed) : undefined)];
+    }
+    case 'invalid_union': {
+      const branches = issue.errors;
+      if (branches.length === 0) {
+        // A discriminated union whose discriminator matched nothing.
+        const disc = (issue as { discriminator?: string }).discriminator ?? 'service';
+        const options = unionDiscriminators(schemaAt(root, path), disc);
+        const value = (input as Record<string, unknown> | undefined)?.[disc];
+        return [diagnostic(value === undefined ? 'missing-field' : 'invalid-value', value === undefined ? `missing required field '${disc}' in ${where}` : `${where}.${disc}: '${String(value)}' is not allowed; expected one of ${options.join(', ')}`, source.file, source.span(value === undefined ? path : [...path, disc]), typeof value === 'string' ? didYouMean(value, options) : undefined)];
+      }
+      // Report the branch that got furthest: the one whose first issue is deepest and not a plain type mismatch at the union itself.
+      const score = (list: Issue[]) => Math.max(...list.map((i) => i.path.length * 2 + (i.code === 'invalid_type' ? 0 : 1)));
+      const best = [...branches].sort((a, b) => score(b) - score(a))[0]!;
+      if (score(best) <= 0) {
+        const expected = branches.map((b) => (b[0]?.code === 'invalid_type' ? article(b[0].expected) : b[0]?.code === 'invalid_value' ? `'${b[0].values.join("' or '")}'` : 'another value'));
+        return [at('invalid-type', `${where}: expected ${expected.join(' or ')}, got ${kindOf(input)}`)];
+      }
+      return best.flatMap((inner) => toDiagnostics(inner, path, root, source));
+    }
+    default:
+      return [at('invalid-value', `${where}: ${issue.message}`)];
+  }
+}
+
+/** a.b[0].c */
+export function pathText(path: Path): string {
+  return path.map((p, i) => (typeof p === 'number' ? `[${p}]` : i === 0 ? p : `.${p}`)).join('');
+}
+
+function article(type: string): string {
+  if (type === 'array') return 'a list';
+  if (type === 'object') return 'a map';
+  return /^[aeiou]/.test(type) ? `an ${type}` : `a ${type}`;
+}
+
+function kindOf(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'a list';
+  if (typeof value === 'object') return 'a map';
+  if (typeof value === 'string') return `the string '${value.length > 40 ? `${value.slice(0, 40)}...` : value}'`;
+  return `${typeof value === 'number' && !Number.isInteger(value) ? 'the number' : typeof value} ${String(value)}`.replace(/^number/, 'the number').replace(/^boolean/, 'the boolean');
+}
+
+// --- walking the zod schema (zod 4 internals: _zod.def) ------------------------------------------
+
+interface Def {
+  type: string;
+  shape?: Record<string, AnySchema>;
+  innerType?: AnySchema;
+  valueType?: AnySchema;
+  keyType?: AnySchema;
+  element?: AnySchema;
+  options?: AnySchema[];
+  in?: AnySchema;
+  entries?: Record<string, unknown>;
+  values?: unknown[];
+}
+const defOf = (s: AnySchema | undefined): Def | undefined => (s as unknown as { _zod?: { def: Def } } | undefined)?._zod?.def;
+
+function unwrap(s: AnySchema | undefined): AnySchema | undefined {
+  let cur = s;
+  for (let def = defOf(cur); def && ['default', 'optional', 'nullable', 'prefault', 'readonly', 'catch', 'pipe'].includes(def.type); def = defOf(cur)) {
+    cur = def.type === 'pipe' ? def.in : def.innerType;
+  }
+  return cur;
+}
+
+/** The schema that describes the value at path (through defaults, records, arrays and unions). */
+export function schemaAt(root: AnySchema, path: Path): AnySchema | undefined {
+  let cur: AnySchema | undefined = unwrap(root);
+  for (const segment of path) {
+    const def = defOf(cur);
+    if (!def) return undefined;
+    if (def.type === 'object') cur = def.shape?.[String(segment)];
+    else if (def.type === 'record') cur = def.valueType;
+    else if (def.type === 'array') cur = def.element;
+    else if (def.type === 'union') cur = def.options?.map((o) => schemaAt(o, [segment])).find(Boolean);
+    else return undefined;
+    cur = unwrap(cur);
+  }
+  return cur;
+}
+
+/** Keys an object schema (or a union of object schemas) allows. */
+function objectKeys(s: AnySchema | undefined): string[] {
+  const def = defOf(unwrap(s));
+  if (def?.type === 'object') return Object.keys(def.shape ?? {});
+  if (def?.type === 'union') return [...new Set(def.options?.flatMap((o) => objectKeys(o)) ?? [])].sort();
+  return [];
+}
+
+function recordKeySchema(s: AnySchema | undefined): AnySchema | undefined {
+  const def = defOf(unwrap(s));
+  return def?.type === 'record' ? def.keyType : undefined;
+}
+
+function enumValues(s: AnySchema): string[] {
+  const def = defOf(unwrap(s));
+  return def?.type === 'enum' ? Object.values(def.entries ?? {}).map(String) : [];
+}
+
+function unionDiscriminators(s: AnySchema | undefined, key: string): string[] {
+  const def = defOf(unwrap(s));
+  return (def?.options ?? []).flatMap((o) => {
+    const field = defOf(unwrap(defOf(unwrap(o))?.shape?.[key]));
+    return field?.type === 'literal' ? (field.values ?? []).map(String) : [];
+  });
+}
+
+function describeOf(s: AnySchema | undefined): string | undefined {
+  const description = (s as unknown as { description?: string } | undefined)?.description;
+  return description ? description.replace(/\.$/, '') : undefined;
+}

@@ -1,0 +1,418 @@
+/**
+ * The platform.yaml language, defined once. The JSON Schema in schema/platform.schema.json is
+ * generated from this file (`platformc schema`); every `.describe()` is the hover text in editors.
+ */
+import { z } from 'zod';
+import { regionCatalog, versions } from '../compiler/specs.js';
+
+export const API_VERSION = 'platformc.dev/v1alpha1';
+
+const regionNames = Object.keys(regionCatalog.regions).sort() as [string, ...string[]];
+
+/** DNS-1123 label, short enough to prefix AWS and Kubernetes names derived from it. */
+const dnsName = (what: string, max = 40) =>
+  z
+    .string()
+    .max(max, `a ${what} name is at most ${max} characters`)
+    .regex(/^[a-z]([-a-z0-9]*[a-z0-9])?$/, `a ${what} name is a DNS-1123 label: lower-case letters, digits and '-', starting with a letter`);
+
+const awsRegion = z.enum(regionNames).describe('An AWS region platformc has catalog facts for (specs/regions.json).');
+const accountId = z
+  .string()
+  .regex(/^\d{12}$/, 'an AWS account id is 12 digits, quoted so YAML keeps leading zeros')
+  .describe('12-digit AWS account id. Quote it so YAML keeps it a string.');
+const iamPrincipalArn = z
+  .string()
+  .regex(/^arn:aws:(iam|sts)::\d{12}:(root|(user|role|assumed-role|group)\/[\w+=,.@\/-]+)$/, 'an IAM principal is an ARN such as arn:aws:iam::123456789012:role/Admins')
+  .describe('IAM principal ARN (account root, role or user).');
+const cidr = z.string().describe('IPv4 CIDR block, e.g. 10.0.0.0/16.');
+const labels = z.record(z.string(), z.string()).describe('Kubernetes labels (key: value).');
+const duration = z
+  .string()
+  .regex(/^\d+(s|m|h|d)$/, "a duration is a number and a unit: s, m, h or d (for example '1h' or '30d')");
+const secretName = z
+  .string()
+  .regex(/^[A-Za-z0-9/_+=.@-]{1,512}$/, 'a Secrets Manager secret name: letters, digits and /_+=.@-')
+  .describe('Name of a secret in AWS Secrets Manager. Only the name is written here; the value never is.');
+
+const tags = z
+  .record(z.string().regex(/^[\w .:/=+@-]{1,128}$/, 'tag keys are 1-128 characters of letters, digits, spaces and _.:/=+-@'), z.string().max(256))
+  .describe('Cost-allocation tags put on every AWS resource (Terraform default_tags).');
+
+const Metadata = z
+  .strictObject({
+    name: dnsName('platform', 20).describe('Platform name; prefixes cluster, role, bucket and namespace names. At most 20 characters.'),
+    owner: z.string().min(1).describe('Owning team or contact (an e-mail or team handle); tagged as `owner` on every resource.'),
+    tags: tags.default({}),
+  })
+  .describe('Who owns this platform and how its resources are tagged.');
+
+const Network = z
+  .strictObject({
+    vpcCidr: cidr.describe('VPC CIDR in this region. It is split into one public and one private subnet per AZ. Must not overlap other regions.'),
+    availabilityZones: z.int().min(2).max(6).default(2).describe('Number of availability zones to spread subnets and nodes over (at least 2).'),
+    natGateways: z
+      .enum(['single', 'perAz'])
+      .default('single')
+      .describe('NAT strategy for the private subnets: one shared NAT gateway (cheaper) or one per AZ (survives an AZ outage).'),
+  })
+  .describe('Network of one region: VPC CIDR, AZ count and NAT strategy.');
+
+const Cluster = z
+  .strictObject({
+    version: z.enum(versions.kubernetes.versions as [string, ...string[]]).default(versions.kubernetes.default).describe('EKS Kubernetes version.'),
+    endpoint: z
+      .strictObject({
+        publicAccess: z.boolean().default(false).describe('Expose the API server endpoint publicly. Private access is always on.'),
+        publicAccessCidrs: z.array(cidr).default([]).describe('CIDRs allowed to reach the public endpoint. Required when publicAccess is true.'),
+      })
+      .default({ publicAccess: false, publicAccessCidrs: [] })
+      .describe('API server endpoint access.'),
+    logging: z
+      .array(z.enum(['api', 'audit', 'authenticator', 'controllerManager', 'scheduler']))
+      .default(['api', 'audit', 'authenticator'])
+      .describe('Control-plane log types sent to CloudWatch Logs.'),
+    secretsEncryption: z.boolean().default(true).describe('Encrypt Kubernetes secrets with a customer-managed KMS key (envelope encryption).'),
+  })
+  .describe('The EKS cluster.');
+
+const Taint = z
+  .strictObject({
+    key: z.string().min(1).describe('Taint key, e.g. nvidia.com/gpu.'),
+    value: z.string().default('true').describe('Taint value.'),
+    effect: z.enum(['NoSchedule', 'PreferNoSchedule', 'NoExecute']).default('NoSchedule').describe('Taint effect, as Kubernetes spells it.'),
+  })
+  .describe('A node taint.');
+
+const sizes = {
+  minSize: z.int().min(0).max(1000).describe('Minimum number of nodes. 0 lets a GPU pool scale to zero when idle.'),
+  desiredSize: z.int().min(0).max(1000).optional().describe('Initial number of nodes (defaults to minSize; the autoscaler owns it afterwards).'),
+  maxSize: z.int().min(1).max(1000).describe('Maximum number of nodes.'),
+};
+
+const NodePool = z
+  .strictObject({
+    role: z.enum(['general', 'gpu']).describe('general: system and platform workloads; gpu: model serving on NVIDIA GPUs (tainted nvidia.com/gpu).'),
+    instanceTypes: z
+      .union([z.array(z.string().min(1)).min(1), z.literal('auto')])
+      .describe("EC2 instance types, cheapest-first preference; or 'auto' (GPU pools) to let platformc pick the cheapest type that meets the models' SLOs."),
+    capacityType: z.enum(['onDemand', 'spot']).default('onDemand').describe('On-demand or spot capacity.'),
+    ...sizes,
+    diskSizeGiB: z.int().min(20).max(16384).default(100).describe('Encrypted gp3 root volume size per node (GiB). GPU images and model caches need room.'),
+    labels: labels.default({}),
+    taints: z.array(Taint).default([]).describe('Extra taints. GPU pools always get nvidia.com/gpu=true:NoSchedule.'),
+  })
+  .describe('A managed node group.');
+
+const Operator = z
+  .strictObject({
+    principals: z.array(iamPrincipalArn).min(1).describe('IAM principals allowed to assume this role.'),
+    requireMfa: z.boolean().default(true).describe('Require aws:MultiFactorAuthPresent to assume the role.'),
+    maxSessionDuration: duration.default('1h').describe('Maximum session length, 1h to 12h.'),
+    clusterAccess: z.enum(['admin', 'edit', 'view']).default('admin').describe('Kubernetes access granted through an EKS access entry.'),
+  })
+  .describe('A human operator role: assumed with MFA for short sessions, never static keys.');
+
+const GithubCi = z
+  .strictObject({
+    repository: z
+      .string()
+      .regex(/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/, 'a GitHub repository is owner/name')
+      .describe('GitHub repository (owner/name) whose workflows may assume the CI role.'),
+    branches: z.array(z.string().min(1)).default(['main']).describe('Branches whose workflows may assume the CI role.'),
+    environments: z.array(z.string().min(1)).default([]).describe('GitHub environments whose jobs may assume the CI role.'),
+    pullRequests: z.boolean().default(false).describe('Let pull_request workflows assume the role (plan only). Off by default.'),
+  })
+  .describe('GitHub Actions through OIDC federation.');
+
+const WorkloadAccess = z.discriminatedUnion('service', [
+  z
+    .strictObject({
+      service: z.literal('s3').describe('Amazon S3.'),
+      bucket: z.string().min(3).describe("Bucket name, or 'models' for this environment's model bucket."),
+      prefix: z.string().default('').describe('Key prefix the workload may touch.'),
+      access: z.enum(['read', 'write', 'readWrite']).default('read').describe('Read, write, or both.'),
+    })
+    .describe('S3 access to one bucket prefix.'),
+  z
+    .strictObject({
+      service: z.literal('secretsManager').describe('AWS Secrets Manager.'),
+      secretPrefix: z.string().min(1).describe('Secrets whose name starts with this prefix may be read.'),
+    })
+    .describe('Read access to secrets under a name prefix.'),
+  z
+    .strictObject({
+      service: z.literal('cloudwatchLogs').describe('Amazon CloudWatch Logs.'),
+      logGroup: z.string().min(1).describe('Log group the workload may write to.'),
+    })
+    .describe('Write access to one log group.'),
+]);
+
+const Workload = z
+  .strictObject({
+    namespace: dnsName('namespace', 63).describe('Namespace of the service account.'),
+    serviceAccount: dnsName('service account', 63).describe('Service account the role is bound to.'),
+    access: z.array(WorkloadAccess).min(1).describe('What the workload may do in AWS: nothing else.'),
+  })
+  .describe('An extra in-cluster identity (IRSA role). Roles for platform controllers and Triton are built in.');
+
+const Identity = z
+  .strictObject({
+    operators: z.record(dnsName('operator role'), Operator).default({}).describe('Human operator roles by name.'),
+    ci: z.strictObject({ github: GithubCi }).optional().describe('CI/CD identity: GitHub OIDC, no stored AWS keys.'),
+    workloads: z.record(dnsName('workload'), Workload).default({}).describe('Extra in-cluster workload identities (IRSA) by name.'),
+  })
+  .describe('Identity and access: operators, CI and in-cluster workloads, with no static keys.');
+
+const Team = z
+  .strictObject({
+    gpuQuota: z.int().min(0).max(4096).describe('Most GPUs the team namespace may request (ResourceQuota requests.nvidia.com/gpu).'),
+    principals: z.array(iamPrincipalArn).default([]).describe("IAM principals given edit rights in the team's namespace only."),
+  })
+  .describe('A team: owns models, gets its own namespace, GPU quota and access.');
+
+const Batching = z
+  .strictObject({
+    maxBatchSize: z.int().min(1).max(1024).optional().describe("Largest batch Triton forms (defaults to the model definition's maxBatchSize)."),
+    preferredBatchSizes: z.array(z.int().min(1)).default([]).describe('Batch sizes the dynamic batcher prefers to form.'),
+    maxQueueDelayMicroseconds: z.int().min(0).max(1_000_000).default(100).describe('How long a request may wait for a batch to fill (µs).'),
+  })
+  .describe('Triton dynamic batching.');
+
+const Slo = z
+  .strictObject({
+    latencyP99Ms: z.number().positive().max(60_000).describe('99th percentile server-side latency objective, in milliseconds.'),
+    availability: z.number().min(90).max(99.999).describe('Availability objective, in percent of successful requests (90 to 99.999).'),
+    targetRps: z.number().positive().max(1_000_000).describe('Peak requests per second the model must sustain.'),
+    period: duration.default('30d').describe('SLO window, e.g. 30d or 28d.'),
+  })
+  .describe('Service-level objectives; they drive capacity, alerts, dashboards and load tests.');
+
+const Replicas = z
+  .strictObject({
+    min: z.int().min(1).max(1000).describe('Fewest replicas (HPA minReplicas; at least 1: pool scale-to-zero comes from node autoscaling and working hours).'),
+    max: z.int().min(1).max(1000).describe('Most replicas (HPA maxReplicas).'),
+  })
+  .describe('Replica range for autoscaling.');
+
+const Model = z
+  .strictObject({
+    definition: z
+      .string()
+      .regex(/^models\/[\w.-]+\.ya?ml$/, 'a model definition is a file under models/, e.g. models/resnet50.yaml')
+      .describe('Model definition file under models/ (format, tensors, memory, throughput, weights location).'),
+    team: dnsName('team').describe('Owning team (a key of teams).'),
+    nodePool: dnsName('node pool').describe('GPU node pool the model runs on (a key of nodePools).'),
+    gpusPerReplica: z.int().min(1).max(8).default(1).describe('GPUs per Triton replica (nvidia.com/gpu limit).'),
+    replicas: Replicas,
+    batching: Batching.default({ preferredBatchSizes: [], maxQueueDelayMicroseconds: 100 }),
+    slo: Slo,
+    ingress: z
+      .strictObject({
+        scheme: z.enum(['internal', 'internet-facing']).default('internal').describe('ALB scheme.'),
+      })
+      .default({ scheme: 'internal' })
+      .describe('How the model is reached: an ALB through the AWS Load Balancer Controller.'),
+  })
+  .describe('A model served by NVIDIA Triton.');
+
+const Observability = z
+  .strictObject({
+    metrics: z
+      .strictObject({
+        enabled: z.boolean().default(true).describe('Install kube-prometheus-stack and the DCGM exporter.'),
+        retention: duration.default('15d').describe('Prometheus retention.'),
+        storageGiB: z.int().min(10).max(16384).default(50).describe('Prometheus volume size (GiB).'),
+      })
+      .default({ enabled: true, retention: '15d', storageGiB: 50 })
+      .describe('Metrics: Prometheus, DCGM exporter, Triton scraping.'),
+    dashboards: z
+      .strictObject({
+        enabled: z.boolean().default(true).describe('Install Grafana with the GPU fleet, per-model and SLO dashboards.'),
+        adminSecret: secretName.default('platformc/grafana-admin').describe('Secrets Manager secret holding the Grafana admin user and password.'),
+      })
+      .default({ enabled: true, adminSecret: 'platformc/grafana-admin' })
+      .describe('Dashboards: Grafana.'),
+    logs: z
+      .strictObject({
+        enabled: z.boolean().default(true).describe('Ship container logs to CloudWatch Logs with fluent-bit.'),
+        retentionDays: z
+          .literal([1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653])
+          .default(30)
+          .describe('CloudWatch Logs retention in days (one of the values CloudWatch accepts).'),
+        ingestGiBPerMonth: z.number().min(0).default(50).describe('Expected log volume per month, for the cost estimate (GiB).'),
+      })
+      .default({ enabled: true, retentionDays: 30, ingestGiBPerMonth: 50 })
+      .describe('Logs: fluent-bit to CloudWatch through IRSA.'),
+    alerting: z
+      .strictObject({
+        webhookSecret: secretName.optional().describe('Secrets Manager secret holding the alert receiver webhook URL (Slack, PagerDuty, ...).'),
+      })
+      .default({})
+      .describe('Where alerts go. Pages and tickets are routed by severity.'),
+  })
+  .describe('Observability: metrics, dashboards, logs, alerting.');
+
+const Budget = z
+  .strictObject({
+    monthlyUsd: z.number().positive().describe('Monthly budget in USD for one environment.'),
+    alertThresholds: z.array(z.number().positive().max(1000)).default([50, 80, 100]).describe('Percentages of the budget at which AWS Budgets notifies.'),
+    notify: z.array(z.email()).default([]).describe('E-mail addresses notified by AWS Budgets.'),
+    enforcement: z
+      .enum(['error', 'warning'])
+      .default('error')
+      .describe('What platformc does when the estimate at maximum scale exceeds the budget: fail, or warn.'),
+  })
+  .describe('Monthly budget of an environment.');
+
+const WorkingHours = z
+  .strictObject({
+    days: z.array(z.enum(['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'])).min(1).describe('Days the environment is used.'),
+    start: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'a time is HH:MM').describe('Start of the working day (HH:MM).'),
+    end: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'a time is HH:MM').describe('End of the working day (HH:MM).'),
+    timeZone: z.string().min(1).default('UTC').describe('IANA time zone, e.g. Europe/Berlin.'),
+  })
+  .describe('When the environment is used; outside these hours its GPU pools scale to zero.');
+
+/** Per-environment overrides: the same shape as the top level, every field optional; objects merge, lists and scalars replace. */
+const NodePoolOverride = NodePool.partial().describe('Fields of a node pool to change in this environment.');
+const ModelOverride = z
+  .strictObject({
+    gpusPerReplica: Model.shape.gpusPerReplica.unwrap().optional(),
+    replicas: Replicas.partial().optional(),
+    batching: Batching.partial().optional(),
+    slo: Slo.partial().optional(),
+    ingress: Model.shape.ingress.unwrap().partial().optional(),
+  })
+  .describe('Fields of a model to change in this environment.');
+
+const Overrides = z
+  .strictObject({
+    cluster: Cluster.partial().optional().describe('Cluster fields to change in this environment.'),
+    network: z.partialRecord(awsRegion, Network.partial()).optional().describe('Network fields to change per region in this environment.'),
+    nodePools: z.record(z.string(), NodePoolOverride).optional().describe('Node pool fields to change, by pool name.'),
+    models: z.record(z.string(), ModelOverride).optional().describe('Model fields to change, by model name.'),
+    observability: z
+      .strictObject({
+        metrics: Observability.shape.metrics.unwrap().partial().optional(),
+        dashboards: Observability.shape.dashboards.unwrap().partial().optional(),
+        logs: Observability.shape.logs.unwrap().partial().optional(),
+      })
+      .optional()
+      .describe('Observability fields to change in this environment.'),
+  })
+  .describe('Per-environment changes to the shared spec, in the same shape as the top level.');
+
+const Environment = z
+  .strictObject({
+    account: accountId,
+    region: awsRegion.describe('Primary region of this environment.'),
+    standby: z
+      .strictObject({
+        region: awsRegion.describe('Standby (disaster recovery) region.'),
+        nodePools: z.record(z.string(), NodePoolOverride).default({}).describe('Node pool sizes in the standby region (e.g. warm standby at minimum size).'),
+      })
+      .optional()
+      .describe('Standby region: same stack, model bucket replicated to it, DNS failover when dns is set.'),
+    state: z
+      .strictObject({
+        bucket: z
+          .string()
+          .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'an S3 bucket name is 3-63 lower-case letters, digits, dots and hyphens')
+          .describe('S3 bucket for Terraform state (create it first: see the generated README).'),
+        region: awsRegion.optional().describe('Region of the state bucket (defaults to the primary region).'),
+      })
+      .describe('Terraform remote state: S3 with native lock files.'),
+    budget: Budget.partial().optional().describe('Budget fields to change for this environment (merged over the top-level budget).'),
+    workingHours: WorkingHours.optional(),
+    overrides: Overrides.default({}),
+  })
+  .describe('An environment (dev, staging, prod): its AWS account, regions and overrides.');
+
+const Dns = z
+  .strictObject({
+    zone: z
+      .string()
+      .regex(/^([a-z0-9]([-a-z0-9]*[a-z0-9])?\.)+[a-z]{2,}$/, 'a DNS zone is a domain name such as ml.example.com')
+      .describe('Route 53 hosted zone for model endpoints.'),
+  })
+  .describe('DNS for model endpoints; with a standby region, failover records put the primary first.');
+
+export const PlatformSchema = z
+  .strictObject({
+    apiVersion: z.literal(API_VERSION).describe(`Version of the platform.yaml language: ${API_VERSION}.`),
+    kind: z.literal('Platform').describe('Always Platform.'),
+    metadata: Metadata,
+    regions: z.partialRecord(awsRegion, Network).describe('Network of every region an environment may run in, by AWS region.'),
+    cluster: Cluster.default({
+      version: versions.kubernetes.default,
+      endpoint: { publicAccess: false, publicAccessCidrs: [] },
+      logging: ['api', 'audit', 'authenticator'],
+      secretsEncryption: true,
+    }),
+    nodePools: z.record(dnsName('node pool', 30), NodePool).describe('Node pools by name: one general pool and one or more GPU pools.'),
+    identity: Identity.default({ operators: {}, workloads: {} }),
+    teams: z.record(dnsName('team', 30), Team).describe('Teams by name; each gets a namespace.'),
+    models: z.record(dnsName('model', 40), Model).describe('Models served by Triton, by name.'),
+    observability: Observability.default({
+      metrics: { enabled: true, retention: '15d', storageGiB: 50 },
+      dashboards: { enabled: true, adminSecret: 'platformc/grafana-admin' },
+      logs: { enabled: true, retentionDays: 30, ingestGiBPerMonth: 50 },
+      alerting: {},
+    }),
+    budget: Budget,
+    dns: Dns.optional(),
+    environments: z.record(dnsName('environment', 12), Environment).describe('Environments by name (at least dev and prod).'),
+  })
+  .describe('platform.yaml: one GPU inference platform on AWS EKS, compiled by platformc.');
+
+/** platform.yaml as written (defaults not yet applied). */
+export type PlatformInput = z.input<typeof PlatformSchema>;
+/** platform.yaml after zod: every default applied. */
+export type PlatformSpec = z.output<typeof PlatformSchema>;
+
+/** A model definition file under models/. */
+export const TensorSchema = z.strictObject({
+  name: z.string().min(1).describe('Tensor name as in the ONNX graph.'),
+  dataType: z
+    .enum(['TYPE_BOOL', 'TYPE_UINT8', 'TYPE_INT8', 'TYPE_INT32', 'TYPE_INT64', 'TYPE_FP16', 'TYPE_FP32', 'TYPE_BF16', 'TYPE_STRING'])
+    .describe('Triton data type.'),
+  dims: z.array(z.int().min(-1)).min(1).describe('Shape without the batch dimension (-1 for variable).'),
+  format: z.enum(['FORMAT_NONE', 'FORMAT_NCHW', 'FORMAT_NHWC']).optional().describe('Image layout, for image inputs.'),
+});
+
+export const ModelDefinitionSchema = z
+  .strictObject({
+    apiVersion: z.literal(API_VERSION),
+    kind: z.literal('ModelDefinition'),
+    name: dnsName('model', 40).describe('Model name (the Triton model repository directory).'),
+    description: z.string().describe('What the model does.'),
+    format: z.literal('onnx').describe('Serialisation format.'),
+    backend: z.literal('onnxruntime_onnx').describe('Triton platform that serves it.'),
+    maxBatchSize: z.int().min(1).max(1024).describe('Largest batch the model accepts.'),
+    inputs: z.array(TensorSchema).min(1),
+    outputs: z.array(TensorSchema).min(1),
+    weights: z
+      .strictObject({
+        uri: z.string().regex(/^s3:\/\/[a-z0-9.-]{3,63}\/.+\.onnx$/, 'weights are an s3:// URI of an .onnx file').describe('Where the weights live. Weights are never committed.'),
+        sha256: z.string().regex(/^[a-f0-9]{64}$/).optional().describe('Expected SHA-256 of the weights.'),
+        source: z.string().describe('Where the weights come from originally.'),
+      })
+      .describe('Model weights.'),
+    memory: z
+      .strictObject({
+        gpuGiB: z.number().positive().describe('GPU memory one instance needs at maxBatchSize (weights, activations, runtime).'),
+        source: z.string().describe('How the figure was obtained.'),
+      })
+      .describe('Memory footprint.'),
+    throughput: z
+      .strictObject({
+        perGpu: z.record(z.string(), z.number().positive()).describe('Inferences per second per GPU, by accelerator model (T4, A10G, L4, ...).'),
+        derate: z.number().positive().max(1).default(0.8).describe('Fraction of the benchmark throughput Triton sustains in production.'),
+        source: z.string().describe('Where the figures come from.'),
+      })
+      .describe('Throughput for capacity planning.'),
+  })
+  .describe('A Triton model definition.');
+
+export type ModelDefinition = z.output<typeof ModelDefinitionSchema>;
