@@ -199,8 +199,8 @@ const Model = z
   .strictObject({
     definition: z
       .string()
-      .regex(/^models\/[\w.-]+\.ya?ml$/, 'a model definition is a file under models/, e.g. models/resnet50.yaml')
-      .describe('Model definition file under models/ (format, tensors, memory, throughput, weights location).'),
+      .regex(/^(\.\.\/)*models\/[\w.-]+\.ya?ml$/, 'a model definition is a file under a models/ folder, e.g. models/resnet50.yaml')
+      .describe('Model definition file under models/, relative to this file (format, tensors, memory, throughput, weights location).'),
     team: dnsName('team').describe('Owning team (a key of teams).'),
     nodePool: dnsName('node pool').describe('GPU node pool the model runs on (a key of nodePools).'),
     gpusPerReplica: z.int().min(1).max(8).default(1).describe('GPUs per Triton replica (nvidia.com/gpu limit).'),

@@ -37,7 +37,7 @@ export const codes = {
   'size-order': { severity: 'error', doc: 'Sizes out of order: node pools need minSize <= desiredSize <= maxSize, replicas min <= max.' },
   'too-many-azs': { severity: 'error', doc: 'More availability zones were asked for than the region has.' },
   'batch-size': { severity: 'error', doc: "A batch size exceeds the model's maximum batch size." },
-  'environments': { severity: 'error', doc: 'The platform needs at least a dev and a prod environment.' },
+  'environments': { severity: 'error', doc: 'The platform declares no environment.' },
   'standby-region': { severity: 'error', doc: 'A standby region equal to the primary region, or without network settings.' },
   'public-endpoint': { severity: 'error', doc: 'A public API endpoint without allowed CIDRs.' },
   'open-endpoint': { severity: 'warning', doc: 'A public API endpoint open to the whole internet (0.0.0.0/0).' },

@@ -58,10 +58,8 @@ function dedupeByPlace(list: Diagnostic[]): Diagnostic[] {
 }
 
 function checkEnvironmentsExist(ctx: Context) {
-  const report = reporter(ctx);
-  const names = Object.keys(ctx.spec.environments);
-  for (const needed of ['dev', 'prod']) {
-    if (!names.includes(needed)) report('environments', ['environments'], `no '${needed}' environment: a platform has at least dev and prod`, didYouMean(needed, names), true);
+  if (Object.keys(ctx.spec.environments).length === 0) {
+    reporter(ctx)('environments', ['environments'], 'no environment: declare at least one (usually dev and prod)', undefined, true);
   }
 }
 
@@ -197,7 +195,7 @@ function checkEnvironment(ctx: Context, env: string) {
       report('subnets-do-not-fit', ['regions', region, 'vpcCidr'], `${network.vpcCidr} cannot hold ${2 * network.availabilityZones} subnets of at least /${MAX_SUBNET_PREFIX} (a public and a private one per AZ)`, 'use a larger VPC CIDR (e.g. /16) or fewer availability zones');
     }
     for (const [other, oc] of cidrs) {
-      if (oc && overlaps(c, oc)) report('cidr-overlap', ['regions', region, 'vpcCidr'], `${network.vpcCidr} in ${region} overlaps ${spec.regions[other]!.vpcCidr} in ${other}`, 'give every region of an environment its own CIDR');
+      if (other !== region && oc && overlaps(c, oc)) report('cidr-overlap', ['regions', region, 'vpcCidr'], `${network.vpcCidr} in ${region} overlaps ${spec.regions[other]!.vpcCidr} in ${other}`, 'give every region of an environment its own CIDR');
     }
     cidrs.push([region, c]);
   }

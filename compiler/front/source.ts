@@ -65,19 +65,20 @@ export function parseSource(bytes: Uint8Array, file: string): LoadResult {
     return { line: start.line, col: start.col, endLine: end.line, endCol: end.col };
   };
   const diagnostics: Diagnostic[] = [];
+  const linesWithErrors = new Set<number>();
   for (const doc of docList) {
     for (const error of [...doc.errors, ...doc.warnings.filter((w) => w.code !== 'TAG_RESOLVE_FAILED')]) {
-      const duplicate = error.code === 'DUPLICATE_KEY';
-      const message = error.message.replace(/\s+at line \d+, column \d+:?[\s\S]*$/, '').replace(/\n[\s\S]*$/, '');
-      diagnostics.push(
-        diagnostic(
-          duplicate ? 'yaml-duplicate-key' : 'yaml-syntax',
-          duplicate ? `duplicate key: ${message.replace(/^Map keys must be unique;?\s*/i, '') || 'a key appears twice in this mapping'}` : message,
-          file,
-          spanOf(error.pos),
-          duplicate ? 'remove or rename one of the two entries' : tabHint(text, error.pos[0]),
-        ),
-      );
+      const span = spanOf(error.pos);
+      // One syntax error per line: the first explains it, the rest are its echoes.
+      if (linesWithErrors.has(span.line)) continue;
+      linesWithErrors.add(span.line);
+      if (error.code === 'DUPLICATE_KEY') {
+        const key = /^[^\s:#]+/.exec(text.slice(error.pos[0]))?.[0] ?? '?';
+        diagnostics.push(diagnostic('yaml-duplicate-key', `duplicate key '${key}': this mapping already has it`, file, span, 'remove or rename one of the two entries'));
+      } else {
+        const message = error.message.replace(/\s+at line \d+, column \d+:?[\s\S]*$/, '').replace(/\n[\s\S]*$/, '');
+        diagnostics.push(diagnostic('yaml-syntax', message, file, span, tabHint(text, error.pos[0])));
+      }
     }
   }
   if (diagnostics.length) return { diagnostics };

@@ -66,17 +66,22 @@ function toDiagnostics(issue: Issue, prefix: Path, root: AnySchema, source: Sour
       const keySchema = recordKeySchema(schemaAt(root, path.slice(0, -1)));
       const allowed = keySchema ? enumValues(keySchema) : [];
       const first = issue.issues[0];
-      const reason = allowed.length ? `not one of ${allowed.join(', ')}` : first?.message ?? 'not a valid name';
-      return [diagnostic('invalid-name', `${pathText(path.slice(0, -1))}: '${key}' is ${reason}`, source.file, source.keySpan(path), allowed.length ? didYouMean(key, allowed) : undefined)];
+      const reason = allowed.length ? `is not one of ${allowed.join(', ')}` : `is not a valid name: ${first?.message ?? 'see the schema'}`;
+      return [diagnostic('invalid-name', `${pathText(path.slice(0, -1))}: '${key}' ${reason}`, source.file, source.keySpan(path), allowed.length ? didYouMean(key, allowed) : undefined)];
     }
     case 'invalid_union': {
       const branches = issue.errors;
       if (branches.length === 0) {
-        // A discriminated union whose discriminator matched nothing.
-        const disc = (issue as { discriminator?: string }).discriminator ?? 'service';
-        const options = unionDiscriminators(schemaAt(root, path), disc);
-        const value = (input as Record<string, unknown> | undefined)?.[disc];
-        return [diagnostic(value === undefined ? 'missing-field' : 'invalid-value', value === undefined ? `missing required field '${disc}' in ${where}` : `${where}.${disc}: '${String(value)}' is not allowed; expected one of ${options.join(', ')}`, source.file, source.span(value === undefined ? path : [...path, disc]), typeof value === 'string' ? didYouMean(value, options) : undefined)];
+        // A discriminated union whose discriminator matched nothing; the path ends at the discriminator.
+        const { discriminator = 'kind', options = [] } = issue as { discriminator?: string; options?: unknown[] };
+        const allowed = options.map(String);
+        const value = (input as Record<string, unknown> | undefined)?.[discriminator];
+        if (value === undefined) return [diagnostic('missing-field', `missing required field '${discriminator}' in ${pathText(path.slice(0, -1))}`, source.file, source.span(path.slice(0, -1)), `one of ${allowed.join(', ')}`)];
+        return [at('invalid-value', `${where}: '${String(value)}' is not allowed; expected one of ${allowed.join(', ')}`, typeof value === 'string' ? didYouMean(value, allowed) : undefined)];
+      }
+      if (input === undefined) {
+        const field = path[path.length - 1];
+        return [at('missing-field', `missing required field '${String(field)}'${path.length > 1 ? ` in ${pathText(path.slice(0, -1))}` : ''}`)];
       }
       // Report the branch that got furthest: the one whose first issue is deepest and not a plain type mismatch at the union itself.
       const score = (list: Issue[]) => Math.max(...list.map((i) => i.path.length * 2 + (i.code === 'invalid_type' ? 0 : 1)));
@@ -99,7 +104,7 @@ export function pathText(path: Path): string {
 
 function article(type: string): string {
   if (type === 'array') return 'a list';
-  if (type === 'object') return 'a map';
+  if (type === 'object' || type === 'record') return 'a map';
   return /^[aeiou]/.test(type) ? `an ${type}` : `a ${type}`;
 }
 
@@ -155,6 +160,7 @@ export function schemaAt(root: AnySchema, path: Path): AnySchema | undefined {
 function objectKeys(s: AnySchema | undefined): string[] {
   const def = defOf(unwrap(s));
   if (def?.type === 'object') return Object.keys(def.shape ?? {});
+  if (def?.type === 'record' && def.keyType) return enumValues(def.keyType);
   if (def?.type === 'union') return [...new Set(def.options?.flatMap((o) => objectKeys(o)) ?? [])].sort();
   return [];
 }
@@ -167,14 +173,6 @@ function recordKeySchema(s: AnySchema | undefined): AnySchema | undefined {
 function enumValues(s: AnySchema): string[] {
   const def = defOf(unwrap(s));
   return def?.type === 'enum' ? Object.values(def.entries ?? {}).map(String) : [];
-}
-
-function unionDiscriminators(s: AnySchema | undefined, key: string): string[] {
-  const def = defOf(unwrap(s));
-  return (def?.options ?? []).flatMap((o) => {
-    const field = defOf(unwrap(defOf(unwrap(o))?.shape?.[key]));
-    return field?.type === 'literal' ? (field.values ?? []).map(String) : [];
-  });
 }
 
 function describeOf(s: AnySchema | undefined): string | undefined {

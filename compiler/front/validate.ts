@@ -1,5 +1,5 @@
 /** The front end: platform.yaml (and the model definitions it names) to a validated spec, or diagnostics. */
-import { dirname, join } from 'node:path';
+import { dirname, join, normalize } from 'node:path';
 import { ModelDefinitionSchema, PlatformSchema, type ModelDefinition, type PlatformSpec } from '../../schema/platform.js';
 import { hasErrors, sortDiagnostics, type Diagnostic } from '../diagnostics/diagnostic.js';
 import { diagnostic } from '../diagnostics/diagnostic.js';
@@ -22,7 +22,7 @@ export interface ValidationResult {
 }
 
 /** Validates a platform.yaml file. Diagnostics are sorted by file and position; `validated` is set when there is no error. */
-export function validateFile(path: string, display = path): ValidationResult {
+export function validateFile(path: string, display: string = path): ValidationResult {
   const loaded = loadSource(path, display);
   if (!loaded.source) return { diagnostics: loaded.diagnostics };
   const source = loaded.source;
@@ -35,8 +35,8 @@ export function validateFile(path: string, display = path): ValidationResult {
   const modelDiagnostics: Diagnostic[] = [];
   for (const [name, model] of Object.entries(spec.models)) {
     if (models.has(model.definition)) continue;
-    const display = model.definition;
-    const loadedDef = loadSource(join(root, model.definition), display);
+    // Shown relative to where platformc runs, like the platform.yaml path, so editors can open it.
+    const loadedDef = loadSource(join(root, model.definition), normalize(join(dirname(display), model.definition)));
     if (!loadedDef.source) {
       const missing = loadedDef.diagnostics[0]?.code === 'file-unreadable';
       modelDiagnostics.push(

@@ -1,0 +1,52 @@
+/**
+ * The invalid-input corpus: every file under test/fixtures/invalid/ must fail validation with exactly the
+ * diagnostics in its .expected golden (file:line:col, severity, code, message, hint), exit 1 and never
+ * show a stack trace. Refresh goldens with UPDATE_GOLDEN=1 and review the diff.
+ */
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { codes } from '../../compiler/diagnostics/codes.js';
+import { renderText } from '../../compiler/diagnostics/render.js';
+import { validateFile } from '../../compiler/front/validate.js';
+import { cli, hasStackTrace, repoRoot } from '../helpers/cli.js';
+
+const dir = join(repoRoot, 'test/fixtures/invalid');
+const cases = readdirSync(dir).filter((f) => f.endsWith('.yaml')).sort();
+
+describe('invalid corpus', () => {
+  it('has at least 40 cases', () => expect(cases.length).toBeGreaterThanOrEqual(40));
+
+  const seen = new Set<string>();
+  for (const name of cases) {
+    it(name, () => {
+      const file = relative(repoRoot, join(dir, name));
+      const { diagnostics } = validateFile(join(repoRoot, file), file);
+      diagnostics.forEach((d) => seen.add(d.code));
+      expect(diagnostics.some((d) => d.severity === 'error')).toBe(true);
+      const text = `${diagnostics.map((d) => renderText(d, { color: false })).join('\n')}\n`;
+      const golden = join(dir, name.replace(/\.yaml$/, '.expected'));
+      if (process.env.UPDATE_GOLDEN || !existsSync(golden)) writeFileSync(golden, text);
+      expect(text).toBe(readFileSync(golden, 'utf8'));
+    });
+  }
+
+  it('produces every error code of the catalog except those tested elsewhere', () => {
+    const elsewhere = new Set(['file-unreadable', 'file-too-large']);
+    const errors = Object.entries(codes).filter(([code, c]) => c.severity === 'error' && !elsewhere.has(code)).map(([code]) => code);
+    expect(errors.filter((code) => !seen.has(code))).toEqual([]);
+  });
+});
+
+describe('the CLI on the corpus', () => {
+  // The CLI prints the same diagnostics on stdout, exits 1, and never a stack trace.
+  for (const name of cases) {
+    it(`${name} exits 1 without a stack trace`, () => {
+      const file = `test/fixtures/invalid/${name}`;
+      const r = cli(['validate', file]);
+      expect(r.code).toBe(1);
+      expect(hasStackTrace(r.stdout + r.stderr)).toBe(false);
+      expect(r.stdout).toBe(readFileSync(join(dir, name.replace(/\.yaml$/, '.expected')), 'utf8'));
+    });
+  }
+});

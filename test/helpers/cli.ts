@@ -1,0 +1,18 @@
+/** Runs the built CLI (dist/) as a user would, capturing output and exit code. */
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+export const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
+export const bin = `${repoRoot}bin/platformc.js`;
+
+export interface CliResult { readonly code: number | null; readonly stdout: string; readonly stderr: string }
+
+export function cli(args: readonly string[], options: { cwd?: string; env?: Record<string, string | undefined>; input?: string } = {}): CliResult {
+  const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1', GITHUB_ACTIONS: '', ...options.env };
+  for (const [k, v] of Object.entries(env)) if (v === undefined) delete env[k];
+  const r = spawnSync(process.execPath, [bin, ...args], { cwd: options.cwd ?? repoRoot, env, encoding: 'utf8', input: options.input, timeout: 60_000 });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** True when output looks like a stack trace (what a user must never see). */
+export const hasStackTrace = (text: string) => /\n\s+at .+:\d+:\d+\)?/.test(text);
