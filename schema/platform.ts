@@ -274,29 +274,42 @@ const WorkingHours = z
   })
   .describe('When the environment is used; outside these hours its GPU pools scale to zero.');
 
+/**
+ * The override form of an object schema: every field optional and without its default, so an override
+ * holds only what the user wrote (defaults come from the merged spec, never from the override).
+ */
+function overrideOf<T extends z.ZodObject>(schema: T, description: string): z.ZodObject {
+  const shape = Object.fromEntries(
+    Object.entries(schema.shape as Record<string, z.ZodType>).map(([key, field]) => {
+      let inner = field;
+      while (inner instanceof z.ZodDefault || inner instanceof z.ZodOptional) inner = inner.unwrap() as z.ZodType;
+      return [key, inner.optional().describe(field.description ?? inner.description ?? key)];
+    }),
+  );
+  return z.strictObject(shape).describe(description);
+}
+
 /** Per-environment overrides: the same shape as the top level, every field optional; objects merge, lists and scalars replace. */
-const NodePoolOverride = NodePool.partial().describe('Fields of a node pool to change in this environment.');
+const NodePoolOverride = overrideOf(NodePool, 'Fields of a node pool to change in this environment.');
 const ModelOverride = z
   .strictObject({
-    gpusPerReplica: Model.shape.gpusPerReplica.unwrap().optional(),
-    replicas: Replicas.partial().optional(),
-    batching: Batching.partial().optional(),
-    slo: Slo.partial().optional(),
-    ingress: Model.shape.ingress.unwrap().partial().optional(),
+    replicas: overrideOf(Replicas, 'Replica range in this environment.').optional(),
+    slo: overrideOf(Slo, 'SLO fields to change in this environment.').optional(),
+    ingress: overrideOf(Model.shape.ingress.unwrap(), 'Ingress in this environment.').optional(),
   })
-  .describe('Fields of a model to change in this environment.');
+  .describe('Fields of a model to change in this environment. Batching and GPUs per replica are part of the Triton model configuration, which is the same everywhere.');
 
 const Overrides = z
   .strictObject({
-    cluster: Cluster.partial().optional().describe('Cluster fields to change in this environment.'),
-    network: z.partialRecord(awsRegion, Network.partial()).optional().describe('Network fields to change per region in this environment.'),
+    cluster: overrideOf(Cluster, 'Cluster fields to change in this environment.').optional(),
+    network: z.partialRecord(awsRegion, overrideOf(Network, 'Network fields to change in this region.')).optional().describe('Network fields to change per region in this environment.'),
     nodePools: z.record(z.string(), NodePoolOverride).optional().describe('Node pool fields to change, by pool name.'),
     models: z.record(z.string(), ModelOverride).optional().describe('Model fields to change, by model name.'),
     observability: z
       .strictObject({
-        metrics: Observability.shape.metrics.unwrap().partial().optional(),
-        dashboards: Observability.shape.dashboards.unwrap().partial().optional(),
-        logs: Observability.shape.logs.unwrap().partial().optional(),
+        metrics: overrideOf(Observability.shape.metrics.unwrap(), 'Metrics fields to change.').optional(),
+        dashboards: overrideOf(Observability.shape.dashboards.unwrap(), 'Dashboards fields to change.').optional(),
+        logs: overrideOf(Observability.shape.logs.unwrap(), 'Logs fields to change.').optional(),
       })
       .optional()
       .describe('Observability fields to change in this environment.'),
@@ -323,7 +336,7 @@ const Environment = z
         region: awsRegion.optional().describe('Region of the state bucket (defaults to the primary region).'),
       })
       .describe('Terraform remote state: S3 with native lock files.'),
-    budget: Budget.partial().optional().describe('Budget fields to change for this environment (merged over the top-level budget).'),
+    budget: overrideOf(Budget, 'Budget fields to change for this environment (merged over the top-level budget).').optional(),
     workingHours: WorkingHours.optional(),
     overrides: Overrides.default({}),
   })

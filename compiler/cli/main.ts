@@ -77,9 +77,7 @@ Exit codes: 0 success, 1 invalid input or failed step, 2 usage error, 3 generate
 }
 
 async function version(): Promise<string> {
-  const { readFileSync } = await import('node:fs');
-  const { packageRoot } = await import('../specs.js');
-  return (JSON.parse(readFileSync(`${packageRoot}/package.json`, 'utf8')) as { version: string }).version;
+  return (await import('../version.js')).compilerVersion;
 }
 
 /** Runs the CLI and returns its exit code. */

@@ -1,0 +1,155 @@
+/**
+ * The resolved platform: every default applied, environments expanded over their regions, catalog facts
+ * attached and every name derived once. Emitters read only this (never platform.yaml), so they agree.
+ */
+import type { ModelDefinition } from '../../schema/platform.js';
+
+export interface PlatformIR {
+  readonly apiVersion: string;
+  readonly name: string;
+  readonly owner: string;
+  /** Cost-allocation tags, sorted by key. */
+  readonly tags: Readonly<Record<string, string>>;
+  /** The spec file as named in headers and READMEs (e.g. platform.yaml). */
+  readonly sourceFile: string;
+  readonly compilerVersion: string;
+  /** sha256 of platform.yaml and every model definition it uses. */
+  readonly inputHash: string;
+  readonly teams: readonly TeamIR[];
+  /** Model definitions by model name (one Triton model repository entry each). */
+  readonly models: readonly ModelIR[];
+  readonly environments: readonly EnvironmentIR[];
+  readonly dnsZone?: string;
+}
+
+export interface TeamIR {
+  readonly name: string;
+  readonly namespace: string;
+  readonly gpuQuota: number;
+  readonly principals: readonly string[];
+  readonly models: readonly string[];
+}
+
+/** What is the same for a model in every environment: its Triton configuration. */
+export interface ModelIR {
+  readonly name: string;
+  readonly team: string;
+  readonly namespace: string;
+  readonly definitionPath: string;
+  readonly definition: ModelDefinition;
+  readonly gpusPerReplica: number;
+  readonly maxBatchSize: number;
+  readonly preferredBatchSizes: readonly number[];
+  readonly maxQueueDelayMicroseconds: number;
+  /** Latency histogram bucket bounds in ms: around every environment's p99 objective, each objective a bound. */
+  readonly latencyBucketsMs: readonly number[];
+}
+
+export interface EnvironmentIR {
+  readonly name: string;
+  readonly account: string;
+  readonly budget: BudgetIR;
+  readonly workingHours?: { readonly days: readonly string[]; readonly start: string; readonly end: string; readonly timeZone: string };
+  readonly cluster: ClusterIR;
+  readonly identity: IdentityIR;
+  readonly observability: ObservabilityIR;
+  readonly state: { readonly bucket: string; readonly region: string };
+  /** Primary region first, then the standby region if any. */
+  readonly regions: readonly RegionIR[];
+}
+
+export interface BudgetIR {
+  readonly monthlyUsd: number;
+  readonly alertThresholds: readonly number[];
+  readonly notify: readonly string[];
+  readonly enforcement: 'error' | 'warning';
+}
+
+export interface ClusterIR {
+  readonly version: string;
+  readonly publicAccess: boolean;
+  readonly publicAccessCidrs: readonly string[];
+  readonly logging: readonly string[];
+  readonly secretsEncryption: boolean;
+}
+
+export interface IdentityIR {
+  readonly operators: readonly { readonly name: string; readonly roleName: string; readonly principals: readonly string[]; readonly requireMfa: boolean; readonly maxSessionSeconds: number; readonly clusterAccess: 'admin' | 'edit' | 'view' }[];
+  readonly ci?: { readonly roleName: string; readonly repository: string; readonly subjects: readonly string[] };
+  readonly workloads: readonly { readonly name: string; readonly namespace: string; readonly serviceAccount: string; readonly access: readonly WorkloadAccessIR[] }[];
+}
+
+export type WorkloadAccessIR =
+  | { readonly service: 's3'; readonly bucket: string; readonly prefix: string; readonly access: 'read' | 'write' | 'readWrite' }
+  | { readonly service: 'secretsManager'; readonly secretPrefix: string }
+  | { readonly service: 'cloudwatchLogs'; readonly logGroup: string };
+
+export interface ObservabilityIR {
+  readonly metrics: { readonly enabled: boolean; readonly retention: string; readonly storageGiB: number };
+  readonly dashboards: { readonly enabled: boolean; readonly adminSecret: string };
+  readonly logs: { readonly enabled: boolean; readonly retentionDays: number; readonly ingestGiBPerMonth: number };
+  readonly alerting: { readonly webhookSecret?: string };
+}
+
+export interface RegionIR {
+  readonly env: string;
+  readonly region: string;
+  /** us-east-1 -> use1: keeps derived names short. */
+  readonly shortRegion: string;
+  readonly role: 'primary' | 'standby';
+  readonly network: NetworkIR;
+  readonly names: NamesIR;
+  readonly nodePools: readonly NodePoolIR[];
+  readonly deployments: readonly DeploymentIR[];
+}
+
+export interface NetworkIR {
+  readonly vpcCidr: string;
+  readonly availabilityZones: readonly string[];
+  readonly publicSubnets: readonly string[];
+  readonly privateSubnets: readonly string[];
+  readonly natGateways: 'single' | 'perAz';
+}
+
+/** Every name an emitter needs, derived in one place. */
+export interface NamesIR {
+  /** <platform>-<env>: tags, budget, account-wide roles. */
+  readonly envPrefix: string;
+  /** <platform>-<env>-<shortRegion>: regional IAM roles and log groups (IAM is global, so regions must differ). */
+  readonly regionalPrefix: string;
+  readonly cluster: string;
+  readonly vpc: string;
+  readonly modelBucket: string;
+  readonly logGroup: string;
+  readonly stateKeyPrefix: string;
+  readonly platformNamespace: string;
+  readonly monitoringNamespace: string;
+  readonly roles: Readonly<Record<'albController' | 'triton' | 'logShipping' | 'externalSecrets' | 'clusterAutoscaler' | 'ebsCsi', string>>;
+}
+
+export interface NodePoolIR {
+  readonly name: string;
+  readonly role: 'general' | 'gpu';
+  readonly instanceTypes: readonly string[];
+  readonly capacityType: 'onDemand' | 'spot';
+  readonly minSize: number;
+  readonly desiredSize: number;
+  readonly maxSize: number;
+  readonly diskSizeGiB: number;
+  readonly labels: Readonly<Record<string, string>>;
+  readonly taints: readonly { readonly key: string; readonly value: string; readonly effect: 'NoSchedule' | 'PreferNoSchedule' | 'NoExecute' }[];
+  /** Facts of the first (preferred) instance type. */
+  readonly instance: { readonly type: string; readonly vcpu: number; readonly memoryGiB: number; readonly gpus: number; readonly gpuModel?: string; readonly gpuMemoryGiB?: number; readonly onDemandUsdPerHour: number; readonly priceSource: string };
+}
+
+/** A model served in one environment and region. */
+export interface DeploymentIR {
+  readonly model: string;
+  readonly namespace: string;
+  readonly nodePool: string;
+  readonly gpusPerReplica: number;
+  readonly replicas: { readonly min: number; readonly max: number };
+  readonly slo: { readonly latencyP99Ms: number; readonly availability: number; readonly targetRps: number; readonly period: string };
+  readonly ingressScheme: 'internal' | 'internet-facing';
+  readonly serviceAccount: string;
+}
