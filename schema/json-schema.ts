@@ -1,6 +1,7 @@
 /** The JSON Schemas editors use, generated from the zod schema (never edited by hand). */
 import { z } from 'zod';
 import { ModelDefinitionSchema, PlatformSchema } from './platform.js';
+import { referenceMarkdown } from './reference.js';
 
 type Json = Record<string, unknown>;
 
@@ -21,17 +22,20 @@ function closeEnumKeyedMaps(node: unknown): void {
   Object.values(o).forEach(closeEnumKeyedMaps);
 }
 
-function toJsonSchema(schema: z.ZodType, id: string, title: string): string {
+function toJsonSchema(schema: z.ZodType, id: string, title: string): Json {
   const json = z.toJSONSchema(schema, { io: 'input', target: 'draft-7', unrepresentable: 'any' }) as Json;
   closeEnumKeyedMaps(json);
-  const out = { $schema: json.$schema, $id: id, title, ...json };
-  return `${JSON.stringify(out, null, 2)}\n`;
+  return { $schema: json.$schema, $id: id, title, ...json };
 }
 
-/** File name to content, for schema/. */
+const text = (json: Json) => `${JSON.stringify(json, null, 2)}\n`;
+
+/** File name to content, for schema/: the editor schemas and the reference they document. */
 export function editorSchemas(): Record<string, string> {
+  const platform = toJsonSchema(PlatformSchema, 'https://platformc.dev/schema/v1alpha1/platform.schema.json', 'platformc platform.yaml');
   return {
-    'platform.schema.json': toJsonSchema(PlatformSchema, 'https://platformc.dev/schema/v1alpha1/platform.schema.json', 'platformc platform.yaml'),
-    'model-definition.schema.json': toJsonSchema(ModelDefinitionSchema, 'https://platformc.dev/schema/v1alpha1/model-definition.schema.json', 'platformc model definition'),
+    'platform.schema.json': text(platform),
+    'model-definition.schema.json': text(toJsonSchema(ModelDefinitionSchema, 'https://platformc.dev/schema/v1alpha1/model-definition.schema.json', 'platformc model definition')),
+    'README.md': referenceMarkdown(platform),
   };
 }

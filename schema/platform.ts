@@ -158,7 +158,7 @@ const Workload = z
 
 const Identity = z
   .strictObject({
-    operators: z.record(dnsName('operator role'), Operator).default({}).describe('Human operator roles by name.'),
+    operators: z.record(dnsName('operator role', 20), Operator).default({}).describe('Human operator roles by name.'),
     ci: z.strictObject({ github: GithubCi }).optional().describe('CI/CD identity: GitHub OIDC, no stored AWS keys.'),
     workloads: z.record(dnsName('workload'), Workload).default({}).describe('Extra in-cluster workload identities (IRSA) by name.'),
   })
