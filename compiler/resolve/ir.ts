@@ -152,4 +152,6 @@ export interface DeploymentIR {
   readonly slo: { readonly latencyP99Ms: number; readonly availability: number; readonly targetRps: number; readonly period: string };
   readonly ingressScheme: 'internal' | 'internet-facing';
   readonly serviceAccount: string;
+  /** IRSA role of this model's Triton pods: reads only this model's prefix of the model bucket. */
+  readonly roleName: string;
 }

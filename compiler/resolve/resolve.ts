@@ -170,6 +170,7 @@ function resolveRegion(platform: string, env: string, region: string, role: 'pri
     slo: m.slo,
     ingressScheme: m.ingress.scheme,
     serviceAccount: `triton-${name}`,
+    roleName: limitName(`${names.regionalPrefix}-triton-${name}`, 64),
   }));
   const azNames = regionCatalog.regions[region]!.availabilityZones.slice(0, network.availabilityZones);
   return {
@@ -188,6 +189,13 @@ function resolveRegion(platform: string, env: string, region: string, role: 'pri
     nodePools,
     deployments,
   };
+}
+
+/** A name cut to an AWS length limit, with a short hash of the whole so cut names stay distinct. */
+export function limitName(name: string, max: number): string {
+  if (name.length <= max) return name;
+  const hash = createHash('sha256').update(name).digest('hex').slice(0, 6);
+  return `${name.slice(0, max - 7).replace(/-+$/, '')}-${hash}`;
 }
 
 /** us-east-1 -> use1, eu-west-1 -> euw1, ap-southeast-2 -> apse2. */

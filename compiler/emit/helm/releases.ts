@@ -1,0 +1,230 @@
+/**
+ * The Helm releases of the platform, in install order. Values shared by every region of an environment go
+ * into generated/helm/<env>/<release>.yaml; what differs per region (cluster name, VPC, role ARNs) is set
+ * by Terraform from the infra module's outputs.
+ * Chart values: shared/reference/helm-charts/<chart>-<version>.values.yaml (checked by a test).
+ */
+import type { EnvironmentIR, PlatformIR } from '../../resolve/ir.js';
+import { versions, type ChartPin } from '../../specs.js';
+import { CONTROLLERS } from '../terraform/infra.js';
+
+export const GRAFANA_DASHBOARD_LABEL = 'grafana_dashboard';
+export const GRAFANA_FOLDER_ANNOTATION = 'grafana_folder';
+/** Secret the External Secrets operator fills with the Grafana admin credentials (see the kustomize output). */
+export const GRAFANA_ADMIN_SECRET = 'grafana-admin';
+
+/** A `set` of the helm_release: a chart value taken from Terraform (an expression over the infra outputs). */
+export interface HelmSet { readonly name: string; readonly value: string }
+
+export interface Release {
+  readonly name: string;
+  readonly chart: ChartPin;
+  readonly namespace: string;
+  /** Values shared by all regions of the environment. */
+  readonly values: Record<string, unknown>;
+  /** Region-specific values as Terraform expressions over `local.infra` (the infra module's outputs). */
+  readonly sets: readonly HelmSet[];
+  readonly dependsOn: readonly string[];
+  /** Seconds Terraform waits for the release to become ready. */
+  readonly timeout: number;
+}
+
+const chart = (key: string) => {
+  const pin = versions.charts[key];
+  if (!pin) throw new Error(`no pinned chart '${key}' in specs/versions.json`);
+  return pin;
+};
+
+const generalPool = (env: EnvironmentIR) => env.regions[0]!.nodePools.find((p) => p.role === 'general')!.name;
+const onGeneralPool = (env: EnvironmentIR) => ({ 'platformc.dev/pool': generalPool(env) });
+const roleAnnotation = 'eks\\.amazonaws\\.com/role-arn';
+
+/** Every release of an environment, in the order Terraform installs them (depends_on enforces it). */
+export function releases(ir: PlatformIR, env: EnvironmentIR): Release[] {
+  const obs = env.observability;
+  const list: Release[] = [
+    {
+      name: 'nvidia-device-plugin',
+      chart: chart('nvidia-device-plugin'),
+      namespace: 'kube-system',
+      // The chart's default affinity selects nodes labelled nvidia.com/gpu.present=true (set on GPU pools);
+      // its default tolerations include the nvidia.com/gpu taint.
+      values: { gfd: { enabled: false }, devicePlugin: { enabled: true } },
+      sets: [],
+      dependsOn: [],
+      timeout: 600,
+    },
+    {
+      name: 'aws-load-balancer-controller',
+      chart: chart('aws-load-balancer-controller'),
+      namespace: CONTROLLERS.albController.namespace,
+      values: {
+        replicaCount: 2,
+        serviceAccount: { create: true, name: CONTROLLERS.albController.serviceAccount },
+        nodeSelector: onGeneralPool(env),
+        enableServiceMutatorWebhook: false,
+        podDisruptionBudget: { maxUnavailable: 1 },
+      },
+      sets: [
+        { name: 'clusterName', value: 'local.infra.cluster_name' },
+        // Pods cannot reach the instance metadata service (hop limit 1), so region and VPC are given.
+        { name: 'region', value: 'local.infra.region' },
+        { name: 'vpcId', value: 'local.infra.vpc_id' },
+        { name: `serviceAccount.annotations.${roleAnnotation}`, value: 'local.infra.role_arns.alb_controller' },
+      ],
+      dependsOn: [],
+      timeout: 600,
+    },
+    {
+      name: 'cluster-autoscaler',
+      chart: chart('cluster-autoscaler'),
+      namespace: CONTROLLERS.clusterAutoscaler.namespace,
+      values: {
+        cloudProvider: 'aws',
+        nodeSelector: onGeneralPool(env),
+        rbac: { serviceAccount: { create: true, name: CONTROLLERS.clusterAutoscaler.serviceAccount } },
+        extraArgs: {
+          'balance-similar-node-groups': true,
+          expander: 'least-waste',
+          // Idle GPU nodes cost money: remove them after 10 minutes, pools with minSize 0 go to zero.
+          'scale-down-unneeded-time': '10m',
+          'scale-down-delay-after-add': '5m',
+          'skip-nodes-with-system-pods': false,
+        },
+      },
+      sets: [
+        { name: 'autoDiscovery.clusterName', value: 'local.infra.cluster_name' },
+        { name: 'awsRegion', value: 'local.infra.region' },
+        { name: `rbac.serviceAccount.annotations.${roleAnnotation}`, value: 'local.infra.role_arns.cluster_autoscaler' },
+      ],
+      dependsOn: [],
+      timeout: 600,
+    },
+    {
+      name: 'external-secrets',
+      chart: chart('external-secrets'),
+      namespace: CONTROLLERS.externalSecrets.namespace,
+      values: { installCRDs: true, serviceAccount: { create: true, name: CONTROLLERS.externalSecrets.serviceAccount }, nodeSelector: onGeneralPool(env) },
+      sets: [{ name: `serviceAccount.annotations.${roleAnnotation}`, value: 'local.infra.role_arns.external_secrets' }],
+      dependsOn: [],
+      timeout: 600,
+    },
+  ];
+  if (obs.metrics.enabled) {
+    list.push(
+      {
+        name: 'kube-prometheus-stack',
+        chart: chart('kube-prometheus-stack'),
+        namespace: 'monitoring',
+        values: kubePrometheusStack(env),
+        sets: [],
+        dependsOn: ['external-secrets'],
+        timeout: 900,
+      },
+      {
+        name: 'dcgm-exporter',
+        chart: chart('dcgm-exporter'),
+        namespace: 'monitoring',
+        values: {
+          // DCGM runs where the GPUs are: tolerate the GPU taint, select GPU nodes.
+          nodeSelector: { 'nvidia.com/gpu.present': 'true' },
+          tolerations: [{ key: 'nvidia.com/gpu', operator: 'Exists', effect: 'NoSchedule' }],
+          serviceMonitor: { enabled: true, interval: '15s', additionalLabels: { release: 'kube-prometheus-stack' } },
+        },
+        sets: [],
+        dependsOn: ['kube-prometheus-stack', 'nvidia-device-plugin'],
+        timeout: 600,
+      },
+      {
+        name: 'prometheus-adapter',
+        chart: chart('prometheus-adapter'),
+        namespace: 'monitoring',
+        values: prometheusAdapter(env),
+        sets: [],
+        dependsOn: ['kube-prometheus-stack'],
+        timeout: 600,
+      },
+    );
+  }
+  if (obs.logs.enabled) {
+    list.push({
+      name: 'fluent-bit',
+      chart: chart('fluent-bit'),
+      namespace: CONTROLLERS.logShipping.namespace,
+      values: {
+        serviceAccount: { create: true, name: CONTROLLERS.logShipping.serviceAccount },
+        tolerations: [{ operator: 'Exists' }],
+        config: {
+          outputs: [
+            '[OUTPUT]',
+            '    Name cloudwatch_logs',
+            '    Match kube.*',
+            '    region ${AWS_REGION}',
+            `    log_group_name ${env.regions[0]!.names.logGroup}`,
+            '    log_stream_prefix ${HOSTNAME}-',
+            '    auto_create_group false',
+            '',
+          ].join('\n'),
+        },
+      },
+      sets: [
+        { name: `serviceAccount.annotations.${roleAnnotation}`, value: 'local.infra.role_arns.fluent_bit' },
+        { name: 'env[0].name', value: '"AWS_REGION"' },
+        { name: 'env[0].value', value: 'local.infra.region' },
+      ],
+      dependsOn: [],
+      timeout: 600,
+    });
+  }
+  return list;
+}
+
+function kubePrometheusStack(env: EnvironmentIR): Record<string, unknown> {
+  const obs = env.observability;
+  return {
+    prometheus: {
+      prometheusSpec: {
+        retention: obs.metrics.retention,
+        // Pick up every ServiceMonitor, PodMonitor and PrometheusRule, not only those labelled for this release.
+        serviceMonitorSelectorNilUsesHelmValues: false,
+        podMonitorSelectorNilUsesHelmValues: false,
+        ruleSelectorNilUsesHelmValues: false,
+        nodeSelector: onGeneralPool(env),
+        storageSpec: {
+          volumeClaimTemplate: { spec: { storageClassName: 'gp3', accessModes: ['ReadWriteOnce'], resources: { requests: { storage: `${obs.metrics.storageGiB}Gi` } } } },
+        },
+      },
+    },
+    alertmanager: { alertmanagerSpec: { nodeSelector: onGeneralPool(env) } },
+    grafana: {
+      enabled: obs.dashboards.enabled,
+      // Credentials come from a Secret that External Secrets fills from AWS Secrets Manager.
+      admin: { existingSecret: GRAFANA_ADMIN_SECRET, userKey: 'admin-user', passwordKey: 'admin-password' },
+      nodeSelector: onGeneralPool(env),
+      sidecar: {
+        dashboards: { enabled: true, label: GRAFANA_DASHBOARD_LABEL, labelValue: '1', searchNamespace: 'ALL', folderAnnotation: GRAFANA_FOLDER_ANNOTATION, provider: { foldersFromFilesStructure: true } },
+      },
+    },
+  };
+}
+
+/** prometheus-adapter exposes Triton's queue time as a per-pod custom metric for the HPA. */
+function prometheusAdapter(env: EnvironmentIR): Record<string, unknown> {
+  return {
+    prometheus: { url: 'http://kube-prometheus-stack-prometheus.monitoring.svc', port: 9090 },
+    nodeSelector: onGeneralPool(env),
+    rules: {
+      default: false,
+      custom: [
+        {
+          seriesQuery: 'nv_inference_queue_duration_us{namespace!="",pod!=""}',
+          resources: { overrides: { namespace: { resource: 'namespace' }, pod: { resource: 'pod' } } },
+          name: { matches: '^nv_inference_queue_duration_us$', as: 'triton_queue_time_ms' },
+          // Average queue time per request over 1m, in milliseconds.
+          metricsQuery:
+            'sum(rate(nv_inference_queue_duration_us{<<.LabelMatchers>>}[1m])) by (<<.GroupBy>>) / clamp_min(sum(rate(nv_inference_request_success{<<.LabelMatchers>>}[1m])) by (<<.GroupBy>>), 1) / 1000',
+        },
+      ],
+    },
+  };
+}

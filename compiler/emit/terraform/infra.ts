@@ -1,0 +1,404 @@
+/**
+ * The `infra` root module of one environment and region: network, identity, EKS with its node pools,
+ * IRSA roles, the model bucket, budget. Everything a Helm or Kubernetes provider would need lives in the
+ * separate `platform` module, so `terraform destroy` here never needs a reachable cluster.
+ * @see https://registry.terraform.io/modules/terraform-aws-modules/eks/aws/21.19.0
+ * @see https://registry.terraform.io/modules/terraform-aws-modules/vpc/aws/6.6.0
+ */
+import type { FileOutput } from '../../output/files.js';
+import { sortedEntries } from '../../output/order.js';
+import type { EnvironmentIR, PlatformIR, RegionIR } from '../../resolve/ir.js';
+import { versions } from '../../specs.js';
+import { expr, type HclValue } from './hcl.js';
+import { ciStatements, githubTrust, jsonencode, operatorTrust, policyDocument, workloadPermissions } from './policies.js';
+import { dataBlock, file, localsBlock, moduleBlock, outputBlock, render, resourceBlock } from './templates.js';
+
+const modules = versions.terraform.modules;
+const providers = versions.terraform.providers;
+
+/** Kubernetes-side names of the platform's controllers (namespace:serviceaccount), shared with the Helm values. */
+export const CONTROLLERS = {
+  albController: { namespace: 'kube-system', serviceAccount: 'aws-load-balancer-controller' },
+  clusterAutoscaler: { namespace: 'kube-system', serviceAccount: 'cluster-autoscaler' },
+  ebsCsi: { namespace: 'kube-system', serviceAccount: 'ebs-csi-controller-sa' },
+  externalSecrets: { namespace: 'external-secrets', serviceAccount: 'external-secrets' },
+  logShipping: { namespace: 'logging', serviceAccount: 'fluent-bit' },
+} as const;
+
+const EKS_ACCESS_POLICY = {
+  admin: 'arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy',
+  edit: 'arn:aws:eks::aws:cluster-access-policy/AmazonEKSEditPolicy',
+  view: 'arn:aws:eks::aws:cluster-access-policy/AmazonEKSViewPolicy',
+} as const;
+
+export const stateKey = (r: RegionIR, layer: 'infra' | 'platform') => `${r.names.stateKeyPrefix}/${layer}.tfstate`;
+export const roleArn = (account: string, name: string) => `arn:aws:iam::${account}:role/${name}`;
+
+/** Tags on every resource (provider default_tags). */
+export function defaultTags(ir: PlatformIR, env: EnvironmentIR): Record<string, string> {
+  return Object.fromEntries(
+    sortedEntries({ ...ir.tags, owner: ir.owner, platform: ir.name, environment: env.name, 'managed-by': 'platformc' }),
+  );
+}
+
+export function versionsTf(env: EnvironmentIR, r: RegionIR, layer: 'infra' | 'platform', needed: readonly string[]): string {
+  return render('versions', {
+    terraform: { required_version: versions.terraform.requiredVersion },
+    providers: Object.fromEntries(needed.map((p) => [p, { source: providers[p]!.source, version: providers[p]!.version }])),
+    backend: { bucket: env.state.bucket, key: stateKey(r, layer), region: env.state.region, encrypt: true, use_lockfile: true },
+  });
+}
+
+export function providersTf(ir: PlatformIR, env: EnvironmentIR, regions: readonly { region: string; alias?: string }[]): string {
+  return render('providers', {
+    providers: regions.map(({ region, alias }) => ({
+      settings: { ...(alias ? { alias } : {}), region, allowed_account_ids: [env.account] },
+      defaultTags: { tags: defaultTags(ir, env) },
+    })),
+  });
+}
+
+export function emitInfra(ir: PlatformIR, env: EnvironmentIR, r: RegionIR): FileOutput[] {
+  const dir = `terraform/${env.name}/${r.region}/infra`;
+  const primary = r.role === 'primary';
+  const standbyOf = primary ? undefined : env.regions[0]!;
+  const files: FileOutput[] = [
+    { path: `${dir}/versions.tf`, content: versionsTf(env, r, 'infra', ['aws', 'tls', 'time']) },
+    { path: `${dir}/providers.tf`, content: providersTf(ir, env, [{ region: r.region }, ...(standbyOf ? [{ region: standbyOf.region, alias: 'primary' }] : [])]) },
+    { path: `${dir}/network.tf`, content: network(env, r) },
+    { path: `${dir}/eks.tf`, content: eks(ir, env, r) },
+    { path: `${dir}/irsa.tf`, content: irsa(ir, env, r) },
+    { path: `${dir}/storage.tf`, content: storage(env, r) },
+    { path: `${dir}/outputs.tf`, content: outputs(env, r) },
+  ];
+  if (primary) files.push({ path: `${dir}/identity.tf`, content: identity(env) }, { path: `${dir}/budget.tf`, content: budget(env) });
+  if (standbyOf) files.push({ path: `${dir}/replication.tf`, content: replication(standbyOf, r) });
+  const schedule = workingHours(env, r);
+  if (schedule) files.push({ path: `${dir}/working-hours.tf`, content: schedule });
+  return files;
+}
+
+function network(env: EnvironmentIR, r: RegionIR): string {
+  const perAz = r.network.natGateways === 'perAz';
+  return moduleBlock('vpc', modules.vpc!, {
+    name: r.names.vpc,
+    cidr: r.network.vpcCidr,
+    azs: [...r.network.availabilityZones],
+    public_subnets: [...r.network.publicSubnets],
+    private_subnets: [...r.network.privateSubnets],
+    enable_nat_gateway: true,
+    single_nat_gateway: !perAz,
+    one_nat_gateway_per_az: perAz,
+    enable_dns_hostnames: true,
+    enable_dns_support: true,
+    // Nodes live in private subnets only; nothing in a public subnet gets a public IP by default.
+    map_public_ip_on_launch: false,
+    public_subnet_tags: { 'kubernetes.io/role/elb': 1 },
+    private_subnet_tags: { 'kubernetes.io/role/internal-elb': 1 },
+    // The default security group denies everything.
+    manage_default_security_group: true,
+    default_security_group_ingress: [],
+    default_security_group_egress: [],
+    enable_flow_log: true,
+    create_flow_log_cloudwatch_log_group: true,
+    create_flow_log_cloudwatch_iam_role: true,
+    flow_log_cloudwatch_log_group_retention_in_days: env.observability.logs.retentionDays,
+    flow_log_max_aggregation_interval: 60,
+  });
+}
+
+function eks(ir: PlatformIR, env: EnvironmentIR, r: RegionIR): string {
+  const c = env.cluster;
+  const nodeGroups: Record<string, HclValue> = {};
+  for (const pool of r.nodePools) {
+    nodeGroups[pool.name] = {
+      name: pool.name,
+      // The NVIDIA AL2023 AMI ships the driver and container toolkit; the device plugin advertises the GPUs.
+      ami_type: pool.role === 'gpu' ? 'AL2023_x86_64_NVIDIA' : 'AL2023_x86_64_STANDARD',
+      instance_types: [...pool.instanceTypes],
+      capacity_type: pool.capacityType === 'spot' ? 'SPOT' : 'ON_DEMAND',
+      min_size: pool.minSize,
+      max_size: pool.maxSize,
+      desired_size: pool.desiredSize,
+      labels: { ...pool.labels },
+      // The EKS API spells taint effects NO_SCHEDULE, PREFER_NO_SCHEDULE and NO_EXECUTE.
+      taints: Object.fromEntries(pool.taints.map((t) => [t.key.replace(/[^A-Za-z0-9]+/g, '-'), { key: t.key, value: t.value, effect: t.effect.replace(/([a-z])([A-Z])/g, '$1_$2').toUpperCase() }])),
+      block_device_mappings: {
+        xvda: { device_name: '/dev/xvda', ebs: { volume_size: pool.diskSizeGiB, volume_type: 'gp3', encrypted: true, delete_on_termination: true } },
+      },
+      // IMDSv2 only, and one hop: pods cannot reach the node's credentials (they use IRSA).
+      metadata_options: { http_endpoint: 'enabled', http_tokens: 'required', http_put_response_hop_limit: 1 },
+      tags: { 'k8s.io/cluster-autoscaler/enabled': 'true', [`k8s.io/cluster-autoscaler/${r.names.cluster}`]: 'owned' },
+    };
+  }
+  const accessEntries: Record<string, HclValue> = {};
+  for (const op of env.identity.operators) {
+    accessEntries[`operator-${op.name}`] = {
+      principal_arn: roleArn(env.account, op.roleName),
+      policy_associations: { cluster: { policy_arn: EKS_ACCESS_POLICY[op.clusterAccess], access_scope: { type: 'cluster' } } },
+    };
+  }
+  if (env.identity.ci) {
+    accessEntries.ci = {
+      principal_arn: roleArn(env.account, env.identity.ci.roleName),
+      policy_associations: { cluster: { policy_arn: EKS_ACCESS_POLICY.admin, access_scope: { type: 'cluster' } } },
+    };
+  }
+  // Team principals may edit their own namespaces only (multi-tenant isolation).
+  const namespacesOf = new Map<string, string[]>();
+  for (const team of ir.teams) for (const p of team.principals) namespacesOf.set(p, [...(namespacesOf.get(p) ?? []), team.namespace]);
+  [...namespacesOf.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).forEach(([principal, namespaces], i) => {
+    accessEntries[`team-${i + 1}`] = {
+      principal_arn: principal,
+      policy_associations: { namespaces: { policy_arn: EKS_ACCESS_POLICY.edit, access_scope: { type: 'namespace', namespaces: namespaces.sort() } } },
+    };
+  });
+
+  const gpuTemplates: Record<string, HclValue> = {};
+  for (const pool of r.nodePools.filter((p) => p.role === 'gpu')) {
+    // Lets cluster-autoscaler scale a GPU pool up from zero: it reads what a node would offer from ASG tags.
+    const tags: Record<string, string> = {
+      'k8s.io/cluster-autoscaler/node-template/resources/nvidia.com/gpu': String(pool.instance.gpus),
+      ...Object.fromEntries(Object.entries(pool.labels).map(([k, v]) => [`k8s.io/cluster-autoscaler/node-template/label/${k}`, v])),
+      ...Object.fromEntries(pool.taints.map((t) => [`k8s.io/cluster-autoscaler/node-template/taint/${t.key}`, `${t.value}:${t.effect}`])),
+    };
+    for (const [key, value] of Object.entries(tags)) gpuTemplates[`${pool.name}:${key}`] = { pool: pool.name, key, value };
+  }
+
+  return file(
+    moduleBlock('eks', modules.eks!, {
+      name: r.names.cluster,
+      kubernetes_version: c.version,
+      vpc_id: expr('module.vpc.vpc_id'),
+      subnet_ids: expr('module.vpc.private_subnets'),
+      control_plane_subnet_ids: expr('module.vpc.private_subnets'),
+      endpoint_private_access: true,
+      endpoint_public_access: c.publicAccess,
+      endpoint_public_access_cidrs: c.publicAccess ? [...c.publicAccessCidrs] : undefined,
+      enabled_log_types: [...c.logging],
+      cloudwatch_log_group_retention_in_days: env.observability.logs.retentionDays,
+      authentication_mode: 'API',
+      // Access is granted by the explicit entries below, never implicitly to whoever ran terraform.
+      enable_cluster_creator_admin_permissions: false,
+      enable_irsa: true,
+      create_kms_key: c.secretsEncryption,
+      enable_kms_key_rotation: c.secretsEncryption ? true : undefined,
+      encryption_config: c.secretsEncryption ? { resources: ['secrets'] } : null,
+      addons: {
+        // vpc-cni must exist before nodes join; the others install once nodes can run them.
+        'vpc-cni': { before_compute: true, most_recent: true },
+        'kube-proxy': { most_recent: true },
+        coredns: { most_recent: true },
+        'aws-ebs-csi-driver': { most_recent: true, service_account_role_arn: expr('module.irsa_ebs_csi.arn') },
+      },
+      eks_managed_node_groups: nodeGroups,
+      access_entries: accessEntries,
+    }),
+    Object.keys(gpuTemplates).length ? localsBlock({ gpu_node_template_tags: gpuTemplates }) : '',
+    Object.keys(gpuTemplates).length
+      ? resourceBlock(
+          'aws_autoscaling_group_tag',
+          'gpu_node_template',
+          {
+            for_each: expr('local.gpu_node_template_tags'),
+            autoscaling_group_name: expr('one(module.eks.eks_managed_node_groups[each.value.pool].node_group_autoscaling_group_names)'),
+          },
+          [{ type: 'tag', body: { key: expr('each.value.key'), value: expr('each.value.value'), propagate_at_launch: false } }],
+        )
+      : '',
+  );
+}
+
+function irsaModule(name: string, roleName: string, serviceAccounts: readonly string[], inputs: Record<string, HclValue | undefined>): string {
+  return moduleBlock(name, modules.irsa!, {
+    name: roleName,
+    use_name_prefix: false,
+    ...inputs,
+    oidc_providers: { this: { provider_arn: expr('module.eks.oidc_provider_arn'), namespace_service_accounts: [...serviceAccounts] } },
+  });
+}
+
+const sa = (c: { namespace: string; serviceAccount: string }) => `${c.namespace}:${c.serviceAccount}`;
+
+function irsa(ir: PlatformIR, env: EnvironmentIR, r: RegionIR): string {
+  const roles = r.names.roles;
+  const secrets = [env.observability.dashboards.adminSecret, env.observability.alerting.webhookSecret].filter((s): s is string => Boolean(s));
+  const blocks = [
+    irsaModule('irsa_alb_controller', roles.albController, [sa(CONTROLLERS.albController)], { attach_load_balancer_controller_policy: true }),
+    irsaModule('irsa_cluster_autoscaler', roles.clusterAutoscaler, [sa(CONTROLLERS.clusterAutoscaler)], { attach_cluster_autoscaler_policy: true, cluster_autoscaler_cluster_names: [r.names.cluster] }),
+    irsaModule('irsa_ebs_csi', roles.ebsCsi, [sa(CONTROLLERS.ebsCsi)], { attach_ebs_csi_policy: true }),
+    irsaModule('irsa_external_secrets', roles.externalSecrets, [sa(CONTROLLERS.externalSecrets)], {
+      attach_external_secrets_policy: true,
+      // Only the secrets platform.yaml names; "-*" is the random suffix Secrets Manager adds to ARNs.
+      external_secrets_secrets_manager_arns: secrets.sort().map((s) => `arn:aws:secretsmanager:${r.region}:${env.account}:secret:${s}-*`),
+      external_secrets_ssm_parameter_arns: [],
+      external_secrets_kms_key_arns: [],
+      external_secrets_secrets_manager_create_permission: false,
+    }),
+  ];
+  if (env.observability.logs.enabled) {
+    blocks.push(
+      irsaModule('irsa_fluent_bit', roles.logShipping, [sa(CONTROLLERS.logShipping)], {
+        permissions: workloadPermissions([{ service: 'cloudwatchLogs', logGroup: r.names.logGroup }], r, env.account),
+      }),
+    );
+  }
+  for (const d of r.deployments) {
+    // Each model's pods read only that model's prefix of the model bucket.
+    blocks.push(
+      irsaModule(`irsa_triton_${d.model.replace(/-/g, '_')}`, d.roleName, [`${d.namespace}:${d.serviceAccount}`], {
+        permissions: workloadPermissions([{ service: 's3', bucket: 'models', prefix: `${d.model}/`, access: 'read' }], r, env.account),
+      }),
+    );
+  }
+  for (const w of env.identity.workloads) {
+    blocks.push(irsaModule(`irsa_workload_${w.name.replace(/-/g, '_')}`, `${r.names.regionalPrefix}-${w.name}`.slice(0, 64), [`${w.namespace}:${w.serviceAccount}`], { permissions: workloadPermissions(w.access, r, env.account) }));
+  }
+  return file(...blocks);
+}
+
+function storage(env: EnvironmentIR, r: RegionIR): string {
+  const bucket = r.names.modelBucket;
+  return file(
+    resourceBlock('aws_s3_bucket', 'models', { bucket, force_destroy: false }),
+    resourceBlock('aws_s3_bucket_versioning', 'models', { bucket: expr('aws_s3_bucket.models.id') }, [{ type: 'versioning_configuration', body: { status: 'Enabled' } }]),
+    resourceBlock('aws_s3_bucket_server_side_encryption_configuration', 'models', { bucket: expr('aws_s3_bucket.models.id') }, [
+      { type: 'rule', body: { bucket_key_enabled: true }, blocks: [{ type: 'apply_server_side_encryption_by_default', body: { sse_algorithm: 'aws:kms' } }] },
+    ]),
+    resourceBlock('aws_s3_bucket_public_access_block', 'models', { bucket: expr('aws_s3_bucket.models.id'), block_public_acls: true, block_public_policy: true, ignore_public_acls: true, restrict_public_buckets: true }),
+    resourceBlock('aws_s3_bucket_policy', 'models', {
+      bucket: expr('aws_s3_bucket.models.id'),
+      policy: jsonencode(policyDocument([
+        { Sid: 'DenyInsecureTransport', Effect: 'Deny', Principal: '*', Action: ['s3:*'], Resource: [`arn:aws:s3:::${bucket}`, `arn:aws:s3:::${bucket}/*`], Condition: { Bool: { 'aws:SecureTransport': 'false' } } },
+      ])),
+      depends_on: [expr('aws_s3_bucket_public_access_block.models')],
+    }),
+    env.observability.logs.enabled
+      ? resourceBlock('aws_cloudwatch_log_group', 'containers', { name: r.names.logGroup, retention_in_days: env.observability.logs.retentionDays })
+      : '',
+  );
+}
+
+/** Standby region: replicate the primary model bucket into this region's bucket. */
+function replication(primary: RegionIR, r: RegionIR): string {
+  const source = primary.names.modelBucket;
+  const dest = r.names.modelBucket;
+  const role = `${r.names.regionalPrefix}-replication`;
+  return file(
+    resourceBlock('aws_iam_role', 'replication', {
+      name: role,
+      assume_role_policy: jsonencode(policyDocument([{ Sid: 'S3Replication', Effect: 'Allow', Principal: { Service: 's3.amazonaws.com' }, Action: ['sts:AssumeRole'] }])),
+    }),
+    resourceBlock('aws_iam_role_policy', 'replication', {
+      name: 'replicate-models',
+      role: expr('aws_iam_role.replication.id'),
+      policy: jsonencode(policyDocument([
+        { Sid: 'ReadSource', Effect: 'Allow', Action: ['s3:GetReplicationConfiguration', 's3:ListBucket'], Resource: [`arn:aws:s3:::${source}`] },
+        { Sid: 'ReadSourceObjects', Effect: 'Allow', Action: ['s3:GetObjectVersionForReplication', 's3:GetObjectVersionAcl', 's3:GetObjectVersionTagging'], Resource: [`arn:aws:s3:::${source}/*`] },
+        { Sid: 'WriteReplicas', Effect: 'Allow', Action: ['s3:ReplicateObject', 's3:ReplicateDelete', 's3:ReplicateTags'], Resource: [`arn:aws:s3:::${dest}/*`] },
+        { Sid: 'UseS3Keys', Effect: 'Allow', Action: ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey'], Resource: '*', Condition: { StringLike: { 'kms:ViaService': ['s3.*.amazonaws.com'] } } },
+      ])),
+    }),
+    resourceBlock('aws_s3_bucket_replication_configuration', 'models', { provider: expr('aws.primary'), bucket: source, role: expr('aws_iam_role.replication.arn'), depends_on: [expr('aws_s3_bucket_versioning.models')] }, [
+      {
+        type: 'rule',
+        body: { id: 'standby', status: 'Enabled' },
+        blocks: [
+          { type: 'filter', body: {} },
+          { type: 'delete_marker_replication', body: { status: 'Enabled' } },
+          { type: 'source_selection_criteria', body: {}, blocks: [{ type: 'sse_kms_encrypted_objects', body: { status: 'Enabled' } }] },
+          {
+            type: 'destination',
+            body: { bucket: `arn:aws:s3:::${dest}`, storage_class: 'STANDARD' },
+            blocks: [{ type: 'encryption_configuration', body: { replica_kms_key_id: expr(`"arn:aws:kms:${r.region}:\${data.aws_caller_identity.current.account_id}:alias/aws/s3"`) } }],
+          },
+        ],
+      },
+    ]),
+    dataBlock('aws_caller_identity', 'current', {}),
+  );
+}
+
+function identity(env: EnvironmentIR): string {
+  const blocks: string[] = [];
+  for (const op of env.identity.operators) {
+    const name = `operator_${op.name.replace(/-/g, '_')}`;
+    blocks.push(
+      resourceBlock('aws_iam_role', name, {
+        name: op.roleName,
+        description: `platformc operator role '${op.name}': MFA, short sessions, no static keys`,
+        max_session_duration: op.maxSessionSeconds,
+        assume_role_policy: jsonencode(operatorTrust(op.principals, op.requireMfa, op.maxSessionSeconds)),
+      }),
+      // Cluster rights come from the EKS access entry; in AWS the operator can look but not change.
+      resourceBlock('aws_iam_role_policy_attachment', `${name}_read_only`, { role: expr(`aws_iam_role.${name}.name`), policy_arn: 'arn:aws:iam::aws:policy/ReadOnlyAccess' }),
+    );
+  }
+  if (env.identity.ci) {
+    blocks.push(
+      resourceBlock('aws_iam_openid_connect_provider', 'github', { url: 'https://token.actions.githubusercontent.com', client_id_list: ['sts.amazonaws.com'] }),
+      resourceBlock('aws_iam_role', 'github_ci', {
+        name: env.identity.ci.roleName,
+        description: `platformc CI role for ${env.identity.ci.repository} (GitHub OIDC, no stored keys)`,
+        max_session_duration: 3600,
+        assume_role_policy: jsonencode(githubTrust(env.identity.ci.subjects)),
+      }),
+      resourceBlock('aws_iam_role_policy', 'github_ci', { name: 'terraform-apply', role: expr('aws_iam_role.github_ci.id'), policy: jsonencode(policyDocument(ciStatements(env))) }),
+    );
+  }
+  return file(...blocks);
+}
+
+function budget(env: EnvironmentIR): string {
+  const b = env.budget;
+  const notifications = b.notify.length
+    ? b.alertThresholds.flatMap((threshold) =>
+        (['FORECASTED', 'ACTUAL'] as const).map((type) => ({
+          type: 'notification',
+          body: { comparison_operator: 'GREATER_THAN', threshold, threshold_type: 'PERCENTAGE', notification_type: type, subscriber_email_addresses: [...b.notify] },
+        })),
+      )
+    : [];
+  return resourceBlock('aws_budgets_budget', 'monthly', { name: `${env.regions[0]!.names.envPrefix}-monthly`, budget_type: 'COST', limit_amount: b.monthlyUsd.toFixed(2), limit_unit: 'USD', time_unit: 'MONTHLY' }, notifications);
+}
+
+const DAYS: Record<string, string> = { sun: '0', mon: '1', tue: '2', wed: '3', thu: '4', fri: '5', sat: '6' };
+
+/** Outside working hours the GPU pools scale to zero; scheduled actions put them back in the morning. */
+function workingHours(env: EnvironmentIR, r: RegionIR): string | undefined {
+  const wh = env.workingHours;
+  const gpuPools = r.nodePools.filter((p) => p.role === 'gpu');
+  if (!wh || gpuPools.length === 0) return undefined;
+  const cron = (time: string) => `${Number(time.split(':')[1])} ${Number(time.split(':')[0])} * * ${wh.days.map((d) => DAYS[d]).join(',')}`;
+  return file(
+    ...gpuPools.flatMap((pool) => {
+      const asg = expr(`one(module.eks.eks_managed_node_groups[${JSON.stringify(pool.name)}].node_group_autoscaling_group_names)`);
+      const id = pool.name.replace(/-/g, '_');
+      return [
+        resourceBlock('aws_autoscaling_schedule', `${id}_start`, { scheduled_action_name: `${pool.name}-working-hours-start`, autoscaling_group_name: asg, min_size: pool.minSize, max_size: pool.maxSize, desired_capacity: pool.desiredSize, recurrence: cron(wh.start), time_zone: wh.timeZone }),
+        resourceBlock('aws_autoscaling_schedule', `${id}_stop`, { scheduled_action_name: `${pool.name}-working-hours-stop`, autoscaling_group_name: asg, min_size: 0, max_size: 0, desired_capacity: 0, recurrence: cron(wh.end), time_zone: wh.timeZone }),
+      ];
+    }),
+  );
+}
+
+function outputs(env: EnvironmentIR, r: RegionIR): string {
+  const out = (name: string, value: HclValue, description: string) => outputBlock(name, { description, value });
+  return file(
+    out('region', r.region, 'AWS region of this stack.'),
+    out('cluster_name', expr('module.eks.cluster_name'), 'EKS cluster name.'),
+    out('cluster_endpoint', expr('module.eks.cluster_endpoint'), 'EKS API server endpoint.'),
+    out('cluster_certificate_authority_data', expr('module.eks.cluster_certificate_authority_data'), 'Cluster CA certificate (base64).'),
+    out('oidc_provider_arn', expr('module.eks.oidc_provider_arn'), 'IAM OIDC provider of the cluster (IRSA).'),
+    out('vpc_id', expr('module.vpc.vpc_id'), 'VPC id (the AWS Load Balancer Controller needs it: pods cannot reach IMDS).'),
+    out('model_bucket', expr('aws_s3_bucket.models.bucket'), 'S3 bucket of the Triton model repository.'),
+    out('role_arns', {
+      alb_controller: expr('module.irsa_alb_controller.arn'),
+      cluster_autoscaler: expr('module.irsa_cluster_autoscaler.arn'),
+      ebs_csi: expr('module.irsa_ebs_csi.arn'),
+      external_secrets: expr('module.irsa_external_secrets.arn'),
+      fluent_bit: env.observability.logs.enabled ? expr('module.irsa_fluent_bit.arn') : undefined,
+    }, 'IRSA role ARNs of the platform controllers.'),
+    out('triton_role_arns', Object.fromEntries(r.deployments.map((d) => [d.model, expr(`module.irsa_triton_${d.model.replace(/-/g, '_')}.arn`)])), 'IRSA role ARN of each model.'),
+  );
+}

@@ -1,0 +1,62 @@
+/**
+ * Every key path of every generated Helm values file exists in the pinned chart's real default values
+ * (shared/reference/helm-charts). Keys whose default is an empty map or list are free-form.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse } from 'yaml';
+import { describe, expect, it } from 'vitest';
+import { emitHelmValues } from '../../compiler/emit/helm/values.js';
+import { repoRoot } from '../helpers/cli.js';
+import { irOf } from '../helpers/platform.js';
+
+const reference = join(repoRoot, '../shared/reference/helm-charts');
+const charts = JSON.parse(readFileSync(join(reference, 'charts.json'), 'utf8')) as Record<string, { version: string; values_file: string }>;
+const defaults = (chart: string) => parse(readFileSync(join(reference, charts[chart]!.values_file), 'utf8')) as Record<string, unknown>;
+
+/** Valid keys that the charts document only in comments of values.yaml. Each names where. */
+const COMMENTED_KEYS: Record<string, string[]> = {
+  // aws-load-balancer-controller values.yaml line 386: "podDisruptionBudget: {}" with "#  maxUnavailable: 1".
+  'aws-load-balancer-controller': ['podDisruptionBudget.maxUnavailable'],
+  'kube-prometheus-stack': [],
+  // fluent-bit: `env` items are free-form EnvVar objects.
+  'fluent-bit': [],
+  'nvidia-device-plugin': [],
+  // cluster-autoscaler values.yaml lines 212-236: extraArgs lists these flags as comments.
+  'cluster-autoscaler': ['extraArgs.balance-similar-node-groups', 'extraArgs.expander', 'extraArgs.scale-down-unneeded-time', 'extraArgs.scale-down-delay-after-add', 'extraArgs.skip-nodes-with-system-pods'],
+  'dcgm-exporter': [],
+};
+
+/** Charts whose default values are not in the offline reference: their keys cannot be checked here. */
+const UNVERIFIED = ['external-secrets', 'prometheus-adapter'];
+
+const isMap = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+function unknownKeys(values: unknown, base: unknown, path: string, allowed: readonly string[]): string[] {
+  if (!isMap(values)) return [];
+  if (!isMap(base) || Object.keys(base).length === 0) return []; // free-form map, or a scalar default replaced by a map
+  return Object.entries(values).flatMap(([k, v]) => {
+    const p = path ? `${path}.${k}` : k;
+    if (allowed.includes(p)) return [];
+    if (!(k in base)) return [p];
+    return unknownKeys(v, base[k], p, allowed);
+  });
+}
+
+describe.each(['platform.yaml', 'examples/multi-region-prod.yaml', 'examples/minimal-dev.yaml'])('Helm values of %s', (spec) => {
+  const files = emitHelmValues(irOf(spec));
+  it('has a values file per release and environment', () => expect(files.length).toBeGreaterThan(0));
+  for (const f of files) {
+    const release = f.path.split('/').pop()!.replace(/\.yaml$/, '');
+    it(`${f.path}: every key exists in the chart's values`, () => {
+      if (UNVERIFIED.includes(release)) return;
+      const values = parse(f.content) as Record<string, unknown>;
+      let base = defaults(release);
+      if (release === 'kube-prometheus-stack') {
+        // Subcharts: their keys live under grafana:, kube-state-metrics:, prometheus-node-exporter:.
+        base = { ...base, grafana: { ...(base.grafana as object), ...defaults('grafana') } };
+      }
+      expect(unknownKeys(values, base, '', COMMENTED_KEYS[release] ?? [])).toEqual([]);
+    });
+  }
+});

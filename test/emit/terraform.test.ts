@@ -1,0 +1,287 @@
+/**
+ * The generated Terraform, checked with real tools and real interfaces: terraform fmt, the HCL parser
+ * (@cdktf/hcl2json), the inputs and outputs of the pinned terraform-aws-modules, the AWS provider schema,
+ * reference resolution inside each root module, and the security properties a reviewer would look for.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parse } from '@cdktf/hcl2json';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { WILDCARD_RESOURCE_ACTIONS } from '../../compiler/emit/terraform/policies.js';
+import { generateFiles } from '../../compiler/output/generate.js';
+import { writeTree } from '../../compiler/output/write.js';
+import { repoRoot } from '../helpers/cli.js';
+import { irOf, irOfText } from '../helpers/platform.js';
+
+const reference = join(repoRoot, '../shared/reference');
+type Json = Record<string, any>;
+
+const moduleRefs = Object.fromEntries(
+  readdirSync(join(reference, 'terraform-modules')).map((f) => {
+    const d = JSON.parse(readFileSync(join(reference, 'terraform-modules', f), 'utf8')) as Json;
+    const source = d.path === '.' ? d.source : d.source;
+    return [`${source}@${d.version}`, d];
+  }),
+);
+const provider = JSON.parse(readFileSync(join(reference, 'terraform-provider-aws/aws-6.25.0-resources.json'), 'utf8')) as { resources: Record<string, Json> };
+
+const SPECS = ['platform.yaml', 'examples/minimal-dev.yaml', 'examples/multi-region-prod.yaml', 'examples/spot-cost-optimised.yaml', 'examples/multi-model-teams.yaml'];
+
+interface RootModule { dir: string; files: Record<string, string>; hcl: Json[] }
+
+/** Compiles a spec into a temp dir; returns each Terraform root module with its parsed files. */
+async function compileTerraform(spec: string): Promise<{ out: string; roots: RootModule[] }> {
+  const out = join(mkdtempSync(join(tmpdir(), 'platformc-tf-')), 'generated');
+  const files = generateFiles(irOf(spec));
+  writeTree(out, files);
+  const byDir = new Map<string, Record<string, string>>();
+  for (const f of files.filter((f) => f.path.endsWith('.tf'))) {
+    const dir = f.path.slice(0, f.path.lastIndexOf('/'));
+    byDir.set(dir, { ...(byDir.get(dir) ?? {}), [f.path]: f.content });
+  }
+  const roots: RootModule[] = [];
+  for (const [dir, tf] of [...byDir.entries()].sort()) {
+    roots.push({ dir, files: tf, hcl: await Promise.all(Object.entries(tf).map(([name, content]) => parse(name, content) as Promise<Json>)) });
+  }
+  return { out, roots };
+}
+
+/** Every `${...}` expression in a parsed value. */
+function expressions(value: unknown, out: string[] = []): string[] {
+  if (typeof value === 'string') for (const m of value.matchAll(/\$\{([\s\S]*?)\}(?!")/g)) out.push(value);
+  else if (Array.isArray(value)) value.forEach((v) => expressions(v, out));
+  else if (value && typeof value === 'object') Object.values(value).forEach((v) => expressions(v, out));
+  return out;
+}
+
+/** Checks a module argument value against the module's parsed variable type; returns problems. */
+function checkType(value: unknown, type: unknown, path: string): string[] {
+  if (typeof value === 'string' && value.startsWith('${')) return [];
+  if (type === 'any' || typeof type === 'string' || value === null || value === undefined) return [];
+  const t = type as Json;
+  if (t.map) return Object.entries(value as Json).flatMap(([k, v]) => checkType(v, t.map, `${path}.${k}`));
+  if (t.list || t.set) return Array.isArray(value) ? value.flatMap((v, i) => checkType(v, t.list ?? t.set, `${path}[${i}]`)) : [];
+  if (t.object) {
+    return Object.entries(value as Json).flatMap(([k, v]) => (t.object[k] ? checkType(v, t.object[k].type, `${path}.${k}`) : [`${path}.${k} is not an attribute of the module input's type`]));
+  }
+  return [];
+}
+
+const META = new Set(['count', 'for_each', 'depends_on', 'provider', 'providers', 'lifecycle', 'source', 'version']);
+
+/** Checks a resource body against the provider schema; returns problems. */
+function checkResource(type: string, body: Json, schema: Json, path: string): string[] {
+  const problems: string[] = [];
+  for (const [k, v] of Object.entries(body)) {
+    if (META.has(k)) continue;
+    if (schema.blocks?.[k]) {
+      for (const [i, item] of (Array.isArray(v) ? v : [v]).entries()) problems.push(...checkResource(type, item as Json, schema.blocks[k], `${path}.${k}[${i}]`));
+    } else if (!schema.attributes?.[k]) problems.push(`${path}.${k} is not an argument of ${type}`);
+    else if (schema.attributes[k].computed) problems.push(`${path}.${k} is computed-only in ${type}`);
+  }
+  for (const [k, a] of Object.entries((schema.attributes ?? {}) as Record<string, Json>)) if (a.required && !(k in body)) problems.push(`${path}: required argument ${k} missing`);
+  for (const [k, b] of Object.entries((schema.blocks ?? {}) as Record<string, Json>)) if (b.required && !(k in body)) problems.push(`${path}: required block ${k} missing`);
+  return problems;
+}
+
+const terraform = spawnSync('terraform', ['version'], { encoding: 'utf8' }).status === 0;
+
+describe.each(SPECS)('Terraform of %s', (spec) => {
+  let out: string;
+  let roots: RootModule[];
+  beforeAll(async () => ({ out, roots } = await compileTerraform(spec)));
+
+  it('is formatted (terraform fmt -check -recursive)', () => {
+    if (!terraform) return console.warn('skipped: terraform is not on PATH');
+    const r = spawnSync('terraform', ['fmt', '-check', '-recursive', '-diff', join(out, 'terraform')], { encoding: 'utf8', env: { ...process.env, TF_CLI_CONFIG_FILE: '/dev/null', CHECKPOINT_DISABLE: '1' } });
+    expect(r.stdout + r.stderr).toBe('');
+    expect(r.status).toBe(0);
+  });
+
+  it('has two root modules per environment and region, each with a pinned backend', () => {
+    const ir = irOf(spec);
+    const expected = ir.environments.flatMap((e) => e.regions.flatMap((r) => [`terraform/${e.name}/${r.region}/infra`, `terraform/${e.name}/${r.region}/platform`])).sort();
+    expect(roots.map((r) => r.dir)).toEqual(expected);
+    for (const root of roots) {
+      const tf = root.hcl.find((h) => h.terraform)!.terraform[0];
+      expect(tf.required_version).toBe('>= 1.10, < 2.0');
+      expect(tf.backend.s3[0]).toMatchObject({ encrypt: true, use_lockfile: true });
+      expect(tf.backend.s3[0].key).toMatch(new RegExp(`/${root.dir.split('/').slice(1).join('/')}\\.tfstate$`));
+    }
+  });
+
+  it('calls modules with real inputs of the pinned version, and reads only real outputs', () => {
+    const problems: string[] = [];
+    for (const root of roots) {
+      const modules = Object.assign({}, ...root.hcl.map((h) => h.module ?? {})) as Record<string, Json[]>;
+      for (const [name, [call]] of Object.entries(modules)) {
+        const ref = moduleRefs[`${call!.source}@${call!.version}`];
+        if (!ref) { problems.push(`${root.dir}: module ${name}: no reference for ${call!.source}@${call!.version}`); continue; }
+        for (const [arg, value] of Object.entries(call!)) {
+          if (META.has(arg)) continue;
+          const variable = ref.variables[arg];
+          if (!variable) problems.push(`${root.dir}: module.${name}.${arg} is not an input of ${call!.source} ${call!.version}`);
+          else problems.push(...checkType(value, variable.type_structure, `${root.dir}: module.${name}.${arg}`));
+        }
+      }
+      for (const e of expressions(root.hcl)) {
+        for (const m of e.matchAll(/\bmodule\.([A-Za-z0-9_]+)\.([A-Za-z0-9_]+)/g)) {
+          const call = modules[m[1]!]?.[0];
+          const ref = call && moduleRefs[`${call.source}@${call.version}`];
+          if (!call) problems.push(`${root.dir}: module.${m[1]} is not declared`);
+          else if (ref && !ref.outputs.includes(m[2])) problems.push(`${root.dir}: module.${m[1]}.${m[2]} is not an output of ${call.source}`);
+        }
+      }
+    }
+    expect(problems).toEqual([]);
+  });
+
+  it('uses only real arguments of AWS provider resources, with every required one', () => {
+    const problems: string[] = [];
+    const unchecked = new Set<string>();
+    for (const root of roots) {
+      for (const h of root.hcl) {
+        for (const [type, byName] of Object.entries((h.resource ?? {}) as Record<string, Record<string, Json[]>>)) {
+          const schema = provider.resources[type];
+          if (!schema) { unchecked.add(type); continue; }
+          for (const [name, [body]] of Object.entries(byName)) problems.push(...checkResource(type, body!, schema, `${root.dir}: ${type}.${name}`));
+        }
+      }
+    }
+    expect(problems).toEqual([]);
+    // Resources outside the offline schema: listed so a new one is a deliberate choice.
+    expect([...unchecked].filter((t) => !['aws_s3_bucket_policy', 'aws_autoscaling_group_tag', 'aws_s3_bucket_replication_configuration', 'aws_autoscaling_schedule', 'helm_release'].includes(t))).toEqual([]);
+  });
+
+  it('resolves every reference inside its root module', () => {
+    const problems: string[] = [];
+    for (const root of roots) {
+      const declared = new Set<string>();
+      for (const h of root.hcl) {
+        for (const [type, byName] of Object.entries((h.resource ?? {}) as Json)) for (const name of Object.keys(byName)) declared.add(`${type}.${name}`);
+        for (const [type, byName] of Object.entries((h.data ?? {}) as Json)) for (const name of Object.keys(byName)) declared.add(`data.${type}.${name}`);
+        for (const name of Object.keys(h.module ?? {})) declared.add(`module.${name}`);
+        for (const l of h.locals ?? []) for (const name of Object.keys(l)) declared.add(`local.${name}`);
+        for (const name of Object.keys(h.variable ?? {})) declared.add(`var.${name}`);
+      }
+      for (const e of expressions(root.hcl)) {
+        const code = e.replace(/"(?:[^"\\]|\\.)*"/g, '""');
+        for (const m of code.matchAll(/\b(var|local|module)\.([A-Za-z0-9_]+)|\bdata\.([a-z0-9_]+)\.([A-Za-z0-9_]+)|\b((?:aws|helm|kubernetes)_[a-z0-9_]+)\.([A-Za-z0-9_]+)/g)) {
+          const ref = m[1] ? `${m[1]}.${m[2]}` : m[3] ? `data.${m[3]}.${m[4]}` : `${m[5]}.${m[6]}`;
+          if (!declared.has(ref)) problems.push(`${root.dir}: ${ref} is not declared (in ${e.slice(0, 80)})`);
+        }
+      }
+    }
+    expect(problems).toEqual([]);
+  });
+
+  it('is secure by default', () => {
+    const ir = irOf(spec);
+    for (const root of roots.filter((r) => r.dir.endsWith('/infra'))) {
+      const eks = Object.assign({}, ...root.hcl.map((h) => h.module ?? {})).eks[0] as Json;
+      const vpc = Object.assign({}, ...root.hcl.map((h) => h.module ?? {})).vpc[0] as Json;
+      // IMDSv2 on every node group, nodes only in private subnets, encrypted gp3 root volumes.
+      for (const [name, group] of Object.entries(eks.eks_managed_node_groups as Record<string, Json>)) {
+        expect(group.metadata_options.http_tokens, name).toBe('required');
+        expect(group.subnet_ids, name).toBeUndefined();
+        expect(group.block_device_mappings.xvda.ebs).toMatchObject({ encrypted: true, volume_type: 'gp3' });
+      }
+      expect(eks.subnet_ids).toBe('${module.vpc.private_subnets}');
+      expect(vpc.map_public_ip_on_launch).toBe(false);
+      expect(eks.encryption_config).toEqual({ resources: ['secrets'] });
+      expect(eks.enable_cluster_creator_admin_permissions).toBe(false);
+      const text = Object.values(root.files).join('\n');
+      expect(text).toContain('sse_algorithm = "aws:kms"');
+      expect(text).toMatch(/block_public_policy\s+= true/);
+      expect(text).toContain('"aws:SecureTransport" = "false"');
+      // Operator roles demand MFA; the CI role trusts only the spec's repository.
+      if (root.files[`${root.dir}/identity.tf`]) {
+        const identity = root.files[`${root.dir}/identity.tf`]!;
+        const operators = identity.match(/resource "aws_iam_role" "operator_/g)?.length ?? 0;
+        expect((identity.match(/"aws:MultiFactorAuthPresent" = "true"/g) ?? []).length).toBe(operators);
+        const repo = ir.environments[0]!.identity.ci?.repository;
+        for (const m of identity.matchAll(/"token\.actions\.githubusercontent\.com:sub" = \[([^\]]*)\]/g)) {
+          for (const subject of m[1]!.split(',').map((s) => s.trim().replace(/^"|"$/g, ''))) expect(subject.startsWith(`repo:${repo}:`)).toBe(true);
+        }
+      }
+      // No statement grants Resource "*" except for the documented actions.
+      for (const m of text.matchAll(/Action\s+= \[([^\]]*)\]\n\s+Resource\s+= "\*"/g)) {
+        for (const action of m[1]!.split(',').map((s) => s.trim().replace(/^"|"$/g, ''))) {
+          expect([...WILDCARD_RESOURCE_ACTIONS, 'kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey'], `${root.dir}: ${action}`).toContain(action);
+        }
+      }
+      expect(text).not.toMatch(/Action\s+= \[?"\*"\]?/);
+    }
+  });
+});
+
+describe('Terraform follows the spec', () => {
+  it('a prod spec with a standby region yields two region stacks and bucket replication', async () => {
+    const { roots } = await compileTerraform('examples/multi-region-prod.yaml');
+    const prod = roots.filter((r) => r.dir.startsWith('terraform/prod/'));
+    expect(prod.map((r) => r.dir)).toEqual(['terraform/prod/us-east-1/infra', 'terraform/prod/us-east-1/platform', 'terraform/prod/us-west-2/infra', 'terraform/prod/us-west-2/platform']);
+    const standby = prod[2]!.files['terraform/prod/us-west-2/infra/replication.tf']!;
+    expect(standby).toMatch(/provider\s+= aws\.primary\n\s+bucket\s+= "vision-prod-prod-models-444400000003-use1"/);
+    expect(standby).toMatch(/bucket\s+= "arn:aws:s3:::vision-prod-prod-models-444400000003-usw2"/);
+    expect(prod[0]!.files['terraform/prod/us-east-1/infra/replication.tf']).toBeUndefined();
+    // Account-wide identity and the budget live in the primary region only.
+    expect(Object.keys(prod[2]!.files).some((f) => f.endsWith('identity.tf') || f.endsWith('budget.tf'))).toBe(false);
+  });
+
+  it('NAT gateways: one shared, or one per AZ, as the spec says', async () => {
+    const { roots } = await compileTerraform('examples/multi-region-prod.yaml');
+    const vpc = (dir: string) => Object.assign({}, ...roots.find((r) => r.dir === dir)!.hcl.map((h) => h.module ?? {})).vpc[0] as Json;
+    expect(vpc('terraform/dev/us-east-1/infra')).toMatchObject({ single_nat_gateway: true, one_nat_gateway_per_az: false, azs: ['us-east-1a', 'us-east-1b'] });
+    expect(vpc('terraform/prod/us-east-1/infra')).toMatchObject({ single_nat_gateway: false, one_nat_gateway_per_az: true, azs: ['us-east-1a', 'us-east-1b', 'us-east-1c'] });
+  });
+
+  it('GPU pools: NVIDIA AMI, the nvidia.com/gpu taint as EKS spells it, labels the device plugin needs, spot when asked', async () => {
+    const { roots } = await compileTerraform('examples/spot-cost-optimised.yaml');
+    const eks = Object.assign({}, ...roots.find((r) => r.dir === 'terraform/prod/us-east-1/infra')!.hcl.map((h) => h.module ?? {})).eks[0] as Json;
+    const gpu = eks.eks_managed_node_groups['gpu-spot'];
+    expect(gpu).toMatchObject({ ami_type: 'AL2023_x86_64_NVIDIA', capacity_type: 'SPOT', min_size: 0, instance_types: ['g6.xlarge', 'g5.xlarge', 'g4dn.xlarge'] });
+    expect(gpu.taints['nvidia-com-gpu']).toEqual({ key: 'nvidia.com/gpu', value: 'true', effect: 'NO_SCHEDULE' });
+    expect(gpu.labels['nvidia.com/gpu.present']).toBe('true');
+    expect(eks.eks_managed_node_groups.general.ami_type).toBe('AL2023_x86_64_STANDARD');
+  });
+
+  it('working hours become scheduled scale-to-zero of the GPU pools', async () => {
+    const { roots } = await compileTerraform('examples/spot-cost-optimised.yaml');
+    const wh = roots.find((r) => r.dir === 'terraform/dev/us-east-1/infra')!.files['terraform/dev/us-east-1/infra/working-hours.tf']!;
+    expect(wh).toContain('recurrence             = "0 20 * * 1,2,3,4,5"');
+    expect(wh).toContain('time_zone              = "Europe/Berlin"');
+    expect(roots.find((r) => r.dir === 'terraform/prod/us-east-1/infra')!.files['terraform/prod/us-east-1/infra/working-hours.tf']).toBeUndefined();
+  });
+
+  it('team principals may edit their own namespaces only', async () => {
+    const { roots } = await compileTerraform('examples/multi-model-teams.yaml');
+    const eks = Object.assign({}, ...roots.find((r) => r.dir === 'terraform/prod/us-east-1/infra')!.hcl.map((h) => h.module ?? {})).eks[0] as Json;
+    const teams = Object.values(eks.access_entries as Record<string, Json>).filter((e) => e.policy_associations.namespaces);
+    expect(teams.map((e) => [e.principal_arn, e.policy_associations.namespaces.access_scope.namespaces])).toEqual([
+      ['arn:aws:iam::777788889999:role/Ads', ['ads']],
+      ['arn:aws:iam::777788889999:role/Search', ['search']],
+      ['arn:aws:iam::777788889999:role/Vision', ['vision']],
+    ]);
+  });
+
+  it('escapes hostile strings: quotes, ${, %{, backslashes and newlines stay literal text', async () => {
+    const hostile = 'a"b ${var.x} %{if true}x%{endif} back\\slash';
+    const base = readFileSync(join(repoRoot, 'platform.yaml'), 'utf8');
+    const ir = irOfText(base.replace('owner: ml-platform@example.com', `owner: ${JSON.stringify(`${hostile}\nsecond line`)}`).replace('    project: gpu-inference', `    project: ${JSON.stringify(hostile)}`));
+    const files = generateFiles(ir).filter((f) => f.path.endsWith('providers.tf'));
+    for (const f of files) {
+      const parsed = (await parse(f.path, f.content)) as Json;
+      const tags = parsed.provider.aws[0].default_tags[0].tags;
+      const literal = (s: string) => s.replace(/\$\$\{/g, '${').replace(/%%\{/g, '%{');
+      expect(literal(tags.project)).toBe(hostile);
+      expect(literal(tags.owner)).toBe(`${hostile}\nsecond line`);
+    }
+    if (!terraform) return;
+    const out = join(mkdtempSync(join(tmpdir(), 'platformc-hostile-')), 'generated');
+    writeTree(out, generateFiles(ir));
+    const r = spawnSync('terraform', ['fmt', '-check', '-recursive', join(out, 'terraform')], { encoding: 'utf8', env: { ...process.env, TF_CLI_CONFIG_FILE: '/dev/null' } });
+    expect(r.status, r.stdout + r.stderr).toBe(0);
+  });
+});
