@@ -2,6 +2,7 @@
 import type { FileOutput } from '../output/files.js';
 import type { PlatformIR } from '../resolve/ir.js';
 import { emitHelmValues } from './helm/values.js';
+import { emitKustomize } from './kubernetes/kustomize.js';
 import { emitReadme } from './readme.js';
 import { emitTerraform } from './terraform/index.js';
 import { emitTritonConfigs } from './triton/model-config.js';
@@ -13,4 +14,5 @@ export const emitters: Readonly<Record<string, Emitter>> = {
   triton: emitTritonConfigs,
   terraform: emitTerraform,
   helm: emitHelmValues,
+  kustomize: emitKustomize,
 };
