@@ -3,6 +3,7 @@ import type { FileOutput } from '../output/files.js';
 import type { PlatformIR } from '../resolve/ir.js';
 import { emitHelmValues } from './helm/values.js';
 import { emitKustomize } from './kubernetes/kustomize.js';
+import { emitObservability } from './observability/index.js';
 import { emitReadme } from './readme.js';
 import { emitTerraform } from './terraform/index.js';
 import { emitTritonConfigs } from './triton/model-config.js';
@@ -15,4 +16,5 @@ export const emitters: Readonly<Record<string, Emitter>> = {
   terraform: emitTerraform,
   helm: emitHelmValues,
   kustomize: emitKustomize,
+  observability: emitObservability,
 };

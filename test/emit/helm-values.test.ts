@@ -54,7 +54,12 @@ describe.each(['platform.yaml', 'examples/multi-region-prod.yaml', 'examples/min
       let base = defaults(release);
       if (release === 'kube-prometheus-stack') {
         // Subcharts: their keys live under grafana:, kube-state-metrics:, prometheus-node-exporter:.
-        base = { ...base, grafana: { ...(base.grafana as object), ...defaults('grafana') } };
+        base = {
+          ...base,
+          grafana: { ...(base.grafana as object), ...defaults('grafana') },
+          'kube-state-metrics': { ...(base['kube-state-metrics'] as object), ...defaults('kube-state-metrics') },
+          'prometheus-node-exporter': { ...(base['prometheus-node-exporter'] as object), ...defaults('prometheus-node-exporter') },
+        };
       }
       expect(unknownKeys(values, base, '', COMMENTED_KEYS[release] ?? [])).toEqual([]);
     });

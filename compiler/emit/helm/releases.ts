@@ -196,6 +196,8 @@ function kubePrometheusStack(env: EnvironmentIR): Record<string, unknown> {
       },
     },
     alertmanager: { alertmanagerSpec: { nodeSelector: onGeneralPool(env) } },
+    // Node pool labels on kube_node_labels, for the GPU fleet dashboard's per-pool panels.
+    'kube-state-metrics': { metricLabelsAllowlist: ['nodes=[platformc.dev/pool,node.kubernetes.io/instance-type]'] },
     grafana: {
       enabled: obs.dashboards.enabled,
       // Credentials come from a Secret that External Secrets fills from AWS Secrets Manager.

@@ -100,7 +100,7 @@ function overlay(ir: PlatformIR, env: EnvironmentIR, r: RegionIR): FileOutput[] 
   files.push({
     path: `${dir}/kustomization.yaml`,
     content: kustomization({
-      resources: ['../../../base', 'region.yaml'],
+      resources: ['../../../base', '../observability', 'region.yaml'],
       labels: [{ pairs: { 'app.kubernetes.io/part-of': ir.name, 'app.kubernetes.io/managed-by': 'platformc', 'platformc.dev/environment': env.name, 'platformc.dev/region': r.region }, includeSelectors: false, includeTemplates: true }],
       images: [{ name: triton.repository, newTag: triton.tag }],
       patches,

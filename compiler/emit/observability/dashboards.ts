@@ -1,0 +1,122 @@
+/**
+ * Grafana dashboards, typed by the dashboard JSON Schema (dashboard-types.ts is generated from it):
+ * a GPU fleet dashboard, one per model, and an SLO dashboard. Datasource and variables as
+ * kube-prometheus-stack provisions them; load-test runs appear as annotations on every dashboard.
+ * @see https://grafana.com/docs/grafana/latest/dashboards/build-dashboards/view-dashboard-json-model/
+ */
+import type { EnvironmentIR, PlatformIR, RegionIR } from '../../resolve/ir.js';
+import type { Dashboard, Panel, VariableModel } from '../grafana/dashboard-types.js';
+import { LATENCY_HISTOGRAM } from '../triton/model-config.js';
+import { SLI_RECORD } from './slo.js';
+
+/** kube-prometheus-stack provisions its Prometheus datasource with this uid. */
+export const DATASOURCE_UID = 'prometheus';
+const ds = { type: 'prometheus', uid: '${datasource}' };
+export const LOADTEST_JOB_PREFIX = 'loadtest-';
+
+interface PanelSpec { title: string; exprs: [string, string][]; unit?: string; type?: 'timeseries' | 'stat' | 'gauge'; description?: string }
+
+/** Panels laid out two per row, 12 columns wide. */
+function layout(specs: readonly PanelSpec[]): Panel[] {
+  return specs.map((p, i) => ({
+    id: i + 1,
+    type: p.type ?? 'timeseries',
+    title: p.title,
+    ...(p.description ? { description: p.description } : {}),
+    datasource: ds,
+    gridPos: { h: 8, w: 12, x: (i % 2) * 12, y: Math.floor(i / 2) * 8 },
+    targets: p.exprs.map(([expr, legend], j) => ({ refId: String.fromCharCode(65 + j), datasource: ds, expr, legendFormat: legend })),
+    fieldConfig: { defaults: { ...(p.unit ? { unit: p.unit } : {}) }, overrides: [] },
+    options: {},
+  }));
+}
+
+const datasourceVariable: VariableModel = { type: 'datasource', name: 'datasource', label: 'Data source', query: 'prometheus', current: { text: 'Prometheus', value: DATASOURCE_UID }, hide: 0 };
+
+function dashboard(uid: string, title: string, tags: string[], panels: Panel[], variables: VariableModel[] = []): Dashboard {
+  return {
+    uid,
+    title,
+    tags: ['platformc', ...tags],
+    editable: false,
+    schemaVersion: 41,
+    version: 1,
+    time: { from: 'now-6h', to: 'now' },
+    refresh: '30s',
+    timezone: 'utc',
+    graphTooltip: 1,
+    templating: { list: [datasourceVariable, ...variables] },
+    annotations: {
+      list: [
+        {
+          name: 'Load tests',
+          enable: true,
+          iconColor: 'purple',
+          datasource: ds,
+          // A load test is a Job in the platform namespace: its run shows from start to end.
+          target: { refId: 'Anno', expr: `max by (job_name) (kube_job_status_active{namespace="platform",job_name=~"${LOADTEST_JOB_PREFIX}.*"}) > 0` } as never,
+          titleFormat: 'Load test {{job_name}}',
+        } as never,
+      ],
+    },
+    panels,
+  };
+}
+
+const idFor = (...parts: string[]) => parts.join('-').slice(0, 40);
+
+export function gpuFleetDashboard(ir: PlatformIR, env: EnvironmentIR, r: RegionIR): Dashboard {
+  const gpuPools = r.nodePools.filter((p) => p.role === 'gpu');
+  // Estimated cost per hour: nodes of each pool x its on-demand price (spot pools at the catalog's on-demand price, an upper bound).
+  const cost = r.nodePools
+    .map((p) => `(count(kube_node_labels{label_platformc_dev_pool="${p.name}"}) or vector(0)) * ${p.instance.onDemandUsdPerHour}`)
+    .join(' + ');
+  return dashboard(idFor(ir.name, env.name, 'gpu-fleet'), `${ir.name} / ${env.name}: GPU fleet`, ['gpu'], layout([
+    { title: 'GPU utilisation by node', exprs: [['avg by (Hostname) (DCGM_FI_DEV_GPU_UTIL)', '{{Hostname}}']], unit: 'percent' },
+    { title: 'GPU memory used by node', exprs: [['sum by (Hostname) (DCGM_FI_DEV_FB_USED) / sum by (Hostname) (DCGM_FI_DEV_FB_USED + DCGM_FI_DEV_FB_FREE)', '{{Hostname}}']], unit: 'percentunit' },
+    { title: 'GPU power by node', exprs: [['sum by (Hostname) (DCGM_FI_DEV_POWER_USAGE)', '{{Hostname}}']], unit: 'watt' },
+    { title: 'GPU temperature by node', exprs: [['max by (Hostname) (DCGM_FI_DEV_GPU_TEMP)', '{{Hostname}}']], unit: 'celsius' },
+    { title: 'Nodes per pool', exprs: [['count by (label_platformc_dev_pool) (kube_node_labels{label_platformc_dev_pool!=""})', '{{label_platformc_dev_pool}}']] },
+    { title: 'Allocatable GPUs per pool', exprs: gpuPools.map((p) => [`sum(kube_node_status_allocatable{resource="nvidia_com_gpu"} * on (node) group_left () kube_node_labels{label_platformc_dev_pool="${p.name}"})`, p.name] as [string, string]) },
+    { title: 'Estimated cost per hour (on-demand prices)', exprs: [[cost, 'USD/h']], unit: 'currencyUSD', type: 'stat', description: 'Nodes of each pool times its on-demand price from specs/instances.json.' },
+  ]));
+}
+
+export function modelDashboard(ir: PlatformIR, env: EnvironmentIR, model: string): Dashboard {
+  const m = `model="${model}"`;
+  const rate = (metric: string, extra = '') => `sum(rate(${metric}{${m}${extra}}[$__rate_interval]))`;
+  const quantile = (q: number) => [`histogram_quantile(${q}, sum by (le) (rate(${LATENCY_HISTOGRAM}_bucket{${m}}[$__rate_interval])))`, `p${Math.round(q * 100)}`] as [string, string];
+  return dashboard(idFor(ir.name, env.name, 'model', model), `${ir.name} / ${env.name}: ${model}`, ['model', model], layout([
+    { title: 'Requests per second', exprs: [[rate('nv_inference_request_success'), 'success'], [rate('nv_inference_request_failure'), 'failure']], unit: 'reqps' },
+    { title: 'Latency p50 / p95 / p99', exprs: [quantile(0.5), quantile(0.95), quantile(0.99)], unit: 'ms' },
+    {
+      title: 'Queue versus compute time per request',
+      exprs: [
+        [`${rate('nv_inference_queue_duration_us')} / ${rate('nv_inference_request_success')} / 1000`, 'queue'],
+        [`${rate('nv_inference_compute_infer_duration_us')} / ${rate('nv_inference_request_success')} / 1000`, 'compute'],
+      ],
+      unit: 'ms',
+    },
+    { title: 'Average batch size', exprs: [[`${rate('nv_inference_count')} / ${rate('nv_inference_exec_count')}`, 'inferences per execution']] },
+    { title: 'Errors by reason', exprs: [[`sum by (reason) (rate(nv_inference_request_failure{${m}}[$__rate_interval]))`, '{{reason}}']], unit: 'reqps' },
+    { title: 'Replicas', exprs: [[`sum(kube_deployment_status_replicas_available{deployment="triton-${model}"})`, 'available'], [`sum(kube_deployment_spec_replicas{deployment="triton-${model}"})`, 'desired']] },
+  ]));
+}
+
+export function sloDashboard(ir: PlatformIR, env: EnvironmentIR): Dashboard {
+  const sel = '{model=~"$model",slo=~"$slo"}';
+  const variables: VariableModel[] = [
+    { type: 'query', name: 'model', label: 'Model', datasource: ds, query: 'label_values(slo:objective:ratio, model)', definition: 'label_values(slo:objective:ratio, model)', multi: true, includeAll: true, refresh: 1, hide: 0 },
+    { type: 'custom', name: 'slo', label: 'SLO', query: 'availability,latency', multi: true, includeAll: true, hide: 0 },
+  ];
+  return dashboard(idFor(ir.name, env.name, 'slo'), `${ir.name} / ${env.name}: SLOs`, ['slo'], layout([
+    { title: 'SLI (good ratio, 5m)', exprs: [[`1 - ${SLI_RECORD('5m')}${sel}`, '{{model}} {{slo}}']], unit: 'percentunit' },
+    { title: 'Objective', exprs: [[`slo:objective:ratio${sel}`, '{{model}} {{slo}}']], unit: 'percentunit', type: 'stat' },
+    {
+      title: 'Burn rate (1h, 6h, 1d, 3d)',
+      exprs: ['1h', '6h', '1d', '3d'].map((w) => [`${SLI_RECORD(w)}${sel} / on (model, slo) group_left () slo:error_budget:ratio${sel}`, `{{model}} {{slo}} ${w}`] as [string, string]),
+      description: 'Error ratio over the window divided by the error budget: 1 spends the budget exactly over the SLO period.',
+    },
+    { title: 'Error budget remaining', exprs: [[`slo:period_error_budget_remaining:ratio${sel}`, '{{model}} {{slo}}']], unit: 'percentunit', type: 'gauge' },
+  ]), variables);
+}

@@ -1,0 +1,123 @@
+/**
+ * Headless load tests with k6: per model a suspended CronJob (a template that never fires on its own) and
+ * its script. `platformc loadtest` creates a Job from it, follows it and reports the verdict: k6 exits
+ * non-zero when the model's SLO thresholds (p99 latency, error rate) are broken.
+ * @see https://grafana.com/docs/k6/latest/using-k6/thresholds/
+ * @see https://github.com/triton-inference-server/server/blob/main/docs/protocol/extension_binary_data.md
+ */
+import type { DeploymentIR, ModelIR } from '../../resolve/ir.js';
+import { versions } from '../../specs.js';
+import { PLATFORM_NAMESPACE, TRITON_PORTS, type K8sObject } from '../kubernetes/objects.js';
+import { LOADTEST_JOB_PREFIX } from './dashboards.js';
+
+const BYTES: Record<string, number> = { TYPE_FP32: 4, TYPE_FP16: 2, TYPE_BF16: 2, TYPE_INT64: 8, TYPE_INT32: 4, TYPE_INT8: 1, TYPE_UINT8: 1, TYPE_BOOL: 1 };
+/** Load test length: long enough for the p99 to mean something, short enough to run on demand. */
+export const LOADTEST_DURATION = '5m';
+const K6_UID = 12345;
+
+/** The k6 script: a constant arrival rate at the model's target RPS, thresholds from its SLO. */
+export function k6Script(m: ModelIR, d: DeploymentIR): string {
+  const input = m.definition.inputs[0]!;
+  const shape = [1, ...input.dims.map((x) => (x < 0 ? 1 : x))];
+  const bytes = shape.reduce((a, b) => a * b, 1) * (BYTES[input.dataType] ?? 4);
+  const header = {
+    inputs: [{ name: input.name, shape, datatype: input.dataType.replace('TYPE_', ''), parameters: { binary_data_size: bytes } }],
+    outputs: m.definition.outputs.map((o) => ({ name: o.name, parameters: { binary_data: true } })),
+  };
+  const errorRate = Number((1 - d.slo.availability / 100).toPrecision(6));
+  return `// k6 load test for ${m.name}: ${d.slo.targetRps} requests/s for ${LOADTEST_DURATION}; fails when the SLO does.
+import http from 'k6/http';
+import { check } from 'k6';
+
+const url = 'http://triton-${m.name}.${d.namespace}.svc:${TRITON_PORTS.http}/v2/models/${m.name}/infer';
+// Triton's binary tensor extension: a JSON header followed by the raw input bytes (zeros).
+const header = JSON.stringify(${JSON.stringify(header)});
+const body = new Uint8Array(header.length + ${bytes});
+for (let i = 0; i < header.length; i++) body[i] = header.charCodeAt(i);
+const params = { headers: { 'Content-Type': 'application/octet-stream', 'Inference-Header-Content-Length': String(header.length) }, tags: { model: '${m.name}' } };
+
+export const options = {
+  scenarios: {
+    target_rps: {
+      executor: 'constant-arrival-rate',
+      rate: ${Math.ceil(d.slo.targetRps)},
+      timeUnit: '1s',
+      duration: '${LOADTEST_DURATION}',
+      preAllocatedVUs: ${Math.max(10, Math.ceil(d.slo.targetRps * (d.slo.latencyP99Ms / 1000) * 2))},
+      maxVUs: ${Math.max(50, Math.ceil(d.slo.targetRps * 2))},
+    },
+  },
+  thresholds: {
+    http_req_duration: [{ threshold: 'p(99)<${d.slo.latencyP99Ms}', abortOnFail: false }],
+    http_req_failed: ['rate<${errorRate}'],
+    dropped_iterations: ['rate<${Math.max(1, Math.ceil(d.slo.targetRps * 0.01))}'],
+  },
+  summaryTrendStats: ['avg', 'p(50)', 'p(95)', 'p(99)', 'max'],
+};
+
+export default function () {
+  const res = http.post(url, body.buffer, params);
+  check(res, { 'status is 200': (r) => r.status === 200 });
+}
+`;
+}
+
+/** The script ConfigMap and the suspended CronJob that `platformc loadtest` starts a Job from. */
+export function loadTestObjects(m: ModelIR, d: DeploymentIR, generalPool: string): K8sObject[] {
+  const name = `${LOADTEST_JOB_PREFIX}${m.name}`;
+  const labels = { 'app.kubernetes.io/name': 'k6', 'app.kubernetes.io/instance': name, 'app.kubernetes.io/component': 'load-test', 'platformc.dev/model': m.name };
+  const k6 = versions.images.k6!;
+  return [
+    { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: PLATFORM_NAMESPACE, labels }, data: { 'script.js': k6Script(m, d) } },
+    { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name, namespace: PLATFORM_NAMESPACE, labels }, automountServiceAccountToken: false },
+    { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role', metadata: { name, namespace: PLATFORM_NAMESPACE, labels }, rules: [] },
+    {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'RoleBinding',
+      metadata: { name, namespace: PLATFORM_NAMESPACE, labels },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name },
+      subjects: [{ kind: 'ServiceAccount', name, namespace: PLATFORM_NAMESPACE }],
+    },
+    {
+      apiVersion: 'batch/v1',
+      kind: 'CronJob',
+      metadata: { name, namespace: PLATFORM_NAMESPACE, labels, annotations: { 'platformc.dev/run': `npx platformc loadtest --env <env> --model ${m.name}` } },
+      spec: {
+        // Never runs on its own: it is the template for on-demand runs.
+        suspend: true,
+        schedule: '0 0 31 2 *',
+        concurrencyPolicy: 'Forbid',
+        jobTemplate: {
+          metadata: { labels },
+          spec: {
+            backoffLimit: 0,
+            ttlSecondsAfterFinished: 86400,
+            activeDeadlineSeconds: 1800,
+            template: {
+              metadata: { labels },
+              spec: {
+                serviceAccountName: name,
+                automountServiceAccountToken: false,
+                restartPolicy: 'Never',
+                // The load generator runs on the general pool, never on the GPUs it measures.
+                nodeSelector: { 'platformc.dev/pool': generalPool },
+                securityContext: { runAsNonRoot: true, runAsUser: K6_UID, runAsGroup: K6_UID, seccompProfile: { type: 'RuntimeDefault' } },
+                containers: [
+                  {
+                    name: 'k6',
+                    image: `${k6.repository}:${k6.tag}`,
+                    args: ['run', '--quiet', '--no-color', '--summary-export=/tmp/summary.json', '/scripts/script.js'],
+                    resources: { requests: { cpu: '1', memory: '512Mi' }, limits: { cpu: '2', memory: '1Gi' } },
+                    securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, runAsNonRoot: true, capabilities: { drop: ['ALL'] }, seccompProfile: { type: 'RuntimeDefault' } },
+                    volumeMounts: [{ name: 'script', mountPath: '/scripts', readOnly: true }, { name: 'tmp', mountPath: '/tmp' }],
+                  },
+                ],
+                volumes: [{ name: 'script', configMap: { name } }, { name: 'tmp', emptyDir: { sizeLimit: '1Gi' } }],
+              },
+            },
+          },
+        },
+      },
+    },
+  ];
+}

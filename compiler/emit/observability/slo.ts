@@ -1,0 +1,119 @@
+/**
+ * SLO rules per model in the style of Sloth and the Google SRE workbook: SLI error ratios recorded over
+ * every alert window, multi-window multi-burn-rate alerts (page on fast burn, ticket on slow burn),
+ * error budget remaining; plus GPU alerts from DCGM.
+ * @see https://sre.google/workbook/alerting-on-slos/
+ * @see https://sloth.dev/introduction/
+ */
+import { durationSeconds } from '../../front/durations.js';
+import type { DeploymentIR, EnvironmentIR, PlatformIR } from '../../resolve/ir.js';
+import { LATENCY_HISTOGRAM } from '../triton/model-config.js';
+
+export interface Rule { record?: string; alert?: string; expr: string; for?: string; labels?: Record<string, string>; annotations?: Record<string, string> }
+export interface RuleGroup { name: string; interval?: string; rules: Rule[] }
+
+/** Windows of the SLI recordings; the SLO period is added per model. */
+export const WINDOWS = ['5m', '30m', '1h', '2h', '6h', '1d', '3d'] as const;
+
+/**
+ * Burn-rate alert conditions for a 30-day period (SRE workbook table 5-6): the share of the error budget
+ * spent in the long window decides the factor, so other periods derive theirs from the same shares.
+ */
+export const BURN_RATE_POLICY = [
+  { severity: 'page', long: '1h', short: '5m', budgetShare: 0.02 },
+  { severity: 'page', long: '6h', short: '30m', budgetShare: 0.05 },
+  { severity: 'ticket', long: '1d', short: '2h', budgetShare: 0.1 },
+  { severity: 'ticket', long: '3d', short: '6h', budgetShare: 0.1 },
+] as const;
+
+/** The burn-rate factor for a long window and an SLO period: 14.4, 6, 3 and 1 for 30 days. */
+export function burnFactor(budgetShare: number, longWindow: string, period: string): number {
+  return Number(((budgetShare * durationSeconds(period)) / durationSeconds(longWindow)).toPrecision(4));
+}
+
+const sel = (model: string, extra = '') => `{model="${model}"${extra}}`;
+
+/** The SLIs of a model: availability from success/failure counters, latency from the histogram. */
+function sliErrorRatio(model: string, slo: 'availability' | 'latency', window: string, latencyMs: number): string {
+  if (slo === 'availability') {
+    const fail = `sum(rate(nv_inference_request_failure${sel(model)}[${window}]))`;
+    return `${fail} / (sum(rate(nv_inference_request_success${sel(model)}[${window}])) + ${fail})`;
+  }
+  // Share of requests slower than the objective; the objective is a bucket bound (config.pbtxt), matched with or without a trailing .0.
+  const le = String(latencyMs).replace('.', '\\\\.');
+  return `1 - (sum(rate(${LATENCY_HISTOGRAM}_bucket${sel(model, `,le=~"${le}(\\\\.0+)?"`)}[${window}])) / sum(rate(${LATENCY_HISTOGRAM}_count${sel(model)}[${window}])))`;
+}
+
+export const SLI_RECORD = (window: string) => `slo:sli_error:ratio_rate${window}`;
+
+export function sloRuleGroups(ir: PlatformIR, env: EnvironmentIR, d: DeploymentIR): RuleGroup[] {
+  const period = d.slo.period;
+  const objective = d.slo.availability / 100;
+  const budget = Number((1 - objective).toPrecision(6));
+  const groups: RuleGroup[] = [];
+  for (const slo of ['availability', 'latency'] as const) {
+    const labels = { model: d.model, slo, team: d.namespace, platform: ir.name, environment: env.name };
+    const match = `{model="${d.model}",slo="${slo}"}`;
+    const recordings: Rule[] = WINDOWS.map((w) => ({ record: SLI_RECORD(w), expr: sliErrorRatio(d.model, slo, w, d.slo.latencyP99Ms), labels }));
+    recordings.push(
+      // The period's ratio from the 5m recordings (as Sloth does): cheap to evaluate over 30 days.
+      { record: SLI_RECORD(period), expr: `avg_over_time(${SLI_RECORD('5m')}${match}[${period}])`, labels },
+      { record: 'slo:objective:ratio', expr: String(objective), labels },
+      { record: 'slo:error_budget:ratio', expr: String(budget), labels },
+      { record: 'slo:period_error_budget_remaining:ratio', expr: `1 - (${SLI_RECORD(period)}${match} / ${budget})`, labels },
+    );
+    groups.push({ name: `platformc-slo-${d.model}-${slo}`, interval: '30s', rules: recordings });
+
+    const alerts: Rule[] = (['page', 'ticket'] as const).map((severity) => {
+      const conditions = BURN_RATE_POLICY.filter((p) => p.severity === severity).map((p) => {
+        const factor = burnFactor(p.budgetShare, p.long, period);
+        return `(${SLI_RECORD(p.long)}${match} > (${factor} * ${budget}) and ${SLI_RECORD(p.short)}${match} > (${factor} * ${budget}))`;
+      });
+      const what = slo === 'availability' ? `${d.slo.availability}% availability` : `p99 latency under ${d.slo.latencyP99Ms} ms`;
+      return {
+        alert: `${pascal(d.model)}${pascal(slo)}ErrorBudgetBurn${severity === 'page' ? 'Fast' : 'Slow'}`,
+        expr: conditions.join('\nor\n'),
+        for: severity === 'page' ? '2m' : '15m',
+        labels: { severity, model: d.model, slo, team: d.namespace },
+        annotations: {
+          summary: `${d.model}: ${severity === 'page' ? 'fast' : 'slow'} burn of the ${slo} error budget`,
+          description: `${d.model} in ${env.name} is spending its error budget for ${what} over ${period} too fast (${severity === 'page' ? 'it runs out within days' : 'it runs out before the period ends'}).`,
+          runbook: 'Check the model dashboard (errors by reason, queue vs compute time, replicas) and recent deploys.',
+        },
+      };
+    });
+    groups.push({ name: `platformc-slo-${d.model}-${slo}-alerts`, rules: alerts });
+  }
+  return groups;
+}
+
+/** GPU health and cost alerts from the DCGM exporter. */
+export function gpuRuleGroup(env: EnvironmentIR): RuleGroup {
+  return {
+    name: 'platformc-gpu',
+    rules: [
+      {
+        alert: 'GpuMemoryNearlyFull',
+        expr: 'max by (Hostname, gpu) (DCGM_FI_DEV_FB_USED / (DCGM_FI_DEV_FB_USED + DCGM_FI_DEV_FB_FREE)) > 0.95',
+        for: '10m',
+        labels: { severity: 'ticket' },
+        annotations: { summary: 'GPU {{ $labels.gpu }} on {{ $labels.Hostname }} has used over 95% of its memory for 10 minutes', description: 'Model loads and larger batches will fail with out-of-memory errors.' },
+      },
+      {
+        alert: 'GpuXidError',
+        expr: 'max by (Hostname, gpu) (max_over_time(DCGM_FI_DEV_XID_ERRORS[5m])) > 0',
+        labels: { severity: 'page' },
+        annotations: { summary: 'GPU {{ $labels.gpu }} on {{ $labels.Hostname }} reported XID error {{ $value }}', description: 'XID errors signal driver or hardware faults; drain the node if they repeat.' },
+      },
+      {
+        alert: 'GpuIdle',
+        expr: 'avg by (Hostname) (avg_over_time(DCGM_FI_DEV_GPU_UTIL[1h])) < 5',
+        for: '1h',
+        labels: { severity: 'ticket' },
+        annotations: { summary: 'GPUs on {{ $labels.Hostname }} have been under 5% busy for 2 hours', description: `Idle GPU nodes cost money in ${env.name}: lower the pool's minSize or the models' replicas.min.` },
+      },
+    ],
+  };
+}
+
+const pascal = (s: string) => s.replace(/(^|-)([a-z0-9])/g, (_, __, c: string) => c.toUpperCase());

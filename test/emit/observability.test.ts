@@ -1,0 +1,198 @@
+/**
+ * Observability as it must work after apply: rules that promtool accepts and that fire on a fast burn
+ * (page), a slow burn (ticket) and not when healthy; dashboards valid against Grafana's schema; every
+ * PromQL expression parses; every metric queried is one a real exporter or our own rules produce.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parser } from '@prometheus-io/lezer-promql';
+import { Ajv } from 'ajv';
+import addFormats from 'ajv-formats';
+import { parse, stringify } from 'yaml';
+import { describe, expect, it } from 'vitest';
+import { burnFactor, WINDOWS } from '../../compiler/emit/observability/slo.js';
+import { k6Script } from '../../compiler/emit/observability/loadtest.js';
+import { generateFiles } from '../../compiler/output/generate.js';
+import { writeTree } from '../../compiler/output/write.js';
+import { repoRoot } from '../helpers/cli.js';
+import { irOf } from '../helpers/platform.js';
+
+type Json = Record<string, any>;
+const promtool = spawnSync('promtool', ['--version'], { encoding: 'utf8' }).status === 0;
+const SPECS = ['platform.yaml', 'examples/multi-region-prod.yaml', 'examples/multi-model-teams.yaml'];
+
+/**
+ * Metrics the generated rules and dashboards may query, by who produces them. A query of anything else
+ * is a typo or a metric that does not exist.
+ */
+const KNOWN_METRICS: Record<string, string[]> = {
+  // Triton (docs/user_guide/metrics.md); the histogram needs --metrics-config histogram_latencies=true.
+  triton: ['nv_inference_request_success', 'nv_inference_request_failure', 'nv_inference_count', 'nv_inference_exec_count', 'nv_inference_queue_duration_us', 'nv_inference_compute_infer_duration_us', 'nv_inference_first_response_histogram_ms_bucket', 'nv_inference_first_response_histogram_ms_count'],
+  // NVIDIA DCGM exporter default counters (etc/default-counters.csv).
+  dcgm: ['DCGM_FI_DEV_GPU_UTIL', 'DCGM_FI_DEV_FB_USED', 'DCGM_FI_DEV_FB_FREE', 'DCGM_FI_DEV_POWER_USAGE', 'DCGM_FI_DEV_GPU_TEMP', 'DCGM_FI_DEV_XID_ERRORS'],
+  // kube-state-metrics.
+  ksm: ['kube_node_labels', 'kube_node_status_allocatable', 'kube_deployment_status_replicas_available', 'kube_deployment_spec_replicas', 'kube_job_status_active'],
+  // Our own recording rules.
+  platformc: [...WINDOWS.map((w) => `slo:sli_error:ratio_rate${w}`), 'slo:sli_error:ratio_rate30d', 'slo:sli_error:ratio_rate28d', 'slo:objective:ratio', 'slo:error_budget:ratio', 'slo:period_error_budget_remaining:ratio'],
+};
+const known = new Set(Object.values(KNOWN_METRICS).flat());
+
+/** Metric names an expression selects, or a parse error. */
+function metricsOf(expr: string): { metrics: string[]; error?: string } {
+  const concrete = expr.replace(/\$__rate_interval/g, '5m').replace(/\$\{?(\w+)\}?/g, '$1');
+  const tree = parser.parse(concrete);
+  const metrics: string[] = [];
+  const cursor = tree.cursor();
+  let error: string | undefined;
+  do {
+    if (cursor.type.isError) error = `parse error at ${cursor.from} in: ${concrete}`;
+    if (cursor.name === 'VectorSelector') {
+      const id = cursor.node.getChild('Identifier');
+      if (id) metrics.push(concrete.slice(id.from, id.to));
+    }
+  } while (cursor.next());
+  return { metrics, ...(error ? { error } : {}) };
+}
+
+describe.each(SPECS)('observability of %s', (spec) => {
+  const ir = irOf(spec);
+  const files = generateFiles(ir);
+  const ruleFiles = files.filter((f) => f.path.startsWith('prometheus/'));
+  const dashboards = files.filter((f) => f.path.startsWith('grafana/'));
+
+  it('has rule files and dashboards for every environment and model', () => {
+    for (const env of ir.environments) {
+      for (const d of env.regions[0]!.deployments) {
+        expect(ruleFiles.map((f) => f.path)).toContain(`prometheus/${env.name}/slo-${d.model}.rules.yaml`);
+        expect(dashboards.some((f) => f.path.startsWith(`grafana/${env.name}/`) && (JSON.parse(f.content) as Json).title.endsWith(`: ${d.model}`)), d.model).toBe(true);
+      }
+    }
+    expect(dashboards.length).toBeGreaterThanOrEqual(3 * ir.environments.length);
+  });
+
+  it('promtool check rules passes on every rule file', () => {
+    if (!promtool) return console.warn('skipped: promtool is not on PATH (Debian package prometheus)');
+    const out = join(mkdtempSync(join(tmpdir(), 'platformc-rules-')), 'generated');
+    writeTree(out, files);
+    const r = spawnSync('promtool', ['check', 'rules', ...ruleFiles.map((f) => join(out, f.path))], { encoding: 'utf8' });
+    expect(r.status, r.stdout + r.stderr).toBe(0);
+  });
+
+  it('every dashboard validates against the Grafana dashboard schema', () => {
+    const ajv = new Ajv({ strict: false, allErrors: true });
+    addFormats.default(ajv);
+    const validate = ajv.compile(JSON.parse(readFileSync(join(repoRoot, '../shared/reference/grafana/dashboard.jsonschema.json'), 'utf8')));
+    for (const f of dashboards) expect(validate(JSON.parse(f.content)), `${f.path}: ${ajv.errorsText(validate.errors)}`).toBe(true);
+  });
+
+  it('every PromQL expression parses and queries only known metrics', () => {
+    const exprs: [string, string][] = [];
+    for (const f of ruleFiles) for (const g of (parse(f.content) as Json).groups) for (const r of g.rules) exprs.push([f.path, r.expr]);
+    for (const f of dashboards) {
+      const db = JSON.parse(f.content) as Json;
+      for (const p of db.panels) for (const t of p.targets) exprs.push([f.path, t.expr]);
+      for (const a of db.annotations.list) exprs.push([f.path, a.target.expr]);
+    }
+    expect(exprs.length).toBeGreaterThan(20);
+    for (const [file, expr] of exprs) {
+      const { metrics, error } = metricsOf(expr);
+      expect(error, file).toBeUndefined();
+      for (const m of metrics) expect(known, `${file}: ${m} in ${expr}`).toContain(m);
+    }
+  });
+
+  it('dashboards are ConfigMaps for the Grafana sidecar, with a folder', () => {
+    const cms = files.filter((f) => f.path.endsWith('observability/dashboards.yaml')).flatMap((f) => f.content.split('\n---\n').map((d) => parse(d) as Json)).filter((d) => d?.kind === 'ConfigMap');
+    expect(cms.length).toBe(dashboards.length);
+    for (const cm of cms) {
+      expect(cm.metadata.labels.grafana_dashboard).toBe('1');
+      expect(cm.metadata.annotations.grafana_folder).toBe(ir.name);
+    }
+  });
+});
+
+describe.skipIf(!promtool)('SLO alerts fire when they should (promtool test rules)', () => {
+  const ir = irOf('platform.yaml');
+  const env = ir.environments.find((e) => e.name === 'prod')!;
+  const out = join(mkdtempSync(join(tmpdir(), 'platformc-promtest-')), 'generated');
+  writeTree(out, generateFiles(ir));
+  const ruleFile = join(out, 'prometheus/prod/slo-resnet50.rules.yaml');
+  const recordingLabels = { model: 'resnet50', team: 'vision', platform: 'inference', environment: 'prod' };
+  const alert = (slo: string, severity: string) => ({ ...recordingLabels, slo, severity });
+
+  const rules = (parse(readFileSync(ruleFile, 'utf8')) as Json).groups.flatMap((g: Json) => g.rules) as Json[];
+  const annotationsOf = (alertname: string) => rules.find((r) => r.alert === alertname)!.annotations;
+
+  function runTest(name: string, series: [string, string][], checks: { at: string; alert: string; expect: Json[] }[]) {
+    const file = join(out, `${name}.test.yaml`);
+    writeFileSync(file, stringify({
+      rule_files: [ruleFile],
+      evaluation_interval: '1m',
+      tests: [{ interval: '1m', input_series: series.map(([s, values]) => ({ series: s, values })), alert_rule_test: checks.map((c) => ({ eval_time: c.at, alertname: c.alert, exp_alerts: c.expect.map((labels) => ({ exp_labels: labels, exp_annotations: annotationsOf(c.alert) })) })) }],
+    }));
+    const r = spawnSync('promtool', ['test', 'rules', file], { encoding: 'utf8' });
+    expect(r.status, r.stdout + r.stderr).toBe(0);
+  }
+
+  it('pages on a fast burn of the availability budget (20% errors)', () => {
+    runTest('fast-burn', [['nv_inference_request_success{model="resnet50"}', '0+80x240'], ['nv_inference_request_failure{model="resnet50"}', '0+20x240']], [
+      { at: '2h', alert: 'Resnet50AvailabilityErrorBudgetBurnFast', expect: [alert('availability', 'page')] },
+    ]);
+  });
+  it('opens a ticket, and does not page, on a slow burn (0.4% errors against a 0.1% budget)', () => {
+    runTest('slow-burn', [['nv_inference_request_success{model="resnet50"}', '0+996x2000'], ['nv_inference_request_failure{model="resnet50"}', '0+4x2000']], [
+      { at: '1d', alert: 'Resnet50AvailabilityErrorBudgetBurnSlow', expect: [alert('availability', 'ticket')] },
+      { at: '1d', alert: 'Resnet50AvailabilityErrorBudgetBurnFast', expect: [] },
+    ]);
+  });
+  it('stays silent when healthy (0.01% errors)', () => {
+    runTest('healthy', [['nv_inference_request_success{model="resnet50"}', '0+9999x2000'], ['nv_inference_request_failure{model="resnet50"}', '0+1x2000']], [
+      { at: '1d', alert: 'Resnet50AvailabilityErrorBudgetBurnFast', expect: [] },
+      { at: '1d', alert: 'Resnet50AvailabilityErrorBudgetBurnSlow', expect: [] },
+    ]);
+  });
+  it('pages when half the requests are slower than the p99 objective (latency histogram)', () => {
+    const slo = env.regions[0]!.deployments.find((d) => d.model === 'resnet50')!.slo.latencyP99Ms;
+    runTest('latency', [[`nv_inference_first_response_histogram_ms_bucket{model="resnet50",le="${slo}"}`, '0+50x240'], ['nv_inference_first_response_histogram_ms_count{model="resnet50"}', '0+100x240']], [
+      { at: '2h', alert: 'Resnet50LatencyErrorBudgetBurnFast', expect: [alert('latency', 'page')] },
+    ]);
+  });
+});
+
+describe('burn-rate factors', () => {
+  it('are 14.4, 6, 3 and 1 for a 30-day period, and scale with the period', () => {
+    expect([burnFactor(0.02, '1h', '30d'), burnFactor(0.05, '6h', '30d'), burnFactor(0.1, '1d', '30d'), burnFactor(0.1, '3d', '30d')]).toEqual([14.4, 6, 3, 1]);
+    expect(burnFactor(0.02, '1h', '28d')).toBe(13.44);
+  });
+});
+
+describe('load tests', () => {
+  const ir = irOf('platform.yaml');
+  const prod = ir.environments.find((e) => e.name === 'prod')!;
+  const d = prod.regions[0]!.deployments.find((x) => x.model === 'resnet50')!;
+  const script = k6Script(ir.models.find((m) => m.name === 'resnet50')!, d);
+  it("drive the model at its target rate and fail on its SLO", () => {
+    expect(script).toContain(`rate: ${d.slo.targetRps},`);
+    expect(script).toContain(`'p(99)<${d.slo.latencyP99Ms}'`);
+    expect(script).toContain("http_req_failed: ['rate<0.001']");
+    expect(script).toContain('/v2/models/resnet50/infer');
+    // The binary header announces exactly the tensor's bytes: 3 x 224 x 224 FP32.
+    expect(script).toContain('"binary_data_size":602112');
+  });
+  it('are suspended CronJobs, so they run only when asked', () => {
+    const cron = generateFiles(ir).find((f) => f.path === 'kustomize/overlays/prod/observability/load-tests.yaml')!.content.split('\n---\n').map((x) => parse(x) as Json).find((x) => x.kind === 'CronJob' && x.metadata.name === 'loadtest-resnet50')!;
+    expect(cron.spec.suspend).toBe(true);
+    expect(cron.spec.jobTemplate.spec.backoffLimit).toBe(0);
+  });
+});
+
+describe('dashboard types', () => {
+  it('are what json-schema-to-typescript generates from the reference schema', async () => {
+    // @ts-expect-error: a plain ESM script without types
+    const { dashboardTypes } = await import('../../compiler/emit/grafana/generate-types.mjs');
+    const fresh = await dashboardTypes(join(repoRoot, '../shared/reference/grafana/dashboard.jsonschema.json'));
+    expect(readFileSync(join(repoRoot, 'compiler/emit/grafana/dashboard-types.ts'), 'utf8')).toBe(fresh);
+  });
+});
