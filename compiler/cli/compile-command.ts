@@ -1,5 +1,9 @@
 /** `platformc compile` and `platformc diff`. */
+import { readFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
+import type { PlatformEstimate } from '../cost/estimate.js';
+import { costDelta } from '../cost/formats.js';
+import { ESTIMATE_FILE } from '../emit/cost.js';
 import { hasErrors } from '../diagnostics/diagnostic.js';
 import { validateFile } from '../front/validate.js';
 import { checkTree, hasDrift } from '../output/check.js';
@@ -10,6 +14,19 @@ import { compilerVersion } from '../version.js';
 import { EXIT } from './exit.js';
 import { outputFormat, platformFile, printDiagnostics, useColor } from './io.js';
 import type { Invocation } from './main.js';
+
+/** The monthly cost before (the committed estimate) and after (this compile), per environment. */
+function costDeltaText(out: string, files: readonly { path: string; content: string }[]): string {
+  const fresh = files.find((f) => f.path === ESTIMATE_FILE);
+  if (!fresh) return '';
+  let before: PlatformEstimate | undefined;
+  try {
+    before = JSON.parse(readFileSync(join(out, ESTIMATE_FILE), 'utf8')) as PlatformEstimate;
+  } catch {
+    before = undefined;
+  }
+  return costDelta(before, JSON.parse(fresh.content) as PlatformEstimate);
+}
 
 export async function runCompile(inv: Invocation): Promise<number> {
   const started = process.hrtime.bigint();
@@ -29,6 +46,7 @@ export async function runCompile(inv: Invocation): Promise<number> {
 
   if (inv.values.check) {
     const drift = checkTree(out, files);
+    const delta = costDeltaText(out, files);
     if (format === 'json') {
       process.stdout.write(`${JSON.stringify({ file, out: shown, upToDate: !hasDrift(drift), ...drift, ms: ms() }, null, 2)}\n`);
     } else if (hasDrift(drift)) {
@@ -39,6 +57,7 @@ export async function runCompile(inv: Invocation): Promise<number> {
       }
       const list = (label: string, paths: readonly string[]) => paths.map((p) => `  ${label} ${shown}/${p}\n`).join('');
       process.stdout.write(list('changed: ', drift.changed) + list('missing: ', drift.missing) + list('orphaned:', drift.orphaned));
+      process.stdout.write(delta);
       process.stderr.write(`${shown} is out of date with ${file}: ${drift.changed.length} changed, ${drift.missing.length} missing, ${drift.orphaned.length} orphaned. Run \`npx platformc compile\` and commit the result.\n`);
     } else {
       process.stderr.write(`${shown} is up to date (${files.length} files, ${ms()} ms)\n`);

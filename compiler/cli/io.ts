@@ -13,12 +13,15 @@ export function outputFormat(value: unknown, allowed: readonly string[] = ['text
   return value as OutputFormat;
 }
 
-/** Prints diagnostics as text on stdout (and as GitHub annotations under Actions), the tally on stderr. */
-export function printDiagnostics(list: readonly Diagnostic[]): void {
+/**
+ * Prints diagnostics as text (and as GitHub annotations under Actions), the tally on stderr. Diagnostics are
+ * the data of validate and compile, so they go to stdout; commands whose data is something else pass stderr.
+ */
+export function printDiagnostics(list: readonly Diagnostic[], stream: NodeJS.WriteStream = process.stdout): void {
   if (list.length === 0) return;
-  const color = useColor(process.stdout);
-  process.stdout.write(`${list.map((d) => renderText(d, { color })).join('\n')}\n`);
-  if (process.env.GITHUB_ACTIONS === 'true') process.stdout.write(`${list.map(renderGithub).join('\n')}\n`);
+  const color = useColor(stream);
+  stream.write(`${list.map((d) => renderText(d, { color })).join('\n')}\n`);
+  if (process.env.GITHUB_ACTIONS === 'true') stream.write(`${list.map(renderGithub).join('\n')}\n`);
   process.stderr.write(`${summarize(list)}\n`);
 }
 

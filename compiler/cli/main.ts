@@ -48,6 +48,15 @@ written: exit 0 when DIR matches a fresh compile, 3 when it differs (with a diff
     options: { out: { type: 'string' }, format },
     run: async (inv) => (await import('./compile-command.js')).runCompile({ ...inv, values: { ...inv.values, check: true } }),
   },
+  cost: {
+    summary: 'Estimate the monthly cost per environment, region and component',
+    usage: 'platformc cost [FILE] [--env ENV] [--format table|json|markdown]',
+    details: `Prices come from specs/ (each with its source and date), 730 hours a month. The table shows every
+component at min, desired and max scale; json is shaped like Infracost's --format json; markdown suits a
+pull-request comment. Exit code 1 when an environment's maximum exceeds a budget enforced as an error.`,
+    options: { env: { type: 'string' }, format: { type: 'string', default: 'table' } },
+    run: async (inv) => (await import('./cost-command.js')).runCost(inv),
+  },
   schema: {
     summary: 'Write the JSON Schemas editors use for platform.yaml and model definitions',
     usage: 'platformc schema [--out-dir DIR]',

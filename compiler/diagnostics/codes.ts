@@ -46,6 +46,10 @@ export const codes = {
   'slo-range': { severity: 'error', doc: 'An SLO that cannot be measured: latency below 1 ms or an SLO period shorter than 1 day.' },
   'plaintext-secret': { severity: 'error', doc: 'A secret value written in the file (password, token, access key, private key). Reference a Secrets Manager secret by name instead.' },
   'model-definition': { severity: 'error', doc: 'A model definition file under models/ is missing or invalid.' },
+  'no-instance-fits': { severity: 'error', doc: "A GPU pool with `instanceTypes: auto` for which no catalog instance type in the region holds the models and meets their throughput." },
+  'no-throughput-data': { severity: 'warning', doc: "A model definition has no throughput figure for its pool's GPU, so its capacity cannot be checked." },
+  'slo-capacity': { severity: 'error', doc: "A model's replicas.max cannot serve its target requests per second at its GPU's throughput." },
+  'over-budget': { severity: 'error', doc: "An environment's estimated monthly cost at maximum scale exceeds its budget (a warning when budget.enforcement is warning)." },
   'reserved-name': { severity: 'error', doc: 'A team name that collides with a namespace platformc creates for itself.' },
 } as const satisfies Record<string, { severity: 'error' | 'warning'; doc: string }>;
 

@@ -1,6 +1,6 @@
 /** Semantic checks: what a schema cannot know. Each check returns diagnostics; none throws on bad input. */
 import type { ModelDefinition, PlatformSpec } from '../../schema/platform.js';
-import { diagnostic, type Diagnostic } from '../diagnostics/diagnostic.js';
+import { dedupeDiagnostics, diagnostic, type Diagnostic } from '../diagnostics/diagnostic.js';
 import type { DiagnosticCode } from '../diagnostics/codes.js';
 import { didYouMean } from '../diagnostics/suggest.js';
 import { instanceCatalog, regionCatalog } from '../specs.js';
@@ -39,7 +39,7 @@ export function checkSemantics(source: Source, spec: PlatformSpec, models: Reado
   checkTeams(ctx);
   checkModelsStatic(ctx);
   for (const env of Object.keys(spec.environments).sort()) checkEnvironment(ctx, env);
-  return dedupeByPlace(ctx.out);
+  return dedupeDiagnostics(ctx.out);
 }
 
 /** Secret values anywhere in the file. */
@@ -47,14 +47,6 @@ export function checkSecrets(source: Source): Diagnostic[] {
   return findSecrets(source.doc.contents).map((f) =>
     diagnostic('plaintext-secret', `${f.what} is written in the file; secrets never go into platform.yaml`, source.file, source.span(f.path), 'store it in AWS Secrets Manager and reference the secret by name (fields ending in "Secret")'),
   );
-}
-
-function dedupeByPlace(list: Diagnostic[]): Diagnostic[] {
-  const seen = new Set<string>();
-  return list.filter((d) => {
-    const k = `${d.line}:${d.col}:${d.code}:${d.message}`;
-    return seen.has(k) ? false : (seen.add(k), true);
-  });
 }
 
 function checkEnvironmentsExist(ctx: Context) {

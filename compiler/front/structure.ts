@@ -1,6 +1,6 @@
 /** Structural validation: zod issues become positioned diagnostics with "did you mean" hints. */
 import type { z } from 'zod';
-import { diagnostic, type Diagnostic } from '../diagnostics/diagnostic.js';
+import { dedupeDiagnostics, diagnostic, type Diagnostic } from '../diagnostics/diagnostic.js';
 import { didYouMean } from '../diagnostics/suggest.js';
 import type { Path, Source } from './source.js';
 
@@ -11,16 +11,7 @@ type AnySchema = z.core.$ZodType;
 export function checkStructure<T extends AnySchema>(schema: T, source: Source): { value?: z.output<T>; diagnostics: Diagnostic[] } {
   const result = (schema as unknown as z.ZodType).safeParse(source.value, { reportInput: true });
   if (result.success) return { value: result.data as z.output<T>, diagnostics: [] };
-  const diagnostics = result.error.issues.flatMap((issue) => toDiagnostics(issue, [], schema, source));
-  return { diagnostics: dedupe(diagnostics) };
-}
-
-function dedupe(list: Diagnostic[]): Diagnostic[] {
-  const seen = new Set<string>();
-  return list.filter((d) => {
-    const key = `${d.line}:${d.col}:${d.code}:${d.message}`;
-    return seen.has(key) ? false : (seen.add(key), true);
-  });
+  return { diagnostics: dedupeDiagnostics(result.error.issues.flatMap((issue) => toDiagnostics(issue, [], schema, source))) };
 }
 
 function toDiagnostics(issue: Issue, prefix: Path, root: AnySchema, source: Source): Diagnostic[] {

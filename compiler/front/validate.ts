@@ -3,6 +3,7 @@ import { dirname, join, normalize } from 'node:path';
 import { ModelDefinitionSchema, PlatformSchema, type ModelDefinition, type PlatformSpec } from '../../schema/platform.js';
 import { hasErrors, sortDiagnostics, type Diagnostic } from '../diagnostics/diagnostic.js';
 import { diagnostic } from '../diagnostics/diagnostic.js';
+import { checkCostAndCapacity } from '../cost/checks.js';
 import { checkSemantics, checkSecrets } from './semantic.js';
 import { loadSource, type Source } from './source.js';
 import { checkStructure } from './structure.js';
@@ -22,7 +23,7 @@ export interface ValidationResult {
 }
 
 /** Validates a platform.yaml file. Diagnostics are sorted by file and position; `validated` is set when there is no error. */
-export function validateFile(path: string, display: string = path): ValidationResult {
+export function validateFile(path: string, display: string = path, options: { skipBudget?: boolean } = {}): ValidationResult {
   const loaded = loadSource(path, display);
   if (!loaded.source) return { diagnostics: loaded.diagnostics };
   const source = loaded.source;
@@ -53,6 +54,10 @@ export function validateFile(path: string, display: string = path): ValidationRe
     else modelDiagnostics.push(diagnostic('model-definition', `model definition ${model.definition} is invalid (see the errors in that file)`, source.file, source.span(['models', name, 'definition'])));
   }
   const semantic = checkSemantics(source, spec, models);
-  const diagnostics = sortDiagnostics([...secrets, ...modelDiagnostics, ...semantic]);
-  return hasErrors(diagnostics) ? { diagnostics } : { diagnostics, validated: { source, spec, models, root } };
+  const found = [...secrets, ...modelDiagnostics, ...semantic];
+  if (hasErrors(found)) return { diagnostics: sortDiagnostics(found) };
+  const validated: Validated = { source, spec, models, root };
+  // Capacity and the budget gate need the resolved platform, so they run once everything else holds.
+  const diagnostics = sortDiagnostics([...found, ...checkCostAndCapacity(validated).filter((d) => !(options.skipBudget && d.code === 'over-budget'))]);
+  return hasErrors(diagnostics) ? { diagnostics } : { diagnostics, validated };
 }

@@ -1,14 +1,14 @@
 /** Validated specs and IRs for tests, built from a YAML string or a file in the repo. */
 import { mkdtempSync, writeFileSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { isAbsolute, join } from 'node:path';
 import { validateFile, type Validated } from '../../compiler/front/validate.js';
 import { resolvePlatform } from '../../compiler/resolve/resolve.js';
 import type { PlatformIR } from '../../compiler/resolve/ir.js';
 import { repoRoot } from './cli.js';
 
 export function validated(file: string): Validated {
-  const r = validateFile(join(repoRoot, file), file);
+  const r = validateFile(isAbsolute(file) ? file : join(repoRoot, file), file);
   if (!r.validated) throw new Error(`${file} is invalid:\n${r.diagnostics.map((d) => `${d.line}:${d.col} ${d.code} ${d.message}`).join('\n')}`);
   return r.validated;
 }

@@ -49,7 +49,7 @@ describe('environment overrides', () => {
     expect(env(ir2, 'prod').cluster.logging).toEqual(['api', 'audit', 'authenticator']);
   });
   it('merge the budget over the shared one', () => {
-    expect(env(ir, 'dev').budget).toEqual({ monthlyUsd: 1500, alertThresholds: [50, 80, 100], notify: ['ml-platform@example.com'], enforcement: 'error' });
+    expect(env(ir, 'dev').budget).toEqual({ monthlyUsd: 1800, alertThresholds: [50, 80, 100], notify: ['ml-platform@example.com'], enforcement: 'error' });
     expect(env(ir, 'prod').budget.monthlyUsd).toBe(3000);
   });
   it('model replicas per environment', () => {

@@ -4,7 +4,7 @@
 resource "aws_budgets_budget" "monthly" {
   name         = "inference-dev-monthly"
   budget_type  = "COST"
-  limit_amount = "1500.00"
+  limit_amount = "1800.00"
   limit_unit   = "USD"
   time_unit    = "MONTHLY"
 
