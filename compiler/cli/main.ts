@@ -57,6 +57,53 @@ pull-request comment. Exit code 1 when an environment's maximum exceeds a budget
     options: { env: { type: 'string' }, format: { type: 'string', default: 'table' } },
     run: async (inv) => (await import('./cost-command.js')).runCost(inv),
   },
+  plan: {
+    summary: 'Show what apply would change: terraform plan per root module, a server-side diff, the cost delta',
+    usage: 'platformc plan [FILE] --env ENV [--region REGION] [--dry-run]',
+    details: 'Checks that generated/ is fresh and the AWS account is the environment\'s, then plans every root module.',
+    options: { env: { type: 'string' }, region: { type: 'string' }, out: { type: 'string' }, 'dry-run': { type: 'boolean', default: false } },
+    run: async (inv) => (await import('./ops-command.js')).runPlan(inv),
+  },
+  apply: {
+    summary: 'Build or update an environment and prove it serves',
+    usage: 'platformc apply [FILE] --env ENV [--region REGION] [--dry-run]',
+    details: `Refuses a stale generated/ or the wrong AWS account. Then: terraform apply of each infra module, kubeconfig,
+terraform apply of each platform module (Helm releases), GPU nodes advertise nvidia.com/gpu, Triton configs and
+weights uploaded, Kustomize applied server-side, every Deployment available, every endpoint ready. A rerun skips
+what finished. Logs: .platformc/logs/ next to platform.yaml.`,
+    options: { env: { type: 'string' }, region: { type: 'string' }, out: { type: 'string' }, 'dry-run': { type: 'boolean', default: false } },
+    run: async (inv) => (await import('./ops-command.js')).runApply(inv),
+  },
+  destroy: {
+    summary: 'Delete an environment without leftovers',
+    usage: 'platformc destroy [FILE] --env ENV [--region REGION] [--auto-approve] [--dry-run]',
+    details: `Stops load tests, deletes Ingresses and waits for their load balancers to go, deletes our namespaces, then
+terraform destroy (platform, then infra; standby region first), then reports anything still tagged for the
+cluster. Asks for the environment name unless --auto-approve.`,
+    options: { env: { type: 'string' }, region: { type: 'string' }, out: { type: 'string' }, 'auto-approve': { type: 'boolean', default: false }, 'dry-run': { type: 'boolean', default: false } },
+    run: async (inv) => (await import('./ops-command.js')).runDestroy(inv),
+  },
+  status: {
+    summary: 'Check that an environment is healthy: nodes, GPUs, models, endpoints, generated/',
+    usage: 'platformc status [FILE] --env ENV [--region REGION] [--format text|json]',
+    details: 'Exit code 0 when healthy, 1 when not. Also available as `platformc verify`.',
+    options: { env: { type: 'string' }, region: { type: 'string' }, out: { type: 'string' }, format },
+    run: async (inv) => (await import('./ops-command.js')).runStatus(inv),
+  },
+  verify: {
+    summary: 'The same as status',
+    usage: 'platformc verify [FILE] --env ENV [--region REGION] [--format text|json]',
+    details: 'Exit code 0 when healthy, 1 when not.',
+    options: { env: { type: 'string' }, region: { type: 'string' }, out: { type: 'string' }, format },
+    run: async (inv) => (await import('./ops-command.js')).runStatus(inv),
+  },
+  loadtest: {
+    summary: "Run a model's load test in the cluster and report whether it meets its SLO",
+    usage: 'platformc loadtest [FILE] --env ENV --model MODEL [--region REGION] [--dry-run]',
+    details: 'Starts a Job from the suspended CronJob loadtest-MODEL, follows it and prints its summary. Exit code 0 when the SLO held.',
+    options: { env: { type: 'string' }, model: { type: 'string' }, region: { type: 'string' }, out: { type: 'string' }, 'dry-run': { type: 'boolean', default: false } },
+    run: async (inv) => (await import('./ops-command.js')).runLoadtest(inv),
+  },
   schema: {
     summary: 'Write the JSON Schemas editors use for platform.yaml and model definitions',
     usage: 'platformc schema [--out-dir DIR]',

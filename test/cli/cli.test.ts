@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { cli, hasStackTrace, repoRoot } from '../helpers/cli.js';
 
 const version = (JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { version: string }).version;
-const commands = ['validate', 'compile', 'diff', 'schema'];
+const commands = ['validate', 'compile', 'diff', 'cost', 'plan', 'apply', 'destroy', 'status', 'verify', 'loadtest', 'schema'];
 
 describe('help and version', () => {
   it('--version prints the package version', () => {

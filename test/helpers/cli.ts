@@ -1,5 +1,5 @@
 /** Runs the built CLI (dist/) as a user would, capturing output and exit code. */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 export const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
@@ -16,3 +16,17 @@ export function cli(args: readonly string[], options: { cwd?: string; env?: Reco
 
 /** True when output looks like a stack trace (what a user must never see). */
 export const hasStackTrace = (text: string) => /\n\s+at .+:\d+:\d+\)?/.test(text);
+
+/** Like cli(), but asynchronous: the test process stays responsive (for servers it runs itself). */
+export function cliAsync(args: readonly string[], options: { cwd?: string; env?: Record<string, string | undefined> } = {}): Promise<CliResult> {
+  const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1', GITHUB_ACTIONS: '', ...options.env };
+  for (const [k, v] of Object.entries(env)) if (v === undefined) delete env[k];
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [bin, ...args], { cwd: options.cwd ?? repoRoot, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}

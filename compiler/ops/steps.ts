@@ -1,0 +1,191 @@
+/**
+ * What plan, apply and destroy do, as data: an ordered list of steps with their exact command lines.
+ * Building the list is pure (so --dry-run prints exactly what a real run would do, and tests read it);
+ * compiler/ops/run.ts executes it.
+ */
+import { join } from 'node:path';
+import type { EnvironmentIR, PlatformIR, RegionIR } from '../resolve/ir.js';
+
+export type Step =
+  | {
+      readonly kind: 'exec';
+      readonly id: string;
+      readonly title: string;
+      readonly argv: readonly string[];
+      /** Safe to skip on a rerun when it completed for the same inputs (an apply that converged). */
+      readonly resumable?: boolean;
+      /** Checks the command's stdout; returns a problem to stop on, or undefined. */
+      readonly check?: (stdout: string) => string | undefined;
+      readonly hint?: string;
+    }
+  | {
+      readonly kind: 'task';
+      readonly id: string;
+      readonly title: string;
+      /** What it does, for --dry-run. */
+      readonly describe: string;
+      readonly task: TaskSpec;
+      readonly hint?: string;
+    };
+
+/** In-process work against the Kubernetes API or the file system. */
+export type TaskSpec =
+  | { readonly type: 'check-generated' }
+  | { readonly type: 'wait-gpu-nodes'; readonly context: string; readonly pools: readonly string[] }
+  | { readonly type: 'wait-deployments'; readonly context: string; readonly deployments: readonly { namespace: string; name: string }[] }
+  | { readonly type: 'verify-endpoints'; readonly context: string; readonly models: readonly { namespace: string; service: string; model: string }[] }
+  | { readonly type: 'wait-load-balancers-gone'; readonly region: string; readonly cluster: string }
+  | { readonly type: 'leftovers'; readonly region: string; readonly cluster: string };
+
+export interface OpsOptions {
+  /** generated/ folder (relative to the working directory). */
+  readonly generated: string;
+  readonly region?: string;
+}
+
+const tf = (dir: string, ...args: string[]) => ['terraform', `-chdir=${dir}`, ...args];
+export const kubeContext = (ir: PlatformIR, env: EnvironmentIR, r: RegionIR) => `${ir.name}-${env.name}-${r.region}`;
+const roots = (o: OpsOptions, env: EnvironmentIR, r: RegionIR) => ({
+  infra: join(o.generated, 'terraform', env.name, r.region, 'infra'),
+  platform: join(o.generated, 'terraform', env.name, r.region, 'platform'),
+  overlay: join(o.generated, 'kustomize', 'overlays', env.name, r.region),
+});
+const regionsOf = (env: EnvironmentIR, o: OpsOptions) => env.regions.filter((r) => !o.region || r.region === o.region);
+
+function accountCheck(env: EnvironmentIR): Step {
+  return {
+    kind: 'exec',
+    id: 'account',
+    title: `AWS credentials belong to account ${env.account}`,
+    argv: ['aws', 'sts', 'get-caller-identity', '--query', 'Account', '--output', 'text'],
+    check: (out) => (out.trim() === env.account ? undefined : `the AWS credentials are for account ${out.trim() || '(none)'}, but ${env.name} lives in ${env.account}`),
+    hint: `assume a role in ${env.account} (for example the operator role) and rerun`,
+  };
+}
+
+const freshness: Step = { kind: 'task', id: 'generated', title: 'generated/ matches platform.yaml', describe: 'compile in memory and compare with generated/ (as compile --check)', task: { type: 'check-generated' }, hint: 'run `npx platformc compile` and review the change' };
+
+/** plan: what would change, without changing anything. */
+export function planSteps(ir: PlatformIR, env: EnvironmentIR, o: OpsOptions): Step[] {
+  return [
+    freshness,
+    accountCheck(env),
+    ...regionsOf(env, o).flatMap((r): Step[] => {
+      const d = roots(o, env, r);
+      return [
+        { kind: 'exec', id: `${r.region}:infra:init`, title: `terraform init (${r.region} infra)`, argv: tf(d.infra, 'init', '-input=false') },
+        { kind: 'exec', id: `${r.region}:infra:plan`, title: `terraform plan (${r.region} infra)`, argv: tf(d.infra, 'plan', '-input=false', '-lock-timeout=5m') },
+        { kind: 'exec', id: `${r.region}:platform:init`, title: `terraform init (${r.region} platform)`, argv: tf(d.platform, 'init', '-input=false') },
+        { kind: 'exec', id: `${r.region}:platform:plan`, title: `terraform plan (${r.region} platform)`, argv: tf(d.platform, 'plan', '-input=false', '-lock-timeout=5m') },
+        {
+          kind: 'exec',
+          id: `${r.region}:kubectl:diff`,
+          title: `server-side diff of the Kubernetes objects (${r.region})`,
+          // kubectl diff exits 1 when there are differences: that is a result, not a failure.
+          argv: ['kubectl', 'diff', '--server-side', '--context', kubeContext(ir, env, r), '-k', d.overlay],
+        },
+      ];
+    }),
+  ];
+}
+
+/** apply: a fresh account to a serving, verified platform; primary region first, then the standby. */
+export function applySteps(ir: PlatformIR, env: EnvironmentIR, o: OpsOptions): Step[] {
+  const steps: Step[] = [freshness, accountCheck(env)];
+  const regions = regionsOf(env, o);
+  for (const r of regions) {
+    const d = roots(o, env, r);
+    steps.push(
+      { kind: 'exec', id: `${r.region}:infra:init`, title: `terraform init (${r.region} infra)`, argv: tf(d.infra, 'init', '-input=false') },
+      { kind: 'exec', id: `${r.region}:infra:apply`, title: `terraform apply (${r.region} infra: network, IAM, EKS, node pools, model bucket)`, argv: tf(d.infra, 'apply', '-input=false', '-auto-approve', '-lock-timeout=5m'), resumable: true, hint: 'fix the cause shown above and rerun: Terraform continues from its state' },
+    );
+  }
+  for (const r of regions) {
+    const d = roots(o, env, r);
+    const context = kubeContext(ir, env, r);
+    const gpuPools = r.nodePools.filter((p) => p.role === 'gpu' && p.minSize > 0).map((p) => p.name);
+    steps.push(
+      { kind: 'exec', id: `${r.region}:kubeconfig`, title: `kubeconfig for ${r.names.cluster} (${r.region})`, argv: ['aws', 'eks', 'update-kubeconfig', '--name', r.names.cluster, '--region', r.region, '--alias', context] },
+      { kind: 'exec', id: `${r.region}:platform:init`, title: `terraform init (${r.region} platform)`, argv: tf(d.platform, 'init', '-input=false') },
+      { kind: 'exec', id: `${r.region}:platform:apply`, title: `terraform apply (${r.region} platform: NVIDIA device plugin, load balancer controller, autoscaler, observability)`, argv: tf(d.platform, 'apply', '-input=false', '-auto-approve', '-lock-timeout=5m'), resumable: true },
+    );
+    if (gpuPools.length) {
+      steps.push({ kind: 'task', id: `${r.region}:gpus`, title: `GPU nodes advertise nvidia.com/gpu (${r.region})`, describe: `list nodes of pools ${gpuPools.join(', ')} in ${context} and wait until each has allocatable nvidia.com/gpu`, task: { type: 'wait-gpu-nodes', context, pools: gpuPools }, hint: 'check the nvidia-device-plugin DaemonSet in kube-system and that GPU nodes run the NVIDIA AMI' });
+    }
+    for (const m of ir.models) {
+      steps.push({
+        kind: 'exec',
+        id: `${r.region}:upload:${m.name}:config`,
+        title: `upload the Triton config of ${m.name} (${r.region})`,
+        argv: ['aws', 's3', 'cp', join(o.generated, 'triton', 'models', m.name, 'config.pbtxt'), `s3://${r.names.modelBucket}/${m.name}/${m.name}/config.pbtxt`, '--region', r.region],
+      });
+      steps.push({
+        kind: 'exec',
+        id: `${r.region}:upload:${m.name}:weights`,
+        title: `copy the weights of ${m.name} from ${m.definition.weights.uri} (${r.region})`,
+        argv: ['aws', 's3', 'cp', m.definition.weights.uri, `s3://${r.names.modelBucket}/${m.name}/${m.name}/1/model.onnx`, '--region', r.region],
+        resumable: true,
+        hint: `the weights of ${m.name} are missing or unreadable at ${m.definition.weights.uri}: upload them there (see ${m.definitionPath}) and rerun`,
+      });
+    }
+    steps.push(
+      { kind: 'exec', id: `${r.region}:kustomize`, title: `apply the Kubernetes objects (${r.region})`, argv: ['kubectl', 'apply', '--server-side', '--force-conflicts', '--context', context, '-k', d.overlay] },
+      {
+        kind: 'task',
+        id: `${r.region}:rollout`,
+        title: `every model is available (${r.region})`,
+        describe: `wait until the Triton Deployments of ${r.deployments.map((x) => x.model).join(', ')} are available`,
+        task: { type: 'wait-deployments', context, deployments: r.deployments.map((x) => ({ namespace: x.namespace, name: `triton-${x.model}` })) },
+        hint: 'kubectl describe the Deployment and its pods: pending pods usually mean no GPU capacity yet (the autoscaler adds nodes in minutes)',
+      },
+      {
+        kind: 'task',
+        id: `${r.region}:verify`,
+        title: `endpoints answer (${r.region})`,
+        describe: `GET /v2/health/ready and /v2/models/<model>/ready of every model through the API server's service proxy`,
+        task: { type: 'verify-endpoints', context, models: r.deployments.map((x) => ({ namespace: x.namespace, service: `triton-${x.model}`, model: x.model })) },
+      },
+    );
+  }
+  return steps;
+}
+
+/**
+ * destroy, in the order that leaves nothing behind: load tests; Ingresses (and the load balancers the
+ * controller made for them); our namespaces; then Terraform, platform before infra, standby before primary;
+ * then a search for anything still tagged for the cluster.
+ */
+export function destroySteps(ir: PlatformIR, env: EnvironmentIR, o: OpsOptions): Step[] {
+  const steps: Step[] = [accountCheck(env)];
+  const regions = [...regionsOf(env, o)].reverse();
+  for (const r of regions) {
+    const d = roots(o, env, r);
+    const context = kubeContext(ir, env, r);
+    const namespaces = ['platform', ...ir.teams.map((t) => t.namespace)];
+    steps.push(
+      { kind: 'exec', id: `${r.region}:kubeconfig`, title: `kubeconfig for ${r.names.cluster} (${r.region})`, argv: ['aws', 'eks', 'update-kubeconfig', '--name', r.names.cluster, '--region', r.region, '--alias', context] },
+      { kind: 'exec', id: `${r.region}:loadtests`, title: `stop load tests (${r.region})`, argv: ['kubectl', 'delete', 'jobs,cronjobs', '--namespace', 'platform', '--selector', 'app.kubernetes.io/component=load-test', '--ignore-not-found', '--wait=true', '--context', context] },
+      { kind: 'exec', id: `${r.region}:ingresses`, title: `delete Ingresses (${r.region})`, argv: ['kubectl', 'delete', 'ingress', '--all-namespaces', '--selector', 'app.kubernetes.io/managed-by=platformc', '--ignore-not-found', '--wait=true', '--context', context] },
+      { kind: 'task', id: `${r.region}:lbs`, title: `load balancers and target groups are gone (${r.region})`, describe: `aws resourcegroupstaggingapi get-resources --tag-filters Key=elbv2.k8s.aws/cluster,Values=${r.names.cluster} until none is left`, task: { type: 'wait-load-balancers-gone', region: r.region, cluster: r.names.cluster }, hint: 'the AWS Load Balancer Controller removes them; check its logs in kube-system' },
+      { kind: 'exec', id: `${r.region}:kustomize`, title: `delete our namespaces and objects (${r.region})`, argv: ['kubectl', 'delete', '--context', context, '--ignore-not-found', '--wait=true', '-k', d.overlay] },
+      { kind: 'exec', id: `${r.region}:namespaces`, title: `namespaces are gone (${r.region})`, argv: ['kubectl', 'wait', '--for=delete', ...namespaces.map((n) => `namespace/${n}`), '--timeout=10m', '--context', context] },
+      { kind: 'exec', id: `${r.region}:platform:init`, title: `terraform init (${r.region} platform)`, argv: tf(d.platform, 'init', '-input=false') },
+      { kind: 'exec', id: `${r.region}:platform:destroy`, title: `terraform destroy (${r.region} platform)`, argv: tf(d.platform, 'destroy', '-input=false', '-auto-approve', '-lock-timeout=5m') },
+      { kind: 'exec', id: `${r.region}:infra:init`, title: `terraform init (${r.region} infra)`, argv: tf(d.infra, 'init', '-input=false') },
+      { kind: 'exec', id: `${r.region}:infra:destroy`, title: `terraform destroy (${r.region} infra)`, argv: tf(d.infra, 'destroy', '-input=false', '-auto-approve', '-lock-timeout=5m') },
+      { kind: 'task', id: `${r.region}:leftovers`, title: `nothing is left tagged for ${r.names.cluster} (${r.region})`, describe: `search load balancers, target groups, security groups, network interfaces and EBS volumes tagged for ${r.names.cluster}`, task: { type: 'leftovers', region: r.region, cluster: r.names.cluster } },
+    );
+  }
+  return steps;
+}
+
+/** The AWS CLI queries behind the destroy checks (shared by dry-run output and the runner). */
+export const awsQueries = {
+  loadBalancers: (region: string, cluster: string) => ['aws', 'resourcegroupstaggingapi', 'get-resources', '--region', region, '--tag-filters', `Key=elbv2.k8s.aws/cluster,Values=${cluster}`, '--query', 'ResourceTagMappingList[].ResourceARN', '--output', 'text'],
+  leftovers: (region: string, cluster: string): string[][] => [
+    ['aws', 'resourcegroupstaggingapi', 'get-resources', '--region', region, '--tag-filters', `Key=kubernetes.io/cluster/${cluster},Values=owned,shared`, '--query', 'ResourceTagMappingList[].ResourceARN', '--output', 'text'],
+    ['aws', 'resourcegroupstaggingapi', 'get-resources', '--region', region, '--tag-filters', `Key=elbv2.k8s.aws/cluster,Values=${cluster}`, '--query', 'ResourceTagMappingList[].ResourceARN', '--output', 'text'],
+    ['aws', 'ec2', 'describe-volumes', '--region', region, '--filters', `Name=tag:kubernetes.io/cluster/${cluster},Values=owned`, '--query', 'Volumes[].VolumeId', '--output', 'text'],
+    ['aws', 'ec2', 'describe-network-interfaces', '--region', region, '--filters', `Name=tag:cluster.k8s.amazonaws.com/name,Values=${cluster}`, '--query', 'NetworkInterfaces[].NetworkInterfaceId', '--output', 'text'],
+  ],
+};

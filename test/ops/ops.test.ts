@@ -1,0 +1,247 @@
+/**
+ * apply, destroy, plan, status and loadtest against fake terraform, kubectl and aws executables that record
+ * their calls and fail on cue, and a local HTTP server standing in for the Kubernetes API.
+ */
+import { cpSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { stringify } from 'yaml';
+import { deploymentNotReady, gpuNodesNotReady } from '../../compiler/ops/kube.js';
+import { cli, cliAsync, repoRoot } from '../helpers/cli.js';
+
+const fakebin = join(repoRoot, 'test/fixtures/fakebin');
+
+/** The fake API server: every node of the GPU pool advertises a GPU, every Deployment is available, Triton answers 200. */
+let server: Server;
+let port = 0;
+const apiCalls: string[] = [];
+let gpuAllocatable = '1';
+beforeAll(async () => {
+  server = createServer((req, res) => {
+    apiCalls.push(`${req.method} ${req.url}`);
+    const json = (code: number, body: unknown) => {
+      res.writeHead(code, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(body));
+    };
+    const url = req.url ?? '';
+    if (url.startsWith('/api/v1/nodes')) {
+      return json(200, { kind: 'NodeList', apiVersion: 'v1', metadata: {}, items: [
+        { metadata: { name: 'ip-10-0-1-1', labels: { 'platformc.dev/pool': 'general' } }, status: { allocatable: { cpu: '4' } } },
+        { metadata: { name: 'ip-10-0-2-1', labels: { 'platformc.dev/pool': 'gpu' } }, status: { allocatable: { cpu: '4', 'nvidia.com/gpu': gpuAllocatable } } },
+      ] });
+    }
+    const dep = /\/apis\/apps\/v1\/namespaces\/([^/]+)\/deployments\/([^/?]+)/.exec(url);
+    if (dep) return json(200, { kind: 'Deployment', apiVersion: 'apps/v1', metadata: { name: dep[2], namespace: dep[1], generation: 1 }, spec: { replicas: 1, selector: {}, template: {} }, status: { observedGeneration: 1, replicas: 1, updatedReplicas: 1, availableReplicas: 1 } });
+    if (/\/services\/[^/]+\/proxy\//.test(url)) {
+      res.writeHead(200, { 'content-type': 'text/plain' });
+      return res.end('');
+    }
+    json(404, { kind: 'Status', code: 404 });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  port = (server.address() as { port: number }).port;
+});
+afterAll(() => server?.close());
+
+/** A workspace with a compiled platform, fake tools first on PATH and a kubeconfig for the fake API. */
+function workspace(spec = 'platform.yaml'): { dir: string; log: string; env: Record<string, string> } {
+  const dir = mkdtempSync(join(tmpdir(), 'platformc-ops-'));
+  cpSync(join(repoRoot, 'models'), join(dir, 'models'), { recursive: true });
+  const text = readFileSync(join(repoRoot, spec), 'utf8').replaceAll('../models/', 'models/');
+  writeFileSync(join(dir, 'platform.yaml'), text);
+  expect(cli(['compile', 'platform.yaml'], { cwd: dir }).code).toBe(0);
+  const contexts = ['inference-prod-us-east-1', 'inference-dev-us-east-1', 'vision-prod-prod-us-east-1', 'vision-prod-prod-us-west-2'];
+  writeFileSync(join(dir, 'kubeconfig'), stringify({
+    apiVersion: 'v1', kind: 'Config', 'current-context': contexts[0],
+    clusters: [{ name: 'fake', cluster: { server: `http://127.0.0.1:${port}`, 'insecure-skip-tls-verify': true } }],
+    users: [{ name: 'fake', user: { token: 'not-a-secret' } }],
+    contexts: contexts.map((c) => ({ name: c, context: { cluster: 'fake', user: 'fake' } })),
+  }));
+  const log = join(dir, 'calls.jsonl');
+  return { dir, log, env: { PATH: `${fakebin}:${process.env.PATH}`, FAKE_LOG: log, KUBECONFIG: join(dir, 'kubeconfig'), PLATFORMC_WAIT_MS: '200', CI: 'true' } };
+}
+
+const calls = (log: string) => (existsSync(log) ? readFileSync(log, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as { tool: string; argv: string[] }).map((c) => `${c.tool} ${c.argv.join(' ')}`) : []);
+/** The command lines a dry run lists, in order. */
+const dryRunCommands = (stdout: string) => [...stdout.matchAll(/^\s+\$ (.+)$/gm)].map((m) => m[1]!);
+
+describe('apply', () => {
+  for (const [spec, env, account] of [['platform.yaml', 'prod', '222222222222'], ['examples/multi-region-prod.yaml', 'prod', '444400000003']] as const) {
+    it(`${spec} --env ${env}: runs the dry run's commands, in its order, and verifies through the API`, async () => {
+      const w = workspace(spec);
+      const dry = await cliAsync(['apply', '--env', env, '--dry-run'], { cwd: w.dir, env: w.env });
+      expect(dry.code).toBe(0);
+      expect(calls(w.log)).toEqual([]); // a dry run runs nothing
+      const r = await cliAsync(['apply', '--env', env], { cwd: w.dir, env: { ...w.env, FAKE_ACCOUNT: account } });
+      expect(r.code, r.stderr).toBe(0);
+      expect(calls(w.log)).toEqual(dryRunCommands(dry.stdout));
+      // primary region first, then the standby; infra before platform; Kubernetes objects last
+      const order = calls(w.log);
+      const idx = (s: string) => order.findIndex((c) => c.includes(s));
+      expect(idx('infra apply')).toBeLessThan(idx('platform apply'));
+      expect(idx('platform apply')).toBeLessThan(idx('kubectl apply'));
+      if (spec.includes('multi-region')) expect(idx('us-east-1/infra apply')).toBeLessThan(idx('us-west-2/infra apply'));
+      expect(apiCalls.some((c) => c.includes('/proxy/v2/models/resnet50/ready'))).toBe(true);
+      expect(r.stdout).toContain('is serving');
+    });
+  }
+
+  it('refuses a stale generated/', async () => {
+    const w = workspace();
+    writeFileSync(join(w.dir, 'generated/README.md'), 'edited by hand\n');
+    const r = await cliAsync(['apply', '--env', 'prod'], { cwd: w.dir, env: { ...w.env, FAKE_ACCOUNT: '222222222222' } });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('refusing to apply: generated is stale');
+    expect(calls(w.log)).toEqual([]);
+  });
+
+  it('refuses credentials of another account', async () => {
+    const w = workspace();
+    const r = await cliAsync(['apply', '--env', 'prod'], { cwd: w.dir, env: { ...w.env, FAKE_ACCOUNT: '999999999999' } });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('the AWS credentials are for account 999999999999, but prod lives in 222222222222');
+    expect(calls(w.log).filter((c) => c.startsWith('terraform'))).toEqual([]);
+  });
+
+  it('stops at an injected failure in each step with the tail and a hint, and a rerun finishes without repeating finished work', async () => {
+    const w = workspace();
+    const dry = dryRunCommands((await cliAsync(['apply', '--env', 'prod', '--dry-run'], { cwd: w.dir, env: w.env })).stdout);
+    const faults = ['infra init', 'infra apply', 'update-kubeconfig', 'platform apply', 'resnet50/config.pbtxt', 'resnet50-v1-12.onnx', 'kubectl apply'];
+    for (const fault of faults) {
+      const r = await cliAsync(['apply', '--env', 'prod'], { cwd: w.dir, env: { ...w.env, FAKE_ACCOUNT: '222222222222', FAKE_FAIL: fault } });
+      expect(r.code, fault).toBe(1);
+      expect(r.stderr).toContain('FAILED');
+      expect(r.stderr).toContain('| something went wrong on the provider side');
+      expect(r.stderr).toMatch(/full log: .*\.platformc\/logs\//);
+      expect(r.stderr).toContain('Fix the cause and rerun');
+      if (fault.endsWith('.onnx')) expect(r.stderr).toContain('what to do: the weights of resnet50 are missing or unreadable at s3://platformc-model-zoo/resnet50/resnet50-v1-12.onnx');
+    }
+    writeFileSync(w.log, '');
+    const r = await cliAsync(['apply', '--env', 'prod'], { cwd: w.dir, env: { ...w.env, FAKE_ACCOUNT: '222222222222' } });
+    expect(r.code, r.stderr).toBe(0);
+    // terraform apply of both modules finished in earlier runs: not repeated.
+    expect(calls(w.log).filter((c) => c.includes(' apply -input=false'))).toEqual([]);
+    expect(r.stderr).toContain('done in an earlier run, skipped');
+    expect(calls(w.log).length).toBeLessThan(dry.length);
+  });
+
+  it('waits until GPU nodes advertise nvidia.com/gpu, and fails when they never do', async () => {
+    const w = workspace();
+    gpuAllocatable = '0';
+    try {
+      const r = await cliAsync(['apply', '--env', 'prod'], { cwd: w.dir, env: { ...w.env, FAKE_ACCOUNT: '222222222222' } });
+      expect(r.code).toBe(1);
+      expect(r.stderr).toContain('ip-10-0-2-1: no allocatable nvidia.com/gpu');
+      expect(r.stderr).toContain('nvidia-device-plugin');
+    } finally {
+      gpuAllocatable = '1';
+    }
+  });
+});
+
+describe('destroy', () => {
+  it('deletes load tests, Ingresses and namespaces before terraform destroy, standby first', async () => {
+    const w = workspace('examples/multi-region-prod.yaml');
+    const r = await cliAsync(['destroy', '--env', 'prod', '--auto-approve'], { cwd: w.dir, env: { ...w.env, FAKE_ACCOUNT: '444400000003' } });
+    expect(r.code, r.stderr).toBe(0);
+    const order = calls(w.log);
+    const first = (s: string) => order.findIndex((c) => c.includes(s));
+    const last = (s: string) => order.map((c, i) => (c.includes(s) ? i : -1)).reduce((a, b) => Math.max(a, b), -1);
+    for (const region of ['us-west-2', 'us-east-1']) {
+      const ctx = `vision-prod-prod-${region}`;
+      const at = (s: string) => order.findIndex((c) => c.includes(s) && (c.includes(ctx) || c.includes(`/${region}/`) || c.includes(`--region ${region}`)));
+      expect(at('delete ingress')).toBeLessThan(at('resourcegroupstaggingapi'));
+      expect(at('delete --context')).toBeLessThan(at('platform destroy'));
+      expect(at('wait --for=delete')).toBeLessThan(at('platform destroy'));
+      expect(at('platform destroy')).toBeLessThan(at('infra destroy'));
+      expect(at('delete jobs,cronjobs')).toBeLessThan(at('delete ingress'));
+    }
+    expect(last('us-west-2/infra destroy')).toBeLessThan(first('us-east-1/platform destroy'));
+  });
+
+  it('never runs terraform destroy while load balancers remain, and reports leftovers', async () => {
+    const w = workspace();
+    const r = await cliAsync(['destroy', '--env', 'prod', '--auto-approve'], { cwd: w.dir, env: { ...w.env, FAKE_ACCOUNT: '222222222222', FAKE_LEFTOVER: 'arn:aws:elasticloadbalancing:us-east-1:222222222222:loadbalancer/app/k8s-inference/abc' } });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('load balancers still exist: arn:aws:elasticloadbalancing:us-east-1:222222222222:loadbalancer/app/k8s-inference/abc');
+    expect(calls(w.log).filter((c) => c.includes('destroy'))).toEqual([]);
+  });
+
+  it('needs confirmation without a terminal', async () => {
+    const w = workspace();
+    const r = await cliAsync(['destroy', '--env', 'prod'], { cwd: w.dir, env: { ...w.env, FAKE_ACCOUNT: '222222222222' } });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('pass --auto-approve');
+    expect(calls(w.log)).toEqual([]);
+  });
+
+  it('lists the same steps in a dry run', async () => {
+    const w = workspace();
+    const dry = await cliAsync(['destroy', '--env', 'prod', '--dry-run'], { cwd: w.dir, env: w.env });
+    const r = await cliAsync(['destroy', '--env', 'prod', '--auto-approve'], { cwd: w.dir, env: { ...w.env, FAKE_ACCOUNT: '222222222222' } });
+    expect(r.code, r.stderr).toBe(0);
+    // The AWS queries of the waiting steps come on top of the listed commands.
+    expect(calls(w.log).filter((c) => !c.includes('resourcegroupstaggingapi') && !c.includes('ec2 describe'))).toEqual(dryRunCommands(dry.stdout));
+  });
+});
+
+describe('plan, status, loadtest', () => {
+  it('plan runs terraform plan per module and a server-side diff, then the cost delta', async () => {
+    const w = workspace();
+    const r = await cliAsync(['plan', '--env', 'prod'], { cwd: w.dir, env: { ...w.env, FAKE_ACCOUNT: '222222222222' } });
+    expect(r.code, r.stderr).toBe(0);
+    expect(calls(w.log).filter((c) => c.includes(' plan ') || c.includes('diff'))).toEqual([
+      'terraform -chdir=generated/terraform/prod/us-east-1/infra plan -input=false -lock-timeout=5m',
+      'terraform -chdir=generated/terraform/prod/us-east-1/platform plan -input=false -lock-timeout=5m',
+      'kubectl diff --server-side --context inference-prod-us-east-1 -k generated/kustomize/overlays/prod/us-east-1',
+    ]);
+    expect(r.stdout).toContain('prod       $847.12 -> $847.12');
+  });
+
+  it('status reports nodes, GPUs, models and endpoints, as text or JSON', async () => {
+    const w = workspace();
+    const r = await cliAsync(['status', '--env', 'prod', '--format', 'json'], { cwd: w.dir, env: w.env });
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    const s = JSON.parse(r.stdout);
+    expect(s).toMatchObject({ environment: 'prod', healthy: true, generatedUpToDate: true });
+    expect(s.regions[0].pools.find((p: { pool: string }) => p.pool === 'gpu')).toEqual({ pool: 'gpu', nodes: 1, gpus: [{ node: 'ip-10-0-2-1', allocatable: 1 }] });
+    expect(s.regions[0].models.map((m: { endpoint: string }) => m.endpoint)).toEqual(['ready', 'ready']);
+    gpuAllocatable = '0';
+    try {
+      expect((await cliAsync(['verify', '--env', 'prod'], { cwd: w.dir, env: w.env })).code).toBe(1);
+    } finally {
+      gpuAllocatable = '1';
+    }
+  });
+
+  it('loadtest starts a Job from the suspended CronJob and reports the verdict', async () => {
+    const w = workspace();
+    const pass = await cliAsync(['loadtest', '--env', 'dev', '--model', 'resnet50'], { cwd: w.dir, env: w.env });
+    expect(pass.code, pass.stderr).toBe(0);
+    expect(pass.stdout).toContain('load test of resnet50: PASSED');
+    expect(calls(w.log)[0]).toMatch(/^kubectl --context inference-dev-us-east-1 --namespace platform create job loadtest-resnet50-\w+ --from=cronjob\/loadtest-resnet50$/);
+    const fail = await cliAsync(['loadtest', '--env', 'dev', '--model', 'resnet50'], { cwd: w.dir, env: { ...w.env, FAKE_LOADTEST: 'fail' } });
+    expect(fail.code).toBe(1);
+    expect(fail.stdout).toContain('FAILED (SLO: p99 < 50 ms, errors < 0.1% at 200 requests/s)');
+    expect((await cliAsync(['loadtest', '--env', 'dev', '--model', 'nope'], { cwd: w.dir, env: w.env })).code).toBe(2);
+  });
+});
+
+describe('cluster checks on recorded API responses', () => {
+  const node = (name: string, pool: string, gpus?: string) => ({ metadata: { name, labels: { 'platformc.dev/pool': pool } }, status: { allocatable: { cpu: '4', ...(gpus ? { 'nvidia.com/gpu': gpus } : {}) } } });
+  it('a GPU node with allocatable GPUs is ready; one without is not; a pool without nodes is not', async () => {
+    expect(gpuNodesNotReady([node('a', 'gpu', '1'), node('b', 'general')], ['gpu'])).toEqual([]);
+    expect(gpuNodesNotReady([node('a', 'gpu', '0')], ['gpu'])).toEqual(['a: no allocatable nvidia.com/gpu']);
+    expect(gpuNodesNotReady([node('a', 'gpu')], ['gpu'])).toEqual(['a: no allocatable nvidia.com/gpu']);
+    expect(gpuNodesNotReady([node('b', 'general')], ['gpu'])).toEqual(['pool gpu: no node yet']);
+  });
+  it('a Deployment is ready only when its rollout is observed and all replicas are available', async () => {
+    const base = { metadata: { name: 'triton-resnet50', generation: 2 }, spec: { replicas: 2, selector: {}, template: {} } };
+    expect(deploymentNotReady({ ...base, status: { observedGeneration: 2, updatedReplicas: 2, availableReplicas: 2 } } as never)).toBeUndefined();
+    expect(deploymentNotReady({ ...base, status: { observedGeneration: 2, updatedReplicas: 2, availableReplicas: 1 } } as never)).toBe('1/2 replicas available');
+    expect(deploymentNotReady({ ...base, status: { observedGeneration: 1, updatedReplicas: 2, availableReplicas: 2 } } as never)).toBe('rollout not observed yet');
+    expect(deploymentNotReady({ ...base, status: { observedGeneration: 2, conditions: [{ type: 'Progressing', status: 'False', reason: 'ProgressDeadlineExceeded', message: 'timed out' }] } } as never)).toBe('rollout failed: ProgressDeadlineExceeded timed out');
+  });
+});
