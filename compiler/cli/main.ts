@@ -104,6 +104,15 @@ cluster. Asks for the environment name unless --auto-approve.`,
     options: { env: { type: 'string' }, model: { type: 'string' }, region: { type: 'string' }, out: { type: 'string' }, 'dry-run': { type: 'boolean', default: false } },
     run: async (inv) => (await import('./ops-command.js')).runLoadtest(inv),
   },
+  init: {
+    summary: 'Start a platform repository: platform.yaml, editor schema, CI workflow',
+    usage: 'platformc init [DIR] [--name NAME] [--region REGION] [--gpu TYPE] [--force]',
+    details: `Writes a commented platform.yaml that validates (budgets sized from its own estimate), the model
+definitions it uses, the JSON Schemas and .vscode/settings.json for the editor, .gitattributes, .gitignore and
+.github/workflows/platform.yml. Existing files are kept unless --force; the output says what was skipped.`,
+    options: { name: { type: 'string' }, region: { type: 'string' }, gpu: { type: 'string' }, force: { type: 'boolean', default: false } },
+    run: async (inv) => (await import('./init-command.js')).runInit(inv),
+  },
   schema: {
     summary: 'Write the JSON Schemas editors use for platform.yaml and model definitions',
     usage: 'platformc schema [--out-dir DIR]',

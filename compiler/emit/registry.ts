@@ -1,6 +1,7 @@
 /** The emitters: one pure function per target, from the IR to files. Order here is only for readability. */
 import type { FileOutput } from '../output/files.js';
 import type { PlatformIR } from '../resolve/ir.js';
+import { emitCi } from './ci.js';
 import { emitCost } from './cost.js';
 import { emitHelmValues } from './helm/values.js';
 import { emitKustomize } from './kubernetes/kustomize.js';
@@ -19,4 +20,5 @@ export const emitters: Readonly<Record<string, Emitter>> = {
   kustomize: emitKustomize,
   observability: emitObservability,
   cost: emitCost,
+  ci: emitCi,
 };

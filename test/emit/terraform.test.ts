@@ -12,20 +12,20 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { WILDCARD_RESOURCE_ACTIONS } from '../../compiler/emit/terraform/policies.js';
 import { generateFiles } from '../../compiler/output/generate.js';
 import { writeTree } from '../../compiler/output/write.js';
-import { repoRoot } from '../helpers/cli.js';
+import { hasReference, referenceDir, repoRoot } from '../helpers/cli.js';
 import { irOf, irOfText } from '../helpers/platform.js';
 
-const reference = join(repoRoot, '../shared/reference');
+const reference = referenceDir;
 type Json = Record<string, any>;
 
 const moduleRefs = Object.fromEntries(
-  readdirSync(join(reference, 'terraform-modules')).map((f) => {
+  (hasReference ? readdirSync(join(reference, 'terraform-modules')) : []).map((f) => {
     const d = JSON.parse(readFileSync(join(reference, 'terraform-modules', f), 'utf8')) as Json;
     const source = d.path === '.' ? d.source : d.source;
     return [`${source}@${d.version}`, d];
   }),
 );
-const provider = JSON.parse(readFileSync(join(reference, 'terraform-provider-aws/aws-6.25.0-resources.json'), 'utf8')) as { resources: Record<string, Json> };
+const provider = (hasReference ? JSON.parse(readFileSync(join(reference, 'terraform-provider-aws/aws-6.25.0-resources.json'), 'utf8')) : { resources: {} }) as { resources: Record<string, Json> };
 
 const SPECS = ['platform.yaml', 'examples/minimal-dev.yaml', 'examples/multi-region-prod.yaml', 'examples/spot-cost-optimised.yaml', 'examples/multi-model-teams.yaml'];
 
@@ -112,7 +112,7 @@ describe.each(SPECS)('Terraform of %s', (spec) => {
     }
   });
 
-  it('calls modules with real inputs of the pinned version, and reads only real outputs', () => {
+  it.skipIf(!hasReference)('calls modules with real inputs of the pinned version, and reads only real outputs', () => {
     const problems: string[] = [];
     for (const root of roots) {
       const modules = Object.assign({}, ...root.hcl.map((h) => h.module ?? {})) as Record<string, Json[]>;
@@ -138,7 +138,7 @@ describe.each(SPECS)('Terraform of %s', (spec) => {
     expect(problems).toEqual([]);
   });
 
-  it('uses only real arguments of AWS provider resources, with every required one', () => {
+  it.skipIf(!hasReference)('uses only real arguments of AWS provider resources, with every required one', () => {
     const problems: string[] = [];
     const unchecked = new Set<string>();
     for (const root of roots) {

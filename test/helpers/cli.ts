@@ -1,5 +1,6 @@
 /** Runs the built CLI (dist/) as a user would, capturing output and exit code. */
 import { spawn, spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 export const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
@@ -30,3 +31,12 @@ export function cliAsync(args: readonly string[], options: { cwd?: string; env?:
     child.on('close', (code) => resolve({ code, stdout, stderr }));
   });
 }
+
+/**
+ * Offline copies of upstream interfaces (module inputs, provider schema, chart values, Kubernetes and
+ * Grafana schemas) live beside the repository in ../shared/reference. Tests that need them skip, saying
+ * so, where that folder is absent (a plain clone on GitHub).
+ */
+export const referenceDir = fileURLToPath(new URL('../../../shared/reference', import.meta.url));
+export const hasReference = existsSync(referenceDir);
+if (!hasReference) console.warn(`reference checks skipped: ${referenceDir} is absent`);

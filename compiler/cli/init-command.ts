@@ -1,0 +1,178 @@
+/**
+ * `platformc init`: a new platform repository that validates and compiles from the first minute, with the
+ * editor schema wired up and a CI workflow. Safe to rerun: existing files are kept unless --force.
+ */
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, dirname, join, resolve } from 'node:path';
+import { editorSchemas } from '../../schema/json-schema.js';
+import { estimatePlatform } from '../cost/estimate.js';
+import { didYouMean } from '../diagnostics/suggest.js';
+import { workflow } from '../emit/ci.js';
+import { headerLines } from '../output/files.js';
+import { toYaml } from '../output/serialize.js';
+import { validateFile } from '../front/validate.js';
+import { resolvePlatform } from '../resolve/resolve.js';
+import { instanceCatalog, packageRoot, regionCatalog } from '../specs.js';
+import { compilerVersion } from '../version.js';
+import { EXIT, UsageError } from './exit.js';
+import type { Invocation } from './main.js';
+
+function platformYaml(name: string, region: string, gpu: string, budget: { dev: number; prod: number }): string {
+  return `# yaml-language-server: $schema=./schema/platform.schema.json
+# ${name}: GPU inference on AWS EKS, compiled by platformc (https://platformc.dev).
+#   npx platformc validate          check this file (every problem with its line and column)
+#   npx platformc compile           write generated/ (Terraform, Helm values, Kustomize, rules, dashboards)
+#   npx platformc cost              the monthly estimate per environment
+#   npx platformc apply --env dev   build it (see generated/README.md)
+# Every field is documented in schema/README.md of platformc, and your editor shows it on hover.
+apiVersion: platformc.dev/v1alpha1
+kind: Platform
+
+metadata:
+  name: ${name}
+  owner: platform-team@example.com   # who to call; tagged on every AWS resource
+  tags:
+    cost-center: replace-me
+
+# Network of every region an environment runs in. CIDRs must not overlap within an environment.
+regions:
+  ${region}:
+    vpcCidr: 10.0.0.0/16
+    availabilityZones: 2
+    natGateways: single              # perAz survives an AZ outage, at a NAT gateway per AZ
+
+nodePools:
+  general:                           # system workloads: controllers, monitoring, load tests
+    role: general
+    instanceTypes: [m6i.xlarge]
+    minSize: 2
+    maxSize: 3
+  gpu:                               # Triton; tainted nvidia.com/gpu, scales to zero when idle
+    role: gpu
+    instanceTypes: [${gpu}]
+    minSize: 0
+    maxSize: 2
+
+identity:
+  operators:
+    admins:
+      principals: ["arn:aws:iam::111111111111:root"]   # who may assume the operator role (with MFA)
+      maxSessionDuration: 1h
+  ci:
+    github:
+      repository: example-org/${name}                   # the repository whose workflows deploy
+      branches: [main]
+      environments: [dev, prod]
+
+teams:
+  ml:
+    gpuQuota: 2
+
+models:
+  resnet50:
+    definition: models/resnet50.yaml
+    team: ml
+    nodePool: gpu
+    replicas: { min: 1, max: 2 }
+    batching: { preferredBatchSizes: [8, 16], maxQueueDelayMicroseconds: 200 }
+    slo: { latencyP99Ms: 50, availability: 99.9, targetRps: 100 }
+
+budget:
+  monthlyUsd: ${budget.prod}
+  notify: [platform-team@example.com]
+  enforcement: error                 # or warning
+
+environments:
+  dev:
+    account: "111111111111"          # replace with your dev account
+    region: ${region}
+    state: { bucket: ${name}-tfstate-111111111111 }
+    budget: { monthlyUsd: ${budget.dev} }
+    overrides:
+      models:
+        resnet50: { replicas: { max: 1 } }
+  prod:
+    account: "222222222222"          # replace with your prod account
+    region: ${region}
+    state: { bucket: ${name}-tfstate-222222222222 }
+`;
+}
+
+const GITIGNORE = `# Terraform state, plans and local variables never go into git
+.terraform/
+*.tfstate
+*.tfstate.*
+*.tfplan
+*.auto.tfvars
+*.local.tfvars
+crash.log
+# platformc run logs and resume state
+.platformc/
+node_modules/
+`;
+
+export async function runInit(inv: Invocation): Promise<number> {
+  if (inv.positionals.length > 1) throw new UsageError('expected at most one DIR');
+  const dir = resolve(inv.positionals[0] ?? '.');
+  const fromDir = basename(dir).toLowerCase().replace(/[^a-z0-9-]+/g, '-').replace(/^[^a-z]+|-+$/g, '').slice(0, 20).replace(/-+$/, '');
+  const name = String(inv.values.name ?? (fromDir || 'platform'));
+  if (!/^[a-z]([-a-z0-9]*[a-z0-9])?$/.test(name) || name.length > 20) throw new UsageError(`--name '${name}' is not a DNS-1123 label of at most 20 characters`);
+  const region = String(inv.values.region ?? 'us-east-1');
+  if (!regionCatalog.regions[region]) throw new UsageError(`unknown region '${region}'${didYouMean(region, Object.keys(regionCatalog.regions)) ? `: ${didYouMean(region, Object.keys(regionCatalog.regions))}` : ''}`);
+  const gpu = String(inv.values.gpu ?? 'g4dn.xlarge');
+  const facts = instanceCatalog.instances[gpu];
+  if (!facts || facts.accelerator?.kind !== 'nvidia') throw new UsageError(`'${gpu}' is not an NVIDIA GPU instance type in the catalog${didYouMean(gpu, Object.keys(instanceCatalog.instances)) ? `: ${didYouMean(gpu, Object.keys(instanceCatalog.instances))}` : ''}`);
+  if (!facts.onDemand[region]) throw new UsageError(`${gpu} is not offered in ${region} (it is in ${Object.keys(facts.onDemand).join(', ')})`);
+
+  const files = new Map<string, string>();
+  const models = ['resnet50.yaml', 'mobilenet.yaml'];
+  for (const m of models) files.set(`models/${m}`, readFileSync(join(packageRoot, 'models', m), 'utf8'));
+  for (const [file, content] of Object.entries(editorSchemas())) if (file.endsWith('.json')) files.set(`schema/${file}`, content);
+
+  // Budgets that fit: the estimate at maximum scale of this very platform, with 25% headroom.
+  const draft = platformYaml(name, region, gpu, { dev: 1_000_000, prod: 1_000_000 });
+  const scratch = mkdtempSync(join(tmpdir(), 'platformc-init-'));
+  mkdirSync(join(scratch, 'models'), { recursive: true });
+  for (const m of models) writeFileSync(join(scratch, 'models', m), files.get(`models/${m}`)!);
+  writeFileSync(join(scratch, 'platform.yaml'), draft);
+  const checked = validateFile(join(scratch, 'platform.yaml'), 'platform.yaml');
+  if (!checked.validated) throw new Error(`the init template does not validate: ${checked.diagnostics.map((d) => d.message).join('; ')}`);
+  const estimate = estimatePlatform(resolvePlatform(checked.validated, { compilerVersion }));
+  const fit = (env: string) => Math.ceil((estimate.environments.find((e) => e.env === env)!.monthly.max * 1.25) / 100) * 100;
+  const text = platformYaml(name, region, gpu, { dev: fit('dev'), prod: fit('prod') });
+  writeFileSync(join(scratch, 'platform.yaml'), text);
+  const final = validateFile(join(scratch, 'platform.yaml'), 'platform.yaml');
+  files.set('platform.yaml', text);
+  const header = headerLines('platform.yaml').map((l) => `# ${l}`).join('\n');
+  files.set('.github/workflows/platform.yml', `${header}\n\n${toYaml(workflow(resolvePlatform(final.validated!, { compilerVersion })))}`);
+  rmSync(scratch, { recursive: true, force: true });
+  files.set('.vscode/settings.json', `${JSON.stringify({ 'yaml.schemas': { './schema/platform.schema.json': ['platform.yaml'], './schema/model-definition.schema.json': ['models/*.yaml'] }, 'yaml.schemaStore.enable': false }, null, 2)}\n`);
+  files.set('.gitattributes', '# Compiler output: collapsed in diffs, never edited by hand\ngenerated/** linguist-generated=true\nschema/*.json linguist-generated=true\n');
+  files.set('.gitignore', GITIGNORE);
+  if (!existsSync(join(dir, 'package.json'))) {
+    files.set('package.json', `${JSON.stringify({ name, private: true, scripts: { validate: 'platformc validate', compile: 'platformc compile' }, devDependencies: { platformc: `^${compilerVersion}` } }, null, 2)}\n`);
+  }
+
+  const force = Boolean(inv.values.force);
+  const written: string[] = [];
+  const skipped: string[] = [];
+  for (const [path, content] of [...files.entries()].sort(([a], [b]) => (a < b ? -1 : 1))) {
+    const target = join(dir, path);
+    if (existsSync(target) && !force) {
+      skipped.push(path);
+      continue;
+    }
+    mkdirSync(dirname(target), { recursive: true });
+    writeFileSync(target, content);
+    written.push(path);
+  }
+  for (const p of written) process.stderr.write(`wrote   ${p}\n`);
+  for (const p of skipped) process.stderr.write(`skipped ${p} (it exists; --force overwrites)\n`);
+  process.stderr.write(
+    written.length === 0
+      ? `nothing to do: every file of ${name} already exists in ${dir}\n`
+      : `\n${name} is ready. Next: edit the accounts and the repository in platform.yaml, then \`npx platformc compile\`.\n`,
+  );
+  return EXIT.ok;
+}
