@@ -104,7 +104,7 @@ describe.each(SPECS)('observability of %s', (spec) => {
   });
 
   it('dashboards are ConfigMaps for the Grafana sidecar, with a folder', () => {
-    const cms = files.filter((f) => f.path.endsWith('observability/dashboards.yaml')).flatMap((f) => f.content.split('\n---\n').map((d) => parse(d) as Json)).filter((d) => d?.kind === 'ConfigMap');
+    const cms = files.filter((f) => /observability\/dashboards\/[^/]+\.json$/.test(f.path)).map((f) => JSON.parse(f.content) as Json);
     expect(cms.length).toBe(dashboards.length);
     for (const cm of cms) {
       expect(cm.metadata.labels.grafana_dashboard).toBe('1');

@@ -38,28 +38,31 @@ function environmentObservability(ir: PlatformIR, env: EnvironmentIR): FileOutpu
   };
 
   if (env.observability.metrics.enabled) {
-    const rules = ruleFiles(ir, env);
-    for (const [name, groups] of Object.entries(rules)) files.push({ path: `prometheus/${env.name}/${name}`, content: toYaml({ groups }) });
-    add('prometheus-rules.yaml', Object.entries(rules).map(([name, groups]) => ({
-      apiVersion: 'monitoring.coreos.com/v1',
-      kind: 'PrometheusRule',
-      metadata: { name: `platformc-${name.replace(/\.rules\.yaml$/, '')}`, namespace: 'monitoring', labels: { release: 'kube-prometheus-stack' } },
-      spec: { groups },
-    })));
+    const objects: string[] = [];
+    for (const [name, groups] of Object.entries(ruleFiles(ir, env))) {
+      // Serialised once: the plain rule file for promtool, and the same text, indented, as the spec of a PrometheusRule.
+      const rules = toYaml({ groups });
+      files.push({ path: `prometheus/${env.name}/${name}`, content: rules });
+      const metadata = toYaml({ apiVersion: 'monitoring.coreos.com/v1', kind: 'PrometheusRule', metadata: { name: `platformc-${name.replace(/\.rules\.yaml$/, '')}`, namespace: 'monitoring', labels: { release: 'kube-prometheus-stack' } } });
+      objects.push(`${metadata}spec:\n${rules.replace(/^(?=.)/gm, '  ')}`);
+    }
+    files.push({ path: `${dir}/prometheus-rules.yaml`, content: objects.join('---\n') });
+    resources.push('prometheus-rules.yaml');
     if (env.observability.dashboards.enabled) {
       const dashboards = [gpuFleetDashboard(ir, env, r), sloDashboard(ir, env), ...r.deployments.map((d) => modelDashboard(ir, env, d.model))];
-      const configMaps: K8sObject[] = [];
       for (const db of dashboards) {
         const name = db.uid!;
         files.push({ path: `grafana/${env.name}/${name}.json`, content: toJson(db) });
-        configMaps.push({
+        // One ConfigMap per dashboard, as JSON (valid YAML for kustomize, and far cheaper to write than YAML).
+        const configMap: K8sObject = {
           apiVersion: 'v1',
           kind: 'ConfigMap',
           metadata: { name: `dashboard-${name}`, namespace: 'monitoring', labels: { [GRAFANA_DASHBOARD_LABEL]: '1' }, annotations: { [GRAFANA_FOLDER_ANNOTATION]: ir.name } },
           data: { [`${name}.json`]: JSON.stringify(db) },
-        });
+        };
+        files.push({ path: `${dir}/dashboards/${name}.json`, content: toJson(configMap) });
+        resources.push(`dashboards/${name}.json`);
       }
-      add('dashboards.yaml', configMaps);
     }
   }
   const general = r.nodePools.find((p) => p.role === 'general')!.name;
