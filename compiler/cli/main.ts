@@ -22,6 +22,17 @@ interface Command {
 
 const format = { type: 'string', default: 'text' } as const;
 
+/** status and verify are one command under two names. */
+function statusCommand(summary: string, name: string): Command {
+  return {
+    summary,
+    usage: `platformc ${name} [FILE] --env ENV [--region REGION] [--format text|json]`,
+    details: 'Cluster reachable, nodes per pool, GPUs allocatable per node, every model ready, endpoints healthy, generated/ fresh. Exit code 0 when healthy, 1 when not.',
+    options: { env: { type: 'string' }, region: { type: 'string' }, out: { type: 'string' }, format },
+    run: async (inv) => (await import('./ops-command.js')).runStatus(inv),
+  };
+}
+
 const commands: Record<string, Command> = {
   validate: {
     summary: 'Check platform.yaml and report every problem with its position',
@@ -83,20 +94,8 @@ cluster. Asks for the environment name unless --auto-approve.`,
     options: { env: { type: 'string' }, region: { type: 'string' }, out: { type: 'string' }, 'auto-approve': { type: 'boolean', default: false }, 'dry-run': { type: 'boolean', default: false } },
     run: async (inv) => (await import('./ops-command.js')).runDestroy(inv),
   },
-  status: {
-    summary: 'Check that an environment is healthy: nodes, GPUs, models, endpoints, generated/',
-    usage: 'platformc status [FILE] --env ENV [--region REGION] [--format text|json]',
-    details: 'Exit code 0 when healthy, 1 when not. Also available as `platformc verify`.',
-    options: { env: { type: 'string' }, region: { type: 'string' }, out: { type: 'string' }, format },
-    run: async (inv) => (await import('./ops-command.js')).runStatus(inv),
-  },
-  verify: {
-    summary: 'The same as status',
-    usage: 'platformc verify [FILE] --env ENV [--region REGION] [--format text|json]',
-    details: 'Exit code 0 when healthy, 1 when not.',
-    options: { env: { type: 'string' }, region: { type: 'string' }, out: { type: 'string' }, format },
-    run: async (inv) => (await import('./ops-command.js')).runStatus(inv),
-  },
+  status: statusCommand('Check that an environment is healthy: nodes, GPUs, models, endpoints, generated/', 'status'),
+  verify: statusCommand('The same as status', 'verify'),
   loadtest: {
     summary: "Run a model's load test in the cluster and report whether it meets its SLO",
     usage: 'platformc loadtest [FILE] --env ENV --model MODEL [--region REGION] [--dry-run]',
