@@ -4,6 +4,7 @@
  * compiler/ops/run.ts executes it.
  */
 import { join } from 'node:path';
+import { dnsName, hasDns } from '../emit/terraform/dns.js';
 import type { EnvironmentIR, PlatformIR, RegionIR } from '../resolve/ir.js';
 
 export type Step =
@@ -147,16 +148,36 @@ export function applySteps(ir: PlatformIR, env: EnvironmentIR, o: OpsOptions): S
       },
     );
   }
+  const dns = dnsStep(ir, env, o);
+  if (dns && !o.region) {
+    steps.push(
+      { kind: 'exec', id: 'dns:init', title: `terraform init (DNS ${dnsName(ir, env)})`, argv: tf(dns, 'init', '-input=false') },
+      { kind: 'exec', id: 'dns:apply', title: `terraform apply (DNS ${dnsName(ir, env)}: ${env.regions.length > 1 ? 'failover records, primary first' : 'record'} with health checks)`, argv: tf(dns, 'apply', '-input=false', '-auto-approve', '-lock-timeout=5m') },
+    );
+  }
   return steps;
 }
 
+/** The dns root module of an environment, when platform.yaml names a zone and a model is internet-facing. */
+function dnsStep(ir: PlatformIR, env: EnvironmentIR, o: OpsOptions): string | undefined {
+  return hasDns(ir, env) ? join(o.generated, 'terraform', env.name, env.regions[0]!.region, 'dns') : undefined;
+}
+
 /**
- * destroy, in the order that leaves nothing behind: load tests; Ingresses (and the load balancers the
+ * destroy, in the order that leaves nothing behind: DNS records; load tests; Ingresses (and the load balancers the
  * controller made for them); our namespaces; then Terraform, platform before infra, standby before primary;
  * then a search for anything still tagged for the cluster.
  */
 export function destroySteps(ir: PlatformIR, env: EnvironmentIR, o: OpsOptions): Step[] {
   const steps: Step[] = [accountCheck(env)];
+  const dns = dnsStep(ir, env, o);
+  if (dns && !o.region) {
+    // First, while the load balancers it looks up still exist.
+    steps.push(
+      { kind: 'exec', id: 'dns:init', title: `terraform init (DNS ${dnsName(ir, env)})`, argv: tf(dns, 'init', '-input=false') },
+      { kind: 'exec', id: 'dns:destroy', title: `terraform destroy (DNS ${dnsName(ir, env)})`, argv: tf(dns, 'destroy', '-input=false', '-auto-approve', '-lock-timeout=5m') },
+    );
+  }
   const regions = [...regionsOf(env, o)].reverse();
   for (const r of regions) {
     const d = roots(o, env, r);

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from '@cdktf/hcl2json';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { hasDns } from '../../compiler/emit/terraform/dns.js';
 import { WILDCARD_RESOURCE_ACTIONS } from '../../compiler/emit/terraform/policies.js';
 import { generateFiles } from '../../compiler/output/generate.js';
 import { writeTree } from '../../compiler/output/write.js';
@@ -102,7 +103,9 @@ describe.each(SPECS)('Terraform of %s', (spec) => {
 
   it('has two root modules per environment and region, each with a pinned backend', () => {
     const ir = irOf(spec);
-    const expected = ir.environments.flatMap((e) => e.regions.flatMap((r) => [`terraform/${e.name}/${r.region}/infra`, `terraform/${e.name}/${r.region}/platform`])).sort();
+    const expected = ir.environments
+      .flatMap((e) => [...e.regions.flatMap((r) => [`terraform/${e.name}/${r.region}/infra`, `terraform/${e.name}/${r.region}/platform`]), ...(hasDns(ir, e) ? [`terraform/${e.name}/${e.regions[0]!.region}/dns`] : [])])
+      .sort();
     expect(roots.map((r) => r.dir)).toEqual(expected);
     for (const root of roots) {
       const tf = root.hcl.find((h) => h.terraform)!.terraform[0];
@@ -152,7 +155,7 @@ describe.each(SPECS)('Terraform of %s', (spec) => {
     }
     expect(problems).toEqual([]);
     // Resources outside the offline schema: listed so a new one is a deliberate choice.
-    expect([...unchecked].filter((t) => !['aws_s3_bucket_policy', 'aws_autoscaling_group_tag', 'aws_s3_bucket_replication_configuration', 'aws_autoscaling_schedule', 'helm_release'].includes(t))).toEqual([]);
+    expect([...unchecked].filter((t) => !['aws_s3_bucket_policy', 'aws_autoscaling_group_tag', 'aws_s3_bucket_replication_configuration', 'aws_autoscaling_schedule', 'helm_release', 'aws_route53_health_check', 'aws_route53_record'].includes(t))).toEqual([]);
   });
 
   it('resolves every reference inside its root module', () => {
@@ -220,7 +223,7 @@ describe.each(SPECS)('Terraform of %s', (spec) => {
 describe('Terraform follows the spec', () => {
   it('a prod spec with a standby region yields two region stacks and bucket replication', async () => {
     const { roots } = await compileTerraform('examples/multi-region-prod.yaml');
-    const prod = roots.filter((r) => r.dir.startsWith('terraform/prod/'));
+    const prod = roots.filter((r) => r.dir.startsWith('terraform/prod/') && !r.dir.endsWith('/dns'));
     expect(prod.map((r) => r.dir)).toEqual(['terraform/prod/us-east-1/infra', 'terraform/prod/us-east-1/platform', 'terraform/prod/us-west-2/infra', 'terraform/prod/us-west-2/platform']);
     const standby = prod[2]!.files['terraform/prod/us-west-2/infra/replication.tf']!;
     expect(standby).toMatch(/provider\s+= aws\.primary\n\s+bucket\s+= "vision-prod-prod-models-444400000003-use1"/);
@@ -228,6 +231,21 @@ describe('Terraform follows the spec', () => {
     expect(prod[0]!.files['terraform/prod/us-east-1/infra/replication.tf']).toBeUndefined();
     // Account-wide identity and the budget live in the primary region only.
     expect(Object.keys(prod[2]!.files).some((f) => f.endsWith('identity.tf') || f.endsWith('budget.tf'))).toBe(false);
+  });
+
+  it('a DNS zone with a standby region yields failover records with health checks, primary first', async () => {
+    const { roots } = await compileTerraform('examples/multi-region-prod.yaml');
+    const dns = roots.find((r) => r.dir === 'terraform/prod/us-east-1/dns')!;
+    const records = Object.assign({}, ...dns.hcl.map((h) => h.resource?.aws_route53_record ?? {})) as Record<string, Json[]>;
+    expect(Object.fromEntries(Object.entries(records).map(([k, [v]]) => [k, [v!.name, v!.failover_routing_policy[0].type, v!.health_check_id]]))).toEqual({
+      us_east_1: ['prod.ml.example.com', 'PRIMARY', '${aws_route53_health_check.us_east_1.id}'],
+      us_west_2: ['prod.ml.example.com', 'SECONDARY', '${aws_route53_health_check.us_west_2.id}'],
+    });
+    const checks = Object.assign({}, ...dns.hcl.map((h) => h.resource?.aws_route53_health_check ?? {})) as Record<string, Json[]>;
+    for (const [c] of Object.values(checks)) expect(c).toMatchObject({ type: 'HTTP', resource_path: '/v2/health/ready' });
+    // The reference platform names no zone: no DNS module.
+    const { roots: reference } = await compileTerraform('platform.yaml');
+    expect(reference.some((r) => r.dir.endsWith('/dns'))).toBe(false);
   });
 
   it('NAT gateways: one shared, or one per AZ, as the spec says', async () => {

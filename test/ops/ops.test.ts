@@ -82,7 +82,11 @@ describe('apply', () => {
       const idx = (s: string) => order.findIndex((c) => c.includes(s));
       expect(idx('infra apply')).toBeLessThan(idx('platform apply'));
       expect(idx('platform apply')).toBeLessThan(idx('kubectl apply'));
-      if (spec.includes('multi-region')) expect(idx('us-east-1/infra apply')).toBeLessThan(idx('us-west-2/infra apply'));
+      if (spec.includes('multi-region')) {
+        expect(idx('us-east-1/infra apply')).toBeLessThan(idx('us-west-2/infra apply'));
+        // DNS failover records last, once both regions' load balancers exist.
+        expect(order.at(-1)).toBe('terraform -chdir=generated/terraform/prod/us-east-1/dns apply -input=false -auto-approve -lock-timeout=5m');
+      }
       expect(apiCalls.some((c) => c.includes('/proxy/v2/models/resnet50/ready'))).toBe(true);
       expect(r.stdout).toContain('is serving');
     });
@@ -159,6 +163,8 @@ describe('destroy', () => {
       expect(at('delete jobs,cronjobs')).toBeLessThan(at('delete ingress'));
     }
     expect(last('us-west-2/infra destroy')).toBeLessThan(first('us-east-1/platform destroy'));
+    // DNS records go first, while the load balancers they look up still exist.
+    expect(first('dns destroy')).toBeLessThan(first('delete ingress'));
   });
 
   it('never runs terraform destroy while load balancers remain, and reports leftovers', async () => {

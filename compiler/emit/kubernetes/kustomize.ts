@@ -9,6 +9,7 @@ import { toYaml, toYamlDocuments } from '../../output/serialize.js';
 import type { EnvironmentIR, PlatformIR, RegionIR } from '../../resolve/ir.js';
 import { versions } from '../../specs.js';
 import { GRAFANA_ADMIN_SECRET } from '../helm/releases.js';
+import { ingressGroup } from '../terraform/dns.js';
 import { roleArn } from '../terraform/infra.js';
 import {
   albIngressPolicy, grafanaAdminSecret, modelObjects, namespace, PLATFORM_NAMESPACE, platformNetworkPolicies, replicaResources, secretStore, teamNetworkPolicies, teamQuota, tritonArgs,
@@ -84,7 +85,7 @@ function overlay(ir: PlatformIR, env: EnvironmentIR, r: RegionIR): FileOutput[] 
       {
         apiVersion: 'networking.k8s.io/v1',
         kind: 'Ingress',
-        metadata: { name, namespace: d.namespace, annotations: { 'alb.ingress.kubernetes.io/scheme': d.ingressScheme, 'alb.ingress.kubernetes.io/group.name': `${ir.name}-${env.name}-${d.ingressScheme}` } },
+        metadata: { name, namespace: d.namespace, annotations: { 'alb.ingress.kubernetes.io/scheme': d.ingressScheme, 'alb.ingress.kubernetes.io/group.name': ingressGroup(ir, env, d.ingressScheme) } },
       },
     ];
     const path = `patches/${d.model}.yaml`;

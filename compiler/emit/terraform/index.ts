@@ -1,9 +1,10 @@
-/** generated/terraform/<env>/<region>/{infra,platform}: two root modules per environment and region. */
+/** generated/terraform/<env>/<region>/{infra,platform}: two root modules per environment and region, plus dns in the primary region when a zone is named. */
 import type { FileOutput } from '../../output/files.js';
 import type { PlatformIR } from '../../resolve/ir.js';
+import { emitDns } from './dns.js';
 import { emitInfra } from './infra.js';
 import { emitPlatform } from './platform.js';
 
 export function emitTerraform(ir: PlatformIR): FileOutput[] {
-  return ir.environments.flatMap((env) => env.regions.flatMap((r) => [...emitInfra(ir, env, r), ...emitPlatform(ir, env, r)]));
+  return ir.environments.flatMap((env) => [...env.regions.flatMap((r) => [...emitInfra(ir, env, r), ...emitPlatform(ir, env, r)]), ...emitDns(ir, env)]);
 }

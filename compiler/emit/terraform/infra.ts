@@ -31,7 +31,7 @@ const EKS_ACCESS_POLICY = {
   view: 'arn:aws:eks::aws:cluster-access-policy/AmazonEKSViewPolicy',
 } as const;
 
-export const stateKey = (r: RegionIR, layer: 'infra' | 'platform') => `${r.names.stateKeyPrefix}/${layer}.tfstate`;
+export const stateKey = (r: RegionIR, layer: 'infra' | 'platform' | 'dns') => `${r.names.stateKeyPrefix}/${layer}.tfstate`;
 export const roleArn = (account: string, name: string) => `arn:aws:iam::${account}:role/${name}`;
 
 /** Tags on every resource (provider default_tags). */
@@ -41,7 +41,7 @@ export function defaultTags(ir: PlatformIR, env: EnvironmentIR): Record<string, 
   );
 }
 
-export function versionsTf(env: EnvironmentIR, r: RegionIR, layer: 'infra' | 'platform', needed: readonly string[]): string {
+export function versionsTf(env: EnvironmentIR, r: RegionIR, layer: 'infra' | 'platform' | 'dns', needed: readonly string[]): string {
   return render('versions', {
     terraform: { required_version: versions.terraform.requiredVersion },
     providers: Object.fromEntries(needed.map((p) => [p, { source: providers[p]!.source, version: providers[p]!.version }])),
