@@ -2,6 +2,7 @@
  * apply, destroy, plan, status and loadtest against fake terraform, kubectl and aws executables that record
  * their calls and fail on cue, and a local HTTP server standing in for the Kubernetes API.
  */
+import { spawn } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -175,6 +176,15 @@ describe('destroy', () => {
     expect(calls(w.log).filter((c) => c.includes('destroy'))).toEqual([]);
   });
 
+  it('reports what is still tagged for the cluster after terraform destroy', async () => {
+    const w = workspace();
+    const r = await cliAsync(['destroy', '--env', 'prod', '--auto-approve'], { cwd: w.dir, env: { ...w.env, FAKE_ACCOUNT: '222222222222', FAKE_LEFTOVER_VOLUME: 'vol-0123456789abcdef0' } });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('still tagged for inference-prod: vol-0123456789abcdef0');
+    // The leftover search runs last, after both terraform destroys.
+    expect(calls(w.log).filter((c) => c.includes(' destroy '))).toHaveLength(2);
+  });
+
   it('needs confirmation without a terminal', async () => {
     const w = workspace();
     const r = await cliAsync(['destroy', '--env', 'prod'], { cwd: w.dir, env: { ...w.env, FAKE_ACCOUNT: '222222222222' } });
@@ -190,6 +200,25 @@ describe('destroy', () => {
     expect(r.code, r.stderr).toBe(0);
     // The AWS queries of the waiting steps come on top of the listed commands.
     expect(calls(w.log).filter((c) => !c.includes('resourcegroupstaggingapi') && !c.includes('ec2 describe'))).toEqual(dryRunCommands(dry.stdout));
+  });
+});
+
+describe('Ctrl-C', () => {
+  it('is passed on to the running terraform, which stops cleanly, and the run stops', async () => {
+    const w = workspace();
+    const env: NodeJS.ProcessEnv = { ...process.env, ...w.env, NO_COLOR: '1', FAKE_ACCOUNT: '222222222222', FAKE_SLOW: 'infra apply' };
+    const child = spawn(process.execPath, [join(repoRoot, 'bin/platformc.js'), 'apply', '--env', 'prod'], { cwd: w.dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d) => (stderr += d));
+    // Wait until the slow terraform apply runs, then interrupt platformc as a terminal would.
+    for (let i = 0; i < 100 && !calls(w.log).some((c) => c.includes('infra apply')); i++) await new Promise((r) => setTimeout(r, 100));
+    await new Promise((r) => setTimeout(r, 300));
+    child.kill('SIGINT');
+    const code = await new Promise((r) => child.on('close', r));
+    expect(code).toBe(1);
+    expect(calls(w.log)).toContain('terraform received SIGINT');
+    expect(stderr).toContain('passing it to the running step');
+    expect(calls(w.log).some((c) => c.includes('platform apply'))).toBe(false);
   });
 });
 
