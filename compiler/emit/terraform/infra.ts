@@ -8,6 +8,7 @@
 import type { FileOutput } from '../../output/files.js';
 import { sortedEntries } from '../../output/order.js';
 import type { EnvironmentIR, PlatformIR, RegionIR } from '../../resolve/ir.js';
+import { limitName } from '../../resolve/resolve.js';
 import { versions } from '../../specs.js';
 import { expr, type HclValue } from './hcl.js';
 import { ciStatements, githubTrust, jsonencode, operatorTrust, policyDocument, workloadPermissions } from './policies.js';
@@ -71,7 +72,7 @@ export function emitInfra(ir: PlatformIR, env: EnvironmentIR, r: RegionIR): File
     { path: `${dir}/storage.tf`, content: storage(env, r) },
     { path: `${dir}/outputs.tf`, content: outputs(env, r) },
   ];
-  if (primary) files.push({ path: `${dir}/identity.tf`, content: identity(env) }, { path: `${dir}/budget.tf`, content: budget(env) });
+  if (primary) files.push({ path: `${dir}/identity.tf`, content: identity(ir.name, env) }, { path: `${dir}/budget.tf`, content: budget(env) });
   if (standbyOf) files.push({ path: `${dir}/replication.tf`, content: replication(standbyOf, r) });
   const schedule = workingHours(env, r);
   if (schedule) files.push({ path: `${dir}/working-hours.tf`, content: schedule });
@@ -252,7 +253,7 @@ function irsa(ir: PlatformIR, env: EnvironmentIR, r: RegionIR): string {
     );
   }
   for (const w of env.identity.workloads) {
-    blocks.push(irsaModule(`irsa_workload_${w.name.replace(/-/g, '_')}`, `${r.names.regionalPrefix}-${w.name}`.slice(0, 64), [`${w.namespace}:${w.serviceAccount}`], { permissions: workloadPermissions(w.access, r, env.account) }));
+    blocks.push(irsaModule(`irsa_workload_${w.name.replace(/-/g, '_')}`, limitName(`${r.names.regionalPrefix}-${w.name}`, 64), [`${w.namespace}:${w.serviceAccount}`], { permissions: workloadPermissions(w.access, r, env.account) }));
   }
   return file(...blocks);
 }
@@ -319,7 +320,7 @@ function replication(primary: RegionIR, r: RegionIR): string {
   );
 }
 
-function identity(env: EnvironmentIR): string {
+function identity(platform: string, env: EnvironmentIR): string {
   const blocks: string[] = [];
   for (const op of env.identity.operators) {
     const name = `operator_${op.name.replace(/-/g, '_')}`;
@@ -343,7 +344,7 @@ function identity(env: EnvironmentIR): string {
         max_session_duration: 3600,
         assume_role_policy: jsonencode(githubTrust(env.identity.ci.subjects)),
       }),
-      resourceBlock('aws_iam_role_policy', 'github_ci', { name: 'terraform-apply', role: expr('aws_iam_role.github_ci.id'), policy: jsonencode(policyDocument(ciStatements(env))) }),
+      resourceBlock('aws_iam_role_policy', 'github_ci', { name: 'terraform-apply', role: expr('aws_iam_role.github_ci.id'), policy: jsonencode(policyDocument(ciStatements(platform, env))) }),
     );
   }
   return file(...blocks);

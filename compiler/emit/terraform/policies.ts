@@ -40,7 +40,7 @@ export const WILDCARD_RESOURCE_ACTIONS = [
 ] as const;
 
 /** The CI role's permissions: what `terraform apply` of this environment needs, scoped to its names. */
-export function ciStatements(env: EnvironmentIR): Statement[] {
+export function ciStatements(platform: string, env: EnvironmentIR): Statement[] {
   const account = env.account;
   const prefix = env.regions[0]!.names.envPrefix;
   const regions = env.regions.map((r) => r.region);
@@ -48,7 +48,7 @@ export function ciStatements(env: EnvironmentIR): Statement[] {
     { Sid: 'NetworkingInOurRegions', Effect: 'Allow', Action: ['ec2:*'], Resource: '*', Condition: { StringEquals: { 'aws:RequestedRegion': regions } } },
     { Sid: 'Discovery', Effect: 'Allow', Action: WILDCARD_RESOURCE_ACTIONS.filter((a) => a !== 'ec2:*' && a !== 'kms:CreateKey'), Resource: '*' },
     { Sid: 'CreateKmsKeys', Effect: 'Allow', Action: ['kms:CreateKey'], Resource: '*', Condition: { StringEquals: { 'aws:RequestedRegion': regions } } },
-    { Sid: 'ManageOurKmsKeys', Effect: 'Allow', Action: ['kms:*'], Resource: regions.map((r) => `arn:aws:kms:${r}:${account}:key/*`), Condition: { StringEquals: { 'aws:ResourceTag/platform': prefix.slice(0, prefix.length - env.name.length - 1), 'aws:ResourceTag/environment': env.name } } },
+    { Sid: 'ManageOurKmsKeys', Effect: 'Allow', Action: ['kms:*'], Resource: regions.map((r) => `arn:aws:kms:${r}:${account}:key/*`), Condition: { StringEquals: { 'aws:ResourceTag/platform': platform, 'aws:ResourceTag/environment': env.name } } },
     { Sid: 'ManageOurKmsAliases', Effect: 'Allow', Action: ['kms:CreateAlias', 'kms:DeleteAlias', 'kms:UpdateAlias', 'kms:ListAliases'], Resource: regions.map((r) => `arn:aws:kms:${r}:${account}:alias/eks/${prefix}*`) },
     { Sid: 'ManageOurCluster', Effect: 'Allow', Action: ['eks:*'], Resource: regions.flatMap((r) => [`arn:aws:eks:${r}:${account}:cluster/${prefix}`, `arn:aws:eks:${r}:${account}:*/${prefix}/*`]) },
     { Sid: 'ManageOurRoles', Effect: 'Allow', Action: ['iam:*Role', 'iam:*RolePolicy', 'iam:*RolePolicies', 'iam:*RoleTags', 'iam:TagRole', 'iam:UntagRole', 'iam:PassRole', 'iam:ListInstanceProfilesForRole', 'iam:ListAttachedRolePolicies'], Resource: [`arn:aws:iam::${account}:role/${prefix}-*`, `arn:aws:iam::${account}:role/${prefix}*`] },
