@@ -1,5 +1,4 @@
 /** `platformc compile` and `platformc diff`. */
-import { readFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import type { PlatformEstimate } from '../cost/estimate.js';
 import { costDelta } from '../cost/formats.js';
@@ -12,20 +11,14 @@ import { writeTree } from '../output/write.js';
 import { resolvePlatform } from '../resolve/resolve.js';
 import { compilerVersion } from '../version.js';
 import { EXIT } from './exit.js';
-import { outputFormat, platformFile, printDiagnostics, useColor } from './io.js';
+import { committedEstimate, outputFormat, platformFile, printDiagnostics, useColor } from './io.js';
 import type { Invocation } from './main.js';
 
 /** The monthly cost before (the committed estimate) and after (this compile), per environment. */
 function costDeltaText(out: string, files: readonly { path: string; content: string }[]): string {
   const fresh = files.find((f) => f.path === ESTIMATE_FILE);
   if (!fresh) return '';
-  let before: PlatformEstimate | undefined;
-  try {
-    before = JSON.parse(readFileSync(join(out, ESTIMATE_FILE), 'utf8')) as PlatformEstimate;
-  } catch {
-    before = undefined;
-  }
-  return costDelta(before, JSON.parse(fresh.content) as PlatformEstimate);
+  return costDelta(committedEstimate(out), JSON.parse(fresh.content) as PlatformEstimate);
 }
 
 export async function runCompile(inv: Invocation): Promise<number> {

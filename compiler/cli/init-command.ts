@@ -10,6 +10,7 @@ import { estimatePlatform } from '../cost/estimate.js';
 import { didYouMean } from '../diagnostics/suggest.js';
 import { workflow } from '../emit/ci.js';
 import { headerLines } from '../output/files.js';
+import { compareCodeUnits } from '../output/order.js';
 import { toYaml } from '../output/serialize.js';
 import { validateFile } from '../front/validate.js';
 import { resolvePlatform } from '../resolve/resolve.js';
@@ -157,7 +158,7 @@ export async function runInit(inv: Invocation): Promise<number> {
   const force = Boolean(inv.values.force);
   const written: string[] = [];
   const skipped: string[] = [];
-  for (const [path, content] of [...files.entries()].sort(([a], [b]) => (a < b ? -1 : 1))) {
+  for (const [path, content] of [...files.entries()].sort(([a], [b]) => compareCodeUnits(a, b))) {
     const target = join(dir, path);
     if (existsSync(target) && !force) {
       skipped.push(path);

@@ -1,5 +1,9 @@
 /** Terminal output helpers: data goes to stdout, decoration to stderr; NO_COLOR is respected. */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { PlatformEstimate } from '../cost/estimate.js';
 import type { Diagnostic } from '../diagnostics/diagnostic.js';
+import { ESTIMATE_FILE } from '../emit/cost.js';
 import { renderGithub, renderText, summarize } from '../diagnostics/render.js';
 import { UsageError } from './exit.js';
 
@@ -29,4 +33,13 @@ export function printDiagnostics(list: readonly Diagnostic[], stream: NodeJS.Wri
 export function platformFile(positionals: readonly string[]): string {
   if (positionals.length > 1) throw new UsageError(`expected at most one FILE, got ${positionals.length}`);
   return positionals[0] ?? 'platform.yaml';
+}
+
+/** The estimate recorded in a generated/ folder by its last compile, if there is one. */
+export function committedEstimate(generated: string): PlatformEstimate | undefined {
+  try {
+    return JSON.parse(readFileSync(join(generated, ESTIMATE_FILE), 'utf8')) as PlatformEstimate;
+  } catch {
+    return undefined;
+  }
 }

@@ -9,7 +9,8 @@ import type { EnvironmentIR, PlatformIR } from '../resolve/ir.js';
 import { resolvePlatform } from '../resolve/resolve.js';
 import { compilerVersion } from '../version.js';
 import { EXIT, UsageError } from './exit.js';
-import { outputFormat, platformFile, printDiagnostics } from './io.js';
+import { committedEstimate, outputFormat, platformFile, printDiagnostics } from './io.js';
+import { applySteps, destroySteps, kubeContext, planSteps } from '../ops/steps.js';
 import type { Invocation } from './main.js';
 
 interface Context { file: string; generated: string; ir: PlatformIR; env: EnvironmentIR; region?: string; freshness: () => string | undefined }
@@ -39,7 +40,6 @@ function load(inv: Invocation): Context | number {
 async function execute(kind: 'plan' | 'apply' | 'destroy', inv: Invocation): Promise<number> {
   const ctx = load(inv);
   if (typeof ctx === 'number') return ctx;
-  const { applySteps, destroySteps, planSteps } = await import('../ops/steps.js');
   const build = { plan: planSteps, apply: applySteps, destroy: destroySteps }[kind];
   const steps = build(ctx.ir, ctx.env, { generated: ctx.generated, ...(ctx.region ? { region: ctx.region } : {}) });
   const { describeSteps, realTasks, runSteps } = await import('../ops/run.js');
@@ -82,21 +82,14 @@ async function execute(kind: 'plan' | 'apply' | 'destroy', inv: Invocation): Pro
   if (kind === 'plan') {
     const { estimatePlatform } = await import('../cost/estimate.js');
     const { costDelta } = await import('../cost/formats.js');
-    const { readFileSync } = await import('node:fs');
-    let before;
-    try {
-      before = JSON.parse(readFileSync(join(ctx.generated, 'cost/estimate.json'), 'utf8'));
-    } catch {
-      before = undefined;
-    }
     const after = estimatePlatform(ctx.ir);
-    process.stdout.write(costDelta(before, { ...after, environments: after.environments.filter((e) => e.env === ctx.env.name) }));
+    process.stdout.write(costDelta(committedEstimate(ctx.generated), { ...after, environments: after.environments.filter((e) => e.env === ctx.env.name) }));
   }
   if (kind === 'apply') {
     process.stdout.write(`${ctx.env.name} is serving:\n`);
     for (const r of ctx.env.regions.filter((x) => !ctx.region || x.region === ctx.region)) {
       for (const d of r.deployments) {
-        process.stdout.write(`  ${r.region} ${d.model}: http://triton-${d.model}.${d.namespace}.svc:8000/v2/models/${d.model} (in cluster); ALB (${d.ingressScheme}): kubectl --context ${ctx.ir.name}-${ctx.env.name}-${r.region} -n ${d.namespace} get ingress triton-${d.model}\n`);
+        process.stdout.write(`  ${r.region} ${d.model}: http://triton-${d.model}.${d.namespace}.svc:8000/v2/models/${d.model} (in cluster); ALB (${d.ingressScheme}): kubectl --context ${kubeContext(ctx.ir, ctx.env, r)} -n ${d.namespace} get ingress triton-${d.model}\n`);
       }
     }
   }
@@ -118,7 +111,7 @@ export async function runStatus(inv: Invocation): Promise<number> {
   const report: Record<string, unknown> = { environment: ctx.env.name, generatedUpToDate: !stale, regions: [] as unknown[] };
   let healthy = !stale;
   for (const r of ctx.env.regions.filter((x) => !ctx.region || x.region === ctx.region)) {
-    const context = `${ctx.ir.name}-${ctx.env.name}-${r.region}`;
+    const context = kubeContext(ctx.ir, ctx.env, r);
     const region: Record<string, unknown> = { region: r.region, context };
     (report.regions as unknown[]).push(region);
     try {
@@ -171,7 +164,7 @@ export async function runLoadtest(inv: Invocation): Promise<number> {
   if (typeof model !== 'string' || !region.deployments.some((d) => d.model === model)) {
     throw new UsageError(`--model is required (one of ${region.deployments.map((d) => d.model).join(', ')})`);
   }
-  const context = `${ctx.ir.name}-${ctx.env.name}-${region.region}`;
+  const context = kubeContext(ctx.ir, ctx.env, region);
   const job = `loadtest-${model}-${Date.now().toString(36)}`.slice(0, 63);
   const kubectl = (...args: string[]) => ['kubectl', '--context', context, '--namespace', 'platform', ...args];
   const create = kubectl('create', 'job', job, `--from=cronjob/loadtest-${model}`);

@@ -9,8 +9,7 @@ import { rankInstanceTypes } from '../resolve/auto-instance.js';
 import { resolvePlatform } from '../resolve/resolve.js';
 import { instanceCatalog } from '../specs.js';
 import { estimatePlatform, topCostDrivers } from './estimate.js';
-
-const usd = (n: number) => `$${n.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`;
+import { usd } from './formats.js';
 
 /** Replicas a model needs for its target rate: ceil(rps / (per-GPU throughput x derate x GPUs per replica)). */
 export function replicasNeeded(targetRps: number, perGpu: number, derate: number, gpusPerReplica: number): number {

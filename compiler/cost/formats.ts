@@ -4,7 +4,7 @@
  */
 import type { PlatformEstimate, Scale } from './estimate.js';
 
-const usd = (n: number) => `$${n.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`;
+export const usd = (n: number) => `$${n.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`;
 const dec = (n: number) => String(Number(n.toFixed(6)));
 
 /** Infracost-shaped JSON (decimal values as strings, as Infracost writes them); one project per environment and region. */

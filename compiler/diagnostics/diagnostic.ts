@@ -1,4 +1,5 @@
 /** Diagnostics are data: validation returns them, the CLI renders them. */
+import { compareCodeUnits } from '../output/order.js';
 import { codes, type DiagnosticCode } from './codes.js';
 
 export type Severity = 'error' | 'warning';
@@ -33,7 +34,7 @@ export function diagnostic(code: DiagnosticCode, message: string, file: string, 
 
 /** Sorts by file, then position, then code: plain code-unit order so output is identical everywhere. */
 export function sortDiagnostics(list: readonly Diagnostic[]): Diagnostic[] {
-  const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+  const cmp = compareCodeUnits;
   return dedupeDiagnostics(list).sort((a, b) => cmp(a.file, b.file) || a.line - b.line || a.col - b.col || cmp(a.code, b.code) || cmp(a.message, b.message));
 }
 

@@ -31,7 +31,16 @@ export function mergeEnvironmentInput(raw: Record<string, unknown>, env: string)
   return merged;
 }
 
-/** The parsed spec as one environment sees it. Throws only if the merged spec is invalid (validation reports why). */
+const parsed = new WeakMap<object, Map<string, PlatformSpec>>();
+
+/**
+ * The parsed spec as one environment sees it. Throws only if the merged spec is invalid (validation reports
+ * why). Parsed once per document and environment: semantic checks, capacity, cost and resolve all ask.
+ */
 export function environmentSpec(raw: Record<string, unknown>, env: string): PlatformSpec {
-  return PlatformSchema.parse(mergeEnvironmentInput(raw, env));
+  let byEnv = parsed.get(raw);
+  if (!byEnv) parsed.set(raw, (byEnv = new Map()));
+  let spec = byEnv.get(env);
+  if (!spec) byEnv.set(env, (spec = PlatformSchema.parse(mergeEnvironmentInput(raw, env))));
+  return spec;
 }

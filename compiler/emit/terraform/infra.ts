@@ -6,7 +6,7 @@
  * @see https://registry.terraform.io/modules/terraform-aws-modules/vpc/aws/6.6.0
  */
 import type { FileOutput } from '../../output/files.js';
-import { sortedEntries } from '../../output/order.js';
+import { compareCodeUnits, sortedEntries } from '../../output/order.js';
 import type { EnvironmentIR, PlatformIR, RegionIR } from '../../resolve/ir.js';
 import { limitName } from '../../resolve/resolve.js';
 import { versions } from '../../specs.js';
@@ -148,7 +148,7 @@ function eks(ir: PlatformIR, env: EnvironmentIR, r: RegionIR): string {
   // Team principals may edit their own namespaces only (multi-tenant isolation).
   const namespacesOf = new Map<string, string[]>();
   for (const team of ir.teams) for (const p of team.principals) namespacesOf.set(p, [...(namespacesOf.get(p) ?? []), team.namespace]);
-  [...namespacesOf.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).forEach(([principal, namespaces], i) => {
+  [...namespacesOf.entries()].sort(([a], [b]) => compareCodeUnits(a, b)).forEach(([principal, namespaces], i) => {
     accessEntries[`team-${i + 1}`] = {
       principal_arn: principal,
       policy_associations: { namespaces: { policy_arn: EKS_ACCESS_POLICY.edit, access_scope: { type: 'namespace', namespaces: namespaces.sort() } } },
