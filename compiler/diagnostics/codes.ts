@@ -1,6 +1,7 @@
 /**
  * Every diagnostic code platformc can report, with its severity and what it means.
- * Codes are stable: tools and CI scripts match on them. docs/diagnostics.md is generated from this table.
+ * Codes are stable: tools and CI scripts match on them. Each code means one thing (one check); the platform.yaml
+ * reference (schema/README.md) lists them from this table.
  */
 export const codes = {
   // reading the file
@@ -27,14 +28,18 @@ export const codes = {
   'instance-not-in-region': { severity: 'error', doc: 'An instance type that is not offered (has no price) in a region the pool runs in.' },
   'gpu-pool-without-gpu': { severity: 'error', doc: 'A gpu pool lists an instance type without NVIDIA GPUs.' },
   'general-pool-with-gpu': { severity: 'warning', doc: 'A general pool lists a GPU instance type: expensive capacity that serves no model.' },
-  'pool-role': { severity: 'error', doc: 'A model runs on a pool that is not a gpu pool, or the platform lacks a general or a gpu pool.' },
+  'pool-role': { severity: 'error', doc: 'A model runs on a pool that is not a gpu pool.' },
+  'missing-pool-role': { severity: 'error', doc: 'The platform lacks a general pool (system workloads) or a gpu pool (models).' },
+  'auto-on-general-pool': { severity: 'error', doc: "`instanceTypes: auto` on a general pool: auto picks GPU instance types; a general pool lists its types." },
   'model-does-not-fit': { severity: 'error', doc: "A model needs more GPU memory than its pool's GPUs have (with 10% headroom)." },
-  'gpu-capacity': { severity: 'error', doc: "The models' maximum replicas need more GPUs than their pool can have at maximum size, or a replica needs more GPUs than a node has." },
+  'gpu-capacity': { severity: 'error', doc: "The models' maximum replicas need more GPUs than their pool can have at maximum size." },
+  'replica-too-large': { severity: 'error', doc: 'A replica needs more GPUs (gpusPerReplica) than a node of its pool has.' },
   'team-quota': { severity: 'warning', doc: "A team's models at maximum scale request more GPUs than the team's quota allows." },
   'invalid-cidr': { severity: 'error', doc: 'A CIDR block is not a valid IPv4 network address with a prefix length.' },
   'subnets-do-not-fit': { severity: 'error', doc: 'The VPC CIDR is too small for one public and one private subnet per AZ.' },
   'cidr-overlap': { severity: 'error', doc: 'Two regions of an environment have overlapping VPC CIDRs (they could never be peered).' },
-  'size-order': { severity: 'error', doc: 'Sizes out of order: node pools need minSize <= desiredSize <= maxSize, replicas min <= max.' },
+  'size-order': { severity: 'error', doc: 'Node pool sizes out of order: minSize <= desiredSize <= maxSize.' },
+  'replica-order': { severity: 'error', doc: "A model's replicas.min is above its replicas.max." },
   'too-many-azs': { severity: 'error', doc: 'More availability zones were asked for than the region has.' },
   'batch-size': { severity: 'error', doc: "A batch size exceeds the model's maximum batch size." },
   'environments': { severity: 'error', doc: 'The platform declares no environment.' },

@@ -88,7 +88,7 @@ function checkReferences(ctx: Context) {
   }
   const roles = new Set(Object.values(spec.nodePools).map((p) => p.role));
   for (const role of ['general', 'gpu'] as const) {
-    if (!roles.has(role)) report('pool-role', ['nodePools'], `no ${role} node pool: a platform has a general pool for system workloads and at least one gpu pool`, undefined, true);
+    if (!roles.has(role)) report('missing-pool-role', ['nodePools'], `no ${role} node pool: a platform has a general pool for system workloads and at least one gpu pool`, undefined, true);
   }
 }
 
@@ -211,7 +211,7 @@ function checkEnvironment(ctx: Context, env: string) {
       if (!(s.min <= s.desired && s.desired <= s.max)) base('size-order', ['environments', env, 'standby', 'nodePools', name], `standby sizes of '${name}' need minSize <= desiredSize <= maxSize, got ${s.min} <= ${s.desired} <= ${s.max}`);
     }
     if (pool.instanceTypes === 'auto') {
-      if (pool.role !== 'gpu') report('invalid-value', [...path, 'instanceTypes'], "'auto' picks GPU instance types; a general pool lists its types");
+      if (pool.role !== 'gpu') report('auto-on-general-pool', [...path, 'instanceTypes'], "'auto' picks GPU instance types; a general pool lists its types");
       continue;
     }
     pool.instanceTypes.forEach((type, i) => {
@@ -236,7 +236,7 @@ function checkEnvironment(ctx: Context, env: string) {
   const gpusByTeam = new Map<string, number>();
   for (const [name, model] of Object.entries(spec.models)) {
     const path: Path = ['models', name];
-    if (model.replicas.min > model.replicas.max) report('size-order', [...path, 'replicas', 'min'], `model '${name}' needs replicas.min <= replicas.max, got ${model.replicas.min} > ${model.replicas.max}`);
+    if (model.replicas.min > model.replicas.max) report('replica-order', [...path, 'replicas', 'min'], `model '${name}' needs replicas.min <= replicas.max, got ${model.replicas.min} > ${model.replicas.max}`);
     const pool = spec.nodePools[model.nodePool];
     const def = ctx.models.get(model.definition);
     const gpus = model.replicas.max * model.gpusPerReplica;
@@ -247,7 +247,7 @@ function checkEnvironment(ctx: Context, env: string) {
       const acc = instanceCatalog.instances[type]?.accelerator;
       if (!acc || acc.kind !== 'nvidia') continue;
       if (model.gpusPerReplica > acc.count) {
-        report('gpu-capacity', [...path, 'gpusPerReplica'], `a replica of '${name}' needs ${model.gpusPerReplica} GPUs; ${type} has ${acc.count}`);
+        report('replica-too-large', [...path, 'gpusPerReplica'], `a replica of '${name}' needs ${model.gpusPerReplica} GPUs; ${type} has ${acc.count}`);
       }
       if (def && def.memory.gpuGiB > acc.memoryGiB * GPU_MEMORY_HEADROOM * model.gpusPerReplica) {
         report('model-does-not-fit', [...path, 'nodePool'], `'${name}' needs ${def.memory.gpuGiB} GiB of GPU memory; ${type} offers ${round(acc.memoryGiB * GPU_MEMORY_HEADROOM * model.gpusPerReplica)} GiB usable (${acc.count} x ${acc.name}, ${acc.memoryGiB} GiB, 10% headroom)`, 'pick a GPU with more memory or raise gpusPerReplica');
