@@ -9,11 +9,11 @@ import { compilerVersion } from '../version.js';
 import { EXIT, UsageError } from './exit.js';
 import { committedEstimate, outputFormat, platformFile, printDiagnostics } from './io.js';
 import { applySteps, destroySteps, planSteps } from '../ops/steps.js';
-import type { Invocation } from './main.js';
+import type { EnvironmentInvocation, InvocationOf } from './options.js';
 
 interface Context { file: string; generated: string; ir: PlatformIR; env: EnvironmentIR; region?: string; freshness: () => string | undefined }
 
-function load(inv: Invocation): Context | number {
+function load(inv: EnvironmentInvocation): Context | number {
   const file = platformFile(inv.positionals);
   const { diagnostics, ir } = checkPlatform(file, { compilerVersion });
   if (!ir) {
@@ -34,7 +34,7 @@ function load(inv: Invocation): Context | number {
   return { file, generated, ir, env, ...(region ? { region } : {}), freshness };
 }
 
-async function execute(kind: 'plan' | 'apply' | 'destroy', inv: Invocation): Promise<number> {
+async function execute(kind: 'plan' | 'apply' | 'destroy', inv: InvocationOf<'plan'>, autoApprove = false): Promise<number> {
   const ctx = load(inv);
   if (typeof ctx === 'number') return ctx;
   const build = { plan: planSteps, apply: applySteps, destroy: destroySteps }[kind];
@@ -52,7 +52,7 @@ async function execute(kind: 'plan' | 'apply' | 'destroy', inv: Invocation): Pro
       return EXIT.failure;
     }
   }
-  if (kind === 'destroy' && !inv.values['auto-approve']) {
+  if (kind === 'destroy' && !autoApprove) {
     if (!process.stdin.isTTY) {
       process.stderr.write(`platformc: destroy deletes every resource of ${ctx.env.name} in account ${ctx.env.account}; pass --auto-approve to run it without a terminal.\n`);
       return EXIT.usage;
@@ -94,12 +94,12 @@ async function execute(kind: 'plan' | 'apply' | 'destroy', inv: Invocation): Pro
   return EXIT.ok;
 }
 
-export const runPlan = (inv: Invocation) => execute('plan', inv);
-export const runApply = (inv: Invocation) => execute('apply', inv);
-export const runDestroy = (inv: Invocation) => execute('destroy', inv);
+export const runPlan = (inv: InvocationOf<'plan'>) => execute('plan', inv);
+export const runApply = (inv: InvocationOf<'apply'>) => execute('apply', inv);
+export const runDestroy = (inv: InvocationOf<'destroy'>) => execute('destroy', inv, inv.values['auto-approve']);
 
 /** status / verify: is the environment healthy, as platform.yaml describes it? */
-export async function runStatus(inv: Invocation): Promise<number> {
+export async function runStatus(inv: InvocationOf<'status'>): Promise<number> {
   const format = outputFormat(inv.values.format);
   const ctx = load(inv);
   if (typeof ctx === 'number') return ctx;
@@ -110,7 +110,7 @@ export async function runStatus(inv: Invocation): Promise<number> {
 }
 
 /** loadtest: start a model's load test from its suspended CronJob, follow it, report the verdict. */
-export async function runLoadtest(inv: Invocation): Promise<number> {
+export async function runLoadtest(inv: InvocationOf<'loadtest'>): Promise<number> {
   const ctx = load(inv);
   if (typeof ctx === 'number') return ctx;
   const model = inv.values.model;
