@@ -61,6 +61,7 @@ export const codes = {
   'no-throughput-data': { severity: 'warning', message: '{definition} has no throughput figure for {gpu} ({type}), so the capacity for {rps} requests/s cannot be checked', doc: "A model definition has no throughput figure for its pool's GPU, so its capacity cannot be checked." },
   'slo-capacity': { severity: 'error', message: "'{model}' needs {needed} replicas on {type} to serve {rps} requests/s ({perGpu}/s per {gpu} x {derate} derate), but replicas.max is {max}", doc: "A model's replicas.max cannot serve its target requests per second at its GPU's throughput." },
   'over-budget': { severity: 'error', message: '{env} costs up to {max} a month at maximum scale, over its budget of {budget}; largest: {drivers}', doc: "An environment's estimated monthly cost at maximum scale exceeds its budget (a warning when budget.enforcement is warning)." },
+  'name-collision': { severity: 'error', message: "{kind} '{name}' would belong to both {what} and {other}", doc: 'A name in platform.yaml spells a name platformc derives for something else (an IAM role in the same account, a service account in the same namespace).' },
   'reserved-name': { severity: 'error', message: "team name '{team}' is a namespace platformc or Kubernetes uses", doc: 'A team name that collides with a namespace platformc creates for itself.' },
 } as const satisfies Record<string, { severity: 'error' | 'warning'; message: string; doc: string }>;
 
