@@ -50,6 +50,8 @@ export const codes = {
   'no-throughput-data': { severity: 'warning', doc: "A model definition has no throughput figure for its pool's GPU, so its capacity cannot be checked." },
   'slo-capacity': { severity: 'error', doc: "A model's replicas.max cannot serve its target requests per second at its GPU's throughput." },
   'over-budget': { severity: 'error', doc: "An environment's estimated monthly cost at maximum scale exceeds its budget (a warning when budget.enforcement is warning)." },
+  'ci-environment': { severity: 'error', doc: "An environment missing from identity.ci.github.environments: its apply job runs in that GitHub environment, and the CI role would refuse the job's token." },
+  'placeholder-weights': { severity: 'warning', doc: 'A model definition still points at the placeholder weights of `platformc init` (an amzn-s3-demo- bucket, which AWS reserves for examples).' },
   'reserved-name': { severity: 'error', doc: 'A team name that collides with a namespace platformc creates for itself.' },
 } as const satisfies Record<string, { severity: 'error' | 'warning'; doc: string }>;
 

@@ -132,6 +132,16 @@ function checkIdentity(ctx: Context) {
     if (seconds < 3600 || seconds > 43200) report('session-duration', ['identity', 'operators', name, 'maxSessionDuration'], `maxSessionDuration is ${op.maxSessionDuration}; IAM allows 1h to 12h`);
     if (!op.requireMfa) report('mfa-disabled', ['identity', 'operators', name, 'requireMfa'], `operator role '${name}' can be assumed without MFA`, 'keep requireMfa: true');
   }
+  // The generated workflow applies each environment in the GitHub environment of that name, so the job's OIDC
+  // subject is repo:<repo>:environment:<env>; the CI role trusts only the environments listed here.
+  // With no branch there is no apply job (nothing to break).
+  const github = ctx.spec.identity.ci?.github;
+  if (!github || github.branches.length === 0) return;
+  const listed: Path = ctx.source.has(['identity', 'ci', 'github', 'environments']) ? ['identity', 'ci', 'github', 'environments'] : ['identity', 'ci', 'github'];
+  for (const env of Object.keys(ctx.spec.environments).sort()) {
+    if (github.environments.includes(env)) continue;
+    report('ci-environment', listed, `environment '${env}' is not in identity.ci.github.environments: its CI apply job runs in the GitHub environment '${env}', and the CI role would refuse that job's token`, `list it: environments: [${[...github.environments, env].join(', ')}]`);
+  }
 }
 
 function checkTeams(ctx: Context) {
@@ -150,6 +160,10 @@ function checkModelsStatic(ctx: Context) {
     if (durationSeconds(model.slo.period) < 86400) report('slo-range', [...path, 'slo', 'period'], `an SLO period of ${model.slo.period} is too short for multi-window burn-rate alerts`, 'use 1d or more; 30d is usual');
     const def = ctx.models.get(model.definition);
     if (!def) continue;
+    // AWS reserves bucket names beginning with amzn-s3-demo- for documentation: no one owns the placeholder.
+    if (def.weights.uri.startsWith('s3://amzn-s3-demo-')) {
+      report('placeholder-weights', [...path, 'definition'], `${model.definition} still has the example weights location ${def.weights.uri}; apply has nothing to copy from there`, `upload the model to a bucket you own and set weights.uri (and weights.sha256) in ${model.definition}`);
+    }
     const maxBatch = model.batching.maxBatchSize ?? def.maxBatchSize;
     if (maxBatch > def.maxBatchSize) report('batch-size', [...path, 'batching', 'maxBatchSize'], `maxBatchSize ${maxBatch} exceeds the model's ${def.maxBatchSize} (${model.definition})`);
     model.batching.preferredBatchSizes.forEach((size, i) => {
