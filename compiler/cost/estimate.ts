@@ -12,9 +12,14 @@ export const SCALES: readonly Scale[] = ['min', 'desired', 'max'];
 /** Assumptions the estimate states on every line that uses them. */
 export const ASSUMPTIONS = {
   spotDiscount: 0.5,
-  natDataGbPerGatewayMonth: 100,
+  /** Images a node pulls when it starts (Triton, system daemons), and one node replacement a month (AMI updates). */
+  imagePullGbPerNodeMonth: 10,
   albLcu: 1,
   modelStorageGbPerModel: 1,
+  /** EKS control-plane logs a month per enabled log type (audit is the largest; UNCONFIRMED, measure yours). */
+  controlPlaneLogGbPerTypeMonth: 2,
+  /** VPC flow log records a month per VPC, at 60-second aggregation (UNCONFIRMED, proportional to flows). */
+  flowLogGbPerVpcMonth: 5,
 } as const;
 
 export interface CostComponent {
@@ -102,18 +107,38 @@ function poolResource(env: EnvironmentIR, r: RegionIR, pool: NodePoolIR, hoursPe
 function regionEstimate(ir: PlatformIR, env: EnvironmentIR, r: RegionIR, hoursPerMonth: number): RegionEstimate {
   const p = regionCatalog.regions[r.region]!.prices;
   const price = (k: string) => p[k]!;
-  const nat = r.network.natGateways === 'perAz' ? r.network.availabilityZones.length : 1;
-  const schemes = new Set(r.deployments.map((d) => d.ingressScheme)).size;
   const obs = env.observability;
+  const controlPlaneGb = env.cluster.logging.length * ASSUMPTIONS.controlPlaneLogGbPerTypeMonth;
+  const modelGb = ir.models.length * ASSUMPTIONS.modelStorageGbPerModel;
+  const nat = r.network.natGateways === 'perAz' ? r.network.availabilityZones.length : 1;
+  const nodes = (sc: Scale) => r.nodePools.reduce((a, pool) => a + (sc === 'min' ? pool.minSize : sc === 'desired' ? pool.desiredSize : pool.maxSize), 0);
+  const replicas = (sc: Scale) => r.deployments.reduce((a, d) => a + (sc === 'max' ? d.replicas.max : d.replicas.min), 0);
+  const retained = (gb: number) => cents((gb * Math.min(obs.logs.retentionDays, 3653)) / 30);
+  const schemes = new Set(r.deployments.map((d) => d.ingressScheme)).size;
   const resources: CostResource[] = [
-    { name: `EKS cluster ${r.names.cluster}`, kind: 'aws_eks_cluster', components: [component('EKS cluster', 'hours', flat(hoursPerMonth), price('eksClusterHour'))] },
+    {
+      name: `EKS cluster ${r.names.cluster}`,
+      kind: 'aws_eks_cluster',
+      components: [
+        component('EKS cluster', 'hours', flat(hoursPerMonth), price('eksClusterHour')),
+        ...(env.cluster.logging.length > 0
+          ? [
+              component('Control plane logs ingested', 'GB', flat(controlPlaneGb), price('cwLogsIngestPerGB'), `${ASSUMPTIONS.controlPlaneLogGbPerTypeMonth} GB a month per log type (${env.cluster.logging.join(', ')})`),
+              component('Control plane logs stored', 'GB-months', flat(retained(controlPlaneGb)), price('cwLogsStorageGBMonth'), `steady state: a month's logs x ${env.observability.logs.retentionDays} days retention / 30`),
+            ]
+          : []),
+        ...(env.cluster.secretsEncryption ? [component('KMS key (Kubernetes secrets encryption)', 'keys', flat(1), price('kmsKeyMonth'), 'one customer managed key; each yearly rotation adds $1 a month up to the second, requests within the free tier')] : []),
+      ],
+    },
     ...r.nodePools.map((pool) => poolResource(env, r, pool, hoursPerMonth)),
     {
       name: `NAT gateways (${r.network.natGateways})`,
       kind: 'aws_nat_gateway',
       components: [
         component('NAT gateway', 'hours', flat(nat * hoursPerMonth), price('natGatewayHour')),
-        component('Data processed', 'GB', flat(nat * ASSUMPTIONS.natDataGbPerGatewayMonth), price('natGatewayPerGB'), `${ASSUMPTIONS.natDataGbPerGatewayMonth} GB a month through each NAT gateway (images, S3 model downloads go through it)`),
+        // No VPC endpoints are generated: ECR, Docker Hub, nvcr.io and S3 traffic of the nodes all goes through NAT.
+        component('Data processed: image pulls', 'GB', each((sc) => nodes(sc) * ASSUMPTIONS.imagePullGbPerNodeMonth), price('natGatewayPerGB'), `${ASSUMPTIONS.imagePullGbPerNodeMonth} GB of images per node a month (Triton and system images at node start, one replacement a month); an S3 gateway endpoint and ECR interface endpoints would avoid NAT for AWS-hosted images`),
+        component('Data processed: model downloads from S3', 'GB', each((sc) => replicas(sc) * ASSUMPTIONS.modelStorageGbPerModel), price('natGatewayPerGB'), `each replica downloads its model (${ASSUMPTIONS.modelStorageGbPerModel} GB) once a month; an S3 gateway endpoint would make this free`),
         component('Public IPv4 address (NAT EIP)', 'hours', flat(nat * hoursPerMonth), price('publicIpv4Hour')),
       ],
     },
@@ -128,8 +153,26 @@ function regionEstimate(ir: PlatformIR, env: EnvironmentIR, r: RegionIR, hoursPe
       ],
     });
   }
+  resources.push({
+    name: `VPC flow logs ${r.names.cluster}`,
+    kind: 'aws_flow_log',
+    components: [
+      component('Delivered to CloudWatch Logs (vended)', 'GB', flat(ASSUMPTIONS.flowLogGbPerVpcMonth), price('vendedLogsPerGB'), `${ASSUMPTIONS.flowLogGbPerVpcMonth} GB of flow log records a month for the VPC`),
+      component('Archival storage', 'GB-months', flat(retained(ASSUMPTIONS.flowLogGbPerVpcMonth)), price('cwLogsStorageGBMonth'), `steady state: a month's records x ${obs.logs.retentionDays} days retention / 30`),
+    ],
+  });
+  if (env.dns) {
+    resources.push({
+      name: `Route 53 ${ir.dnsZone}`,
+      kind: 'aws_route53_health_check',
+      components: [
+        ...(r.role === 'primary' ? [component('Hosted zone', 'zones', flat(1), price('route53HostedZoneMonth'), `the zone dns.zone names, counted in every environment that uses it`)] : []),
+        component('Health check (AWS endpoint, HTTP, 30 s)', 'checks', flat(1), price('route53HealthCheckMonth'), 'one health check on this region\'s internet-facing load balancer'),
+      ],
+    });
+  }
   if (obs.logs.enabled) {
-    const storedGb = cents(obs.logs.ingestGiBPerMonth * Math.min(obs.logs.retentionDays, 3653) / 30);
+    const storedGb = retained(obs.logs.ingestGiBPerMonth);
     resources.push({
       name: `CloudWatch Logs ${r.names.logGroup}`,
       kind: 'aws_cloudwatch_log_group',
@@ -142,13 +185,12 @@ function regionEstimate(ir: PlatformIR, env: EnvironmentIR, r: RegionIR, hoursPe
   if (obs.metrics.enabled) {
     resources.push({ name: 'Prometheus volume', kind: 'aws_ebs_volume', components: [component('Storage (gp3)', 'GB-months', flat(obs.metrics.storageGiB), price('gp3GBMonth'))] });
   }
-  const modelGb = ir.models.length * ASSUMPTIONS.modelStorageGbPerModel;
   resources.push({
     name: `S3 model bucket ${r.names.modelBucket}`,
     kind: 'aws_s3_bucket',
     components: [
       component('Storage (standard)', 'GB-months', flat(modelGb), price('s3StandardGBMonth'), `${ASSUMPTIONS.modelStorageGbPerModel} GB of weights and versions per model`),
-      ...(r.role === 'standby' ? [component('Cross-region replication transfer', 'GB', flat(modelGb), price('interRegionPerGB'), 'the model bucket replicated once a month')] : []),
+      ...(r.role === 'standby' ? [component('Cross-region replication transfer', 'GB', flat(modelGb), regionCatalog.regions[env.regions[0]!.region]!.prices.interRegionPerGB!, `S3 replication from ${env.regions[0]!.region}: every model's weights (${ASSUMPTIONS.modelStorageGbPerModel} GB) replicated once a month, billed by the source region`)] : []),
     ],
   });
   const monthly = sum(resources.flatMap((x) => x.components.map((c) => c.monthly)));

@@ -39,7 +39,7 @@ export function infracostJson(e: PlatformEstimate, scale: Scale = 'max'): Record
 export function costTable(e: PlatformEstimate): string {
   const lines: string[] = [];
   for (const env of e.environments) {
-    lines.push(`${env.env}: ${usd(env.monthly.min)} (min) / ${usd(env.monthly.desired)} (desired) / ${usd(env.monthly.max)} (max) a month; budget ${usd(env.budgetUsd)} (${env.enforcement})`);
+    lines.push(`${env.env}: ${usd(env.monthly.min)} (min) / ${usd(env.monthly.desired)} (desired) / ${usd(env.monthly.max)} (max) a month; budget ${usd(env.budgetUsd)} (${env.enforcement === 'error' ? 'enforced: validate and compile fail when max exceeds it' : 'warning only'})`);
     for (const r of env.regions) {
       lines.push(`  ${r.region} (${r.role})`);
       for (const res of r.resources) {

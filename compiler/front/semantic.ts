@@ -130,6 +130,16 @@ function checkIdentity(ctx: Context) {
     if (seconds < 3600 || seconds > 43200) report('session-duration', ['identity', 'operators', name, 'maxSessionDuration'], { value: op.maxSessionDuration });
     if (!op.requireMfa) report('mfa-disabled', ['identity', 'operators', name, 'requireMfa'], { name }, 'keep requireMfa: true');
   }
+  // The generated workflow applies each environment in the GitHub environment of that name, so the job's OIDC
+  // subject is repo:<repo>:environment:<env>; the CI role trusts only the environments listed here.
+  // With no branch there is no apply job (nothing to break).
+  const github = ctx.spec.identity.ci?.github;
+  if (!github || github.branches.length === 0) return;
+  const listed: Path = ctx.source.has(['identity', 'ci', 'github', 'environments']) ? ['identity', 'ci', 'github', 'environments'] : ['identity', 'ci', 'github'];
+  for (const env of Object.keys(ctx.spec.environments).sort()) {
+    if (github.environments.includes(env)) continue;
+    report('ci-environment', listed, { env }, `list it: environments: [${[...github.environments, env].join(', ')}]`);
+  }
 }
 
 function checkTeams(ctx: Context) {
@@ -148,6 +158,10 @@ function checkModelsStatic(ctx: Context) {
     if (durationSeconds(model.slo.period) < 86400) report('slo-period', [...path, 'slo', 'period'], { period: model.slo.period }, 'use 1d or more; 30d is usual');
     const def = ctx.models.get(model.definition);
     if (!def) continue;
+    // AWS reserves bucket names beginning with amzn-s3-demo- for documentation: no one owns the placeholder.
+    if (def.weights.uri.startsWith('s3://amzn-s3-demo-')) {
+      report('placeholder-weights', [...path, 'definition'], { definition: model.definition, uri: def.weights.uri }, `upload the model to a bucket you own and set weights.uri (and weights.sha256) in ${model.definition}`);
+    }
     const maxBatch = model.batching.maxBatchSize ?? def.maxBatchSize;
     if (maxBatch > def.maxBatchSize) report('batch-size', [...path, 'batching', 'maxBatchSize'], { which: 'maxBatchSize', size: maxBatch, limit: `the model's ${def.maxBatchSize} (${model.definition})` });
     model.batching.preferredBatchSizes.forEach((size, i) => {

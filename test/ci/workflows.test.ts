@@ -34,7 +34,7 @@ describe('platformc init', () => {
     const first = cli(['init', dir, '--name', 'acme', '--region', 'us-west-2', '--gpu', 'g5.xlarge']);
     expect(first.code, first.stderr).toBe(0);
     const files = listFiles(dir);
-    expect(files).toEqual(['.gitattributes', '.github/workflows/platform.yml', '.gitignore', '.vscode/settings.json', 'models/mobilenet.yaml', 'models/resnet50.yaml', 'package.json', 'platform.yaml', 'schema/model-definition.schema.json', 'schema/platform.schema.json']);
+    expect(files).toEqual(['.gitattributes', '.github/workflows/platform.yml', '.gitignore', '.vscode/settings.json', 'models/resnet50.yaml', 'package.json', 'platform.yaml', 'schema/README.md', 'schema/model-definition.schema.json', 'schema/platform.schema.json']);
     const text = readFileSync(join(dir, 'platform.yaml'), 'utf8');
     expect(text.split('\n')[0]).toBe('# yaml-language-server: $schema=./schema/platform.schema.json');
     expect(text).toContain('instanceTypes: [g5.xlarge]');

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { Ajv } from 'ajv';
 import { describe, expect, it } from 'vitest';
 import { estimatePlatform, type PlatformEstimate } from '../../compiler/cost/estimate.js';
-import { infracostJson } from '../../compiler/cost/formats.js';
+import { costTable, infracostJson } from '../../compiler/cost/formats.js';
 import { rankInstanceTypes } from '../../compiler/resolve/auto-instance.js';
 import { environmentSpec } from '../../compiler/front/environments.js';
 import { instanceCatalog } from '../../compiler/catalog.js';
@@ -25,10 +25,16 @@ describe('estimates equal the figures computed by hand', () => {
     // 730 h x $0.10 = 73.00; m6i.xlarge $0.192 x 730 = 140.16 per node; g4dn.xlarge $0.526 x 730 = 383.98 per node;
     // gp3 $0.08/GB; one NAT 730 x 0.045 = 32.85, 100 GB x 0.045 = 4.50, EIP 730 x 0.005 = 3.65; one ALB 730 x 0.0225 = 16.425 -> 16.43,
     // 1 LCU 730 x 0.008 = 5.84; logs 50 GB x 0.50 = 25.00, stored 50 GB x 0.03 = 1.50; Prometheus 50 GB x 0.08 = 4.00; S3 2 GB x 0.023 = 0.046 -> 0.05.
+    // Control plane: 3 log types x 2 GB = 6 GB x 0.50 = 3.00, stored 6 GB x 30 days / 30 x 0.03 = 0.18; one KMS key $1.00;
+    // flow logs 5 GB x 0.50 = 2.50, stored 5 GB x 0.03 = 0.15. Through NAT at $0.045/GB: 10 GB of images per node, 1 GB per replica.
     const common = {
       'EKS cluster inference-ENV: EKS cluster': [73, 73, 73],
+      'EKS cluster inference-ENV: Control plane logs ingested': [3, 3, 3],
+      'EKS cluster inference-ENV: Control plane logs stored': [0.18, 0.18, 0.18],
+      'EKS cluster inference-ENV: KMS key (Kubernetes secrets encryption)': [1, 1, 1],
+      'VPC flow logs inference-ENV: Delivered to CloudWatch Logs (vended)': [2.5, 2.5, 2.5],
+      'VPC flow logs inference-ENV: Archival storage': [0.15, 0.15, 0.15],
       'NAT gateways (single): NAT gateway': [32.85, 32.85, 32.85],
-      'NAT gateways (single): Data processed': [4.5, 4.5, 4.5],
       'NAT gateways (single): Public IPv4 address (NAT EIP)': [3.65, 3.65, 3.65],
       'Application load balancers (1, one per scheme, shared by the models): Application load balancer': [16.43, 16.43, 16.43],
       'Application load balancers (1, one per scheme, shared by the models): Load balancer capacity units': [5.84, 5.84, 5.84],
@@ -42,6 +48,9 @@ describe('estimates equal the figures computed by hand', () => {
       'node pool general: Root volume (gp3)': [8, 8, 16],
       'node pool gpu: Instance usage (Linux/UNIX, on-demand, g4dn.xlarge)': [383.98, 383.98, 1535.92],
       'node pool gpu: Root volume (gp3)': [8, 8, 32],
+      // nodes 2 + 1 = 3 (30 GB -> 1.35) up to 4 + 4 = 8 (80 GB -> 3.60); replicas 1 + 1 = 2 (0.09) up to 2 + 2 = 4 (0.18)
+      'NAT gateways (single): Data processed: image pulls': [1.35, 1.35, 3.6],
+      'NAT gateways (single): Data processed: model downloads from S3': [0.09, 0.09, 0.18],
       'S3 model bucket inference-prod-models-222222222222-use1: Storage (standard)': [0.05, 0.05, 0.05],
     }));
     expect(lines(e, 'dev', 'us-east-1')).toEqual(withEnv('dev', {
@@ -49,9 +58,12 @@ describe('estimates equal the figures computed by hand', () => {
       'node pool general: Root volume (gp3)': [8, 8, 16],
       'node pool gpu: Instance usage (Linux/UNIX, on-demand, g4dn.xlarge)': [0, 0, 767.96],
       'node pool gpu: Root volume (gp3)': [0, 0, 16],
+      // nodes 2 + 0 = 2 (20 GB -> 0.90) up to 4 + 2 = 6 (60 GB -> 2.70); replicas 1 + 1 = 2 at both ends (0.09)
+      'NAT gateways (single): Data processed: image pulls': [0.9, 0.9, 2.7],
+      'NAT gateways (single): Data processed: model downloads from S3': [0.09, 0.09, 0.09],
       'S3 model bucket inference-dev-models-111111111111-use1: Storage (standard)': [0.05, 0.05, 0.05],
     }));
-    expect(e.environments.map((x) => [x.env, x.monthly.min, x.monthly.max])).toEqual([['dev', 455.14, 1527.42], ['prod', 847.12, 2311.38]]);
+    expect(e.environments.map((x) => [x.env, x.monthly.min, x.monthly.max])).toEqual([['dev', 458.46, 1532.54], ['prod', 850.89, 2317.49]]);
   });
 
   it('examples/minimal-dev.yaml: spot at half the on-demand price, us-west-2', () => {
@@ -61,7 +73,9 @@ describe('estimates equal the figures computed by hand', () => {
     expect(l['node pool system: Instance usage (Linux/UNIX, on-demand, t3.large)']).toEqual([60.74, 60.74, 121.47]);
     expect(l['node pool gpu: Instance usage (Linux/UNIX, spot, g4dn.xlarge)']).toEqual([0, 0, 191.99]);
     expect(Object.keys(l).some((k) => k.startsWith('CloudWatch'))).toBe(false); // logs are off
-    expect(e.environments[0]!.monthly).toEqual({ min: 203.43, desired: 203.43, max: 466.55 });
+    // Control plane logs 3.00 + 0.18, KMS 1.00, flow logs 2.50 + 0.15; NAT: 1 node (0.45) up to 3 (1.35), 1 replica (0.05).
+    expect(l['NAT gateways (single): Data processed: image pulls']).toEqual([0.45, 0.45, 1.35]);
+    expect(e.environments[0]!.monthly).toEqual({ min: 206.26, desired: 206.26, max: 470.28 });
   });
 
   it('examples/spot-cost-optimised.yaml: dev GPUs run only in working hours', () => {
@@ -76,6 +90,17 @@ describe('estimates equal the figures computed by hand', () => {
     expect(lines(e, 'prod', 'us-east-1')['NAT gateways (perAz): NAT gateway']).toEqual([98.55, 98.55, 98.55]);
     // Standby at its own sizes: gpu min 1 (g5.xlarge $1.006 x 730 = 734.38).
     expect(lines(e, 'prod', 'us-west-2')['node pool gpu: Instance usage (Linux/UNIX, on-demand, g5.xlarge)']![0]).toBe(734.38);
+    // dns.zone: the primary region pays for the zone ($0.50) and both regions for a health check on their ALB ($0.50 each).
+    expect(lines(e, 'prod', 'us-east-1')['Route 53 ml.example.com: Hosted zone']).toEqual([0.5, 0.5, 0.5]);
+    expect(lines(e, 'prod', 'us-east-1')['Route 53 ml.example.com: Health check (AWS endpoint, HTTP, 30 s)']).toEqual([0.5, 0.5, 0.5]);
+    expect(lines(e, 'prod', 'us-west-2')['Route 53 ml.example.com: Hosted zone']).toBeUndefined();
+    expect(lines(e, 'prod', 'us-west-2')['Route 53 ml.example.com: Health check (AWS endpoint, HTTP, 30 s)']).toEqual([0.5, 0.5, 0.5]);
+    // Five control-plane log types x 2 GB = 10 GB x 0.50 = 5.00 in each region's cluster.
+    expect(lines(e, 'prod', 'us-west-2')['EKS cluster vision-prod-prod: Control plane logs ingested']).toEqual([5, 5, 5]);
+  });
+  it('a budget that only warns says so', () => {
+    const e = estimatePlatform(irOf('examples/minimal-dev.yaml'));
+    expect(costTable(e).split('\n')[0]).toBe('dev: $206.26 (min) / $206.26 (desired) / $470.28 (max) a month; budget $800.00 (warning only)');
   });
 
   it('every line states its price source, and totals add up from the lines', () => {
@@ -84,7 +109,7 @@ describe('estimates equal the figures computed by hand', () => {
       for (const r of env.regions) {
         const total = r.resources.flatMap((x) => x.components).reduce((a, c) => a + c.monthly.max, 0);
         expect(r.monthly.max).toBeCloseTo(total, 2);
-        for (const c of r.resources.flatMap((x) => x.components)) expect(c.priceSource).toMatch(/^(K|K-2026-01|V|US-EQ|EU-MEM|IC|S3|EU-NAT)$/);
+        for (const c of r.resources.flatMap((x) => x.components)) expect(c.priceSource).toMatch(/^(K|K-2026-01|V|US-EQ|EU-MEM|IC|S3|EU-NAT|KMS|R53-ZONE|R53-HC|VENDED)$/);
       }
     }
   });
@@ -102,11 +127,11 @@ describe('platformc cost', () => {
   });
   it('the JSON totals are the estimate at maximum scale', () => {
     const e = estimatePlatform(irOf('platform.yaml'));
-    expect(infracostJson(e).totalMonthlyCost).toBe('3838.8');
+    expect(infracostJson(e).totalMonthlyCost).toBe('3850.03');
   });
   it('prints a table for one environment, and markdown for a pull request', () => {
-    expect(cli(['cost', '--env', 'dev']).stdout).toMatch(/^dev: \$455\.14 \(min\)/);
-    expect(cli(['cost', '--format', 'markdown']).stdout).toContain('| prod | $847.12 | $847.12 | $2,311.38 | $3,000.00 | within budget |');
+    expect(cli(['cost', '--env', 'dev']).stdout).toMatch(/^dev: \$458\.46 \(min\) \/ \$458\.46 \(desired\) \/ \$1,532\.54 \(max\) a month; budget \$1,800\.00 \(enforced: validate and compile fail when max exceeds it\)$/m);
+    expect(cli(['cost', '--format', 'markdown']).stdout).toContain('| prod | $850.89 | $850.89 | $2,317.49 | $3,000.00 | within budget |');
     expect(cli(['cost', '--env', 'qa']).code).toBe(2);
   });
 });
@@ -119,14 +144,14 @@ describe('budget gate', () => {
     const r = cli(['compile', 'platform.yaml'], { cwd: dir });
     expect(r.code).toBe(1);
     const line = base.split('\n').findIndex((l) => l.includes('budget: { monthlyUsd: 1800 }')) + 1;
-    expect(r.stdout).toContain(`platform.yaml:${line}:27: error over-budget: dev costs up to $1,527.42 a month at maximum scale, over its budget of $1,000.00; largest: node pool gpu (us-east-1) $783.96`);
+    expect(r.stdout).toContain(`platform.yaml:${line}:27: error over-budget: dev costs up to $1,532.54 a month at maximum scale, over its budget of $1,000.00; largest: node pool gpu (us-east-1) $783.96`);
     expect(listFiles(join(dir, 'generated'))).toEqual([]);
   });
   it('with warning enforcement it compiles and warns', () => {
     const file = writeSpec(base.replace('budget: { monthlyUsd: 1800 }', 'budget: { monthlyUsd: 1000, enforcement: warning }'));
     const r = cli(['compile', 'platform.yaml'], { cwd: join(file, '..') });
     expect(r.code).toBe(0);
-    expect(r.stdout).toContain('warning over-budget: dev costs up to $1,527.42');
+    expect(r.stdout).toContain('warning over-budget: dev costs up to $1,532.54');
   });
 });
 
@@ -137,9 +162,9 @@ describe('compile --check shows the monthly cost delta', () => {
     writeFileSync(join(dir, 'platform.yaml'), readFileSync(join(dir, 'platform.yaml'), 'utf8').replace('    minSize: 1\n    maxSize: 4\n    diskSizeGiB: 100', '    minSize: 2\n    maxSize: 4\n    diskSizeGiB: 100'));
     const r = cli(['compile', 'platform.yaml', '--check'], { cwd: dir });
     expect(r.code).toBe(3);
-    // One more g4dn.xlarge (383.98) and its 100 GB root volume (8.00) in prod.
-    expect(r.stdout).toContain('prod       $847.12 -> $1,239.10 (+$391.98 a month)');
-    expect(r.stdout).toContain('dev        $455.14 -> $455.14 (±$0.00 a month)');
+    // One more g4dn.xlarge (383.98), its 100 GB root volume (8.00) and its image pulls through NAT (10 GB x 0.045 = 0.45) in prod.
+    expect(r.stdout).toContain('prod       $850.89 -> $1,243.32 (+$392.43 a month)');
+    expect(r.stdout).toContain('dev        $458.46 -> $458.46 (±$0.00 a month)');
   });
 });
 

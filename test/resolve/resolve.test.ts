@@ -80,7 +80,8 @@ describe('standby regions', () => {
   });
   it('limits the CI role of each environment to its own GitHub environment', () => {
     expect(env(ir, 'prod').identity.ci!.subjects).toEqual(['repo:example-org/vision-platform:environment:prod', 'repo:example-org/vision-platform:ref:refs/heads/main']);
-    expect(env(ir, 'dev').identity.ci!.subjects).toEqual(['repo:example-org/vision-platform:ref:refs/heads/main']);
+    // dev is listed too (ci-environment): its apply job runs in the GitHub environment dev.
+    expect(env(ir, 'dev').identity.ci!.subjects).toEqual(['repo:example-org/vision-platform:environment:dev', 'repo:example-org/vision-platform:ref:refs/heads/main']);
   });
 });
 
