@@ -6,7 +6,7 @@
 import type { EnvironmentIR, NodePoolIR, PlatformIR, RegionIR } from '../resolve/ir.js';
 import type { InstanceChoice } from '../resolve/auto-instance.js';
 import { regionCatalog, type PriceFact } from '../catalog.js';
-import { hourPrice, nodesFor, replicasOf, SPOT_DISCOUNT } from './fleet.js';
+import { hourPrice, nodesFor, replicasOf, SPOT_DISCOUNT } from '../resolve/fleet.js';
 
 export type Scale = 'min' | 'desired' | 'max';
 export const SCALES: readonly Scale[] = ['min', 'desired', 'max'];

@@ -23,7 +23,7 @@ import { environmentSpec } from '../front/environments.js';
 import type { Validated } from '../front/validate.js';
 import { compareCodeUnits } from '../lib/order.js';
 import { GPU_MEMORY_HEADROOM, instanceCatalog } from '../catalog.js';
-import { hourPrice, nodesFor, replicasOf } from '../cost/fleet.js';
+import { hourPrice, nodesFor, replicasOf } from './fleet.js';
 
 /** Why a candidate lost, in the order the checks run. */
 export type LossCriterion = 'accelerator' | 'region' | 'gpus-per-replica' | 'memory' | 'throughput-data' | 'replicas-max' | 'max-size' | 'quota' | 'cost';

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { Ajv } from 'ajv';
 import { describe, expect, it } from 'vitest';
 import { instanceCatalog } from '../../compiler/catalog.js';
-import { nodesFor } from '../../compiler/cost/fleet.js';
+import { nodesFor } from '../../compiler/resolve/fleet.js';
 import { environmentSpec } from '../../compiler/front/environments.js';
 import { rankInstanceTypes, type InstanceChoice } from '../../compiler/resolve/auto-instance.js';
 import { cli, repoRoot } from '../helpers/cli.js';
