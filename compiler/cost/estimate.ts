@@ -94,16 +94,17 @@ export function gpuHoursPerMonth(env: EnvironmentIR, hoursPerMonth: number): num
  * adds nodes until they schedule, up to maxSize. At max it runs the nodes replicas.max need (the HPA's ceiling;
  * GPU nodes are tainted, so nothing else brings more), never more than maxSize, never fewer than desired.
  */
-export function poolNodes(pool: NodePoolIR, r: RegionIR): Readonly<Record<Scale, number>> & { readonly forced: number } {
+export function poolNodes(pool: NodePoolIR, r: RegionIR): Readonly<Record<Scale, number>> & { readonly forced: number; readonly atMax: number } {
   const sized = { min: pool.minSize, desired: pool.desiredSize, max: pool.maxSize };
-  if (pool.role !== 'gpu' || pool.instance.gpus === 0) return { ...sized, forced: 0 };
+  if (pool.role !== 'gpu' || pool.instance.gpus === 0) return { ...sized, forced: 0, atMax: 0 };
   const on = r.deployments.filter((d) => d.nodePool === pool.name);
   const nodesAt = (count: (d: (typeof on)[number]) => number) => nodesFor(on.flatMap((d) => replicasOf(count(d), d.gpusPerReplica)), pool.instance.gpus);
   const forced = nodesAt((d) => d.replicas.min);
   const reach = (n: number) => Math.min(pool.maxSize, n);
   const min = reach(Math.max(pool.minSize, forced));
   const desired = reach(Math.max(pool.desiredSize, forced));
-  return { min, desired, max: Math.max(desired, reach(nodesAt((d) => d.replicas.max))), forced };
+  const atMax = nodesAt((d) => d.replicas.max);
+  return { min, desired, max: Math.max(desired, reach(atMax)), forced, atMax };
 }
 
 function poolResource(env: EnvironmentIR, r: RegionIR, pool: NodePoolIR, hoursPerMonth: number): CostResource {
@@ -117,7 +118,7 @@ function poolResource(env: EnvironmentIR, r: RegionIR, pool: NodePoolIR, hoursPe
     spot ? `spot at ${ASSUMPTIONS.spotDiscount * 100}% below on-demand $${hour.onDemandUsd}/h (observed GPU spot discounts are 43-66%)` : '',
     hours !== hoursPerMonth ? `runs ${hours} h/month (working hours ${env.workingHours!.days.join(',')} ${env.workingHours!.start}-${env.workingHours!.end})` : '',
     pool.role === 'gpu' && (nodes.min !== pool.minSize || nodes.desired !== pool.desiredSize || nodes.max !== pool.maxSize)
-      ? `${nodes.min}/${nodes.desired}/${nodes.max} nodes at min/desired/max (pool sizes ${pool.minSize}/${pool.desiredSize}/${pool.maxSize}): the models' replicas.min force ${nodes.forced}, their replicas.max need ${nodes.max}${nodes.forced > pool.maxSize ? `, capped at maxSize ${pool.maxSize} (replicas beyond it stay pending)` : ''}`
+      ? `${nodes.min}/${nodes.desired}/${nodes.max} nodes at min/desired/max (pool sizes ${pool.minSize}/${pool.desiredSize}/${pool.maxSize}): the models' replicas.min force ${nodes.forced}, their replicas.max need ${nodes.atMax}${nodes.atMax > pool.maxSize ? `, capped at maxSize ${pool.maxSize} (replicas beyond it stay pending)` : ''}`
       : '',
   ].filter(Boolean).join('; ');
   const gp3 = regionCatalog.regions[r.region]!.prices.gp3GBMonth!;

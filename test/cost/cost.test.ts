@@ -8,7 +8,7 @@ import { estimatePlatform, type PlatformEstimate } from '../../compiler/cost/est
 import { infracostJson } from '../../compiler/cost/formats.js';
 import { listFiles } from '../../compiler/output/write.js';
 import { cli, repoRoot } from '../helpers/cli.js';
-import { irOf, writeSpec } from '../helpers/platform.js';
+import { irOf, irOfText, writeSpec } from '../helpers/platform.js';
 
 /** Component costs of one environment and region as name -> [min, desired, max]. */
 function lines(e: PlatformEstimate, env: string, region: string): Record<string, [number, number, number]> {
@@ -125,6 +125,28 @@ describe('estimates equal the figures computed by hand', () => {
     });
     // dev max fell by one l4 node and its root volume: 6225.79 - 587.50 - 8 = 5630.29.
     expect(e.environments.map((x) => [x.env, x.monthly.min, x.monthly.max])).toEqual([['dev', 4373.35, 5630.29], ['prod', 4455.35, 10636.77]]);
+  });
+
+  it('replicas share multi-GPU nodes: the forced nodes are the GPUs packed, not one node a replica', () => {
+    const text = readFileSync(join(repoRoot, 'platform.yaml'), 'utf8')
+      .replace('instanceTypes: [g4dn.xlarge]', 'instanceTypes: [g4dn.12xlarge]')
+      .replace('  monthlyUsd: 3000', '  monthlyUsd: 100000')
+      .replace('budget: { monthlyUsd: 1800 }', 'budget: { monthlyUsd: 100000 }');
+    const e = estimatePlatform(irOfText(text));
+    // g4dn.12xlarge has 4 T4: dev's 2 replicas fit one node, $3.912 x 730 = 2855.76; prod's replicas.max 2 + 2 = 4 GPUs also fit one.
+    expect(lines(e, 'dev', 'us-east-1')['node pool gpu: Instance usage (Linux/UNIX, on-demand, g4dn.12xlarge)']).toEqual([2855.76, 2855.76, 2855.76]);
+    expect(lines(e, 'prod', 'us-east-1')['node pool gpu: Instance usage (Linux/UNIX, on-demand, g4dn.12xlarge)']).toEqual([2855.76, 2855.76, 2855.76]);
+  });
+
+  it('forced nodes stop at maxSize (the autoscaler adds no more; the replicas beyond stay pending), and the line says so', () => {
+    const text = readFileSync(join(repoRoot, 'examples/multi-region-prod.yaml'), 'utf8')
+      .replaceAll('../models/', 'models/')
+      .replace('gpu: { minSize: 1, desiredSize: 1 }', 'gpu: { minSize: 1, desiredSize: 1, maxSize: 2 }');
+    const r = estimatePlatform(irOfText(text)).environments.find((x) => x.env === 'prod')!.regions.find((x) => x.region === 'us-west-2')!;
+    const c = r.resources.find((x) => x.name === 'node pool gpu')!.components[0]!;
+    // replicas.min 2 + 1 would need 3 nodes; the standby's maxSize is 2: 2 x 734.38 = 1468.76 at every scale.
+    expect(c.monthly).toEqual({ min: 1468.76, desired: 1468.76, max: 1468.76 });
+    expect(c.assumption).toBe("2/2/2 nodes at min/desired/max (pool sizes 1/1/2): the models' replicas.min force 3, their replicas.max need 8, capped at maxSize 2 (replicas beyond it stay pending)");
   });
 
   it('every line states its price source, and totals add up from the lines', () => {
