@@ -95,7 +95,7 @@ const NodePool = z
     role: z.enum(['general', 'gpu']).describe('general: system and platform workloads; gpu: model serving on NVIDIA GPUs (tainted nvidia.com/gpu).'),
     instanceTypes: z
       .union([z.array(z.string().min(1)).min(1), z.literal('auto')])
-      .describe("EC2 instance types, cheapest-first preference; or 'auto' (GPU pools) to let platformc pick the cheapest type that meets the models' SLOs."),
+      .describe("EC2 instance types, cheapest-first preference; or 'auto' (GPU pools) to let platformc pick the type with the cheapest fleet that meets the models' target rates, GPU memory, replicas.max, the pool's maxSize, team quotas and the region (not yet the latency SLO: no per-GPU latency figure for the deployed backend)."),
     capacityType: z.enum(['onDemand', 'spot']).default('onDemand').describe('On-demand or spot capacity.'),
     ...sizes,
     diskSizeGiB: z.int().min(20).max(16384).default(100).describe('Encrypted gp3 root volume size per node (GiB). GPU images and model caches need room.'),

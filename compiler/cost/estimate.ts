@@ -4,14 +4,16 @@
  * assumption behind it. Prices come from specs/ only. 1 month = 730 hours.
  */
 import type { EnvironmentIR, NodePoolIR, PlatformIR, RegionIR } from '../resolve/ir.js';
-import { instanceCatalog, regionCatalog, type PriceFact } from '../catalog.js';
+import type { InstanceChoice } from '../resolve/auto-instance.js';
+import { regionCatalog, type PriceFact } from '../catalog.js';
+import { hourPrice, nodesFor, replicasOf, SPOT_DISCOUNT } from '../resolve/fleet.js';
 
 export type Scale = 'min' | 'desired' | 'max';
 export const SCALES: readonly Scale[] = ['min', 'desired', 'max'];
 
 /** Assumptions the estimate states on every line that uses them. */
 export const ASSUMPTIONS = {
-  spotDiscount: 0.5,
+  spotDiscount: SPOT_DISCOUNT,
   /** Images a node pulls when it starts (Triton, system daemons), and one node replacement a month (AMI updates). */
   imagePullGbPerNodeMonth: 10,
   albLcu: 1,
@@ -40,11 +42,19 @@ export interface CostResource {
   readonly components: readonly CostComponent[];
 }
 
+/** An `instanceTypes: auto` pool: the winner, the runners-up and why each candidate lost. */
+export interface AutoChoices {
+  readonly pool: string;
+  readonly chosen: string;
+  readonly candidates: readonly InstanceChoice[];
+}
+
 export interface RegionEstimate {
   readonly env: string;
   readonly region: string;
   readonly role: 'primary' | 'standby';
   readonly resources: readonly CostResource[];
+  readonly autoChoices?: readonly AutoChoices[];
   readonly monthly: Readonly<Record<Scale, number>>;
 }
 
@@ -83,15 +93,38 @@ export function gpuHoursPerMonth(env: EnvironmentIR, hoursPerMonth: number): num
   return Number(((daily * wh.days.length * hoursPerMonth) / 168).toFixed(2));
 }
 
+/**
+ * Nodes a pool runs at each scale. A GPU pool runs at least the nodes its models' replicas.min force (their GPUs
+ * packed onto nodes), whatever its minSize says: the Deployments ask for those replicas, and cluster-autoscaler
+ * adds nodes until they schedule, up to maxSize. At max it runs the nodes replicas.max need (the HPA's ceiling;
+ * GPU nodes are tainted, so nothing else brings more), never more than maxSize, never fewer than desired.
+ */
+export function poolNodes(pool: NodePoolIR, r: RegionIR): Readonly<Record<Scale, number>> & { readonly forced: number; readonly atMax: number } {
+  const sized = { min: pool.minSize, desired: pool.desiredSize, max: pool.maxSize };
+  if (pool.role !== 'gpu' || pool.instance.gpus === 0) return { ...sized, forced: 0, atMax: 0 };
+  const on = r.deployments.filter((d) => d.nodePool === pool.name);
+  const nodesAt = (count: (d: (typeof on)[number]) => number) => nodesFor(on.flatMap((d) => replicasOf(count(d), d.gpusPerReplica)), pool.instance.gpus);
+  const forced = nodesAt((d) => d.replicas.min);
+  const reach = (n: number) => Math.min(pool.maxSize, n);
+  const min = reach(Math.max(pool.minSize, forced));
+  const desired = reach(Math.max(pool.desiredSize, forced));
+  const atMax = nodesAt((d) => d.replicas.max);
+  return { min, desired, max: Math.max(desired, reach(atMax)), forced, atMax };
+}
+
 function poolResource(env: EnvironmentIR, r: RegionIR, pool: NodePoolIR, hoursPerMonth: number): CostResource {
-  const size = (s: Scale) => (s === 'min' ? pool.minSize : s === 'desired' ? pool.desiredSize : pool.maxSize);
+  const nodes = poolNodes(pool, r);
+  const size = (s: Scale) => nodes[s];
   const hours = pool.role === 'gpu' ? gpuHoursPerMonth(env, hoursPerMonth) : hoursPerMonth;
-  const onDemand = instanceCatalog.instances[pool.instance.type]!.onDemand[r.region]!;
+  const hour = hourPrice(pool.instance.type, r.region, pool.capacityType)!;
   const spot = pool.capacityType === 'spot';
-  const price: PriceFact = { usd: spot ? Math.round(onDemand.usdPerHour * (1 - ASSUMPTIONS.spotDiscount) * 1e6) / 1e6 : onDemand.usdPerHour, source: onDemand.source };
+  const price: PriceFact = { usd: hour.usd, source: hour.source };
   const assumptions = [
-    spot ? `spot at ${ASSUMPTIONS.spotDiscount * 100}% below on-demand $${onDemand.usdPerHour}/h (observed GPU spot discounts are 43-66%)` : '',
+    spot ? `spot at ${ASSUMPTIONS.spotDiscount * 100}% below on-demand $${hour.onDemandUsd}/h (observed GPU spot discounts are 43-66%)` : '',
     hours !== hoursPerMonth ? `runs ${hours} h/month (working hours ${env.workingHours!.days.join(',')} ${env.workingHours!.start}-${env.workingHours!.end})` : '',
+    pool.role === 'gpu' && (nodes.min !== pool.minSize || nodes.desired !== pool.desiredSize || nodes.max !== pool.maxSize)
+      ? `${nodes.min}/${nodes.desired}/${nodes.max} nodes at min/desired/max (pool sizes ${pool.minSize}/${pool.desiredSize}/${pool.maxSize}): the models' replicas.min force ${nodes.forced}, their replicas.max need ${nodes.atMax}${nodes.atMax > pool.maxSize ? `, capped at maxSize ${pool.maxSize} (replicas beyond it stay pending)` : ''}`
+      : '',
   ].filter(Boolean).join('; ');
   const gp3 = regionCatalog.regions[r.region]!.prices.gp3GBMonth!;
   return {
@@ -111,7 +144,7 @@ function regionEstimate(ir: PlatformIR, env: EnvironmentIR, r: RegionIR, hoursPe
   const controlPlaneGb = env.cluster.logging.length * ASSUMPTIONS.controlPlaneLogGbPerTypeMonth;
   const modelGb = ir.models.length * ASSUMPTIONS.modelStorageGbPerModel;
   const nat = r.network.natGateways === 'perAz' ? r.network.availabilityZones.length : 1;
-  const nodes = (sc: Scale) => r.nodePools.reduce((a, pool) => a + (sc === 'min' ? pool.minSize : sc === 'desired' ? pool.desiredSize : pool.maxSize), 0);
+  const nodes = (sc: Scale) => r.nodePools.reduce((a, pool) => a + poolNodes(pool, r)[sc], 0);
   const replicas = (sc: Scale) => r.deployments.reduce((a, d) => a + (sc === 'max' ? d.replicas.max : d.replicas.min), 0);
   const retained = (gb: number) => cents((gb * Math.min(obs.logs.retentionDays, 3653)) / 30);
   const schemes = new Set(r.deployments.map((d) => d.ingressScheme)).size;
@@ -194,7 +227,8 @@ function regionEstimate(ir: PlatformIR, env: EnvironmentIR, r: RegionIR, hoursPe
     ],
   });
   const monthly = sum(resources.flatMap((x) => x.components.map((c) => c.monthly)));
-  return { env: env.name, region: r.region, role: r.role, resources, monthly };
+  const autoChoices = r.nodePools.flatMap((p): AutoChoices[] => (p.auto ? [{ pool: p.name, chosen: p.instance.type, candidates: p.auto.ranked }] : []));
+  return { env: env.name, region: r.region, role: r.role, resources, monthly, ...(autoChoices.length ? { autoChoices } : {}) };
 }
 
 export function estimatePlatform(ir: PlatformIR): PlatformEstimate {

@@ -148,7 +148,7 @@ export interface NodePoolIR {
   readonly diskSizeGiB: number;
   readonly labels: Readonly<Record<string, string>>;
   readonly taints: readonly { readonly key: string; readonly value: string; readonly effect: 'NoSchedule' | 'PreferNoSchedule' | 'NoExecute' }[];
-  /** For `instanceTypes: auto`: every feasible type, cheapest first (the first is the choice). */
+  /** For `instanceTypes: auto`: every GPU type, those that serve the pool cheapest first (the first is the choice), then the rest; each loser says why. */
   readonly auto?: { readonly ranked: readonly InstanceChoice[] };
   /** Facts of the first (preferred) instance type. */
   readonly instance: { readonly type: string; readonly vcpu: number; readonly memoryGiB: number; readonly gpus: number; readonly gpuModel?: string; readonly gpuMemoryGiB?: number; readonly onDemandUsdPerHour: number; readonly priceSource: string };

@@ -139,7 +139,7 @@ function resolveRegion(platform: string, env: string, region: string, role: 'pri
   const nodePools: NodePoolIR[] = sortedEntries(spec.nodePools).map(([name, pool]) => {
     const standby = standbySizes[name] ?? {};
     // Feasibility of auto pools is checked before resolve (checkAutoPools), so the ranking is never empty here.
-    const ranked = pool.instanceTypes === 'auto' ? rankInstanceTypes(name, spec, validated.models, region) : undefined;
+    const ranked = pool.instanceTypes === 'auto' ? rankInstanceTypes(name, spec, validated.models, region, { minSize: standby.minSize ?? pool.minSize, maxSize: standby.maxSize ?? pool.maxSize }) : undefined;
     const instanceTypes = ranked ? [ranked[0]!.type] : [...(pool.instanceTypes as string[])];
     const facts = instanceCatalog.instances[instanceTypes[0]!]!;
     const price = facts.onDemand[region]!;
