@@ -64,3 +64,7 @@ function readSpec<T>(name: string): T {
 export const instanceCatalog: InstanceCatalog = readSpec('instances.json');
 export const regionCatalog: RegionCatalog = readSpec('regions.json');
 export const versions: Versions = readSpec('versions.json');
+
+export interface IamActionGroup { readonly scope: string; readonly what: string; readonly source: string; readonly read: readonly string[]; readonly write: readonly string[] }
+/** What the CI roles may call, by group, with sources (specs/iam-actions.json). */
+export const iamActions: { readonly sources: Readonly<Record<string, string>>; readonly groups: Readonly<Record<string, IamActionGroup>> } = readSpec('iam-actions.json');

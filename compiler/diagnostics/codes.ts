@@ -50,6 +50,8 @@ export const codes = {
   'no-throughput-data': { severity: 'warning', doc: "A model definition has no throughput figure for its pool's GPU, so its capacity cannot be checked." },
   'slo-capacity': { severity: 'error', doc: "A model's replicas.max cannot serve its target requests per second at its GPU's throughput." },
   'over-budget': { severity: 'error', doc: "An environment's estimated monthly cost at maximum scale exceeds its budget (a warning when budget.enforcement is warning)." },
+  'oidc-provider-per-account': { severity: 'error', doc: 'Two environments in one AWS account would each create the GitHub OIDC provider; IAM holds one per account (set identity.ci.github.oidcProvider per environment).' },
+  'ci-cannot-reach-cluster': { severity: 'error', doc: "CI plans or applies an environment on GitHub-hosted runners, but the cluster's API endpoint is private: use self-hosted runners in the VPC, or a public endpoint limited to the runners' CIDRs." },
   'reserved-name': { severity: 'error', doc: 'A team name that collides with a namespace platformc creates for itself.' },
 } as const satisfies Record<string, { severity: 'error' | 'warning'; doc: string }>;
 

@@ -7,6 +7,7 @@ import { instanceCatalog, regionCatalog } from '../specs.js';
 import { overlaps, parseCidr, planSubnets, MAX_SUBNET_PREFIX } from '../resolve/cidr.js';
 import { environmentSpec, overridePath } from '../resolve/environments.js';
 import { durationSeconds } from './durations.js';
+import { ciApplies, createsOidcProvider } from '../resolve/identity.js';
 import { findSecrets } from './secrets.js';
 import type { Path, Source } from './source.js';
 
@@ -130,7 +131,64 @@ function checkIdentity(ctx: Context) {
   for (const [name, op] of Object.entries(ctx.spec.identity.operators)) {
     const seconds = durationSeconds(op.maxSessionDuration);
     if (seconds < 3600 || seconds > 43200) report('session-duration', ['identity', 'operators', name, 'maxSessionDuration'], `maxSessionDuration is ${op.maxSessionDuration}; IAM allows 1h to 12h`);
-    if (!op.requireMfa) report('mfa-disabled', ['identity', 'operators', name, 'requireMfa'], `operator role '${name}' can be assumed without MFA`, 'keep requireMfa: true');
+    if (!op.requireMfa && op.principals.length) report('mfa-disabled', ['identity', 'operators', name, 'requireMfa'], `operator role '${name}' can be assumed without MFA`, 'keep requireMfa: true');
+    if (op.principals.length === 0 && !op.identityCenter) {
+      report('missing-field', ['identity', 'operators', name], `operator role '${name}' names no one who may assume it`, 'list IAM principals under principals, or permission sets under identityCenter', true);
+    }
+  }
+  const github = ctx.spec.identity.ci?.github;
+  if (!github) return;
+  const envNames = Object.keys(ctx.spec.environments);
+  const base: Path = ['identity', 'ci', 'github'];
+  github.environments.forEach((env, i) => {
+    if (!Object.hasOwn(ctx.spec.environments, env)) report('unknown-reference', [...base, 'environments', i], `no environment named '${env}'`, didYouMean(env, envNames) ?? `environments are ${envNames.join(', ')}`);
+  });
+  const choice = github.oidcProvider;
+  if (typeof choice !== 'string') {
+    for (const env of Object.keys(choice)) {
+      if (!Object.hasOwn(ctx.spec.environments, env)) report('unknown-reference', [...base, 'oidcProvider', env], `no environment named '${env}'`, didYouMean(env, envNames), true);
+    }
+  }
+  // IAM holds one OIDC provider per URL and account: a second create fails with EntityAlreadyExists.
+  const creators = new Map<string, string[]>();
+  for (const env of envNames.sort()) {
+    if (!createsOidcProvider(ctx.spec, env)) continue;
+    const account = ctx.spec.environments[env]!.account;
+    creators.set(account, [...(creators.get(account) ?? []), env]);
+  }
+  for (const [account, envs] of creators) {
+    if (envs.length < 2) continue;
+    const at: Path = typeof choice === 'string' ? [...base, 'oidcProvider'] : [...base, 'oidcProvider', envs[1]!];
+    report(
+      'oidc-provider-per-account',
+      ctx.source.has(at) ? at : [...base],
+      `environments ${envs.join(' and ')} share account ${account} and each would create its GitHub OIDC provider; an account holds one`,
+      `create it in one and use it in the others, e.g. oidcProvider: { ${envs.map((e, i) => `${e}: ${i === 0 ? 'create' : 'existing'}`).join(', ')} }, and bootstrap ${envs[0]} first`,
+      !ctx.source.has(at),
+    );
+  }
+}
+
+/**
+ * Where CI runs must reach the cluster's API server: plan and apply talk to it (Helm, kubectl). GitHub-hosted
+ * runners are outside the VPC, so a private-only endpoint is unreachable from them.
+ */
+function checkCiReachesCluster(ctx: Context, env: string, spec: PlatformSpec, report: Report) {
+  const github = spec.identity.ci?.github;
+  if (!github || github.runsOn.includes('self-hosted')) return;
+  const plans = github.pullRequests;
+  if (!plans && !ciApplies(spec, env)) return;
+  if (!spec.cluster.endpoint.publicAccess) {
+    const at: Path = ctx.source.has(['identity', 'ci', 'github', 'runsOn']) ? ['identity', 'ci', 'github', 'runsOn'] : ['identity', 'ci', 'github'];
+    ctx.out.push(
+      diagnostic(
+        'ci-cannot-reach-cluster',
+        `CI ${plans ? 'plans' : 'applies'} environment '${env}' on GitHub-hosted runners, but its cluster's API endpoint is private: Helm and kubectl cannot reach it`,
+        ctx.source.file,
+        ctx.source.has(['identity', 'ci', 'github', 'runsOn']) ? ctx.source.span(at) : ctx.source.keySpan(at),
+        "run the jobs on self-hosted runners inside the VPC (runsOn: [self-hosted, ...]), or open the endpoint to the runners' addresses (cluster.endpoint.publicAccess with publicAccessCidrs)",
+      ),
+    );
   }
 }
 
@@ -175,6 +233,7 @@ function checkEnvironment(ctx: Context, env: string) {
     else base(code, path, message, hint, key);
   };
   const regions = [e.region, ...(e.standby ? [e.standby.region] : [])];
+  checkCiReachesCluster(ctx, env, spec, report);
 
   // Networks: subnets fit, no overlap between the environment's regions.
   const cidrs: [string, ReturnType<typeof parseCidr>][] = [];
