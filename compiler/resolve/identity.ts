@@ -5,8 +5,10 @@
  */
 import { createHash } from 'node:crypto';
 import type { PlatformSpec } from '../../schema/platform.js';
-import { durationSeconds } from '../front/durations.js';
-import { byKey, sortedEntries } from '../output/order.js';
+import { iamActions } from '../catalog.js';
+import { ciApplies, createsOidcProvider } from '../front/identity.js';
+import { durationSeconds } from '../lib/durations.js';
+import { byKey, sortedEntries } from '../lib/order.js';
 import type { AccessEntryIR, IdentityIR, ModelIR, TeamIR } from './ir.js';
 
 export const GITHUB_OIDC_HOST = 'token.actions.githubusercontent.com';
@@ -30,18 +32,6 @@ const shortHash = (s: string) => createHash('sha256').update(s).digest('hex').sl
 /** A bucket name cut to S3's 63 characters, with a short hash so cut names stay distinct. */
 function bucketName(name: string): string {
   return name.length <= 63 ? name : `${name.slice(0, 54).replace(/[-.]+$/, '')}-${shortHash(name)}`;
-}
-
-/** Whether GitHub Actions applies this environment: every environment when the list is empty. */
-export function ciApplies(spec: PlatformSpec, env: string): boolean {
-  const github = spec.identity.ci?.github;
-  return Boolean(github) && (github!.environments.length === 0 || github!.environments.includes(env));
-}
-
-/** Whether this environment's bootstrap creates the account's GitHub OIDC provider. */
-export function createsOidcProvider(spec: PlatformSpec, env: string): boolean {
-  const choice = spec.identity.ci?.github.oidcProvider ?? 'create';
-  return (typeof choice === 'string' ? choice : choice[env] ?? 'existing') === 'create';
 }
 
 export interface IdentityContext {
@@ -128,7 +118,7 @@ export function resolveIdentity(c: IdentityContext): IdentityIR {
     ...(ci ? { ci } : {}),
     workloads: sortedEntries(spec.identity.workloads).map(([name, w]) => ({ name, namespace: w.namespace, serviceAccount: w.serviceAccount, access: w.access })),
     accessEntries,
-    ...(spec.dns ? { dnsRecord: `${c.env}.${spec.dns.zone}` } : {}),
+    ciActions: iamActions.groups,
     weightsObjectArns,
     bootstrap: {
       dir: `terraform/${c.env}/bootstrap`,

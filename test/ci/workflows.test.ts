@@ -68,17 +68,19 @@ describe('platformc init', () => {
 });
 
 describe('the generated workflow', () => {
-  it('plans every environment and region with that environment\'s CI role; only those jobs may request OIDC tokens', () => {
+  it('plans every environment and region with that environment\'s plan role, never in a GitHub environment; only those jobs may request OIDC tokens', () => {
     for (const spec of ['platform.yaml', 'examples/multi-region-prod.yaml']) {
       const ir = irOf(spec);
       const wf = checkWorkflow(spec, emitCi(ir)[0]!.content);
       expect(wf.permissions).toEqual({ contents: 'read' });
-      for (const env of ir.environments.filter((e) => e.identity.ci?.subjects.some((s) => s.endsWith(`:environment:${e.name}`)))) {
+      for (const env of ir.environments.filter((e) => e.identity.ci?.plan)) {
         for (const r of env.regions) {
           const job = wf.jobs[`plan-${env.name}-${r.region}`];
           expect(job, `${spec}: plan-${env.name}-${r.region}`).toBeDefined();
+          // A job that names an environment presents that environment's subject: a plan job never does (TF #8).
+          expect(job.environment).toBeUndefined();
           const assume = job.steps.find((s: Json) => s.uses?.startsWith('aws-actions/configure-aws-credentials'));
-          expect(assume.with['role-to-assume']).toBe(`arn:aws:iam::${env.account}:role/${env.identity.ci!.roleName}`);
+          expect(assume.with['role-to-assume']).toBe(`arn:aws:iam::${env.account}:role/${env.identity.ci!.plan!.roleName}`);
           expect(assume.with['aws-region']).toBe(r.region);
           expect(job.steps.map((s: Json) => s.run)).toContain(`terraform fmt -check -recursive generated/terraform/${env.name}/${r.region}`);
         }
@@ -91,8 +93,17 @@ describe('the generated workflow', () => {
           expect(job.environment).toBe(id.slice(6));
         }
       }
-      // Every action is pinned to an exact release.
-      for (const job of Object.values(wf.jobs as Record<string, Json>)) for (const s of job.steps) if (s.uses) expect(s.uses).toMatch(/@v\d+\.\d+\.\d+$/);
+      // Every action is pinned by a full commit SHA, with its release tag as a comment on the same line.
+      const text = emitCi(ir)[0]!.content;
+      for (const job of Object.values(wf.jobs as Record<string, Json>)) {
+        for (const s of job.steps) {
+          if (!s.uses) continue;
+          expect(s.uses).toMatch(/^[\w.-]+\/[\w.-]+@[0-9a-f]{40}$/);
+          expect(text).toMatch(new RegExp(`uses: ${s.uses} # v\\d+\\.\\d+\\.\\d+\n`));
+          // setup-node's npm cache needs a lock file a platform repository may not have (init writes none).
+          if (s.uses.startsWith('actions/setup-node@')) expect(s.with?.cache).toBeUndefined();
+        }
+      }
     }
   });
 

@@ -8,13 +8,11 @@
  */
 import type { FileOutput } from '../../output/files.js';
 import type { EnvironmentIR, PlatformIR } from '../../resolve/ir.js';
-import { versions } from '../../specs.js';
 import { attributes, expr, type HclValue } from './hcl.js';
 import { defaultTags } from './infra.js';
 import { applyRoleStatements, boundaryStatements, githubTrust, jsonencode, operatorStatements, operatorTrust, planRoleStatements, policyDocument, type Statement } from './policies.js';
 import { dataBlock, file, render, resourceBlock } from './templates.js';
 
-const providers = versions.terraform.providers;
 /** IAM's limit on a managed policy document, whitespace not counted. */
 export const MANAGED_POLICY_LIMIT = 6_144;
 
@@ -33,8 +31,8 @@ export function emitBootstrap(ir: PlatformIR, env: EnvironmentIR): FileOutput[] 
     {
       path: `${b.dir}/versions.tf`,
       content: render('versions', {
-        terraform: { required_version: versions.terraform.requiredVersion },
-        providers: { aws: { source: providers.aws!.source, version: providers.aws!.version } },
+        terraform: { required_version: ir.versions.terraform.requiredVersion },
+        providers: { aws: { source: ir.versions.terraform.providers.aws!.source, version: ir.versions.terraform.providers.aws!.version } },
         backend: { bucket: primaryState.bucket, key: b.stateKey, region: primaryState.region, encrypt: true, use_lockfile: true },
       }),
     },
@@ -65,7 +63,6 @@ function stateBucket(bucket: string, name: string, provider: HclValue | undefine
       { type: 'rule', body: { bucket_key_enabled: true }, blocks: [{ type: 'apply_server_side_encryption_by_default', body: { sse_algorithm: 'aws:kms' } }] },
     ]),
     resourceBlock('aws_s3_bucket_public_access_block', name, { provider, bucket: ref, block_public_acls: true, block_public_policy: true, ignore_public_acls: true, restrict_public_buckets: true }),
-    resourceBlock('aws_s3_bucket_ownership_controls', name, { provider, bucket: ref }, [{ type: 'rule', body: { object_ownership: 'BucketOwnerEnforced' } }]),
     resourceBlock('aws_s3_bucket_policy', name, {
       provider,
       bucket: ref,

@@ -7,7 +7,6 @@
  * @see https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies_boundaries.html
  */
 import type { EnvironmentIR, RegionIR, WorkloadAccessIR } from '../../resolve/ir.js';
-import { iamActions } from '../../specs.js';
 import { expr, renderValue, type HclValue } from './hcl.js';
 
 type Condition = Readonly<Record<string, Readonly<Record<string, HclValue>>>>;
@@ -91,8 +90,8 @@ function scopes(env: EnvironmentIR): Record<string, Scope | undefined> {
       // EKS tags the node groups' Auto Scaling groups with their cluster.
       Condition: { StringEquals: { 'aws:ResourceTag/eks:cluster-name': env.regions[0]!.names.cluster } },
     },
-    dnsRecords: id.dnsRecord ? { Resource: ['arn:aws:route53:::hostedzone/*'] } : undefined,
-    dnsHealthChecks: id.dnsRecord ? { Resource: '*' } : undefined,
+    dnsRecords: env.dns?.name ? { Resource: ['arn:aws:route53:::hostedzone/*'] } : undefined,
+    dnsHealthChecks: env.dns?.name ? { Resource: '*' } : undefined,
   };
 }
 
@@ -105,7 +104,7 @@ function writeConditions(env: EnvironmentIR): Record<string, Condition> {
     'iam:AttachRolePolicy': { StringEquals: ownTags(env, 'aws:ResourceTag'), ArnLike: { 'iam:PolicyARN': [...ATTACHABLE_MANAGED_POLICIES, iam(env, `policy/${env.identity.iamPrefix}*`)] } },
     'iam:PassRole': { StringEquals: { 'iam:PassedToService': PASSED_TO } },
     'iam:CreatePolicy': { StringEquals: ownTags(env, 'aws:RequestTag') },
-    ...(env.identity.dnsRecord ? { 'route53:ChangeResourceRecordSets': { 'ForAllValues:StringEquals': { 'route53:ChangeResourceRecordSetsNormalizedRecordNames': [env.identity.dnsRecord] } } } : {}),
+    ...(env.dns ? { 'route53:ChangeResourceRecordSets': { 'ForAllValues:StringEquals': { 'route53:ChangeResourceRecordSetsNormalizedRecordNames': [env.dns.name] } } } : {}),
   };
 }
 
@@ -130,7 +129,7 @@ function stateStatements(env: EnvironmentIR, write: boolean): Statement[] {
 export function planRoleStatements(env: EnvironmentIR): Statement[] {
   const s = scopes(env);
   const out: Statement[] = [];
-  for (const [group, g] of Object.entries(iamActions.groups)) {
+  for (const [group, g] of Object.entries(env.identity.ciActions)) {
     const scope = s[g.scope];
     if (!scope || g.read.length === 0) continue;
     // Reads need no tag condition: a plan must see a resource to say it drifted.
@@ -144,7 +143,7 @@ export function applyRoleStatements(env: EnvironmentIR): Statement[] {
   const s = scopes(env);
   const special = writeConditions(env);
   const out: Statement[] = [];
-  for (const [group, g] of Object.entries(iamActions.groups)) {
+  for (const [group, g] of Object.entries(env.identity.ciActions)) {
     const scope = s[g.scope];
     if (!scope) continue;
     const plain = [...g.read, ...g.write.filter((a) => !special[a])];
