@@ -25,7 +25,7 @@ export const policyDocument = (statements: readonly Statement[]): HclValue => ({
 export const jsonencode = (doc: HclValue) => expr(`jsonencode(${renderValue(doc, 1)})`);
 
 /** Scopes whose actions AWS authorises only on `Resource: "*"` (no ARN exists before the resource does, or none at all). */
-export const WILDCARD_RESOURCE_SCOPES = ['any', 'regions', 'kmsCreate', 'dnsHealthChecks'] as const;
+export const WILDCARD_RESOURCE_SCOPES = ['any', 'regions', 'createTagged', 'dnsHealthChecks'] as const;
 
 /** AWS managed policies the modules attach to the roles they create: the only ones the apply role may attach. */
 export const ATTACHABLE_MANAGED_POLICIES = [
@@ -60,10 +60,12 @@ function scopes(env: EnvironmentIR): Record<string, Scope | undefined> {
   return {
     any: { Resource: '*' },
     regions: { Resource: '*', Condition: inRegions },
-    amiParameters: { Resource: regions.map((r) => `arn:aws:ssm:${r}::parameter/aws/service/eks/*`) },
-    // CreateKey with tags needs TagResource on "*" (KMS tag-permissions); only with this environment's tags in
-    // the request, and never on an existing key tagged for another environment.
-    kmsCreate: { Resource: '*', Condition: { StringEquals: { 'aws:RequestedRegion': regions, ...ownTags(env, 'aws:RequestTag') }, StringEqualsIfExists: ownTags(env, 'aws:ResourceTag') } },
+    // Public parameters have no account in their ARN (arn:aws:ssm:<region>::parameter/aws/...): "*" matches the empty one.
+    amiParameters: { Resource: regions.map((r) => `arn:aws:ssm:${r}:*:parameter/aws/service/eks/*`) },
+    // CreateCluster and CreateKey take no resource; CreateKey with tags needs TagResource on "*" (KMS
+    // tag-permissions). Only with this environment's tags in the request, and never on an existing key tagged
+    // for another environment.
+    createTagged: { Resource: '*', Condition: { StringEquals: { 'aws:RequestedRegion': regions, ...ownTags(env, 'aws:RequestTag') }, StringEqualsIfExists: ownTags(env, 'aws:ResourceTag') } },
     kmsKeys: { Resource: regions.map((r) => `arn:aws:kms:${r}:${account}:key/*`), Condition: { StringEquals: ownTags(env, 'aws:ResourceTag') } },
     kmsAliases: { Resource: each((r) => [`arn:aws:kms:${r.region}:${account}:alias/eks/${r.names.cluster}`]) },
     cluster: {
@@ -103,6 +105,9 @@ function writeConditions(env: EnvironmentIR): Record<string, Condition> {
     'iam:PutRolePermissionsBoundary': { StringEquals: { ...boundary, ...ownTags(env, 'aws:ResourceTag') } },
     'iam:AttachRolePolicy': { StringEquals: ownTags(env, 'aws:ResourceTag'), ArnLike: { 'iam:PolicyARN': [...ATTACHABLE_MANAGED_POLICIES, iam(env, `policy/${env.identity.iamPrefix}*`)] } },
     'iam:PassRole': { StringEquals: { 'iam:PassedToService': PASSED_TO } },
+    // Cluster access only for the principals platform.yaml names, and never implicitly for the creator.
+    'eks:CreateAccessEntry': { StringEquals: { 'eks:principalArn': [...new Set(env.identity.accessEntries.map((e) => e.principalArn))].sort() } },
+    'eks:CreateCluster': { Bool: { 'eks:bootstrapClusterCreatorAdminPermissions': 'false' } },
     'iam:CreatePolicy': { StringEquals: ownTags(env, 'aws:RequestTag') },
     ...(env.dns ? { 'route53:ChangeResourceRecordSets': { 'ForAllValues:StringEquals': { 'route53:ChangeResourceRecordSetsNormalizedRecordNames': [env.dns.name] } } } : {}),
   };
