@@ -29,10 +29,6 @@ export const EKS_ACCESS_POLICY = {
 const roleArn = (account: string, name: string) => `arn:aws:iam::${account}:role/${name}`;
 const shortHash = (s: string) => createHash('sha256').update(s).digest('hex').slice(0, 8);
 
-/** A bucket name cut to S3's 63 characters, with a short hash so cut names stay distinct. */
-function bucketName(name: string): string {
-  return name.length <= 63 ? name : `${name.slice(0, 54).replace(/[-.]+$/, '')}-${shortHash(name)}`;
-}
 
 export interface IdentityContext {
   readonly platform: string;
@@ -42,8 +38,7 @@ export interface IdentityContext {
   readonly teams: readonly TeamIR[];
   readonly models: readonly ModelIR[];
   /** Primary region first. */
-  readonly regions: readonly { readonly region: string; readonly short: string }[];
-  readonly state: { readonly bucket: string; readonly region: string };
+  readonly regions: readonly { readonly region: string; readonly short: string; readonly stateBucket: { readonly bucket: string; readonly region: string } }[];
 }
 
 export function resolveIdentity(c: IdentityContext): IdentityIR {
@@ -123,10 +118,8 @@ export function resolveIdentity(c: IdentityContext): IdentityIR {
     bootstrap: {
       dir: `terraform/${c.env}/bootstrap`,
       stateKey: `${c.platform}/${c.env}/bootstrap.tfstate`,
-      stateBuckets: [
-        { region: c.state.region, bucket: c.state.bucket },
-        ...c.regions.slice(1).filter((r) => r.region !== c.state.region).map((r) => ({ region: r.region, bucket: bucketName(`${c.state.bucket}-${r.short}`) })),
-      ],
+      // One per region, primary first (regions whose state lives in the same bucket share it).
+      stateBuckets: [...new Map(c.regions.map((r) => [r.stateBucket.bucket, r.stateBucket])).values()],
     },
   };
 }

@@ -196,6 +196,8 @@ export interface NamesIR {
   readonly modelBucket: string;
   readonly logGroup: string;
   readonly stateKeyPrefix: string;
+  /** S3 bucket (and its region) holding the Terraform state of this region's roots. */
+  readonly stateBucket: { readonly bucket: string; readonly region: string };
   /** kubeconfig context of this region's cluster, as `platformc apply` writes it. */
   readonly kubeContext: string;
   readonly roles: Readonly<Record<'albController' | 'triton' | 'logShipping' | 'externalSecrets' | 'clusterAutoscaler' | 'ebsCsi', string>>;

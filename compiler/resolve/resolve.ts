@@ -102,8 +102,7 @@ function resolveEnvironment(platform: string, env: string, spec: PlatformSpec, v
       spec,
       teams,
       models,
-      regions: regions.map((r) => ({ region: r.region, short: r.shortRegion })),
-      state: { bucket: e.state.bucket, region: e.state.region ?? e.region },
+      regions: regions.map((r) => ({ region: r.region, short: r.shortRegion, stateBucket: r.names.stateBucket })),
     }),
     observability: spec.observability,
     state: { bucket: e.state.bucket, region: e.state.region ?? e.region },
@@ -118,7 +117,11 @@ function resolveRegion(platform: string, env: string, region: string, role: 'pri
   const vpc = parseCidr(network.vpcCidr)!;
   const plan = planSubnets(vpc, network.availabilityZones)!;
   const short = shortRegion(region);
-  const names = deriveNames(platform, env, region, short, e.account, Object.keys(spec.nodePools).sort());
+  const primaryState = { bucket: e.state.bucket, region: e.state.region ?? e.region };
+  // Each region keeps its roots' state in a bucket of its own region: a standby can be planned and applied while
+  // the primary region is down (the bootstrap root makes these buckets).
+  const stateBucket = role === 'primary' || region === primaryState.region ? primaryState : { bucket: limitName(`${e.state.bucket}-${short}`, 63), region };
+  const names = { ...deriveNames(platform, env, region, short, e.account, Object.keys(spec.nodePools).sort()), stateBucket };
   type Sizes = { minSize?: number; desiredSize?: number; maxSize?: number };
   const standbySizes: Record<string, Sizes> = role === 'standby' ? ((e.standby?.nodePools ?? {}) as Record<string, Sizes>) : {};
   const nodePools: NodePoolIR[] = sortedEntries(spec.nodePools).map(([name, pool]) => {
@@ -203,7 +206,7 @@ export function shortRegion(region: string): string {
 }
 
 /** Every derived name, in one place. Lengths stay inside AWS limits given the schema's name limits. */
-export function deriveNames(platform: string, env: string, region: string, short: string, account: string, pools: readonly string[] = []): NamesIR {
+export function deriveNames(platform: string, env: string, region: string, short: string, account: string, pools: readonly string[] = []): Omit<NamesIR, 'stateBucket'> {
   const envPrefix = `${platform}-${env}`;
   const regionalPrefix = `${envPrefix}-${short}`;
   return {

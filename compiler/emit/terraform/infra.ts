@@ -29,7 +29,7 @@ export function versionsTf(ir: PlatformIR, env: EnvironmentIR, r: RegionIR, laye
   return render('versions', {
     terraform: { required_version: ir.versions.terraform.requiredVersion },
     providers: Object.fromEntries(needed.map((p) => [p, { source: providers[p]!.source, version: providers[p]!.version }])),
-    backend: { bucket: env.state.bucket, key: stateKey(r, layer), region: env.state.region, encrypt: true, use_lockfile: true },
+    backend: { bucket: r.names.stateBucket.bucket, key: stateKey(r, layer), region: r.names.stateBucket.region, encrypt: true, use_lockfile: true },
   });
 }
 

@@ -117,7 +117,7 @@ const sid = (group: string, suffix: string) => `${group[0]!.toUpperCase()}${grou
 
 /** The Terraform state of the environment's region roots: read (plan) or read and write (apply); lock files either way. */
 function stateStatements(env: EnvironmentIR, write: boolean): Statement[] {
-  const byRegion = env.regions.map((r) => ({ bucket: env.identity.bootstrap.stateBuckets.find((b) => b.region === r.region)?.bucket ?? env.state.bucket, prefix: r.names.stateKeyPrefix }));
+  const byRegion = env.regions.map((r) => ({ bucket: r.names.stateBucket.bucket, prefix: r.names.stateKeyPrefix }));
   const buckets = [...new Set(byRegion.map((b) => `arn:aws:s3:::${b.bucket}`))];
   const keys = byRegion.map((b) => `arn:aws:s3:::${b.bucket}/${b.prefix}/*`);
   return [
