@@ -35,6 +35,7 @@ export function checkSemantics(source: Source, spec: PlatformSpec, models: Reado
   checkNetworks(ctx);
   checkCluster(ctx);
   checkIdentity(ctx);
+  checkCiReachesCluster(ctx);
   checkTeams(ctx);
   checkModelsStatic(ctx);
   for (const env of Object.keys(spec.environments).sort()) checkEnvironment(ctx, env);
@@ -135,8 +136,8 @@ function checkIdentity(ctx: Context) {
     }
   }
   const github = ctx.spec.identity.ci?.github;
-  if (!github) return;
   const envNames = Object.keys(ctx.spec.environments);
+  if (!github || envNames.length === 0) return; // no environment at all is reported once, by checkEnvironmentsExist
   const base: Path = ['identity', 'ci', 'github'];
   github.environments.forEach((env, i) => {
     if (!Object.hasOwn(ctx.spec.environments, env)) report('unknown-reference', [...base, 'environments', i], `no environment named '${env}'`, didYouMean(env, envNames) ?? `environments are ${envNames.join(', ')}`);
@@ -169,25 +170,31 @@ function checkIdentity(ctx: Context) {
 
 /**
  * Where CI runs must reach the cluster's API server: plan and apply talk to it (Helm, kubectl). GitHub-hosted
- * runners are outside the VPC, so a private-only endpoint is unreachable from them.
+ * runners are outside the VPC, so a private-only endpoint (per environment: overrides may differ) is unreachable.
  */
-function checkCiReachesCluster(ctx: Context, env: string, spec: PlatformSpec, report: Report) {
-  const github = spec.identity.ci?.github;
+function checkCiReachesCluster(ctx: Context) {
+  const github = ctx.spec.identity.ci?.github;
   if (!github || github.runsOn.includes('self-hosted')) return;
-  const plans = github.pullRequests;
-  if (!plans && !ciApplies(spec, env)) return;
-  if (!spec.cluster.endpoint.publicAccess) {
-    const at: Path = ctx.source.has(['identity', 'ci', 'github', 'runsOn']) ? ['identity', 'ci', 'github', 'runsOn'] : ['identity', 'ci', 'github'];
-    ctx.out.push(
-      diagnostic(
-        'ci-cannot-reach-cluster',
-        `CI ${plans ? 'plans' : 'applies'} environment '${env}' on GitHub-hosted runners, but its cluster's API endpoint is private: Helm and kubectl cannot reach it`,
-        ctx.source.file,
-        ctx.source.has(['identity', 'ci', 'github', 'runsOn']) ? ctx.source.span(at) : ctx.source.keySpan(at),
-        "run the jobs on self-hosted runners inside the VPC (runsOn: [self-hosted, ...]), or open the endpoint to the runners' addresses (cluster.endpoint.publicAccess with publicAccessCidrs)",
-      ),
-    );
-  }
+  const unreachable = Object.keys(ctx.spec.environments).sort().filter((env) => {
+    if (!github.pullRequests && !ciApplies(ctx.spec, env)) return false;
+    try {
+      return !environmentSpec(ctx.raw, env).cluster.endpoint.publicAccess;
+    } catch {
+      return false; // an invalid override: reported where it is
+    }
+  });
+  if (unreachable.length === 0) return;
+  const at: Path = ['identity', 'ci', 'github', 'runsOn'];
+  const has = ctx.source.has(at);
+  ctx.out.push(
+    diagnostic(
+      'ci-cannot-reach-cluster',
+      `CI runs on GitHub-hosted runners, but ${unreachable.length > 1 ? `the API endpoints of ${unreachable.join(' and ')} are` : `the API endpoint of ${unreachable[0]} is`} private: Helm and kubectl in the plan and apply jobs cannot reach ${unreachable.length > 1 ? 'them' : 'it'}`,
+      ctx.source.file,
+      has ? ctx.source.span(at) : ctx.source.keySpan(['identity', 'ci', 'github']),
+      "run the jobs on self-hosted runners inside each environment's VPC (runsOn: [self-hosted, ...]), or open the endpoint to the runners' addresses (cluster.endpoint.publicAccess with publicAccessCidrs)",
+    ),
+  );
 }
 
 function checkTeams(ctx: Context) {
@@ -231,7 +238,6 @@ function checkEnvironment(ctx: Context, env: string) {
     else base(code, path, message, hint, key);
   };
   const regions = [e.region, ...(e.standby ? [e.standby.region] : [])];
-  checkCiReachesCluster(ctx, env, spec, report);
 
   // Networks: subnets fit, no overlap between the environment's regions.
   const cidrs: [string, ReturnType<typeof parseCidr>][] = [];
