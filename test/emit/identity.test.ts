@@ -17,7 +17,7 @@ import { WILDCARD_RESOURCE_SCOPES } from '../../compiler/emit/terraform/policies
 import { generateFiles } from '../../compiler/pipeline.js';
 import type { EnvironmentIR, PlatformIR } from '../../compiler/resolve/ir.js';
 import { repoRoot } from '../helpers/cli.js';
-import { irOf, irOfText } from '../helpers/platform.js';
+import { irOf, irOfText, writeSpec } from '../helpers/platform.js';
 
 type Json = Record<string, any>;
 interface Doc { Version: string; Statement: Json[] }
@@ -244,6 +244,16 @@ describe.each(SPECS)('identity of %s', (spec) => {
     }
   });
 
+  it('keeps every policy inside IAM quotas: 6,144 characters a managed policy, 10 managed policies a role', () => {
+    for (const b of boot.values()) {
+      expect(JSON.stringify(b.boundary).length).toBeLessThanOrEqual(6_144);
+      for (const [key, r] of b.roles) {
+        expect(r.policies.length + r.managed.length, key).toBeLessThanOrEqual(10);
+        for (const p of r.policies) expect(JSON.stringify(p).length, key).toBeLessThanOrEqual(6_144);
+      }
+    }
+  });
+
   it('lets the apply role call every action of the table in its scope, and the plan role none that writes (TF #1)', async () => {
     const problems: string[] = [];
     for (const b of boot.values()) {
@@ -306,6 +316,33 @@ describe.each(SPECS)('identity of %s', (spec) => {
         expect(await decide(apply, env, action, `arn:aws:iam::${env.account}:${n.kind}/${n.name}`, context), `${action} ${n.name}`).toBe('Allowed');
       }
     }
+  }, 60_000);
+});
+
+describe('names at their limits (TF #13)', () => {
+  it('stay inside IAM limits and under the prefix the apply role manages, with no IAM name_prefix left to overflow', async () => {
+    const text = readFileSync(join(repoRoot, 'platform.yaml'), 'utf8')
+      .replace('name: inference', 'name: gpu-inference-shared')
+      .replace(/^ {2}prod:$/m, '  preprod-east:')
+      .replace('environments: [dev, prod]', 'environments: [dev, preprod-east]')
+      .replace(/^ {2}gpu:$/m, '  gpu-inference-low-latency-t4x:')
+      .replaceAll('nodePool: gpu\n', 'nodePool: gpu-inference-low-latency-t4x\n')
+      .replace('        gpu: { minSize: 0, maxSize: 2 }', '        gpu-inference-low-latency-t4x: { minSize: 0, maxSize: 2 }');
+    const ir = irOf(writeSpec(text));
+    const env = ir.environments.find((e) => e.name === 'preprod-east')!;
+    const r = env.regions[0]!;
+    const stackRoles = [r.names.iam.clusterRole, r.names.iam.flowLogRole, ...Object.values(r.names.iam.nodeGroupRoles), ...Object.values(r.names.roles), ...r.deployments.map((d) => d.roleName)];
+    const roles = [...stackRoles, ...env.identity.operators.map((o) => o.roleName), env.identity.ci!.plan!.roleName, env.identity.ci!.apply!.roleName];
+    expect(Object.keys(r.names.iam.nodeGroupRoles)).toContain('gpu-inference-low-latency-t4x');
+    for (const name of roles) {
+      expect(name.length, name).toBeLessThanOrEqual(64);
+      expect(name.startsWith(env.identity.iamPrefix), name).toBe(true);
+    }
+    const files = generateFiles(ir).filter((f) => f.path.startsWith(`terraform/preprod-east/${r.region}/infra/`));
+    const text2 = files.map((f) => f.content).join('\n');
+    expect(text2).not.toMatch(/iam_role_use_name_prefix\s*=\s*true/);
+    const b = (await bootstraps(ir)).get('preprod-east')!;
+    for (const name of stackRoles) expect(await decide(b.roles.get('ci_apply')!, env, 'iam:CreateRole', `arn:aws:iam::${env.account}:role/${name}`, ownContext(env)), name).toBe('Allowed');
   }, 60_000);
 });
 
