@@ -10,6 +10,7 @@ import { emitCi } from '../../compiler/emit/ci.js';
 import { listFiles } from '../../compiler/output/write.js';
 import { cli, repoRoot } from '../helpers/cli.js';
 import { irOf } from '../helpers/platform.js';
+import { generateFiles } from '../../compiler/pipeline.js';
 
 type Json = Record<string, any>;
 const ajv = new Ajv({ strict: false, allErrors: true });
@@ -105,6 +106,20 @@ describe('the generated workflow', () => {
         }
       }
     }
+  });
+
+  it('runs plan and apply on the runners platform.yaml names: self-hosted ones inside each environment\'s VPC (TF #3)', async () => {
+    const ir = irOf('platform.yaml');
+    const wf = parse(emitCi(ir)[0]!.content) as Json;
+    for (const env of ir.environments) {
+      for (const id of [`plan-${env.name}-us-east-1`, `apply-${env.name}`]) expect(wf.jobs[id]['runs-on'], id).toEqual(['self-hosted', 'linux', 'x64', `platformc-${env.name}`]);
+      // The runners reach the private API endpoint: the cluster security group admits the VPC on 443.
+      const eks = generateFiles(ir).find((f) => f.path === `terraform/${env.name}/us-east-1/infra/eks.tf`)!.content;
+      expect(eks).toMatch(new RegExp(`ingress_ci_runners = \\{[^}]*cidr_blocks\\s+= \\["${env.regions[0]!.network.vpcCidr.replace(/\./g, '\\.')}"\\]`));
+    }
+    expect(wf.jobs.validate['runs-on']).toBe('ubuntu-latest'); // no AWS, no cluster: a hosted runner is enough
+    const hosted = parse(emitCi(irOf('examples/multi-region-prod.yaml'))[0]!.content) as Json;
+    expect(hosted.jobs['apply-prod']['runs-on']).toBe('ubuntu-latest');
   });
 
   it('applies environments in order on main, gated by GitHub environments', () => {
