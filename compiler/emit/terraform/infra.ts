@@ -177,6 +177,9 @@ function eks(ir: PlatformIR, env: EnvironmentIR, r: RegionIR): string {
       enable_irsa: true,
       create_kms_key: c.secretsEncryption,
       enable_kms_key_rotation: c.secretsEncryption ? true : undefined,
+      // The module defaults the key administrator to whoever runs apply; name the CI apply role, so the key policy
+      // does not flip when an administrator applies (break glass). The default statement still defers to IAM.
+      kms_key_administrators: c.secretsEncryption && env.identity.ci?.apply ? [expr('data.aws_iam_role.ci_apply.arn')] : undefined,
       encryption_config: c.secretsEncryption ? { resources: ['secrets'] } : null,
       addons: {
         // vpc-cni must exist before nodes join; the others install once nodes can run them.
