@@ -44,6 +44,7 @@ module "eks" {
   enable_irsa                              = true
   create_kms_key                           = true
   enable_kms_key_rotation                  = true
+  kms_key_administrators                   = [data.aws_iam_role.ci_apply.arn]
   encryption_config = {
     resources = ["secrets"]
   }
