@@ -10,11 +10,11 @@ import { EXIT, UsageError } from './exit.js';
 import { committedEstimate, outputFormat, platformFile, printDiagnostics } from './io.js';
 import { applySteps, destroySteps, planSteps } from '../ops/steps.js';
 import { afterBootstrap, bootstrapSteps } from '../ops/bootstrap.js';
-import type { Invocation } from './main.js';
+import type { EnvironmentInvocation, InvocationOf } from './options.js';
 
 interface Context { file: string; generated: string; ir: PlatformIR; env: EnvironmentIR; region?: string; freshness: () => string | undefined }
 
-function load(inv: Invocation): Context | number {
+function load(inv: EnvironmentInvocation): Context | number {
   const file = platformFile(inv.positionals);
   const { diagnostics, ir } = checkPlatform(file, { compilerVersion });
   if (!ir) {
@@ -35,7 +35,7 @@ function load(inv: Invocation): Context | number {
   return { file, generated, ir, env, ...(region ? { region } : {}), freshness };
 }
 
-async function execute(kind: 'plan' | 'apply' | 'destroy' | 'bootstrap', inv: Invocation): Promise<number> {
+async function execute(kind: 'plan' | 'apply' | 'destroy' | 'bootstrap', inv: InvocationOf<'plan'>, autoApprove = false): Promise<number> {
   const ctx = load(inv);
   if (typeof ctx === 'number') return ctx;
   const build = { plan: planSteps, apply: applySteps, destroy: destroySteps, bootstrap: bootstrapSteps }[kind];
@@ -53,7 +53,7 @@ async function execute(kind: 'plan' | 'apply' | 'destroy' | 'bootstrap', inv: In
       return EXIT.failure;
     }
   }
-  if (kind === 'destroy' && !inv.values['auto-approve']) {
+  if (kind === 'destroy' && !autoApprove) {
     if (!process.stdin.isTTY) {
       process.stderr.write(`platformc: destroy deletes every resource of ${ctx.env.name} in account ${ctx.env.account}; pass --auto-approve to run it without a terminal.\n`);
       return EXIT.usage;
@@ -96,13 +96,14 @@ async function execute(kind: 'plan' | 'apply' | 'destroy' | 'bootstrap', inv: In
   return EXIT.ok;
 }
 
-export const runPlan = (inv: Invocation) => execute('plan', inv);
-export const runApply = (inv: Invocation) => execute('apply', inv);
-export const runDestroy = (inv: Invocation) => execute('destroy', inv);
-export const runBootstrap = (inv: Invocation) => execute('bootstrap', inv);
+export const runPlan = (inv: InvocationOf<'plan'>) => execute('plan', inv);
+export const runApply = (inv: InvocationOf<'apply'>) => execute('apply', inv);
+export const runDestroy = (inv: InvocationOf<'destroy'>) => execute('destroy', inv, inv.values['auto-approve']);
+// Bootstrap is per environment, never per region.
+export const runBootstrap = (inv: InvocationOf<'bootstrap'>) => execute('bootstrap', { positionals: inv.positionals, values: { ...inv.values, region: undefined } });
 
 /** status / verify: is the environment healthy, as platform.yaml describes it? */
-export async function runStatus(inv: Invocation): Promise<number> {
+export async function runStatus(inv: InvocationOf<'status'>): Promise<number> {
   const format = outputFormat(inv.values.format);
   const ctx = load(inv);
   if (typeof ctx === 'number') return ctx;
@@ -113,7 +114,7 @@ export async function runStatus(inv: Invocation): Promise<number> {
 }
 
 /** loadtest: start a model's load test from its suspended CronJob, follow it, report the verdict. */
-export async function runLoadtest(inv: Invocation): Promise<number> {
+export async function runLoadtest(inv: InvocationOf<'loadtest'>): Promise<number> {
   const ctx = load(inv);
   if (typeof ctx === 'number') return ctx;
   const model = inv.values.model;

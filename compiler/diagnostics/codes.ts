@@ -64,6 +64,7 @@ export const codes = {
   'operator-without-principals': { severity: 'error', message: "operator role '{name}' names no one who may assume it", doc: 'An operator role with neither IAM principals nor IAM Identity Center permission sets: nobody could assume it.' },
   'oidc-provider-per-account': { severity: 'error', message: 'environments {envs} share account {account} and each would create its GitHub OIDC provider; an account holds one', doc: 'Two environments in one AWS account would each create the GitHub OIDC provider; IAM holds one per account (set identity.ci.github.oidcProvider per environment).' },
   'ci-cannot-reach-cluster': { severity: 'error', message: 'CI runs on GitHub-hosted runners, but {endpoints} private: Helm and kubectl in the plan and apply jobs cannot reach {them}', doc: "CI plans or applies an environment on GitHub-hosted runners, but the cluster's API endpoint is private: use self-hosted runners in the VPC, or a public endpoint limited to the runners' CIDRs." },
+  'name-collision': { severity: 'error', message: "{kind} '{name}' would belong to both {what} and {other}", doc: 'A name in platform.yaml spells a name platformc derives for something else (an IAM role in the same account, a service account in the same namespace).' },
   'reserved-name': { severity: 'error', message: "team name '{team}' is a namespace platformc or Kubernetes uses", doc: 'A team name that collides with a namespace platformc creates for itself.' },
 } as const satisfies Record<string, { severity: 'error' | 'warning'; message: string; doc: string }>;
 

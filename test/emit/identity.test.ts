@@ -14,7 +14,7 @@ import { parse as parseYaml } from 'yaml';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { iamActions } from '../../compiler/catalog.js';
 import { WILDCARD_RESOURCE_SCOPES } from '../../compiler/emit/terraform/policies.js';
-import { generateFiles } from '../../compiler/pipeline.js';
+import { checkPlatform, generateFiles } from '../../compiler/pipeline.js';
 import type { EnvironmentIR, PlatformIR } from '../../compiler/resolve/ir.js';
 import { repoRoot } from '../helpers/cli.js';
 import { irOf, irOfText, writeSpec } from '../helpers/platform.js';
@@ -344,6 +344,16 @@ describe('names at their limits (TF #13)', () => {
     const b = (await bootstraps(ir)).get('preprod-east')!;
     for (const name of stackRoles) expect(await decide(b.roles.get('ci_apply')!, env, 'iam:CreateRole', `arn:aws:iam::${env.account}:role/${name}`, ownContext(env)), name).toBe('Allowed');
   }, 60_000);
+});
+
+describe('role names the modules take', () => {
+  it('are claimed like every other role name: a workload named after a node role is a positioned name-collision', () => {
+    const text = readFileSync(join(repoRoot, 'platform.yaml'), 'utf8').replace('\nteams:\n', '\n  workloads:\n    node-gpu:\n      namespace: vision\n      serviceAccount: exporter\n      access:\n        - { service: s3, bucket: models, prefix: exports/, access: write }\n\nteams:\n');
+    const r = checkPlatform(writeSpec(text), { display: 'platform.yaml', compilerVersion: '0.0.0-test' });
+    const d = r.diagnostics.filter((x) => x.code === 'name-collision');
+    expect(d.map((x) => x.message)).toContain("IAM role 'inference-dev-use1-node-gpu' would belong to both workload 'node-gpu' (dev, us-east-1) and the node role of pool 'gpu' (dev, us-east-1)");
+    expect(d[0]!.line).toBeGreaterThan(0);
+  });
 });
 
 describe('the apply role cannot escalate', () => {

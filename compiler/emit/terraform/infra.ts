@@ -9,7 +9,7 @@ import type { FileOutput } from '../../output/files.js';
 import { compareCodeUnits, sortedEntries } from '../../lib/order.js';
 import type { EnvironmentIR, PlatformIR, RegionIR } from '../../resolve/ir.js';
 import { CONTROLLERS } from '../../resolve/conventions.js';
-import { limitName, roleArn } from '../../resolve/resolve.js';
+import { roleArn } from '../../resolve/resolve.js';
 import { expr, type HclValue } from './hcl.js';
 import { jsonencode, policyDocument, workloadPermissions } from './policies.js';
 import { dataBlock, file, localsBlock, moduleBlock, outputBlock, render, resourceBlock } from './templates.js';
@@ -252,7 +252,8 @@ function irsa(ir: PlatformIR, env: EnvironmentIR, r: RegionIR): string {
     );
   }
   for (const w of env.identity.workloads) {
-    blocks.push(irsaModule(ir, env, `irsa_workload_${w.name.replace(/-/g, '_')}`, limitName(`${r.names.regionalPrefix}-${w.name}`, 64), [`${w.namespace}:${w.serviceAccount}`], { permissions: workloadPermissions(w.access, r, env.account) }));
+    const roleName = r.workloadRoles.find((x) => x.workload === w.name)!.roleName;
+    blocks.push(irsaModule(ir, env, `irsa_workload_${w.name.replace(/-/g, '_')}`, roleName, [`${w.namespace}:${w.serviceAccount}`], { permissions: workloadPermissions(w.access, r, env.account) }));
   }
   return file(...blocks);
 }
