@@ -20,7 +20,7 @@ const id = (s: string) => s.replace(/[^A-Za-z0-9_]/g, '_');
 const regionId = (region: string) => `state_${id(region)}`;
 
 /** An import block: adopts the state bucket `platformc bootstrap` made before Terraform could keep state in it. */
-const importBlock = (to: string, importId: string) => `import {\n${attributes({ to: expr(to), id: importId }, 1)}\n}\n`;
+const importBlock = (to: string, importId: string, provider?: HclValue) => `import {\n${attributes({ to: expr(to), id: importId, provider }, 1)}\n}\n`;
 
 export function emitBootstrap(ir: PlatformIR, env: EnvironmentIR): FileOutput[] {
   const b = env.identity.bootstrap;
@@ -55,7 +55,8 @@ export function emitBootstrap(ir: PlatformIR, env: EnvironmentIR): FileOutput[] 
 function stateBucket(bucket: string, name: string, provider: HclValue | undefined): string {
   const ref = expr(`aws_s3_bucket.${name}.id`);
   return file(
-    importBlock(`aws_s3_bucket.${name}`, bucket),
+    // The same provider configuration as the resource it fills (the bucket's region).
+    importBlock(`aws_s3_bucket.${name}`, bucket, provider),
     // State holds every resource attribute: never deleted with the stack, every version kept.
     resourceBlock('aws_s3_bucket', name, { provider, bucket, force_destroy: false }, [{ type: 'lifecycle', body: { prevent_destroy: true } }]),
     resourceBlock('aws_s3_bucket_versioning', name, { provider, bucket: ref }, [{ type: 'versioning_configuration', body: { status: 'Enabled' } }]),
