@@ -6,10 +6,9 @@
  * @see https://registry.terraform.io/modules/terraform-aws-modules/vpc/aws/6.6.0
  */
 import type { FileOutput } from '../../output/files.js';
-import { compareCodeUnits, sortedEntries } from '../../lib/order.js';
+import { sortedEntries } from '../../lib/order.js';
 import type { EnvironmentIR, PlatformIR, RegionIR } from '../../resolve/ir.js';
 import { CONTROLLERS } from '../../resolve/conventions.js';
-import { roleArn } from '../../resolve/resolve.js';
 import { expr, type HclValue } from './hcl.js';
 import { jsonencode, policyDocument, workloadPermissions } from './policies.js';
 import { dataBlock, file, localsBlock, moduleBlock, outputBlock, render, resourceBlock } from './templates.js';
