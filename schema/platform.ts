@@ -104,46 +104,99 @@ const NodePool = z
   })
   .describe('A managed node group.');
 
+/** An IAM Identity Center permission set name (the AWSReservedSSO_<name>_<suffix> role in each account). */
+const permissionSetName = z
+  .string()
+  .regex(/^[\w+=,.@-]{1,32}$/, 'a permission set name is 1-32 letters, digits and +=,.@_-')
+  .describe('Name of an IAM Identity Center permission set.');
+
 const Operator = z
   .strictObject({
-    principals: z.array(iamPrincipalArn).min(1).describe('IAM principals allowed to assume this role.'),
-    requireMfa: z.boolean().default(true).describe('Require aws:MultiFactorAuthPresent to assume the role.'),
+    principals: z
+      .array(iamPrincipalArn)
+      .default([])
+      .describe('IAM users or roles allowed to assume this role (with MFA when requireMfa). Identity Center users go under identityCenter.'),
+    identityCenter: z
+      .strictObject({
+        account: accountId.describe('Account whose permission-set roles (AWSReservedSSO_<name>_*) may assume this role.'),
+        permissionSets: z.array(permissionSetName).min(1).describe('Permission sets whose users may assume this role.'),
+      })
+      .optional()
+      .describe(
+        'IAM Identity Center users, trusted by the ARN of their permission-set role (aws:PrincipalArn). Identity Center sessions carry no aws:MultiFactorAuthPresent: MFA is enforced by Identity Center (require it there).',
+      ),
+    requireMfa: z.boolean().default(true).describe('Require aws:MultiFactorAuthPresent (and a recent sign-in) for the principals. Does not apply to identityCenter, whose MFA the identity provider enforces.'),
     maxSessionDuration: duration.default('1h').describe('Maximum session length, 1h to 12h.'),
-    clusterAccess: z.enum(['admin', 'edit', 'view']).default('admin').describe('Kubernetes access granted through an EKS access entry.'),
+    clusterAccess: z.enum(['admin', 'edit', 'view']).default('admin').describe('Kubernetes access granted through an EKS access entry. In AWS an operator can only look (ViewOnlyAccess plus describing the cluster): changes go through CI.'),
   })
   .describe('A human operator role: assumed with MFA for short sessions, never static keys.');
+
+/** A branch name without glob characters: the trust and the workflow must name exactly one branch. */
+const branchName = z
+  .string()
+  .regex(/^(?!.*\.\.)(?!\/)[A-Za-z0-9._\/-]+(?<![\/.])$/, 'a branch name without wildcards: letters, digits and ._/-')
+  .describe('A git branch name (no wildcards).');
 
 const GithubCi = z
   .strictObject({
     repository: z
       .string()
       .regex(/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/, 'a GitHub repository is owner/name')
-      .describe('GitHub repository (owner/name) whose workflows may assume the CI role.'),
-    branches: z.array(z.string().min(1)).default(['main']).describe('Branches whose workflows may assume the CI role.'),
-    environments: z.array(z.string().min(1)).default([]).describe('GitHub environments whose jobs may assume the CI role.'),
-    pullRequests: z.boolean().default(false).describe('Let pull_request workflows assume the role (plan only). Off by default.'),
+      .describe('GitHub repository (owner/name) whose workflows may assume the CI roles.'),
+    branches: z
+      .array(branchName)
+      .min(1)
+      .default(['main'])
+      .describe('Branches whose pushes run the apply jobs. Restrict the GitHub environments to these branches (deployment branch rules): the apply role trusts the environment, never a branch.'),
+    environments: z
+      .array(z.string().min(1))
+      .default([])
+      .describe('Environments CI applies, each in a job gated by the GitHub environment of the same name (its protection rules decide who may deploy). Empty: every environment. An environment not listed is applied by an operator.'),
+    pullRequests: z.boolean().default(true).describe('Plan pull requests with the read-only plan role (it can read what the stack manages and its state, and change nothing).'),
+    oidcProvider: z
+      .union([z.enum(['create', 'existing']), z.record(z.string(), z.enum(['create', 'existing']))])
+      .default('create')
+      .describe(
+        "The GitHub OIDC provider of each account: 'create' it in the bootstrap root, or use the 'existing' one. IAM allows one per account: with two environments in one account, create it in one (e.g. { dev: create, prod: existing }) and bootstrap that one first.",
+      ),
+    runsOn: z
+      .array(z.string().min(1))
+      .min(1)
+      .default(['ubuntu-latest'])
+      .describe(
+        "Runner labels of the plan and apply jobs. GitHub-hosted runners (ubuntu-latest) reach only a public API endpoint; with a private endpoint use self-hosted runners inside each environment's VPC ([self-hosted, ...]): platformc adds the label platformc-<env>, so each environment's jobs run in its own VPC.",
+      ),
   })
-  .describe('GitHub Actions through OIDC federation.');
+  .describe('GitHub Actions through OIDC federation: a read-only plan role for pull requests and an apply role for protected GitHub environments.');
 
 const WorkloadAccess = z.discriminatedUnion('service', [
   z
     .strictObject({
       service: z.literal('s3').describe('Amazon S3.'),
-      bucket: z.string().min(3).describe("Bucket name, or 'models' for this environment's model bucket."),
-      prefix: z.string().default('').describe('Key prefix the workload may touch.'),
+      bucket: z
+        .string()
+        .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'an S3 bucket name (3-63 lower-case letters, digits, dots and hyphens; no wildcards)')
+        .describe("Bucket name, or 'models' for this environment's model bucket."),
+      prefix: z.string().regex(/^[^*?]*$/, 'a key prefix without wildcards (* or ?): IAM would read them as patterns').default('').describe('Key prefix the workload may touch.'),
       access: z.enum(['read', 'write', 'readWrite']).default('read').describe('Read, write, or both.'),
     })
     .describe('S3 access to one bucket prefix.'),
   z
     .strictObject({
       service: z.literal('secretsManager').describe('AWS Secrets Manager.'),
-      secretPrefix: z.string().min(1).describe('Secrets whose name starts with this prefix may be read.'),
+      secretPrefix: z
+        .string()
+        .regex(/^[A-Za-z0-9/_+=.@-]{1,512}$/, 'a secret name prefix: letters, digits and /_+=.@- (no wildcards)')
+        .describe('Secrets whose name starts with this prefix may be read.'),
     })
     .describe('Read access to secrets under a name prefix.'),
   z
     .strictObject({
       service: z.literal('cloudwatchLogs').describe('Amazon CloudWatch Logs.'),
-      logGroup: z.string().min(1).describe('Log group the workload may write to.'),
+      logGroup: z
+        .string()
+        .regex(/^[A-Za-z0-9_\-/.#]{1,512}$/, 'a log group name: letters, digits and _-/.# (no wildcards)')
+        .describe('Log group the workload may write to.'),
     })
     .describe('Write access to one log group.'),
 ]);

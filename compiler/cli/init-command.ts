@@ -61,7 +61,8 @@ identity:
     github:
       repository: example-org/${name}                   # the repository whose workflows deploy
       branches: [main]
-      environments: [dev, prod]
+      environments: [dev, prod]                     # applied in the GitHub environment of the same name
+      runsOn: [self-hosted, linux, x64]              # runners inside each VPC: the API endpoint is private
 
 teams:
   ml:

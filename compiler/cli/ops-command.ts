@@ -9,6 +9,7 @@ import { compilerVersion } from '../version.js';
 import { EXIT, UsageError } from './exit.js';
 import { committedEstimate, outputFormat, platformFile, printDiagnostics } from './io.js';
 import { applySteps, destroySteps, planSteps } from '../ops/steps.js';
+import { afterBootstrap, bootstrapSteps } from '../ops/bootstrap.js';
 import type { EnvironmentInvocation, InvocationOf } from './options.js';
 
 interface Context { file: string; generated: string; ir: PlatformIR; env: EnvironmentIR; region?: string; freshness: () => string | undefined }
@@ -34,17 +35,17 @@ function load(inv: EnvironmentInvocation): Context | number {
   return { file, generated, ir, env, ...(region ? { region } : {}), freshness };
 }
 
-async function execute(kind: 'plan' | 'apply' | 'destroy', inv: InvocationOf<'plan'>, autoApprove = false): Promise<number> {
+async function execute(kind: 'plan' | 'apply' | 'destroy' | 'bootstrap', inv: InvocationOf<'plan'>, autoApprove = false): Promise<number> {
   const ctx = load(inv);
   if (typeof ctx === 'number') return ctx;
-  const build = { plan: planSteps, apply: applySteps, destroy: destroySteps }[kind];
+  const build = { plan: planSteps, apply: applySteps, destroy: destroySteps, bootstrap: bootstrapSteps }[kind];
   const steps = build(ctx.ir, ctx.env, { generated: ctx.generated, ...(ctx.region ? { region: ctx.region } : {}) });
   const { describeSteps, realTasks, runSteps } = await import('../ops/run.js');
   if (inv.values['dry-run']) {
     process.stdout.write(`${kind} ${ctx.env.name} (dry run: nothing is executed)\n${describeSteps(steps)}`);
     return EXIT.ok;
   }
-  if (kind === 'apply' || kind === 'destroy') {
+  if (kind !== 'plan') {
     // Refuse a stale generated/ before touching anything.
     const stale = ctx.freshness();
     if (stale) {
@@ -91,12 +92,15 @@ async function execute(kind: 'plan' | 'apply' | 'destroy', inv: InvocationOf<'pl
     }
   }
   if (kind === 'destroy') process.stdout.write(`${ctx.env.name} is gone: no resource tagged for its clusters is left.\n`);
+  if (kind === 'bootstrap') process.stdout.write(`${afterBootstrap(ctx.env).join('\n')}\n`);
   return EXIT.ok;
 }
 
 export const runPlan = (inv: InvocationOf<'plan'>) => execute('plan', inv);
 export const runApply = (inv: InvocationOf<'apply'>) => execute('apply', inv);
 export const runDestroy = (inv: InvocationOf<'destroy'>) => execute('destroy', inv, inv.values['auto-approve']);
+// Bootstrap is per environment, never per region.
+export const runBootstrap = (inv: InvocationOf<'bootstrap'>) => execute('bootstrap', { positionals: inv.positionals, values: { ...inv.values, region: undefined } });
 
 /** status / verify: is the environment healthy, as platform.yaml describes it? */
 export async function runStatus(inv: InvocationOf<'status'>): Promise<number> {

@@ -7,6 +7,7 @@ import { GPU_MEMORY_HEADROOM, instanceCatalog, regionCatalog } from '../catalog.
 import { overlaps, parseCidr, planSubnets, MAX_SUBNET_PREFIX } from './cidr.js';
 import { environmentSpec, overridePath } from './environments.js';
 import { durationSeconds } from '../lib/durations.js';
+import { ciApplies, createsOidcProvider } from './identity.js';
 import { findSecrets } from './secrets.js';
 import type { Path, Source } from './source.js';
 
@@ -34,6 +35,7 @@ export function checkSemantics(source: Source, spec: PlatformSpec, models: Reado
   checkNetworks(ctx);
   checkCluster(ctx);
   checkIdentity(ctx);
+  checkCiReachesCluster(ctx);
   checkTeams(ctx);
   checkModelsStatic(ctx);
   for (const env of Object.keys(spec.environments).sort()) checkEnvironment(ctx, env);
@@ -128,18 +130,79 @@ function checkIdentity(ctx: Context) {
   for (const [name, op] of Object.entries(ctx.spec.identity.operators)) {
     const seconds = durationSeconds(op.maxSessionDuration);
     if (seconds < 3600 || seconds > 43200) report('session-duration', ['identity', 'operators', name, 'maxSessionDuration'], { value: op.maxSessionDuration });
-    if (!op.requireMfa) report('mfa-disabled', ['identity', 'operators', name, 'requireMfa'], { name }, 'keep requireMfa: true');
+    if (!op.requireMfa && op.principals.length) report('mfa-disabled', ['identity', 'operators', name, 'requireMfa'], { name }, 'keep requireMfa: true');
+    if (op.principals.length === 0 && !op.identityCenter) {
+      report('operator-without-principals', ['identity', 'operators', name], { name }, 'list IAM principals under principals, or permission sets under identityCenter', true);
+    }
   }
-  // The generated workflow applies each environment in the GitHub environment of that name, so the job's OIDC
-  // subject is repo:<repo>:environment:<env>; the CI role trusts only the environments listed here.
-  // With no branch there is no apply job (nothing to break).
   const github = ctx.spec.identity.ci?.github;
-  if (!github || github.branches.length === 0) return;
-  const listed: Path = ctx.source.has(['identity', 'ci', 'github', 'environments']) ? ['identity', 'ci', 'github', 'environments'] : ['identity', 'ci', 'github'];
-  for (const env of Object.keys(ctx.spec.environments).sort()) {
-    if (github.environments.includes(env)) continue;
-    report('ci-environment', listed, { env }, `list it: environments: [${[...github.environments, env].join(', ')}]`);
+  const envNames = Object.keys(ctx.spec.environments);
+  if (!github || envNames.length === 0) return; // no environment at all is reported once, by checkEnvironmentsExist
+  const base: Path = ['identity', 'ci', 'github'];
+  github.environments.forEach((env, i) => {
+    if (!Object.hasOwn(ctx.spec.environments, env)) report('unknown-reference', [...base, 'environments', i], { kind: 'environment', name: env }, didYouMean(env, envNames) ?? `environments are ${envNames.join(', ')}`);
+  });
+  const choice = github.oidcProvider;
+  if (typeof choice !== 'string') {
+    for (const env of Object.keys(choice)) {
+      if (!Object.hasOwn(ctx.spec.environments, env)) report('unknown-reference', [...base, 'oidcProvider', env], { kind: 'environment', name: env }, didYouMean(env, envNames), true);
+    }
   }
+  // IAM holds one OIDC provider per URL and account: a second create fails with EntityAlreadyExists.
+  const creators = new Map<string, string[]>();
+  for (const env of envNames.sort()) {
+    if (!createsOidcProvider(ctx.spec, env)) continue;
+    const account = ctx.spec.environments[env]!.account;
+    creators.set(account, [...(creators.get(account) ?? []), env]);
+  }
+  for (const [account, envs] of creators) {
+    if (envs.length < 2) continue;
+    const at: Path = typeof choice === 'string' ? [...base, 'oidcProvider'] : [...base, 'oidcProvider', envs[1]!];
+    report(
+      'oidc-provider-per-account',
+      ctx.source.has(at) ? at : [...base],
+      { envs: envs.join(' and '), account },
+      `create it in one and use it in the others, e.g. oidcProvider: { ${envs.map((e, i) => `${e}: ${i === 0 ? 'create' : 'existing'}`).join(', ')} }, and bootstrap ${envs[0]} first`,
+      !ctx.source.has(at),
+    );
+  }
+  // An environment CI does not apply: its pull requests plan, but nothing deploys it from CI. Often meant, sometimes
+  // forgotten (the apply job of a new environment silently never appears): say so.
+  if (github) {
+    const listed: Path = ctx.source.has([...base, 'environments']) ? [...base, 'environments'] : [...base];
+    for (const env of envNames.sort()) {
+      if (!github.environments.includes(env)) report('ci-environment', listed, { env }, `list it to deploy it from CI: environments: [${[...github.environments, env].join(', ')}]`);
+    }
+  }
+}
+
+/**
+ * Where CI runs must reach the cluster's API server: plan and apply talk to it (Helm, kubectl). GitHub-hosted
+ * runners are outside the VPC, so a private-only endpoint (per environment: overrides may differ) is unreachable.
+ */
+function checkCiReachesCluster(ctx: Context) {
+  const github = ctx.spec.identity.ci?.github;
+  if (!github || github.runsOn.includes('self-hosted')) return;
+  const unreachable = Object.keys(ctx.spec.environments).sort().filter((env) => {
+    if (!github.pullRequests && !ciApplies(ctx.spec, env)) return false;
+    try {
+      return !environmentSpec(ctx.raw, env).cluster.endpoint.publicAccess;
+    } catch {
+      return false; // an invalid override: reported where it is
+    }
+  });
+  if (unreachable.length === 0) return;
+  const at: Path = ['identity', 'ci', 'github', 'runsOn'];
+  const has = ctx.source.has(at);
+  ctx.out.push(
+    diagnostic(
+      'ci-cannot-reach-cluster',
+      { endpoints: unreachable.length > 1 ? `the API endpoints of ${unreachable.join(' and ')} are` : `the API endpoint of ${unreachable[0]} is`, them: unreachable.length > 1 ? 'them' : 'it' },
+      ctx.source.file,
+      has ? ctx.source.span(at) : ctx.source.keySpan(['identity', 'ci', 'github']),
+      "run the jobs on self-hosted runners inside each environment's VPC (runsOn: [self-hosted, ...]), or open the endpoint to the runners' addresses (cluster.endpoint.publicAccess with publicAccessCidrs)",
+    ),
+  );
 }
 
 function checkTeams(ctx: Context) {

@@ -24,8 +24,13 @@ export function checkNameCollisions(ir: PlatformIR, source: Source): Diagnostic[
   for (const env of ir.environments) {
     const taken = accounts(env.account);
     for (const op of env.identity.operators) claim(taken, 'IAM role', op.roleName, { what: `operator '${op.name}' (${env.name})`, path: ['identity', 'operators', op.name] });
-    if (env.identity.ci) claim(taken, 'IAM role', env.identity.ci.roleName, { what: `the CI of ${env.name}`, path: ['environments', env.name] });
+    if (env.identity.ci?.plan) claim(taken, 'IAM role', env.identity.ci.plan.roleName, { what: `the CI plan role of ${env.name}`, path: ['environments', env.name] });
+    if (env.identity.ci?.apply) claim(taken, 'IAM role', env.identity.ci.apply.roleName, { what: `the CI apply role of ${env.name}`, path: ['environments', env.name] });
     for (const r of env.regions) {
+      // Roles the EKS and VPC modules create, named explicitly under the environment's prefix.
+      claim(taken, 'IAM role', r.names.iam.clusterRole, { what: `the EKS cluster role (${env.name}, ${r.region})`, path: ['environments', env.name] });
+      claim(taken, 'IAM role', r.names.iam.flowLogRole, { what: `the VPC flow-log role (${env.name}, ${r.region})`, path: ['environments', env.name] });
+      for (const [pool, name] of Object.entries(r.names.iam.nodeGroupRoles)) claim(taken, 'IAM role', name, { what: `the node role of pool '${pool}' (${env.name}, ${r.region})`, path: ['nodePools', pool] });
       for (const [controller, name] of Object.entries(r.names.roles)) claim(taken, 'IAM role', name, { what: `the controller ${controller} (${env.name}, ${r.region})`, path: ['environments', env.name] });
       for (const d of r.deployments) claim(taken, 'IAM role', d.roleName, { what: `model '${d.model}' (${env.name}, ${r.region})`, path: ['models', d.model] });
       for (const w of r.workloadRoles) claim(taken, 'IAM role', w.roleName, { what: `workload '${w.workload}' (${env.name}, ${r.region})`, path: ['identity', 'workloads', w.workload] });
