@@ -7,7 +7,7 @@ import { hasErrors } from '../diagnostics/diagnostic.js';
 import { validateFile } from '../front/validate.js';
 import { checkTree, hasDrift } from '../output/check.js';
 import { generateFiles } from '../output/generate.js';
-import { writeTree } from '../output/write.js';
+import { OutputError, recoverBeforeRead, unsafeOutDir, writeTree } from '../output/write.js';
 import { resolvePlatform } from '../resolve/resolve.js';
 import { compilerVersion } from '../version.js';
 import { EXIT } from './exit.js';
@@ -27,6 +27,23 @@ export async function runCompile(inv: Invocation): Promise<number> {
   const file = platformFile(inv.positionals);
   const out = typeof inv.values.out === 'string' ? inv.values.out : join(dirname(file), 'generated');
   const shown = relative(process.cwd(), out) || '.';
+  try {
+    return await compileInto(inv, file, out, shown, format, started);
+  } catch (error) {
+    // Folder problems (not ours, locked, a file, unreadable) are the user's to fix: one line, exit 1.
+    const code = (error as NodeJS.ErrnoException).code;
+    if (error instanceof OutputError || (code && /^E[A-Z]+$/.test(code) && (error as NodeJS.ErrnoException).path)) {
+      const message = error instanceof OutputError ? error.message : `cannot use ${shown}: ${code} on ${(error as NodeJS.ErrnoException).path}`;
+      process.stderr.write(`platformc: ${message}\n${inv.values.check ? '' : `${shown} was not changed\n`}`);
+      return EXIT.failure;
+    }
+    throw error;
+  }
+}
+
+async function compileInto(inv: Invocation, file: string, out: string, shown: string, format: 'text' | 'json', started: bigint): Promise<number> {
+  const unsafe = unsafeOutDir(out, file);
+  if (unsafe) throw new OutputError(unsafe);
   const { diagnostics, validated } = validateFile(file);
   if (format === 'text') printDiagnostics(diagnostics);
   if (!validated || hasErrors(diagnostics)) {
@@ -38,6 +55,7 @@ export async function runCompile(inv: Invocation): Promise<number> {
   const ms = () => Number((process.hrtime.bigint() - started) / 1_000_000n);
 
   if (inv.values.check) {
+    recoverBeforeRead(out);
     const drift = checkTree(out, files);
     const delta = costDeltaText(out, files);
     if (format === 'json') {
@@ -62,7 +80,7 @@ export async function runCompile(inv: Invocation): Promise<number> {
   if (format === 'json') {
     process.stdout.write(`${JSON.stringify({ file, ok: true, out: shown, ...summary, ms: ms() }, null, 2)}\n`);
   } else {
-    process.stderr.write(`${shown}: ${summary.written.length} written, ${summary.unchanged.length} unchanged, ${summary.removed.length} removed (${ms()} ms)\n`);
+    process.stderr.write(`${shown}: ${summary.written.length} written, ${summary.unchanged.length} unchanged, ${summary.removed.length} removed (${ms()} ms)${summary.kept.length ? `; kept ${summary.kept.length} files platformc did not write` : ''}\n`);
   }
   return EXIT.ok;
 }

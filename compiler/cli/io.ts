@@ -35,11 +35,24 @@ export function platformFile(positionals: readonly string[]): string {
   return positionals[0] ?? 'platform.yaml';
 }
 
-/** The estimate recorded in a generated/ folder by its last compile, if there is one. */
+/**
+ * The estimate recorded in a generated/ folder by its last compile, if there is one. A file of another shape
+ * (an older format, `{}`, hand-edited) counts as no estimate: the cost delta then says "new" instead of
+ * failing (D21). Only environments with a name and finite monthly figures are read.
+ */
 export function committedEstimate(generated: string): PlatformEstimate | undefined {
+  let data: unknown;
   try {
-    return JSON.parse(readFileSync(join(generated, ESTIMATE_FILE), 'utf8')) as PlatformEstimate;
+    data = JSON.parse(readFileSync(join(generated, ESTIMATE_FILE), 'utf8'));
   } catch {
     return undefined;
   }
+  const envs = (data as { environments?: unknown } | null)?.environments;
+  if (!Array.isArray(envs)) return undefined;
+  const finite = (x: unknown) => typeof x === 'number' && Number.isFinite(x);
+  const environments = envs.filter((e): e is PlatformEstimate['environments'][number] => {
+    const m = (e as { monthly?: { desired?: unknown; max?: unknown } } | null)?.monthly;
+    return typeof (e as { env?: unknown } | null)?.env === 'string' && finite(m?.desired) && finite(m?.max);
+  });
+  return { ...(data as PlatformEstimate), environments };
 }

@@ -3,7 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createTwoFilesPatch } from 'diff';
 import type { FileOutput } from './files.js';
-import { listFiles } from './write.js';
+import { isToolData, listFiles } from './write.js';
 
 export interface Drift {
   readonly changed: readonly string[];
@@ -32,7 +32,8 @@ export function checkTree(out: string, files: readonly FileOutput[], maxLines = 
     }
   }
   const produced = new Set(files.map((f) => f.path));
-  const orphaned = [...onDisk].filter((p) => !produced.has(p));
+  // Terraform's working data (.terraform/, its lock file, plans) is the user's, not drift (D5).
+  const orphaned = [...onDisk].filter((p) => !produced.has(p) && !isToolData(p));
   return { changed, missing, orphaned, diffs };
 }
 

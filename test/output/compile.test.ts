@@ -109,12 +109,13 @@ describe('atomic write', () => {
   it('a fault part-way leaves the old tree intact and no staging folder', () => {
     const dir = tmp();
     const out = join(dir, 'generated');
-    mkdirSync(out);
-    writeFileSync(join(out, 'old.txt'), 'old tree\n');
+    const oldTree = [{ path: 'old.txt', content: 'old tree\n' }, { path: 'manifest.json', content: '{"generator":"platformc","files":[{"path":"old.txt"}]}\n' }];
+    writeTree(out, oldTree);
+    const before = snapshot(out);
     let n = 0;
     expect(() => writeTree(out, files, { beforeFile: () => { if (++n === 3) throw new Error('disk full'); } })).toThrow('disk full');
-    expect(snapshot(out)).toEqual({ 'old.txt': 'old tree\n' });
-    expect(listFiles(dir)).toEqual(['generated/old.txt']);
+    expect(snapshot(out)).toEqual(before);
+    expect(listFiles(dir)).toEqual(['generated/manifest.json', 'generated/old.txt']);
   });
 
   it('a compile killed by a signal leaves the old tree or the new one, never a mix', async () => {
