@@ -10,8 +10,18 @@ import { durationSeconds } from './durations.js';
 import { findSecrets } from './secrets.js';
 import type { Path, Source } from './source.js';
 
-/** Namespaces platformc creates for itself; teams may not take these names. */
-export const RESERVED_NAMESPACES = ['default', 'kube-node-lease', 'kube-public', 'kube-system', 'monitoring', 'platform', 'loadtest', 'external-secrets'];
+/**
+ * Namespaces platformc or Kubernetes uses; teams may not take these names. Every controller's namespace is
+ * here, which a test checks against CONTROLLERS (D14: a team `logging` would get edit rights where fluent-bit's log-shipping role lives).
+ */
+export const RESERVED_NAMESPACES = ['default', 'kube-node-lease', 'kube-public', 'kube-system', 'monitoring', 'logging', 'platform', 'loadtest', 'external-secrets'];
+
+/**
+ * A name lookup that sees only the record's own keys: `spec.teams['constructor']` is Object's constructor
+ * function, which made a reference to a team or pool named `constructor` pass as found (D8).
+ */
+export const own = <T>(record: Readonly<Record<string, T>> | undefined, key: string): T | undefined =>
+  record !== undefined && Object.hasOwn(record, key) ? record[key] : undefined;
 /** Headroom kept free on every GPU (CUDA context, fragmentation). */
 export const GPU_MEMORY_HEADROOM = 0.9;
 
@@ -64,27 +74,27 @@ function checkReferences(ctx: Context) {
   const modelNames = Object.keys(spec.models);
   for (const [name, env] of Object.entries(spec.environments)) {
     const base: Path = ['environments', name];
-    if (!spec.regions[env.region]) report('unknown-reference', [...base, 'region'], `region '${env.region}' has no network settings under regions`, `add regions.${env.region} with its vpcCidr${didYouMean(env.region, regions) ? `, or ${didYouMean(env.region, regions)}` : ''}`);
+    if (!own(spec.regions, env.region)) report('unknown-reference', [...base, 'region'], `region '${env.region}' has no network settings under regions`, `add regions.${env.region} with its vpcCidr${didYouMean(env.region, regions) ? `, or ${didYouMean(env.region, regions)}` : ''}`);
     if (env.standby) {
-      if (!spec.regions[env.standby.region]) report('standby-region', [...base, 'standby', 'region'], `standby region '${env.standby.region}' has no network settings under regions`, `add regions.${env.standby.region} with its vpcCidr`);
+      if (!own(spec.regions, env.standby.region)) report('standby-region', [...base, 'standby', 'region'], `standby region '${env.standby.region}' has no network settings under regions`, `add regions.${env.standby.region} with its vpcCidr`);
       if (env.standby.region === env.region) report('standby-region', [...base, 'standby', 'region'], `standby region is the primary region '${env.region}'`, 'a standby region must be another region');
       for (const pool of Object.keys(env.standby.nodePools)) {
-        if (!spec.nodePools[pool]) report('unknown-reference', [...base, 'standby', 'nodePools', pool], `no node pool named '${pool}'`, didYouMean(pool, pools), true);
+        if (!own(spec.nodePools, pool)) report('unknown-reference', [...base, 'standby', 'nodePools', pool], `no node pool named '${pool}'`, didYouMean(pool, pools), true);
       }
     }
     for (const region of Object.keys(env.overrides.network ?? {})) {
       if (region !== env.region && region !== env.standby?.region) report('unknown-reference', [...base, 'overrides', 'network', region], `environment '${name}' does not run in ${region}`, `it runs in ${[env.region, env.standby?.region].filter(Boolean).join(' and ')}`, true);
     }
     for (const pool of Object.keys(env.overrides.nodePools ?? {})) {
-      if (!spec.nodePools[pool]) report('unknown-reference', [...base, 'overrides', 'nodePools', pool], `no node pool named '${pool}'`, didYouMean(pool, pools), true);
+      if (!own(spec.nodePools, pool)) report('unknown-reference', [...base, 'overrides', 'nodePools', pool], `no node pool named '${pool}'`, didYouMean(pool, pools), true);
     }
     for (const model of Object.keys(env.overrides.models ?? {})) {
-      if (!spec.models[model]) report('unknown-reference', [...base, 'overrides', 'models', model], `no model named '${model}'`, didYouMean(model, modelNames), true);
+      if (!own(spec.models, model)) report('unknown-reference', [...base, 'overrides', 'models', model], `no model named '${model}'`, didYouMean(model, modelNames), true);
     }
   }
   for (const [name, model] of Object.entries(spec.models)) {
-    if (!spec.teams[model.team]) report('unknown-reference', ['models', name, 'team'], `no team named '${model.team}'`, didYouMean(model.team, Object.keys(spec.teams)));
-    const pool = spec.nodePools[model.nodePool];
+    if (!own(spec.teams, model.team)) report('unknown-reference', ['models', name, 'team'], `no team named '${model.team}'`, didYouMean(model.team, Object.keys(spec.teams)));
+    const pool = own(spec.nodePools, model.nodePool);
     if (!pool) report('unknown-reference', ['models', name, 'nodePool'], `no node pool named '${model.nodePool}'`, didYouMean(model.nodePool, pools));
     else if (pool.role !== 'gpu') report('pool-role', ['models', name, 'nodePool'], `model '${name}' runs on '${model.nodePool}', which is a ${pool.role} pool`, 'models run on gpu pools');
   }
@@ -195,7 +205,7 @@ function checkEnvironment(ctx: Context, env: string) {
   // Node pools: instance types exist, are offered in each region, match the pool's role; sizes are ordered.
   const poolSizes = (pool: string, overrides?: Record<string, { minSize?: number; desiredSize?: number; maxSize?: number }>) => {
     const p = spec.nodePools[pool]!;
-    const o = overrides?.[pool] ?? {};
+    const o = own(overrides, pool) ?? {};
     const min = o.minSize ?? p.minSize;
     const max = o.maxSize ?? p.maxSize;
     return { min, max, desired: o.desiredSize ?? (o.minSize !== undefined ? o.minSize : p.desiredSize ?? p.minSize) };
@@ -208,16 +218,17 @@ function checkEnvironment(ctx: Context, env: string) {
       const field = overridden ?? (min > max ? 'minSize' : 'desiredSize');
       report('size-order', [...path, field], `node pool '${name}' needs minSize <= desiredSize <= maxSize, got ${min} <= ${desired} <= ${max}`);
     }
-    if (e.standby?.nodePools[name]) {
+    if (e.standby && own(e.standby.nodePools, name)) {
       const s = poolSizes(name, e.standby.nodePools);
       if (!(s.min <= s.desired && s.desired <= s.max)) base('size-order', ['environments', env, 'standby', 'nodePools', name], `standby sizes of '${name}' need minSize <= desiredSize <= maxSize, got ${s.min} <= ${s.desired} <= ${s.max}`);
     }
+    checkTaintKeys(report, path, pool);
     if (pool.instanceTypes === 'auto') {
       if (pool.role !== 'gpu') report('invalid-value', [...path, 'instanceTypes'], "'auto' picks GPU instance types; a general pool lists its types");
       continue;
     }
     pool.instanceTypes.forEach((type, i) => {
-      const facts = instanceCatalog.instances[type];
+      const facts = own(instanceCatalog.instances, type);
       const at: Path = [...path, 'instanceTypes', i];
       if (!facts) {
         report('unknown-instance-type', at, `unknown instance type '${type}'`, didYouMean(type, Object.keys(instanceCatalog.instances)) ?? 'see specs/instances.json for the catalog');
@@ -239,14 +250,14 @@ function checkEnvironment(ctx: Context, env: string) {
   for (const [name, model] of Object.entries(spec.models)) {
     const path: Path = ['models', name];
     if (model.replicas.min > model.replicas.max) report('size-order', [...path, 'replicas', 'min'], `model '${name}' needs replicas.min <= replicas.max, got ${model.replicas.min} > ${model.replicas.max}`);
-    const pool = spec.nodePools[model.nodePool];
+    const pool = own(spec.nodePools, model.nodePool);
     const def = ctx.models.get(model.definition);
     const gpus = model.replicas.max * model.gpusPerReplica;
     gpusByPool.set(model.nodePool, (gpusByPool.get(model.nodePool) ?? 0) + gpus);
     gpusByTeam.set(model.team, (gpusByTeam.get(model.team) ?? 0) + gpus);
     if (!pool || pool.role !== 'gpu' || pool.instanceTypes === 'auto') continue;
     for (const type of pool.instanceTypes) {
-      const acc = instanceCatalog.instances[type]?.accelerator;
+      const acc = own(instanceCatalog.instances, type)?.accelerator;
       if (!acc || acc.kind !== 'nvidia') continue;
       if (model.gpusPerReplica > acc.count) {
         report('gpu-capacity', [...path, 'gpusPerReplica'], `a replica of '${name}' needs ${model.gpusPerReplica} GPUs; ${type} has ${acc.count}`);
@@ -257,9 +268,9 @@ function checkEnvironment(ctx: Context, env: string) {
     }
   }
   for (const [poolName, needed] of gpusByPool) {
-    const pool = spec.nodePools[poolName];
+    const pool = own(spec.nodePools, poolName);
     if (!pool || pool.instanceTypes === 'auto') continue;
-    const perNode = Math.min(...pool.instanceTypes.map((t) => instanceCatalog.instances[t]?.accelerator?.count ?? Infinity));
+    const perNode = Math.min(...pool.instanceTypes.map((t) => own(instanceCatalog.instances, t)?.accelerator?.count ?? Infinity));
     if (!Number.isFinite(perNode)) continue;
     const capacity = perNode * pool.maxSize;
     if (needed > capacity) {
@@ -267,9 +278,26 @@ function checkEnvironment(ctx: Context, env: string) {
     }
   }
   for (const [team, needed] of gpusByTeam) {
-    const quota = spec.teams[team]?.gpuQuota;
+    const quota = own(spec.teams, team)?.gpuQuota;
     if (quota !== undefined && needed > quota) report('team-quota', ['teams', team, 'gpuQuota'], `team '${team}' has a quota of ${quota} GPUs but its models need up to ${needed} at maximum replicas`, 'raise gpuQuota or lower replicas.max: pods over quota are refused');
   }
+}
+
+/**
+ * Taints are keyed by their key in the node group (the map key is the key with every run of other characters
+ * made '-') and in the autoscaler's node template: two taints whose keys meet there keep only the last, and a
+ * user taint on the GPU taint's map key replaces it, so Triton's toleration no longer matches (D18).
+ */
+function checkTaintKeys(report: Report, path: Path, pool: PlatformSpec['nodePools'][string]) {
+  const mapKey = (key: string) => key.replace(/[^A-Za-z0-9]+/g, '-');
+  const seen = new Map<string, string>(pool.role === 'gpu' ? [[mapKey('nvidia.com/gpu'), 'nvidia.com/gpu']] : []);
+  pool.taints.forEach((t, i) => {
+    if (pool.role === 'gpu' && t.key === 'nvidia.com/gpu') return; // the built-in GPU taint, written out: resolve keeps one
+    const other = seen.get(mapKey(t.key));
+    if (other !== undefined) {
+      report('duplicate-taint', [...path, 'taints', i, 'key'], other === t.key ? `taint key '${t.key}' is used twice; a node group keeps one taint per key` : `taint key '${t.key}' is the same node-group key as '${other}'${other === 'nvidia.com/gpu' ? ' (the GPU taint every GPU pool carries)' : ''}`, 'give each taint its own key');
+    } else seen.set(mapKey(t.key), t.key);
+  });
 }
 
 const round = (n: number) => Math.round(n * 100) / 100;
