@@ -1,4 +1,5 @@
 /** Terminal output helpers: data goes to stdout, decoration to stderr; NO_COLOR is respected. */
+import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { PlatformEstimate } from '../cost/estimate.js';
@@ -24,8 +25,14 @@ export function outputFormat(value: unknown, allowed: readonly string[] = ['text
 export function printDiagnostics(list: readonly Diagnostic[], stream: NodeJS.WriteStream = process.stdout): void {
   if (list.length === 0) return;
   const color = useColor(stream);
-  stream.write(`${list.map((d) => renderText(d, { color })).join('\n')}\n`);
-  if (process.env.GITHUB_ACTIONS === 'true') stream.write(`${list.map(renderGithub).join('\n')}\n`);
+  const text = `${list.map((d) => renderText(d, { color })).join('\n')}\n`;
+  if (process.env.GITHUB_ACTIONS === 'true') {
+    // The runner executes any output line that starts with '::'. Text diagnostics quote platform.yaml, so
+    // they are printed with workflow commands switched off (D9); the annotations follow, escaped, outside.
+    const token = randomUUID();
+    stream.write(`::stop-commands::${token}\n${text}::${token}::\n`);
+    stream.write(`${list.map(renderGithub).join('\n')}\n`);
+  } else stream.write(text);
   process.stderr.write(`${summarize(list)}\n`);
 }
 
