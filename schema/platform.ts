@@ -161,7 +161,10 @@ const GithubCi = z
           .regex(/^(?!\/|-|.*\.\.|.*\/$|.*\.lock$)[A-Za-z0-9._\/+-]{1,255}$/, "a branch name: letters, digits and ._/+-, no wildcards (* and ? would let any matching branch assume the CI role)"),
       )
       .default(['main']).describe('Branches whose workflows may assume the CI role.'),
-    environments: z.array(z.string().min(1)).default([]).describe('GitHub environments whose jobs may assume the CI role.'),
+    environments: z
+      .array(z.string().regex(/^[A-Za-z0-9._-]{1,255}$/, 'a GitHub environment name here is the name of a platform environment: letters, digits and ._-'))
+      .default([])
+      .describe('GitHub environments whose jobs may assume the CI role.'),
     pullRequests: z.boolean().default(false).describe('Let pull_request workflows assume the role (plan only). Off by default.'),
   })
   .describe('GitHub Actions through OIDC federation.');
