@@ -56,7 +56,7 @@ async function compileInto(inv: Invocation, file: string, out: string, shown: st
 
   if (inv.values.check) {
     recoverBeforeRead(out);
-    const drift = checkTree(out, files);
+    const drift = checkTree(out, files, { prefix: shown === '.' ? '' : shown.split('\\').join('/') });
     const delta = costDeltaText(out, files);
     if (format === 'json') {
       process.stdout.write(`${JSON.stringify({ file, out: shown, upToDate: !hasDrift(drift), ...drift, ms: ms() }, null, 2)}\n`);
@@ -64,7 +64,7 @@ async function compileInto(inv: Invocation, file: string, out: string, shown: st
       const color = useColor(process.stdout);
       const paint = (code: string, s: string) => (color ? `\u001b[${code}m${s}\u001b[0m` : s);
       for (const d of drift.diffs) {
-        process.stdout.write(`${d.diff.split('\n').map((l) => (l.startsWith('+') ? paint('32', l) : l.startsWith('-') ? paint('31', l) : l)).join('\n')}\n`);
+        process.stdout.write(`${d.diff.split('\n').map((l) => (l.startsWith('+') && !l.startsWith('+++') ? paint('32', l) : l.startsWith('-') && !l.startsWith('---') ? paint('31', l) : l)).join('\n')}\n`);
       }
       const list = (label: string, paths: readonly string[]) => paths.map((p) => `  ${label} ${shown}/${p}\n`).join('');
       process.stdout.write(list('changed: ', drift.changed) + list('missing: ', drift.missing) + list('orphaned:', drift.orphaned));
