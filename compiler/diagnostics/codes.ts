@@ -52,7 +52,7 @@ export const codes = {
   'over-budget': { severity: 'error', doc: "An environment's estimated monthly cost at maximum scale exceeds its budget (a warning when budget.enforcement is warning)." },
   'duplicate-taint': { severity: 'error', doc: "Two taints of a node pool share a key (or the key the node group stores them under, such as nvidia-com/gpu for the GPU taint): only the last would be kept." },
   'too-many-errors': { severity: 'error', doc: 'The file has so many problems that only the first 200 are listed; fix those and validate again.' },
-  'reserved-name': { severity: 'error', doc: 'A team name that collides with a namespace platformc creates for itself.' },
+  'reserved-name': { severity: 'error', doc: 'A team name that collides with a namespace platformc or a controller uses, or a workload name that gives a built-in IAM role name.' },
 } as const satisfies Record<string, { severity: 'error' | 'warning'; doc: string }>;
 
 export type DiagnosticCode = keyof typeof codes;

@@ -4,7 +4,7 @@ import { dedupeDiagnostics, diagnostic, type Diagnostic } from '../diagnostics/d
 import type { DiagnosticCode } from '../diagnostics/codes.js';
 import { didYouMean } from '../diagnostics/suggest.js';
 import { instanceCatalog, regionCatalog } from '../specs.js';
-import { overlaps, parseCidr, planSubnets, MAX_SUBNET_PREFIX } from '../resolve/cidr.js';
+import { formatCidr, overlaps, parseCidr, planSubnets, MAX_SUBNET_PREFIX } from '../resolve/cidr.js';
 import { environmentSpec, overridePath } from '../resolve/environments.js';
 import { durationSeconds } from './durations.js';
 import { findSecrets } from './secrets.js';
@@ -22,6 +22,18 @@ export const RESERVED_NAMESPACES = ['default', 'kube-node-lease', 'kube-public',
  */
 export const own = <T>(record: Readonly<Record<string, T>> | undefined, key: string): T | undefined =>
   record !== undefined && Object.hasOwn(record, key) ? record[key] : undefined;
+/** Address ranges that are not host networks anywhere (RFC 6890), so not a VPC's (D26). */
+const UNUSABLE_RANGES: readonly (readonly [string, string])[] = [
+  ['0.0.0.0/8', '"this network"'],
+  ['127.0.0.0/8', 'loopback'],
+  ['169.254.0.0/16', 'link-local, where the instance metadata service lives'],
+  ['224.0.0.0/4', 'multicast'],
+  ['240.0.0.0/4', 'reserved, including broadcast'],
+];
+
+/** IAM role names of the built-in controllers, `<prefix>-<name>` like a workload's: a workload may not take one (D16). */
+const BUILT_IN_ROLES = ['alb-controller', 'cluster-autoscaler', 'ebs-csi', 'external-secrets', 'fluent-bit', 'triton'];
+
 /** Headroom kept free on every GPU (CUDA context, fragmentation). */
 export const GPU_MEMORY_HEADROOM = 0.9;
 
@@ -114,7 +126,11 @@ function checkNetworks(ctx: Context) {
   for (const [path, region, network] of networks) {
     if (typeof network.vpcCidr === 'string') {
       const c = parseCidr(network.vpcCidr);
+      const unusable = c && UNUSABLE_RANGES.find(([range]) => overlaps(c, parseCidr(range)!));
       if (!c) report('invalid-cidr', [...path, 'vpcCidr'], `'${network.vpcCidr}' is not a valid IPv4 network (a.b.c.d/n with no host bits set)`);
+      // Copied as written into Terraform and NetworkPolicies while subnets are computed: one spelling only (D26).
+      else if (formatCidr(c) !== network.vpcCidr) report('invalid-cidr', [...path, 'vpcCidr'], `write '${network.vpcCidr}' as ${formatCidr(c)}`);
+      else if (unusable) report('invalid-cidr', [...path, 'vpcCidr'], `${network.vpcCidr} overlaps ${unusable[0]} (${unusable[1]}), which a VPC cannot use`, 'use a private range such as 10.0.0.0/16');
       else if (c.prefix < 16 || c.prefix > 28) report('invalid-cidr', [...path, 'vpcCidr'], `a VPC CIDR has a prefix between /16 and /28 (AWS limits), got /${c.prefix}`);
     }
     const azs = typeof network.availabilityZones === 'number' ? network.availabilityZones : undefined;
@@ -137,6 +153,9 @@ function checkCluster(ctx: Context) {
 
 function checkIdentity(ctx: Context) {
   const report = reporter(ctx);
+  for (const name of Object.keys(ctx.spec.identity.workloads)) {
+    if (BUILT_IN_ROLES.includes(name) || name.startsWith('triton-')) report('reserved-name', ['identity', 'workloads', name], `workload name '${name}' would get the IAM role name of a built-in ${name.startsWith('triton') ? 'Triton' : 'controller'} role`, 'choose another workload name', true);
+  }
   for (const [name, op] of Object.entries(ctx.spec.identity.operators)) {
     const seconds = durationSeconds(op.maxSessionDuration);
     if (seconds < 3600 || seconds > 43200) report('session-duration', ['identity', 'operators', name, 'maxSessionDuration'], `maxSessionDuration is ${op.maxSessionDuration}; IAM allows 1h to 12h`);
@@ -157,6 +176,7 @@ function checkModelsStatic(ctx: Context) {
   for (const [name, model] of Object.entries(ctx.spec.models)) {
     const path: Path = ['models', name];
     if (model.slo.latencyP99Ms < 1) report('slo-range', [...path, 'slo', 'latencyP99Ms'], `a p99 latency objective of ${model.slo.latencyP99Ms} ms cannot be measured`, 'Triton reports latency in microseconds; use at least 1 ms');
+    if (durationSeconds(model.slo.period) > 365 * 86400) report('slo-range', [...path, 'slo', 'period'], `an SLO period of ${model.slo.period} is longer than a year; Prometheus cannot evaluate ranges that long`, 'use 30d (or at most 365d)');
     if (durationSeconds(model.slo.period) < 86400) report('slo-range', [...path, 'slo', 'period'], `an SLO period of ${model.slo.period} is too short for multi-window burn-rate alerts`, 'use 1d or more; 30d is usual');
     const def = ctx.models.get(model.definition);
     if (!def) continue;
