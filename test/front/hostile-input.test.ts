@@ -10,6 +10,8 @@ import { describe, expect, it } from 'vitest';
 import { CONTROLLERS } from '../../compiler/emit/terraform/infra.js';
 import { RESERVED_NAMESPACES } from '../../compiler/front/semantic.js';
 import { validateFile } from '../../compiler/front/validate.js';
+import { generateFiles } from '../../compiler/output/generate.js';
+import { resolvePlatform } from '../../compiler/resolve/resolve.js';
 import { MAX_DIAGNOSTICS } from '../../compiler/front/structure.js';
 import { cli, hasStackTrace, repoRoot } from '../helpers/cli.js';
 
@@ -115,6 +117,9 @@ describe('prototype names (D8)', () => {
       .replaceAll('nodePool: gpu', 'nodePool: constructor')
       .replace('        gpu: { minSize', '        constructor: { minSize');
     expect(codes(renamed)).toEqual([]);
+    const { validated } = validate(renamed);
+    const files = generateFiles(resolvePlatform(validated!, { compilerVersion: '0.0.0-test' }));
+    expect(files.some((f) => f.content.includes('namespace: constructor'))).toBe(true);
   });
   it.each(['constructor', 'toString', 'valueOf', 'hasOwnProperty'])('%s in overrides and standby is an unknown name, positioned', (name) => {
     const { diagnostics } = validate(reference.replace('        gpu: { minSize: 0', `        ${name}: { minSize: 0`));

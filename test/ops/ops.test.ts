@@ -2,7 +2,7 @@
  * apply, destroy, plan, status and loadtest against fake terraform, kubectl and aws executables that record
  * their calls and fail on cue, and a local HTTP server standing in for the Kubernetes API.
  */
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -394,4 +394,22 @@ describe('runSteps with fake tools', () => {
       process.env = saved;
     }
   }, 60_000);
+});
+
+describe('the destroy prompt on a terminal (D22)', () => {
+  const hasScript = spawnSync('script', ['--version']).status === 0;
+  it.skipIf(!hasScript).each([['Ctrl-C', '\u0003'], ['Ctrl-D', '\u0004']])('%s is "not confirmed", not an internal error', async (_name, key) => {
+    const w = workspace();
+    // script(1) gives platformc a pseudo-terminal; the key is typed once the prompt is up.
+    const child = spawn('script', ['-qec', `${process.execPath} ${join(repoRoot, 'bin/platformc.js')} destroy --env dev; echo EXIT=$?`, '/dev/null'], { cwd: w.dir, env: { ...process.env, ...w.env, NO_COLOR: '1', FAKE_ACCOUNT: '111111111111' }, stdio: ['pipe', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    for (let i = 0; i < 100 && !out.includes('Type the environment name'); i++) await new Promise((r) => setTimeout(r, 100));
+    child.stdin.write(key);
+    await new Promise((r) => child.on('close', r));
+    expect(out).toContain('not confirmed; nothing was deleted');
+    expect(out).toContain('EXIT=1');
+    expect(out).not.toContain('internal error');
+    expect(calls(w.log).filter((c) => c.startsWith('terraform') || c.includes('delete'))).toEqual([]);
+  }, 30_000);
 });
