@@ -425,7 +425,9 @@ export const PlatformSchema = z
       logging: ['api', 'audit', 'authenticator'],
       secretsEncryption: true,
     }),
-    nodePools: z.record(dnsName('node pool', 30), NodePool).describe('Node pools by name: one general pool and one or more GPU pools.'),
+    // 22: the EKS module names each node group's IAM role with the prefix `<pool>-eks-node-group-`, and IAM allows
+    // a role name_prefix of at most 38 characters (D16).
+    nodePools: z.record(dnsName('node pool', 22), NodePool).describe('Node pools by name: one general pool and one or more GPU pools. At most 22 characters.'),
     identity: Identity.default({ operators: {}, workloads: {} }),
     teams: z.record(dnsName('team', 30), Team).describe('Teams by name; each gets a namespace.'),
     models: z.record(dnsName('model', 40), Model).describe('Models served by Triton, by name.'),
