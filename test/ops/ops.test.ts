@@ -131,6 +131,13 @@ describe('apply', () => {
     expect(calls(w.log).filter((c) => c.includes(' apply -input=false'))).toEqual([]);
     expect(r.stderr).toContain('done in an earlier run, skipped');
     expect(calls(w.log).length).toBeLessThan(dry.length);
+    // terraform init left .terraform/ and .terraform.lock.hcl in generated/ (as the real one does): the reruns
+    // above passed the freshness check with them, and a compile neither calls them drift nor removes them (D5).
+    const locks = execFileSync('find', ['generated', '-name', '.terraform.lock.hcl'], { cwd: w.dir, encoding: 'utf8' }).trim().split('\n').filter(Boolean);
+    expect(locks.length).toBeGreaterThan(0);
+    expect(cli(['compile', 'platform.yaml', '--check'], { cwd: w.dir }).code).toBe(0);
+    expect(cli(['compile', 'platform.yaml'], { cwd: w.dir }).code).toBe(0);
+    for (const lock of locks) expect(existsSync(join(w.dir, lock)), lock).toBe(true);
   });
 
   it('waits until GPU nodes advertise nvidia.com/gpu, and fails when they never do', async () => {
