@@ -80,7 +80,7 @@ async function execute(kind: 'plan' | 'apply' | 'destroy', inv: Invocation): Pro
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (!(error instanceof OutputError) && !code) throw error;
-    process.stderr.write(`platformc: ${error instanceof OutputError ? error.message : `cannot use ${stateDir} (${code})`}\n`);
+    process.stderr.write(`platformc: ${error instanceof OutputError ? error.message : code === 'EEXIST' || code === 'ENOTDIR' ? `${stateDir} is a file; platformc keeps logs, state and locks in that folder: move the file away` : `cannot use ${stateDir} (${code})`}\n`);
     return EXIT.failure;
   }
   try {
