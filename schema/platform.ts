@@ -16,6 +16,16 @@ const dnsName = (what: string, max = 40) =>
     .max(max, `a ${what} name is at most ${max} characters`)
     .regex(/^[a-z]([-a-z0-9]*[a-z0-9])?$/, `a ${what} name is a DNS-1123 label: lower-case letters, digits and '-', starting with a letter`);
 
+/** Whether the IANA time zone database (as shipped with Node.js) knows this zone. */
+function isTimeZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 const awsRegion = z.enum(regionNames).describe('An AWS region platformc has catalog facts for (specs/regions.json).');
 const accountId = z
   .string()
@@ -26,7 +36,26 @@ const iamPrincipalArn = z
   .regex(/^arn:aws:(iam|sts)::\d{12}:(root|(user|role|assumed-role|group)\/[\w+=,.@\/-]+)$/, 'an IAM principal is an ARN such as arn:aws:iam::123456789012:role/Admins')
   .describe('IAM principal ARN (account root, role or user).');
 const cidr = z.string().describe('IPv4 CIDR block, e.g. 10.0.0.0/16.');
-const labels = z.record(z.string(), z.string()).describe('Kubernetes labels (key: value).');
+/**
+ * Kubernetes qualified names (label and taint keys): an optional DNS-subdomain prefix and '/', then a name of
+ * at most 63 alphanumerics, '-', '_' and '.', starting and ending alphanumeric. Values: at most 63 of the same,
+ * or empty. The API server refuses anything else at apply time (D16).
+ */
+const K8S_NAME = '[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?';
+const k8sKey = z
+  .string()
+  .max(317)
+  .regex(new RegExp(`^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?${K8S_NAME}$`), "a Kubernetes label or taint key is an optional DNS prefix and '/', then at most 63 letters, digits, '-', '_' and '.', starting and ending with a letter or digit")
+  .refine((k) => !k.includes('/') || k.indexOf('/') <= 253, 'the prefix of a Kubernetes key is at most 253 characters');
+const k8sValue = z.string().regex(new RegExp(`^(${K8S_NAME})?$`), "a Kubernetes label or taint value is empty or at most 63 letters, digits, '-', '_' and '.', starting and ending with a letter or digit");
+const labels = z.record(k8sKey, k8sValue).describe('Kubernetes labels (key: value).');
+
+/** IAM and EC2 tag values: at most 256 Unicode letters, digits, spaces and _.:/=+-@ (what AWS accepts). */
+const tagValue = (max = 256) =>
+  z
+    .string()
+    .max(max, `a tag value is at most ${max} characters`)
+    .regex(/^[\p{L}\p{N}\p{Zs}_.:/=+\-@]*$/u, 'AWS tag values hold only letters, digits, spaces and _.:/=+-@');
 const duration = z
   .string()
   .regex(/^\d+(s|m|h|d)$/, "a duration is a number and a unit: s, m, h or d (for example '1h' or '30d')");
@@ -36,13 +65,19 @@ const secretName = z
   .describe('Name of a secret in AWS Secrets Manager. Only the name is written here; the value never is.');
 
 const tags = z
-  .record(z.string().regex(/^[\w .:/=+@-]{1,128}$/, 'tag keys are 1-128 characters of letters, digits, spaces and _.:/=+-@'), z.string().max(256))
+  .record(
+    z
+      .string()
+      .regex(/^[\w .:/=+@-]{1,128}$/, 'tag keys are 1-128 characters of letters, digits, spaces and _.:/=+-@')
+      .regex(/^(?![aA][wW][sS]:)/, "tag keys starting with 'aws:' are reserved for AWS"),
+    tagValue(),
+  )
   .describe('Cost-allocation tags put on every AWS resource (Terraform default_tags).');
 
 const Metadata = z
   .strictObject({
     name: dnsName('platform', 20).describe('Platform name; prefixes cluster, role, bucket and namespace names. At most 20 characters.'),
-    owner: z.string().min(1).describe('Owning team or contact (an e-mail or team handle); tagged as `owner` on every resource.'),
+    owner: tagValue().min(1).describe('Owning team or contact (an e-mail or team handle); tagged as `owner` on every resource.'),
     tags: tags.default({}),
   })
   .describe('Who owns this platform and how its resources are tagged.');
@@ -78,8 +113,8 @@ const Cluster = z
 
 const Taint = z
   .strictObject({
-    key: z.string().min(1).describe('Taint key, e.g. nvidia.com/gpu.'),
-    value: z.string().default('true').describe('Taint value.'),
+    key: k8sKey.describe('Taint key, e.g. nvidia.com/gpu.'),
+    value: k8sValue.default('true').describe('Taint value.'),
     effect: z.enum(['NoSchedule', 'PreferNoSchedule', 'NoExecute']).default('NoSchedule').describe('Taint effect, as Kubernetes spells it.'),
   })
   .describe('A node taint.');
@@ -149,7 +184,7 @@ const GithubCi = z
       .default(['main'])
       .describe('Branches whose pushes run the apply jobs. Restrict the GitHub environments to these branches (deployment branch rules): the apply role trusts the environment, never a branch.'),
     environments: z
-      .array(z.string().min(1))
+      .array(z.string().regex(/^[A-Za-z0-9._-]{1,255}$/, 'a GitHub environment name here is the name of a platform environment: letters, digits and ._-'))
       .default([])
       .describe('Environments CI applies, each in a job gated by the GitHub environment of the same name (its protection rules decide who may deploy). Empty: every environment. An environment not listed is applied by an operator.'),
     pullRequests: z.boolean().default(true).describe('Plan pull requests with the read-only plan role (it can read what the stack manages and its state, and change nothing).'),
@@ -175,9 +210,14 @@ const WorkloadAccess = z.discriminatedUnion('service', [
       service: z.literal('s3').describe('Amazon S3.'),
       bucket: z
         .string()
-        .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'an S3 bucket name (3-63 lower-case letters, digits, dots and hyphens; no wildcards)')
+        .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, "an S3 bucket name is 3-63 lower-case letters, digits, dots and hyphens (no wildcards)")
         .describe("Bucket name, or 'models' for this environment's model bucket."),
-      prefix: z.string().regex(/^[^*?]*$/, 'a key prefix without wildcards (* or ?): IAM would read them as patterns').default('').describe('Key prefix the workload may touch.'),
+      prefix: z
+        .string()
+        .max(1024)
+        .regex(/^[A-Za-z0-9!_.'()\/=+@,-]*$/, "an S3 key prefix: letters, digits and !_.'()/=+@,- (no wildcards or policy variables)")
+        .default('')
+        .describe('Key prefix the workload may touch.'),
       access: z.enum(['read', 'write', 'readWrite']).default('read').describe('Read, write, or both.'),
     })
     .describe('S3 access to one bucket prefix.'),
@@ -323,7 +363,11 @@ const WorkingHours = z
     days: z.array(z.enum(['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'])).min(1).describe('Days the environment is used.'),
     start: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'a time is HH:MM').describe('Start of the working day (HH:MM).'),
     end: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'a time is HH:MM').describe('End of the working day (HH:MM).'),
-    timeZone: z.string().min(1).default('UTC').describe('IANA time zone, e.g. Europe/Berlin.'),
+    timeZone: z
+      .string()
+      .regex(/^[A-Za-z][A-Za-z0-9_+-]*(\/[A-Za-z0-9_+-]+){0,2}$/, 'an IANA time zone such as Europe/Berlin')
+      .refine(isTimeZone, 'not an IANA time zone this Node.js knows (e.g. Europe/Berlin, America/New_York, UTC)')
+      .default('UTC').describe('IANA time zone, e.g. Europe/Berlin.'),
   })
   .describe('When the environment is used; outside these hours its GPU pools scale to zero.');
 
@@ -416,7 +460,9 @@ export const PlatformSchema = z
       logging: ['api', 'audit', 'authenticator'],
       secretsEncryption: true,
     }),
-    nodePools: z.record(dnsName('node pool', 30), NodePool).describe('Node pools by name: one general pool and one or more GPU pools.'),
+    // Node-group IAM role names are explicit and cut to IAM's limit with a hash (resolve), so a pool name never
+    // overflows a role name or prefix (TF #13, D16).
+    nodePools: z.record(dnsName('node pool', 30), NodePool).describe('Node pools by name: one general pool and one or more GPU pools. At most 30 characters.'),
     identity: Identity.default({ operators: {}, workloads: {} }),
     teams: z.record(dnsName('team', 30), Team).describe('Teams by name; each gets a namespace.'),
     models: z.record(dnsName('model', 40), Model).describe('Models served by Triton, by name.'),
@@ -439,7 +485,7 @@ export type PlatformSpec = z.output<typeof PlatformSchema>;
 
 /** A model definition file under models/. */
 export const TensorSchema = z.strictObject({
-  name: z.string().min(1).describe('Tensor name as in the ONNX graph.'),
+  name: z.string().min(1).max(256).regex(/^[^\p{Cc}"\\]+$/u, 'a tensor name has no control characters, quotes or backslashes').describe('Tensor name as in the ONNX graph.'),
   dataType: z
     .enum(['TYPE_BOOL', 'TYPE_UINT8', 'TYPE_INT8', 'TYPE_INT32', 'TYPE_INT64', 'TYPE_FP16', 'TYPE_FP32', 'TYPE_BF16', 'TYPE_STRING'])
     .describe('Triton data type.'),

@@ -6,7 +6,7 @@ import type { PlatformEstimate } from '../cost/estimate.js';
 import { costDelta } from '../cost/formats.js';
 import { ESTIMATE_FILE } from '../emit/cost.js';
 import { checkTree, hasDrift } from '../output/check.js';
-import { writeTree } from '../output/write.js';
+import { OutputError, recoverBeforeRead, unsafeOutDir, writeTree } from '../output/write.js';
 import { checkPlatform, generateFiles } from '../pipeline.js';
 import { compilerVersion } from '../version.js';
 import { EXIT } from './exit.js';
@@ -40,6 +40,23 @@ export async function runCompile(inv: InvocationOf<'compile'>): Promise<number> 
   const file = platformFile(inv.positionals);
   const out = typeof inv.values.out === 'string' ? inv.values.out : join(dirname(file), 'generated');
   const shown = relative(process.cwd(), out) || '.';
+  try {
+    return await compileInto(inv, file, out, shown, format, started);
+  } catch (error) {
+    // Folder problems (not ours, locked, a file, unreadable) are the user's to fix: one line, exit 1.
+    const code = (error as NodeJS.ErrnoException).code;
+    if (error instanceof OutputError || (code && /^E[A-Z]+$/.test(code) && (error as NodeJS.ErrnoException).path)) {
+      const message = error instanceof OutputError ? error.message : `cannot use ${shown}: ${code} on ${(error as NodeJS.ErrnoException).path}`;
+      process.stderr.write(`platformc: ${message}\n${inv.values.check ? '' : `${shown} was not changed\n`}`);
+      return EXIT.failure;
+    }
+    throw error;
+  }
+}
+
+async function compileInto(inv: InvocationOf<'compile'>, file: string, out: string, shown: string, format: 'text' | 'json', started: bigint): Promise<number> {
+  const unsafe = unsafeOutDir(out, file);
+  if (unsafe) throw new OutputError(unsafe);
   const { diagnostics, ir } = checkPlatform(file, { compilerVersion });
   if (format === 'text') printDiagnostics(diagnostics);
   if (!ir) {
@@ -52,7 +69,8 @@ export async function runCompile(inv: InvocationOf<'compile'>): Promise<number> 
 
   const copy = workflowCopy(file, files);
   if (inv.values.check) {
-    const drift = checkTree(out, files);
+    recoverBeforeRead(out);
+    const drift = checkTree(out, files, { prefix: shown === '.' ? '' : shown.split('\\').join('/') });
     const delta = costDeltaText(out, files);
     const stale = copy?.stale ? { workflowCopy: copy.shown } : {};
     if (copy?.stale && format === 'text') {
@@ -66,7 +84,7 @@ export async function runCompile(inv: InvocationOf<'compile'>): Promise<number> 
       const color = useColor(process.stdout);
       const paint = (code: string, s: string) => (color ? `\u001b[${code}m${s}\u001b[0m` : s);
       for (const d of drift.diffs) {
-        process.stdout.write(`${d.diff.split('\n').map((l) => (l.startsWith('+') ? paint('32', l) : l.startsWith('-') ? paint('31', l) : l)).join('\n')}\n`);
+        process.stdout.write(`${d.diff.split('\n').map((l) => (l.startsWith('+') && !l.startsWith('+++') ? paint('32', l) : l.startsWith('-') && !l.startsWith('---') ? paint('31', l) : l)).join('\n')}\n`);
       }
       const list = (label: string, paths: readonly string[]) => paths.map((p) => `  ${label} ${shown}/${p}\n`).join('');
       process.stdout.write(list('changed: ', drift.changed) + list('missing: ', drift.missing) + list('orphaned:', drift.orphaned));
@@ -86,7 +104,7 @@ export async function runCompile(inv: InvocationOf<'compile'>): Promise<number> 
   if (format === 'json') {
     process.stdout.write(`${JSON.stringify({ file, ok: true, out: shown, ...summary, ms: ms() }, null, 2)}\n`);
   } else {
-    process.stderr.write(`${shown}: ${summary.written.length} written, ${summary.unchanged.length} unchanged, ${summary.removed.length} removed (${ms()} ms)\n`);
+    process.stderr.write(`${shown}: ${summary.written.length} written, ${summary.unchanged.length} unchanged, ${summary.removed.length} removed (${ms()} ms)${summary.kept.length ? `; kept ${summary.kept.length} files platformc did not write` : ''}\n`);
   }
   return EXIT.ok;
 }

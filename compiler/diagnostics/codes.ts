@@ -67,7 +67,12 @@ export const codes = {
   'name-collision': { severity: 'error', message: "{kind} '{name}' would belong to both {what} and {other}", doc: 'A name in platform.yaml spells a name platformc derives for something else (an IAM role in the same account, a service account in the same namespace).' },
   'ci-environment': { severity: 'warning', message: "environment '{env}' is not in identity.ci.github.environments: CI plans it on pull requests but never applies it", doc: 'An environment CI does not apply: no apply role, no apply job (list it in identity.ci.github.environments to deploy it from CI).' },
   'placeholder-weights': { severity: 'warning', message: '{definition} still has the example weights location {uri}; apply has nothing to copy from there', doc: 'A model definition still points at the placeholder weights of `platformc init` (an amzn-s3-demo- bucket, which AWS reserves for examples).' },
-  'reserved-name': { severity: 'error', message: "team name '{team}' is a namespace platformc or Kubernetes uses", doc: 'A team name that collides with a namespace platformc creates for itself.' },
+  'duplicate-taint': { severity: 'error', message: "taint key '{key}' {problem}", doc: "Two taints of a node pool share a key (or the key the node group stores them under, such as nvidia-com/gpu for the GPU taint): only the last would be kept." },
+  'cidr-not-canonical': { severity: 'error', message: "write '{cidr}' as {canonical}", doc: 'A VPC CIDR written in another form than its canonical one (leading zeros, ...): it is copied as written into Terraform and NetworkPolicies.' },
+  'cidr-unusable': { severity: 'error', message: '{cidr} overlaps {range} ({why}), which a VPC cannot use', doc: 'A VPC CIDR in a range that is no host network (RFC 6890: this network, loopback, link-local, multicast, reserved).' },
+  'slo-period-too-long': { severity: 'error', message: 'an SLO period of {period} is longer than a year; Prometheus cannot evaluate ranges that long', doc: 'An SLO period over 365 days.' },
+  'too-many-errors': { severity: 'error', message: 'and {count} more problems not listed', doc: 'The file has so many problems that only the first 200 are listed; fix those and validate again.' },
+  'reserved-name': { severity: 'error', message: "team name '{team}' is a namespace platformc or Kubernetes uses", doc: 'A team name that collides with a namespace platformc or a controller uses.' },
 } as const satisfies Record<string, { severity: 'error' | 'warning'; message: string; doc: string }>;
 
 export type DiagnosticCode = keyof typeof codes;

@@ -4,7 +4,7 @@
  * compiler/ops/run.ts executes it.
  */
 import { join } from 'node:path';
-import { GPU_RESOURCE, NAMESPACES } from '../resolve/conventions.js';
+import { GPU_RESOURCE, NAMESPACES } from '../lib/conventions.js';
 import type { EnvironmentIR, PlatformIR, RegionIR } from '../resolve/ir.js';
 
 export type Step =

@@ -9,7 +9,7 @@ import { instanceCatalog, regionCatalog, versions } from '../catalog.js';
 import { formatCidr, parseCidr, planSubnets } from '../front/cidr.js';
 import { environmentSpec } from '../front/environments.js';
 import { rankInstanceTypes } from './auto-instance.js';
-import { ACCELERATOR_LABEL, GPU_TAINT, POOL_LABEL, workloadName } from './conventions.js';
+import { ACCELERATOR_LABEL, GPU_TAINT, POOL_LABEL, workloadName } from '../lib/conventions.js';
 import { byKey, sortedEntries } from '../lib/order.js';
 import { resolveIdentity } from './identity.js';
 import type { DeploymentIR, EnvironmentIR, ModelIR, NamesIR, NodePoolIR, PlatformIR, RegionIR, TeamIR } from './ir.js';

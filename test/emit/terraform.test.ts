@@ -273,17 +273,20 @@ describe('Terraform follows the spec', () => {
     ]);
   });
 
-  it('escapes hostile strings: quotes, ${, %{, backslashes and newlines stay literal text', async () => {
-    const hostile = 'a"b ${var.x} %{if true}x%{endif} back\\slash';
+  it('tag values carry every character AWS allows as literal text; quotes, ${, %{, backslashes and newlines are refused (D16)', async () => {
+    // What quote() does with ${, %{, quotes and backslashes is tested on its own in hcl-quote.test.ts (D2).
+    const hostile = 'a:b/c=d+e-f@g h.i_j';
     const base = readFileSync(join(repoRoot, 'platform.yaml'), 'utf8');
-    const ir = irOfText(base.replace('owner: ml-platform@example.com', `owner: ${JSON.stringify(`${hostile}\nsecond line`)}`).replace('    project: gpu-inference', `    project: ${JSON.stringify(hostile)}`));
+    for (const refused of ['a"b', '${var.x}', '%{if true}', 'back\\slash', 'two\nlines']) {
+      expect(() => irOfText(base.replace('    project: gpu-inference', `    project: ${JSON.stringify(refused)}`))).toThrow(/metadata\.tags\.project: AWS tag values hold only/);
+    }
+    const ir = irOfText(base.replace('owner: ml-platform@example.com', `owner: ${JSON.stringify(hostile)}`).replace('    project: gpu-inference', `    project: ${JSON.stringify(hostile)}`));
     const files = generateFiles(ir).filter((f) => f.path.endsWith('providers.tf'));
     for (const f of files) {
       const parsed = (await parse(f.path, f.content)) as Json;
       const tags = parsed.provider.aws[0].default_tags[0].tags;
-      const literal = (s: string) => s.replace(/\$\$\{/g, '${').replace(/%%\{/g, '%{');
-      expect(literal(tags.project)).toBe(hostile);
-      expect(literal(tags.owner)).toBe(`${hostile}\nsecond line`);
+      expect(tags.project).toBe(hostile);
+      expect(tags.owner).toBe(hostile);
     }
     if (!terraform) return;
     const out = join(mkdtempSync(join(tmpdir(), 'platformc-hostile-')), 'generated');

@@ -7,7 +7,7 @@
 import type { FileOutput } from '../../output/files.js';
 import { toYaml, toYamlDocuments } from '../../output/serialize.js';
 import type { EnvironmentIR, PlatformIR, RegionIR } from '../../resolve/ir.js';
-import { NAMESPACES } from '../../resolve/conventions.js';
+import { NAMESPACES } from '../../lib/conventions.js';
 import {
   albIngressPolicy, grafanaAdminSecret, modelObjects, namespace, platformNetworkPolicies, replicaResources, secretStore, teamNetworkPolicies, teamQuota, tritonArgs,
   tritonServiceMonitor, type K8sObject,

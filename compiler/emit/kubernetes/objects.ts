@@ -7,7 +7,7 @@ import type {
   V1ResourceQuota, V1Role, V1RoleBinding, V1Service, V1ServiceAccount, V2HorizontalPodAutoscaler,
 } from '@kubernetes/client-node';
 import type { DeploymentIR, EnvironmentIR, ModelIR, PlatformIR, RegionIR } from '../../resolve/ir.js';
-import { GRAFANA_ADMIN_SECRET, GPU_RESOURCE, NAMESPACES, POOL_LABEL, QUEUE_TIME_METRIC, TRITON_PORTS } from '../../resolve/conventions.js';
+import { GRAFANA_ADMIN_SECRET, GPU_RESOURCE, NAMESPACES, POOL_LABEL, QUEUE_TIME_METRIC, TRITON_PORTS } from '../../lib/conventions.js';
 import { k8sObject as obj, type K8sObject } from '../shared/k8s.js';
 
 export type { K8sObject };

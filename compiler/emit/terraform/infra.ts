@@ -8,7 +8,7 @@
 import type { FileOutput } from '../../output/files.js';
 import { sortedEntries } from '../../lib/order.js';
 import type { EnvironmentIR, PlatformIR, RegionIR } from '../../resolve/ir.js';
-import { CONTROLLERS } from '../../resolve/conventions.js';
+import { CONTROLLERS } from '../../lib/conventions.js';
 import { expr, type HclValue } from './hcl.js';
 import { jsonencode, policyDocument, workloadPermissions } from './policies.js';
 import { dataBlock, file, localsBlock, moduleBlock, outputBlock, render, resourceBlock } from './templates.js';
