@@ -45,18 +45,34 @@ function isPlainObject(value: object): boolean {
   return proto === Object.prototype || proto === null;
 }
 
-/** A block collection whose items sit at `indent` (the library's ctx.indent); empty ones are flow: {} and []. */
+/**
+ * A block collection whose items sit at `indent` (the library's ctx.indent); empty ones are flow: {} and [].
+ * Lines are gathered in one array and joined once: a flat string, not a tree of concatenations.
+ */
 function collection(value: object, indent: string): string {
+  if (isEmpty(value)) return Array.isArray(value) ? '[]' : '{}';
+  const lines: string[] = [];
+  block(value, indent, lines);
+  return lines.join('\n');
+}
+
+/** Pushes the lines of a non-empty collection; the first line without its indent (it follows a `- ` or sits at the start). */
+function block(value: object, indent: string, lines: string[]): void {
+  const inner = `${indent}  `;
   if (Array.isArray(value)) {
-    if (value.length === 0) return '[]';
-    const inner = `${indent}  `;
-    let out = '';
-    for (let i = 0; i < value.length; i++) out += `${i ? `\n${indent}` : ''}- ${node(value[i], inner)}`;
-    return out;
+    for (let i = 0; i < value.length; i++) {
+      const item: unknown = value[i];
+      const prefix = i ? `${indent}- ` : '- ';
+      if (item !== null && typeof item === 'object' && !isEmpty(item)) {
+        const at = lines.length;
+        block(item, inner, lines);
+        lines[at] = prefix + lines[at];
+      } else lines.push(prefix + (item !== null && typeof item === 'object' ? (Array.isArray(item) ? '[]' : '{}') : scalar(item, inner)));
+    }
+    return;
   }
   if (!isPlainObject(value)) throw UNSUPPORTED;
-  const inner = `${indent}  `;
-  let out = '';
+  const first = lines.length;
   let allNull = true;
   for (const key of Object.keys(value)) {
     const v = (value as Record<string, unknown>)[key];
@@ -64,30 +80,27 @@ function collection(value: object, indent: string): string {
     if (v !== null) allNull = false;
     const k = scalarString(key, inner, true);
     if (k.length > 1024) throw UNSUPPORTED; // the library writes such a key as an explicit `? key`
-    let pair: string;
+    const lead = lines.length === first ? '' : indent;
     if (v !== null && typeof v === 'object') {
-      const empty = Array.isArray(v) ? v.length === 0 : isPlainObject(v) && !hasDefined(v);
-      pair = empty ? `${k}: ${Array.isArray(v) ? '[]' : '{}'}` : `${k}:\n${inner}${collection(v, inner)}`;
-    } else pair = `${k}: ${scalar(v, inner)}`;
-    out += out ? `\n${indent}${pair}` : pair;
+      if (isEmpty(v)) lines.push(`${lead}${k}: ${Array.isArray(v) ? '[]' : '{}'}`);
+      else {
+        lines.push(`${lead}${k}:`);
+        const at = lines.length;
+        block(v, inner, lines);
+        lines[at] = inner + lines[at];
+      }
+    } else lines.push(`${lead}${k}: ${scalar(v, inner)}`);
   }
   // The library writes a map whose values are all null as a set of explicit keys (`? key`).
-  if (out && allNull) throw UNSUPPORTED;
-  return out || '{}';
+  if (allNull) throw UNSUPPORTED;
 }
 
-function hasDefined(value: object): boolean {
-  for (const key of Object.keys(value)) if ((value as Record<string, unknown>)[key] !== undefined) return true;
-  return false;
-}
-
-/** A sequence item at `indent`. */
-function node(value: unknown, indent: string): string {
-  if (value !== null && typeof value === 'object') {
-    if (Array.isArray(value) ? value.length === 0 : isPlainObject(value) && !hasDefined(value)) return Array.isArray(value) ? '[]' : '{}';
-    return collection(value, indent);
-  }
-  return scalar(value, indent);
+/** An empty array, or a plain object without a defined value: written in flow style, [] or {}. */
+function isEmpty(value: object): boolean {
+  if (Array.isArray(value)) return value.length === 0;
+  if (!isPlainObject(value)) throw UNSUPPORTED;
+  for (const key in value) if ((value as Record<string, unknown>)[key] !== undefined && Object.hasOwn(value, key)) return false;
+  return true;
 }
 
 function scalar(value: unknown, indent: string): string {
