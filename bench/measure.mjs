@@ -1,4 +1,4 @@
-// Runs the CLI in this process and reports its peak memory (maxRSS) on stderr as `maxrss=<KiB>`.
+// Runs the CLI as bin/platformc.js does, in this process, and reports its peak memory (maxRSS) on stderr
+// as `maxrss=<KiB>`.
 process.on('exit', () => process.stderr.write(`\nmaxrss=${process.resourceUsage().maxRSS}\n`));
-const { main } = await import('../dist/main.js');
-await main(process.argv.slice(2));
+await import('../bin/platformc.js');
