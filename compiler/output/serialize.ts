@@ -120,29 +120,23 @@ function scalar(value: unknown, indent: string): string {
   }
 }
 
-// YAML 1.2 core schema: a plain scalar matching one of these reads back as null, a boolean or a number.
-const CORE_NON_STRING = [
-  /^(?:~|[Nn]ull|NULL)?$/,
-  /^(?:[Tt]rue|TRUE|[Ff]alse|FALSE)$/,
-  /^0o[0-7]+$/,
-  /^[-+]?[0-9]+$/,
-  /^0x[0-9a-fA-F]+$/,
-  /^(?:[-+]?\.(?:inf|Inf|INF)|\.nan|\.NaN|\.NAN)$/,
-  /^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)[eE][-+]?[0-9]+$/,
-  /^[-+]?(?:\.[0-9]+|[0-9]+\.[0-9]*)$/,
-];
+// YAML 1.2 core schema: a plain scalar matching this reads back as null, a boolean or a number (the library's
+// tests of the core tags, in one expression): null, ~ and the empty string; true/false in three cases; octal
+// 0o..., decimal and hexadecimal integers; .inf and .nan; floats with and without an exponent.
+const CORE_NON_STRING = /^(?:~|[Nn]ull|NULL|[Tt]rue|TRUE|[Ff]alse|FALSE|0o[0-7]+|[-+]?[0-9]+|0x[0-9a-fA-F]+|[-+]?\.(?:inf|Inf|INF)|\.nan|\.NaN|\.NAN|[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)[eE][-+]?[0-9]+|[-+]?(?:\.[0-9]+|[0-9]+\.[0-9]*))?$/;
 // Characters that force double quotes: control characters and unpaired surrogates.
 const FORCE_DOUBLE = /[\x00-\x08\x0b-\x1f\x7f-\x9f\u{D800}-\u{DFFF}]/u;
 // Where a plain scalar is not allowed: an indicator first, `: ` or ` #` inside, a space or colon last, ...
 const NOT_PLAIN = /^[\n\t ,[\]{}#&*!|>'"%@`]|^[?-]$|^[?-][ \t]|[\n:][ \t]|[ \t]\n|[\n\t ]#|[\n\t :]$/;
 const DOCUMENT_MARKER = /^(%|---|\.\.\.)/m;
-// Plain for sure: a letter other than n/t/f (null, true, false), `_` or `/` first, then only word characters,
-// `/`, `.` and `-` (no number starts with a letter; no indicator, `: `, ` #` or trailing colon). Most strings are.
-const SURELY_PLAIN = /^[a-eg-mo-su-zA-EG-MO-SU-Z_/][\w/.-]*$/;
+// Plain for sure: a letter, `_` or `/` first, then only word characters, `/`, `.` and `-` (no number starts
+// with a letter; no indicator, `: `, ` #` or trailing colon), and not null, true or false. Most strings are.
+const SURELY_PLAIN = /^[A-Za-z_/][\w/.-]*$/;
+const RESERVED = new Set(['null', 'Null', 'NULL', 'true', 'True', 'TRUE', 'false', 'False', 'FALSE']);
 
 /** A string scalar: plain where YAML reads it back as this string, else double-quoted, or a literal block if multi-line. */
 function scalarString(value: string, indent: string, implicitKey: boolean): string {
-  if (SURELY_PLAIN.test(value)) return value;
+  if (SURELY_PLAIN.test(value) && !RESERVED.has(value)) return value;
   if (FORCE_DOUBLE.test(value)) return doubleQuoted(value, indent, implicitKey);
   const multiLine = value.includes('\n');
   if (implicitKey && multiLine) return doubleQuoted(value, indent, implicitKey);
@@ -150,7 +144,7 @@ function scalarString(value: string, indent: string, implicitKey: boolean): stri
   if (!implicitKey && multiLine) return literalBlock(value, indent);
   // Our indent is never empty (the root is always a collection), so only a root-level key needs this.
   if (implicitKey && indent === '  ' && DOCUMENT_MARKER.test(value)) return doubleQuoted(value, indent, implicitKey);
-  for (const re of CORE_NON_STRING) if (re.test(value)) return doubleQuoted(value, indent, implicitKey);
+  if (CORE_NON_STRING.test(value)) return doubleQuoted(value, indent, implicitKey);
   return value;
 }
 
