@@ -6,7 +6,7 @@
 // 2x and compile within 3x a bare node start; the 500-model platform under 2 s, 250 MB and 25 MB of output.
 import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -18,9 +18,10 @@ if (!existsSync(join(root, 'dist/main.js'))) {
   process.exit(2);
 }
 
-/** Median and minimum wall time of `n` runs, and the largest maxRSS measure.mjs reported. */
+/** Median and minimum wall time of `n` runs, the median CPU time and the largest maxRSS measure.mjs reported. */
 function time(args, n = runs, { cwd = root } = {}) {
   const samples = [];
+  const cpu = [];
   let maxrss = 0;
   for (let i = 0; i < n; i++) {
     const start = process.hrtime.bigint();
@@ -28,10 +29,13 @@ function time(args, n = runs, { cwd = root } = {}) {
     samples.push(Number(process.hrtime.bigint() - start) / 1e6);
     const m = /maxrss=(\d+)/.exec(r.stderr ?? '');
     if (m) maxrss = Math.max(maxrss, Number(m[1]));
+    const c = /cpu=([\d.]+)/.exec(r.stderr ?? '');
+    if (c) cpu.push(Number(c[1]));
     if (r.status !== 0) throw new Error(`bench: ${args.join(' ')} exited ${r.status}\n${r.stdout}${r.stderr}`.slice(0, 4000));
   }
   samples.sort((a, b) => a - b);
-  return { median: samples[Math.floor(samples.length / 2)], min: samples[0], maxrssMiB: maxrss / 1024, runs: n };
+  cpu.sort((a, b) => a - b);
+  return { median: samples[Math.floor(samples.length / 2)], min: samples[0], cpu: cpu[Math.floor(cpu.length / 2)], maxrssMiB: maxrss / 1024, runs: n };
 }
 
 /** Files and bytes under dir. */
@@ -47,15 +51,16 @@ function treeSize(dir) {
 }
 
 const ms = (n) => (n >= 1000 ? `${(n / 1000).toFixed(2)} s` : `${n.toFixed(0)} ms`);
-const cols = [['command', 52], ['runs', 5], ['median', 9], ['min', 9], ['x node', 7], ['ms/model', 9], ['peak MiB', 9], ['files', 6], ['output MB', 10]];
+const cols = [['command', 52], ['runs', 5], ['median', 9], ['min', 9], ['x node', 7], ['CPU', 9], ['CPU x node', 11], ['CPU ms/model', 13], ['peak MiB', 9], ['files', 6], ['output MB', 10]];
 const line = (cells) => console.log(cells.map((c, i) => (i === 0 ? String(c).padEnd(cols[i][1]) : String(c).padStart(cols[i][1]))).join(' '));
 const measure = join(root, 'bench/measure.mjs');
 
-console.log(`node ${process.version}, ${cpus().length} CPUs; median and minimum wall time\n`);
+console.log(`node ${process.version}, ${cpus().length} CPUs, load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}; wall time (median, min), CPU time (median, user + system)\n`);
 line(cols.map(([c]) => c));
-const bare = time(['-e', '']);
+// The bare start reports its own CPU time the way measure.mjs does; the cost of that one line is negligible.
+const bare = time(['-e', "process.on('exit', () => { const u = process.cpuUsage(); process.stderr.write(`cpu=${(u.user + u.system) / 1000}\\n`); })"]);
 const row = (name, r, extra = {}) =>
-  line([name, r.runs, ms(r.median), ms(r.min), (r.median / bare.median).toFixed(1), extra.perModel ?? '', r.maxrssMiB ? r.maxrssMiB.toFixed(0) : '', extra.files ?? '', extra.mb ?? '']);
+  line([name, r.runs, ms(r.median), ms(r.min), (r.median / bare.median).toFixed(1), ms(r.cpu), (r.cpu / bare.cpu).toFixed(1), extra.perModel ?? '', r.maxrssMiB ? r.maxrssMiB.toFixed(0) : '', extra.files ?? '', extra.mb ?? '']);
 row("node -e ''", bare);
 row('platformc validate platform.yaml', time([measure, 'validate', 'platform.yaml']));
 
@@ -74,7 +79,7 @@ try {
     // Fewer runs for the large platforms; the first writes the tree, the others find it unchanged (as a rerun would).
     const r = time([measure, 'compile', join(dir, 'platform.yaml'), '--out', target], Math.max(3, Math.min(runs, Math.ceil(2000 / models))));
     const size = treeSize(target);
-    row(`platformc compile (${models} models, 3 envs x 2 regions)`, r, { perModel: (r.median / models).toFixed(1), files: size.files, mb: (size.bytes / 1e6).toFixed(1) });
+    row(`platformc compile (${models} models, 3 envs x 2 regions)`, r, { perModel: (r.cpu / models).toFixed(1), files: size.files, mb: (size.bytes / 1e6).toFixed(1) });
     rmSync(dir, { recursive: true, force: true });
   }
 } finally {
