@@ -13,7 +13,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { deploymentNotReady, gpuNodesNotReady } from '../../compiler/ops/kube.js';
-import { cli, cliAsync, repoRoot, run } from '../helpers/cli.js';
+import { cliAsync, repoRoot, run } from '../helpers/cli.js';
+import { compileIn } from '../helpers/platform.js';
 
 const fakebin = join(repoRoot, 'test/fixtures/fakebin');
 
@@ -55,7 +56,7 @@ function workspace(spec = 'platform.yaml'): { dir: string; log: string; env: Rec
   cpSync(join(repoRoot, 'models'), join(dir, 'models'), { recursive: true });
   const text = readFileSync(join(repoRoot, spec), 'utf8').replaceAll('../models/', 'models/');
   writeFileSync(join(dir, 'platform.yaml'), text);
-  expect(cli(['compile', 'platform.yaml'], { cwd: dir }).code).toBe(0);
+  compileIn(dir);
   const contexts = ['inference-prod-us-east-1', 'inference-dev-us-east-1', 'vision-prod-prod-us-east-1', 'vision-prod-prod-us-west-2'];
   writeFileSync(join(dir, 'kubeconfig'), stringify({
     apiVersion: 'v1', kind: 'Config', 'current-context': contexts[0],
