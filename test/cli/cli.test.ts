@@ -1,7 +1,7 @@
 /**
  * The command line as users meet it: help, version, usage errors, output formats, exit codes. Most cases run
- * the CLI in this process (`run`); --version, --help, no command, an unknown command and `validate` with no
- * argument also start the built CLI as a user would, for its real exit status.
+ * the CLI in this process (`run`); --version, --help, no command, schema, an unknown command and `validate`
+ * with no argument also start the built CLI as a user would, for its real exit status.
  */
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -30,6 +30,12 @@ describe('help and version', () => {
     });
   }
   it('no command prints help and exits 2', () => expect(cli([]).code).toBe(2));
+  it('schema writes the committed JSON Schemas (the built CLI, in its own process)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'platformc-schema-'));
+    const r = cli(['schema', '--out-dir', dir]);
+    expect(r.code, r.stderr).toBe(0);
+    for (const f of ['platform.schema.json', 'model-definition.schema.json']) expect(readFileSync(join(dir, f), 'utf8'), f).toBe(readFileSync(join(repoRoot, 'schema', f), 'utf8'));
+  });
 });
 
 describe('usage errors exit 2 in one line', () => {

@@ -1,6 +1,6 @@
 /**
  * compile and compile --check as CI uses them: freshness, drift detection, determinism, atomicity. The
- * freshness check of the committed generated/ and the kill test start the built CLI in its own process;
+ * freshness check of the committed generated/, diff and the kill test start the built CLI in its own process;
  * the other cases run the CLI in this process.
  */
 import { spawn } from 'node:child_process';
@@ -61,10 +61,10 @@ describe('compile --check', () => {
     expect(r.stdout).toContain('+  max_queue_delay_microseconds: 300');
     expect(snapshot(join(dir, 'generated'))).toEqual(before);
   });
-  it('diff is the same check', async () => {
+  it('diff is the same check (the built CLI, in its own process)', () => {
     const dir = workspace();
     appendFileSync(join(dir, 'generated/README.md'), 'hand edit\n');
-    expect((await run(['diff', 'platform.yaml'], { cwd: dir })).code).toBe(3);
+    expect(cli(['diff', 'platform.yaml'], { cwd: dir }).code).toBe(3);
   });
   it('--format json reports the drift as data', async () => {
     const dir = workspace();
