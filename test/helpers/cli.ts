@@ -64,7 +64,8 @@ let queue: Promise<unknown> = Promise.resolve();
 
 /**
  * Runs the CLI in this process (see above). Runs are queued one after another, since each borrows the
- * process's working directory, environment, exit code and stdout/stderr for its duration.
+ * process's working directory, environment, exit code and stdout/stderr for its duration. Needs vitest's
+ * default `forks` pool: worker threads cannot change the working directory.
  */
 export function run(args: readonly string[], options: RunOptions = {}): Promise<CliResult> {
   const job = queue.then(() => runNow(args, options));
