@@ -2,8 +2,11 @@
  * The platform.yaml language, defined once. The JSON Schema in schema/platform.schema.json is
  * generated from this file (`platformc schema`); every `.describe()` is the hover text in editors.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { regionCatalog, versions } from '../compiler/catalog.js';
+
+// One parse per run: compiling a fast path with new Function costs more than it saves.
+z.config({ jitless: true });
 
 export const API_VERSION = 'platformc.dev/v1alpha1';
 

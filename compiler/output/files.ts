@@ -34,5 +34,7 @@ export function withHeader(path: string, content: string, source: string): strin
 
 /** Determinism rule: LF line endings and exactly one trailing newline. */
 export function normalizeText(content: string): string {
+  // Most content is already normal: returned as is, rather than copied (a copy of every file is a large share of a big compile's memory).
+  if (content.endsWith('\n') && !content.endsWith('\n\n') && !content.includes('\r')) return content;
   return `${content.replace(/\r\n?/g, '\n').replace(/\n+$/, '')}\n`;
 }

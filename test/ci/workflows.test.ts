@@ -8,7 +8,7 @@ import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { emitCi } from '../../compiler/emit/ci.js';
 import { listFiles } from '../../compiler/output/write.js';
-import { cli, repoRoot } from '../helpers/cli.js';
+import { cli, repoRoot, run } from '../helpers/cli.js';
 import { irOf } from '../helpers/platform.js';
 import { generateFiles } from '../../compiler/pipeline.js';
 
@@ -30,7 +30,8 @@ function checkWorkflow(name: string, text: string) {
 }
 
 describe('platformc init', () => {
-  it('creates a repository that validates and compiles; a second run changes nothing; --force rewrites', () => {
+  it('creates a repository that validates and compiles; a second run changes nothing; --force rewrites', async () => {
+    // The first init starts the built CLI in its own process; the rest run in this process.
     const dir = mkdtempSync(join(tmpdir(), 'platformc-init-'));
     const first = cli(['init', dir, '--name', 'acme', '--region', 'us-west-2', '--gpu', 'g5.xlarge']);
     expect(first.code, first.stderr).toBe(0);
@@ -41,29 +42,29 @@ describe('platformc init', () => {
     expect(text).toContain('instanceTypes: [g5.xlarge]');
     expect(readFileSync(join(dir, '.gitignore'), 'utf8')).toMatch(/\*\.tfstate/);
     expect(readFileSync(join(dir, '.gitattributes'), 'utf8')).toContain('generated/** linguist-generated=true');
-    expect(cli(['validate'], { cwd: dir })).toMatchObject({ code: 0 });
-    expect(cli(['compile'], { cwd: dir }).code).toBe(0);
+    expect(await run(['validate'], { cwd: dir })).toMatchObject({ code: 0 });
+    expect((await run(['compile'], { cwd: dir })).code).toBe(0);
     // The workflow init wrote is the one compile generates.
     expect(readFileSync(join(dir, '.github/workflows/platform.yml'), 'utf8')).toBe(readFileSync(join(dir, 'generated/ci/platform.yml'), 'utf8'));
 
     writeFileSync(join(dir, 'platform.yaml'), `${text}# my edit\n`);
-    const second = cli(['init', dir, '--name', 'acme', '--region', 'us-west-2', '--gpu', 'g5.xlarge']);
+    const second = await run(['init', dir, '--name', 'acme', '--region', 'us-west-2', '--gpu', 'g5.xlarge']);
     expect(second.code).toBe(0);
     expect(second.stderr).toContain('nothing to do');
     expect(second.stderr).toContain('skipped platform.yaml (it exists; --force overwrites)');
     expect(readFileSync(join(dir, 'platform.yaml'), 'utf8')).toContain('# my edit');
 
-    const forced = cli(['init', dir, '--name', 'acme', '--region', 'us-west-2', '--gpu', 'g5.xlarge', '--force']);
+    const forced = await run(['init', dir, '--name', 'acme', '--region', 'us-west-2', '--gpu', 'g5.xlarge', '--force']);
     expect(forced.stderr).toContain('wrote   platform.yaml');
     expect(readFileSync(join(dir, 'platform.yaml'), 'utf8')).not.toContain('# my edit');
   });
 
-  it('refuses a GPU that does not exist or is not offered in the region, with a suggestion', () => {
+  it('refuses a GPU that does not exist or is not offered in the region, with a suggestion', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'platformc-init-'));
-    const r = cli(['init', dir, '--gpu', 'g5.xlarg']);
+    const r = await run(['init', dir, '--gpu', 'g5.xlarg']);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain("did you mean 'g5.xlarge'?");
-    expect(cli(['init', dir, '--gpu', 'g6.xlarge', '--region', 'eu-west-1']).stderr).toContain('g6.xlarge is not offered in eu-west-1');
+    expect((await run(['init', dir, '--gpu', 'g6.xlarge', '--region', 'eu-west-1'])).stderr).toContain('g6.xlarge is not offered in eu-west-1');
     expect(listFiles(dir)).toEqual([]);
   });
 });

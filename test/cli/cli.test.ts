@@ -1,9 +1,13 @@
-/** The command line as users meet it: help, version, usage errors, output formats, exit codes. */
+/**
+ * The command line as users meet it: help, version, usage errors, output formats, exit codes. Most cases run
+ * the CLI in this process (`run`); --version, --help, no command, schema, an unknown command and `validate`
+ * with no argument also start the built CLI as a user would, for its real exit status.
+ */
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { cli, hasStackTrace, repoRoot } from '../helpers/cli.js';
+import { cli, hasStackTrace, repoRoot, run } from '../helpers/cli.js';
 
 const version = (JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { version: string }).version;
 const commands = ['validate', 'compile', 'diff', 'cost', 'plan', 'apply', 'destroy', 'status', 'verify', 'loadtest', 'schema'];
@@ -19,13 +23,19 @@ describe('help and version', () => {
     for (const c of commands) expect(r.stdout).toMatch(new RegExp(`^  ${c}\\s`, 'm'));
   });
   for (const c of commands) {
-    it(`${c} --help shows its usage`, () => {
-      const r = cli([c, '--help']);
+    it(`${c} --help shows its usage`, async () => {
+      const r = await run([c, '--help']);
       expect(r.code).toBe(0);
       expect(r.stdout).toContain(`Usage: platformc ${c}`);
     });
   }
   it('no command prints help and exits 2', () => expect(cli([]).code).toBe(2));
+  it('schema writes the committed JSON Schemas (the built CLI, in its own process)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'platformc-schema-'));
+    const r = cli(['schema', '--out-dir', dir]);
+    expect(r.code, r.stderr).toBe(0);
+    for (const f of ['platform.schema.json', 'model-definition.schema.json']) expect(readFileSync(join(dir, f), 'utf8'), f).toBe(readFileSync(join(repoRoot, 'schema', f), 'utf8'));
+  });
 });
 
 describe('usage errors exit 2 in one line', () => {
@@ -34,75 +44,75 @@ describe('usage errors exit 2 in one line', () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toContain("unknown command 'validte': did you mean 'validate'?");
   });
-  it('unknown option', () => {
-    const r = cli(['validate', '--strict']);
+  it('unknown option', async () => {
+    const r = await run(['validate', '--strict']);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/Unknown option '--strict'/);
     expect(hasStackTrace(r.stderr)).toBe(false);
   });
-  it('bad --format', () => expect(cli(['validate', '--format', 'xml']).code).toBe(2));
-  it('two files', () => expect(cli(['validate', 'a.yaml', 'b.yaml']).code).toBe(2));
+  it('bad --format', async () => expect((await run(['validate', '--format', 'xml'])).code).toBe(2));
+  it('two files', async () => expect((await run(['validate', 'a.yaml', 'b.yaml'])).code).toBe(2));
 });
 
 describe('validate', () => {
-  it('accepts platform.yaml and every example', () => {
+  it('accepts platform.yaml and every example', async () => {
     for (const f of ['platform.yaml', 'examples/minimal-dev.yaml', 'examples/multi-region-prod.yaml', 'examples/spot-cost-optimised.yaml', 'examples/multi-model-teams.yaml']) {
-      const r = cli(['validate', f]);
+      const r = await run(['validate', f]);
       expect(r.code, `${f}: ${r.stdout}`).toBe(0);
       expect(r.stdout).not.toContain(' error ');
     }
   });
   it('defaults to platform.yaml in the working directory', () => expect(cli(['validate']).code).toBe(0));
 
-  it('reports a missing file in one line', () => {
-    const r = cli(['validate', 'nope.yaml']);
+  it('reports a missing file in one line', async () => {
+    const r = await run(['validate', 'nope.yaml']);
     expect(r.code).toBe(1);
     expect(r.stdout).toBe('nope.yaml:1:1: error file-unreadable: nope.yaml does not exist\n');
   });
-  it('reports a directory in one line', () => {
-    const r = cli(['validate', 'examples']);
+  it('reports a directory in one line', async () => {
+    const r = await run(['validate', 'examples']);
     expect(r.code).toBe(1);
     expect(r.stdout).toMatch(/^examples:1:1: error file-unreadable: examples is a directory/);
   });
-  it('refuses a huge file without reading it', () => {
+  it('refuses a huge file without reading it', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'platformc-'));
     const file = join(dir, 'huge.yaml');
     writeFileSync(file, `x: "${'a'.repeat(5 * 1024 * 1024)}"\n`);
-    const r = cli(['validate', file]);
+    const r = await run(['validate', file]);
     expect(r.code).toBe(1);
     expect(r.stdout).toContain('error file-too-large');
   });
 
-  it('prints warnings but exits 0 when there is no error', () => {
-    const r = cli(['validate', 'test/fixtures/warnings/platform.yaml']);
+  it('prints warnings but exits 0 when there is no error', async () => {
+    const r = await run(['validate', 'test/fixtures/warnings/platform.yaml']);
     expect(r.code).toBe(0);
     const codes = [...r.stdout.matchAll(/warning ([a-z-]+):/g)].map((m) => m[1]);
     expect(codes.sort()).toEqual(['general-pool-with-gpu', 'mfa-disabled', 'open-endpoint', 'team-quota']);
     expect(r.stderr).toContain('0 errors, 4 warnings');
   });
 
-  it('--format json prints machine-readable diagnostics on stdout', () => {
-    const r = cli(['validate', 'test/fixtures/invalid/enum-typo-role.yaml', '--format', 'json']);
+  it('--format json prints machine-readable diagnostics on stdout', async () => {
+    const r = await run(['validate', 'test/fixtures/invalid/enum-typo-role.yaml', '--format', 'json']);
     expect(r.code).toBe(1);
     const out = JSON.parse(r.stdout) as { valid: boolean; diagnostics: Record<string, unknown>[] };
     expect(out.valid).toBe(false);
     expect(out.diagnostics[0]).toMatchObject({ code: 'invalid-value', severity: 'error', line: 36, col: 11, hint: "did you mean 'gpu'?" });
   });
 
-  it('adds GitHub Actions annotations under Actions', () => {
-    const r = cli(['validate', 'test/fixtures/invalid/enum-typo-role.yaml'], { env: { GITHUB_ACTIONS: 'true' } });
+  it('adds GitHub Actions annotations under Actions', async () => {
+    const r = await run(['validate', 'test/fixtures/invalid/enum-typo-role.yaml'], { env: { GITHUB_ACTIONS: 'true' } });
     expect(r.stdout).toContain('::error file=test/fixtures/invalid/enum-typo-role.yaml,line=36,col=11,endLine=36,endColumn=15,title=invalid-value::');
   });
 
-  it('colours only when asked or on a terminal, and never under NO_COLOR', () => {
+  it('colours only when asked or on a terminal, and never under NO_COLOR', async () => {
     const file = 'test/fixtures/invalid/enum-typo-role.yaml';
-    expect(cli(['validate', file]).stdout).not.toContain('\u001b[');
-    expect(cli(['validate', file], { env: { NO_COLOR: undefined, FORCE_COLOR: '1' } }).stdout).toContain('\u001b[');
-    expect(cli(['validate', file], { env: { NO_COLOR: '1', FORCE_COLOR: '1' } }).stdout).not.toContain('\u001b[');
+    expect((await run(['validate', file])).stdout).not.toContain('\u001b[');
+    expect((await run(['validate', file], { env: { NO_COLOR: undefined, FORCE_COLOR: '1' } })).stdout).toContain('\u001b[');
+    expect((await run(['validate', file], { env: { NO_COLOR: '1', FORCE_COLOR: '1' } })).stdout).not.toContain('\u001b[');
   });
 
-  it('puts diagnostics on stdout and the tally on stderr', () => {
-    const r = cli(['validate', 'test/fixtures/invalid/enum-typo-role.yaml']);
+  it('puts diagnostics on stdout and the tally on stderr', async () => {
+    const r = await run(['validate', 'test/fixtures/invalid/enum-typo-role.yaml']);
     expect(r.stdout).toContain('error invalid-value');
     expect(r.stderr).toBe('1 error, 0 warnings\n');
   });

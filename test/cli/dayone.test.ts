@@ -12,7 +12,7 @@ import { Ajv } from 'ajv';
 import { parse } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listFiles } from '../../compiler/output/write.js';
-import { cli, repoRoot } from '../helpers/cli.js';
+import { repoRoot, run as inProcess } from '../helpers/cli.js';
 
 type Json = Record<string, any>;
 const version = (JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { version: string }).version;
@@ -119,9 +119,9 @@ describe('the packed package', () => {
 });
 
 describe('platformc init', () => {
-  it('writes examples that say so: placeholder weights, one model, the field reference, no made-up links', () => {
+  it('writes examples that say so: placeholder weights, one model, the field reference, no made-up links', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'platformc-init-'));
-    expect(cli(['init', dir]).code).toBe(0);
+    expect((await inProcess(['init', dir])).code).toBe(0);
     const files = listFiles(dir);
     expect(files.filter((f) => f.startsWith('models/'))).toEqual(['models/resnet50.yaml']);
     // The header points at schema/README.md: it is there.
@@ -132,11 +132,11 @@ describe('platformc init', () => {
     expect(readFileSync(join(dir, 'models/resnet50.yaml'), 'utf8')).toContain('uri: s3://amzn-s3-demo-bucket/');
   });
 
-  it('never writes through a dangling symbolic link or into a linked folder outside its directory (D24)', () => {
+  it('never writes through a dangling symbolic link or into a linked folder outside its directory (D24)', async () => {
     const outside = mkdtempSync(join(tmpdir(), 'platformc-outside-'));
     const dir = mkdtempSync(join(tmpdir(), 'platformc-init-'));
     symlinkSync(join(outside, 'victim.yaml'), join(dir, 'platform.yaml'));
-    const dangling = cli(['init', dir]);
+    const dangling = await inProcess(['init', dir]);
     expect(dangling.code).toBe(2);
     expect(dangling.stderr).toContain('refusing to write platform.yaml: platform.yaml is a symbolic link to nothing');
     expect(existsSync(join(outside, 'victim.yaml'))).toBe(false);
@@ -144,7 +144,7 @@ describe('platformc init', () => {
 
     const second = mkdtempSync(join(tmpdir(), 'platformc-init-'));
     symlinkSync(outside, join(second, '.github'));
-    const linked = cli(['init', second, '--force']);
+    const linked = await inProcess(['init', second, '--force']);
     expect(linked.code).toBe(2);
     expect(linked.stderr).toContain(`refusing to write .github/workflows/platform.yml: .github is a symbolic link to ${outside}, outside ${second}`);
     expect(listFiles(outside)).toEqual([]);
@@ -153,33 +153,33 @@ describe('platformc init', () => {
     const third = mkdtempSync(join(tmpdir(), 'platformc-init-'));
     mkdirSync(join(third, 'ci-config'));
     symlinkSync(join(third, 'ci-config'), join(third, '.github'));
-    expect(cli(['init', third]).code).toBe(0);
+    expect((await inProcess(['init', third])).code).toBe(0);
     expect(existsSync(join(third, 'ci-config/workflows/platform.yml'))).toBe(true);
   });
 });
 
 describe('the workflow copy in .github/workflows', () => {
-  it('compile --check reports it stale (exit 3), compile rewrites it; a workflow without the header is left alone', () => {
+  it('compile --check reports it stale (exit 3), compile rewrites it; a workflow without the header is left alone', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'platformc-copy-'));
-    expect(cli(['init', dir]).code).toBe(0);
-    expect(cli(['compile'], { cwd: dir }).code).toBe(0);
+    expect((await inProcess(['init', dir])).code).toBe(0);
+    expect((await inProcess(['compile'], { cwd: dir })).code).toBe(0);
     const path = join(dir, '.github/workflows/platform.yml');
     const fresh = readFileSync(path, 'utf8');
     writeFileSync(path, fresh.replace('npx platformc validate platform.yaml', 'npx platformc validate platform.yaml --old'));
-    const check = cli(['compile', '--check'], { cwd: dir });
+    const check = await inProcess(['compile', '--check'], { cwd: dir });
     expect(check.code).toBe(3);
     expect(check.stdout).toContain('--- a/.github/workflows/platform.yml\n+++ b/.github/workflows/platform.yml\n');
     expect(check.stdout).toContain('-        run: npx platformc validate platform.yaml --old\n+        run: npx platformc validate platform.yaml\n');
     expect(check.stderr).toContain('.github/workflows/platform.yml is out of date with generated/ci/platform.yml');
-    const json = JSON.parse(cli(['compile', '--check', '--format', 'json'], { cwd: dir }).stdout) as Json;
+    const json = JSON.parse((await inProcess(['compile', '--check', '--format', 'json'], { cwd: dir })).stdout) as Json;
     expect(json).toMatchObject({ upToDate: false, workflowCopy: '.github/workflows/platform.yml' });
-    expect(cli(['compile'], { cwd: dir }).code).toBe(0);
+    expect((await inProcess(['compile'], { cwd: dir })).code).toBe(0);
     expect(readFileSync(path, 'utf8')).toBe(fresh);
-    expect(cli(['compile', '--check'], { cwd: dir }).code).toBe(0);
+    expect((await inProcess(['compile', '--check'], { cwd: dir })).code).toBe(0);
 
     writeFileSync(path, 'name: our own\non: push\njobs: {}\n');
-    expect(cli(['compile', '--check'], { cwd: dir }).code).toBe(0);
-    expect(cli(['compile'], { cwd: dir }).code).toBe(0);
+    expect((await inProcess(['compile', '--check'], { cwd: dir })).code).toBe(0);
+    expect((await inProcess(['compile'], { cwd: dir })).code).toBe(0);
     expect(readFileSync(path, 'utf8')).toBe('name: our own\non: push\njobs: {}\n');
   });
 });

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { estimatePlatform, type PlatformEstimate } from '../../compiler/cost/estimate.js';
 import { costTable, infracostJson } from '../../compiler/cost/formats.js';
 import { listFiles } from '../../compiler/output/write.js';
-import { cli, repoRoot } from '../helpers/cli.js';
+import { cli, repoRoot, run } from '../helpers/cli.js';
 import { irOf, irOfText, writeSpec } from '../helpers/platform.js';
 
 /** Component costs of one environment and region as name -> [min, desired, max]. */
@@ -203,38 +203,38 @@ describe('platformc cost', () => {
     const e = estimatePlatform(irOf('platform.yaml'));
     expect(infracostJson(e).totalMonthlyCost).toBe('3850.03');
   });
-  it('prints a table for one environment, and markdown for a pull request', () => {
-    expect(cli(['cost', '--env', 'dev']).stdout).toMatch(/^dev: \$1,243\.32 \(min\) \/ \$1,243\.32 \(desired\) \/ \$1,532\.54 \(max\) a month; budget \$1,800\.00 \(enforced: validate and compile fail when max exceeds it\)$/m);
-    expect(cli(['cost', '--format', 'markdown']).stdout).toContain('| prod | $1,243.32 | $1,243.32 | $2,317.49 | $3,000.00 | within budget |');
-    expect(cli(['cost', '--env', 'qa']).code).toBe(2);
+  it('prints a table for one environment, and markdown for a pull request', async () => {
+    expect((await run(['cost', '--env', 'dev'])).stdout).toMatch(/^dev: \$1,243\.32 \(min\) \/ \$1,243\.32 \(desired\) \/ \$1,532\.54 \(max\) a month; budget \$1,800\.00 \(enforced: validate and compile fail when max exceeds it\)$/m);
+    expect((await run(['cost', '--format', 'markdown'])).stdout).toContain('| prod | $1,243.32 | $1,243.32 | $2,317.49 | $3,000.00 | within budget |');
+    expect((await run(['cost', '--env', 'qa'])).code).toBe(2);
   });
 });
 
 describe('budget gate', () => {
   const base = readFileSync(join(repoRoot, 'platform.yaml'), 'utf8');
-  it('an over-budget spec fails compile at the budget line and leaves generated/ untouched', () => {
+  it('an over-budget spec fails compile at the budget line and leaves generated/ untouched', async () => {
     const file = writeSpec(base.replace('budget: { monthlyUsd: 1800 }', 'budget: { monthlyUsd: 1000 }'));
     const dir = join(file, '..');
-    const r = cli(['compile', 'platform.yaml'], { cwd: dir });
+    const r = await run(['compile', 'platform.yaml'], { cwd: dir });
     expect(r.code).toBe(1);
     const line = base.split('\n').findIndex((l) => l.includes('budget: { monthlyUsd: 1800 }')) + 1;
     expect(r.stdout).toContain(`platform.yaml:${line}:27: error over-budget: dev costs up to $1,532.54 a month at maximum scale, over its budget of $1,000.00; largest: node pool gpu (us-east-1) $783.96`);
     expect(listFiles(join(dir, 'generated'))).toEqual([]);
   });
-  it('with warning enforcement it compiles and warns', () => {
+  it('with warning enforcement it compiles and warns', async () => {
     const file = writeSpec(base.replace('budget: { monthlyUsd: 1800 }', 'budget: { monthlyUsd: 1000, enforcement: warning }'));
-    const r = cli(['compile', 'platform.yaml'], { cwd: join(file, '..') });
+    const r = await run(['compile', 'platform.yaml'], { cwd: join(file, '..') });
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('warning over-budget: dev costs up to $1,532.54');
   });
 });
 
 describe('compile --check shows the monthly cost delta', () => {
-  it('before and after, per environment', () => {
+  it('before and after, per environment', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'platformc-delta-'));
     for (const f of ['platform.yaml', 'models', 'generated']) cpSync(join(repoRoot, f), join(dir, f), { recursive: true });
     writeFileSync(join(dir, 'platform.yaml'), readFileSync(join(dir, 'platform.yaml'), 'utf8').replace('    minSize: 1\n    maxSize: 4\n    diskSizeGiB: 100', '    minSize: 3\n    maxSize: 4\n    diskSizeGiB: 100'));
-    const r = cli(['compile', 'platform.yaml', '--check'], { cwd: dir });
+    const r = await run(['compile', 'platform.yaml', '--check'], { cwd: dir });
     expect(r.code).toBe(3);
     // The models' replicas.min already hold 2 nodes: minSize 3 adds one g4dn.xlarge (383.98), its 100 GB root volume (8.00)
     // and its image pulls through NAT (10 GB x 0.045 = 0.45) in prod.
@@ -244,10 +244,10 @@ describe('compile --check shows the monthly cost delta', () => {
 });
 
 describe('capacity', () => {
-  it('fails when the replicas cannot serve the target rate', () => {
+  it('fails when the replicas cannot serve the target rate', async () => {
     const base = readFileSync(join(repoRoot, 'platform.yaml'), 'utf8');
     // T4: 5563/s x 0.25 derate = 1390.75/s per replica: 5000/s needs 4 replicas, max is 2.
-    const r = cli(['validate', writeSpec(base.replace('targetRps: 200', 'targetRps: 5000'))]);
+    const r = await run(['validate', writeSpec(base.replace('targetRps: 200', 'targetRps: 5000'))]);
     expect(r.code).toBe(1);
     expect(r.stdout).toMatch(/error slo-capacity: 'resnet50' needs 4 replicas on g4dn\.xlarge to serve 5000 requests\/s/);
   });

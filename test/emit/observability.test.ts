@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { parser } from '@prometheus-io/lezer-promql';
 import { Ajv } from 'ajv';
 import addFormats from 'ajv-formats';
-import { parse, stringify } from 'yaml';
+import { parse, parseAllDocuments, stringify } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { burnFactor, WINDOWS } from '../../compiler/emit/observability/slo.js';
 import { k6Script } from '../../compiler/emit/observability/loadtest.js';
@@ -21,6 +21,7 @@ import { irOf } from '../helpers/platform.js';
 
 type Json = Record<string, any>;
 const promtool = hasTool('promtool');
+const kubectl = hasTool('kubectl', ['version', '--client']);
 const SPECS = ['platform.yaml', 'examples/multi-region-prod.yaml', 'examples/multi-model-teams.yaml'];
 
 /**
@@ -60,16 +61,24 @@ describe.each(SPECS)('observability of %s', (spec) => {
   const ir = irOf(spec);
   const files = generateFiles(ir);
   const ruleFiles = files.filter((f) => f.path.startsWith('prometheus/'));
-  const dashboards = files.filter((f) => f.path.startsWith('grafana/'));
+  const dashboards = files.filter((f) => f.path.startsWith('grafana/') && f.path.endsWith('.json'));
 
-  it('has rule files and dashboards for every environment and model', () => {
+  it('has rule files for every environment and model, and three dashboards per environment whatever the number of models', () => {
     for (const env of ir.environments) {
-      for (const d of env.regions[0]!.deployments) {
-        expect(ruleFiles.map((f) => f.path)).toContain(`prometheus/${env.name}/slo-${d.model}.rules.yaml`);
-        expect(dashboards.some((f) => f.path.startsWith(`grafana/${env.name}/`) && (JSON.parse(f.content) as Json).title.endsWith(`: ${d.model}`)), d.model).toBe(true);
-      }
+      for (const d of env.regions[0]!.deployments) expect(ruleFiles.map((f) => f.path)).toContain(`prometheus/${env.name}/slo-${d.model}.rules.yaml`);
+      const titles = dashboards.filter((f) => f.path.startsWith(`grafana/${env.name}/`)).map((f) => (JSON.parse(f.content) as Json).title as string);
+      expect(titles.sort()).toEqual([`${ir.name} / ${env.name}: GPU fleet`, `${ir.name} / ${env.name}: SLOs`, `${ir.name} / ${env.name}: models`]);
     }
-    expect(dashboards.length).toBeGreaterThanOrEqual(3 * ir.environments.length);
+  });
+
+  it('the model dashboard picks its model with a `model` variable of the models Triton reports, and every panel follows it', () => {
+    for (const env of ir.environments) {
+      const db = JSON.parse(dashboards.find((f) => f.path.startsWith(`grafana/${env.name}/`) && f.path.endsWith('-models.json'))!.content) as Json;
+      const model = db.templating.list.find((v: Json) => v.name === 'model');
+      expect(model).toMatchObject({ type: 'query', query: 'label_values(nv_inference_request_success, model)', multi: false, includeAll: false });
+      for (const p of db.panels) for (const t of p.targets) expect(t.expr, p.title).toContain('$model');
+      expect(JSON.stringify(db)).not.toMatch(new RegExp(env.regions[0]!.deployments.map((d) => `"${d.model}"|=\\"${d.model}\\"`).join('|')));
+    }
   });
 
   it.skipIf(!promtool)('promtool check rules passes on every rule file', () => {
@@ -93,6 +102,8 @@ describe.each(SPECS)('observability of %s', (spec) => {
       const db = JSON.parse(f.content) as Json;
       for (const p of db.panels) for (const t of p.targets) exprs.push([f.path, t.expr]);
       for (const a of db.annotations.list) exprs.push([f.path, a.target.expr]);
+      // A query variable's label_values(metric, label) reads a metric too.
+      for (const v of db.templating.list) if (v.type === 'query') exprs.push([f.path, /^label_values\((\w[\w:]*)/.exec(v.query)![1]!]);
     }
     expect(exprs.length).toBeGreaterThan(20);
     for (const [file, expr] of exprs) {
@@ -102,13 +113,24 @@ describe.each(SPECS)('observability of %s', (spec) => {
     }
   });
 
-  it('dashboards are ConfigMaps for the Grafana sidecar, with a folder', () => {
-    const cms = files.filter((f) => /observability\/dashboards\/[^/]+\.json$/.test(f.path)).map((f) => JSON.parse(f.content) as Json);
-    expect(cms.length).toBe(dashboards.length);
-    for (const cm of cms) {
-      expect(cm.metadata.labels.grafana_dashboard).toBe('1');
-      expect(cm.metadata.annotations.grafana_folder).toBe(ir.name);
+  it.skipIf(!kubectl)('dashboards become ConfigMaps for the Grafana sidecar, with a folder, built by kustomize from the one JSON file each', () => {
+    const out = join(mkdtempSync(join(tmpdir(), 'platformc-dashboards-')), 'generated');
+    writeTree(out, files);
+    for (const env of ir.environments.filter((e) => e.observability.metrics.enabled && e.observability.dashboards.enabled)) {
+      const r = spawnSync('kubectl', ['kustomize', join(out, 'kustomize/overlays', env.name, 'observability')], { encoding: 'utf8' });
+      expect(r.status, r.stderr).toBe(0);
+      const cms = parseAllDocuments(r.stdout).map((d) => d.toJS() as Json).filter((o) => o.kind === 'ConfigMap' && o.metadata.labels?.grafana_dashboard);
+      const own = dashboards.filter((f) => f.path.startsWith(`grafana/${env.name}/`));
+      expect(cms.length).toBe(own.length);
+      for (const f of own) {
+        const uid = (JSON.parse(f.content) as Json).uid as string;
+        const cm = cms.find((c) => c.metadata.name === `dashboard-${uid}`)!;
+        expect(cm.metadata).toMatchObject({ namespace: 'monitoring', labels: { grafana_dashboard: '1' }, annotations: { grafana_folder: ir.name } });
+        expect(cm.data).toEqual({ [`${uid}.json`]: f.content });
+      }
     }
+    // The JSON lives once: no dashboard is embedded in another generated file.
+    for (const f of dashboards) expect(files.filter((g) => g.content.includes(`"uid": "${(JSON.parse(f.content) as Json).uid}"`)).map((g) => g.path)).toEqual([f.path]);
   });
 });
 

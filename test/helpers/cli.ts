@@ -1,4 +1,10 @@
-/** Runs the built CLI (dist/) as a user would, capturing output and exit code. */
+/**
+ * Two ways to run the CLI. `cli`/`cliAsync` start the built CLI (dist/) in a new node process, as a user
+ * would: for one smoke test per command and for what needs a real process (exit status, signals, stdin).
+ * `run` calls the CLI's own entry point (compiler/cli/main.ts) in this process, with the same argv, working
+ * directory and environment, capturing what it writes and the exit code it sets: for every test about what
+ * the compiler does, without a node start per case (most of the suite's time before).
+ */
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -50,4 +56,56 @@ export function hasTool(command: string, args: readonly string[] = ['--version']
   const ok = spawnSync(command, [...args], { encoding: 'utf8' }).status === 0;
   if (!ok && process.env.CI === 'true') throw new Error(`${command} is required under CI (see .ci/run) but is not installed`);
   return ok;
+}
+
+export interface RunOptions { readonly cwd?: string; readonly env?: Record<string, string | undefined> }
+
+let queue: Promise<unknown> = Promise.resolve();
+
+/**
+ * Runs the CLI in this process (see above). Runs are queued one after another, since each borrows the
+ * process's working directory, environment, exit code and stdout/stderr for its duration. Needs vitest's
+ * default `forks` pool: worker threads cannot change the working directory.
+ */
+export function run(args: readonly string[], options: RunOptions = {}): Promise<CliResult> {
+  const job = queue.then(() => runNow(args, options));
+  queue = job.catch(() => undefined);
+  return job;
+}
+
+async function runNow(args: readonly string[], options: RunOptions): Promise<CliResult> {
+  const { main } = await import('../../compiler/cli/main.js');
+  const env: Record<string, string | undefined> = { NO_COLOR: '1', GITHUB_ACTIONS: '', ...options.env };
+  const savedEnv = Object.fromEntries(Object.keys(env).map((k) => [k, process.env[k]]));
+  const savedCwd = process.cwd();
+  const savedWrite = { stdout: process.stdout.write, stderr: process.stderr.write };
+  const captured = { stdout: '', stderr: '' };
+  const capture = (name: 'stdout' | 'stderr') =>
+    ((chunk: string | Uint8Array, ...rest: unknown[]) => {
+      captured[name] += typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8');
+      const done = rest.find((r) => typeof r === 'function') as (() => void) | undefined;
+      if (done) queueMicrotask(done);
+      return true;
+    }) as typeof process.stdout.write;
+  const setEnv = (values: Record<string, string | undefined>) => {
+    for (const [k, v] of Object.entries(values)) {
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
+  };
+  process.exitCode = undefined;
+  try {
+    setEnv(env);
+    process.chdir(options.cwd ?? repoRoot);
+    process.stdout.write = capture('stdout');
+    process.stderr.write = capture('stderr');
+    await main(args);
+    return { code: Number(process.exitCode ?? 0), stdout: captured.stdout, stderr: captured.stderr };
+  } finally {
+    process.stdout.write = savedWrite.stdout;
+    process.stderr.write = savedWrite.stderr;
+    process.chdir(savedCwd);
+    setEnv(savedEnv);
+    process.exitCode = undefined;
+  }
 }

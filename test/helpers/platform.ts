@@ -3,7 +3,9 @@ import { mkdtempSync, writeFileSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { isAbsolute, join } from 'node:path';
 import { validateFile, type Validated } from '../../compiler/front/validate.js';
-import { checkPlatform } from '../../compiler/pipeline.js';
+import { writeTree } from '../../compiler/output/write.js';
+import { checkPlatform, generateFiles } from '../../compiler/pipeline.js';
+import { compilerVersion } from '../../compiler/version.js';
 import type { PlatformIR } from '../../compiler/resolve/ir.js';
 import { repoRoot } from './cli.js';
 
@@ -34,4 +36,15 @@ export function irOfText(text: string): PlatformIR {
   const r = checkPlatform(file, { display: 'platform.yaml', compilerVersion: '0.0.0-test' });
   if (!r.ir) throw new Error(r.diagnostics.map((d) => `${d.line}:${d.col} ${d.code} ${d.message}`).join('\n'));
   return r.ir;
+}
+
+/**
+ * What `platformc compile` does in dir (dir/platform.yaml into dir/generated/, with the CLI's compiler
+ * version, so ops commands find generated/ fresh), in this process and synchronously: a workspace without a
+ * node start.
+ */
+export function compileIn(dir: string): void {
+  const r = checkPlatform(join(dir, 'platform.yaml'), { display: 'platform.yaml', compilerVersion });
+  if (!r.ir) throw new Error(`${dir}/platform.yaml is invalid:\n${r.diagnostics.map((d) => `${d.line}:${d.col} ${d.code} ${d.message}`).join('\n')}`);
+  writeTree(join(dir, 'generated'), generateFiles(r.ir));
 }

@@ -1,6 +1,9 @@
 /**
  * apply, destroy, plan, status and loadtest against fake terraform, kubectl and aws executables that record
- * their calls and fail on cue, and a local HTTP server standing in for the Kubernetes API.
+ * their calls and fail on cue, and a local HTTP server standing in for the Kubernetes API. Most runs call
+ * the CLI in this process (`run`: a node start with the Kubernetes client costs over a second); one run
+ * of apply, destroy, plan, status/verify and loadtest each starts the built CLI as a user would
+ * (`cliAsync`), as does the Ctrl-C test.
  */
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -11,7 +14,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { deploymentNotReady, gpuNodesNotReady } from '../../compiler/ops/kube.js';
 import { runSteps } from '../../compiler/ops/run.js';
-import { cli, cliAsync, repoRoot } from '../helpers/cli.js';
+import { cli, cliAsync, repoRoot, run } from '../helpers/cli.js';
+import { compileIn } from '../helpers/platform.js';
 
 const fakebin = join(repoRoot, 'test/fixtures/fakebin');
 
@@ -53,7 +57,7 @@ function workspace(spec = 'platform.yaml'): { dir: string; log: string; env: Rec
   cpSync(join(repoRoot, 'models'), join(dir, 'models'), { recursive: true });
   const text = readFileSync(join(repoRoot, spec), 'utf8').replaceAll('../models/', 'models/');
   writeFileSync(join(dir, 'platform.yaml'), text);
-  expect(cli(['compile', 'platform.yaml'], { cwd: dir }).code).toBe(0);
+  compileIn(dir);
   const contexts = ['inference-prod-us-east-1', 'inference-dev-us-east-1', 'vision-prod-prod-us-east-1', 'vision-prod-prod-us-west-2'];
   writeFileSync(join(dir, 'kubeconfig'), stringify({
     apiVersion: 'v1', kind: 'Config', 'current-context': contexts[0],
@@ -73,10 +77,10 @@ describe('apply', () => {
   for (const [spec, env, account] of [['platform.yaml', 'prod', '222222222222'], ['examples/multi-region-prod.yaml', 'prod', '444400000003']] as const) {
     it(`${spec} --env ${env}: runs the dry run's commands, in its order, and verifies through the API`, async () => {
       const w = workspace(spec);
-      const dry = await cliAsync(['apply', '--env', env, '--dry-run'], { cwd: w.dir, env: w.env });
+      const dry = await run(['apply', '--env', env, '--dry-run'], { cwd: w.dir, env: w.env });
       expect(dry.code).toBe(0);
       expect(calls(w.log)).toEqual([]); // a dry run runs nothing
-      const r = await cliAsync(['apply', '--env', env], { cwd: w.dir, env: { ...w.env, FAKE_ACCOUNT: account } });
+      const r = await (spec === 'platform.yaml' ? cliAsync : run)(['apply', '--env', env], { cwd: w.dir, env: { ...w.env, FAKE_ACCOUNT: account } });
       expect(r.code, r.stderr).toBe(0);
       expect(calls(w.log)).toEqual(dryRunCommands(dry.stdout));
       // primary region first, then the standby; infra before platform; Kubernetes objects last
@@ -97,7 +101,7 @@ describe('apply', () => {
   it('refuses a stale generated/', async () => {
     const w = workspace();
     writeFileSync(join(w.dir, 'generated/README.md'), 'edited by hand\n');
-    const r = await cliAsync(['apply', '--env', 'prod'], { cwd: w.dir, env: { ...w.env, FAKE_ACCOUNT: '222222222222' } });
+    const r = await run(['apply', '--env', 'prod'], { cwd: w.dir, env: { ...w.env, FAKE_ACCOUNT: '222222222222' } });
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('refusing to apply: generated is stale');
     expect(calls(w.log)).toEqual([]);
@@ -105,7 +109,7 @@ describe('apply', () => {
 
   it('refuses credentials of another account', async () => {
     const w = workspace();
-    const r = await cliAsync(['apply', '--env', 'prod'], { cwd: w.dir, env: { ...w.env, FAKE_ACCOUNT: '999999999999' } });
+    const r = await run(['apply', '--env', 'prod'], { cwd: w.dir, env: { ...w.env, FAKE_ACCOUNT: '999999999999' } });
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('the AWS credentials are for account 999999999999, but prod lives in 222222222222');
     expect(calls(w.log).filter((c) => c.startsWith('terraform'))).toEqual([]);
@@ -113,10 +117,10 @@ describe('apply', () => {
 
   it('stops at an injected failure in each step with the tail and a hint, and a rerun finishes without repeating finished work', async () => {
     const w = workspace();
-    const dry = dryRunCommands((await cliAsync(['apply', '--env', 'prod', '--dry-run'], { cwd: w.dir, env: w.env })).stdout);
+    const dry = dryRunCommands((await run(['apply', '--env', 'prod', '--dry-run'], { cwd: w.dir, env: w.env })).stdout);
     const faults = ['infra init', 'infra apply', 'update-kubeconfig', 'platform apply', 'resnet50/config.pbtxt', 'resnet50-v1-12.onnx', 'kubectl apply'];
     for (const fault of faults) {
-      const r = await cliAsync(['apply', '--env', 'prod'], { cwd: w.dir, env: { ...w.env, FAKE_ACCOUNT: '222222222222', FAKE_FAIL: fault } });
+      const r = await run(['apply', '--env', 'prod'], { cwd: w.dir, env: { ...w.env, FAKE_ACCOUNT: '222222222222', FAKE_FAIL: fault } });
       expect(r.code, fault).toBe(1);
       expect(r.stderr).toContain('FAILED');
       expect(r.stderr).toContain('| something went wrong on the provider side');
@@ -125,7 +129,7 @@ describe('apply', () => {
       if (fault.endsWith('.onnx')) expect(r.stderr).toContain('what to do: the weights of resnet50 are missing or unreadable at s3://platformc-model-zoo/resnet50/resnet50-v1-12.onnx');
     }
     writeFileSync(w.log, '');
-    const r = await cliAsync(['apply', '--env', 'prod'], { cwd: w.dir, env: { ...w.env, FAKE_ACCOUNT: '222222222222' } });
+    const r = await run(['apply', '--env', 'prod'], { cwd: w.dir, env: { ...w.env, FAKE_ACCOUNT: '222222222222' } });
     expect(r.code, r.stderr).toBe(0);
     // terraform apply of both modules finished in earlier runs: not repeated.
     expect(calls(w.log).filter((c) => c.includes(' apply -input=false'))).toEqual([]);
@@ -144,7 +148,7 @@ describe('apply', () => {
     const w = workspace();
     gpuAllocatable = '0';
     try {
-      const r = await cliAsync(['apply', '--env', 'prod'], { cwd: w.dir, env: { ...w.env, FAKE_ACCOUNT: '222222222222' } });
+      const r = await run(['apply', '--env', 'prod'], { cwd: w.dir, env: { ...w.env, FAKE_ACCOUNT: '222222222222' } });
       expect(r.code).toBe(1);
       expect(r.stderr).toContain('ip-10-0-2-1: no allocatable nvidia.com/gpu');
       expect(r.stderr).toContain('nvidia-device-plugin');
@@ -157,7 +161,7 @@ describe('apply', () => {
 describe('destroy', () => {
   it('deletes load tests, Ingresses and namespaces before terraform destroy, standby first', async () => {
     const w = workspace('examples/multi-region-prod.yaml');
-    const r = await cliAsync(['destroy', '--env', 'prod', '--auto-approve'], { cwd: w.dir, env: { ...w.env, FAKE_ACCOUNT: '444400000003' } });
+    const r = await run(['destroy', '--env', 'prod', '--auto-approve'], { cwd: w.dir, env: { ...w.env, FAKE_ACCOUNT: '444400000003' } });
     expect(r.code, r.stderr).toBe(0);
     const order = calls(w.log);
     const first = (s: string) => order.findIndex((c) => c.includes(s));
@@ -178,7 +182,7 @@ describe('destroy', () => {
 
   it('never runs terraform destroy while load balancers remain, and reports leftovers', async () => {
     const w = workspace();
-    const r = await cliAsync(['destroy', '--env', 'prod', '--auto-approve'], { cwd: w.dir, env: { ...w.env, FAKE_ACCOUNT: '222222222222', FAKE_LEFTOVER: 'arn:aws:elasticloadbalancing:us-east-1:222222222222:loadbalancer/app/k8s-inference/abc' } });
+    const r = await run(['destroy', '--env', 'prod', '--auto-approve'], { cwd: w.dir, env: { ...w.env, FAKE_ACCOUNT: '222222222222', FAKE_LEFTOVER: 'arn:aws:elasticloadbalancing:us-east-1:222222222222:loadbalancer/app/k8s-inference/abc' } });
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('load balancers still exist: arn:aws:elasticloadbalancing:us-east-1:222222222222:loadbalancer/app/k8s-inference/abc');
     expect(calls(w.log).filter((c) => c.includes('destroy'))).toEqual([]);
@@ -186,7 +190,7 @@ describe('destroy', () => {
 
   it('reports what is still tagged for the cluster after terraform destroy', async () => {
     const w = workspace();
-    const r = await cliAsync(['destroy', '--env', 'prod', '--auto-approve'], { cwd: w.dir, env: { ...w.env, FAKE_ACCOUNT: '222222222222', FAKE_LEFTOVER_VOLUME: 'vol-0123456789abcdef0' } });
+    const r = await run(['destroy', '--env', 'prod', '--auto-approve'], { cwd: w.dir, env: { ...w.env, FAKE_ACCOUNT: '222222222222', FAKE_LEFTOVER_VOLUME: 'vol-0123456789abcdef0' } });
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('still tagged for inference-prod: vol-0123456789abcdef0');
     // The leftover search runs last, after both terraform destroys.
@@ -203,8 +207,8 @@ describe('destroy', () => {
 
   it('lists the same steps in a dry run', async () => {
     const w = workspace();
-    const dry = await cliAsync(['destroy', '--env', 'prod', '--dry-run'], { cwd: w.dir, env: w.env });
-    const r = await cliAsync(['destroy', '--env', 'prod', '--auto-approve'], { cwd: w.dir, env: { ...w.env, FAKE_ACCOUNT: '222222222222' } });
+    const dry = await run(['destroy', '--env', 'prod', '--dry-run'], { cwd: w.dir, env: w.env });
+    const r = await run(['destroy', '--env', 'prod', '--auto-approve'], { cwd: w.dir, env: { ...w.env, FAKE_ACCOUNT: '222222222222' } });
     expect(r.code, r.stderr).toBe(0);
     // The AWS queries of the waiting steps come on top of the listed commands.
     expect(calls(w.log).filter((c) => !c.includes('resourcegroupstaggingapi') && !c.includes('ec2 describe'))).toEqual(dryRunCommands(dry.stdout));
@@ -245,7 +249,7 @@ describe('plan, status, loadtest', () => {
 
   it('status reports nodes, GPUs, models and endpoints, as text or JSON', async () => {
     const w = workspace();
-    const r = await cliAsync(['status', '--env', 'prod', '--format', 'json'], { cwd: w.dir, env: w.env });
+    const r = await run(['status', '--env', 'prod', '--format', 'json'], { cwd: w.dir, env: w.env });
     expect(r.code, r.stdout + r.stderr).toBe(0);
     const s = JSON.parse(r.stdout);
     expect(s).toMatchObject({ environment: 'prod', healthy: true, generatedUpToDate: true });
@@ -261,11 +265,11 @@ describe('plan, status, loadtest', () => {
 
   it('loadtest starts a Job from the suspended CronJob and reports the verdict', async () => {
     const w = workspace();
-    const pass = await cliAsync(['loadtest', '--env', 'dev', '--model', 'resnet50'], { cwd: w.dir, env: w.env });
+    const pass = await run(['loadtest', '--env', 'dev', '--model', 'resnet50'], { cwd: w.dir, env: w.env });
     expect(pass.code, pass.stderr).toBe(0);
     expect(pass.stdout).toContain('load test of resnet50: PASSED');
     expect(calls(w.log)[0]).toMatch(/^kubectl --context inference-dev-us-east-1 --namespace platform create job loadtest-resnet50-\w+ --from=cronjob\/loadtest-resnet50$/);
-    const fail = await cliAsync(['loadtest', '--env', 'dev', '--model', 'resnet50'], { cwd: w.dir, env: { ...w.env, FAKE_LOADTEST: 'fail' } });
+    const fail = await run(['loadtest', '--env', 'dev', '--model', 'resnet50'], { cwd: w.dir, env: { ...w.env, FAKE_LOADTEST: 'fail' } });
     expect(fail.code).toBe(1);
     expect(fail.stdout).toContain('FAILED (SLO: p99 < 50 ms, errors < 0.1% at 200 requests/s)');
     expect((await cliAsync(['loadtest', '--env', 'dev', '--model', 'nope'], { cwd: w.dir, env: w.env })).code).toBe(2);

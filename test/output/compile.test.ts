@@ -1,4 +1,8 @@
-/** compile and compile --check as CI uses them: freshness, drift detection, determinism, atomicity. */
+/**
+ * compile and compile --check as CI uses them: freshness, drift detection, determinism, atomicity. The
+ * freshness check of the committed generated/, diff and the kill test start the built CLI in its own process;
+ * the other cases run the CLI in this process.
+ */
 import { execFileSync, spawn } from 'node:child_process';
 import { appendFileSync, chmodSync, cpSync, existsSync, mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync, symlinkSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -6,7 +10,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { generateFiles } from '../../compiler/pipeline.js';
 import { listFiles, recoverInterruptedWrite, writeTree } from '../../compiler/output/write.js';
-import { bin, cli, repoRoot } from '../helpers/cli.js';
+import { bin, cli, repoRoot, run } from '../helpers/cli.js';
 import { irOf } from '../helpers/platform.js';
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'platformc-compile-'));
@@ -29,30 +33,30 @@ describe('the committed generated/', () => {
 });
 
 describe('compile --check', () => {
-  it('fails with exit 3 and a diff when a generated file was edited', () => {
+  it('fails with exit 3 and a diff when a generated file was edited', async () => {
     const dir = workspace();
     const file = join(dir, 'generated/triton/models/resnet50/config.pbtxt');
     writeFileSync(file, readFileSync(file, 'utf8').replace('max_batch_size: 32', 'max_batch_size: 16'));
-    const r = cli(['compile', 'platform.yaml', '--check'], { cwd: dir });
+    const r = await run(['compile', 'platform.yaml', '--check'], { cwd: dir });
     expect(r.code).toBe(3);
     expect(r.stdout).toContain('changed:  generated/triton/models/resnet50/config.pbtxt');
     expect(r.stdout).toContain('-max_batch_size: 16');
     expect(r.stdout).toContain('+max_batch_size: 32');
   });
-  it('names a deleted file as missing and an extra file as orphaned', () => {
+  it('names a deleted file as missing and an extra file as orphaned', async () => {
     const dir = workspace();
     unlinkSync(join(dir, 'generated/README.md'));
     writeFileSync(join(dir, 'generated/extra.yaml'), 'x: 1\n');
-    const r = cli(['compile', 'platform.yaml', '--check'], { cwd: dir });
+    const r = await run(['compile', 'platform.yaml', '--check'], { cwd: dir });
     expect(r.code).toBe(3);
     expect(r.stdout).toContain('missing:  generated/README.md');
     expect(r.stdout).toContain('orphaned: generated/extra.yaml');
   });
-  it('fails when platform.yaml changed without recompiling, and writes nothing', () => {
+  it('fails when platform.yaml changed without recompiling, and writes nothing', async () => {
     const dir = workspace();
     const before = snapshot(join(dir, 'generated'));
     writeFileSync(join(dir, 'platform.yaml'), readFileSync(join(dir, 'platform.yaml'), 'utf8').replace('maxQueueDelayMicroseconds: 200', 'maxQueueDelayMicroseconds: 300'));
-    const r = cli(['compile', 'platform.yaml', '--check'], { cwd: dir });
+    const r = await run(['compile', 'platform.yaml', '--check'], { cwd: dir });
     expect(r.code).toBe(3);
     expect(r.stdout).toContain('+  max_queue_delay_microseconds: 300');
     expect(snapshot(join(dir, 'generated'))).toEqual(before);
@@ -94,45 +98,45 @@ describe('compile --check', () => {
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/^platformc: --out generated is a file, not a folder\n/);
   });
-  it('diff is the same check', () => {
+  it('diff is the same check (the built CLI, in its own process)', () => {
     const dir = workspace();
     appendFileSync(join(dir, 'generated/README.md'), 'hand edit\n');
     expect(cli(['diff', 'platform.yaml'], { cwd: dir }).code).toBe(3);
   });
-  it('--format json reports the drift as data', () => {
+  it('--format json reports the drift as data', async () => {
     const dir = workspace();
     unlinkSync(join(dir, 'generated/README.md'));
-    const r = cli(['compile', 'platform.yaml', '--check', '--format', 'json'], { cwd: dir });
+    const r = await run(['compile', 'platform.yaml', '--check', '--format', 'json'], { cwd: dir });
     expect(JSON.parse(r.stdout)).toMatchObject({ upToDate: false, missing: ['README.md'], changed: [], orphaned: [] });
   });
 });
 
 describe('compile', () => {
-  it('twice in different folders gives byte-identical trees', () => {
+  it('twice in different folders gives byte-identical trees', async () => {
     const a = tmp();
     const b = tmp();
-    expect(cli(['compile', 'platform.yaml', '--out', join(a, 'out')]).code).toBe(0);
-    expect(cli(['compile', join(repoRoot, 'platform.yaml'), '--out', join(b, 'deeper/out')], { cwd: b }).code).toBe(0);
+    expect((await run(['compile', 'platform.yaml', '--out', join(a, 'out')])).code).toBe(0);
+    expect((await run(['compile', join(repoRoot, 'platform.yaml'), '--out', join(b, 'deeper/out')], { cwd: b })).code).toBe(0);
     expect(snapshot(join(a, 'out'))).toEqual(snapshot(join(b, 'deeper/out')));
   });
-  it('a second run changes nothing and says so', () => {
+  it('a second run changes nothing and says so', async () => {
     const dir = workspace();
-    const r = cli(['compile', 'platform.yaml'], { cwd: dir });
+    const r = await run(['compile', 'platform.yaml'], { cwd: dir });
     expect(r.stderr).toMatch(/generated: 0 written, \d+ unchanged, 0 removed/);
   });
-  it('removes files that are no longer produced', () => {
+  it('removes files that are no longer produced', async () => {
     const dir = workspace();
     writeFileSync(join(dir, 'platform.yaml'), readFileSync(join(dir, 'platform.yaml'), 'utf8').replace(/\n  mobilenet:\n    definition[\s\S]*?targetRps: 400\n/, '\n').replace(/\n\s+mobilenet: \{ replicas: \{ min: 1, max: 1 \} \}/, ''));
-    const r = cli(['compile', 'platform.yaml', '--format', 'json'], { cwd: dir });
+    const r = await run(['compile', 'platform.yaml', '--format', 'json'], { cwd: dir });
     expect(r.code, r.stdout).toBe(0);
     expect(JSON.parse(r.stdout).removed).toContain('triton/models/mobilenet/config.pbtxt');
     expect(existsSync(join(dir, 'generated/triton/models/mobilenet'))).toBe(false);
   });
-  it('of an invalid platform.yaml exits 1 and leaves generated/ byte for byte', () => {
+  it('of an invalid platform.yaml exits 1 and leaves generated/ byte for byte', async () => {
     const dir = workspace();
     const before = snapshot(join(dir, 'generated'));
     writeFileSync(join(dir, 'platform.yaml'), readFileSync(join(dir, 'platform.yaml'), 'utf8').replace('role: gpu', 'role: gpus'));
-    const r = cli(['compile', 'platform.yaml'], { cwd: dir });
+    const r = await run(['compile', 'platform.yaml'], { cwd: dir });
     expect(r.code).toBe(1);
     expect(r.stdout).toContain('error invalid-value');
     expect(r.stderr).toContain('generated was not changed');
@@ -161,7 +165,7 @@ describe('atomic write', () => {
     // Make the new tree differ from the old one in every Triton config, so a mix would show.
     writeFileSync(join(dir, 'platform.yaml'), readFileSync(join(dir, 'platform.yaml'), 'utf8').replaceAll('maxQueueDelayMicroseconds: ', 'maxQueueDelayMicroseconds: 1'));
     const old = snapshot(out);
-    const fresh = generateFilesFor(dir);
+    const fresh = await generateFilesFor(dir);
     expect(fresh).not.toEqual(old);
     for (const delay of [5, 20, 40, 60, 80, 120]) {
       const child = spawn(process.execPath, [bin, 'compile', 'platform.yaml'], { cwd: dir, stdio: 'ignore' });
@@ -178,11 +182,11 @@ describe('atomic write', () => {
   });
 });
 
-function generateFilesFor(dir: string): Record<string, string> {
+async function generateFilesFor(dir: string): Promise<Record<string, string>> {
   const target = tmp();
   symlinkSync(join(dir, 'models'), join(target, 'models'));
   cpSync(join(dir, 'platform.yaml'), join(target, 'platform.yaml'));
-  cli(['compile', 'platform.yaml'], { cwd: target });
+  await run(['compile', 'platform.yaml'], { cwd: target });
   const s = snapshot(join(target, 'generated'));
   rmSync(target, { recursive: true, force: true });
   return s;

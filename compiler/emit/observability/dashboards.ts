@@ -1,7 +1,8 @@
 /**
- * Grafana dashboards, typed by the dashboard JSON Schema (dashboard-types.ts is generated from it):
- * a GPU fleet dashboard, one per model, and an SLO dashboard. Datasource and variables as
- * kube-prometheus-stack provisions them; load-test runs appear as annotations on every dashboard.
+ * Grafana dashboards, typed by the dashboard JSON Schema (dashboard-types.ts is generated from it), three
+ * per environment whatever the number of models: a GPU fleet dashboard, a model dashboard with a `model`
+ * variable, and an SLO dashboard. Datasource and variables as kube-prometheus-stack provisions them;
+ * load-test runs appear as annotations on every dashboard.
  * @see https://grafana.com/docs/grafana/latest/dashboards/build-dashboards/view-dashboard-json-model/
  */
 import type { EnvironmentIR, PlatformIR, RegionIR } from '../../resolve/ir.js';
@@ -83,11 +84,19 @@ export function gpuFleetDashboard(ir: PlatformIR, env: EnvironmentIR, r: RegionI
   ]));
 }
 
-export function modelDashboard(ir: PlatformIR, env: EnvironmentIR, model: string): Dashboard {
-  const m = `model="${model}"`;
+/**
+ * One model dashboard per environment, the model picked with the `model` variable (its values are the
+ * models Triton reports), rather than a copy per model: the same panels, and an output that does not grow
+ * with the number of models.
+ */
+export function modelDashboard(ir: PlatformIR, env: EnvironmentIR): Dashboard {
+  const m = 'model="$model"';
   const rate = (metric: string, extra = '') => `sum(rate(${metric}{${m}${extra}}[$__rate_interval]))`;
   const quantile = (q: number) => [`histogram_quantile(${q}, sum by (le) (rate(${LATENCY_HISTOGRAM}_bucket{${m}}[$__rate_interval])))`, `p${Math.round(q * 100)}`] as [string, string];
-  return dashboard(idFor(ir.name, env.name, 'model', model), `${ir.name} / ${env.name}: ${model}`, ['model', model], layout([
+  const models = 'label_values(nv_inference_request_success, model)';
+  const variables: VariableModel[] = [{ type: 'query', name: 'model', label: 'Model', datasource: ds, query: models, definition: models, multi: false, includeAll: false, refresh: 1, sort: 1, hide: 0 }];
+  const deployment = `deployment="${workloadName('$model')}"`;
+  return dashboard(idFor(ir.name, env.name, 'models'), `${ir.name} / ${env.name}: models`, ['model'], layout([
     { title: 'Requests per second', exprs: [[rate('nv_inference_request_success'), 'success'], [rate('nv_inference_request_failure'), 'failure']], unit: 'reqps' },
     { title: 'Latency p50 / p95 / p99', exprs: [quantile(0.5), quantile(0.95), quantile(0.99)], unit: 'ms' },
     {
@@ -100,8 +109,8 @@ export function modelDashboard(ir: PlatformIR, env: EnvironmentIR, model: string
     },
     { title: 'Average batch size', exprs: [[`${rate('nv_inference_count')} / ${rate('nv_inference_exec_count')}`, 'inferences per execution']] },
     { title: 'Errors by reason', exprs: [[`sum by (reason) (rate(nv_inference_request_failure{${m}}[$__rate_interval]))`, '{{reason}}']], unit: 'reqps' },
-    { title: 'Replicas', exprs: [[`sum(kube_deployment_status_replicas_available{deployment="${workloadName(model)}"})`, 'available'], [`sum(kube_deployment_spec_replicas{deployment="${workloadName(model)}"})`, 'desired']] },
-  ]));
+    { title: 'Replicas', exprs: [[`sum(kube_deployment_status_replicas_available{${deployment}})`, 'available'], [`sum(kube_deployment_spec_replicas{${deployment}})`, 'desired']] },
+  ]), variables);
 }
 
 export function sloDashboard(ir: PlatformIR, env: EnvironmentIR): Dashboard {

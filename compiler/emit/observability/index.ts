@@ -1,7 +1,14 @@
 /**
  * Observability per environment: SLO and GPU rules (plain files under prometheus/ for promtool, and
- * PrometheusRule objects), dashboards (JSON under grafana/, and ConfigMaps for Grafana's sidecar) and
- * load tests, gathered in kustomize/overlays/<env>/observability, which every region overlay includes.
+ * PrometheusRule objects), dashboards (JSON under grafana/<env>/, turned into ConfigMaps for Grafana's
+ * sidecar by a configMapGenerator beside them) and load tests, gathered in
+ * kustomize/overlays/<env>/observability, which every region overlay includes.
+ *
+ * What is written twice, and why: a rule group is both a plain rule file and the spec of a PrometheusRule,
+ * because its two consumers read different shapes (promtool check/test rules read only plain rule files;
+ * the Prometheus Operator reads only PrometheusRule objects) and neither kubectl nor kustomize can wrap a
+ * file into an object's spec. It is serialised once and indented into the object. A dashboard's JSON is
+ * written once: kustomize builds its ConfigMap from the file at apply time.
  */
 import type { FileOutput } from '../../output/files.js';
 import { toJson, toYaml, toYamlDocuments } from '../../output/serialize.js';
@@ -13,6 +20,7 @@ import { loadTestObjects } from './loadtest.js';
 import { gpuRuleGroup, sloRuleGroups, type RuleGroup } from './slo.js';
 
 export const observabilityDir = (env: string) => `kustomize/overlays/${env}/observability`;
+export const grafanaDir = (env: string) => `grafana/${env}`;
 
 export function emitObservability(ir: PlatformIR): FileOutput[] {
   return ir.environments.flatMap((env) => environmentObservability(ir, env));
@@ -49,24 +57,30 @@ function environmentObservability(ir: PlatformIR, env: EnvironmentIR): FileOutpu
     files.push({ path: `${dir}/prometheus-rules.yaml`, content: objects.join('---\n') });
     resources.push('prometheus-rules.yaml');
     if (env.observability.dashboards.enabled) {
-      const dashboards = [gpuFleetDashboard(ir, env, r), sloDashboard(ir, env), ...r.deployments.map((d) => modelDashboard(ir, env, d.model))];
-      for (const db of dashboards) {
-        const name = db.uid!;
-        files.push({ path: `grafana/${env.name}/${name}.json`, content: toJson(db) });
-        // One ConfigMap per dashboard, as JSON (valid YAML for kustomize, and far cheaper to write than YAML).
-        const configMap: K8sObject = {
-          apiVersion: 'v1',
-          kind: 'ConfigMap',
-          metadata: { name: `dashboard-${name}`, namespace: NAMESPACES.monitoring, labels: { [GRAFANA_DASHBOARD_LABEL]: '1' }, annotations: { [GRAFANA_FOLDER_ANNOTATION]: ir.name } },
-          data: { [`${name}.json`]: JSON.stringify(db) },
-        };
-        files.push({ path: `${dir}/dashboards/${name}.json`, content: toJson(configMap) });
-        resources.push(`dashboards/${name}.json`);
-      }
+      files.push(...dashboardFiles(ir, env));
+      resources.push(`../../../../${grafanaDir(env.name)}`);
     }
   }
   const general = r.nodePools.find((p) => p.role === 'general')!.name;
   add('load-tests.yaml', r.deployments.flatMap((d) => loadTestObjects(ir, ir.models.find((m) => m.name === d.model)!, d, general)));
   files.push({ path: `${dir}/kustomization.yaml`, content: toYaml({ apiVersion: 'kustomize.config.k8s.io/v1beta1', kind: 'Kustomization', resources: resources.sort() }) });
   return files;
+}
+
+/**
+ * The dashboards of an environment as JSON files for Grafana (import, or provisioning from files), and a
+ * kustomization beside them whose configMapGenerator makes one ConfigMap per file for the Grafana sidecar
+ * (label and folder annotation as kube-prometheus-stack's sidecar expects). The names carry no content hash,
+ * so a changed dashboard updates its ConfigMap instead of leaving the old one behind.
+ */
+function dashboardFiles(ir: PlatformIR, env: EnvironmentIR): FileOutput[] {
+  const dir = grafanaDir(env.name);
+  const dashboards = [gpuFleetDashboard(ir, env, env.regions[0]!), modelDashboard(ir, env), sloDashboard(ir, env)];
+  const kustomization = {
+    apiVersion: 'kustomize.config.k8s.io/v1beta1',
+    kind: 'Kustomization',
+    generatorOptions: { disableNameSuffixHash: true, labels: { [GRAFANA_DASHBOARD_LABEL]: '1' }, annotations: { [GRAFANA_FOLDER_ANNOTATION]: ir.name } },
+    configMapGenerator: dashboards.map((db) => ({ name: `dashboard-${db.uid}`, namespace: NAMESPACES.monitoring, files: [`${db.uid}.json`] })),
+  };
+  return [...dashboards.map((db) => ({ path: `${dir}/${db.uid}.json`, content: toJson(db) })), { path: `${dir}/kustomization.yaml`, content: toYaml(kustomization) }];
 }
