@@ -1,28 +1,25 @@
 /** `platformc plan`, `apply`, `destroy`, `status` and `loadtest`: the only commands that touch AWS and the cluster. */
 import { createInterface } from 'node:readline/promises';
 import { dirname, join, relative } from 'node:path';
-import { hasErrors } from '../diagnostics/diagnostic.js';
-import { validateFile } from '../front/validate.js';
 import { checkTree, hasDrift } from '../output/check.js';
-import { generateFiles } from '../output/generate.js';
+import { checkPlatform, generateFiles } from '../pipeline.js';
+import { LOADTEST_JOB_PREFIX, NAMESPACES, TRITON_PORTS } from '../resolve/conventions.js';
 import type { EnvironmentIR, PlatformIR } from '../resolve/ir.js';
-import { resolvePlatform } from '../resolve/resolve.js';
 import { compilerVersion } from '../version.js';
 import { EXIT, UsageError } from './exit.js';
 import { committedEstimate, outputFormat, platformFile, printDiagnostics } from './io.js';
-import { applySteps, destroySteps, kubeContext, planSteps } from '../ops/steps.js';
+import { applySteps, destroySteps, planSteps } from '../ops/steps.js';
 import type { Invocation } from './main.js';
 
 interface Context { file: string; generated: string; ir: PlatformIR; env: EnvironmentIR; region?: string; freshness: () => string | undefined }
 
 function load(inv: Invocation): Context | number {
   const file = platformFile(inv.positionals);
-  const { diagnostics, validated } = validateFile(file);
-  if (!validated || hasErrors(diagnostics)) {
+  const { diagnostics, ir } = checkPlatform(file, { compilerVersion });
+  if (!ir) {
     printDiagnostics(diagnostics);
     return EXIT.failure;
   }
-  const ir = resolvePlatform(validated, { compilerVersion });
   const name = inv.values.env;
   if (typeof name !== 'string') throw new UsageError(`--env is required (one of ${ir.environments.map((e) => e.name).join(', ')})`);
   const env = ir.environments.find((e) => e.name === name);
@@ -89,7 +86,7 @@ async function execute(kind: 'plan' | 'apply' | 'destroy', inv: Invocation): Pro
     process.stdout.write(`${ctx.env.name} is serving:\n`);
     for (const r of ctx.env.regions.filter((x) => !ctx.region || x.region === ctx.region)) {
       for (const d of r.deployments) {
-        process.stdout.write(`  ${r.region} ${d.model}: http://triton-${d.model}.${d.namespace}.svc:8000/v2/models/${d.model} (in cluster); ALB (${d.ingressScheme}): kubectl --context ${kubeContext(ctx.ir, ctx.env, r)} -n ${d.namespace} get ingress triton-${d.model}\n`);
+        process.stdout.write(`  ${r.region} ${d.model}: http://${d.workload}.${d.namespace}.svc:${TRITON_PORTS.http}/v2/models/${d.model} (in cluster); ALB (${d.ingressScheme}): kubectl --context ${r.names.kubeContext} -n ${d.namespace} get ingress ${d.workload}\n`);
       }
     }
   }
@@ -111,7 +108,7 @@ export async function runStatus(inv: Invocation): Promise<number> {
   const report: Record<string, unknown> = { environment: ctx.env.name, generatedUpToDate: !stale, regions: [] as unknown[] };
   let healthy = !stale;
   for (const r of ctx.env.regions.filter((x) => !ctx.region || x.region === ctx.region)) {
-    const context = kubeContext(ctx.ir, ctx.env, r);
+    const context = r.names.kubeContext;
     const region: Record<string, unknown> = { region: r.region, context };
     (report.regions as unknown[]).push(region);
     try {
@@ -124,8 +121,8 @@ export async function runStatus(inv: Invocation): Promise<number> {
       });
       region.models = await Promise.all(
         r.deployments.map(async (d) => {
-          const why = deploymentNotReady(await cluster.readDeployment(d.namespace, `triton-${d.model}`).catch(() => ({ status: {}, spec: { replicas: 1 } }) as never));
-          const ready = why ? 0 : await cluster.proxyGet(d.namespace, `triton-${d.model}`, 'http', `/v2/models/${d.model}/ready`);
+          const why = deploymentNotReady(await cluster.readDeployment(d.namespace, d.workload).catch(() => ({ status: {}, spec: { replicas: 1 } }) as never));
+          const ready = why ? 0 : await cluster.proxyGet(d.namespace, d.workload, 'http', `/v2/models/${d.model}/ready`);
           const ok = !why && ready === 200;
           healthy &&= ok;
           return { model: d.model, available: !why, ...(why ? { reason: why } : {}), endpoint: ready === 200 ? 'ready' : `not ready (${ready || 'no answer'})` };
@@ -164,10 +161,10 @@ export async function runLoadtest(inv: Invocation): Promise<number> {
   if (typeof model !== 'string' || !region.deployments.some((d) => d.model === model)) {
     throw new UsageError(`--model is required (one of ${region.deployments.map((d) => d.model).join(', ')})`);
   }
-  const context = kubeContext(ctx.ir, ctx.env, region);
-  const job = `loadtest-${model}-${Date.now().toString(36)}`.slice(0, 63);
-  const kubectl = (...args: string[]) => ['kubectl', '--context', context, '--namespace', 'platform', ...args];
-  const create = kubectl('create', 'job', job, `--from=cronjob/loadtest-${model}`);
+  const context = region.names.kubeContext;
+  const job = `${LOADTEST_JOB_PREFIX}${model}-${Date.now().toString(36)}`.slice(0, 63);
+  const kubectl = (...args: string[]) => ['kubectl', '--context', context, '--namespace', NAMESPACES.platform, ...args];
+  const create = kubectl('create', 'job', job, `--from=cronjob/${LOADTEST_JOB_PREFIX}${model}`);
   const get = kubectl('get', 'job', job, '--output', 'jsonpath={.status.succeeded}/{.status.failed}');
   const logs = kubectl('logs', `job/${job}`, '--tail=60');
   const { commandLine } = await import('../ops/run.js');

@@ -1,5 +1,5 @@
 /** Diagnostics are data: validation returns them, the CLI renders them. */
-import { compareCodeUnits } from '../output/order.js';
+import { compareCodeUnits } from '../lib/order.js';
 import { codes, type DiagnosticCode } from './codes.js';
 
 export type Severity = 'error' | 'warning';

@@ -3,17 +3,15 @@ import type { ModelDefinition, PlatformSpec } from '../../schema/platform.js';
 import { dedupeDiagnostics, diagnostic, type Diagnostic } from '../diagnostics/diagnostic.js';
 import type { DiagnosticCode } from '../diagnostics/codes.js';
 import { didYouMean } from '../diagnostics/suggest.js';
-import { instanceCatalog, regionCatalog } from '../specs.js';
-import { overlaps, parseCidr, planSubnets, MAX_SUBNET_PREFIX } from '../resolve/cidr.js';
-import { environmentSpec, overridePath } from '../resolve/environments.js';
-import { durationSeconds } from './durations.js';
+import { GPU_MEMORY_HEADROOM, instanceCatalog, regionCatalog } from '../catalog.js';
+import { overlaps, parseCidr, planSubnets, MAX_SUBNET_PREFIX } from './cidr.js';
+import { environmentSpec, overridePath } from './environments.js';
+import { durationSeconds } from '../lib/durations.js';
 import { findSecrets } from './secrets.js';
 import type { Path, Source } from './source.js';
 
 /** Namespaces platformc creates for itself; teams may not take these names. */
 export const RESERVED_NAMESPACES = ['default', 'kube-node-lease', 'kube-public', 'kube-system', 'monitoring', 'platform', 'loadtest', 'external-secrets'];
-/** Headroom kept free on every GPU (CUDA context, fragmentation). */
-export const GPU_MEMORY_HEADROOM = 0.9;
 
 interface Context {
   readonly source: Source;

@@ -9,9 +9,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from '@cdktf/hcl2json';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { hasDns } from '../../compiler/emit/terraform/dns.js';
+
 import { WILDCARD_RESOURCE_ACTIONS } from '../../compiler/emit/terraform/policies.js';
-import { generateFiles } from '../../compiler/output/generate.js';
+import { generateFiles } from '../../compiler/pipeline.js';
 import { writeTree } from '../../compiler/output/write.js';
 import { hasReference, referenceDir, repoRoot } from '../helpers/cli.js';
 import { irOf, irOfText } from '../helpers/platform.js';
@@ -104,7 +104,7 @@ describe.each(SPECS)('Terraform of %s', (spec) => {
   it('has two root modules per environment and region, each with a pinned backend', () => {
     const ir = irOf(spec);
     const expected = ir.environments
-      .flatMap((e) => [...e.regions.flatMap((r) => [`terraform/${e.name}/${r.region}/infra`, `terraform/${e.name}/${r.region}/platform`]), ...(hasDns(ir, e) ? [`terraform/${e.name}/${e.regions[0]!.region}/dns`] : [])])
+      .flatMap((e) => [...e.regions.flatMap((r) => [`terraform/${e.name}/${r.region}/infra`, `terraform/${e.name}/${r.region}/platform`]), ...(e.dns ? [`terraform/${e.name}/${e.regions[0]!.region}/dns`] : [])])
       .sort();
     expect(roots.map((r) => r.dir)).toEqual(expected);
     for (const root of roots) {

@@ -1,6 +1,7 @@
 /** config.pbtxt for every model, checked against its model definition and platform.yaml. */
 import { describe, expect, it } from 'vitest';
-import { emitTritonConfigs, LATENCY_HISTOGRAM } from '../../compiler/emit/triton/model-config.js';
+import { emitTritonConfigs } from '../../compiler/emit/triton/model-config.js';
+import { LATENCY_HISTOGRAM } from '../../compiler/resolve/conventions.js';
 import { irOf } from '../helpers/platform.js';
 
 /** The value of `key: value` lines in protobuf text format, in order. */

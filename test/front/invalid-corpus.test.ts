@@ -8,7 +8,7 @@ import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { codes } from '../../compiler/diagnostics/codes.js';
 import { renderText } from '../../compiler/diagnostics/render.js';
-import { validateFile } from '../../compiler/front/validate.js';
+import { checkPlatform } from '../../compiler/pipeline.js';
 import { cli, hasStackTrace, repoRoot } from '../helpers/cli.js';
 
 const dir = join(repoRoot, 'test/fixtures/invalid');
@@ -21,7 +21,7 @@ describe('invalid corpus', () => {
   for (const name of cases) {
     it(name, () => {
       const file = relative(repoRoot, join(dir, name));
-      const { diagnostics } = validateFile(join(repoRoot, file), file);
+      const { diagnostics } = checkPlatform(join(repoRoot, file), { display: file, compilerVersion: '0.0.0-test' });
       diagnostics.forEach((d) => seen.add(d.code));
       expect(diagnostics.some((d) => d.severity === 'error')).toBe(true);
       const text = `${diagnostics.map((d) => renderText(d, { color: false })).join('\n')}\n`;
