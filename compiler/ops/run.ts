@@ -145,6 +145,24 @@ export function realTasks(checkGenerated: () => string | undefined): TaskRunner 
         await new Promise((r) => setTimeout(r, pollMs));
       }
     }
+    if (task.type === 'empty-bucket') {
+      // A versioned bucket is empty only without versions and delete markers: delete them 1000 at a time.
+      for (;;) {
+        const list = awsQueries.objectVersions(task.region, task.bucket);
+        log(`$ ${commandLine(list)}`);
+        const r = await execa(list[0]!, list.slice(1), { reject: false });
+        if (r.failed) {
+          if (/NoSuchBucket/.test(String(r.stderr))) return undefined; // already gone
+          return `${commandLine(list)} failed: ${String(r.stderr).split('\n').slice(-3).join(' ')}`;
+        }
+        const objects = (JSON.parse(String(r.stdout || '{}')) as { Objects?: { Key: string; VersionId: string }[] | null }).Objects ?? [];
+        if (objects.length === 0) return undefined;
+        const del = awsQueries.deleteObjects(task.region, task.bucket, objects);
+        log(`$ aws s3api delete-objects --bucket ${task.bucket} (${objects.length} versions)`);
+        const d = await execa(del[0]!, del.slice(1), { reject: false });
+        if (d.failed) return `deleting versions of ${task.bucket} failed: ${String(d.stderr).split('\n').slice(-3).join(' ')}`;
+      }
+    }
     const { connect, deploymentNotReady, gpuNodesNotReady, waitFor } = await import('./kube.js');
     const cluster = await connect(task.context);
     if (task.type === 'wait-gpu-nodes') {

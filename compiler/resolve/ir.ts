@@ -3,7 +3,7 @@
  * attached and every name derived once. Emitters read only this (never platform.yaml), so they agree.
  */
 import type { ModelDefinition } from '../../schema/platform.js';
-import type { Versions } from '../catalog.js';
+import type { KubernetesPins, Versions } from '../catalog.js';
 import type { InstanceChoice } from './auto-instance.js';
 
 export interface PlatformIR {
@@ -79,6 +79,8 @@ export interface ClusterIR {
   readonly publicAccessCidrs: readonly string[];
   readonly logging: readonly string[];
   readonly secretsEncryption: boolean;
+  /** What this Kubernetes minor pins: node AMI release, EKS add-on versions, cluster-autoscaler image tag. */
+  readonly pins: KubernetesPins;
 }
 
 export interface IdentityIR {
@@ -105,6 +107,8 @@ export interface RegionIR {
   /** us-east-1 -> use1: keeps derived names short. */
   readonly shortRegion: string;
   readonly role: 'primary' | 'standby';
+  /** Terraform state of this region's root modules: a bucket in the region itself, so a standby can be planned and applied while the primary region is down. */
+  readonly state: { readonly bucket: string; readonly region: string };
   readonly network: NetworkIR;
   readonly names: NamesIR;
   readonly nodePools: readonly NodePoolIR[];

@@ -9,7 +9,7 @@ import { instanceCatalog, regionCatalog, versions } from '../catalog.js';
 import { formatCidr, parseCidr, planSubnets } from '../front/cidr.js';
 import { environmentSpec } from '../front/environments.js';
 import { rankInstanceTypes } from './auto-instance.js';
-import { ACCELERATOR_LABEL, GPU_TAINT, POOL_LABEL, workloadName } from './conventions.js';
+import { ACCELERATOR_LABEL, CA_GPU_LABEL, GPU_TAINT, POOL_LABEL, workloadName } from './conventions.js';
 import { byKey, sortedEntries } from '../lib/order.js';
 import type { DeploymentIR, EnvironmentIR, ModelIR, NamesIR, NodePoolIR, PlatformIR, RegionIR, TeamIR } from './ir.js';
 
@@ -94,6 +94,7 @@ function resolveEnvironment(platform: string, env: string, spec: PlatformSpec, v
       publicAccessCidrs: [...spec.cluster.endpoint.publicAccessCidrs].sort(),
       logging: [...spec.cluster.logging].sort(),
       secretsEncryption: spec.cluster.secretsEncryption,
+      pins: versions.kubernetes.pins[spec.cluster.version]!,
     },
     identity: {
       operators: sortedEntries(spec.identity.operators).map(([name, op]) => ({
@@ -154,7 +155,7 @@ function resolveRegion(platform: string, env: string, region: string, role: 'pri
       maxSize: standby.maxSize ?? pool.maxSize,
       diskSizeGiB: pool.diskSizeGiB,
       ...(ranked ? { auto: { ranked } } : {}),
-      labels: byKey({ ...pool.labels, [POOL_LABEL]: name, ...(pool.role === 'gpu' ? { 'nvidia.com/gpu.present': 'true', [ACCELERATOR_LABEL]: facts.accelerator?.model ?? 'none' } : {}) }),
+      labels: byKey({ ...pool.labels, [POOL_LABEL]: name, ...(pool.role === 'gpu' ? { 'nvidia.com/gpu.present': 'true', [ACCELERATOR_LABEL]: facts.accelerator?.model ?? 'none', [CA_GPU_LABEL]: `nvidia-${(facts.accelerator?.model ?? 'gpu').toLowerCase()}` } : {}) }),
       taints: [...(pool.role === 'gpu' ? [GPU_TAINT] : []), ...pool.taints.filter((t) => !(pool.role === 'gpu' && t.key === GPU_TAINT.key))],
       instance: {
         type: instanceTypes[0]!,
@@ -187,6 +188,9 @@ function resolveRegion(platform: string, env: string, region: string, role: 'pri
     region,
     shortRegion: short,
     role,
+    // The primary region keeps the bucket platform.yaml names; a standby keeps its state in its own region
+    // (same name with the region's short form), so it never depends on the primary region's S3.
+    state: role === 'primary' ? { bucket: e.state.bucket, region: e.state.region ?? region } : { bucket: limitName(`${e.state.bucket}-${short}`, 63), region },
     network: {
       vpcCidr: network.vpcCidr,
       availabilityZones: azNames,
