@@ -187,6 +187,24 @@ describe('destroy', () => {
     expect(calls(w.log).filter((c) => c.includes(' destroy '))).toHaveLength(2);
   });
 
+  it('empties the versioned model bucket (every version and delete marker) and deletes volume claims before terraform destroy of infra', async () => {
+    const w = workspace();
+    const versions = [{ Key: 'resnet50/resnet50/1/model.onnx', VersionId: 'v2' }, { Key: 'resnet50/resnet50/1/model.onnx', VersionId: 'dm1' }];
+    const r = await cliAsync(['destroy', '--env', 'prod', '--auto-approve'], { cwd: w.dir, env: { ...w.env, FAKE_ACCOUNT: '222222222222', FAKE_VERSIONS: JSON.stringify(versions) } });
+    expect(r.code, r.stderr).toBe(0);
+    const order = calls(w.log);
+    const at = (s: string) => order.findIndex((c) => c.includes(s));
+    const del = order.find((c) => c.includes('s3api delete-objects'))!;
+    expect(del).toContain('--bucket inference-prod-models-222222222222-use1');
+    expect(del).toContain(JSON.stringify({ Objects: versions, Quiet: true }));
+    // Listed until none is left: list, delete, list again (empty).
+    expect(order.filter((c) => c.includes('list-object-versions'))).toHaveLength(2);
+    expect(at('platform destroy')).toBeLessThan(at('delete persistentvolumeclaims --all --all-namespaces'));
+    expect(at('delete persistentvolumeclaims')).toBeLessThan(at('wait --for=delete persistentvolumes --all'));
+    expect(at('wait --for=delete persistentvolumes')).toBeLessThan(at('infra destroy'));
+    expect(at('s3api delete-objects')).toBeLessThan(at('infra destroy'));
+  });
+
   it('needs confirmation without a terminal', async () => {
     const w = workspace();
     const r = await cliAsync(['destroy', '--env', 'prod'], { cwd: w.dir, env: { ...w.env, FAKE_ACCOUNT: '222222222222' } });
