@@ -50,6 +50,10 @@ export const codes = {
   'no-throughput-data': { severity: 'warning', doc: "A model definition has no throughput figure for its pool's GPU, so its capacity cannot be checked." },
   'slo-capacity': { severity: 'error', doc: "A model's replicas.max cannot serve its target requests per second at its GPU's throughput." },
   'over-budget': { severity: 'error', doc: "An environment's estimated monthly cost at maximum scale exceeds its budget (a warning when budget.enforcement is warning)." },
+  'budget-notifications': { severity: 'error', doc: 'More budget alert thresholds than AWS Budgets allows: each makes a forecasted and an actual notification, at most 10 per budget.' },
+  'budget-subscribers': { severity: 'error', doc: 'More budget e-mail addresses than AWS Budgets allows (10 per notification).' },
+  'single-nat-prod': { severity: 'warning', doc: 'A production environment (named prod...) with one NAT gateway: an outage of its AZ stops all egress of the region.' },
+  'working-hours-drift': { severity: 'warning', doc: "Working hours scale EKS managed node groups' Auto Scaling groups directly, which drifts from the node groups' EKS sizes (terraform-aws-eks #3504)." },
   'reserved-name': { severity: 'error', doc: 'A team name that collides with a namespace platformc creates for itself.' },
 } as const satisfies Record<string, { severity: 'error' | 'warning'; doc: string }>;
 

@@ -83,7 +83,8 @@ function resolveEnvironment(platform: string, env: string, spec: PlatformSpec, v
     account: e.account,
     budget: {
       monthlyUsd: budget.monthlyUsd,
-      alertThresholds: [...budget.alertThresholds].sort((a, b) => a - b),
+      // AWS Budgets rejects two notifications alike: each threshold once.
+      alertThresholds: [...new Set(budget.alertThresholds)].sort((a, b) => a - b),
       notify: [...budget.notify].sort(),
       enforcement: budget.enforcement,
     },
@@ -196,13 +197,19 @@ function resolveRegion(platform: string, env: string, region: string, role: 'pri
       availabilityZones: azNames,
       publicSubnets: plan.public.map(formatCidr),
       privateSubnets: plan.private.map(formatCidr),
-      natGateways: network.natGateways,
+      // Production gets a NAT gateway per AZ unless platform.yaml chooses otherwise (one NAT is one AZ's outage away
+      // from cutting all egress); written choices stand (validate warns about single in prod).
+      natGateways: /^prod/.test(env) && !natWritten(validated, env, region) ? 'perAz' : network.natGateways,
     },
     names,
     nodePools,
     deployments,
   };
 }
+
+/** Whether platform.yaml writes natGateways for a region, at the top level or in the environment's overrides. */
+const natWritten = (validated: Validated, env: string, region: string) =>
+  validated.source.has(['regions', region, 'natGateways']) || validated.source.has(['environments', env, 'overrides', 'network', region, 'natGateways']);
 
 /** A name cut to an AWS length limit, with a short hash of the whole so cut names stay distinct. */
 export function limitName(name: string, max: number): string {

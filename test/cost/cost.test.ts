@@ -27,9 +27,6 @@ describe('estimates equal the figures computed by hand', () => {
     // 1 LCU 730 x 0.008 = 5.84; logs 50 GB x 0.50 = 25.00, stored 50 GB x 0.03 = 1.50; Prometheus 50 GB x 0.08 = 4.00; S3 2 GB x 0.023 = 0.046 -> 0.05.
     const common = {
       'EKS cluster inference-ENV: EKS cluster': [73, 73, 73],
-      'NAT gateways (single): NAT gateway': [32.85, 32.85, 32.85],
-      'NAT gateways (single): Data processed': [4.5, 4.5, 4.5],
-      'NAT gateways (single): Public IPv4 address (NAT EIP)': [3.65, 3.65, 3.65],
       'Application load balancers (1, one per scheme, shared by the models): Application load balancer': [16.43, 16.43, 16.43],
       'Application load balancers (1, one per scheme, shared by the models): Load balancer capacity units': [5.84, 5.84, 5.84],
       'CloudWatch Logs /platformc/inference-ENV/containers: Data ingested': [25, 25, 25],
@@ -37,7 +34,14 @@ describe('estimates equal the figures computed by hand', () => {
       'Prometheus volume: Storage (gp3)': [4, 4, 4],
     };
     const withEnv = (env: string, extra: Record<string, number[]>) => ({ ...Object.fromEntries(Object.entries(common).map(([k, v]) => [k.replace('ENV', env), v])), ...extra });
+    // dev has one NAT gateway; prod one per AZ (two).
+    const nat = (kind: string, n: number) => ({
+      [`NAT gateways (${kind}): NAT gateway`]: [32.85 * n, 32.85 * n, 32.85 * n],
+      [`NAT gateways (${kind}): Data processed`]: [4.5 * n, 4.5 * n, 4.5 * n],
+      [`NAT gateways (${kind}): Public IPv4 address (NAT EIP)`]: [3.65 * n, 3.65 * n, 3.65 * n],
+    });
     expect(lines(e, 'prod', 'us-east-1')).toEqual(withEnv('prod', {
+      ...nat('perAz', 2),
       'node pool general: Instance usage (Linux/UNIX, on-demand, m6i.xlarge)': [280.32, 280.32, 560.64],
       'node pool general: Root volume (gp3)': [8, 8, 16],
       'node pool gpu: Instance usage (Linux/UNIX, on-demand, g4dn.xlarge)': [383.98, 383.98, 1535.92],
@@ -45,13 +49,14 @@ describe('estimates equal the figures computed by hand', () => {
       'S3 model bucket inference-prod-models-222222222222-use1: Storage (standard)': [0.05, 0.05, 0.05],
     }));
     expect(lines(e, 'dev', 'us-east-1')).toEqual(withEnv('dev', {
+      ...nat('single', 1),
       'node pool general: Instance usage (Linux/UNIX, on-demand, m6i.xlarge)': [280.32, 280.32, 560.64],
       'node pool general: Root volume (gp3)': [8, 8, 16],
       'node pool gpu: Instance usage (Linux/UNIX, on-demand, g4dn.xlarge)': [0, 0, 767.96],
       'node pool gpu: Root volume (gp3)': [0, 0, 16],
       'S3 model bucket inference-dev-models-111111111111-use1: Storage (standard)': [0.05, 0.05, 0.05],
     }));
-    expect(e.environments.map((x) => [x.env, x.monthly.min, x.monthly.max])).toEqual([['dev', 455.14, 1527.42], ['prod', 847.12, 2311.38]]);
+    expect(e.environments.map((x) => [x.env, x.monthly.min, x.monthly.max])).toEqual([['dev', 455.14, 1527.42], ['prod', 888.12, 2352.38]]);
   });
 
   it('examples/minimal-dev.yaml: spot at half the on-demand price, us-west-2', () => {
@@ -102,11 +107,11 @@ describe('platformc cost', () => {
   });
   it('the JSON totals are the estimate at maximum scale', () => {
     const e = estimatePlatform(irOf('platform.yaml'));
-    expect(infracostJson(e).totalMonthlyCost).toBe('3838.8');
+    expect(infracostJson(e).totalMonthlyCost).toBe('3879.8');
   });
   it('prints a table for one environment, and markdown for a pull request', () => {
     expect(cli(['cost', '--env', 'dev']).stdout).toMatch(/^dev: \$455\.14 \(min\)/);
-    expect(cli(['cost', '--format', 'markdown']).stdout).toContain('| prod | $847.12 | $847.12 | $2,311.38 | $3,000.00 | within budget |');
+    expect(cli(['cost', '--format', 'markdown']).stdout).toContain('| prod | $888.12 | $888.12 | $2,352.38 | $3,000.00 | within budget |');
     expect(cli(['cost', '--env', 'qa']).code).toBe(2);
   });
 });
@@ -138,7 +143,7 @@ describe('compile --check shows the monthly cost delta', () => {
     const r = cli(['compile', 'platform.yaml', '--check'], { cwd: dir });
     expect(r.code).toBe(3);
     // One more g4dn.xlarge (383.98) and its 100 GB root volume (8.00) in prod.
-    expect(r.stdout).toContain('prod       $847.12 -> $1,239.10 (+$391.98 a month)');
+    expect(r.stdout).toContain('prod       $888.12 -> $1,280.10 (+$391.98 a month)');
     expect(r.stdout).toContain('dev        $455.14 -> $455.14 (±$0.00 a month)');
   });
 });

@@ -122,7 +122,7 @@ describe('repeatable plans (TF #16)', () => {
         // ~> X.Y allows X.Y and later minors of X.
         const [major, minor] = pin.version.replace('~> ', '').split('.').map(Number);
         const [lmaj, lmin] = pin.lock.version.split('.').map(Number);
-        expect(lmaj === major && lmin! >= minor!, `${p} ${pin.lock.version} within ${pin.version}`).toBe(true);
+        expect(lmaj! === major! && lmin! >= minor!, `${p} ${pin.lock.version} within ${pin.version}`).toBe(true);
         // zh: hashes of every platform's package, so init verifies on linux_amd64 and darwin_arm64 alike.
         expect(pin.lock.hashes.filter((h) => h.startsWith('zh:')).length, p).toBeGreaterThanOrEqual(12);
       }
@@ -147,7 +147,7 @@ describe('production networking (TF #18, #19, #20, #27)', () => {
   });
 
   it("each region's state lives in that region: the standby plans while the primary region is down", async () => {
-    const backend = async (dir: string) => (await root(mrFiles, dir)).terraform[0].backend.s3[0];
+    const backend = async (dir: string) => (await root(mrFiles, dir)).terraform[0]!.backend.s3[0];
     const primary = await backend('terraform/prod/us-east-1/infra');
     const standby = await backend('terraform/prod/us-west-2/infra');
     expect(primary.region).toBe('us-east-1');

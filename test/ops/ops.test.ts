@@ -252,7 +252,7 @@ describe('plan, status, loadtest', () => {
       'terraform -chdir=generated/terraform/prod/us-east-1/platform plan -input=false -lock-timeout=5m',
       'kubectl diff --server-side --context inference-prod-us-east-1 -k generated/kustomize/overlays/prod/us-east-1',
     ]);
-    expect(r.stdout).toContain('prod       $847.12 -> $847.12');
+    expect(r.stdout).toContain('prod       $888.12 -> $888.12');
   });
 
   it('status reports nodes, GPUs, models and endpoints, as text or JSON', async () => {

@@ -466,7 +466,11 @@ function budget(env: EnvironmentIR): string {
 
 const DAYS: Record<string, string> = { sun: '0', mon: '1', tue: '2', wed: '3', thu: '4', fri: '5', sat: '6' };
 
-/** Outside working hours the GPU pools scale to zero; scheduled actions put them back in the morning. */
+/**
+ * Outside working hours the GPU pools scale to zero; scheduled actions put them back in the morning. They act on
+ * the managed node groups' ASGs directly, so EKS's recorded sizes drift from them: validate warns
+ * (working-hours-drift) until scale-to-zero moves into the cluster (Karpenter).
+ */
 function workingHours(env: EnvironmentIR, r: RegionIR): string | undefined {
   const wh = env.workingHours;
   const gpuPools = r.nodePools.filter((p) => p.role === 'gpu');
