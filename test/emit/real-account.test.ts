@@ -130,6 +130,17 @@ describe('repeatable plans (TF #16)', () => {
   });
 });
 
+describe('AWS name limits (TF #13)', () => {
+  it("the cluster role's name prefix stays within IAM's 38 characters for the longest names validate accepts", async () => {
+    const long = irOfText(readFileSync(join(repoRoot, 'platform.yaml'), 'utf8').replace('name: inference', 'name: gpu-inference-shared').replace(/^ {2}prod:$/m, '  preprod-east:'));
+    const eks = (await root(filesOf(long), 'terraform/preprod-east/us-east-1/infra')).module.eks[0];
+    expect(`${eks.iam_role_name}-`.length).toBeLessThanOrEqual(38);
+    expect(eks.iam_role_name.startsWith('gpu-inference-shared-preprod-')).toBe(true);
+    // Names that fit keep the module's default.
+    expect((await root(refFiles, 'terraform/prod/us-east-1/infra')).module.eks[0].iam_role_name).toBe('inference-prod-cluster');
+  });
+});
+
 describe('production networking (TF #18, #19, #20, #27)', () => {
   it('node group instances and volumes carry the cost-allocation tags; no redundant autoscaler tags', async () => {
     const infra = await root(refFiles, 'terraform/prod/us-east-1/infra');

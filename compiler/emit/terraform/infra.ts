@@ -243,6 +243,8 @@ function eks(ir: PlatformIR, env: EnvironmentIR, r: RegionIR): string {
       endpoint_public_access_cidrs: c.publicAccess ? [...c.publicAccessCidrs] : undefined,
       enabled_log_types: [...c.logging],
       cloudwatch_log_group_retention_in_days: env.observability.logs.retentionDays,
+      // The module makes the cluster role with name_prefix "<iam_role_name>-"; IAM allows a 38-character prefix.
+      iam_role_name: limitName(`${r.names.cluster}-cluster`, 37),
       authentication_mode: 'API',
       // Access is granted by the explicit entries below, never implicitly to whoever ran terraform.
       enable_cluster_creator_admin_permissions: false,
