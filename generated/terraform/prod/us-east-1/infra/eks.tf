@@ -14,6 +14,7 @@ module "eks" {
   endpoint_public_access                   = false
   enabled_log_types                        = ["api", "audit", "authenticator"]
   cloudwatch_log_group_retention_in_days   = 30
+  iam_role_name                            = "inference-prod-cluster"
   authentication_mode                      = "API"
   enable_cluster_creator_admin_permissions = false
   enable_irsa                              = true
