@@ -134,6 +134,15 @@ describe('apply', () => {
     expect(calls(w.log).length).toBeLessThan(dry.length);
   });
 
+  it("stops before the standby's platform module when a secret it reads is missing in the standby region, and says how to replicate it", async () => {
+    const w = workspace('examples/multi-region-prod.yaml');
+    const r = await cliAsync(['apply', '--env', 'prod'], { cwd: w.dir, env: { ...w.env, FAKE_ACCOUNT: '444400000003', FAKE_FAIL: 'describe-secret --secret-id vision-prod/grafana-admin --region us-west-2' } });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('aws secretsmanager replicate-secret-to-regions --secret-id vision-prod/grafana-admin --add-replica-regions Region=us-west-2 --region us-east-1');
+    expect(calls(w.log).some((c) => c.includes('us-west-2/platform apply'))).toBe(false);
+    expect(calls(w.log).some((c) => c.includes('us-east-1/platform apply'))).toBe(true);
+  });
+
   it('waits until GPU nodes advertise nvidia.com/gpu, and fails when they never do', async () => {
     const w = workspace();
     gpuAllocatable = '0';
