@@ -9,7 +9,7 @@ import { checkPlatform, generateFiles } from '../pipeline.js';
 import { compilerVersion } from '../version.js';
 import { EXIT } from './exit.js';
 import { committedEstimate, outputFormat, platformFile, printDiagnostics, useColor } from './io.js';
-import type { Invocation } from './main.js';
+import type { InvocationOf } from './options.js';
 
 /** The monthly cost before (the committed estimate) and after (this compile), per environment. */
 function costDeltaText(out: string, files: readonly { path: string; content: string }[]): string {
@@ -18,7 +18,7 @@ function costDeltaText(out: string, files: readonly { path: string; content: str
   return costDelta(committedEstimate(out), JSON.parse(fresh.content) as PlatformEstimate);
 }
 
-export async function runCompile(inv: Invocation): Promise<number> {
+export async function runCompile(inv: InvocationOf<'compile'>): Promise<number> {
   const started = process.hrtime.bigint();
   const format = outputFormat(inv.values.format);
   const file = platformFile(inv.positionals);

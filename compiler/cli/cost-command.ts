@@ -6,9 +6,9 @@ import { checkPlatform } from '../pipeline.js';
 import { compilerVersion } from '../version.js';
 import { EXIT, UsageError } from './exit.js';
 import { outputFormat, platformFile, printDiagnostics } from './io.js';
-import type { Invocation } from './main.js';
+import type { InvocationOf } from './options.js';
 
-export async function runCost(inv: Invocation): Promise<number> {
+export async function runCost(inv: InvocationOf<'cost'>): Promise<number> {
   const format = outputFormat(inv.values.format, ['table', 'json', 'markdown']) as string;
   const file = platformFile(inv.positionals);
   // The budget gate is what `cost` explains: show its finding, but still print the estimate.

@@ -16,7 +16,7 @@ import { checkPlatform } from '../pipeline.js';
 import { instanceCatalog, packageRoot, regionCatalog } from '../catalog.js';
 import { compilerVersion } from '../version.js';
 import { EXIT, UsageError } from './exit.js';
-import type { Invocation } from './main.js';
+import type { InvocationOf } from './options.js';
 
 function platformYaml(name: string, region: string, gpu: string, budget: { dev: number; prod: number }): string {
   return `# yaml-language-server: $schema=./schema/platform.schema.json
@@ -112,7 +112,7 @@ crash.log
 node_modules/
 `;
 
-export async function runInit(inv: Invocation): Promise<number> {
+export async function runInit(inv: InvocationOf<'init'>): Promise<number> {
   if (inv.positionals.length > 1) throw new UsageError('expected at most one DIR');
   const dir = resolve(inv.positionals[0] ?? '.');
   const fromDir = basename(dir).toLowerCase().replace(/[^a-z0-9-]+/g, '-').replace(/^[^a-z]+|-+$/g, '').slice(0, 20).replace(/-+$/, '');

@@ -4,9 +4,9 @@ import { checkPlatform } from '../pipeline.js';
 import { compilerVersion } from '../version.js';
 import { EXIT } from './exit.js';
 import { outputFormat, platformFile, printDiagnostics } from './io.js';
-import type { Invocation } from './main.js';
+import type { InvocationOf } from './options.js';
 
-export async function runValidate(inv: Invocation): Promise<number> {
+export async function runValidate(inv: InvocationOf<'validate'>): Promise<number> {
   const format = outputFormat(inv.values.format);
   const file = platformFile(inv.positionals);
   const { diagnostics } = checkPlatform(file, { compilerVersion });

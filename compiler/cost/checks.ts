@@ -3,7 +3,7 @@
  * and the budget gate (does the estimate at maximum scale fit each environment's budget?). Positions point
  * at the environment's override when the value came from one.
  */
-import { diagnostic, type Diagnostic } from '../diagnostics/diagnostic.js';
+import { diagnostic, inEnvironment, type Diagnostic } from '../diagnostics/diagnostic.js';
 import { overridePath } from '../front/environments.js';
 import type { Path, Source } from '../front/source.js';
 import type { PlatformIR } from '../resolve/ir.js';
@@ -33,15 +33,14 @@ export function checkCapacity(ir: PlatformIR, source: Source): Diagnostic[] {
       const def = m.definition;
       const perGpu = def.throughput.perGpu[gpu];
       if (!perGpu) {
-        out.push(diagnostic('no-throughput-data', `${m.definitionPath} has no throughput figure for ${gpu} (${pool.instance.type}), so the capacity for ${d.slo.targetRps} requests/s cannot be checked`, source.file, source.span(['models', d.model, 'nodePool']), `add throughput.perGpu.${gpu} to ${m.definitionPath} from a measurement (perf_analyzer)`));
+        out.push(diagnostic('no-throughput-data', { definition: m.definitionPath, gpu, type: pool.instance.type, rps: d.slo.targetRps }, source.file, source.span(['models', d.model, 'nodePool']), `add throughput.perGpu.${gpu} to ${m.definitionPath} from a measurement (perf_analyzer)`));
         continue;
       }
       const needed = replicasNeeded(d.slo.targetRps, perGpu, def.throughput.derate, d.gpusPerReplica);
       if (needed > d.replicas.max) {
         const path = positionIn(source, env.name, ['models', d.model, 'replicas', 'max']);
-        out.push(
-          diagnostic('slo-capacity', `'${d.model}' needs ${needed} replicas on ${pool.instance.type} to serve ${d.slo.targetRps} requests/s (${perGpu}/s per ${gpu} x ${def.throughput.derate} derate), but replicas.max is ${d.replicas.max}${path[0] === 'environments' ? ` (in environment '${env.name}')` : ''}`, source.file, source.span(path), `raise replicas.max to ${needed} (and the pool's maxSize), pick a faster GPU, or lower slo.targetRps`),
-        );
+        const found = diagnostic('slo-capacity', { model: d.model, needed, type: pool.instance.type, rps: d.slo.targetRps, perGpu, gpu, derate: def.throughput.derate, max: d.replicas.max }, source.file, source.span(path), `raise replicas.max to ${needed} (and the pool's maxSize), pick a faster GPU, or lower slo.targetRps`);
+        out.push(path[0] === 'environments' ? inEnvironment(found, env.name) : found);
       }
     }
   }
@@ -58,7 +57,7 @@ export function checkBudget(ir: PlatformIR, source: Source): Diagnostic[] {
     out.push(
       diagnostic(
         'over-budget',
-        `${env.env} costs up to ${usd(max)} a month at maximum scale, over its budget of ${usd(env.budgetUsd)}; largest: ${drivers}`,
+        { env: env.env, max: usd(max), budget: usd(env.budgetUsd), drivers },
         source.file,
         source.span(path),
         `lower the maxSize of the largest pools or raise the budget; \`npx platformc cost --env ${env.env}\` shows every line`,

@@ -45,7 +45,7 @@ export function validateFile(path: string, display: string = path): ValidationRe
       const missing = loadedDef.diagnostics[0]?.code === 'file-unreadable';
       modelDiagnostics.push(
         missing
-          ? diagnostic('model-definition', `model definition ${model.definition} cannot be read: ${loadedDef.diagnostics[0]!.message}`, source.file, source.span(['models', name, 'definition']), 'model definitions live under models/ next to platform.yaml')
+          ? diagnostic('model-definition', { path: model.definition, problem: `cannot be read: ${loadedDef.diagnostics[0]!.message}` }, source.file, source.span(['models', name, 'definition']), 'model definitions live under models/ next to platform.yaml')
           : loadedDef.diagnostics[0]!,
         ...(missing ? [] : loadedDef.diagnostics.slice(1)),
       );
@@ -54,7 +54,7 @@ export function validateFile(path: string, display: string = path): ValidationRe
     const def = checkStructure(ModelDefinitionSchema, loadedDef.source);
     modelDiagnostics.push(...def.diagnostics);
     if (def.value) models.set(model.definition, def.value);
-    else modelDiagnostics.push(diagnostic('model-definition', `model definition ${model.definition} is invalid (see the errors in that file)`, source.file, source.span(['models', name, 'definition'])));
+    else modelDiagnostics.push(diagnostic('model-definition', { path: model.definition, problem: 'is invalid (see the errors in that file)' }, source.file, source.span(['models', name, 'definition'])));
   }
   const semantic = checkSemantics(source, spec, models);
   const diagnostics = sortDiagnostics([...secrets, ...modelDiagnostics, ...semantic]);

@@ -67,7 +67,7 @@ export function checkAutoPools(v: Validated): Diagnostic[] {
     for (const region of [e.region, ...(e.standby ? [e.standby.region] : [])]) {
       for (const [poolName, pool] of Object.entries(spec.nodePools)) {
         if (pool.instanceTypes === 'auto' && rankInstanceTypes(poolName, spec, v.models, region).length === 0) {
-          out.push(diagnostic('no-instance-fits', `no GPU instance type offered in ${region} can hold and serve the models of pool '${poolName}'`, v.source.file, v.source.span(['nodePools', poolName, 'instanceTypes']), "name instance types explicitly, or lower the models' targets"));
+          out.push(diagnostic('no-instance-fits', { region, pool: poolName }, v.source.file, v.source.span(['nodePools', poolName, 'instanceTypes']), "name instance types explicitly, or lower the models' targets"));
         }
       }
     }

@@ -113,6 +113,8 @@ export interface RegionIR {
   readonly names: NamesIR;
   readonly nodePools: readonly NodePoolIR[];
   readonly deployments: readonly DeploymentIR[];
+  /** IRSA role of each extra workload (identity.workloads) in this region. */
+  readonly workloadRoles: readonly { readonly workload: string; readonly roleName: string }[];
 }
 
 export interface NetworkIR {

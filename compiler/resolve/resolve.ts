@@ -183,6 +183,7 @@ function resolveRegion(platform: string, env: string, region: string, role: 'pri
     roleArn: roleArn(e.account, limitName(`${names.regionalPrefix}-triton-${name}`, 64)),
     ingressGroup: `${platform}-${env}-${m.ingress.scheme}`,
   }));
+  const workloadRoles = sortedEntries(spec.identity.workloads).map(([workload]) => ({ workload, roleName: limitName(`${names.regionalPrefix}-${workload}`, 64) }));
   const azNames = regionCatalog.regions[region]!.availabilityZones.slice(0, network.availabilityZones);
   return {
     env,
@@ -204,6 +205,7 @@ function resolveRegion(platform: string, env: string, region: string, role: 'pri
     names,
     nodePools,
     deployments,
+    workloadRoles,
   };
 }
 

@@ -13,7 +13,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { WILDCARD_RESOURCE_ACTIONS } from '../../compiler/emit/terraform/policies.js';
 import { generateFiles } from '../../compiler/pipeline.js';
 import { writeTree } from '../../compiler/output/write.js';
-import { hasReference, referenceDir, repoRoot } from '../helpers/cli.js';
+import { hasReference, hasTool, referenceDir, repoRoot } from '../helpers/cli.js';
 import { irOf, irOfText } from '../helpers/platform.js';
 
 const reference = referenceDir;
@@ -87,15 +87,14 @@ function checkResource(type: string, body: Json, schema: Json, path: string): st
   return problems;
 }
 
-const terraform = spawnSync('terraform', ['version'], { encoding: 'utf8' }).status === 0;
+const terraform = hasTool('terraform', ['version']);
 
 describe.each(SPECS)('Terraform of %s', (spec) => {
   let out: string;
   let roots: RootModule[];
   beforeAll(async () => ({ out, roots } = await compileTerraform(spec)));
 
-  it('is formatted (terraform fmt -check -recursive)', () => {
-    if (!terraform) return console.warn('skipped: terraform is not on PATH');
+  it.skipIf(!terraform)('is formatted (terraform fmt -check -recursive)', () => {
     const r = spawnSync('terraform', ['fmt', '-check', '-recursive', '-diff', join(out, 'terraform')], { encoding: 'utf8', env: { ...process.env, TF_CLI_CONFIG_FILE: '/dev/null', CHECKPOINT_DISABLE: '1' } });
     expect(r.stdout + r.stderr).toBe('');
     expect(r.status).toBe(0);

@@ -335,7 +335,8 @@ function irsa(ir: PlatformIR, env: EnvironmentIR, r: RegionIR): string {
     );
   }
   for (const w of env.identity.workloads) {
-    blocks.push(irsaModule(ir, `irsa_workload_${w.name.replace(/-/g, '_')}`, limitName(`${r.names.regionalPrefix}-${w.name}`, 64), [`${w.namespace}:${w.serviceAccount}`], { permissions: workloadPermissions(w.access, r, env.account) }));
+    const roleName = r.workloadRoles.find((x) => x.workload === w.name)!.roleName;
+    blocks.push(irsaModule(ir, `irsa_workload_${w.name.replace(/-/g, '_')}`, roleName, [`${w.namespace}:${w.serviceAccount}`], { permissions: workloadPermissions(w.access, r, env.account) }));
   }
   return file(...blocks);
 }
