@@ -156,7 +156,7 @@ function resolveRegion(platform: string, env: string, region: string, role: 'pri
       maxSize: standby.maxSize ?? pool.maxSize,
       diskSizeGiB: pool.diskSizeGiB,
       ...(ranked ? { auto: { ranked } } : {}),
-      labels: byKey({ ...pool.labels, [POOL_LABEL]: name, ...(pool.role === 'gpu' ? { 'nvidia.com/gpu.present': 'true', [ACCELERATOR_LABEL]: facts.accelerator?.model ?? 'none', [CA_GPU_LABEL]: `nvidia-${(facts.accelerator?.model ?? 'gpu').toLowerCase()}` } : {}) }),
+      labels: byKey({ ...pool.labels, [POOL_LABEL]: name, ...(pool.role === 'gpu' ? gpuLabels(instanceTypes) : {}) }),
       taints: [...(pool.role === 'gpu' ? [GPU_TAINT] : []), ...pool.taints.filter((t) => !(pool.role === 'gpu' && t.key === GPU_TAINT.key))],
       instance: {
         type: instanceTypes[0]!,
@@ -206,6 +206,21 @@ function resolveRegion(platform: string, env: string, region: string, role: 'pri
     nodePools,
     deployments,
     workloadRoles,
+  };
+}
+
+/**
+ * Labels every node of a GPU pool gets. A node group's labels are static, so the GPU model is a label only when
+ * every instance type of the pool has the same one (a g6/g5/g4dn pool would otherwise label T4 nodes L4);
+ * cluster-autoscaler only needs its GPU label to be present.
+ */
+function gpuLabels(instanceTypes: readonly string[]): Record<string, string> {
+  const models = [...new Set(instanceTypes.map((t) => instanceCatalog.instances[t]?.accelerator?.model ?? 'none'))];
+  const model = models.length === 1 ? models[0]! : undefined;
+  return {
+    'nvidia.com/gpu.present': 'true',
+    ...(model ? { [ACCELERATOR_LABEL]: model } : {}),
+    [CA_GPU_LABEL]: model ? `nvidia-${model.toLowerCase()}` : 'nvidia',
   };
 }
 

@@ -215,6 +215,14 @@ describe('current versions (TF #17, #31; K8s #9, #18)', () => {
     expect(eks.eks_managed_node_groups.general.labels['k8s.amazonaws.com/accelerator']).toBeUndefined();
     expect(refFiles.get('terraform/prod/us-east-1/infra/eks.tf')).toContain('"k8s.io/cluster-autoscaler/node-template/label/k8s.amazonaws.com/accelerator"');
   });
+
+  it('a pool of several GPU models carries no GPU-model label rather than a wrong one (TF #24, K8s #26)', async () => {
+    const spot = filesOf(irOf('examples/spot-cost-optimised.yaml'));
+    const groups = (await root(spot, 'terraform/prod/us-east-1/infra')).module.eks[0].eks_managed_node_groups;
+    expect(groups['gpu-spot'].instance_types).toEqual(['g6.xlarge', 'g5.xlarge', 'g4dn.xlarge']);
+    expect(groups['gpu-spot'].labels['platformc.dev/accelerator']).toBeUndefined();
+    expect(groups['gpu-spot'].labels['k8s.amazonaws.com/accelerator']).toBe('nvidia');
+  });
 });
 
 describe('observability releases (K8s #11, #12, #25, #29)', () => {
