@@ -109,7 +109,7 @@ export function applySteps(ir: PlatformIR, env: EnvironmentIR, o: OpsOptions): S
     const gpuPools = r.nodePools.filter((p) => p.role === 'gpu' && p.minSize > 0).map((p) => p.name);
     steps.push(
       { kind: 'exec', id: `${r.region}:kubeconfig`, title: `kubeconfig for ${r.names.cluster} (${r.region})`, argv: ['aws', 'eks', 'update-kubeconfig', '--name', r.names.cluster, '--region', r.region, '--alias', context] },
-      ...platformSecrets(env).map((secret): Step => ({
+      ...env.releaseSecrets.map((x) => x.awsSecret).map((secret): Step => ({
         kind: 'exec',
         id: `${r.region}:secret:${secret}`,
         title: `AWS Secrets Manager has ${secret} in ${r.region}`,
@@ -231,13 +231,6 @@ export function destroySteps(ir: PlatformIR, env: EnvironmentIR, o: OpsOptions):
     );
   }
   return steps;
-}
-
-/** Secrets Manager secrets the platform root reads in each region (through External Secrets). */
-function platformSecrets(env: EnvironmentIR): string[] {
-  const obs = env.observability;
-  if (!obs.metrics.enabled) return [];
-  return [...(obs.dashboards.enabled ? [obs.dashboards.adminSecret] : []), ...(obs.alerting.webhookSecret ? [obs.alerting.webhookSecret] : [])];
 }
 
 /** A command line as a shell would read it (for --dry-run and logs). */

@@ -64,6 +64,11 @@ export interface EnvironmentIR {
   readonly regions: readonly RegionIR[];
   /** Route 53 records of the environment's internet-facing endpoints: set when platform.yaml names a zone and a model is internet-facing. */
   readonly dns?: { readonly zone: string; readonly name: string };
+  /**
+   * Kubernetes Secrets (in the monitoring namespace) that External Secrets fills from AWS Secrets Manager for the
+   * Helm releases, with the Secrets Manager secret each reads: they must exist in every region of the environment.
+   */
+  readonly releaseSecrets: readonly { readonly name: string; readonly awsSecret: string; readonly keys: readonly { readonly secretKey: string; readonly property?: string }[] }[];
 }
 
 export interface BudgetIR {

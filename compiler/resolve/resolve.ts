@@ -9,7 +9,7 @@ import { instanceCatalog, regionCatalog, versions } from '../catalog.js';
 import { formatCidr, parseCidr, planSubnets } from '../front/cidr.js';
 import { environmentSpec } from '../front/environments.js';
 import { rankInstanceTypes } from './auto-instance.js';
-import { ACCELERATOR_LABEL, CA_GPU_LABEL, GPU_TAINT, POOL_LABEL, workloadName } from './conventions.js';
+import { ACCELERATOR_LABEL, ALERTMANAGER_WEBHOOK_SECRET, CA_GPU_LABEL, GRAFANA_ADMIN_SECRET, GPU_TAINT, POOL_LABEL, workloadName } from './conventions.js';
 import { byKey, sortedEntries } from '../lib/order.js';
 import type { DeploymentIR, EnvironmentIR, ModelIR, NamesIR, NodePoolIR, PlatformIR, RegionIR, TeamIR } from './ir.js';
 
@@ -123,6 +123,13 @@ function resolveEnvironment(platform: string, env: string, spec: PlatformSpec, v
       workloads: sortedEntries(spec.identity.workloads).map(([name, w]) => ({ name, namespace: w.namespace, serviceAccount: w.serviceAccount, access: w.access })),
     },
     observability: spec.observability,
+    // Grafana's admin credentials and the alerting webhook, when kube-prometheus-stack runs.
+    releaseSecrets: spec.observability.metrics.enabled
+      ? [
+          ...(spec.observability.dashboards.enabled ? [{ name: GRAFANA_ADMIN_SECRET, awsSecret: spec.observability.dashboards.adminSecret, keys: [{ secretKey: 'admin-user', property: 'username' }, { secretKey: 'admin-password', property: 'password' }] }] : []),
+          ...(spec.observability.alerting.webhookSecret ? [{ name: ALERTMANAGER_WEBHOOK_SECRET, awsSecret: spec.observability.alerting.webhookSecret, keys: [{ secretKey: 'url' }] }] : []),
+        ]
+      : [],
     state: { bucket: e.state.bucket, region: e.state.region ?? e.region },
     regions,
     ...(spec.dns && internetFacing ? { dns: { zone: spec.dns.zone, name: `${env}.${spec.dns.zone}` } } : {}),

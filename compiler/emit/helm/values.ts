@@ -7,7 +7,7 @@ import { toYaml } from '../../output/serialize.js';
 import { NAMESPACES, STORAGE_CLASS } from '../../resolve/conventions.js';
 import type { EnvironmentIR, PlatformIR } from '../../resolve/ir.js';
 import { CONTROLLERS } from '../../resolve/conventions.js';
-import { isLocalChart, PREREQUISITES, releaseSecrets, releases, SECRET_STORE } from '../shared/releases.js';
+import { isLocalChart, PREREQUISITES, releases, SECRET_STORE } from '../shared/releases.js';
 
 export function emitHelmValues(ir: PlatformIR): FileOutput[] {
   return ir.environments.flatMap((env) => [
@@ -26,7 +26,7 @@ const template = (objects: readonly object[]) =>
 
 /** The templates of platform-prerequisites; only the region is left to Helm. */
 export function prerequisitesObjects(env: EnvironmentIR): Record<string, object[]> {
-  const secrets = releaseSecrets(env);
+  const secrets = env.releaseSecrets;
   return {
     'storage-class.yaml': [
       {

@@ -193,16 +193,6 @@ export function releases(ir: PlatformIR, env: EnvironmentIR): Release[] {
   return list;
 }
 
-/** The ExternalSecrets the Helm releases read, by name (in the monitoring namespace), with the AWS secret each fills from. */
-export function releaseSecrets(env: EnvironmentIR): { name: string; awsSecret: string; keys: { secretKey: string; property?: string }[] }[] {
-  const obs = env.observability;
-  if (!obs.metrics.enabled) return [];
-  return [
-    ...(obs.dashboards.enabled ? [{ name: GRAFANA_ADMIN_SECRET, awsSecret: obs.dashboards.adminSecret, keys: [{ secretKey: 'admin-user', property: 'username' }, { secretKey: 'admin-password', property: 'password' }] }] : []),
-    ...(obs.alerting.webhookSecret ? [{ name: ALERTMANAGER_WEBHOOK_SECRET, awsSecret: obs.alerting.webhookSecret, keys: [{ secretKey: 'url' }] }] : []),
-  ];
-}
-
 /**
  * platform-prerequisites, a chart platformc writes (generated/helm/<env>/charts/): the encrypted gp3
  * StorageClass Prometheus claims, the ClusterSecretStore, and the ExternalSecrets of Grafana's admin and the
@@ -211,7 +201,7 @@ export function releaseSecrets(env: EnvironmentIR): { name: string; awsSecret: s
  * `platformc apply` writes): Grafana's pod cannot start without its Secret.
  */
 function prerequisites(env: EnvironmentIR): Release {
-  const secrets = releaseSecrets(env);
+  const secrets = env.releaseSecrets;
   return {
     name: PREREQUISITES,
     chart: { chart: PREREQUISITES, version: '1.0.0', path: `helm/${env.name}/charts/${PREREQUISITES}` },
