@@ -49,13 +49,17 @@ export interface RegionCatalog {
   readonly regions: Readonly<Record<string, RegionFacts>>;
 }
 export interface ChartPin { readonly chart: string; readonly version: string; readonly appVersion: string; readonly repository: string }
+export interface ProviderLock { readonly version: string; readonly hashes: readonly string[]; readonly source: string }
+/** What depends on the cluster's Kubernetes minor: node AMI release, EKS add-on versions, cluster-autoscaler image. */
+export interface KubernetesPins { readonly amiReleaseVersion: string; readonly clusterAutoscalerTag: string; readonly addons: Readonly<Record<string, string>> }
 export interface Versions {
   readonly terraform: {
     readonly requiredVersion: string;
-    readonly providers: Readonly<Record<string, { readonly source: string; readonly version: string }>>;
+    /** Constraint per provider, and the exact version and package hashes every generated .terraform.lock.hcl records. */
+    readonly providers: Readonly<Record<string, { readonly source: string; readonly version: string; readonly lock: ProviderLock }>>;
     readonly modules: Readonly<Record<string, { readonly source: string; readonly version: string }>>;
   };
-  readonly kubernetes: { readonly versions: readonly string[]; readonly default: string };
+  readonly kubernetes: { readonly versions: readonly string[]; readonly default: string; readonly pins: Readonly<Record<string, KubernetesPins>> };
   readonly images: Readonly<Record<string, { readonly repository: string; readonly tag: string }>>;
   readonly charts: Readonly<Record<string, ChartPin>>;
 }

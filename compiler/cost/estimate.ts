@@ -145,7 +145,6 @@ function regionEstimate(ir: PlatformIR, env: EnvironmentIR, r: RegionIR, hoursPe
   const modelGb = ir.models.length * ASSUMPTIONS.modelStorageGbPerModel;
   const nat = r.network.natGateways === 'perAz' ? r.network.availabilityZones.length : 1;
   const nodes = (sc: Scale) => r.nodePools.reduce((a, pool) => a + poolNodes(pool, r)[sc], 0);
-  const replicas = (sc: Scale) => r.deployments.reduce((a, d) => a + (sc === 'max' ? d.replicas.max : d.replicas.min), 0);
   const retained = (gb: number) => cents((gb * Math.min(obs.logs.retentionDays, 3653)) / 30);
   const schemes = new Set(r.deployments.map((d) => d.ingressScheme)).size;
   const resources: CostResource[] = [
@@ -169,10 +168,17 @@ function regionEstimate(ir: PlatformIR, env: EnvironmentIR, r: RegionIR, hoursPe
       kind: 'aws_nat_gateway',
       components: [
         component('NAT gateway', 'hours', flat(nat * hoursPerMonth), price('natGatewayHour')),
-        // No VPC endpoints are generated: ECR, Docker Hub, nvcr.io and S3 traffic of the nodes all goes through NAT.
-        component('Data processed: image pulls', 'GB', each((sc) => nodes(sc) * ASSUMPTIONS.imagePullGbPerNodeMonth), price('natGatewayPerGB'), `${ASSUMPTIONS.imagePullGbPerNodeMonth} GB of images per node a month (Triton and system images at node start, one replacement a month); an S3 gateway endpoint and ECR interface endpoints would avoid NAT for AWS-hosted images`),
-        component('Data processed: model downloads from S3', 'GB', each((sc) => replicas(sc) * ASSUMPTIONS.modelStorageGbPerModel), price('natGatewayPerGB'), `each replica downloads its model (${ASSUMPTIONS.modelStorageGbPerModel} GB) once a month; an S3 gateway endpoint would make this free`),
+        // Model downloads go through the S3 gateway endpoint (free) and ECR pulls through its interface endpoints; the
+        // images of nvcr.io (Triton, DCGM, device plugin), quay.io and registry.k8s.io still cross NAT.
+        component('Data processed: image pulls', 'GB', each((sc) => nodes(sc) * ASSUMPTIONS.imagePullGbPerNodeMonth), price('natGatewayPerGB'), `${ASSUMPTIONS.imagePullGbPerNodeMonth} GB of images per node a month from registries outside AWS (Triton and system images at node start, one replacement a month); models come through the S3 gateway endpoint, free`),
         component('Public IPv4 address (NAT EIP)', 'hours', flat(nat * hoursPerMonth), price('publicIpv4Hour')),
+      ],
+    },
+    {
+      name: `VPC interface endpoints (${r.network.interfaceEndpoints.join(', ')})`,
+      kind: 'aws_vpc_endpoint',
+      components: [
+        component('Endpoint hours (one per service and AZ)', 'hours', flat(r.network.interfaceEndpoints.length * r.network.availabilityZones.length * hoursPerMonth), price('vpcInterfaceEndpointHour'), 'the data they process (ECR layers, STS, logs) is a few GB a month at $0.01/GB: left out'),
       ],
     },
   ];

@@ -371,7 +371,36 @@ function checkEnvironment(ctx: Context, env: string) {
     const quota = own(spec.teams, team)?.gpuQuota;
     if (quota !== undefined && needed > quota) report('team-quota', ['teams', team, 'gpuQuota'], { team, quota, needed }, 'raise gpuQuota or lower replicas.max: pods over quota are refused');
   }
+
+  // AWS Budgets: at most 10 notifications per budget (one FORECASTED and one ACTUAL per threshold) and 10
+  // e-mail subscribers per notification; CreateBudget fails beyond.
+  const thresholds = new Set(spec.budget.alertThresholds);
+  if (thresholds.size * 2 > BUDGET_MAX_NOTIFICATIONS) {
+    report('budget-notifications', ['budget', 'alertThresholds'], { count: thresholds.size, notifications: thresholds.size * 2, max: BUDGET_MAX_NOTIFICATIONS }, `keep at most ${BUDGET_MAX_NOTIFICATIONS / 2} distinct thresholds`);
+  }
+  if (spec.budget.notify.length > BUDGET_MAX_SUBSCRIBERS) {
+    report('budget-subscribers', ['budget', 'notify'], { count: spec.budget.notify.length, max: BUDGET_MAX_SUBSCRIBERS }, 'notify a mailing list instead of individuals');
+  }
+
+  // Working hours scale the GPU pools' Auto Scaling groups behind EKS's back (see infra.ts workingHours).
+  if (e.workingHours && Object.values(spec.nodePools).some((p) => p.role === 'gpu')) {
+    base('working-hours-drift', ['environments', env, 'workingHours'], { env }, 'accept it for dev and test, or leave workingHours out: scale-to-zero through the cluster (Karpenter) is planned');
+  }
+
+  // One NAT gateway is one AZ: when it fails, a production environment loses all egress (STS, image pulls).
+  if (/^prod/.test(env)) {
+    for (const region of regions) {
+      if (spec.regions[region]?.natGateways === 'single') {
+        const written: Path = ctx.source.has(['environments', env, 'overrides', 'network', region, 'natGateways']) ? ['environments', env, 'overrides', 'network', region, 'natGateways'] : ['regions', region, 'natGateways'];
+        base('single-nat-prod', ctx.source.has(written) ? written : ['regions', region], { env, region }, `set natGateways: perAz for ${region} in environments.${env}.overrides.network (one NAT gateway per AZ survives an AZ outage)`);
+      }
+    }
+  }
 }
+
+/** AWS Budgets limits: notifications per budget, e-mail subscribers per notification. */
+export const BUDGET_MAX_NOTIFICATIONS = 10;
+export const BUDGET_MAX_SUBSCRIBERS = 10;
 
 const round = (n: number) => Math.round(n * 100) / 100;
 

@@ -8,6 +8,11 @@
 export const POOL_LABEL = 'platformc.dev/pool';
 /** Node label with the GPU model of a GPU pool (T4, A10G, ...). */
 export const ACCELERATOR_LABEL = 'platformc.dev/accelerator';
+/**
+ * Node label cluster-autoscaler's AWS provider reads to know a node has GPUs before the device plugin advertises
+ * them, so it does not add more GPU nodes meanwhile (kubernetes/autoscaler cloudprovider/aws GPULabel).
+ */
+export const CA_GPU_LABEL = 'k8s.amazonaws.com/accelerator';
 /** The extended resource the NVIDIA device plugin advertises. */
 export const GPU_RESOURCE = 'nvidia.com/gpu';
 /** The GPU taint every GPU pool carries; Triton pods tolerate it. */
@@ -32,6 +37,13 @@ export const LATENCY_HISTOGRAM = 'nv_inference_first_response_histogram_ms';
 /** Custom metric the HPA scales on, served by prometheus-adapter. */
 export const QUEUE_TIME_METRIC = 'triton_queue_time_ms';
 
+/**
+ * StorageClass of every PersistentVolumeClaim the platform makes (Prometheus): EBS gp3, encrypted, bound where
+ * the pod lands, deleted with its claim. The platform-prerequisites chart creates it.
+ */
+export const STORAGE_CLASS = 'gp3';
+/** Secret (in the monitoring namespace) the External Secrets operator fills with the alerting webhook URL; Alertmanager mounts it. */
+export const ALERTMANAGER_WEBHOOK_SECRET = 'alertmanager-webhook';
 /** Secret the External Secrets operator fills with the Grafana admin credentials. */
 export const GRAFANA_ADMIN_SECRET = 'grafana-admin';
 /** Label and annotation Grafana's dashboard sidecar looks for. */

@@ -10,7 +10,10 @@ import { appendFileSync, closeSync, existsSync, mkdirSync, openSync, readFileSyn
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { escapeTerminal } from '../diagnostics/render.js';
-import { awsQueries, type Step, type TaskSpec } from './steps.js';
+import { awsQueries, commandLine, type Step, type TaskSpec } from './steps.js';
+
+/** Shell-quoted command lines, as --dry-run and the logs show them. */
+export { commandLine };
 
 export interface RunOptions {
   /** Where logs and resume state go (.platformc under the working directory). */
@@ -90,7 +93,6 @@ export interface RunResult {
   readonly failed?: string;
 }
 
-export const commandLine = (argv: readonly string[]) => argv.map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`)).join(' ');
 
 /** --dry-run: every step and its exact command line, in order. */
 export function describeSteps(steps: readonly Step[]): string {
@@ -250,6 +252,24 @@ export function realTasks(checkGenerated: () => string | undefined): TaskRunner 
         if (found.length === 0) return undefined;
         if (Date.now() >= deadline) return task.type === 'leftovers' ? `still tagged for ${task.cluster}: ${found.join(', ')} (delete them, or check what else uses them)` : `load balancers still exist: ${found.join(', ')}`;
         await new Promise((r) => setTimeout(r, pollMs));
+      }
+    }
+    if (task.type === 'empty-bucket') {
+      // A versioned bucket is empty only without versions and delete markers: delete them 1000 at a time.
+      for (;;) {
+        const list = awsQueries.objectVersions(task.region, task.bucket);
+        log(`$ ${commandLine(list)}`);
+        const r = await execa(list[0]!, list.slice(1), { reject: false });
+        if (r.failed) {
+          if (/NoSuchBucket/.test(String(r.stderr))) return undefined; // already gone
+          return `${commandLine(list)} failed: ${String(r.stderr).split('\n').slice(-3).join(' ')}`;
+        }
+        const objects = (JSON.parse(String(r.stdout || '{}')) as { Objects?: { Key: string; VersionId: string }[] | null }).Objects ?? [];
+        if (objects.length === 0) return undefined;
+        const del = awsQueries.deleteObjects(task.region, task.bucket, objects);
+        log(`$ aws s3api delete-objects --bucket ${task.bucket} (${objects.length} versions)`);
+        const d = await execa(del[0]!, del.slice(1), { reject: false });
+        if (d.failed) return `deleting versions of ${task.bucket} failed: ${String(d.stderr).split('\n').slice(-3).join(' ')}`;
       }
     }
     const { connect, deploymentNotReady, gpuNodesNotReady, waitFor } = await import('./kube.js');

@@ -36,7 +36,8 @@ export type TaskSpec =
   | { readonly type: 'wait-deployments'; readonly context: string; readonly deployments: readonly { namespace: string; name: string }[] }
   | { readonly type: 'verify-endpoints'; readonly context: string; readonly models: readonly { namespace: string; service: string; model: string }[] }
   | { readonly type: 'wait-load-balancers-gone'; readonly region: string; readonly cluster: string }
-  | { readonly type: 'leftovers'; readonly region: string; readonly cluster: string };
+  | { readonly type: 'leftovers'; readonly region: string; readonly cluster: string }
+  | { readonly type: 'empty-bucket'; readonly region: string; readonly bucket: string };
 
 export interface OpsOptions {
   /** generated/ folder (relative to the working directory). */
@@ -44,6 +45,8 @@ export interface OpsOptions {
   readonly region?: string;
 }
 
+// Every init installs exactly the providers the committed .terraform.lock.hcl pins, and never rewrites it
+// (a rewrite would make generated/ differ from a fresh compile).
 const tf = (dir: string, ...args: string[]) => ['terraform', `-chdir=${dir}`, ...args];
 const roots = (o: OpsOptions, env: EnvironmentIR, r: RegionIR) => ({
   infra: join(o.generated, 'terraform', env.name, r.region, 'infra'),
@@ -73,9 +76,9 @@ export function planSteps(ir: PlatformIR, env: EnvironmentIR, o: OpsOptions): St
     ...regionsOf(env, o).flatMap((r): Step[] => {
       const d = roots(o, env, r);
       return [
-        { kind: 'exec', id: `${r.region}:infra:init`, title: `terraform init (${r.region} infra)`, argv: tf(d.infra, 'init', '-input=false') },
+        { kind: 'exec', id: `${r.region}:infra:init`, title: `terraform init (${r.region} infra)`, argv: tf(d.infra, 'init', '-input=false', '-lockfile=readonly') },
         { kind: 'exec', id: `${r.region}:infra:plan`, title: `terraform plan (${r.region} infra)`, argv: tf(d.infra, 'plan', '-input=false', '-lock-timeout=5m') },
-        { kind: 'exec', id: `${r.region}:platform:init`, title: `terraform init (${r.region} platform)`, argv: tf(d.platform, 'init', '-input=false') },
+        { kind: 'exec', id: `${r.region}:platform:init`, title: `terraform init (${r.region} platform)`, argv: tf(d.platform, 'init', '-input=false', '-lockfile=readonly') },
         { kind: 'exec', id: `${r.region}:platform:plan`, title: `terraform plan (${r.region} platform)`, argv: tf(d.platform, 'plan', '-input=false', '-lock-timeout=5m') },
         {
           kind: 'exec',
@@ -96,7 +99,7 @@ export function applySteps(ir: PlatformIR, env: EnvironmentIR, o: OpsOptions): S
   for (const r of regions) {
     const d = roots(o, env, r);
     steps.push(
-      { kind: 'exec', id: `${r.region}:infra:init`, title: `terraform init (${r.region} infra)`, argv: tf(d.infra, 'init', '-input=false') },
+      { kind: 'exec', id: `${r.region}:infra:init`, title: `terraform init (${r.region} infra)`, argv: tf(d.infra, 'init', '-input=false', '-lockfile=readonly') },
       { kind: 'exec', id: `${r.region}:infra:apply`, title: `terraform apply (${r.region} infra: network, IAM, EKS, node pools, model bucket)`, argv: tf(d.infra, 'apply', '-input=false', '-auto-approve', '-lock-timeout=5m'), resumable: true, hint: 'fix the cause shown above and rerun: Terraform continues from its state' },
     );
   }
@@ -106,7 +109,14 @@ export function applySteps(ir: PlatformIR, env: EnvironmentIR, o: OpsOptions): S
     const gpuPools = r.nodePools.filter((p) => p.role === 'gpu' && p.minSize > 0).map((p) => p.name);
     steps.push(
       { kind: 'exec', id: `${r.region}:kubeconfig`, title: `kubeconfig for ${r.names.cluster} (${r.region})`, argv: ['aws', 'eks', 'update-kubeconfig', '--name', r.names.cluster, '--region', r.region, '--alias', context] },
-      { kind: 'exec', id: `${r.region}:platform:init`, title: `terraform init (${r.region} platform)`, argv: tf(d.platform, 'init', '-input=false') },
+      ...env.releaseSecrets.map((x) => x.awsSecret).map((secret): Step => ({
+        kind: 'exec',
+        id: `${r.region}:secret:${secret}`,
+        title: `AWS Secrets Manager has ${secret} in ${r.region}`,
+        argv: ['aws', 'secretsmanager', 'describe-secret', '--secret-id', secret, '--region', r.region, '--query', 'ARN', '--output', 'text'],
+        hint: `create the secret ${secret} in ${r.region}${r.role === 'standby' ? ` (or replicate it from ${env.regions[0]!.region}: aws secretsmanager replicate-secret-to-regions --secret-id ${secret} --add-replica-regions Region=${r.region} --region ${env.regions[0]!.region})` : ''} and rerun`,
+      })),
+      { kind: 'exec', id: `${r.region}:platform:init`, title: `terraform init (${r.region} platform)`, argv: tf(d.platform, 'init', '-input=false', '-lockfile=readonly') },
       { kind: 'exec', id: `${r.region}:platform:apply`, title: `terraform apply (${r.region} platform: NVIDIA device plugin, load balancer controller, autoscaler, observability)`, argv: tf(d.platform, 'apply', '-input=false', '-auto-approve', '-lock-timeout=5m'), resumable: true },
     );
     if (gpuPools.length) {
@@ -149,8 +159,20 @@ export function applySteps(ir: PlatformIR, env: EnvironmentIR, o: OpsOptions): S
   }
   const dns = dnsStep(ir, env, o);
   if (dns && !o.region) {
+    // The dns module looks the ALBs up: each region's internet-facing Ingresses have their load balancer first.
+    for (const r of env.regions) {
+      for (const x of r.deployments.filter((x) => x.ingressScheme === 'internet-facing')) {
+        steps.push({
+          kind: 'exec',
+          id: `${r.region}:alb:${x.model}`,
+          title: `the load balancer of ${x.model} exists (${r.region})`,
+          argv: ['kubectl', 'wait', '--for=jsonpath={.status.loadBalancer.ingress}', `ingress/${x.workload}`, '--namespace', x.namespace, '--timeout=10m', '--context', r.names.kubeContext],
+          hint: 'the AWS Load Balancer Controller creates it: check its logs in kube-system and the Ingress events',
+        });
+      }
+    }
     steps.push(
-      { kind: 'exec', id: 'dns:init', title: `terraform init (DNS ${env.dns!.name})`, argv: tf(dns, 'init', '-input=false') },
+      { kind: 'exec', id: 'dns:init', title: `terraform init (DNS ${env.dns!.name})`, argv: tf(dns, 'init', '-input=false', '-lockfile=readonly') },
       { kind: 'exec', id: 'dns:apply', title: `terraform apply (DNS ${env.dns!.name}: ${env.regions.length > 1 ? 'failover records, primary first' : 'record'} with health checks)`, argv: tf(dns, 'apply', '-input=false', '-auto-approve', '-lock-timeout=5m') },
     );
   }
@@ -173,7 +195,7 @@ export function destroySteps(ir: PlatformIR, env: EnvironmentIR, o: OpsOptions):
   if (dns && !o.region) {
     // First, while the load balancers it looks up still exist.
     steps.push(
-      { kind: 'exec', id: 'dns:init', title: `terraform init (DNS ${env.dns!.name})`, argv: tf(dns, 'init', '-input=false') },
+      { kind: 'exec', id: 'dns:init', title: `terraform init (DNS ${env.dns!.name})`, argv: tf(dns, 'init', '-input=false', '-lockfile=readonly') },
       { kind: 'exec', id: 'dns:destroy', title: `terraform destroy (DNS ${env.dns!.name})`, argv: tf(dns, 'destroy', '-input=false', '-auto-approve', '-lock-timeout=5m') },
     );
   }
@@ -189,9 +211,21 @@ export function destroySteps(ir: PlatformIR, env: EnvironmentIR, o: OpsOptions):
       { kind: 'task', id: `${r.region}:lbs`, title: `load balancers and target groups are gone (${r.region})`, describe: `aws resourcegroupstaggingapi get-resources --tag-filters Key=elbv2.k8s.aws/cluster,Values=${r.names.cluster} until none is left`, task: { type: 'wait-load-balancers-gone', region: r.region, cluster: r.names.cluster }, hint: 'the AWS Load Balancer Controller removes them; check its logs in kube-system' },
       { kind: 'exec', id: `${r.region}:kustomize`, title: `delete our namespaces and objects (${r.region})`, argv: ['kubectl', 'delete', '--context', context, '--ignore-not-found', '--wait=true', '-k', d.overlay] },
       { kind: 'exec', id: `${r.region}:namespaces`, title: `namespaces are gone (${r.region})`, argv: ['kubectl', 'wait', '--for=delete', ...namespaces.map((n) => `namespace/${n}`), '--timeout=10m', '--context', context] },
-      { kind: 'exec', id: `${r.region}:platform:init`, title: `terraform init (${r.region} platform)`, argv: tf(d.platform, 'init', '-input=false') },
+      { kind: 'exec', id: `${r.region}:platform:init`, title: `terraform init (${r.region} platform)`, argv: tf(d.platform, 'init', '-input=false', '-lockfile=readonly') },
       { kind: 'exec', id: `${r.region}:platform:destroy`, title: `terraform destroy (${r.region} platform)`, argv: tf(d.platform, 'destroy', '-input=false', '-auto-approve', '-lock-timeout=5m') },
-      { kind: 'exec', id: `${r.region}:infra:init`, title: `terraform init (${r.region} infra)`, argv: tf(d.infra, 'init', '-input=false') },
+      // Claims StatefulSets left (Prometheus): their StorageClass deletes the EBS volumes with them, while the
+      // EBS CSI driver still runs; the volumes would otherwise outlive the cluster.
+      { kind: 'exec', id: `${r.region}:volumes`, title: `delete persistent volume claims (${r.region})`, argv: ['kubectl', 'delete', 'persistentvolumeclaims', '--all', '--all-namespaces', '--ignore-not-found', '--wait=true', '--context', context] },
+      { kind: 'exec', id: `${r.region}:volumes:gone`, title: `persistent volumes are gone (${r.region})`, argv: ['kubectl', 'wait', '--for=delete', 'persistentvolumes', '--all', '--timeout=10m', '--context', context], hint: 'the EBS CSI driver deletes them: check its controller logs in kube-system' },
+      {
+        kind: 'task',
+        id: `${r.region}:bucket`,
+        title: `empty the model bucket ${r.names.modelBucket} (${r.region})`,
+        describe: `delete every object version and delete marker of s3://${r.names.modelBucket} (${commandLine(awsQueries.objectVersions(r.region, r.names.modelBucket))}, then s3api delete-objects, until none is left)`,
+        task: { type: 'empty-bucket', region: r.region, bucket: r.names.modelBucket },
+        hint: `the bucket is versioned: every version and delete marker must go before Terraform can delete it`,
+      },
+      { kind: 'exec', id: `${r.region}:infra:init`, title: `terraform init (${r.region} infra)`, argv: tf(d.infra, 'init', '-input=false', '-lockfile=readonly') },
       { kind: 'exec', id: `${r.region}:infra:destroy`, title: `terraform destroy (${r.region} infra)`, argv: tf(d.infra, 'destroy', '-input=false', '-auto-approve', '-lock-timeout=5m') },
       { kind: 'task', id: `${r.region}:leftovers`, title: `nothing is left tagged for ${r.names.cluster} (${r.region})`, describe: `search load balancers, target groups, security groups, network interfaces and EBS volumes tagged for ${r.names.cluster}`, task: { type: 'leftovers', region: r.region, cluster: r.names.cluster } },
     );
@@ -199,8 +233,14 @@ export function destroySteps(ir: PlatformIR, env: EnvironmentIR, o: OpsOptions):
   return steps;
 }
 
+/** A command line as a shell would read it (for --dry-run and logs). */
+export const commandLine = (argv: readonly string[]) => argv.map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`)).join(' ');
+
 /** The AWS CLI queries behind the destroy checks (shared by dry-run output and the runner). */
 export const awsQueries = {
+  /** Up to 1000 object versions and delete markers of a bucket, as the Objects list delete-objects takes. */
+  objectVersions: (region: string, bucket: string) => ['aws', 's3api', 'list-object-versions', '--bucket', bucket, '--region', region, '--max-items', '1000', '--query', '{Objects: [Versions, DeleteMarkers][].{Key: Key, VersionId: VersionId}}', '--output', 'json'],
+  deleteObjects: (region: string, bucket: string, objects: readonly { Key: string; VersionId: string }[]) => ['aws', 's3api', 'delete-objects', '--bucket', bucket, '--region', region, '--delete', JSON.stringify({ Objects: objects, Quiet: true })],
   loadBalancers: (region: string, cluster: string) => ['aws', 'resourcegroupstaggingapi', 'get-resources', '--region', region, '--tag-filters', `Key=elbv2.k8s.aws/cluster,Values=${cluster}`, '--query', 'ResourceTagMappingList[].ResourceARN', '--output', 'text'],
   leftovers: (region: string, cluster: string): string[][] => [
     ['aws', 'resourcegroupstaggingapi', 'get-resources', '--region', region, '--tag-filters', `Key=kubernetes.io/cluster/${cluster},Values=owned,shared`, '--query', 'ResourceTagMappingList[].ResourceARN', '--output', 'text'],

@@ -38,7 +38,8 @@ const siblings = (out: string) => ({
 
 /**
  * Terraform's own working data, created inside generated/ by `terraform -chdir=...`: never drift, never
- * removed (D5). Provider caches, the dependency lock file and saved plans belong to the user's run.
+ * removed (D5). Provider caches and saved plans belong to the user's run; a dependency lock file is the user's
+ * too unless platformc generates it (it does for its root modules, which terraform then keeps read-only).
  */
 export const isToolData = (path: string): boolean =>
   path.split('/').some((segment) => segment === '.terraform') || /(^|\/)\.terraform\.lock\.hcl$/.test(path) || /\.tfplan$/.test(path) || /(^|\/)terraform\.tfstate(\.backup)?$/.test(path);

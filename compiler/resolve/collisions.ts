@@ -8,6 +8,7 @@
 import { diagnostic, type Diagnostic } from '../diagnostics/diagnostic.js';
 import type { Path, Source } from '../front/source.js';
 import type { PlatformIR } from './ir.js';
+import { roleArn } from './resolve.js';
 
 interface Claim { readonly what: string; readonly path: Path }
 
@@ -34,6 +35,16 @@ export function checkNameCollisions(ir: PlatformIR, source: Source): Diagnostic[
       for (const [controller, name] of Object.entries(r.names.roles)) claim(taken, 'IAM role', name, { what: `the controller ${controller} (${env.name}, ${r.region})`, path: ['environments', env.name] });
       for (const d of r.deployments) claim(taken, 'IAM role', d.roleName, { what: `model '${d.model}' (${env.name}, ${r.region})`, path: ['models', d.model] });
       for (const w of r.workloadRoles) claim(taken, 'IAM role', w.roleName, { what: `workload '${w.workload}' (${env.name}, ${r.region})`, path: ['identity', 'workloads', w.workload] });
+    }
+  }
+  // EKS allows one access entry per IAM principal: a team principal that is one of platformc's own roles of the
+  // environment would need a second entry (and EKS refuses it with ResourceInUse).
+  for (const env of ir.environments) {
+    const entries = new Map<string, Claim>();
+    for (const op of env.identity.operators) claim(entries, 'EKS access entry principal', op.arn, { what: `operator '${op.name}' (${env.name})`, path: ['identity', 'operators', op.name] });
+    for (const role of [env.identity.ci?.plan, env.identity.ci?.apply]) if (role) claim(entries, 'EKS access entry principal', role.arn, { what: `the CI of ${env.name}`, path: ['environments', env.name] });
+    for (const team of ir.teams) {
+      team.principals.forEach((p) => claim(entries, 'EKS access entry principal', p, { what: 'a team (teams share one entry per principal)', path: ['teams', team.name, 'principals'] }));
     }
   }
   const serviceAccounts = new Map<string, Claim>();

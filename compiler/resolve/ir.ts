@@ -3,7 +3,7 @@
  * attached and every name derived once. Emitters read only this (never platform.yaml), so they agree.
  */
 import type { ModelDefinition } from '../../schema/platform.js';
-import type { IamActionGroup, Versions } from '../catalog.js';
+import type { IamActionGroup, KubernetesPins, Versions } from '../catalog.js';
 import type { InstanceChoice } from './auto-instance.js';
 
 export interface PlatformIR {
@@ -64,6 +64,11 @@ export interface EnvironmentIR {
   readonly regions: readonly RegionIR[];
   /** Route 53 records of the environment's internet-facing endpoints: set when platform.yaml names a zone and a model is internet-facing. */
   readonly dns?: { readonly zone: string; readonly name: string };
+  /**
+   * Kubernetes Secrets (in the monitoring namespace) that External Secrets fills from AWS Secrets Manager for the
+   * Helm releases, with the Secrets Manager secret each reads: they must exist in every region of the environment.
+   */
+  readonly releaseSecrets: readonly { readonly name: string; readonly awsSecret: string; readonly keys: readonly { readonly secretKey: string; readonly property?: string }[] }[];
 }
 
 export interface BudgetIR {
@@ -79,6 +84,8 @@ export interface ClusterIR {
   readonly publicAccessCidrs: readonly string[];
   readonly logging: readonly string[];
   readonly secretsEncryption: boolean;
+  /** What this Kubernetes minor pins: node AMI release, EKS add-on versions, cluster-autoscaler image tag. */
+  readonly pins: KubernetesPins;
 }
 
 export interface IdentityIR {
@@ -185,6 +192,8 @@ export interface NetworkIR {
   readonly publicSubnets: readonly string[];
   readonly privateSubnets: readonly string[];
   readonly natGateways: 'single' | 'perAz';
+  /** AWS services reached through interface endpoints in every AZ (S3 always through a free gateway endpoint). */
+  readonly interfaceEndpoints: readonly string[];
 }
 
 /** Every name an emitter needs, derived in one place. */

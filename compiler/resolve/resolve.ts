@@ -9,7 +9,7 @@ import { instanceCatalog, regionCatalog, versions } from '../catalog.js';
 import { formatCidr, parseCidr, planSubnets } from '../front/cidr.js';
 import { environmentSpec } from '../front/environments.js';
 import { rankInstanceTypes } from './auto-instance.js';
-import { ACCELERATOR_LABEL, GPU_TAINT, POOL_LABEL, workloadName } from '../lib/conventions.js';
+import { ACCELERATOR_LABEL, ALERTMANAGER_WEBHOOK_SECRET, CA_GPU_LABEL, GRAFANA_ADMIN_SECRET, GPU_TAINT, POOL_LABEL, workloadName } from '../lib/conventions.js';
 import { byKey, sortedEntries } from '../lib/order.js';
 import { resolveIdentity } from './identity.js';
 import type { DeploymentIR, EnvironmentIR, ModelIR, NamesIR, NodePoolIR, PlatformIR, RegionIR, TeamIR } from './ir.js';
@@ -83,7 +83,8 @@ function resolveEnvironment(platform: string, env: string, spec: PlatformSpec, v
     account: e.account,
     budget: {
       monthlyUsd: budget.monthlyUsd,
-      alertThresholds: [...budget.alertThresholds].sort((a, b) => a - b),
+      // AWS Budgets rejects two notifications alike: each threshold once.
+      alertThresholds: [...new Set(budget.alertThresholds)].sort((a, b) => a - b),
       notify: [...budget.notify].sort(),
       enforcement: budget.enforcement,
     },
@@ -94,6 +95,7 @@ function resolveEnvironment(platform: string, env: string, spec: PlatformSpec, v
       publicAccessCidrs: [...spec.cluster.endpoint.publicAccessCidrs].sort(),
       logging: [...spec.cluster.logging].sort(),
       secretsEncryption: spec.cluster.secretsEncryption,
+      pins: versions.kubernetes.pins[spec.cluster.version]!,
     },
     identity: resolveIdentity({
       platform,
@@ -105,6 +107,13 @@ function resolveEnvironment(platform: string, env: string, spec: PlatformSpec, v
       regions: regions.map((r) => ({ region: r.region, short: r.shortRegion, stateBucket: r.names.stateBucket })),
     }),
     observability: spec.observability,
+    // Grafana's admin credentials and the alerting webhook, when kube-prometheus-stack runs.
+    releaseSecrets: spec.observability.metrics.enabled
+      ? [
+          ...(spec.observability.dashboards.enabled ? [{ name: GRAFANA_ADMIN_SECRET, awsSecret: spec.observability.dashboards.adminSecret, keys: [{ secretKey: 'admin-user', property: 'username' }, { secretKey: 'admin-password', property: 'password' }] }] : []),
+          ...(spec.observability.alerting.webhookSecret ? [{ name: ALERTMANAGER_WEBHOOK_SECRET, awsSecret: spec.observability.alerting.webhookSecret, keys: [{ secretKey: 'url' }] }] : []),
+        ]
+      : [],
     state: { bucket: e.state.bucket, region: e.state.region ?? e.region },
     regions,
     ...(spec.dns && internetFacing ? { dns: { zone: spec.dns.zone, name: `${env}.${spec.dns.zone}` } } : {}),
@@ -142,7 +151,7 @@ function resolveRegion(platform: string, env: string, region: string, role: 'pri
       maxSize: standby.maxSize ?? pool.maxSize,
       diskSizeGiB: pool.diskSizeGiB,
       ...(ranked ? { auto: { ranked } } : {}),
-      labels: byKey({ ...pool.labels, [POOL_LABEL]: name, ...(pool.role === 'gpu' ? { 'nvidia.com/gpu.present': 'true', [ACCELERATOR_LABEL]: facts.accelerator?.model ?? 'none' } : {}) }),
+      labels: byKey({ ...pool.labels, [POOL_LABEL]: name, ...(pool.role === 'gpu' ? gpuLabels(instanceTypes) : {}) }),
       taints: [...(pool.role === 'gpu' ? [GPU_TAINT] : []), ...pool.taints.filter((t) => !(pool.role === 'gpu' && t.key === GPU_TAINT.key))],
       instance: {
         type: instanceTypes[0]!,
@@ -181,7 +190,11 @@ function resolveRegion(platform: string, env: string, region: string, role: 'pri
       availabilityZones: azNames,
       publicSubnets: plan.public.map(formatCidr),
       privateSubnets: plan.private.map(formatCidr),
-      natGateways: network.natGateways,
+      // Production gets a NAT gateway per AZ unless platform.yaml chooses otherwise (one NAT is one AZ's outage away
+      // from cutting all egress); written choices stand (validate warns about single in prod).
+      natGateways: /^prod/.test(env) && !natWritten(validated, env, region) ? 'perAz' : network.natGateways,
+      // Image pulls from ECR, IRSA's STS calls and log shipping stay inside the VPC, off the NAT gateways.
+      interfaceEndpoints: ['ecr.api', 'ecr.dkr', 'logs', 'sts'],
     },
     names,
     nodePools,
@@ -189,6 +202,25 @@ function resolveRegion(platform: string, env: string, region: string, role: 'pri
     workloadRoles,
   };
 }
+
+/**
+ * Labels every node of a GPU pool gets. A node group's labels are static, so the GPU model is a label only when
+ * every instance type of the pool has the same one (a g6/g5/g4dn pool would otherwise label T4 nodes L4);
+ * cluster-autoscaler only needs its GPU label to be present.
+ */
+function gpuLabels(instanceTypes: readonly string[]): Record<string, string> {
+  const models = [...new Set(instanceTypes.map((t) => instanceCatalog.instances[t]?.accelerator?.model ?? 'none'))];
+  const model = models.length === 1 ? models[0]! : undefined;
+  return {
+    'nvidia.com/gpu.present': 'true',
+    ...(model ? { [ACCELERATOR_LABEL]: model } : {}),
+    [CA_GPU_LABEL]: model ? `nvidia-${model.toLowerCase()}` : 'nvidia',
+  };
+}
+
+/** Whether platform.yaml writes natGateways for a region, at the top level or in the environment's overrides. */
+const natWritten = (validated: Validated, env: string, region: string) =>
+  validated.source.has(['regions', region, 'natGateways']) || validated.source.has(['environments', env, 'overrides', 'network', region, 'natGateways']);
 
 /** A name cut to an AWS length limit, with a short hash of the whole so cut names stay distinct. */
 export function limitName(name: string, max: number): string {

@@ -87,8 +87,8 @@ describe('validate', () => {
     const r = await run(['validate', 'test/fixtures/warnings/platform.yaml']);
     expect(r.code).toBe(0);
     const codes = [...r.stdout.matchAll(/warning ([a-z-]+):/g)].map((m) => m[1]);
-    expect(codes.sort()).toEqual(['general-pool-with-gpu', 'mfa-disabled', 'open-endpoint', 'team-quota']);
-    expect(r.stderr).toContain('0 errors, 4 warnings');
+    expect(codes.sort()).toEqual(['general-pool-with-gpu', 'mfa-disabled', 'open-endpoint', 'single-nat-prod', 'team-quota']);
+    expect(r.stderr).toContain('0 errors, 5 warnings');
   });
 
   it('--format json prints machine-readable diagnostics on stdout', async () => {

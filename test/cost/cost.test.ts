@@ -23,7 +23,8 @@ describe('estimates equal the figures computed by hand', () => {
     // gp3 $0.08/GB; one NAT 730 x 0.045 = 32.85, 100 GB x 0.045 = 4.50, EIP 730 x 0.005 = 3.65; one ALB 730 x 0.0225 = 16.425 -> 16.43,
     // 1 LCU 730 x 0.008 = 5.84; logs 50 GB x 0.50 = 25.00, stored 50 GB x 0.03 = 1.50; Prometheus 50 GB x 0.08 = 4.00; S3 2 GB x 0.023 = 0.046 -> 0.05.
     // Control plane: 3 log types x 2 GB = 6 GB x 0.50 = 3.00, stored 6 GB x 30 days / 30 x 0.03 = 0.18; one KMS key $1.00;
-    // flow logs 5 GB x 0.50 = 2.50, stored 5 GB x 0.03 = 0.15. Through NAT at $0.045/GB: 10 GB of images per node, 1 GB per replica.
+    // flow logs 5 GB x 0.50 = 2.50, stored 5 GB x 0.03 = 0.15. Through NAT at $0.045/GB: 10 GB of images per node (models come
+    // through the free S3 gateway endpoint). Interface endpoints: 4 services x 2 AZs x 730 h x $0.01 = 58.40.
     const common = {
       'EKS cluster inference-ENV: EKS cluster': [73, 73, 73],
       'EKS cluster inference-ENV: Control plane logs ingested': [3, 3, 3],
@@ -31,8 +32,7 @@ describe('estimates equal the figures computed by hand', () => {
       'EKS cluster inference-ENV: KMS key (Kubernetes secrets encryption)': [1, 1, 1],
       'VPC flow logs inference-ENV: Delivered to CloudWatch Logs (vended)': [2.5, 2.5, 2.5],
       'VPC flow logs inference-ENV: Archival storage': [0.15, 0.15, 0.15],
-      'NAT gateways (single): NAT gateway': [32.85, 32.85, 32.85],
-      'NAT gateways (single): Public IPv4 address (NAT EIP)': [3.65, 3.65, 3.65],
+      'VPC interface endpoints (ecr.api, ecr.dkr, logs, sts): Endpoint hours (one per service and AZ)': [58.4, 58.4, 58.4],
       'Application load balancers (1, one per scheme, shared by the models): Application load balancer': [16.43, 16.43, 16.43],
       'Application load balancers (1, one per scheme, shared by the models): Load balancer capacity units': [5.84, 5.84, 5.84],
       'CloudWatch Logs /platformc/inference-ENV/containers: Data ingested': [25, 25, 25],
@@ -40,31 +40,38 @@ describe('estimates equal the figures computed by hand', () => {
       'Prometheus volume: Storage (gp3)': [4, 4, 4],
     };
     const withEnv = (env: string, extra: Record<string, number[]>) => ({ ...Object.fromEntries(Object.entries(common).map(([k, v]) => [k.replace('ENV', env), v])), ...extra });
+    // dev has one NAT gateway; prod one per AZ (two).
+    const nat = (kind: string, n: number) => ({
+      [`NAT gateways (${kind}): NAT gateway`]: [32.85 * n, 32.85 * n, 32.85 * n],
+      [`NAT gateways (${kind}): Public IPv4 address (NAT EIP)`]: [3.65 * n, 3.65 * n, 3.65 * n],
+    });
     expect(lines(e, 'prod', 'us-east-1')).toEqual(withEnv('prod', {
+      ...nat('perAz', 2),
       'node pool general: Instance usage (Linux/UNIX, on-demand, m6i.xlarge)': [280.32, 280.32, 560.64],
       'node pool general: Root volume (gp3)': [8, 8, 16],
       // minSize 1, but resnet50 and mobilenet each keep 1 replica of 1 GPU: 2 nodes at min; replicas.max 2 + 2 = 4 nodes.
       'node pool gpu: Instance usage (Linux/UNIX, on-demand, g4dn.xlarge)': [767.96, 767.96, 1535.92],
       'node pool gpu: Root volume (gp3)': [16, 16, 32],
-      // nodes 2 + 2 = 4 (40 GB -> 1.80) up to 4 + 4 = 8 (80 GB -> 3.60); replicas 1 + 1 = 2 (0.09) up to 2 + 2 = 4 (0.18)
-      'NAT gateways (single): Data processed: image pulls': [1.8, 1.8, 3.6],
-      'NAT gateways (single): Data processed: model downloads from S3': [0.09, 0.09, 0.18],
+      // nodes 2 + 2 = 4 (40 GB -> 1.80) up to 4 + 4 = 8 (80 GB -> 3.60)
+      'NAT gateways (perAz): Data processed: image pulls': [1.8, 1.8, 3.6],
       'S3 model bucket inference-prod-models-222222222222-use1: Storage (standard)': [0.05, 0.05, 0.05],
     }));
     expect(lines(e, 'dev', 'us-east-1')).toEqual(withEnv('dev', {
+      ...nat('single', 1),
       'node pool general: Instance usage (Linux/UNIX, on-demand, m6i.xlarge)': [280.32, 280.32, 560.64],
       'node pool general: Root volume (gp3)': [8, 8, 16],
       // minSize 0 in dev, yet the two models' replicas.min (1 + 1) hold 2 nodes at every scale; maxSize is 2.
       'node pool gpu: Instance usage (Linux/UNIX, on-demand, g4dn.xlarge)': [767.96, 767.96, 767.96],
       'node pool gpu: Root volume (gp3)': [16, 16, 16],
-      // nodes 2 + 2 = 4 (40 GB -> 1.80) up to 4 + 2 = 6 (60 GB -> 2.70); replicas 1 + 1 = 2 at both ends (0.09)
+      // nodes 2 + 2 = 4 (40 GB -> 1.80) up to 4 + 2 = 6 (60 GB -> 2.70)
       'NAT gateways (single): Data processed: image pulls': [1.8, 1.8, 2.7],
-      'NAT gateways (single): Data processed: model downloads from S3': [0.09, 0.09, 0.09],
       'S3 model bucket inference-dev-models-111111111111-use1: Storage (standard)': [0.05, 0.05, 0.05],
     }));
-    // dev min: the two GPU nodes the models force (767.96 + 16) and their image pulls (0.90) over 458.46 without them;
-    // prod min: one more GPU node than its minSize 1 (383.98 + 8 + 0.45) over 850.89; max unchanged (maxSize is what replicas.max needs).
-    expect(e.environments.map((x) => [x.env, x.monthly.min, x.monthly.desired, x.monthly.max])).toEqual([['dev', 1243.32, 1243.32, 1532.54], ['prod', 1243.32, 1243.32, 2317.49]]);
+    // dev min: the two GPU nodes the models force (767.96 + 16) and their image pulls (0.90) over 458.46 without them,
+    // then + 58.40 endpoints - 0.09 model downloads through NAT (now the S3 gateway) = 1301.63; max 1532.54 + 58.40 - 0.09.
+    // prod: the same, plus a second NAT gateway and its address (32.85 + 3.65; perAz in prod): 1243.32 + 58.40 - 0.09 + 36.50;
+    // max 2317.49 + 58.40 - 0.18 + 36.50 = 2412.21.
+    expect(e.environments.map((x) => [x.env, x.monthly.min, x.monthly.desired, x.monthly.max])).toEqual([['dev', 1301.63, 1301.63, 1590.85], ['prod', 1338.13, 1338.13, 2412.21]]);
   });
 
   it('examples/minimal-dev.yaml: spot at half the on-demand price, us-west-2', () => {
@@ -79,7 +86,8 @@ describe('estimates equal the figures computed by hand', () => {
     // Control plane logs 3.00 + 0.18, KMS 1.00, flow logs 2.50 + 0.15; the GPU node the model forces (spot 191.99 + 8);
     // NAT: 1 system + 1 GPU node (0.90) up to 2 + 1 (1.35), 1 replica (0.05).
     expect(l['NAT gateways (single): Data processed: image pulls']).toEqual([0.9, 0.9, 1.35]);
-    expect(e.environments[0]!.monthly).toEqual({ min: 406.7, desired: 406.7, max: 470.28 });
+    // + 58.40 interface endpoints (4 x 2 AZs x 730 h x $0.01) - 0.05 model downloads (the S3 gateway endpoint is free).
+    expect(e.environments[0]!.monthly).toEqual({ min: 465.05, desired: 465.05, max: 528.63 });
   });
 
   it('examples/spot-cost-optimised.yaml: dev GPUs run only in working hours', () => {
@@ -95,7 +103,7 @@ describe('estimates equal the figures computed by hand', () => {
     expect(prod['node pool gpu-spot: Root volume (gp3)']).toEqual([16, 16, 32]);
     // Was 208.53 at min in both: 208.53 + 209.82 + 16 = 434.35 (dev); 208.53 + 587.50 + 16 = 812.03 (prod); plus the control-plane
     // log, KMS and flow-log lines and NAT charged per node and replica instead of a flat 100 GB (+3.97 at min, +4.42 / +5.41 at max).
-    expect(e.environments.map((x) => [x.env, x.monthly.min, x.monthly.desired, x.monthly.max])).toEqual([['dev', 438.32, 438.32, 471.53], ['prod', 816, 816, 1453.71]]);
+    expect(e.environments.map((x) => [x.env, x.monthly.min, x.monthly.desired, x.monthly.max])).toEqual([['dev', 496.63, 496.63, 529.84], ['prod', 874.31, 874.31, 1511.93]]);
   });
 
   it('examples/multi-region-prod.yaml: the standby region pays for replication, per-AZ NAT costs three gateways', () => {
@@ -114,7 +122,7 @@ describe('estimates equal the figures computed by hand', () => {
     expect(pool('dev', 'us-east-1')).toEqual([[1468.76, 1468.76, 1468.76], [24, 24, 24]]);
     // Was 588.90 / 1565.44 / 3729.14 at min: + 1468.76 + 24 (dev); + 734.38 + 12 (staging); + 734.38 + 12 and + 1468.76 + 24 (prod).
     // With the new lines (logs, KMS, flow logs, Route 53, NAT per node and replica) of each environment.
-    expect(e.environments.map((x) => [x.env, x.monthly.min, x.monthly.max])).toEqual([['dev', 2089.9, 2238.51], ['prod', 5967.71, 14476.72], ['staging', 2311.51, 4251.09]]);
+    expect(e.environments.map((x) => [x.env, x.monthly.min, x.monthly.max])).toEqual([['dev', 2148.21, 2296.82], ['prod', 6142.63, 14651.2], ['staging', 2399.02, 4338.51]]);
     // dns.zone: the primary region pays for the zone ($0.50) and both regions for a health check on their ALB ($0.50 each).
     expect(lines(e, 'prod', 'us-east-1')['Route 53 ml.example.com: Hosted zone']).toEqual([0.5, 0.5, 0.5]);
     expect(lines(e, 'prod', 'us-east-1')['Route 53 ml.example.com: Health check (AWS endpoint, HTTP, 30 s)']).toEqual([0.5, 0.5, 0.5]);
@@ -147,7 +155,7 @@ describe('estimates equal the figures computed by hand', () => {
       'node pool t4: Instance usage (Linux/UNIX, on-demand, g4dn.xlarge)': [767.96, 767.96, 2303.88],
     });
     // dev max fell by one l4 node, its root volume and its image pulls.
-    expect(e.environments.map((x) => [x.env, x.monthly.min, x.monthly.max])).toEqual([['dev', 4379.5, 5638.29], ['prod', 4452.5, 10639.73]]);
+    expect(e.environments.map((x) => [x.env, x.monthly.min, x.monthly.max])).toEqual([['dev', 4437.68, 5696.42], ['prod', 4539.88, 10726.7]]);
   });
 
   it('replicas share multi-GPU nodes: the forced nodes are the GPUs packed, not one node a replica', () => {
@@ -174,7 +182,7 @@ describe('estimates equal the figures computed by hand', () => {
 
   it('a budget that only warns says so', () => {
     const e = estimatePlatform(irOf('examples/minimal-dev.yaml'));
-    expect(costTable(e).split('\n')[0]).toBe('dev: $406.70 (min) / $406.70 (desired) / $470.28 (max) a month; budget $800.00 (warning only)');
+    expect(costTable(e).split('\n')[0]).toBe('dev: $465.05 (min) / $465.05 (desired) / $528.63 (max) a month; budget $800.00 (warning only)');
   });
 
   it('every line states its price source, and totals add up from the lines', () => {
@@ -183,7 +191,7 @@ describe('estimates equal the figures computed by hand', () => {
       for (const r of env.regions) {
         const total = r.resources.flatMap((x) => x.components).reduce((a, c) => a + c.monthly.max, 0);
         expect(r.monthly.max).toBeCloseTo(total, 2);
-        for (const c of r.resources.flatMap((x) => x.components)) expect(c.priceSource).toMatch(/^(K|K-2026-01|V|US-EQ|EU-MEM|IC|S3|EU-NAT|KMS|R53-ZONE|R53-HC|VENDED)$/);
+        for (const c of r.resources.flatMap((x) => x.components)) expect(c.priceSource).toMatch(/^(K|K-2026-01|V|US-EQ|EU-MEM|IC|S3|EU-NAT|KMS|R53-ZONE|R53-HC|VENDED|PL)$/);
       }
     }
   });
@@ -201,11 +209,11 @@ describe('platformc cost', () => {
   });
   it('the JSON totals are the estimate at maximum scale', () => {
     const e = estimatePlatform(irOf('platform.yaml'));
-    expect(infracostJson(e).totalMonthlyCost).toBe('3850.03');
+    expect(infracostJson(e).totalMonthlyCost).toBe('4003.06');
   });
   it('prints a table for one environment, and markdown for a pull request', async () => {
-    expect((await run(['cost', '--env', 'dev'])).stdout).toMatch(/^dev: \$1,243\.32 \(min\) \/ \$1,243\.32 \(desired\) \/ \$1,532\.54 \(max\) a month; budget \$1,800\.00 \(enforced: validate and compile fail when max exceeds it\)$/m);
-    expect((await run(['cost', '--format', 'markdown'])).stdout).toContain('| prod | $1,243.32 | $1,243.32 | $2,317.49 | $3,000.00 | within budget |');
+    expect((await run(['cost', '--env', 'dev'])).stdout).toMatch(/^dev: \$1,301\.63 \(min\) \/ \$1,301\.63 \(desired\) \/ \$1,590\.85 \(max\) a month; budget \$1,800\.00 \(enforced: validate and compile fail when max exceeds it\)$/m);
+    expect((await run(['cost', '--format', 'markdown'])).stdout).toContain('| prod | $1,338.13 | $1,338.13 | $2,412.21 | $3,000.00 | within budget |');
     expect((await run(['cost', '--env', 'qa'])).code).toBe(2);
   });
 });
@@ -218,14 +226,14 @@ describe('budget gate', () => {
     const r = await run(['compile', 'platform.yaml'], { cwd: dir });
     expect(r.code).toBe(1);
     const line = base.split('\n').findIndex((l) => l.includes('budget: { monthlyUsd: 1800 }')) + 1;
-    expect(r.stdout).toContain(`platform.yaml:${line}:27: error over-budget: dev costs up to $1,532.54 a month at maximum scale, over its budget of $1,000.00; largest: node pool gpu (us-east-1) $783.96`);
+    expect(r.stdout).toContain(`platform.yaml:${line}:27: error over-budget: dev costs up to $1,590.85 a month at maximum scale, over its budget of $1,000.00; largest: node pool gpu (us-east-1) $783.96`);
     expect(listFiles(join(dir, 'generated'))).toEqual([]);
   });
   it('with warning enforcement it compiles and warns', async () => {
     const file = writeSpec(base.replace('budget: { monthlyUsd: 1800 }', 'budget: { monthlyUsd: 1000, enforcement: warning }'));
     const r = await run(['compile', 'platform.yaml'], { cwd: join(file, '..') });
     expect(r.code).toBe(0);
-    expect(r.stdout).toContain('warning over-budget: dev costs up to $1,532.54');
+    expect(r.stdout).toContain('warning over-budget: dev costs up to $1,590.85');
   });
 });
 
@@ -238,8 +246,8 @@ describe('compile --check shows the monthly cost delta', () => {
     expect(r.code).toBe(3);
     // The models' replicas.min already hold 2 nodes: minSize 3 adds one g4dn.xlarge (383.98), its 100 GB root volume (8.00)
     // and its image pulls through NAT (10 GB x 0.045 = 0.45) in prod.
-    expect(r.stdout).toContain('prod       $1,243.32 -> $1,635.75 (+$392.43 a month)');
-    expect(r.stdout).toContain('dev        $1,243.32 -> $1,243.32 (±$0.00 a month)');
+    expect(r.stdout).toContain('prod       $1,338.13 -> $1,730.56 (+$392.43 a month)');
+    expect(r.stdout).toContain('dev        $1,301.63 -> $1,301.63 (±$0.00 a month)');
   });
 });
 

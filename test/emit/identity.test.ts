@@ -450,7 +450,8 @@ describe('environments that share an account and a name prefix (prod and prod-eu
   it("keep each apply role off the other's roles, keys, buckets, cluster and state", async () => {
     const text = readFileSync(join(repoRoot, 'platform.yaml'), 'utf8')
       .replace('environments: [dev, prod]', 'environments: [dev, prod, prod-eu]\n      oidcProvider: { dev: create, prod: create, prod-eu: existing }')
-      .replace(/(\n {2}prod:\n {4}account: "222222222222"\n {4}region: us-east-1\n {4}state: \{ bucket: inference-tfstate-222222222222 \}\n)/, '$1  prod-eu:\n    account: "222222222222"\n    region: eu-west-1\n    state: { bucket: inference-tfstate-222222222222-eu }\n')
+      // environments is the last section of platform.yaml: prod-eu goes at its end.
+      .replace(/\n*$/, '\n  prod-eu:\n    account: "222222222222"\n    region: eu-west-1\n    state: { bucket: inference-tfstate-222222222222-eu }\n')
       .replace('regions:\n', 'regions:\n  eu-west-1:\n    vpcCidr: 10.41.0.0/16\n    availabilityZones: 2\n    natGateways: single\n');
     const ir = irOfText(text);
     const boot = await bootstraps(ir);

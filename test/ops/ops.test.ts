@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { deploymentNotReady, gpuNodesNotReady } from '../../compiler/ops/kube.js';
-import { runSteps } from '../../compiler/ops/run.js';
+import { commandLine, runSteps } from '../../compiler/ops/run.js';
 import { cli, cliAsync, repoRoot, run } from '../helpers/cli.js';
 import { compileIn } from '../helpers/platform.js';
 
@@ -69,7 +69,8 @@ function workspace(spec = 'platform.yaml'): { dir: string; log: string; env: Rec
   return { dir, log, env: { PATH: `${fakebin}:${process.env.PATH}`, FAKE_LOG: log, KUBECONFIG: join(dir, 'kubeconfig'), PLATFORMC_WAIT_MS: '200', CI: 'true' } };
 }
 
-const calls = (log: string) => (existsSync(log) ? readFileSync(log, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as { tool: string; argv: string[] }).map((c) => `${c.tool} ${c.argv.join(' ')}`) : []);
+/** The recorded calls, as command lines written the way --dry-run prints them. */
+const calls = (log: string) => (existsSync(log) ? readFileSync(log, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as { tool: string; argv: string[] }).map((c) => commandLine([c.tool, ...c.argv])) : []);
 /** The command lines a dry run lists, in order. */
 const dryRunCommands = (stdout: string) => [...stdout.matchAll(/^\s+\$ (.+)$/gm)].map((m) => m[1]!);
 
@@ -144,6 +145,15 @@ describe('apply', () => {
     for (const lock of locks) expect(existsSync(join(w.dir, lock)), lock).toBe(true);
   });
 
+  it("stops before the standby's platform module when a secret it reads is missing in the standby region, and says how to replicate it", async () => {
+    const w = workspace('examples/multi-region-prod.yaml');
+    const r = await cliAsync(['apply', '--env', 'prod'], { cwd: w.dir, env: { ...w.env, FAKE_ACCOUNT: '444400000003', FAKE_FAIL: 'describe-secret --secret-id vision-prod/grafana-admin --region us-west-2' } });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('aws secretsmanager replicate-secret-to-regions --secret-id vision-prod/grafana-admin --add-replica-regions Region=us-west-2 --region us-east-1');
+    expect(calls(w.log).some((c) => c.includes('us-west-2/platform apply'))).toBe(false);
+    expect(calls(w.log).some((c) => c.includes('us-east-1/platform apply'))).toBe(true);
+  });
+
   it('waits until GPU nodes advertise nvidia.com/gpu, and fails when they never do', async () => {
     const w = workspace();
     gpuAllocatable = '0';
@@ -197,6 +207,24 @@ describe('destroy', () => {
     expect(calls(w.log).filter((c) => c.includes(' destroy '))).toHaveLength(2);
   });
 
+  it('empties the versioned model bucket (every version and delete marker) and deletes volume claims before terraform destroy of infra', async () => {
+    const w = workspace();
+    const versions = [{ Key: 'resnet50/resnet50/1/model.onnx', VersionId: 'v2' }, { Key: 'resnet50/resnet50/1/model.onnx', VersionId: 'dm1' }];
+    const r = await cliAsync(['destroy', '--env', 'prod', '--auto-approve'], { cwd: w.dir, env: { ...w.env, FAKE_ACCOUNT: '222222222222', FAKE_VERSIONS: JSON.stringify(versions) } });
+    expect(r.code, r.stderr).toBe(0);
+    const order = calls(w.log);
+    const at = (s: string) => order.findIndex((c) => c.includes(s));
+    const del = order.find((c) => c.includes('s3api delete-objects'))!;
+    expect(del).toContain('--bucket inference-prod-models-222222222222-use1');
+    expect(del).toContain(JSON.stringify({ Objects: versions, Quiet: true }));
+    // Listed until none is left: list, delete, list again (empty).
+    expect(order.filter((c) => c.includes('list-object-versions'))).toHaveLength(2);
+    expect(at('platform destroy')).toBeLessThan(at('delete persistentvolumeclaims --all --all-namespaces'));
+    expect(at('delete persistentvolumeclaims')).toBeLessThan(at('wait --for=delete persistentvolumes --all'));
+    expect(at('wait --for=delete persistentvolumes')).toBeLessThan(at('infra destroy'));
+    expect(at('s3api delete-objects')).toBeLessThan(at('infra destroy'));
+  });
+
   it('needs confirmation without a terminal', async () => {
     const w = workspace();
     const r = await cliAsync(['destroy', '--env', 'prod'], { cwd: w.dir, env: { ...w.env, FAKE_ACCOUNT: '222222222222' } });
@@ -211,7 +239,7 @@ describe('destroy', () => {
     const r = await run(['destroy', '--env', 'prod', '--auto-approve'], { cwd: w.dir, env: { ...w.env, FAKE_ACCOUNT: '222222222222' } });
     expect(r.code, r.stderr).toBe(0);
     // The AWS queries of the waiting steps come on top of the listed commands.
-    expect(calls(w.log).filter((c) => !c.includes('resourcegroupstaggingapi') && !c.includes('ec2 describe'))).toEqual(dryRunCommands(dry.stdout));
+    expect(calls(w.log).filter((c) => !c.includes('resourcegroupstaggingapi') && !c.includes('ec2 describe') && !c.includes('s3api'))).toEqual(dryRunCommands(dry.stdout));
   });
 });
 
@@ -244,7 +272,7 @@ describe('plan, status, loadtest', () => {
       'terraform -chdir=generated/terraform/prod/us-east-1/platform plan -input=false -lock-timeout=5m',
       'kubectl diff --server-side --context inference-prod-us-east-1 -k generated/kustomize/overlays/prod/us-east-1',
     ]);
-    expect(r.stdout).toContain('prod       $1,243.32 -> $1,243.32');
+    expect(r.stdout).toContain('prod       $1,338.13 -> $1,338.13');
   });
 
   it('status reports nodes, GPUs, models and endpoints, as text or JSON', async () => {

@@ -5,17 +5,24 @@
  * Chart values: shared/reference/helm-charts/<chart>-<version>.values.yaml (checked by a test).
  */
 import type { EnvironmentIR, PlatformIR } from '../../resolve/ir.js';
+import { ALERTMANAGER_WEBHOOK_SECRET, CONTROLLERS, GRAFANA_ADMIN_SECRET, GRAFANA_DASHBOARD_LABEL, GRAFANA_FOLDER_ANNOTATION, NAMESPACES, POOL_LABEL, QUEUE_TIME_METRIC, STORAGE_CLASS } from '../../lib/conventions.js';
 
 type ChartPin = PlatformIR['versions']['charts'][string];
-import { CONTROLLERS, GRAFANA_ADMIN_SECRET, GRAFANA_DASHBOARD_LABEL, GRAFANA_FOLDER_ANNOTATION, NAMESPACES, POOL_LABEL, QUEUE_TIME_METRIC } from '../../lib/conventions.js';
+/** A chart platformc writes itself, under generated/<path>. */
+export interface LocalChart { readonly chart: string; readonly version: string; readonly path: string }
+export const isLocalChart = (c: ChartPin | LocalChart): c is LocalChart => 'path' in c;
 
+/** The chart that holds what other releases need before they install (see prerequisites below). */
+export const PREREQUISITES = 'platform-prerequisites';
+/** Name of the ClusterSecretStore that reads AWS Secrets Manager in the cluster's region. */
+export const SECRET_STORE = 'aws-secrets-manager';
 
 /** A `set` of the helm_release: a chart value taken from Terraform (an expression over the infra outputs). */
 export interface HelmSet { readonly name: string; readonly value: string }
 
 export interface Release {
   readonly name: string;
-  readonly chart: ChartPin;
+  readonly chart: ChartPin | LocalChart;
   readonly namespace: string;
   /** Values shared by all regions of the environment. */
   readonly values: Record<string, unknown>;
@@ -24,6 +31,11 @@ export interface Release {
   readonly dependsOn: readonly string[];
   /** Seconds Terraform waits for the release to become ready. */
   readonly timeout: number;
+  /**
+   * Custom resources the release makes that must report condition Ready before a dependent release installs
+   * (Helm's wait cannot see custom resources); dependents wait for them too.
+   */
+  readonly readyWhen?: { readonly namespace: string; readonly resources: readonly string[] };
 }
 
 
@@ -78,6 +90,8 @@ export function releases(ir: PlatformIR, env: EnvironmentIR): Release[] {
       namespace: CONTROLLERS.clusterAutoscaler.namespace,
       values: {
         cloudProvider: 'aws',
+        // Cluster Autoscaler embeds the scheduler: run the release built for the control plane's minor version.
+        image: { tag: env.cluster.pins.clusterAutoscalerTag },
         nodeSelector: onGeneralPool(env),
         rbac: { serviceAccount: { create: true, name: CONTROLLERS.clusterAutoscaler.serviceAccount } },
         extraArgs: {
@@ -106,6 +120,7 @@ export function releases(ir: PlatformIR, env: EnvironmentIR): Release[] {
       dependsOn: [],
       timeout: 600,
     },
+    prerequisites(env),
   ];
   if (obs.metrics.enabled) {
     list.push(
@@ -115,7 +130,8 @@ export function releases(ir: PlatformIR, env: EnvironmentIR): Release[] {
         namespace: NAMESPACES.monitoring,
         values: kubePrometheusStack(env),
         sets: [],
-        dependsOn: ['external-secrets'],
+        // The gp3 StorageClass and Grafana's (and Alertmanager's) Secrets exist first, or the atomic install times out.
+        dependsOn: [PREREQUISITES],
         timeout: 900,
       },
       {
@@ -176,6 +192,27 @@ export function releases(ir: PlatformIR, env: EnvironmentIR): Release[] {
   return list;
 }
 
+/**
+ * platform-prerequisites, a chart platformc writes (generated/helm/<env>/charts/): the encrypted gp3
+ * StorageClass Prometheus claims, the ClusterSecretStore, and the ExternalSecrets of Grafana's admin and the
+ * alerting webhook. It installs after external-secrets (its CRDs) and before kube-prometheus-stack, and
+ * Terraform waits until every ExternalSecret has synced (a local kubectl wait in the kubeconfig context
+ * `platformc apply` writes): Grafana's pod cannot start without its Secret.
+ */
+function prerequisites(env: EnvironmentIR): Release {
+  const secrets = env.releaseSecrets;
+  return {
+    name: PREREQUISITES,
+    chart: { chart: PREREQUISITES, version: '1.0.0', path: `helm/${env.name}/charts/${PREREQUISITES}` },
+    namespace: NAMESPACES.monitoring,
+    values: {},
+    sets: [{ name: 'region', value: 'local.infra.region' }],
+    dependsOn: ['external-secrets'],
+    timeout: 300,
+    ...(secrets.length ? { readyWhen: { namespace: NAMESPACES.monitoring, resources: secrets.map((s) => `externalsecret/${s.name}`) } } : {}),
+  };
+}
+
 function kubePrometheusStack(env: EnvironmentIR): Record<string, unknown> {
   const obs = env.observability;
   return {
@@ -188,11 +225,25 @@ function kubePrometheusStack(env: EnvironmentIR): Record<string, unknown> {
         ruleSelectorNilUsesHelmValues: false,
         nodeSelector: onGeneralPool(env),
         storageSpec: {
-          volumeClaimTemplate: { spec: { storageClassName: 'gp3', accessModes: ['ReadWriteOnce'], resources: { requests: { storage: `${obs.metrics.storageGiB}Gi` } } } },
+          volumeClaimTemplate: { spec: { storageClassName: STORAGE_CLASS, accessModes: ['ReadWriteOnce'], resources: { requests: { storage: `${obs.metrics.storageGiB}Gi` } } } },
         },
+        // The volume goes with the StatefulSet (the StorageClass deletes the EBS volume with its claim), so an
+        // uninstall leaves no EBS volume behind.
+        persistentVolumeClaimRetentionPolicy: { whenDeleted: 'Delete', whenScaled: 'Retain' },
       },
     },
-    alertmanager: { alertmanagerSpec: { nodeSelector: onGeneralPool(env) } },
+    alertmanager: {
+      alertmanagerSpec: {
+        nodeSelector: onGeneralPool(env),
+        // Mounted at /etc/alertmanager/secrets/<name>/url for a receiver's url_file.
+        ...(obs.alerting.webhookSecret ? { secrets: [ALERTMANAGER_WEBHOOK_SECRET] } : {}),
+      },
+    },
+    // EKS runs the scheduler, controller manager and etcd out of reach: scraping them only fires
+    // KubeSchedulerDown and friends forever. kube-proxy runs on the nodes and stays scraped.
+    kubeScheduler: { enabled: false },
+    kubeControllerManager: { enabled: false },
+    kubeEtcd: { enabled: false },
     // Node pool labels on kube_node_labels, for the GPU fleet dashboard's per-pool panels.
     'kube-state-metrics': { metricLabelsAllowlist: [`nodes=[${POOL_LABEL},node.kubernetes.io/instance-type]`] },
     grafana: {

@@ -9,7 +9,7 @@
 import type { FileOutput } from '../../output/files.js';
 import type { EnvironmentIR, PlatformIR, RegionIR } from '../../resolve/ir.js';
 import { expr } from './hcl.js';
-import { providersTf, versionsTf } from './infra.js';
+import { lockFile, providersTf, ROOT_PROVIDERS, versionsTf } from './infra.js';
 import { dataBlock, file, resourceBlock } from './templates.js';
 
 export function emitDns(ir: PlatformIR, env: EnvironmentIR): FileOutput[] {
@@ -18,7 +18,8 @@ export function emitDns(ir: PlatformIR, env: EnvironmentIR): FileOutput[] {
   const primary = env.regions[0]!;
   const dir = `terraform/${env.name}/${primary.region}/dns`;
   // The ALB of the environment's internet-facing IngressGroup.
-  const group = primary.deployments.find((d) => d.ingressScheme === 'internet-facing')!.ingressGroup;
+  const publicModels = primary.deployments.filter((d) => d.ingressScheme === 'internet-facing');
+  const group = publicModels[0]!.ingressGroup;
   const alias = (r: RegionIR) => (r.role === 'primary' ? undefined : r.region.replace(/-/g, '_'));
   const provider = (r: RegionIR) => (alias(r) ? expr(`aws.${alias(r)}`) : undefined);
   const id = (r: RegionIR) => r.region.replace(/-/g, '_');
@@ -28,13 +29,25 @@ export function emitDns(ir: PlatformIR, env: EnvironmentIR): FileOutput[] {
     blocks.push(
       // The ALB the controller made for this environment's internet-facing IngressGroup, found by its tags.
       dataBlock('aws_lb', id(r), { provider: provider(r), tags: { 'elbv2.k8s.aws/cluster': r.names.cluster, 'ingress.k8s.aws/stack': group } }),
+      // One HTTPS check per internet-facing model, on a path the ALB routes to Triton (its Ingress rule is
+      // /v2/models/<model>; anything else gets the ALB's fixed 404), and one that is healthy only when all are.
+      // Route 53 does not validate the certificate, so the ALB's own DNS name can be probed.
+      ...publicModels.map((d) =>
+        resourceBlock('aws_route53_health_check', `${id(r)}_${d.model.replace(/-/g, '_')}`, {
+          fqdn: expr(`data.aws_lb.${id(r)}.dns_name`),
+          type: 'HTTPS',
+          port: 443,
+          enable_sni: true,
+          resource_path: `/v2/models/${d.model}/ready`,
+          failure_threshold: 3,
+          request_interval: 30,
+          tags: { Name: `${dns.name} ${r.region} ${d.model}` },
+        }),
+      ),
       resourceBlock('aws_route53_health_check', id(r), {
-        fqdn: expr(`data.aws_lb.${id(r)}.dns_name`),
-        type: 'HTTP',
-        port: 80,
-        resource_path: '/v2/health/ready',
-        failure_threshold: 3,
-        request_interval: 30,
+        type: 'CALCULATED',
+        child_health_threshold: publicModels.length,
+        child_healthchecks: publicModels.map((d) => expr(`aws_route53_health_check.${id(r)}_${d.model.replace(/-/g, '_')}.id`)),
         tags: { Name: `${dns.name} ${r.region}` },
       }),
       resourceBlock(
@@ -56,6 +69,7 @@ export function emitDns(ir: PlatformIR, env: EnvironmentIR): FileOutput[] {
   }
   return [
     { path: `${dir}/versions.tf`, content: versionsTf(ir, env, primary, 'dns', ['aws']) },
+    { path: `${dir}/.terraform.lock.hcl`, content: lockFile(ir, ROOT_PROVIDERS.dns) },
     { path: `${dir}/providers.tf`, content: providersTf(ir, env, env.regions.map((r) => ({ region: r.region, ...(alias(r) ? { alias: alias(r)! } : {}) }))) },
     { path: `${dir}/records.tf`, content: file(...blocks) },
   ];

@@ -9,7 +9,7 @@
 import type { FileOutput } from '../../output/files.js';
 import type { EnvironmentIR, PlatformIR } from '../../resolve/ir.js';
 import { attributes, expr, type HclValue } from './hcl.js';
-import { defaultTags } from './infra.js';
+import { defaultTags, lockFile, ROOT_PROVIDERS } from './infra.js';
 import { applyRoleStatements, boundaryStatements, githubTrust, jsonencode, operatorStatements, operatorTrust, planRoleStatements, policyDocument, type Statement } from './policies.js';
 import { dataBlock, file, render, resourceBlock } from './templates.js';
 
@@ -32,10 +32,11 @@ export function emitBootstrap(ir: PlatformIR, env: EnvironmentIR): FileOutput[] 
       path: `${b.dir}/versions.tf`,
       content: render('versions', {
         terraform: { required_version: ir.versions.terraform.requiredVersion },
-        providers: { aws: { source: ir.versions.terraform.providers.aws!.source, version: ir.versions.terraform.providers.aws!.version } },
+        providers: Object.fromEntries(ROOT_PROVIDERS.bootstrap.map((p) => [p, { source: ir.versions.terraform.providers[p]!.source, version: ir.versions.terraform.providers[p]!.version }])),
         backend: { bucket: primaryState.bucket, key: b.stateKey, region: primaryState.region, encrypt: true, use_lockfile: true },
       }),
     },
+    { path: `${b.dir}/.terraform.lock.hcl`, content: lockFile(ir, ROOT_PROVIDERS.bootstrap) },
     {
       path: `${b.dir}/providers.tf`,
       content: render('providers', {

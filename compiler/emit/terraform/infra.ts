@@ -9,7 +9,7 @@ import type { FileOutput } from '../../output/files.js';
 import { sortedEntries } from '../../lib/order.js';
 import type { EnvironmentIR, PlatformIR, RegionIR } from '../../resolve/ir.js';
 import { CONTROLLERS } from '../../lib/conventions.js';
-import { expr, type HclValue } from './hcl.js';
+import { expr, renderValue, type HclValue } from './hcl.js';
 import { jsonencode, policyDocument, workloadPermissions } from './policies.js';
 import { dataBlock, file, localsBlock, moduleBlock, outputBlock, render, resourceBlock } from './templates.js';
 
@@ -32,6 +32,32 @@ export function versionsTf(ir: PlatformIR, env: EnvironmentIR, r: RegionIR, laye
   });
 }
 
+/** Providers each root module needs, its own and its modules' (eks's _user_data submodule brings cloudinit and null). */
+export const ROOT_PROVIDERS = { bootstrap: ['aws'], infra: ['aws', 'cloudinit', 'null', 'time', 'tls'], platform: ['aws', 'helm'], dns: ['aws'] } as const;
+
+/**
+ * .terraform.lock.hcl of a root module: the exact provider versions and package hashes (specs/versions.json), so
+ * every init installs the same providers on every machine (`terraform init -lockfile=readonly` in platformc).
+ * The zh: hashes cover every platform's package; h1: hashes are those published lock files recorded.
+ */
+export function lockFile(ir: PlatformIR, needed: readonly string[]): string {
+  const providers = ir.versions.terraform.providers;
+  const constraints = (p: string) => {
+    const own = providers[p]!.version;
+    // The modules' own constraints, as terraform writes them next to the root's (normalised to three parts).
+    const fromModules: Record<string, string[]> = { aws: ['>= 6.28.0'], cloudinit: ['>= 2.0.0'], null: ['>= 3.0.0'], time: ['>= 0.9.0'], tls: ['>= 4.0.0'] };
+    return [...(fromModules[p] ?? []), own].join(', ');
+  };
+  return [...needed]
+    .sort()
+    .map((p) => {
+      const lock = providers[p]!.lock;
+      const hashes = lock.hashes.map((h) => `    "${h}",`).join('\n');
+      return `provider "registry.terraform.io/${providers[p]!.source}" {\n  version     = "${lock.version}"\n  constraints = "${constraints(p)}"\n  hashes = [\n${hashes}\n  ]\n}\n`;
+    })
+    .join('\n');
+}
+
 export function providersTf(ir: PlatformIR, env: EnvironmentIR, regions: readonly { region: string; alias?: string }[]): string {
   return render('providers', {
     providers: regions.map(({ region, alias }) => ({
@@ -47,6 +73,7 @@ export function emitInfra(ir: PlatformIR, env: EnvironmentIR, r: RegionIR): File
   const standbyOf = primary ? undefined : env.regions[0]!;
   const files: FileOutput[] = [
     { path: `${dir}/versions.tf`, content: versionsTf(ir, env, r, 'infra', ['aws', 'tls', 'time']) },
+    { path: `${dir}/.terraform.lock.hcl`, content: lockFile(ir, ROOT_PROVIDERS.infra) },
     { path: `${dir}/providers.tf`, content: providersTf(ir, env, [{ region: r.region }, ...(standbyOf ? [{ region: standbyOf.region, alias: 'primary' }] : [])]) },
     { path: `${dir}/network.tf`, content: network(ir, env, r) },
     { path: `${dir}/eks.tf`, content: eks(ir, env, r) },
@@ -62,6 +89,48 @@ export function emitInfra(ir: PlatformIR, env: EnvironmentIR, r: RegionIR): File
 }
 
 function network(ir: PlatformIR, env: EnvironmentIR, r: RegionIR): string {
+  return file(vpc(ir, env, r), endpoints(r));
+}
+
+/** The VPC's endpoints: S3 through a gateway, the services of NetworkIR.interfaceEndpoints in every AZ. */
+function endpoints(r: RegionIR): string {
+  return file(
+    // S3 through a gateway endpoint (free): model weights and ECR's image layers never cross NAT.
+    resourceBlock('aws_vpc_endpoint', 's3', {
+      vpc_id: expr('module.vpc.vpc_id'),
+      service_name: `com.amazonaws.${r.region}.s3`,
+      vpc_endpoint_type: 'Gateway',
+      route_table_ids: expr('module.vpc.private_route_table_ids'),
+      tags: { Name: `${r.names.vpc}-s3` },
+    }),
+    resourceBlock('aws_security_group', 'vpc_endpoints', {
+      name_prefix: `${r.names.vpc}-endpoints-`,
+      description: 'HTTPS from the VPC to its interface endpoints',
+      vpc_id: expr('module.vpc.vpc_id'),
+      tags: { Name: `${r.names.vpc}-endpoints` },
+    }),
+    resourceBlock('aws_vpc_security_group_ingress_rule', 'vpc_endpoints_https', {
+      security_group_id: expr('aws_security_group.vpc_endpoints.id'),
+      description: 'HTTPS from the VPC',
+      cidr_ipv4: r.network.vpcCidr,
+      ip_protocol: 'tcp',
+      from_port: 443,
+      to_port: 443,
+    }),
+    resourceBlock('aws_vpc_endpoint', 'interface', {
+      for_each: expr(`toset([${r.network.interfaceEndpoints.map((e) => `"${e}"`).join(', ')}])`),
+      vpc_id: expr('module.vpc.vpc_id'),
+      service_name: expr(`"com.amazonaws.${r.region}.\${each.key}"`),
+      vpc_endpoint_type: 'Interface',
+      subnet_ids: expr('module.vpc.private_subnets'),
+      security_group_ids: [expr('aws_security_group.vpc_endpoints.id')],
+      private_dns_enabled: true,
+      tags: { Name: expr(`"${r.names.vpc}-\${each.key}"`) },
+    }),
+  );
+}
+
+function vpc(ir: PlatformIR, env: EnvironmentIR, r: RegionIR): string {
   const perAz = r.network.natGateways === 'perAz';
   return moduleBlock('vpc', ir.versions.terraform.modules.vpc!, {
     name: r.names.vpc,
@@ -105,6 +174,9 @@ function eks(ir: PlatformIR, env: EnvironmentIR, r: RegionIR): string {
       name: pool.name,
       // The NVIDIA AL2023 AMI ships the driver and container toolkit; the device plugin advertises the GPUs.
       ami_type: pool.role === 'gpu' ? 'AL2023_x86_64_NVIDIA' : 'AL2023_x86_64_STANDARD',
+      // A reviewed AMI release, not whatever AWS published last: an unrelated apply never rolls the GPU nodes.
+      ami_release_version: c.pins.amiReleaseVersion,
+      use_latest_ami_release_version: false,
       instance_types: [...pool.instanceTypes],
       capacity_type: pool.capacityType === 'spot' ? 'SPOT' : 'ON_DEMAND',
       min_size: pool.minSize,
@@ -118,7 +190,8 @@ function eks(ir: PlatformIR, env: EnvironmentIR, r: RegionIR): string {
       },
       // IMDSv2 only, and one hop: pods cannot reach the node's credentials (they use IRSA).
       metadata_options: { http_endpoint: 'enabled', http_tokens: 'required', http_put_response_hop_limit: 1 },
-      tags: { 'k8s.io/cluster-autoscaler/enabled': 'true', [`k8s.io/cluster-autoscaler/${r.names.cluster}`]: 'owned' },
+      // No cluster-autoscaler discovery tags here: EKS puts them on the managed node groups' ASGs itself. The
+      // module's `tags` (below) reach the launch template's tag_specifications, so instances and volumes carry them.
       // Under the environment's IAM prefix (the CI apply role manages only that), with the boundary it requires.
       iam_role_name: r.names.iam.nodeGroupRoles[pool.name],
       iam_role_use_name_prefix: false,
@@ -176,17 +249,29 @@ function eks(ir: PlatformIR, env: EnvironmentIR, r: RegionIR): string {
       enable_irsa: true,
       create_kms_key: c.secretsEncryption,
       enable_kms_key_rotation: c.secretsEncryption ? true : undefined,
-      // The module defaults the key administrator to whoever runs apply; name the CI apply role, so the key policy
-      // does not flip when an administrator applies (break glass). The default statement still defers to IAM.
-      kms_key_administrators: c.secretsEncryption && env.identity.ci?.apply ? [expr('data.aws_iam_role.ci_apply.arn')] : undefined,
+      // The module defaults the key administrator to whoever runs apply, so the key policy would flip between a human
+      // and CI: name the CI apply role, or the account (administered through IAM) when CI does not apply.
+      kms_key_administrators: c.secretsEncryption ? [env.identity.ci?.apply ? expr('data.aws_iam_role.ci_apply.arn') : `arn:aws:iam::${env.account}:root`] : undefined,
       encryption_config: c.secretsEncryption ? { resources: ['secrets'] } : null,
+      // Reviewed add-on versions for this Kubernetes minor (specs/versions.json), never "most recent".
       addons: {
-        // vpc-cni must exist before nodes join; the others install once nodes can run them.
-        'vpc-cni': { before_compute: true, most_recent: true },
-        'kube-proxy': { most_recent: true },
-        coredns: { most_recent: true },
-        'aws-ebs-csi-driver': { most_recent: true, service_account_role_arn: expr('module.irsa_ebs_csi.arn') },
+        // vpc-cni must exist before nodes join; the others install once nodes can run them. Its network policy
+        // agent is off unless asked for: without it no NetworkPolicy of the platform is enforced.
+        'vpc-cni': { before_compute: true, addon_version: c.pins.addons['vpc-cni'], configuration_values: expr('jsonencode({ enableNetworkPolicy = "true" })') },
+        'kube-proxy': { addon_version: c.pins.addons['kube-proxy'] },
+        coredns: { addon_version: c.pins.addons.coredns },
+        'aws-ebs-csi-driver': {
+          addon_version: c.pins.addons['aws-ebs-csi-driver'],
+          service_account_role_arn: expr('module.irsa_ebs_csi.arn'),
+          // Volumes the driver creates (Prometheus) carry the cluster tag the destroy sweep looks for, and cost tags.
+          configuration_values: expr(`jsonencode(${renderValue({ controller: { k8sTagClusterId: r.names.cluster, extraVolumeTags: defaultTags(ir, env) } }, 3)})`),
+        },
+        // The HPAs scale on CPU when metrics are off: the Resource metrics API needs metrics-server.
+        ...(env.observability.metrics.enabled ? {} : { 'metrics-server': { addon_version: c.pins.addons['metrics-server'] } }),
       },
+      // Cost-allocation tags on what the module makes, node group instances and volumes included: provider
+      // default_tags do not reach launch templates (hashicorp/terraform-provider-aws #19387).
+      tags: defaultTags(ir, env),
       eks_managed_node_groups: nodeGroups,
       access_entries: accessEntries,
     }),
@@ -260,10 +345,25 @@ function irsa(ir: PlatformIR, env: EnvironmentIR, r: RegionIR): string {
 function storage(env: EnvironmentIR, r: RegionIR): string {
   const bucket = r.names.modelBucket;
   return file(
+    // Never force_destroy: `platformc destroy` empties the bucket (every version and delete marker) as a
+    // step of its own, after asking; a bare `terraform destroy` refuses a bucket that still holds models.
     resourceBlock('aws_s3_bucket', 'models', { bucket, force_destroy: false }),
     resourceBlock('aws_s3_bucket_versioning', 'models', { bucket: expr('aws_s3_bucket.models.id') }, [{ type: 'versioning_configuration', body: { status: 'Enabled' } }]),
     resourceBlock('aws_s3_bucket_server_side_encryption_configuration', 'models', { bucket: expr('aws_s3_bucket.models.id') }, [
-      { type: 'rule', body: { bucket_key_enabled: true }, blocks: [{ type: 'apply_server_side_encryption_by_default', body: { sse_algorithm: 'aws:kms' } }] },
+      // SSE-S3: encrypted at rest with keys S3 manages, which cross-region replication accepts without KMS grants.
+      { type: 'rule', body: {}, blocks: [{ type: 'apply_server_side_encryption_by_default', body: { sse_algorithm: 'AES256' } }] },
+    ]),
+    // Every upload of weights leaves the previous version behind: keep those 30 days (a rollback window), no longer.
+    resourceBlock('aws_s3_bucket_lifecycle_configuration', 'models', { bucket: expr('aws_s3_bucket.models.id'), depends_on: [expr('aws_s3_bucket_versioning.models')] }, [
+      {
+        type: 'rule',
+        body: { id: 'expire-noncurrent-versions', status: 'Enabled' },
+        blocks: [
+          { type: 'filter', body: {} },
+          { type: 'noncurrent_version_expiration', body: { noncurrent_days: 30 } },
+          { type: 'abort_incomplete_multipart_upload', body: { days_after_initiation: 7 } },
+        ],
+      },
     ]),
     resourceBlock('aws_s3_bucket_public_access_block', 'models', { bucket: expr('aws_s3_bucket.models.id'), block_public_acls: true, block_public_policy: true, ignore_public_acls: true, restrict_public_buckets: true }),
     resourceBlock('aws_s3_bucket_policy', 'models', {
@@ -279,7 +379,11 @@ function storage(env: EnvironmentIR, r: RegionIR): string {
   );
 }
 
-/** Standby region: replicate the primary model bucket into this region's bucket. */
+/**
+ * Standby region: replicate the primary model bucket into this region's bucket. Both buckets use SSE-S3, so
+ * replication needs no KMS key (S3 rejects nothing and the role holds no KMS rights); the role can be assumed
+ * by S3 only for the source bucket of this account.
+ */
 function replication(env: EnvironmentIR, primary: RegionIR, r: RegionIR): string {
   const source = primary.names.modelBucket;
   const dest = r.names.modelBucket;
@@ -288,7 +392,16 @@ function replication(env: EnvironmentIR, primary: RegionIR, r: RegionIR): string
     resourceBlock('aws_iam_role', 'replication', {
       name: role,
       permissions_boundary: env.identity.boundary.arn,
-      assume_role_policy: jsonencode(policyDocument([{ Sid: 'S3Replication', Effect: 'Allow', Principal: { Service: 's3.amazonaws.com' }, Action: ['sts:AssumeRole'] }])),
+      assume_role_policy: jsonencode(policyDocument([
+        {
+          Sid: 'S3Replication',
+          Effect: 'Allow',
+          Principal: { Service: 's3.amazonaws.com' },
+          Action: ['sts:AssumeRole'],
+          // Confused deputy: only S3 acting for the source bucket of this account.
+          Condition: { StringEquals: { 'aws:SourceAccount': env.account }, ArnLike: { 'aws:SourceArn': `arn:aws:s3:::${source}` } },
+        },
+      ])),
     }),
     resourceBlock('aws_iam_role_policy', 'replication', {
       name: 'replicate-models',
@@ -297,7 +410,6 @@ function replication(env: EnvironmentIR, primary: RegionIR, r: RegionIR): string
         { Sid: 'ReadSource', Effect: 'Allow', Action: ['s3:GetReplicationConfiguration', 's3:ListBucket'], Resource: [`arn:aws:s3:::${source}`] },
         { Sid: 'ReadSourceObjects', Effect: 'Allow', Action: ['s3:GetObjectVersionForReplication', 's3:GetObjectVersionAcl', 's3:GetObjectVersionTagging'], Resource: [`arn:aws:s3:::${source}/*`] },
         { Sid: 'WriteReplicas', Effect: 'Allow', Action: ['s3:ReplicateObject', 's3:ReplicateDelete', 's3:ReplicateTags'], Resource: [`arn:aws:s3:::${dest}/*`] },
-        { Sid: 'UseS3Keys', Effect: 'Allow', Action: ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey'], Resource: '*', Condition: { StringLike: { 'kms:ViaService': ['s3.*.amazonaws.com'] } } },
       ])),
     }),
     resourceBlock('aws_s3_bucket_replication_configuration', 'models', { provider: expr('aws.primary'), bucket: source, role: expr('aws_iam_role.replication.arn'), depends_on: [expr('aws_s3_bucket_versioning.models')] }, [
@@ -307,16 +419,10 @@ function replication(env: EnvironmentIR, primary: RegionIR, r: RegionIR): string
         blocks: [
           { type: 'filter', body: {} },
           { type: 'delete_marker_replication', body: { status: 'Enabled' } },
-          { type: 'source_selection_criteria', body: {}, blocks: [{ type: 'sse_kms_encrypted_objects', body: { status: 'Enabled' } }] },
-          {
-            type: 'destination',
-            body: { bucket: `arn:aws:s3:::${dest}`, storage_class: 'STANDARD' },
-            blocks: [{ type: 'encryption_configuration', body: { replica_kms_key_id: expr(`"arn:aws:kms:${r.region}:\${data.aws_caller_identity.current.account_id}:alias/aws/s3"`) } }],
-          },
+          { type: 'destination', body: { bucket: `arn:aws:s3:::${dest}`, storage_class: 'STANDARD' } },
         ],
       },
     ]),
-    dataBlock('aws_caller_identity', 'current', {}),
   );
 }
 
@@ -335,7 +441,11 @@ function budget(env: EnvironmentIR): string {
 
 const DAYS: Record<string, string> = { sun: '0', mon: '1', tue: '2', wed: '3', thu: '4', fri: '5', sat: '6' };
 
-/** Outside working hours the GPU pools scale to zero; scheduled actions put them back in the morning. */
+/**
+ * Outside working hours the GPU pools scale to zero; scheduled actions put them back in the morning. They act on
+ * the managed node groups' ASGs directly, so EKS's recorded sizes drift from them: validate warns
+ * (working-hours-drift) until scale-to-zero moves into the cluster (Karpenter).
+ */
 function workingHours(env: EnvironmentIR, r: RegionIR): string | undefined {
   const wh = env.workingHours;
   const gpuPools = r.nodePools.filter((p) => p.role === 'gpu');

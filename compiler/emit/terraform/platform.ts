@@ -6,9 +6,9 @@
  */
 import type { FileOutput } from '../../output/files.js';
 import type { EnvironmentIR, PlatformIR, RegionIR } from '../../resolve/ir.js';
-import { releases } from '../shared/releases.js';
+import { isLocalChart, releases } from '../shared/releases.js';
 import { expr, quote } from './hcl.js';
-import { providersTf, stateKey, versionsTf } from './infra.js';
+import { lockFile, providersTf, ROOT_PROVIDERS, stateKey, versionsTf } from './infra.js';
 import { dataBlock, file, localsBlock, render, resourceBlock } from './templates.js';
 
 export function emitPlatform(ir: PlatformIR, env: EnvironmentIR, r: RegionIR): FileOutput[] {
@@ -23,24 +23,43 @@ export function emitPlatform(ir: PlatformIR, env: EnvironmentIR, r: RegionIR): F
     `provider "helm" {\n${render('locals', { body: { kubernetes: { ...cluster, exec } } }).replace(/^locals \{\n/, '').replace(/\n\}\n$/, '')}\n}`,
   ].join('\n\n');
   const list = releases(ir, env);
-  const releaseBlocks = list.map((rel) =>
-    resourceBlock('helm_release', rel.name.replace(/-/g, '_'), {
-      name: rel.name,
-      namespace: rel.namespace,
-      create_namespace: rel.namespace !== 'kube-system',
-      repository: rel.chart.repository.replace(/\/[^/]+$/, (m) => (rel.chart.repository.startsWith('oci://') ? '' : m)),
-      chart: rel.chart.chart,
-      version: rel.chart.version,
-      values: expr(`[file("\${path.module}/../../../../helm/${env.name}/${rel.name}.yaml")]`),
-      set: rel.sets.length ? rel.sets.map((s) => ({ name: s.name, value: expr(s.value) })) : undefined,
-      atomic: true,
-      wait: true,
-      timeout: rel.timeout,
-      depends_on: rel.dependsOn.length ? rel.dependsOn.map((d) => expr(`helm_release.${d.replace(/-/g, '_')}`)) : undefined,
-    }),
-  );
+  const id = (name: string) => name.replace(/-/g, '_');
+  const waits = new Map(list.filter((rel) => rel.readyWhen).map((rel) => [rel.name, `terraform_data.${id(rel.name)}_ready`]));
+  const releaseBlocks = list.flatMap((rel) => {
+    const local = isLocalChart(rel.chart) ? rel.chart : undefined;
+    const remote = isLocalChart(rel.chart) ? undefined : rel.chart;
+    const blocks = [
+      resourceBlock('helm_release', id(rel.name), {
+        name: rel.name,
+        namespace: rel.namespace,
+        create_namespace: rel.namespace !== 'kube-system',
+        repository: remote ? remote.repository.replace(/\/[^/]+$/, (m) => (remote.repository.startsWith('oci://') ? '' : m)) : undefined,
+        chart: local ? expr(`"\${path.module}/../../../../${local.path}"`) : rel.chart.chart,
+        version: rel.chart.version,
+        values: expr(`[file("\${path.module}/../../../../helm/${env.name}/${rel.name}.yaml")]`),
+        set: rel.sets.length ? rel.sets.map((s) => ({ name: s.name, value: expr(s.value) })) : undefined,
+        atomic: true,
+        wait: true,
+        timeout: rel.timeout,
+        // A dependency with custom resources to wait for is waited for through its readiness check.
+        depends_on: rel.dependsOn.length ? rel.dependsOn.map((d) => expr(waits.get(d) ?? `helm_release.${id(d)}`)) : undefined,
+      }),
+    ];
+    if (rel.readyWhen) {
+      const argv = ['kubectl', '--context', r.names.kubeContext, '--namespace', rel.readyWhen.namespace, 'wait', '--for=condition=Ready', ...rel.readyWhen.resources, '--timeout=10m'];
+      blocks.push(
+        // Helm cannot wait for custom resources: the ExternalSecrets have synced (their Secrets exist) only when
+        // they report Ready. Runs where `platformc apply` runs, in the kubeconfig context it wrote.
+        resourceBlock('terraform_data', `${id(rel.name)}_ready`, { depends_on: [expr(`helm_release.${id(rel.name)}`)] }, [
+          { type: 'provisioner "local-exec"', body: { command: argv.join(' ') } },
+        ]),
+      );
+    }
+    return blocks;
+  });
   return [
     { path: `${dir}/versions.tf`, content: versionsTf(ir, env, r, 'platform', ['aws', 'helm']) },
+    { path: `${dir}/.terraform.lock.hcl`, content: lockFile(ir, ROOT_PROVIDERS.platform) },
     { path: `${dir}/providers.tf`, content: file(providersTf(ir, env, [{ region: r.region }]), kubeProviders) },
     {
       path: `${dir}/infra.tf`,

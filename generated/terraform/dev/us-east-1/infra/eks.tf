@@ -50,29 +50,53 @@ module "eks" {
   }
   addons = {
     vpc-cni = {
-      before_compute = true
-      most_recent    = true
+      before_compute       = true
+      addon_version        = "v1.23.0-eksbuild.1"
+      configuration_values = jsonencode({ enableNetworkPolicy = "true" })
     }
     kube-proxy = {
-      most_recent = true
+      addon_version = "v1.33.10-eksbuild.18"
     }
     coredns = {
-      most_recent = true
+      addon_version = "v1.13.2-eksbuild.11"
     }
     aws-ebs-csi-driver = {
-      most_recent              = true
+      addon_version            = "v1.63.1-eksbuild.1"
       service_account_role_arn = module.irsa_ebs_csi.arn
+      configuration_values = jsonencode({
+        controller = {
+          k8sTagClusterId = "inference-dev"
+          extraVolumeTags = {
+            cost-center = "ml-0042"
+            environment = "dev"
+            managed-by  = "platformc"
+            owner       = "ml-platform@example.com"
+            platform    = "inference"
+            project     = "gpu-inference"
+          }
+        }
+      })
     }
+  }
+  tags = {
+    cost-center = "ml-0042"
+    environment = "dev"
+    managed-by  = "platformc"
+    owner       = "ml-platform@example.com"
+    platform    = "inference"
+    project     = "gpu-inference"
   }
   eks_managed_node_groups = {
     general = {
-      name           = "general"
-      ami_type       = "AL2023_x86_64_STANDARD"
-      instance_types = ["m6i.xlarge"]
-      capacity_type  = "ON_DEMAND"
-      min_size       = 2
-      max_size       = 4
-      desired_size   = 2
+      name                           = "general"
+      ami_type                       = "AL2023_x86_64_STANDARD"
+      ami_release_version            = "1.33.13-20260714"
+      use_latest_ami_release_version = false
+      instance_types                 = ["m6i.xlarge"]
+      capacity_type                  = "ON_DEMAND"
+      min_size                       = 2
+      max_size                       = 4
+      desired_size                   = 2
       labels = {
         "platformc.dev/pool" = "general"
       }
@@ -93,27 +117,26 @@ module "eks" {
         http_tokens                 = "required"
         http_put_response_hop_limit = 1
       }
-      tags = {
-        "k8s.io/cluster-autoscaler/enabled"       = "true"
-        "k8s.io/cluster-autoscaler/inference-dev" = "owned"
-      }
       iam_role_name                 = "inference-dev-use1-node-general"
       iam_role_use_name_prefix      = false
       iam_role_permissions_boundary = "arn:aws:iam::111111111111:policy/platformc/inference-dev-boundary"
     }
     gpu = {
-      name           = "gpu"
-      ami_type       = "AL2023_x86_64_NVIDIA"
-      instance_types = ["g4dn.xlarge"]
-      capacity_type  = "ON_DEMAND"
-      min_size       = 0
-      max_size       = 2
-      desired_size   = 0
+      name                           = "gpu"
+      ami_type                       = "AL2023_x86_64_NVIDIA"
+      ami_release_version            = "1.33.13-20260714"
+      use_latest_ami_release_version = false
+      instance_types                 = ["g4dn.xlarge"]
+      capacity_type                  = "ON_DEMAND"
+      min_size                       = 0
+      max_size                       = 2
+      desired_size                   = 0
       labels = {
-        "nvidia.com/gpu.present"    = "true"
-        "platformc.dev/accelerator" = "T4"
-        "platformc.dev/pool"        = "gpu"
-        workload                    = "inference"
+        "k8s.amazonaws.com/accelerator" = "nvidia-t4"
+        "nvidia.com/gpu.present"        = "true"
+        "platformc.dev/accelerator"     = "T4"
+        "platformc.dev/pool"            = "gpu"
+        workload                        = "inference"
       }
       taints = {
         nvidia-com-gpu = {
@@ -137,10 +160,6 @@ module "eks" {
         http_endpoint               = "enabled"
         http_tokens                 = "required"
         http_put_response_hop_limit = 1
-      }
-      tags = {
-        "k8s.io/cluster-autoscaler/enabled"       = "true"
-        "k8s.io/cluster-autoscaler/inference-dev" = "owned"
       }
       iam_role_name                 = "inference-dev-use1-node-gpu"
       iam_role_use_name_prefix      = false
@@ -202,6 +221,11 @@ locals {
       pool  = "gpu"
       key   = "k8s.io/cluster-autoscaler/node-template/resources/nvidia.com/gpu"
       value = "1"
+    }
+    "gpu:k8s.io/cluster-autoscaler/node-template/label/k8s.amazonaws.com/accelerator" = {
+      pool  = "gpu"
+      key   = "k8s.io/cluster-autoscaler/node-template/label/k8s.amazonaws.com/accelerator"
+      value = "nvidia-t4"
     }
     "gpu:k8s.io/cluster-autoscaler/node-template/label/nvidia.com/gpu.present" = {
       pool  = "gpu"

@@ -37,3 +37,44 @@ module "vpc" {
   vpc_flow_log_iam_policy_use_name_prefix         = false
   vpc_flow_log_permissions_boundary               = "arn:aws:iam::111111111111:policy/platformc/inference-dev-boundary"
 }
+
+resource "aws_vpc_endpoint" "s3" {
+  vpc_id            = module.vpc.vpc_id
+  service_name      = "com.amazonaws.us-east-1.s3"
+  vpc_endpoint_type = "Gateway"
+  route_table_ids   = module.vpc.private_route_table_ids
+  tags = {
+    Name = "inference-dev-use1-s3"
+  }
+}
+
+resource "aws_security_group" "vpc_endpoints" {
+  name_prefix = "inference-dev-use1-endpoints-"
+  description = "HTTPS from the VPC to its interface endpoints"
+  vpc_id      = module.vpc.vpc_id
+  tags = {
+    Name = "inference-dev-use1-endpoints"
+  }
+}
+
+resource "aws_vpc_security_group_ingress_rule" "vpc_endpoints_https" {
+  security_group_id = aws_security_group.vpc_endpoints.id
+  description       = "HTTPS from the VPC"
+  cidr_ipv4         = "10.40.0.0/16"
+  ip_protocol       = "tcp"
+  from_port         = 443
+  to_port           = 443
+}
+
+resource "aws_vpc_endpoint" "interface" {
+  for_each            = toset(["ecr.api", "ecr.dkr", "logs", "sts"])
+  vpc_id              = module.vpc.vpc_id
+  service_name        = "com.amazonaws.us-east-1.${each.key}"
+  vpc_endpoint_type   = "Interface"
+  subnet_ids          = module.vpc.private_subnets
+  security_group_ids  = [aws_security_group.vpc_endpoints.id]
+  private_dns_enabled = true
+  tags = {
+    Name = "inference-dev-use1-${each.key}"
+  }
+}

@@ -78,7 +78,7 @@ resource "helm_release" "external_secrets" {
   create_namespace = true
   repository       = "https://charts.external-secrets.io"
   chart            = "external-secrets"
-  version          = "0.19.2"
+  version          = "2.9.0"
   values           = [file("${path.module}/../../../../helm/dev/external-secrets.yaml")]
   set = [
     {
@@ -89,6 +89,33 @@ resource "helm_release" "external_secrets" {
   atomic  = true
   wait    = true
   timeout = 600
+}
+
+resource "helm_release" "platform_prerequisites" {
+  name             = "platform-prerequisites"
+  namespace        = "monitoring"
+  create_namespace = true
+  chart            = "${path.module}/../../../../helm/dev/charts/platform-prerequisites"
+  version          = "1.0.0"
+  values           = [file("${path.module}/../../../../helm/dev/platform-prerequisites.yaml")]
+  set = [
+    {
+      name  = "region"
+      value = local.infra.region
+    },
+  ]
+  atomic     = true
+  wait       = true
+  timeout    = 300
+  depends_on = [helm_release.external_secrets]
+}
+
+resource "terraform_data" "platform_prerequisites_ready" {
+  depends_on = [helm_release.platform_prerequisites]
+
+  provisioner "local-exec" {
+    command = "kubectl --context inference-dev-us-east-1 --namespace monitoring wait --for=condition=Ready externalsecret/grafana-admin --timeout=10m"
+  }
 }
 
 resource "helm_release" "kube_prometheus_stack" {
@@ -102,7 +129,7 @@ resource "helm_release" "kube_prometheus_stack" {
   atomic           = true
   wait             = true
   timeout          = 900
-  depends_on       = [helm_release.external_secrets]
+  depends_on       = [terraform_data.platform_prerequisites_ready]
 }
 
 resource "helm_release" "dcgm_exporter" {
@@ -125,7 +152,7 @@ resource "helm_release" "prometheus_adapter" {
   create_namespace = true
   repository       = "https://prometheus-community.github.io/helm-charts"
   chart            = "prometheus-adapter"
-  version          = "4.14.1"
+  version          = "5.3.0"
   values           = [file("${path.module}/../../../../helm/dev/prometheus-adapter.yaml")]
   atomic           = true
   wait             = true
