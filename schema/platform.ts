@@ -408,10 +408,21 @@ export const ModelDefinitionSchema = z
     weights: z
       .strictObject({
         uri: z.string().regex(/^s3:\/\/[a-z0-9.-]{3,63}\/.+\.onnx$/, 'weights are an s3:// URI of an .onnx file').describe('Where the weights live. Weights are never committed.'),
-        sha256: z.string().regex(/^[a-f0-9]{64}$/).optional().describe('Expected SHA-256 of the weights.'),
+        sha256: z
+          .string()
+          .regex(/^[a-f0-9]{64}$/, 'a SHA-256 is 64 lower-case hex digits')
+          .describe('SHA-256 of the weights file (hex). Required: apply verifies the copy before Triton loads it, and the pods roll when it changes.'),
         source: z.string().describe('Where the weights come from originally.'),
       })
       .describe('Model weights.'),
+    accelerator: z
+      .strictObject({
+        name: z.literal('tensorrt').describe("ONNX Runtime's TensorRT execution provider."),
+        precision: z.enum(['FP32', 'FP16']).default('FP16').describe('Precision TensorRT builds its engines in.'),
+        maxWorkspaceBytes: z.int().min(1 << 20).max(64 * 2 ** 30).default(2 ** 30).describe('Most GPU memory TensorRT may use to build an engine (bytes).'),
+      })
+      .optional()
+      .describe("GPU execution accelerator for ONNX Runtime (Triton's optimization.execution_accelerators); omitted: the CUDA provider."),
     memory: z
       .strictObject({
         gpuGiB: z.number().positive().describe('GPU memory one instance needs at maxBatchSize (weights, activations, runtime).'),
