@@ -3,7 +3,7 @@
  * generated from this file (`platformc schema`); every `.describe()` is the hover text in editors.
  */
 import { z } from 'zod';
-import { regionCatalog, versions } from '../compiler/specs.js';
+import { regionCatalog, versions } from '../compiler/catalog.js';
 
 export const API_VERSION = 'platformc.dev/v1alpha1';
 

@@ -50,9 +50,9 @@ export function referenceMarkdown(platformSchema: Json): string {
     '',
     'Every problem is reported as `FILE:LINE:COL: SEVERITY CODE: message`, with a hint where one exists.',
     '',
-    '| code | severity | meaning |',
-    '| --- | --- | --- |',
-    ...Object.entries(codes).map(([code, c]) => `| \`${code}\` | ${c.severity} | ${c.doc} |`),
+    '| code | severity | message | meaning |',
+    '| --- | --- | --- | --- |',
+    ...Object.entries(codes).map(([code, c]) => `| \`${code}\` | ${c.severity} | ${c.message.replace(/\|/g, '\\|')} | ${c.doc} |`),
     '',
   );
   return out.join('\n');

@@ -3,16 +3,13 @@ import { dirname, join, relative } from 'node:path';
 import type { PlatformEstimate } from '../cost/estimate.js';
 import { costDelta } from '../cost/formats.js';
 import { ESTIMATE_FILE } from '../emit/cost.js';
-import { hasErrors } from '../diagnostics/diagnostic.js';
-import { validateFile } from '../front/validate.js';
 import { checkTree, hasDrift } from '../output/check.js';
-import { generateFiles } from '../output/generate.js';
 import { writeTree } from '../output/write.js';
-import { resolvePlatform } from '../resolve/resolve.js';
+import { checkPlatform, generateFiles } from '../pipeline.js';
 import { compilerVersion } from '../version.js';
 import { EXIT } from './exit.js';
 import { committedEstimate, outputFormat, platformFile, printDiagnostics, useColor } from './io.js';
-import type { Invocation } from './main.js';
+import type { InvocationOf } from './options.js';
 
 /** The monthly cost before (the committed estimate) and after (this compile), per environment. */
 function costDeltaText(out: string, files: readonly { path: string; content: string }[]): string {
@@ -21,20 +18,20 @@ function costDeltaText(out: string, files: readonly { path: string; content: str
   return costDelta(committedEstimate(out), JSON.parse(fresh.content) as PlatformEstimate);
 }
 
-export async function runCompile(inv: Invocation): Promise<number> {
+export async function runCompile(inv: InvocationOf<'compile'>): Promise<number> {
   const started = process.hrtime.bigint();
   const format = outputFormat(inv.values.format);
   const file = platformFile(inv.positionals);
   const out = typeof inv.values.out === 'string' ? inv.values.out : join(dirname(file), 'generated');
   const shown = relative(process.cwd(), out) || '.';
-  const { diagnostics, validated } = validateFile(file);
+  const { diagnostics, ir } = checkPlatform(file, { compilerVersion });
   if (format === 'text') printDiagnostics(diagnostics);
-  if (!validated || hasErrors(diagnostics)) {
+  if (!ir) {
     if (format === 'json') process.stdout.write(`${JSON.stringify({ file, ok: false, diagnostics }, null, 2)}\n`);
     else process.stderr.write(`${shown} was not changed\n`);
     return EXIT.failure;
   }
-  const files = generateFiles(resolvePlatform(validated, { compilerVersion }));
+  const files = generateFiles(ir);
   const ms = () => Number((process.hrtime.bigint() - started) / 1_000_000n);
 
   if (inv.values.check) {

@@ -10,14 +10,13 @@ import { estimatePlatform } from '../cost/estimate.js';
 import { didYouMean } from '../diagnostics/suggest.js';
 import { workflow } from '../emit/ci.js';
 import { headerLines } from '../output/files.js';
-import { compareCodeUnits } from '../output/order.js';
+import { compareCodeUnits } from '../lib/order.js';
 import { toYaml } from '../output/serialize.js';
-import { validateFile } from '../front/validate.js';
-import { resolvePlatform } from '../resolve/resolve.js';
-import { instanceCatalog, packageRoot, regionCatalog } from '../specs.js';
+import { checkPlatform } from '../pipeline.js';
+import { instanceCatalog, packageRoot, regionCatalog } from '../catalog.js';
 import { compilerVersion } from '../version.js';
 import { EXIT, UsageError } from './exit.js';
-import type { Invocation } from './main.js';
+import type { InvocationOf } from './options.js';
 
 function platformYaml(name: string, region: string, gpu: string, budget: { dev: number; prod: number }): string {
   return `# yaml-language-server: $schema=./schema/platform.schema.json
@@ -113,7 +112,7 @@ crash.log
 node_modules/
 `;
 
-export async function runInit(inv: Invocation): Promise<number> {
+export async function runInit(inv: InvocationOf<'init'>): Promise<number> {
   if (inv.positionals.length > 1) throw new UsageError('expected at most one DIR');
   const dir = resolve(inv.positionals[0] ?? '.');
   const fromDir = basename(dir).toLowerCase().replace(/[^a-z0-9-]+/g, '-').replace(/^[^a-z]+|-+$/g, '').slice(0, 20).replace(/-+$/, '');
@@ -137,16 +136,16 @@ export async function runInit(inv: Invocation): Promise<number> {
   mkdirSync(join(scratch, 'models'), { recursive: true });
   for (const m of models) writeFileSync(join(scratch, 'models', m), files.get(`models/${m}`)!);
   writeFileSync(join(scratch, 'platform.yaml'), draft);
-  const checked = validateFile(join(scratch, 'platform.yaml'), 'platform.yaml');
-  if (!checked.validated) throw new Error(`the init template does not validate: ${checked.diagnostics.map((d) => d.message).join('; ')}`);
-  const estimate = estimatePlatform(resolvePlatform(checked.validated, { compilerVersion }));
+  const checked = checkPlatform(join(scratch, 'platform.yaml'), { display: 'platform.yaml', compilerVersion });
+  if (!checked.ir) throw new Error(`the init template does not validate: ${checked.diagnostics.map((d) => d.message).join('; ')}`);
+  const estimate = estimatePlatform(checked.ir);
   const fit = (env: string) => Math.ceil((estimate.environments.find((e) => e.env === env)!.monthly.max * 1.25) / 100) * 100;
   const text = platformYaml(name, region, gpu, { dev: fit('dev'), prod: fit('prod') });
   writeFileSync(join(scratch, 'platform.yaml'), text);
-  const final = validateFile(join(scratch, 'platform.yaml'), 'platform.yaml');
+  const final = checkPlatform(join(scratch, 'platform.yaml'), { display: 'platform.yaml', compilerVersion });
   files.set('platform.yaml', text);
   const header = headerLines('platform.yaml').map((l) => `# ${l}`).join('\n');
-  files.set('.github/workflows/platform.yml', `${header}\n\n${toYaml(workflow(resolvePlatform(final.validated!, { compilerVersion })))}`);
+  files.set('.github/workflows/platform.yml', `${header}\n\n${toYaml(workflow(final.ir!))}`);
   rmSync(scratch, { recursive: true, force: true });
   files.set('.vscode/settings.json', `${JSON.stringify({ 'yaml.schemas': { './schema/platform.schema.json': ['platform.yaml'], './schema/model-definition.schema.json': ['models/*.yaml'] }, 'yaml.schemaStore.enable': false }, null, 2)}\n`);
   files.set('.gitattributes', '# Compiler output: collapsed in diffs, never edited by hand\ngenerated/** linguist-generated=true\nschema/*.json linguist-generated=true\n');

@@ -2,123 +2,118 @@
  * The platformc command line: argument parsing, exit codes and dispatch. Command modules are imported
  * only when their command runs, so `validate` never loads Terraform templates or the Kubernetes client.
  */
-import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { parseArgs } from 'node:util';
 import { EXIT, UsageError } from './exit.js';
+import { OPTIONS, type Invocation, type Options } from './options.js';
 
-type Options = NonNullable<ParseArgsConfig['options']>;
-
-export interface Invocation {
-  readonly positionals: readonly string[];
-  readonly values: Readonly<Record<string, string | boolean | (string | boolean)[] | undefined>>;
-}
-
-interface Command {
+interface Command<O extends Options = Options> {
   readonly summary: string;
   readonly usage: string;
   readonly details: string;
-  readonly options: Options;
-  readonly run: (inv: Invocation) => Promise<number>;
+  readonly options: O;
+  readonly run: (inv: Invocation<O>) => Promise<number>;
 }
 
-const format = { type: 'string', default: 'text' } as const;
+/** A command of the table, its run function typed from its own options. */
+const command = <O extends Options>(c: Command<O>): Command => c as unknown as Command;
 
 /** status and verify are one command under two names. */
 function statusCommand(summary: string, name: string): Command {
-  return {
+  return command({
     summary,
     usage: `platformc ${name} [FILE] --env ENV [--region REGION] [--format text|json]`,
     details: 'Cluster reachable, nodes per pool, GPUs allocatable per node, every model ready, endpoints healthy, generated/ fresh. Exit code 0 when healthy, 1 when not.',
-    options: { env: { type: 'string' }, region: { type: 'string' }, out: { type: 'string' }, format },
+    options: OPTIONS.status,
     run: async (inv) => (await import('./ops-command.js')).runStatus(inv),
-  };
+  });
 }
 
 const commands: Record<string, Command> = {
-  validate: {
+  validate: command({
     summary: 'Check platform.yaml and report every problem with its position',
     usage: 'platformc validate [FILE] [--format text|json]',
     details: `FILE defaults to platform.yaml. Problems are printed as FILE:LINE:COL: error CODE: message,
 sorted by position, with a hint where one exists. Under GitHub Actions (GITHUB_ACTIONS=true) they are
 also printed as workflow annotations. Exit code 0 when valid, 1 when there are errors.`,
-    options: { format },
+    options: OPTIONS.validate,
     run: async (inv) => (await import('./validate-command.js')).runValidate(inv),
-  },
-  compile: {
+  }),
+  compile: command({
     summary: 'Compile platform.yaml into generated/ (or check that generated/ is up to date)',
     usage: 'platformc compile [FILE] [--out DIR] [--check] [--format text|json]',
     details: `Renders every target in memory, then replaces DIR (default: generated/ next to FILE) atomically.
 Unchanged files keep their bytes; files no longer produced are removed. With --check nothing is
 written: exit 0 when DIR matches a fresh compile, 3 when it differs (with a diff per file).`,
-    options: { out: { type: 'string' }, check: { type: 'boolean', default: false }, format },
+    options: OPTIONS.compile,
     run: async (inv) => (await import('./compile-command.js')).runCompile(inv),
-  },
-  diff: {
+  }),
+  diff: command({
     summary: 'Show how generated/ differs from a fresh compile (writes nothing)',
     usage: 'platformc diff [FILE] [--out DIR] [--format text|json]',
     details: 'The same as compile --check. Exit code 0 when there is no difference, 3 when there is.',
-    options: { out: { type: 'string' }, format },
+    options: OPTIONS.diff,
     run: async (inv) => (await import('./compile-command.js')).runCompile({ ...inv, values: { ...inv.values, check: true } }),
-  },
-  cost: {
+  }),
+  cost: command({
     summary: 'Estimate the monthly cost per environment, region and component',
     usage: 'platformc cost [FILE] [--env ENV] [--format table|json|markdown]',
     details: `Prices come from specs/ (each with its source and date), 730 hours a month. The table shows every
 component at min, desired and max scale; json is shaped like Infracost's --format json; markdown suits a
 pull-request comment. Exit code 1 when an environment's maximum exceeds a budget enforced as an error.`,
-    options: { env: { type: 'string' }, format: { type: 'string', default: 'table' } },
+    options: OPTIONS.cost,
     run: async (inv) => (await import('./cost-command.js')).runCost(inv),
-  },
-  plan: {
+  }),
+  plan: command({
     summary: 'Show what apply would change: terraform plan per root module, a server-side diff, the cost delta',
     usage: 'platformc plan [FILE] --env ENV [--region REGION] [--dry-run]',
     details: 'Checks that generated/ is fresh and the AWS account is the environment\'s, then plans every root module.',
-    options: { env: { type: 'string' }, region: { type: 'string' }, out: { type: 'string' }, 'dry-run': { type: 'boolean', default: false } },
+    options: OPTIONS.plan,
     run: async (inv) => (await import('./ops-command.js')).runPlan(inv),
-  },
-  apply: {
+  }),
+  apply: command({
     summary: 'Build or update an environment and prove it serves',
     usage: 'platformc apply [FILE] --env ENV [--region REGION] [--dry-run]',
     details: `Refuses a stale generated/ or the wrong AWS account. Then: terraform apply of each infra module, kubeconfig,
 terraform apply of each platform module (Helm releases), GPU nodes advertise nvidia.com/gpu, Triton configs and
 weights uploaded, Kustomize applied server-side, every Deployment available, every endpoint ready. A rerun skips
 what finished. Logs: .platformc/logs/ next to platform.yaml.`,
-    options: { env: { type: 'string' }, region: { type: 'string' }, out: { type: 'string' }, 'dry-run': { type: 'boolean', default: false } },
+    options: OPTIONS.apply,
     run: async (inv) => (await import('./ops-command.js')).runApply(inv),
-  },
-  destroy: {
+  }),
+  destroy: command({
     summary: 'Delete an environment without leftovers',
     usage: 'platformc destroy [FILE] --env ENV [--region REGION] [--auto-approve] [--dry-run]',
     details: `Stops load tests, deletes Ingresses and waits for their load balancers to go, deletes our namespaces, then
 terraform destroy (platform, then infra; standby region first), then reports anything still tagged for the
 cluster. Asks for the environment name unless --auto-approve.`,
-    options: { env: { type: 'string' }, region: { type: 'string' }, out: { type: 'string' }, 'auto-approve': { type: 'boolean', default: false }, 'dry-run': { type: 'boolean', default: false } },
+    options: OPTIONS.destroy,
     run: async (inv) => (await import('./ops-command.js')).runDestroy(inv),
-  },
+  }),
   status: statusCommand('Check that an environment is healthy: nodes, GPUs, models, endpoints, generated/', 'status'),
   verify: statusCommand('The same as status', 'verify'),
-  loadtest: {
+  loadtest: command({
     summary: "Run a model's load test in the cluster and report whether it meets its SLO",
     usage: 'platformc loadtest [FILE] --env ENV --model MODEL [--region REGION] [--dry-run]',
     details: 'Starts a Job from the suspended CronJob loadtest-MODEL, follows it and prints its summary. Exit code 0 when the SLO held.',
-    options: { env: { type: 'string' }, model: { type: 'string' }, region: { type: 'string' }, out: { type: 'string' }, 'dry-run': { type: 'boolean', default: false } },
+    options: OPTIONS.loadtest,
     run: async (inv) => (await import('./ops-command.js')).runLoadtest(inv),
-  },
-  init: {
+  }),
+  init: command({
     summary: 'Start a platform repository: platform.yaml, editor schema, CI workflow',
     usage: 'platformc init [DIR] [--name NAME] [--region REGION] [--gpu TYPE] [--force]',
     details: `Writes a commented platform.yaml that validates (budgets sized from its own estimate), the model
 definitions it uses, the JSON Schemas and .vscode/settings.json for the editor, .gitattributes, .gitignore and
 .github/workflows/platform.yml. Existing files are kept unless --force; the output says what was skipped.`,
-    options: { name: { type: 'string' }, region: { type: 'string' }, gpu: { type: 'string' }, force: { type: 'boolean', default: false } },
+    options: OPTIONS.init,
     run: async (inv) => (await import('./init-command.js')).runInit(inv),
-  },
-  schema: {
+  }),
+  schema: command({
     summary: 'Write the JSON Schemas editors use for platform.yaml and model definitions',
     usage: 'platformc schema [--out-dir DIR]',
     details: 'Writes platform.schema.json and model-definition.schema.json into DIR (default: schema/).',
-    options: { 'out-dir': { type: 'string', default: 'schema' } },
+    options: OPTIONS.schema,
     run: async (inv) => (await import('./schema-command.js')).runSchema(inv),
-  },
+  }),
 };
 
 function helpText(): string {
@@ -170,7 +165,8 @@ export async function run(argv: readonly string[]): Promise<number> {
   } catch (error) {
     throw new UsageError((error as Error).message.replace(/\. To specify a positional argument.*$/, ''));
   }
-  return command.run(parsed);
+  // parseArgs returns exactly the values the command's options describe.
+  return command.run(parsed as unknown as Invocation);
 }
 
 function printCommandHelp(name: string): number {

@@ -1,28 +1,25 @@
 /** `platformc plan`, `apply`, `destroy`, `status` and `loadtest`: the only commands that touch AWS and the cluster. */
 import { createInterface } from 'node:readline/promises';
 import { dirname, join, relative } from 'node:path';
-import { hasErrors } from '../diagnostics/diagnostic.js';
-import { validateFile } from '../front/validate.js';
 import { checkTree, hasDrift } from '../output/check.js';
-import { generateFiles } from '../output/generate.js';
+import { checkPlatform, generateFiles } from '../pipeline.js';
+import { NAMESPACES, TRITON_PORTS } from '../resolve/conventions.js';
 import type { EnvironmentIR, PlatformIR } from '../resolve/ir.js';
-import { resolvePlatform } from '../resolve/resolve.js';
 import { compilerVersion } from '../version.js';
 import { EXIT, UsageError } from './exit.js';
 import { committedEstimate, outputFormat, platformFile, printDiagnostics } from './io.js';
-import { applySteps, destroySteps, kubeContext, planSteps } from '../ops/steps.js';
-import type { Invocation } from './main.js';
+import { applySteps, destroySteps, planSteps } from '../ops/steps.js';
+import type { EnvironmentInvocation, InvocationOf } from './options.js';
 
 interface Context { file: string; generated: string; ir: PlatformIR; env: EnvironmentIR; region?: string; freshness: () => string | undefined }
 
-function load(inv: Invocation): Context | number {
+function load(inv: EnvironmentInvocation): Context | number {
   const file = platformFile(inv.positionals);
-  const { diagnostics, validated } = validateFile(file);
-  if (!validated || hasErrors(diagnostics)) {
+  const { diagnostics, ir } = checkPlatform(file, { compilerVersion });
+  if (!ir) {
     printDiagnostics(diagnostics);
     return EXIT.failure;
   }
-  const ir = resolvePlatform(validated, { compilerVersion });
   const name = inv.values.env;
   if (typeof name !== 'string') throw new UsageError(`--env is required (one of ${ir.environments.map((e) => e.name).join(', ')})`);
   const env = ir.environments.find((e) => e.name === name);
@@ -37,7 +34,7 @@ function load(inv: Invocation): Context | number {
   return { file, generated, ir, env, ...(region ? { region } : {}), freshness };
 }
 
-async function execute(kind: 'plan' | 'apply' | 'destroy', inv: Invocation): Promise<number> {
+async function execute(kind: 'plan' | 'apply' | 'destroy', inv: InvocationOf<'plan'>, autoApprove = false): Promise<number> {
   const ctx = load(inv);
   if (typeof ctx === 'number') return ctx;
   const build = { plan: planSteps, apply: applySteps, destroy: destroySteps }[kind];
@@ -55,7 +52,7 @@ async function execute(kind: 'plan' | 'apply' | 'destroy', inv: Invocation): Pro
       return EXIT.failure;
     }
   }
-  if (kind === 'destroy' && !inv.values['auto-approve']) {
+  if (kind === 'destroy' && !autoApprove) {
     if (!process.stdin.isTTY) {
       process.stderr.write(`platformc: destroy deletes every resource of ${ctx.env.name} in account ${ctx.env.account}; pass --auto-approve to run it without a terminal.\n`);
       return EXIT.usage;
@@ -89,7 +86,7 @@ async function execute(kind: 'plan' | 'apply' | 'destroy', inv: Invocation): Pro
     process.stdout.write(`${ctx.env.name} is serving:\n`);
     for (const r of ctx.env.regions.filter((x) => !ctx.region || x.region === ctx.region)) {
       for (const d of r.deployments) {
-        process.stdout.write(`  ${r.region} ${d.model}: http://triton-${d.model}.${d.namespace}.svc:8000/v2/models/${d.model} (in cluster); ALB (${d.ingressScheme}): kubectl --context ${kubeContext(ctx.ir, ctx.env, r)} -n ${d.namespace} get ingress triton-${d.model}\n`);
+        process.stdout.write(`  ${r.region} ${d.model}: http://${d.workload}.${d.namespace}.svc:${TRITON_PORTS.http}/v2/models/${d.model} (in cluster); ALB (${d.ingressScheme}): kubectl --context ${r.names.kubeContext} -n ${d.namespace} get ingress ${d.workload}\n`);
       }
     }
   }
@@ -97,109 +94,47 @@ async function execute(kind: 'plan' | 'apply' | 'destroy', inv: Invocation): Pro
   return EXIT.ok;
 }
 
-export const runPlan = (inv: Invocation) => execute('plan', inv);
-export const runApply = (inv: Invocation) => execute('apply', inv);
-export const runDestroy = (inv: Invocation) => execute('destroy', inv);
+export const runPlan = (inv: InvocationOf<'plan'>) => execute('plan', inv);
+export const runApply = (inv: InvocationOf<'apply'>) => execute('apply', inv);
+export const runDestroy = (inv: InvocationOf<'destroy'>) => execute('destroy', inv, inv.values['auto-approve']);
 
 /** status / verify: is the environment healthy, as platform.yaml describes it? */
-export async function runStatus(inv: Invocation): Promise<number> {
+export async function runStatus(inv: InvocationOf<'status'>): Promise<number> {
   const format = outputFormat(inv.values.format);
   const ctx = load(inv);
   if (typeof ctx === 'number') return ctx;
-  const { allocatableGpus, connect, deploymentNotReady, POOL_LABEL } = await import('../ops/kube.js');
-  const stale = ctx.freshness();
-  const report: Record<string, unknown> = { environment: ctx.env.name, generatedUpToDate: !stale, regions: [] as unknown[] };
-  let healthy = !stale;
-  for (const r of ctx.env.regions.filter((x) => !ctx.region || x.region === ctx.region)) {
-    const context = kubeContext(ctx.ir, ctx.env, r);
-    const region: Record<string, unknown> = { region: r.region, context };
-    (report.regions as unknown[]).push(region);
-    try {
-      const cluster = await connect(context);
-      const nodes = await cluster.listNodes();
-      region.reachable = true;
-      region.pools = r.nodePools.map((p) => {
-        const ofPool = nodes.filter((n) => n.metadata?.labels?.[POOL_LABEL] === p.name);
-        return { pool: p.name, nodes: ofPool.length, gpus: ofPool.map((n) => ({ node: n.metadata?.name, allocatable: allocatableGpus(n) })) };
-      });
-      region.models = await Promise.all(
-        r.deployments.map(async (d) => {
-          const why = deploymentNotReady(await cluster.readDeployment(d.namespace, `triton-${d.model}`).catch(() => ({ status: {}, spec: { replicas: 1 } }) as never));
-          const ready = why ? 0 : await cluster.proxyGet(d.namespace, `triton-${d.model}`, 'http', `/v2/models/${d.model}/ready`);
-          const ok = !why && ready === 200;
-          healthy &&= ok;
-          return { model: d.model, available: !why, ...(why ? { reason: why } : {}), endpoint: ready === 200 ? 'ready' : `not ready (${ready || 'no answer'})` };
-        }),
-      );
-      for (const p of region.pools as { pool: string; gpus: { allocatable: number }[] }[]) {
-        const pool = r.nodePools.find((x) => x.name === p.pool)!;
-        if (pool.role === 'gpu' && p.gpus.some((g) => g.allocatable === 0)) healthy = false;
-      }
-    } catch (error) {
-      region.reachable = false;
-      region.error = (error as Error).message;
-      healthy = false;
-    }
-  }
-  report.healthy = healthy;
-  if (format === 'json') process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
-  else {
-    const lines = [`${ctx.env.name}: ${healthy ? 'healthy' : 'NOT healthy'}`, `  generated/: ${stale ?? 'up to date'}`];
-    for (const r of report.regions as Record<string, any>[]) {
-      lines.push(`  ${r.region}: ${r.reachable ? 'cluster reachable' : `cluster unreachable (${r.error})`}`);
-      for (const p of r.pools ?? []) lines.push(`    pool ${p.pool}: ${p.nodes} nodes${p.gpus.some((g: { allocatable: number }) => g.allocatable) ? `, GPUs ${p.gpus.map((g: { node: string; allocatable: number }) => `${g.node}=${g.allocatable}`).join(' ')}` : ''}`);
-      for (const m of r.models ?? []) lines.push(`    model ${m.model}: ${m.available ? 'available' : `not available (${m.reason})`}, endpoint ${m.endpoint}`);
-    }
-    process.stdout.write(`${lines.join('\n')}\n`);
-  }
-  return healthy ? EXIT.ok : EXIT.failure;
+  const { environmentStatus, statusText } = await import('../ops/status.js');
+  const status = await environmentStatus(ctx.env, ctx.region, ctx.freshness());
+  process.stdout.write(format === 'json' ? `${JSON.stringify(status, null, 2)}\n` : statusText(status));
+  return status.healthy ? EXIT.ok : EXIT.failure;
 }
 
 /** loadtest: start a model's load test from its suspended CronJob, follow it, report the verdict. */
-export async function runLoadtest(inv: Invocation): Promise<number> {
+export async function runLoadtest(inv: InvocationOf<'loadtest'>): Promise<number> {
   const ctx = load(inv);
   if (typeof ctx === 'number') return ctx;
   const model = inv.values.model;
   const region = ctx.env.regions.find((r) => !ctx.region || r.region === ctx.region)!;
-  if (typeof model !== 'string' || !region.deployments.some((d) => d.model === model)) {
-    throw new UsageError(`--model is required (one of ${region.deployments.map((d) => d.model).join(', ')})`);
-  }
-  const context = kubeContext(ctx.ir, ctx.env, region);
-  const job = `loadtest-${model}-${Date.now().toString(36)}`.slice(0, 63);
-  const kubectl = (...args: string[]) => ['kubectl', '--context', context, '--namespace', 'platform', ...args];
-  const create = kubectl('create', 'job', job, `--from=cronjob/loadtest-${model}`);
-  const get = kubectl('get', 'job', job, '--output', 'jsonpath={.status.succeeded}/{.status.failed}');
-  const logs = kubectl('logs', `job/${job}`, '--tail=60');
+  const d = region.deployments.find((x) => x.model === model);
+  if (typeof model !== 'string' || !d) throw new UsageError(`--model is required (one of ${region.deployments.map((x) => x.model).join(', ')})`);
+  const ops = await import('../ops/loadtest.js');
+  const c = ops.loadtestCommands(region, model, Date.now().toString(36));
   const { commandLine } = await import('../ops/run.js');
   if (inv.values['dry-run']) {
-    process.stdout.write(`loadtest ${model} in ${ctx.env.name} (dry run)\n  $ ${commandLine(create)}\n  $ ${commandLine(get)}   (every 10s until the Job finishes)\n  $ ${commandLine(logs)}\n`);
+    process.stdout.write(`loadtest ${model} in ${ctx.env.name} (dry run)\n  $ ${commandLine(c.create)}\n  $ ${commandLine(c.status)}   (every 10s until the Job finishes)\n  $ ${commandLine(c.logs)}\n`);
     return EXIT.ok;
   }
-  const { execa } = await import('execa');
-  const run = async (argv: string[]) => execa(argv[0]!, argv.slice(1), { reject: false });
-  const created = await run(create);
-  if (created.failed) {
-    process.stderr.write(`platformc: could not start the load test: ${String(created.stderr).trim()}\n  what to do: apply the environment first (npx platformc apply --env ${ctx.env.name})\n`);
+  const poll = Math.min(Number(process.env.PLATFORMC_WAIT_MS ?? 10_000), 10_000);
+  const outcome = await ops.runLoadtest(c, 40 * 60_000, poll, () => process.stderr.write(`started Job ${NAMESPACES.platform}/${c.job}; its run shows as an annotation on the Grafana dashboards\n`));
+  if (!outcome.started) {
+    process.stderr.write(`platformc: could not start the load test: ${outcome.error}\n  what to do: apply the environment first (npx platformc apply --env ${ctx.env.name})\n`);
     return EXIT.failure;
   }
-  process.stderr.write(`started Job platform/${job}; its run shows as an annotation on the Grafana dashboards\n`);
-  const poll = Number(process.env.PLATFORMC_WAIT_MS ?? 10_000);
-  const deadline = Date.now() + 40 * 60_000;
-  let verdict: 'passed' | 'failed' | undefined;
-  while (!verdict && Date.now() < deadline) {
-    const r = await run(get);
-    const [succeeded, failed] = String(r.stdout).split('/').map((x) => Number(x || 0));
-    if (succeeded) verdict = 'passed';
-    else if (failed) verdict = 'failed';
-    else await new Promise((res) => setTimeout(res, Math.min(poll, 10_000)));
-  }
-  const out = await run(logs);
-  process.stdout.write(`${String(out.stdout).trim()}\n`);
-  if (!verdict) {
-    process.stderr.write(`platformc: the load test did not finish in 40 minutes (Job platform/${job})\n`);
+  process.stdout.write(`${outcome.logs}\n`);
+  if (!outcome.verdict) {
+    process.stderr.write(`platformc: the load test did not finish in 40 minutes (Job ${NAMESPACES.platform}/${c.job})\n`);
     return EXIT.failure;
   }
-  const d = region.deployments.find((x) => x.model === model)!;
-  process.stdout.write(`load test of ${model}: ${verdict.toUpperCase()} (SLO: p99 < ${d.slo.latencyP99Ms} ms, errors < ${Number((100 - d.slo.availability).toPrecision(4))}% at ${d.slo.targetRps} requests/s)\n`);
-  return verdict === 'passed' ? EXIT.ok : EXIT.failure;
+  process.stdout.write(`load test of ${model}: ${outcome.verdict.toUpperCase()} (SLO: p99 < ${d.slo.latencyP99Ms} ms, errors < ${Number((100 - d.slo.availability).toPrecision(4))}% at ${d.slo.targetRps} requests/s)\n`);
+  return outcome.verdict === 'passed' ? EXIT.ok : EXIT.failure;
 }

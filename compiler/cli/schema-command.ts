@@ -2,11 +2,11 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { EXIT } from './exit.js';
-import type { Invocation } from './main.js';
+import type { InvocationOf } from './options.js';
 
-export async function runSchema(inv: Invocation): Promise<number> {
+export async function runSchema(inv: InvocationOf<'schema'>): Promise<number> {
   const { editorSchemas } = await import('../../schema/json-schema.js');
-  const dir = String(inv.values['out-dir']);
+  const dir = inv.values['out-dir'];
   mkdirSync(dir, { recursive: true });
   for (const [name, content] of Object.entries(editorSchemas())) {
     writeFileSync(join(dir, name), content);

@@ -1,14 +1,15 @@
 /** `platformc validate`. */
 import { hasErrors } from '../diagnostics/diagnostic.js';
-import { validateFile } from '../front/validate.js';
+import { checkPlatform } from '../pipeline.js';
+import { compilerVersion } from '../version.js';
 import { EXIT } from './exit.js';
 import { outputFormat, platformFile, printDiagnostics } from './io.js';
-import type { Invocation } from './main.js';
+import type { InvocationOf } from './options.js';
 
-export async function runValidate(inv: Invocation): Promise<number> {
+export async function runValidate(inv: InvocationOf<'validate'>): Promise<number> {
   const format = outputFormat(inv.values.format);
   const file = platformFile(inv.positionals);
-  const { diagnostics } = validateFile(file);
+  const { diagnostics } = checkPlatform(file, { compilerVersion });
   const valid = !hasErrors(diagnostics);
   if (format === 'json') process.stdout.write(`${JSON.stringify({ file, valid, diagnostics }, null, 2)}\n`);
   else {

@@ -1,13 +1,12 @@
 /**
  * Checks that need the resolved platform: capacity (can the replicas meet each model's target throughput?)
- * and the budget gate (does the estimate at maximum scale fit each environment's budget?).
+ * and the budget gate (does the estimate at maximum scale fit each environment's budget?). Positions point
+ * at the environment's override when the value came from one.
  */
-import { diagnostic, type Diagnostic } from '../diagnostics/diagnostic.js';
-import type { Validated } from '../front/validate.js';
-import { environmentSpec, overridePath } from '../resolve/environments.js';
-import { rankInstanceTypes } from '../resolve/auto-instance.js';
-import { resolvePlatform } from '../resolve/resolve.js';
-import { instanceCatalog } from '../specs.js';
+import { diagnostic, inEnvironment, type Diagnostic } from '../diagnostics/diagnostic.js';
+import { overridePath } from '../front/environments.js';
+import type { Path, Source } from '../front/source.js';
+import type { PlatformIR } from '../resolve/ir.js';
 import { estimatePlatform, topCostDrivers } from './estimate.js';
 import { usd } from './formats.js';
 
@@ -16,48 +15,41 @@ export function replicasNeeded(targetRps: number, perGpu: number, derate: number
   return Math.ceil(targetRps / (perGpu * derate * gpusPerReplica));
 }
 
-export function checkCostAndCapacity(v: Validated): Diagnostic[] {
-  const out: Diagnostic[] = [];
-  const { source } = v;
-  const raw = source.value as Record<string, unknown>;
-  const at = (env: string, path: (string | number)[]) => {
-    const o = overridePath(env, path);
-    return o && source.has(o) ? o : path;
-  };
+/** Where a diagnostic about `path` in an environment points: at its override if platform.yaml has one. */
+function positionIn(source: Source, env: string, path: Path): Path {
+  const o = overridePath(env, path);
+  return o && source.has(o) ? o : path;
+}
 
-  for (const env of Object.keys(v.spec.environments).sort()) {
-    const spec = environmentSpec(raw, env);
-    const region = spec.environments[env]!.region;
-    for (const [poolName, pool] of Object.entries(spec.nodePools)) {
-      if (pool.instanceTypes === 'auto' && rankInstanceTypes(poolName, spec, v.models, region).length === 0) {
-        out.push(diagnostic('no-instance-fits', `no GPU instance type offered in ${region} can hold and serve the models of pool '${poolName}'`, source.file, source.span(['nodePools', poolName, 'instanceTypes']), 'name instance types explicitly, or lower the models\' targets'));
-      }
-    }
-    for (const [name, model] of Object.entries(spec.models)) {
-      const pool = spec.nodePools[model.nodePool];
-      const def = v.models.get(model.definition);
-      if (!pool || !def) continue;
-      const type = pool.instanceTypes === 'auto' ? rankInstanceTypes(model.nodePool, spec, v.models, region)[0]?.type : pool.instanceTypes[0];
-      const acc = type ? instanceCatalog.instances[type]?.accelerator : undefined;
-      if (!acc) continue;
-      const perGpu = def.throughput.perGpu[acc.model];
+export function checkCapacity(ir: PlatformIR, source: Source): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  for (const env of ir.environments) {
+    const r = env.regions[0]!;
+    for (const d of r.deployments) {
+      const pool = r.nodePools.find((p) => p.name === d.nodePool);
+      const m = ir.models.find((x) => x.name === d.model)!;
+      const gpu = pool?.instance.gpuModel;
+      if (!pool || !gpu) continue;
+      const def = m.definition;
+      const perGpu = def.throughput.perGpu[gpu];
       if (!perGpu) {
-        out.push(diagnostic('no-throughput-data', `${model.definition} has no throughput figure for ${acc.model} (${type}), so the capacity for ${model.slo.targetRps} requests/s cannot be checked`, source.file, source.span(['models', name, 'nodePool']), `add throughput.perGpu.${acc.model} to ${model.definition} from a measurement (perf_analyzer)`));
+        out.push(diagnostic('no-throughput-data', { definition: m.definitionPath, gpu, type: pool.instance.type, rps: d.slo.targetRps }, source.file, source.span(['models', d.model, 'nodePool']), `add throughput.perGpu.${gpu} to ${m.definitionPath} from a measurement (perf_analyzer)`));
         continue;
       }
-      const needed = replicasNeeded(model.slo.targetRps, perGpu, def.throughput.derate, model.gpusPerReplica);
-      if (needed > model.replicas.max) {
-        const path = at(env, ['models', name, 'replicas', 'max']);
-        out.push(
-          diagnostic('slo-capacity', `'${name}' needs ${needed} replicas on ${type} to serve ${model.slo.targetRps} requests/s (${perGpu}/s per ${acc.model} x ${def.throughput.derate} derate), but replicas.max is ${model.replicas.max}${path[0] === 'environments' ? ` (in environment '${env}')` : ''}`, source.file, source.span(path), `raise replicas.max to ${needed} (and the pool's maxSize), pick a faster GPU, or lower slo.targetRps`),
-        );
+      const needed = replicasNeeded(d.slo.targetRps, perGpu, def.throughput.derate, d.gpusPerReplica);
+      if (needed > d.replicas.max) {
+        const path = positionIn(source, env.name, ['models', d.model, 'replicas', 'max']);
+        const found = diagnostic('slo-capacity', { model: d.model, needed, type: pool.instance.type, rps: d.slo.targetRps, perGpu, gpu, derate: def.throughput.derate, max: d.replicas.max }, source.file, source.span(path), `raise replicas.max to ${needed} (and the pool's maxSize), pick a faster GPU, or lower slo.targetRps`);
+        out.push(path[0] === 'environments' ? inEnvironment(found, env.name) : found);
       }
     }
   }
-  if (out.some((d) => d.severity === 'error')) return out;
+  return out;
+}
 
-  const estimate = estimatePlatform(resolvePlatform(v, { compilerVersion: '0' }));
-  for (const env of estimate.environments) {
+export function checkBudget(ir: PlatformIR, source: Source): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  for (const env of estimatePlatform(ir).environments) {
     const max = env.monthly.max;
     if (max <= env.budgetUsd) continue;
     const drivers = topCostDrivers(env, 'max').map((d) => `${d.name} ${usd(d.monthly)}`).join(', ');
@@ -65,7 +57,7 @@ export function checkCostAndCapacity(v: Validated): Diagnostic[] {
     out.push(
       diagnostic(
         'over-budget',
-        `${env.env} costs up to ${usd(max)} a month at maximum scale, over its budget of ${usd(env.budgetUsd)}; largest: ${drivers}`,
+        { env: env.env, max: usd(max), budget: usd(env.budgetUsd), drivers },
         source.file,
         source.span(path),
         `lower the maxSize of the largest pools or raise the budget; \`npx platformc cost --env ${env.env}\` shows every line`,

@@ -4,7 +4,7 @@
  * assumption behind it. Prices come from specs/ only. 1 month = 730 hours.
  */
 import type { EnvironmentIR, NodePoolIR, PlatformIR, RegionIR } from '../resolve/ir.js';
-import { instanceCatalog, regionCatalog, type PriceFact } from '../specs.js';
+import { instanceCatalog, regionCatalog, type PriceFact } from '../catalog.js';
 
 export type Scale = 'min' | 'desired' | 'max';
 export const SCALES: readonly Scale[] = ['min', 'desired', 'max'];

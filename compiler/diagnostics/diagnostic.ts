@@ -1,5 +1,5 @@
 /** Diagnostics are data: validation returns them, the CLI renders them. */
-import { compareCodeUnits } from '../output/order.js';
+import { compareCodeUnits } from '../lib/order.js';
 import { codes, type DiagnosticCode } from './codes.js';
 
 export type Severity = 'error' | 'warning';
@@ -27,10 +27,27 @@ export interface Span {
 
 export const startOfFile: Span = { line: 1, col: 1, endLine: 1, endCol: 1 };
 
-/** Builds a diagnostic; the severity comes from the code catalog unless the spec decides it (budget enforcement). */
-export function diagnostic(code: DiagnosticCode, message: string, file: string, span: Span, hint?: string, severity: Severity = codes[code].severity): Diagnostic {
-  return { code, severity, message, file, ...span, ...(hint ? { hint } : {}) };
+/** The placeholder names of a message template: "{a} and {b}" -> "a" | "b". */
+type Placeholders<T extends string> = T extends `${string}{${infer P}}${infer Rest}` ? P | Placeholders<Rest> : never;
+/** The arguments a code's message needs, typed from its template. */
+export type MessageArgs<C extends DiagnosticCode> = Readonly<Record<Placeholders<(typeof codes)[C]['message']>, string | number>>;
+
+/** A code's message with its placeholders filled. */
+export function formatMessage<C extends DiagnosticCode>(code: C, args: MessageArgs<C>): string {
+  const values = args as Record<string, string | number>;
+  return codes[code].message.replace(/\{(\w+)\}/g, (_, name: string) => {
+    if (!Object.hasOwn(values, name)) throw new Error(`diagnostic ${code}: no value for {${name}}`);
+    return String(values[name]);
+  });
 }
+
+/** Builds a diagnostic from the catalog; the severity comes from there unless the spec decides it (budget enforcement). */
+export function diagnostic<C extends DiagnosticCode>(code: C, args: MessageArgs<C>, file: string, span: Span, hint?: string, severity: Severity = codes[code].severity): Diagnostic {
+  return { code, severity, message: formatMessage(code, args), file, ...span, ...(hint ? { hint } : {}) };
+}
+
+/** The same problem found in one environment's view of the spec: the message says which environment. */
+export const inEnvironment = (d: Diagnostic, env: string): Diagnostic => ({ ...d, message: `${d.message} (in environment '${env}')` });
 
 /** Sorts by file, then position, then code: plain code-unit order so output is identical everywhere. */
 export function sortDiagnostics(list: readonly Diagnostic[]): Diagnostic[] {

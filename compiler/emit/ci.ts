@@ -8,7 +8,6 @@
 import type { FileOutput } from '../output/files.js';
 import { toYaml } from '../output/serialize.js';
 import type { EnvironmentIR, PlatformIR } from '../resolve/ir.js';
-import { roleArn } from './terraform/infra.js';
 
 /** Actions pinned to exact releases (update them deliberately, e.g. with Dependabot). */
 export const ACTIONS = {
@@ -28,7 +27,7 @@ const terraform = { name: 'Set up Terraform', uses: ACTIONS.setupTerraform, with
 const credentials = (env: EnvironmentIR, region: string) => ({
   name: `Assume the ${env.name} CI role (OIDC)`,
   uses: ACTIONS.awsCredentials,
-  with: { 'role-to-assume': roleArn(env.account, env.identity.ci!.roleName), 'aws-region': region, 'role-session-name': `platformc-${env.name}` },
+  with: { 'role-to-assume': env.identity.ci!.roleArn, 'aws-region': region, 'role-session-name': `platformc-${env.name}` },
 });
 const jobId = (...parts: string[]) => parts.join('-').replace(/[^A-Za-z0-9_-]/g, '-');
 

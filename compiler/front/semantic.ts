@@ -1,19 +1,17 @@
 /** Semantic checks: what a schema cannot know. Each check returns diagnostics; none throws on bad input. */
 import type { ModelDefinition, PlatformSpec } from '../../schema/platform.js';
-import { dedupeDiagnostics, diagnostic, type Diagnostic } from '../diagnostics/diagnostic.js';
+import { dedupeDiagnostics, diagnostic, inEnvironment, type Diagnostic, type MessageArgs } from '../diagnostics/diagnostic.js';
 import type { DiagnosticCode } from '../diagnostics/codes.js';
 import { didYouMean } from '../diagnostics/suggest.js';
-import { instanceCatalog, regionCatalog } from '../specs.js';
-import { overlaps, parseCidr, planSubnets, MAX_SUBNET_PREFIX } from '../resolve/cidr.js';
-import { environmentSpec, overridePath } from '../resolve/environments.js';
-import { durationSeconds } from './durations.js';
+import { GPU_MEMORY_HEADROOM, instanceCatalog, regionCatalog } from '../catalog.js';
+import { overlaps, parseCidr, planSubnets, MAX_SUBNET_PREFIX } from './cidr.js';
+import { environmentSpec, overridePath } from './environments.js';
+import { durationSeconds } from '../lib/durations.js';
 import { findSecrets } from './secrets.js';
 import type { Path, Source } from './source.js';
 
 /** Namespaces platformc creates for itself; teams may not take these names. */
 export const RESERVED_NAMESPACES = ['default', 'kube-node-lease', 'kube-public', 'kube-system', 'monitoring', 'platform', 'loadtest', 'external-secrets'];
-/** Headroom kept free on every GPU (CUDA context, fragmentation). */
-export const GPU_MEMORY_HEADROOM = 0.9;
 
 interface Context {
   readonly source: Source;
@@ -23,10 +21,10 @@ interface Context {
   readonly out: Diagnostic[];
 }
 
-type Report = (code: DiagnosticCode, path: Path, message: string, hint?: string, key?: boolean) => void;
+type Report = <C extends DiagnosticCode>(code: C, path: Path, args: MessageArgs<C>, hint?: string, key?: boolean) => void;
 
-const reporter = (ctx: Context): Report => (code, path, message, hint, key) =>
-  ctx.out.push(diagnostic(code, message, ctx.source.file, key ? ctx.source.keySpan(path) : ctx.source.span(path), hint));
+const reporter = (ctx: Context): Report => (code, path, args, hint, key) =>
+  ctx.out.push(diagnostic(code, args, ctx.source.file, key ? ctx.source.keySpan(path) : ctx.source.span(path), hint));
 
 /** Runs every semantic check. Secret scanning runs even when the structure is invalid (see checkSecrets). */
 export function checkSemantics(source: Source, spec: PlatformSpec, models: ReadonlyMap<string, ModelDefinition>): Diagnostic[] {
@@ -45,13 +43,13 @@ export function checkSemantics(source: Source, spec: PlatformSpec, models: Reado
 /** Secret values anywhere in the file. */
 export function checkSecrets(source: Source): Diagnostic[] {
   return findSecrets(source.doc.contents).map((f) =>
-    diagnostic('plaintext-secret', `${f.what} is written in the file; secrets never go into platform.yaml`, source.file, source.span(f.path), 'store it in AWS Secrets Manager and reference the secret by name (fields ending in "Secret")'),
+    diagnostic('plaintext-secret', { what: f.what }, source.file, source.span(f.path), 'store it in AWS Secrets Manager and reference the secret by name (fields ending in "Secret")'),
   );
 }
 
 function checkEnvironmentsExist(ctx: Context) {
   if (Object.keys(ctx.spec.environments).length === 0) {
-    reporter(ctx)('environments', ['environments'], 'no environment: declare at least one (usually dev and prod)', undefined, true);
+    reporter(ctx)('environments', ['environments'], {}, undefined, true);
   }
 }
 
@@ -64,33 +62,33 @@ function checkReferences(ctx: Context) {
   const modelNames = Object.keys(spec.models);
   for (const [name, env] of Object.entries(spec.environments)) {
     const base: Path = ['environments', name];
-    if (!spec.regions[env.region]) report('unknown-reference', [...base, 'region'], `region '${env.region}' has no network settings under regions`, `add regions.${env.region} with its vpcCidr${didYouMean(env.region, regions) ? `, or ${didYouMean(env.region, regions)}` : ''}`);
+    if (!spec.regions[env.region]) report('region-without-network', [...base, 'region'], { role: 'region', region: env.region }, `add regions.${env.region} with its vpcCidr${didYouMean(env.region, regions) ? `, or ${didYouMean(env.region, regions)}` : ''}`);
     if (env.standby) {
-      if (!spec.regions[env.standby.region]) report('standby-region', [...base, 'standby', 'region'], `standby region '${env.standby.region}' has no network settings under regions`, `add regions.${env.standby.region} with its vpcCidr`);
-      if (env.standby.region === env.region) report('standby-region', [...base, 'standby', 'region'], `standby region is the primary region '${env.region}'`, 'a standby region must be another region');
+      if (!spec.regions[env.standby.region]) report('region-without-network', [...base, 'standby', 'region'], { role: 'standby region', region: env.standby.region }, `add regions.${env.standby.region} with its vpcCidr`);
+      if (env.standby.region === env.region) report('standby-region', [...base, 'standby', 'region'], { region: env.region }, 'a standby region must be another region');
       for (const pool of Object.keys(env.standby.nodePools)) {
-        if (!spec.nodePools[pool]) report('unknown-reference', [...base, 'standby', 'nodePools', pool], `no node pool named '${pool}'`, didYouMean(pool, pools), true);
+        if (!spec.nodePools[pool]) report('unknown-reference', [...base, 'standby', 'nodePools', pool], { kind: 'node pool', name: pool }, didYouMean(pool, pools), true);
       }
     }
     for (const region of Object.keys(env.overrides.network ?? {})) {
-      if (region !== env.region && region !== env.standby?.region) report('unknown-reference', [...base, 'overrides', 'network', region], `environment '${name}' does not run in ${region}`, `it runs in ${[env.region, env.standby?.region].filter(Boolean).join(' and ')}`, true);
+      if (region !== env.region && region !== env.standby?.region) report('override-outside-environment', [...base, 'overrides', 'network', region], { env: name, region }, `it runs in ${[env.region, env.standby?.region].filter(Boolean).join(' and ')}`, true);
     }
     for (const pool of Object.keys(env.overrides.nodePools ?? {})) {
-      if (!spec.nodePools[pool]) report('unknown-reference', [...base, 'overrides', 'nodePools', pool], `no node pool named '${pool}'`, didYouMean(pool, pools), true);
+      if (!spec.nodePools[pool]) report('unknown-reference', [...base, 'overrides', 'nodePools', pool], { kind: 'node pool', name: pool }, didYouMean(pool, pools), true);
     }
     for (const model of Object.keys(env.overrides.models ?? {})) {
-      if (!spec.models[model]) report('unknown-reference', [...base, 'overrides', 'models', model], `no model named '${model}'`, didYouMean(model, modelNames), true);
+      if (!spec.models[model]) report('unknown-reference', [...base, 'overrides', 'models', model], { kind: 'model', name: model }, didYouMean(model, modelNames), true);
     }
   }
   for (const [name, model] of Object.entries(spec.models)) {
-    if (!spec.teams[model.team]) report('unknown-reference', ['models', name, 'team'], `no team named '${model.team}'`, didYouMean(model.team, Object.keys(spec.teams)));
+    if (!spec.teams[model.team]) report('unknown-reference', ['models', name, 'team'], { kind: 'team', name: model.team }, didYouMean(model.team, Object.keys(spec.teams)));
     const pool = spec.nodePools[model.nodePool];
-    if (!pool) report('unknown-reference', ['models', name, 'nodePool'], `no node pool named '${model.nodePool}'`, didYouMean(model.nodePool, pools));
-    else if (pool.role !== 'gpu') report('pool-role', ['models', name, 'nodePool'], `model '${name}' runs on '${model.nodePool}', which is a ${pool.role} pool`, 'models run on gpu pools');
+    if (!pool) report('unknown-reference', ['models', name, 'nodePool'], { kind: 'node pool', name: model.nodePool }, didYouMean(model.nodePool, pools));
+    else if (pool.role !== 'gpu') report('pool-role', ['models', name, 'nodePool'], { model: name, pool: model.nodePool, role: pool.role }, 'models run on gpu pools');
   }
   const roles = new Set(Object.values(spec.nodePools).map((p) => p.role));
   for (const role of ['general', 'gpu'] as const) {
-    if (!roles.has(role)) report('pool-role', ['nodePools'], `no ${role} node pool: a platform has a general pool for system workloads and at least one gpu pool`, undefined, true);
+    if (!roles.has(role)) report('missing-pool-role', ['nodePools'], { role }, undefined, true);
   }
 }
 
@@ -104,12 +102,12 @@ function checkNetworks(ctx: Context) {
   for (const [path, region, network] of networks) {
     if (typeof network.vpcCidr === 'string') {
       const c = parseCidr(network.vpcCidr);
-      if (!c) report('invalid-cidr', [...path, 'vpcCidr'], `'${network.vpcCidr}' is not a valid IPv4 network (a.b.c.d/n with no host bits set)`);
-      else if (c.prefix < 16 || c.prefix > 28) report('invalid-cidr', [...path, 'vpcCidr'], `a VPC CIDR has a prefix between /16 and /28 (AWS limits), got /${c.prefix}`);
+      if (!c) report('invalid-cidr', [...path, 'vpcCidr'], { cidr: network.vpcCidr });
+      else if (c.prefix < 16 || c.prefix > 28) report('vpc-prefix', [...path, 'vpcCidr'], { prefix: c.prefix });
     }
     const azs = typeof network.availabilityZones === 'number' ? network.availabilityZones : undefined;
     const available = regionCatalog.regions[region]?.availabilityZones.length ?? 0;
-    if (azs !== undefined && azs > available) report('too-many-azs', [...path, 'availabilityZones'], `${region} has ${available} availability zones in the catalog, ${azs} were asked for`);
+    if (azs !== undefined && azs > available) report('too-many-azs', [...path, 'availabilityZones'], { region, available, asked: azs });
   }
 }
 
@@ -117,11 +115,11 @@ function checkCluster(ctx: Context) {
   const report = reporter(ctx);
   const endpoint = ctx.spec.cluster.endpoint;
   endpoint.publicAccessCidrs.forEach((c, i) => {
-    if (!parseCidr(c)) report('invalid-cidr', ['cluster', 'endpoint', 'publicAccessCidrs', i], `'${c}' is not a valid IPv4 network`);
-    else if (c === '0.0.0.0/0') report('open-endpoint', ['cluster', 'endpoint', 'publicAccessCidrs', i], 'the API server endpoint is open to the whole internet', 'list the office or VPN CIDRs instead');
+    if (!parseCidr(c)) report('invalid-cidr', ['cluster', 'endpoint', 'publicAccessCidrs', i], { cidr: c });
+    else if (c === '0.0.0.0/0') report('open-endpoint', ['cluster', 'endpoint', 'publicAccessCidrs', i], {}, 'list the office or VPN CIDRs instead');
   });
   if (endpoint.publicAccess && endpoint.publicAccessCidrs.length === 0) {
-    report('public-endpoint', ['cluster', 'endpoint', 'publicAccess'], 'a public API endpoint needs publicAccessCidrs', 'list the CIDRs allowed to reach it, or set publicAccess: false');
+    report('public-endpoint', ['cluster', 'endpoint', 'publicAccess'], {}, 'list the CIDRs allowed to reach it, or set publicAccess: false');
   }
 }
 
@@ -129,15 +127,15 @@ function checkIdentity(ctx: Context) {
   const report = reporter(ctx);
   for (const [name, op] of Object.entries(ctx.spec.identity.operators)) {
     const seconds = durationSeconds(op.maxSessionDuration);
-    if (seconds < 3600 || seconds > 43200) report('session-duration', ['identity', 'operators', name, 'maxSessionDuration'], `maxSessionDuration is ${op.maxSessionDuration}; IAM allows 1h to 12h`);
-    if (!op.requireMfa) report('mfa-disabled', ['identity', 'operators', name, 'requireMfa'], `operator role '${name}' can be assumed without MFA`, 'keep requireMfa: true');
+    if (seconds < 3600 || seconds > 43200) report('session-duration', ['identity', 'operators', name, 'maxSessionDuration'], { value: op.maxSessionDuration });
+    if (!op.requireMfa) report('mfa-disabled', ['identity', 'operators', name, 'requireMfa'], { name }, 'keep requireMfa: true');
   }
 }
 
 function checkTeams(ctx: Context) {
   const report = reporter(ctx);
   for (const team of Object.keys(ctx.spec.teams)) {
-    if (RESERVED_NAMESPACES.includes(team)) report('reserved-name', ['teams', team], `team name '${team}' is a namespace platformc or Kubernetes uses`, 'choose another team name', true);
+    if (RESERVED_NAMESPACES.includes(team)) report('reserved-name', ['teams', team], { team }, 'choose another team name', true);
   }
 }
 
@@ -146,14 +144,14 @@ function checkModelsStatic(ctx: Context) {
   const report = reporter(ctx);
   for (const [name, model] of Object.entries(ctx.spec.models)) {
     const path: Path = ['models', name];
-    if (model.slo.latencyP99Ms < 1) report('slo-range', [...path, 'slo', 'latencyP99Ms'], `a p99 latency objective of ${model.slo.latencyP99Ms} ms cannot be measured`, 'Triton reports latency in microseconds; use at least 1 ms');
-    if (durationSeconds(model.slo.period) < 86400) report('slo-range', [...path, 'slo', 'period'], `an SLO period of ${model.slo.period} is too short for multi-window burn-rate alerts`, 'use 1d or more; 30d is usual');
+    if (model.slo.latencyP99Ms < 1) report('slo-range', [...path, 'slo', 'latencyP99Ms'], { ms: model.slo.latencyP99Ms }, 'Triton reports latency in microseconds; use at least 1 ms');
+    if (durationSeconds(model.slo.period) < 86400) report('slo-period', [...path, 'slo', 'period'], { period: model.slo.period }, 'use 1d or more; 30d is usual');
     const def = ctx.models.get(model.definition);
     if (!def) continue;
     const maxBatch = model.batching.maxBatchSize ?? def.maxBatchSize;
-    if (maxBatch > def.maxBatchSize) report('batch-size', [...path, 'batching', 'maxBatchSize'], `maxBatchSize ${maxBatch} exceeds the model's ${def.maxBatchSize} (${model.definition})`);
+    if (maxBatch > def.maxBatchSize) report('batch-size', [...path, 'batching', 'maxBatchSize'], { which: 'maxBatchSize', size: maxBatch, limit: `the model's ${def.maxBatchSize} (${model.definition})` });
     model.batching.preferredBatchSizes.forEach((size, i) => {
-      if (size > maxBatch) report('batch-size', [...path, 'batching', 'preferredBatchSizes', i], `preferred batch size ${size} exceeds maxBatchSize ${maxBatch}`);
+      if (size > maxBatch) report('batch-size', [...path, 'batching', 'preferredBatchSizes', i], { which: 'preferred batch size', size, limit: `maxBatchSize ${maxBatch}` });
     });
   }
 }
@@ -169,10 +167,10 @@ function checkEnvironment(ctx: Context, env: string) {
   const e = spec.environments[env]!;
   const base = reporter(ctx);
   /** Reports at the override of `path` in this environment if there is one, else at `path`. */
-  const report: Report = (code, path, message, hint, key) => {
+  const report: Report = (code, path, args, hint, key) => {
     const o = overridePath(env, path);
-    if (o && ctx.source.has(o)) base(code, o, `${message} (in environment '${env}')`, hint, key);
-    else base(code, path, message, hint, key);
+    if (o && ctx.source.has(o)) ctx.out.push(inEnvironment(diagnostic(code, args, ctx.source.file, key ? ctx.source.keySpan(o) : ctx.source.span(o), hint), env));
+    else base(code, path, args, hint, key);
   };
   const regions = [e.region, ...(e.standby ? [e.standby.region] : [])];
 
@@ -184,10 +182,10 @@ function checkEnvironment(ctx: Context, env: string) {
     const c = parseCidr(network.vpcCidr);
     if (!c || c.prefix < 16) continue;
     if (!planSubnets(c, network.availabilityZones)) {
-      report('subnets-do-not-fit', ['regions', region, 'vpcCidr'], `${network.vpcCidr} cannot hold ${2 * network.availabilityZones} subnets of at least /${MAX_SUBNET_PREFIX} (a public and a private one per AZ)`, 'use a larger VPC CIDR (e.g. /16) or fewer availability zones');
+      report('subnets-do-not-fit', ['regions', region, 'vpcCidr'], { cidr: network.vpcCidr, count: 2 * network.availabilityZones, prefix: MAX_SUBNET_PREFIX }, 'use a larger VPC CIDR (e.g. /16) or fewer availability zones');
     }
     for (const [other, oc] of cidrs) {
-      if (other !== region && oc && overlaps(c, oc)) report('cidr-overlap', ['regions', region, 'vpcCidr'], `${network.vpcCidr} in ${region} overlaps ${spec.regions[other]!.vpcCidr} in ${other}`, 'give every region of an environment its own CIDR');
+      if (other !== region && oc && overlaps(c, oc)) report('cidr-overlap', ['regions', region, 'vpcCidr'], { cidr: network.vpcCidr, region, other: spec.regions[other]!.vpcCidr, otherRegion: other }, 'give every region of an environment its own CIDR');
     }
     cidrs.push([region, c]);
   }
@@ -206,30 +204,30 @@ function checkEnvironment(ctx: Context, env: string) {
     if (!(min <= desired && desired <= max)) {
       const overridden = (['maxSize', 'minSize', 'desiredSize'] as const).find((f) => ctx.source.has(overridePath(env, [...path, f])!));
       const field = overridden ?? (min > max ? 'minSize' : 'desiredSize');
-      report('size-order', [...path, field], `node pool '${name}' needs minSize <= desiredSize <= maxSize, got ${min} <= ${desired} <= ${max}`);
+      report('size-order', [...path, field], { pool: `node pool '${name}'`, min, desired, max });
     }
     if (e.standby?.nodePools[name]) {
       const s = poolSizes(name, e.standby.nodePools);
-      if (!(s.min <= s.desired && s.desired <= s.max)) base('size-order', ['environments', env, 'standby', 'nodePools', name], `standby sizes of '${name}' need minSize <= desiredSize <= maxSize, got ${s.min} <= ${s.desired} <= ${s.max}`);
+      if (!(s.min <= s.desired && s.desired <= s.max)) base('size-order', ['environments', env, 'standby', 'nodePools', name], { pool: `the standby of node pool '${name}'`, min: s.min, desired: s.desired, max: s.max });
     }
     if (pool.instanceTypes === 'auto') {
-      if (pool.role !== 'gpu') report('invalid-value', [...path, 'instanceTypes'], "'auto' picks GPU instance types; a general pool lists its types");
+      if (pool.role !== 'gpu') report('auto-on-general-pool', [...path, 'instanceTypes'], {});
       continue;
     }
     pool.instanceTypes.forEach((type, i) => {
       const facts = instanceCatalog.instances[type];
       const at: Path = [...path, 'instanceTypes', i];
       if (!facts) {
-        report('unknown-instance-type', at, `unknown instance type '${type}'`, didYouMean(type, Object.keys(instanceCatalog.instances)) ?? 'see specs/instances.json for the catalog');
+        report('unknown-instance-type', at, { type }, didYouMean(type, Object.keys(instanceCatalog.instances)) ?? 'see specs/instances.json for the catalog');
         return;
       }
       for (const region of regions) {
-        if (!facts.onDemand[region]) report('instance-not-in-region', at, `${type} is not offered in ${region}`, `offered in ${Object.keys(facts.onDemand).join(', ')}`);
+        if (!facts.onDemand[region]) report('instance-not-in-region', at, { type, region }, `offered in ${Object.keys(facts.onDemand).join(', ')}`);
       }
       if (pool.role === 'gpu' && facts.accelerator?.kind !== 'nvidia') {
-        report('gpu-pool-without-gpu', at, `${type} has no NVIDIA GPU${facts.accelerator ? ` (it has ${facts.accelerator.name})` : ''}`, 'GPU pools use g4dn, g5, g6, g6e, p4d or p5 types');
+        report('gpu-pool-without-gpu', at, { type, has: facts.accelerator ? ` (it has ${facts.accelerator.name})` : '' }, 'GPU pools use g4dn, g5, g6, g6e, p4d or p5 types');
       }
-      if (pool.role === 'general' && facts.accelerator) report('general-pool-with-gpu', at, `${type} is a GPU instance in a general pool`, 'general pools use m, c, r or t types');
+      if (pool.role === 'general' && facts.accelerator) report('general-pool-with-gpu', at, { type }, 'general pools use m, c, r or t types');
     });
   }
 
@@ -238,7 +236,7 @@ function checkEnvironment(ctx: Context, env: string) {
   const gpusByTeam = new Map<string, number>();
   for (const [name, model] of Object.entries(spec.models)) {
     const path: Path = ['models', name];
-    if (model.replicas.min > model.replicas.max) report('size-order', [...path, 'replicas', 'min'], `model '${name}' needs replicas.min <= replicas.max, got ${model.replicas.min} > ${model.replicas.max}`);
+    if (model.replicas.min > model.replicas.max) report('replica-order', [...path, 'replicas', 'min'], { model: name, min: model.replicas.min, max: model.replicas.max });
     const pool = spec.nodePools[model.nodePool];
     const def = ctx.models.get(model.definition);
     const gpus = model.replicas.max * model.gpusPerReplica;
@@ -249,10 +247,10 @@ function checkEnvironment(ctx: Context, env: string) {
       const acc = instanceCatalog.instances[type]?.accelerator;
       if (!acc || acc.kind !== 'nvidia') continue;
       if (model.gpusPerReplica > acc.count) {
-        report('gpu-capacity', [...path, 'gpusPerReplica'], `a replica of '${name}' needs ${model.gpusPerReplica} GPUs; ${type} has ${acc.count}`);
+        report('replica-too-large', [...path, 'gpusPerReplica'], { model: name, gpus: model.gpusPerReplica, type, count: acc.count });
       }
       if (def && def.memory.gpuGiB > acc.memoryGiB * GPU_MEMORY_HEADROOM * model.gpusPerReplica) {
-        report('model-does-not-fit', [...path, 'nodePool'], `'${name}' needs ${def.memory.gpuGiB} GiB of GPU memory; ${type} offers ${round(acc.memoryGiB * GPU_MEMORY_HEADROOM * model.gpusPerReplica)} GiB usable (${acc.count} x ${acc.name}, ${acc.memoryGiB} GiB, 10% headroom)`, 'pick a GPU with more memory or raise gpusPerReplica');
+        report('model-does-not-fit', [...path, 'nodePool'], { model: name, needGiB: def.memory.gpuGiB, type, usableGiB: round(acc.memoryGiB * GPU_MEMORY_HEADROOM * model.gpusPerReplica), count: acc.count, gpu: acc.name, memoryGiB: acc.memoryGiB, headroom: Math.round((1 - GPU_MEMORY_HEADROOM) * 100) }, 'pick a GPU with more memory or raise gpusPerReplica');
       }
     }
   }
@@ -263,12 +261,12 @@ function checkEnvironment(ctx: Context, env: string) {
     if (!Number.isFinite(perNode)) continue;
     const capacity = perNode * pool.maxSize;
     if (needed > capacity) {
-      report('gpu-capacity', ['nodePools', poolName, 'maxSize'], `models on '${poolName}' need up to ${needed} GPUs at maximum replicas; ${pool.maxSize} nodes x ${perNode} GPUs give ${capacity}`, `raise maxSize to ${Math.ceil(needed / perNode)} or lower the models' replicas.max`);
+      report('gpu-capacity', ['nodePools', poolName, 'maxSize'], { pool: poolName, needed, maxSize: pool.maxSize, perNode, capacity }, `raise maxSize to ${Math.ceil(needed / perNode)} or lower the models' replicas.max`);
     }
   }
   for (const [team, needed] of gpusByTeam) {
     const quota = spec.teams[team]?.gpuQuota;
-    if (quota !== undefined && needed > quota) report('team-quota', ['teams', team, 'gpuQuota'], `team '${team}' has a quota of ${quota} GPUs but its models need up to ${needed} at maximum replicas`, 'raise gpuQuota or lower replicas.max: pods over quota are refused');
+    if (quota !== undefined && needed > quota) report('team-quota', ['teams', team, 'gpuQuota'], { team, quota, needed }, 'raise gpuQuota or lower replicas.max: pods over quota are refused');
   }
 }
 

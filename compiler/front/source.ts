@@ -27,33 +27,29 @@ export type LoadResult = { readonly source: Source; readonly diagnostics: readon
 
 /** Reads and parses a file; `display` is the name diagnostics show. */
 export function loadSource(path: string, display = path): LoadResult {
-  const fail = (code: 'file-unreadable' | 'file-too-large' | 'file-encoding' | 'file-empty', message: string, hint?: string): LoadResult => ({
-    diagnostics: [diagnostic(code, message, display, startOfFile, hint)],
-  });
+  const unreadable = (problem: string, hint?: string): LoadResult => ({ diagnostics: [diagnostic('file-unreadable', { file: display, problem }, display, startOfFile, hint)] });
   let bytes: Buffer;
   try {
     const stat = statSync(path);
-    if (stat.isDirectory()) return fail('file-unreadable', `${display} is a directory, not a file`, 'pass the path of platform.yaml');
-    if (stat.size > MAX_FILE_BYTES) return fail('file-too-large', `${display} is ${stat.size} bytes; platformc reads at most ${MAX_FILE_BYTES}`);
+    if (stat.isDirectory()) return unreadable('is a directory, not a file', 'pass the path of platform.yaml');
+    if (stat.size > MAX_FILE_BYTES) return { diagnostics: [diagnostic('file-too-large', { file: display, bytes: stat.size, max: MAX_FILE_BYTES }, display, startOfFile)] };
     bytes = readFileSync(path);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    return fail('file-unreadable', code === 'ENOENT' ? `${display} does not exist` : `cannot read ${display} (${code ?? 'unknown error'})`);
+    return unreadable(code === 'ENOENT' ? 'does not exist' : `cannot be read (${code ?? 'unknown error'})`);
   }
   return parseSource(bytes, display);
 }
 
 /** Parses bytes already in memory (also used for files that are not on disk, such as in tests). */
 export function parseSource(bytes: Uint8Array, file: string): LoadResult {
-  const fail = (code: 'file-encoding' | 'file-empty', message: string, hint?: string): LoadResult => ({
-    diagnostics: [diagnostic(code, message, file, startOfFile, hint)],
-  });
-  if (bytes.includes(0)) return fail('file-encoding', `${file} is binary, not YAML text`);
+  const encoding = (problem: string, hint?: string): LoadResult => ({ diagnostics: [diagnostic('file-encoding', { file, problem }, file, startOfFile, hint)] });
+  if (bytes.includes(0)) return encoding('is binary, not YAML text');
   let text: string;
   try {
     text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
   } catch {
-    return fail('file-encoding', `${file} is not valid UTF-8`, 'save the file as UTF-8');
+    return encoding('is not valid UTF-8', 'save the file as UTF-8');
   }
   const lineCounter = new LineCounter();
   const docs = parseAllDocuments(text, { lineCounter, uniqueKeys: true, prettyErrors: false, strict: true });
@@ -74,27 +70,27 @@ export function parseSource(bytes: Uint8Array, file: string): LoadResult {
       linesWithErrors.add(span.line);
       if (error.code === 'DUPLICATE_KEY') {
         const key = /^[^\s:#]+/.exec(text.slice(error.pos[0]))?.[0] ?? '?';
-        diagnostics.push(diagnostic('yaml-duplicate-key', `duplicate key '${key}': this mapping already has it`, file, span, 'remove or rename one of the two entries'));
+        diagnostics.push(diagnostic('yaml-duplicate-key', { key }, file, span, 'remove or rename one of the two entries'));
       } else {
         const message = error.message.replace(/\s+at line \d+, column \d+:?[\s\S]*$/, '').replace(/\n[\s\S]*$/, '');
-        diagnostics.push(diagnostic('yaml-syntax', message, file, span, tabHint(text, error.pos[0])));
+        diagnostics.push(diagnostic('yaml-syntax', { detail: message }, file, span, tabHint(text, error.pos[0])));
       }
     }
   }
   if (diagnostics.length) return { diagnostics };
   if (docList.length > 1) {
-    return { diagnostics: [diagnostic('yaml-multiple-documents', `${file} holds ${docList.length} YAML documents; expected one`, file, spanOf(docList[1]!.range), "remove the '---' separators")] };
+    return { diagnostics: [diagnostic('yaml-multiple-documents', { file, count: docList.length }, file, spanOf(docList[1]!.range), "remove the '---' separators")] };
   }
   const doc = docList[0];
   if (!doc || doc.contents === null || (isScalar(doc.contents) && doc.contents.value === null)) {
-    return fail('file-empty', `${file} is empty`, 'start from `npx platformc init` or a file in examples/');
+    return { diagnostics: [diagnostic('file-empty', { file }, file, startOfFile, 'start from `npx platformc init` or a file in examples/')] };
   }
   let value: unknown;
   try {
     value = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
   } catch (error) {
     return {
-      diagnostics: [diagnostic('yaml-alias-limit', `aliases expand to too many nodes (${(error as Error).message.replace(/\.$/, '')})`, file, spanOf(doc.contents?.range), 'write the values out instead of nesting aliases')],
+      diagnostics: [diagnostic('yaml-alias-limit', { detail: (error as Error).message.replace(/\.$/, '') }, file, spanOf(doc.contents?.range), 'write the values out instead of nesting aliases')],
     };
   }
 

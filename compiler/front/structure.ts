@@ -1,6 +1,7 @@
 /** Structural validation: zod issues become positioned diagnostics with "did you mean" hints. */
 import type { z } from 'zod';
-import { dedupeDiagnostics, diagnostic, type Diagnostic } from '../diagnostics/diagnostic.js';
+import type { DiagnosticCode } from '../diagnostics/codes.js';
+import { dedupeDiagnostics, diagnostic, type Diagnostic, type MessageArgs } from '../diagnostics/diagnostic.js';
 import { didYouMean } from '../diagnostics/suggest.js';
 import type { Path, Source } from './source.js';
 
@@ -17,31 +18,30 @@ export function checkStructure<T extends AnySchema>(schema: T, source: Source): 
 function toDiagnostics(issue: Issue, prefix: Path, root: AnySchema, source: Source): Diagnostic[] {
   const path = [...prefix, ...(issue.path as (string | number)[])];
   const where = pathText(path);
-  const at = (code: Parameters<typeof diagnostic>[0], message: string, hint?: string, keyOf = false) =>
-    diagnostic(code, message, source.file, keyOf ? source.keySpan(path) : source.span(path), hint);
+  const at = <C extends DiagnosticCode>(code: C, args: MessageArgs<C>, hint?: string) => diagnostic(code, args, source.file, source.span(path), hint);
+  const inParent = path.length > 1 ? ` in ${pathText(path.slice(0, -1))}` : '';
   const input = (issue as { input?: unknown }).input;
 
   switch (issue.code) {
     case 'unrecognized_keys': {
       const known = objectKeys(schemaAt(root, path));
       return issue.keys.map((key) =>
-        diagnostic('unknown-key', `unknown key '${key}'${where ? ` in ${where}` : ''}`, source.file, source.keySpan([...path, key]), didYouMean(key, known) ?? (known.length ? `allowed keys: ${known.join(', ')}` : undefined)),
+        diagnostic('unknown-key', { key, where: where ? ` in ${where}` : '' }, source.file, source.keySpan([...path, key]), didYouMean(key, known) ?? (known.length ? `allowed keys: ${known.join(', ')}` : undefined)),
       );
     }
     case 'invalid_type':
       if (input === undefined) {
-        const field = path[path.length - 1];
-        return [at('missing-field', `missing required field '${String(field)}'${path.length > 1 ? ` in ${pathText(path.slice(0, -1))}` : ''}`, describeOf(schemaAt(root, path)))];
+        return [at('missing-field', { field: String(path[path.length - 1]), where: inParent }, describeOf(schemaAt(root, path)))];
       }
-      return [at('invalid-type', `${where || 'the document'}: expected ${article(issue.expected)}, got ${kindOf(input)}`)];
+      return [at('invalid-type', { where: where || 'the document', expected: article(issue.expected), actual: kindOf(input) })];
     case 'invalid_value': {
       const allowed = issue.values.map((v) => String(v));
       const hint = typeof input === 'string' ? didYouMean(input, allowed) : undefined;
       const shown = allowed.length > 12 ? `${allowed.slice(0, 12).join(', ')}, ...` : allowed.join(', ');
-      return [at('invalid-value', `${where}: '${String(input)}' is not allowed; expected ${allowed.length === 1 ? `'${allowed[0]}'` : `one of ${shown}`}`, hint)];
+      return [at('invalid-value', { where, value: String(input), expected: allowed.length === 1 ? `'${allowed[0]}'` : `one of ${shown}` }, hint)];
     }
     case 'invalid_format':
-      return [at('invalid-format', `${where}: ${issue.message}`)];
+      return [at('invalid-format', { where, detail: issue.message })];
     case 'too_small':
     case 'too_big': {
       const small = issue.code === 'too_small';
@@ -50,7 +50,7 @@ function toDiagnostics(issue: Issue, prefix: Path, root: AnySchema, source: Sour
       const what = issue.origin === 'array' ? 'items' : issue.origin === 'string' ? 'characters' : '';
       const relation = small ? (inclusive ? 'at least' : 'more than') : inclusive ? 'at most' : 'less than';
       const custom = issue.message && !/^Too (small|big)/.test(issue.message) ? issue.message : undefined;
-      return [at('out-of-range', `${where}: ${custom ?? `must be ${relation} ${String(bound)}${what ? ` ${what}` : ''}`}${issue.origin === 'number' || issue.origin === 'int' ? ` (got ${String(input)})` : ''}`)];
+      return [at('out-of-range', { where, requirement: custom ?? `must be ${relation} ${String(bound)}${what ? ` ${what}` : ''}`, actual: issue.origin === 'number' || issue.origin === 'int' ? ` (got ${String(input)})` : '' })];
     }
     case 'invalid_key': {
       const key = String(path[path.length - 1]);
@@ -58,7 +58,7 @@ function toDiagnostics(issue: Issue, prefix: Path, root: AnySchema, source: Sour
       const allowed = keySchema ? enumValues(keySchema) : [];
       const first = issue.issues[0];
       const reason = allowed.length ? `is not one of ${allowed.join(', ')}` : `is not a valid name: ${first?.message ?? 'see the schema'}`;
-      return [diagnostic('invalid-name', `${pathText(path.slice(0, -1))}: '${key}' ${reason}`, source.file, source.keySpan(path), allowed.length ? didYouMean(key, allowed) : undefined)];
+      return [diagnostic('invalid-name', { map: pathText(path.slice(0, -1)), key, reason }, source.file, source.keySpan(path), allowed.length ? didYouMean(key, allowed) : undefined)];
     }
     case 'invalid_union': {
       const branches = issue.errors;
@@ -67,24 +67,23 @@ function toDiagnostics(issue: Issue, prefix: Path, root: AnySchema, source: Sour
         const { discriminator = 'kind', options = [] } = issue as { discriminator?: string; options?: unknown[] };
         const allowed = options.map(String);
         const value = (input as Record<string, unknown> | undefined)?.[discriminator];
-        if (value === undefined) return [diagnostic('missing-field', `missing required field '${discriminator}' in ${pathText(path.slice(0, -1))}`, source.file, source.span(path.slice(0, -1)), `one of ${allowed.join(', ')}`)];
-        return [at('invalid-value', `${where}: '${String(value)}' is not allowed; expected one of ${allowed.join(', ')}`, typeof value === 'string' ? didYouMean(value, allowed) : undefined)];
+        if (value === undefined) return [diagnostic('missing-field', { field: discriminator, where: ` in ${pathText(path.slice(0, -1))}` }, source.file, source.span(path.slice(0, -1)), `one of ${allowed.join(', ')}`)];
+        return [at('invalid-value', { where, value: String(value), expected: `one of ${allowed.join(', ')}` }, typeof value === 'string' ? didYouMean(value, allowed) : undefined)];
       }
       if (input === undefined) {
-        const field = path[path.length - 1];
-        return [at('missing-field', `missing required field '${String(field)}'${path.length > 1 ? ` in ${pathText(path.slice(0, -1))}` : ''}`)];
+        return [at('missing-field', { field: String(path[path.length - 1]), where: inParent })];
       }
       // Report the branch that got furthest: the one whose first issue is deepest and not a plain type mismatch at the union itself.
       const score = (list: Issue[]) => Math.max(...list.map((i) => i.path.length * 2 + (i.code === 'invalid_type' ? 0 : 1)));
       const best = [...branches].sort((a, b) => score(b) - score(a))[0]!;
       if (score(best) <= 0) {
         const expected = branches.map((b) => (b[0]?.code === 'invalid_type' ? article(b[0].expected) : b[0]?.code === 'invalid_value' ? `'${b[0].values.join("' or '")}'` : 'another value'));
-        return [at('invalid-type', `${where}: expected ${expected.join(' or ')}, got ${kindOf(input)}`)];
+        return [at('invalid-type', { where, expected: expected.join(' or '), actual: kindOf(input) })];
       }
       return best.flatMap((inner) => toDiagnostics(inner, path, root, source));
     }
     default:
-      return [at('invalid-value', `${where}: ${issue.message}`)];
+      return [at('invalid-format', { where, detail: issue.message })];
   }
 }
 

@@ -3,7 +3,6 @@ import { dirname, join, normalize } from 'node:path';
 import { ModelDefinitionSchema, PlatformSchema, type ModelDefinition, type PlatformSpec } from '../../schema/platform.js';
 import { hasErrors, sortDiagnostics, type Diagnostic } from '../diagnostics/diagnostic.js';
 import { diagnostic } from '../diagnostics/diagnostic.js';
-import { checkCostAndCapacity } from '../cost/checks.js';
 import { checkSemantics, checkSecrets } from './semantic.js';
 import { loadSource, type Source } from './source.js';
 import { checkStructure } from './structure.js';
@@ -22,8 +21,12 @@ export interface ValidationResult {
   readonly validated?: Validated;
 }
 
-/** Validates a platform.yaml file. Diagnostics are sorted by file and position; `validated` is set when there is no error. */
-export function validateFile(path: string, display: string = path, options: { skipBudget?: boolean } = {}): ValidationResult {
+/**
+ * The front end: reads and validates a platform.yaml file (structure, then meaning). Diagnostics are sorted
+ * by file and position; `validated` is set when there is no error. Checks that need the resolved platform
+ * (capacity, budget) run in the pipeline (compiler/pipeline.ts).
+ */
+export function validateFile(path: string, display: string = path): ValidationResult {
   const loaded = loadSource(path, display);
   if (!loaded.source) return { diagnostics: loaded.diagnostics };
   const source = loaded.source;
@@ -42,7 +45,7 @@ export function validateFile(path: string, display: string = path, options: { sk
       const missing = loadedDef.diagnostics[0]?.code === 'file-unreadable';
       modelDiagnostics.push(
         missing
-          ? diagnostic('model-definition', `model definition ${model.definition} cannot be read: ${loadedDef.diagnostics[0]!.message}`, source.file, source.span(['models', name, 'definition']), 'model definitions live under models/ next to platform.yaml')
+          ? diagnostic('model-definition', { path: model.definition, problem: `cannot be read: ${loadedDef.diagnostics[0]!.message}` }, source.file, source.span(['models', name, 'definition']), 'model definitions live under models/ next to platform.yaml')
           : loadedDef.diagnostics[0]!,
         ...(missing ? [] : loadedDef.diagnostics.slice(1)),
       );
@@ -51,13 +54,9 @@ export function validateFile(path: string, display: string = path, options: { sk
     const def = checkStructure(ModelDefinitionSchema, loadedDef.source);
     modelDiagnostics.push(...def.diagnostics);
     if (def.value) models.set(model.definition, def.value);
-    else modelDiagnostics.push(diagnostic('model-definition', `model definition ${model.definition} is invalid (see the errors in that file)`, source.file, source.span(['models', name, 'definition'])));
+    else modelDiagnostics.push(diagnostic('model-definition', { path: model.definition, problem: 'is invalid (see the errors in that file)' }, source.file, source.span(['models', name, 'definition'])));
   }
   const semantic = checkSemantics(source, spec, models);
-  const found = [...secrets, ...modelDiagnostics, ...semantic];
-  if (hasErrors(found)) return { diagnostics: sortDiagnostics(found) };
-  const validated: Validated = { source, spec, models, root };
-  // Capacity and the budget gate need the resolved platform, so they run once everything else holds.
-  const diagnostics = sortDiagnostics([...found, ...checkCostAndCapacity(validated).filter((d) => !(options.skipBudget && d.code === 'over-budget'))]);
-  return hasErrors(diagnostics) ? { diagnostics } : { diagnostics, validated };
+  const diagnostics = sortDiagnostics([...secrets, ...modelDiagnostics, ...semantic]);
+  return hasErrors(diagnostics) ? { diagnostics } : { diagnostics, validated: { source, spec, models, root } };
 }

@@ -5,9 +5,9 @@
 import http from 'node:http';
 import https from 'node:https';
 import type { V1Deployment, V1Node } from '@kubernetes/client-node';
+import { GPU_RESOURCE, POOL_LABEL } from '../resolve/conventions.js';
+export { POOL_LABEL } from '../resolve/conventions.js';
 
-export const GPU_RESOURCE = 'nvidia.com/gpu';
-export const POOL_LABEL = 'platformc.dev/pool';
 
 /** GPUs a node offers to pods (what `kubectl describe node | grep nvidia.com/gpu` shows as allocatable). */
 export function allocatableGpus(node: V1Node): number {

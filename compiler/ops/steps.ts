@@ -4,7 +4,7 @@
  * compiler/ops/run.ts executes it.
  */
 import { join } from 'node:path';
-import { dnsName, hasDns } from '../emit/terraform/dns.js';
+import { GPU_RESOURCE, NAMESPACES } from '../resolve/conventions.js';
 import type { EnvironmentIR, PlatformIR, RegionIR } from '../resolve/ir.js';
 
 export type Step =
@@ -45,7 +45,6 @@ export interface OpsOptions {
 }
 
 const tf = (dir: string, ...args: string[]) => ['terraform', `-chdir=${dir}`, ...args];
-export const kubeContext = (ir: PlatformIR, env: EnvironmentIR, r: RegionIR) => `${ir.name}-${env.name}-${r.region}`;
 const roots = (o: OpsOptions, env: EnvironmentIR, r: RegionIR) => ({
   infra: join(o.generated, 'terraform', env.name, r.region, 'infra'),
   platform: join(o.generated, 'terraform', env.name, r.region, 'platform'),
@@ -83,7 +82,7 @@ export function planSteps(ir: PlatformIR, env: EnvironmentIR, o: OpsOptions): St
           id: `${r.region}:kubectl:diff`,
           title: `server-side diff of the Kubernetes objects (${r.region})`,
           // kubectl diff exits 1 when there are differences: that is a result, not a failure.
-          argv: ['kubectl', 'diff', '--server-side', '--context', kubeContext(ir, env, r), '-k', d.overlay],
+          argv: ['kubectl', 'diff', '--server-side', '--context', r.names.kubeContext, '-k', d.overlay],
         },
       ];
     }),
@@ -103,7 +102,7 @@ export function applySteps(ir: PlatformIR, env: EnvironmentIR, o: OpsOptions): S
   }
   for (const r of regions) {
     const d = roots(o, env, r);
-    const context = kubeContext(ir, env, r);
+    const context = r.names.kubeContext;
     const gpuPools = r.nodePools.filter((p) => p.role === 'gpu' && p.minSize > 0).map((p) => p.name);
     steps.push(
       { kind: 'exec', id: `${r.region}:kubeconfig`, title: `kubeconfig for ${r.names.cluster} (${r.region})`, argv: ['aws', 'eks', 'update-kubeconfig', '--name', r.names.cluster, '--region', r.region, '--alias', context] },
@@ -111,7 +110,7 @@ export function applySteps(ir: PlatformIR, env: EnvironmentIR, o: OpsOptions): S
       { kind: 'exec', id: `${r.region}:platform:apply`, title: `terraform apply (${r.region} platform: NVIDIA device plugin, load balancer controller, autoscaler, observability)`, argv: tf(d.platform, 'apply', '-input=false', '-auto-approve', '-lock-timeout=5m'), resumable: true },
     );
     if (gpuPools.length) {
-      steps.push({ kind: 'task', id: `${r.region}:gpus`, title: `GPU nodes advertise nvidia.com/gpu (${r.region})`, describe: `list nodes of pools ${gpuPools.join(', ')} in ${context} and wait until each has allocatable nvidia.com/gpu`, task: { type: 'wait-gpu-nodes', context, pools: gpuPools }, hint: 'check the nvidia-device-plugin DaemonSet in kube-system and that GPU nodes run the NVIDIA AMI' });
+      steps.push({ kind: 'task', id: `${r.region}:gpus`, title: `GPU nodes advertise ${GPU_RESOURCE} (${r.region})`, describe: `list nodes of pools ${gpuPools.join(', ')} in ${context} and wait until each has allocatable ${GPU_RESOURCE}`, task: { type: 'wait-gpu-nodes', context, pools: gpuPools }, hint: 'check the nvidia-device-plugin DaemonSet in kube-system and that GPU nodes run the NVIDIA AMI' });
     }
     for (const m of ir.models) {
       steps.push({
@@ -136,7 +135,7 @@ export function applySteps(ir: PlatformIR, env: EnvironmentIR, o: OpsOptions): S
         id: `${r.region}:rollout`,
         title: `every model is available (${r.region})`,
         describe: `wait until the Triton Deployments of ${r.deployments.map((x) => x.model).join(', ')} are available`,
-        task: { type: 'wait-deployments', context, deployments: r.deployments.map((x) => ({ namespace: x.namespace, name: `triton-${x.model}` })) },
+        task: { type: 'wait-deployments', context, deployments: r.deployments.map((x) => ({ namespace: x.namespace, name: x.workload })) },
         hint: 'kubectl describe the Deployment and its pods: pending pods usually mean no GPU capacity yet (the autoscaler adds nodes in minutes)',
       },
       {
@@ -144,15 +143,15 @@ export function applySteps(ir: PlatformIR, env: EnvironmentIR, o: OpsOptions): S
         id: `${r.region}:verify`,
         title: `endpoints answer (${r.region})`,
         describe: `GET /v2/health/ready and /v2/models/<model>/ready of every model through the API server's service proxy`,
-        task: { type: 'verify-endpoints', context, models: r.deployments.map((x) => ({ namespace: x.namespace, service: `triton-${x.model}`, model: x.model })) },
+        task: { type: 'verify-endpoints', context, models: r.deployments.map((x) => ({ namespace: x.namespace, service: x.workload, model: x.model })) },
       },
     );
   }
   const dns = dnsStep(ir, env, o);
   if (dns && !o.region) {
     steps.push(
-      { kind: 'exec', id: 'dns:init', title: `terraform init (DNS ${dnsName(ir, env)})`, argv: tf(dns, 'init', '-input=false') },
-      { kind: 'exec', id: 'dns:apply', title: `terraform apply (DNS ${dnsName(ir, env)}: ${env.regions.length > 1 ? 'failover records, primary first' : 'record'} with health checks)`, argv: tf(dns, 'apply', '-input=false', '-auto-approve', '-lock-timeout=5m') },
+      { kind: 'exec', id: 'dns:init', title: `terraform init (DNS ${env.dns!.name})`, argv: tf(dns, 'init', '-input=false') },
+      { kind: 'exec', id: 'dns:apply', title: `terraform apply (DNS ${env.dns!.name}: ${env.regions.length > 1 ? 'failover records, primary first' : 'record'} with health checks)`, argv: tf(dns, 'apply', '-input=false', '-auto-approve', '-lock-timeout=5m') },
     );
   }
   return steps;
@@ -160,7 +159,7 @@ export function applySteps(ir: PlatformIR, env: EnvironmentIR, o: OpsOptions): S
 
 /** The dns root module of an environment, when platform.yaml names a zone and a model is internet-facing. */
 function dnsStep(ir: PlatformIR, env: EnvironmentIR, o: OpsOptions): string | undefined {
-  return hasDns(ir, env) ? join(o.generated, 'terraform', env.name, env.regions[0]!.region, 'dns') : undefined;
+  return env.dns ? join(o.generated, 'terraform', env.name, env.regions[0]!.region, 'dns') : undefined;
 }
 
 /**
@@ -174,18 +173,18 @@ export function destroySteps(ir: PlatformIR, env: EnvironmentIR, o: OpsOptions):
   if (dns && !o.region) {
     // First, while the load balancers it looks up still exist.
     steps.push(
-      { kind: 'exec', id: 'dns:init', title: `terraform init (DNS ${dnsName(ir, env)})`, argv: tf(dns, 'init', '-input=false') },
-      { kind: 'exec', id: 'dns:destroy', title: `terraform destroy (DNS ${dnsName(ir, env)})`, argv: tf(dns, 'destroy', '-input=false', '-auto-approve', '-lock-timeout=5m') },
+      { kind: 'exec', id: 'dns:init', title: `terraform init (DNS ${env.dns!.name})`, argv: tf(dns, 'init', '-input=false') },
+      { kind: 'exec', id: 'dns:destroy', title: `terraform destroy (DNS ${env.dns!.name})`, argv: tf(dns, 'destroy', '-input=false', '-auto-approve', '-lock-timeout=5m') },
     );
   }
   const regions = [...regionsOf(env, o)].reverse();
   for (const r of regions) {
     const d = roots(o, env, r);
-    const context = kubeContext(ir, env, r);
-    const namespaces = ['platform', ...ir.teams.map((t) => t.namespace)];
+    const context = r.names.kubeContext;
+    const namespaces = [NAMESPACES.platform, ...ir.teams.map((t) => t.namespace)];
     steps.push(
       { kind: 'exec', id: `${r.region}:kubeconfig`, title: `kubeconfig for ${r.names.cluster} (${r.region})`, argv: ['aws', 'eks', 'update-kubeconfig', '--name', r.names.cluster, '--region', r.region, '--alias', context] },
-      { kind: 'exec', id: `${r.region}:loadtests`, title: `stop load tests (${r.region})`, argv: ['kubectl', 'delete', 'jobs,cronjobs', '--namespace', 'platform', '--selector', 'app.kubernetes.io/component=load-test', '--ignore-not-found', '--wait=true', '--context', context] },
+      { kind: 'exec', id: `${r.region}:loadtests`, title: `stop load tests (${r.region})`, argv: ['kubectl', 'delete', 'jobs,cronjobs', '--namespace', NAMESPACES.platform, '--selector', 'app.kubernetes.io/component=load-test', '--ignore-not-found', '--wait=true', '--context', context] },
       { kind: 'exec', id: `${r.region}:ingresses`, title: `delete Ingresses (${r.region})`, argv: ['kubectl', 'delete', 'ingress', '--all-namespaces', '--selector', 'app.kubernetes.io/managed-by=platformc', '--ignore-not-found', '--wait=true', '--context', context] },
       { kind: 'task', id: `${r.region}:lbs`, title: `load balancers and target groups are gone (${r.region})`, describe: `aws resourcegroupstaggingapi get-resources --tag-filters Key=elbv2.k8s.aws/cluster,Values=${r.names.cluster} until none is left`, task: { type: 'wait-load-balancers-gone', region: r.region, cluster: r.names.cluster }, hint: 'the AWS Load Balancer Controller removes them; check its logs in kube-system' },
       { kind: 'exec', id: `${r.region}:kustomize`, title: `delete our namespaces and objects (${r.region})`, argv: ['kubectl', 'delete', '--context', context, '--ignore-not-found', '--wait=true', '-k', d.overlay] },

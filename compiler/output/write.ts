@@ -6,7 +6,7 @@
 import { existsSync, linkSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import type { FileOutput } from './files.js';
-import { compareCodeUnits } from './order.js';
+import { compareCodeUnits } from '../lib/order.js';
 
 export interface WriteSummary {
   readonly written: readonly string[];

@@ -3,9 +3,11 @@
  * need at their target throughput (not the cheapest per hour). Ties break by name, so the choice is stable.
  */
 import type { ModelDefinition, PlatformSpec } from '../../schema/platform.js';
-import { GPU_MEMORY_HEADROOM } from '../front/semantic.js';
-import { compareCodeUnits } from '../output/order.js';
-import { instanceCatalog } from '../specs.js';
+import { diagnostic, type Diagnostic } from '../diagnostics/diagnostic.js';
+import { environmentSpec } from '../front/environments.js';
+import type { Validated } from '../front/validate.js';
+import { compareCodeUnits } from '../lib/order.js';
+import { GPU_MEMORY_HEADROOM, instanceCatalog } from '../catalog.js';
 
 export interface InstanceChoice {
   readonly type: string;
@@ -14,8 +16,22 @@ export interface InstanceChoice {
   readonly reason: string;
 }
 
-/** Candidates ranked cheapest first; empty when no catalog type can hold and serve the pool's models. */
-export function rankInstanceTypes(pool: string, spec: PlatformSpec, definitions: ReadonlyMap<string, ModelDefinition>, region: string, hoursPerMonth = 730): InstanceChoice[] {
+const ranked = new WeakMap<PlatformSpec, Map<string, readonly InstanceChoice[]>>();
+
+/**
+ * Candidates ranked cheapest first; empty when no catalog type can hold and serve the pool's models. Ranked
+ * once per environment's spec, pool and region: the auto check, resolve and `cost` all ask.
+ */
+export function rankInstanceTypes(pool: string, spec: PlatformSpec, definitions: ReadonlyMap<string, ModelDefinition>, region: string): readonly InstanceChoice[] {
+  let bySpec = ranked.get(spec);
+  if (!bySpec) ranked.set(spec, (bySpec = new Map()));
+  const key = `${pool}\0${region}`;
+  let result = bySpec.get(key);
+  if (!result) bySpec.set(key, (result = rank(pool, spec, definitions, region)));
+  return result;
+}
+
+function rank(pool: string, spec: PlatformSpec, definitions: ReadonlyMap<string, ModelDefinition>, region: string, hoursPerMonth = 730): InstanceChoice[] {
   const models = Object.values(spec.models).filter((m) => m.nodePool === pool);
   const choices: InstanceChoice[] = [];
   for (const [type, facts] of Object.entries(instanceCatalog.instances)) {
@@ -42,8 +58,19 @@ export function rankInstanceTypes(pool: string, spec: PlatformSpec, definitions:
   return choices.sort((a, b) => a.monthlyUsd - b.monthlyUsd || compareCodeUnits(a.type, b.type));
 }
 
-export function chooseInstanceType(pool: string, spec: PlatformSpec, definitions: ReadonlyMap<string, ModelDefinition>, region: string): InstanceChoice {
-  const [best] = rankInstanceTypes(pool, spec, definitions, region);
-  if (!best) throw new Error(`no instance type can serve the models of pool '${pool}' in ${region}`);
-  return best;
+/** Positioned errors for `auto` pools that no instance type in the region can serve (checked before resolve). */
+export function checkAutoPools(v: Validated): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  for (const env of Object.keys(v.spec.environments).sort(compareCodeUnits)) {
+    const spec = environmentSpec(v.source.value as Record<string, unknown>, env);
+    const e = spec.environments[env]!;
+    for (const region of [e.region, ...(e.standby ? [e.standby.region] : [])]) {
+      for (const [poolName, pool] of Object.entries(spec.nodePools)) {
+        if (pool.instanceTypes === 'auto' && rankInstanceTypes(poolName, spec, v.models, region).length === 0) {
+          out.push(diagnostic('no-instance-fits', { region, pool: poolName }, v.source.file, v.source.span(['nodePools', poolName, 'instanceTypes']), "name instance types explicitly, or lower the models' targets"));
+        }
+      }
+    }
+  }
+  return out;
 }

@@ -3,6 +3,8 @@
  * attached and every name derived once. Emitters read only this (never platform.yaml), so they agree.
  */
 import type { ModelDefinition } from '../../schema/platform.js';
+import type { Versions } from '../catalog.js';
+import type { InstanceChoice } from './auto-instance.js';
 
 export interface PlatformIR {
   readonly apiVersion: string;
@@ -20,6 +22,8 @@ export interface PlatformIR {
   readonly models: readonly ModelIR[];
   readonly environments: readonly EnvironmentIR[];
   readonly dnsZone?: string;
+  /** Pinned versions of Terraform, providers, modules, charts and images (specs/versions.json). */
+  readonly versions: Versions;
 }
 
 export interface TeamIR {
@@ -33,6 +37,8 @@ export interface TeamIR {
 /** What is the same for a model in every environment: its Triton configuration. */
 export interface ModelIR {
   readonly name: string;
+  /** Name of the model's Kubernetes objects (Deployment, Service, HPA, ...). */
+  readonly workload: string;
   readonly team: string;
   readonly namespace: string;
   readonly definitionPath: string;
@@ -56,6 +62,8 @@ export interface EnvironmentIR {
   readonly state: { readonly bucket: string; readonly region: string };
   /** Primary region first, then the standby region if any. */
   readonly regions: readonly RegionIR[];
+  /** Route 53 records of the environment's internet-facing endpoints: set when platform.yaml names a zone and a model is internet-facing. */
+  readonly dns?: { readonly zone: string; readonly name: string };
 }
 
 export interface BudgetIR {
@@ -75,7 +83,7 @@ export interface ClusterIR {
 
 export interface IdentityIR {
   readonly operators: readonly { readonly name: string; readonly roleName: string; readonly principals: readonly string[]; readonly requireMfa: boolean; readonly maxSessionSeconds: number; readonly clusterAccess: 'admin' | 'edit' | 'view' }[];
-  readonly ci?: { readonly roleName: string; readonly repository: string; readonly subjects: readonly string[] };
+  readonly ci?: { readonly roleName: string; readonly roleArn: string; readonly repository: string; readonly subjects: readonly string[] };
   readonly workloads: readonly { readonly name: string; readonly namespace: string; readonly serviceAccount: string; readonly access: readonly WorkloadAccessIR[] }[];
 }
 
@@ -122,8 +130,8 @@ export interface NamesIR {
   readonly modelBucket: string;
   readonly logGroup: string;
   readonly stateKeyPrefix: string;
-  readonly platformNamespace: string;
-  readonly monitoringNamespace: string;
+  /** kubeconfig context of this region's cluster, as `platformc apply` writes it. */
+  readonly kubeContext: string;
   readonly roles: Readonly<Record<'albController' | 'triton' | 'logShipping' | 'externalSecrets' | 'clusterAutoscaler' | 'ebsCsi', string>>;
 }
 
@@ -138,6 +146,8 @@ export interface NodePoolIR {
   readonly diskSizeGiB: number;
   readonly labels: Readonly<Record<string, string>>;
   readonly taints: readonly { readonly key: string; readonly value: string; readonly effect: 'NoSchedule' | 'PreferNoSchedule' | 'NoExecute' }[];
+  /** For `instanceTypes: auto`: every feasible type, cheapest first (the first is the choice). */
+  readonly auto?: { readonly ranked: readonly InstanceChoice[] };
   /** Facts of the first (preferred) instance type. */
   readonly instance: { readonly type: string; readonly vcpu: number; readonly memoryGiB: number; readonly gpus: number; readonly gpuModel?: string; readonly gpuMemoryGiB?: number; readonly onDemandUsdPerHour: number; readonly priceSource: string };
 }
@@ -145,6 +155,8 @@ export interface NodePoolIR {
 /** A model served in one environment and region. */
 export interface DeploymentIR {
   readonly model: string;
+  /** Name of the model's Kubernetes objects (as ModelIR.workload). */
+  readonly workload: string;
   readonly namespace: string;
   readonly nodePool: string;
   readonly gpusPerReplica: number;
@@ -154,4 +166,7 @@ export interface DeploymentIR {
   readonly serviceAccount: string;
   /** IRSA role of this model's Triton pods: reads only this model's prefix of the model bucket. */
   readonly roleName: string;
+  readonly roleArn: string;
+  /** IngressGroup (one ALB) this model's Ingress joins in this environment. */
+  readonly ingressGroup: string;
 }

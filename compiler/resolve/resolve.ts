@@ -4,16 +4,14 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { API_VERSION, type PlatformSpec } from '../../schema/platform.js';
 import type { Validated } from '../front/validate.js';
-import { durationSeconds } from '../front/durations.js';
-import { instanceCatalog, regionCatalog } from '../specs.js';
-import { formatCidr, parseCidr, planSubnets } from './cidr.js';
-import { environmentSpec } from './environments.js';
-import { chooseInstanceType } from './auto-instance.js';
-import { byKey, sortedEntries } from '../output/order.js';
+import { durationSeconds } from '../lib/durations.js';
+import { instanceCatalog, regionCatalog, versions } from '../catalog.js';
+import { formatCidr, parseCidr, planSubnets } from '../front/cidr.js';
+import { environmentSpec } from '../front/environments.js';
+import { rankInstanceTypes } from './auto-instance.js';
+import { ACCELERATOR_LABEL, GPU_TAINT, POOL_LABEL, workloadName } from './conventions.js';
+import { byKey, sortedEntries } from '../lib/order.js';
 import type { DeploymentIR, EnvironmentIR, ModelIR, NamesIR, NodePoolIR, PlatformIR, RegionIR, TeamIR } from './ir.js';
-
-/** The GPU taint every GPU pool carries; Triton pods tolerate it. */
-export const GPU_TAINT = { key: 'nvidia.com/gpu', value: 'true', effect: 'NoSchedule' } as const;
 
 export interface ResolveOptions {
   readonly compilerVersion: string;
@@ -31,6 +29,7 @@ export function resolvePlatform(validated: Validated, options: ResolveOptions): 
     const objectives = [...new Set(envNames.map((env) => envSpecs.get(env)!.models[name]!.slo.latencyP99Ms))];
     return {
       name,
+      workload: workloadName(name),
       team: m.team,
       namespace: m.team,
       definitionPath: m.definition,
@@ -65,6 +64,7 @@ export function resolvePlatform(validated: Validated, options: ResolveOptions): 
     models,
     environments,
     ...(spec.dns ? { dnsZone: spec.dns.zone } : {}),
+    versions,
   };
   return deepFreeze(ir);
 }
@@ -77,6 +77,7 @@ function resolveEnvironment(platform: string, env: string, spec: PlatformSpec, v
     resolveRegion(platform, env, region, i === 0 ? 'primary' : 'standby', spec, validated),
   );
   const github = spec.identity.ci?.github;
+  const internetFacing = regions[0]!.deployments.some((d) => d.ingressScheme === 'internet-facing');
   return {
     name: env,
     account: e.account,
@@ -107,6 +108,7 @@ function resolveEnvironment(platform: string, env: string, spec: PlatformSpec, v
         ? {
             ci: {
               roleName: `${envPrefix}-github-ci`,
+              roleArn: roleArn(e.account, `${envPrefix}-github-ci`),
               repository: github.repository,
               subjects: [
                 ...github.branches.map((b) => `repo:${github.repository}:ref:refs/heads/${b}`),
@@ -121,6 +123,7 @@ function resolveEnvironment(platform: string, env: string, spec: PlatformSpec, v
     observability: spec.observability,
     state: { bucket: e.state.bucket, region: e.state.region ?? e.region },
     regions,
+    ...(spec.dns && internetFacing ? { dns: { zone: spec.dns.zone, name: `${env}.${spec.dns.zone}` } } : {}),
   };
 }
 
@@ -135,7 +138,9 @@ function resolveRegion(platform: string, env: string, region: string, role: 'pri
   const standbySizes: Record<string, Sizes> = role === 'standby' ? ((e.standby?.nodePools ?? {}) as Record<string, Sizes>) : {};
   const nodePools: NodePoolIR[] = sortedEntries(spec.nodePools).map(([name, pool]) => {
     const standby = standbySizes[name] ?? {};
-    const instanceTypes = pool.instanceTypes === 'auto' ? [chooseInstanceType(name, spec, validated.models, region).type] : [...pool.instanceTypes];
+    // Feasibility of auto pools is checked before resolve (checkAutoPools), so the ranking is never empty here.
+    const ranked = pool.instanceTypes === 'auto' ? rankInstanceTypes(name, spec, validated.models, region) : undefined;
+    const instanceTypes = ranked ? [ranked[0]!.type] : [...(pool.instanceTypes as string[])];
     const facts = instanceCatalog.instances[instanceTypes[0]!]!;
     const price = facts.onDemand[region]!;
     const minSize = standby.minSize ?? pool.minSize;
@@ -148,7 +153,8 @@ function resolveRegion(platform: string, env: string, region: string, role: 'pri
       desiredSize: standby.desiredSize ?? (standby.minSize !== undefined ? minSize : pool.desiredSize ?? minSize),
       maxSize: standby.maxSize ?? pool.maxSize,
       diskSizeGiB: pool.diskSizeGiB,
-      labels: byKey({ ...pool.labels, 'platformc.dev/pool': name, ...(pool.role === 'gpu' ? { 'nvidia.com/gpu.present': 'true', 'platformc.dev/accelerator': facts.accelerator?.model ?? 'none' } : {}) }),
+      ...(ranked ? { auto: { ranked } } : {}),
+      labels: byKey({ ...pool.labels, [POOL_LABEL]: name, ...(pool.role === 'gpu' ? { 'nvidia.com/gpu.present': 'true', [ACCELERATOR_LABEL]: facts.accelerator?.model ?? 'none' } : {}) }),
       taints: [...(pool.role === 'gpu' ? [GPU_TAINT] : []), ...pool.taints.filter((t) => !(pool.role === 'gpu' && t.key === GPU_TAINT.key))],
       instance: {
         type: instanceTypes[0]!,
@@ -163,14 +169,17 @@ function resolveRegion(platform: string, env: string, region: string, role: 'pri
   });
   const deployments: DeploymentIR[] = sortedEntries(spec.models).map(([name, m]) => ({
     model: name,
+    workload: workloadName(name),
     namespace: m.team,
     nodePool: m.nodePool,
     gpusPerReplica: m.gpusPerReplica,
     replicas: { min: m.replicas.min, max: m.replicas.max },
     slo: m.slo,
     ingressScheme: m.ingress.scheme,
-    serviceAccount: `triton-${name}`,
+    serviceAccount: workloadName(name),
     roleName: limitName(`${names.regionalPrefix}-triton-${name}`, 64),
+    roleArn: roleArn(e.account, limitName(`${names.regionalPrefix}-triton-${name}`, 64)),
+    ingressGroup: `${platform}-${env}-${m.ingress.scheme}`,
   }));
   const azNames = regionCatalog.regions[region]!.availabilityZones.slice(0, network.availabilityZones);
   return {
@@ -198,6 +207,9 @@ export function limitName(name: string, max: number): string {
   return `${name.slice(0, max - 7).replace(/-+$/, '')}-${hash}`;
 }
 
+/** ARN of an IAM role of the account. */
+export const roleArn = (account: string, name: string) => `arn:aws:iam::${account}:role/${name}`;
+
 /** us-east-1 -> use1, eu-west-1 -> euw1, ap-southeast-2 -> apse2. */
 export function shortRegion(region: string): string {
   const [area = '', direction = '', number = ''] = region.split('-');
@@ -217,8 +229,7 @@ export function deriveNames(platform: string, env: string, region: string, short
     modelBucket: `${envPrefix}-models-${account}-${short}`,
     logGroup: `/platformc/${envPrefix}/containers`,
     stateKeyPrefix: `${platform}/${env}/${region}`,
-    platformNamespace: 'platform',
-    monitoringNamespace: 'monitoring',
+    kubeContext: `${platform}-${env}-${region}`,
     roles: {
       albController: `${regionalPrefix}-alb-controller`,
       triton: `${regionalPrefix}-triton`,

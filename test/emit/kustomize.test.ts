@@ -10,15 +10,15 @@ import { join } from 'node:path';
 import { Ajv, type ValidateFunction } from 'ajv';
 import { parseAllDocuments } from 'yaml';
 import { describe, expect, it } from 'vitest';
-import { generateFiles } from '../../compiler/output/generate.js';
+import { generateFiles } from '../../compiler/pipeline.js';
 import { writeTree } from '../../compiler/output/write.js';
-import { hasReference, referenceDir, repoRoot } from '../helpers/cli.js';
+import { hasReference, hasTool, referenceDir, repoRoot } from '../helpers/cli.js';
 import { irOf, irOfText } from '../helpers/platform.js';
 import { restrictedViolations } from './pod-security.js';
 
 type Json = Record<string, any>;
 const reference = join(referenceDir, 'kubernetes');
-const kubectl = spawnSync('kubectl', ['version', '--client'], { encoding: 'utf8' }).status === 0;
+const kubectl = hasTool('kubectl', ['version', '--client']);
 
 const ajv = new Ajv({ allErrors: true, strictTypes: false, strict: false });
 const schemaDir = join(reference, 'schemas/v1.31.0-standalone-strict');

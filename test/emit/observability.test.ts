@@ -14,13 +14,13 @@ import { parse, stringify } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { burnFactor, WINDOWS } from '../../compiler/emit/observability/slo.js';
 import { k6Script } from '../../compiler/emit/observability/loadtest.js';
-import { generateFiles } from '../../compiler/output/generate.js';
+import { generateFiles } from '../../compiler/pipeline.js';
 import { writeTree } from '../../compiler/output/write.js';
-import { hasReference, referenceDir, repoRoot } from '../helpers/cli.js';
+import { hasReference, hasTool, referenceDir, repoRoot } from '../helpers/cli.js';
 import { irOf } from '../helpers/platform.js';
 
 type Json = Record<string, any>;
-const promtool = spawnSync('promtool', ['--version'], { encoding: 'utf8' }).status === 0;
+const promtool = hasTool('promtool');
 const SPECS = ['platform.yaml', 'examples/multi-region-prod.yaml', 'examples/multi-model-teams.yaml'];
 
 /**
@@ -72,8 +72,7 @@ describe.each(SPECS)('observability of %s', (spec) => {
     expect(dashboards.length).toBeGreaterThanOrEqual(3 * ir.environments.length);
   });
 
-  it('promtool check rules passes on every rule file', () => {
-    if (!promtool) return console.warn('skipped: promtool is not on PATH (Debian package prometheus)');
+  it.skipIf(!promtool)('promtool check rules passes on every rule file', () => {
     const out = join(mkdtempSync(join(tmpdir(), 'platformc-rules-')), 'generated');
     writeTree(out, files);
     const r = spawnSync('promtool', ['check', 'rules', ...ruleFiles.map((f) => join(out, f.path))], { encoding: 'utf8' });

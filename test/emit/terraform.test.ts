@@ -9,11 +9,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from '@cdktf/hcl2json';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { hasDns } from '../../compiler/emit/terraform/dns.js';
+
 import { WILDCARD_RESOURCE_ACTIONS } from '../../compiler/emit/terraform/policies.js';
-import { generateFiles } from '../../compiler/output/generate.js';
+import { generateFiles } from '../../compiler/pipeline.js';
 import { writeTree } from '../../compiler/output/write.js';
-import { hasReference, referenceDir, repoRoot } from '../helpers/cli.js';
+import { hasReference, hasTool, referenceDir, repoRoot } from '../helpers/cli.js';
 import { irOf, irOfText } from '../helpers/platform.js';
 
 const reference = referenceDir;
@@ -87,15 +87,14 @@ function checkResource(type: string, body: Json, schema: Json, path: string): st
   return problems;
 }
 
-const terraform = spawnSync('terraform', ['version'], { encoding: 'utf8' }).status === 0;
+const terraform = hasTool('terraform', ['version']);
 
 describe.each(SPECS)('Terraform of %s', (spec) => {
   let out: string;
   let roots: RootModule[];
   beforeAll(async () => ({ out, roots } = await compileTerraform(spec)));
 
-  it('is formatted (terraform fmt -check -recursive)', () => {
-    if (!terraform) return console.warn('skipped: terraform is not on PATH');
+  it.skipIf(!terraform)('is formatted (terraform fmt -check -recursive)', () => {
     const r = spawnSync('terraform', ['fmt', '-check', '-recursive', '-diff', join(out, 'terraform')], { encoding: 'utf8', env: { ...process.env, TF_CLI_CONFIG_FILE: '/dev/null', CHECKPOINT_DISABLE: '1' } });
     expect(r.stdout + r.stderr).toBe('');
     expect(r.status).toBe(0);
@@ -104,7 +103,7 @@ describe.each(SPECS)('Terraform of %s', (spec) => {
   it('has two root modules per environment and region, each with a pinned backend', () => {
     const ir = irOf(spec);
     const expected = ir.environments
-      .flatMap((e) => [...e.regions.flatMap((r) => [`terraform/${e.name}/${r.region}/infra`, `terraform/${e.name}/${r.region}/platform`]), ...(hasDns(ir, e) ? [`terraform/${e.name}/${e.regions[0]!.region}/dns`] : [])])
+      .flatMap((e) => [...e.regions.flatMap((r) => [`terraform/${e.name}/${r.region}/infra`, `terraform/${e.name}/${r.region}/platform`]), ...(e.dns ? [`terraform/${e.name}/${e.regions[0]!.region}/dns`] : [])])
       .sort();
     expect(roots.map((r) => r.dir)).toEqual(expected);
     for (const root of roots) {

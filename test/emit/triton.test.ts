@@ -4,7 +4,8 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { emitTritonConfigs, LATENCY_HISTOGRAM, modelConfig } from '../../compiler/emit/triton/model-config.js';
+import { emitTritonConfigs, modelConfig } from '../../compiler/emit/triton/model-config.js';
+import { LATENCY_HISTOGRAM } from '../../compiler/resolve/conventions.js';
 import { irOf } from '../helpers/platform.js';
 import { hasReference, referenceDir, repoRoot } from '../helpers/cli.js';
 

@@ -40,3 +40,14 @@ export function cliAsync(args: readonly string[], options: { cwd?: string; env?:
 export const referenceDir = fileURLToPath(new URL('../../../shared/reference', import.meta.url));
 export const hasReference = existsSync(referenceDir);
 if (!hasReference) console.warn(`reference checks skipped: ${referenceDir} is absent`);
+
+/**
+ * Whether an external tool the tests check output with (terraform, kubectl, promtool) is installed. Locally
+ * a missing tool skips those tests visibly; under CI (CI=true, where .ci/run installs them) it is an error,
+ * so a check can never pass by not running.
+ */
+export function hasTool(command: string, args: readonly string[] = ['--version']): boolean {
+  const ok = spawnSync(command, [...args], { encoding: 'utf8' }).status === 0;
+  if (!ok && process.env.CI === 'true') throw new Error(`${command} is required under CI (see .ci/run) but is not installed`);
+  return ok;
+}

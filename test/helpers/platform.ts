@@ -3,7 +3,7 @@ import { mkdtempSync, writeFileSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { isAbsolute, join } from 'node:path';
 import { validateFile, type Validated } from '../../compiler/front/validate.js';
-import { resolvePlatform } from '../../compiler/resolve/resolve.js';
+import { checkPlatform } from '../../compiler/pipeline.js';
 import type { PlatformIR } from '../../compiler/resolve/ir.js';
 import { repoRoot } from './cli.js';
 
@@ -13,7 +13,12 @@ export function validated(file: string): Validated {
   return r.validated;
 }
 
-export const irOf = (file: string): PlatformIR => resolvePlatform(validated(file), { compilerVersion: '0.0.0-test' });
+/** The IR of a platform file in the repo, through the whole pipeline (capacity and budget checks included). */
+export function irOf(file: string): PlatformIR {
+  const r = checkPlatform(isAbsolute(file) ? file : join(repoRoot, file), { display: file, compilerVersion: '0.0.0-test' });
+  if (!r.ir) throw new Error(`${file} is invalid:\n${r.diagnostics.map((d) => `${d.line}:${d.col} ${d.code} ${d.message}`).join('\n')}`);
+  return r.ir;
+}
 
 /** Writes YAML text as platform.yaml in a temp folder that links the repo's models/; returns its path. */
 export function writeSpec(text: string): string {
@@ -26,7 +31,7 @@ export function writeSpec(text: string): string {
 
 export function irOfText(text: string): PlatformIR {
   const file = writeSpec(text);
-  const r = validateFile(file, 'platform.yaml');
-  if (!r.validated) throw new Error(r.diagnostics.map((d) => `${d.line}:${d.col} ${d.code} ${d.message}`).join('\n'));
-  return resolvePlatform(r.validated, { compilerVersion: '0.0.0-test' });
+  const r = checkPlatform(file, { display: 'platform.yaml', compilerVersion: '0.0.0-test' });
+  if (!r.ir) throw new Error(r.diagnostics.map((d) => `${d.line}:${d.col} ${d.code} ${d.message}`).join('\n'));
+  return r.ir;
 }

@@ -4,7 +4,7 @@ import { appendFileSync, cpSync, existsSync, mkdtempSync, readFileSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { generateFiles } from '../../compiler/output/generate.js';
+import { generateFiles } from '../../compiler/pipeline.js';
 import { listFiles, recoverInterruptedWrite, writeTree } from '../../compiler/output/write.js';
 import { bin, cli, repoRoot } from '../helpers/cli.js';
 import { irOf } from '../helpers/platform.js';

@@ -2,7 +2,7 @@
 import type { FileOutput } from '../../output/files.js';
 import { toYaml } from '../../output/serialize.js';
 import type { PlatformIR } from '../../resolve/ir.js';
-import { releases } from './releases.js';
+import { releases } from '../shared/releases.js';
 
 export function emitHelmValues(ir: PlatformIR): FileOutput[] {
   return ir.environments.flatMap((env) =>

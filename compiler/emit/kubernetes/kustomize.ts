@@ -7,12 +7,9 @@
 import type { FileOutput } from '../../output/files.js';
 import { toYaml, toYamlDocuments } from '../../output/serialize.js';
 import type { EnvironmentIR, PlatformIR, RegionIR } from '../../resolve/ir.js';
-import { versions } from '../../specs.js';
-import { GRAFANA_ADMIN_SECRET } from '../helm/releases.js';
-import { ingressGroup } from '../terraform/dns.js';
-import { roleArn } from '../terraform/infra.js';
+import { NAMESPACES } from '../../resolve/conventions.js';
 import {
-  albIngressPolicy, grafanaAdminSecret, modelObjects, namespace, PLATFORM_NAMESPACE, platformNetworkPolicies, replicaResources, secretStore, teamNetworkPolicies, teamQuota, tritonArgs,
+  albIngressPolicy, grafanaAdminSecret, modelObjects, namespace, platformNetworkPolicies, replicaResources, secretStore, teamNetworkPolicies, teamQuota, tritonArgs,
   tritonServiceMonitor, type K8sObject,
 } from './objects.js';
 
@@ -26,7 +23,7 @@ export function emitKustomize(ir: PlatformIR): FileOutput[] {
   const files: FileOutput[] = [];
   const base = (path: string, objects: readonly K8sObject[]) => files.push({ path: `kustomize/base/${path}`, content: toYamlDocuments(objects) });
 
-  base('namespaces.yaml', [namespace(PLATFORM_NAMESPACE, 'shared platform workloads: load tests'), ...ir.teams.map((t) => namespace(t.namespace, `team ${t.name}: models ${t.models.join(', ') || 'none yet'}`))]);
+  base('namespaces.yaml', [namespace(NAMESPACES.platform, 'shared platform workloads: load tests'), ...ir.teams.map((t) => namespace(t.namespace, `team ${t.name}: models ${t.models.join(', ') || 'none yet'}`))]);
   base('quotas.yaml', ir.teams.flatMap((t) => teamQuota(t)));
   base('network-policies.yaml', [...platformNetworkPolicies(teamNamespaces), ...teamNamespaces.flatMap(teamNetworkPolicies)]);
   for (const m of ir.models) base(`models/${m.name}.yaml`, modelObjects(ir, m, r0.deployments.find((d) => d.model === m.name)!, r0, reference.observability.metrics.enabled));
@@ -50,13 +47,13 @@ function overlay(ir: PlatformIR, env: EnvironmentIR, r: RegionIR): FileOutput[] 
   const dir = `kustomize/overlays/${env.name}/${r.region}`;
   const files: FileOutput[] = [];
   const patches: { path: string }[] = [];
-  const triton = versions.images.triton!;
+  const triton = ir.versions.images.triton!;
   for (const d of r.deployments) {
     const m = ir.models.find((x) => x.name === d.model)!;
-    const name = `triton-${m.name}`;
+    const name = d.workload;
     const res = replicaResources(d, r);
     const patch: K8sObject[] = [
-      { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: d.serviceAccount, namespace: d.namespace, annotations: { 'eks.amazonaws.com/role-arn': roleArn(env.account, d.roleName) } } },
+      { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: d.serviceAccount, namespace: d.namespace, annotations: { 'eks.amazonaws.com/role-arn': d.roleArn } } },
       {
         apiVersion: 'apps/v1',
         kind: 'Deployment',
@@ -85,7 +82,7 @@ function overlay(ir: PlatformIR, env: EnvironmentIR, r: RegionIR): FileOutput[] 
       {
         apiVersion: 'networking.k8s.io/v1',
         kind: 'Ingress',
-        metadata: { name, namespace: d.namespace, annotations: { 'alb.ingress.kubernetes.io/scheme': d.ingressScheme, 'alb.ingress.kubernetes.io/group.name': ingressGroup(ir, env, d.ingressScheme) } },
+        metadata: { name, namespace: d.namespace, annotations: { 'alb.ingress.kubernetes.io/scheme': d.ingressScheme, 'alb.ingress.kubernetes.io/group.name': d.ingressGroup } },
       },
     ];
     const path = `patches/${d.model}.yaml`;
@@ -95,7 +92,7 @@ function overlay(ir: PlatformIR, env: EnvironmentIR, r: RegionIR): FileOutput[] 
   const extra: K8sObject[] = [
     ...ir.teams.filter((t) => t.models.length).map((t) => albIngressPolicy(t.namespace, r.network.vpcCidr)),
     secretStore(r.region),
-    ...(env.observability.metrics.enabled && env.observability.dashboards.enabled ? [grafanaAdminSecret(env, GRAFANA_ADMIN_SECRET)] : []),
+    ...(env.observability.metrics.enabled && env.observability.dashboards.enabled ? [grafanaAdminSecret(env)] : []),
   ];
   files.push({ path: `${dir}/region.yaml`, content: toYamlDocuments(extra) });
   files.push({

@@ -7,18 +7,13 @@ import type {
   V1ResourceQuota, V1Role, V1RoleBinding, V1Service, V1ServiceAccount, V2HorizontalPodAutoscaler,
 } from '@kubernetes/client-node';
 import type { DeploymentIR, EnvironmentIR, ModelIR, PlatformIR, RegionIR } from '../../resolve/ir.js';
-import { versions } from '../../specs.js';
+import { GRAFANA_ADMIN_SECRET, GPU_RESOURCE, NAMESPACES, POOL_LABEL, QUEUE_TIME_METRIC, TRITON_PORTS } from '../../resolve/conventions.js';
+import { k8sObject as obj, type K8sObject } from '../shared/k8s.js';
 
-/** A Kubernetes object with its apiVersion and kind (the client types leave them optional). */
-export type K8sObject = { apiVersion: string; kind: string; metadata: { name: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string> } } & Record<string, unknown>;
+export type { K8sObject };
 
-export const TRITON_PORTS = { http: 8000, grpc: 8001, metrics: 8002 } as const;
-export const PLATFORM_NAMESPACE = 'platform';
+/** The uid and gid of the `triton-server` user in NVIDIA's Triton images. */
 export const TRITON_UID = 1000;
-/** Metric the HPA scales on, served by prometheus-adapter (installed by the platform Terraform module). */
-export const QUEUE_TIME_METRIC = 'triton_queue_time_ms';
-
-const obj = <T>(apiVersion: string, kind: string, o: T): K8sObject => ({ apiVersion, kind, ...(o as object) }) as K8sObject;
 
 export const modelLabels = (model: string) => ({ 'app.kubernetes.io/name': 'triton', 'app.kubernetes.io/instance': model, 'app.kubernetes.io/component': 'inference' });
 
@@ -41,7 +36,7 @@ export function namespace(name: string, purpose: string): K8sObject {
 }
 
 export function teamQuota(team: { namespace: string; gpuQuota: number }): K8sObject[] {
-  const quota: V1ResourceQuota = { metadata: { name: 'gpu-quota', namespace: team.namespace }, spec: { hard: { 'requests.nvidia.com/gpu': String(team.gpuQuota) } } };
+  const quota: V1ResourceQuota = { metadata: { name: 'gpu-quota', namespace: team.namespace }, spec: { hard: { [`requests.${GPU_RESOURCE}`]: String(team.gpuQuota) } } };
   const limits: V1LimitRange = {
     metadata: { name: 'container-defaults', namespace: team.namespace },
     spec: { limits: [{ type: 'Container', defaultRequest: { cpu: '100m', memory: '128Mi' }, _default: { cpu: '500m', memory: '512Mi' } } as never] },
@@ -74,11 +69,11 @@ export function teamNetworkPolicies(namespace: string): K8sObject[] {
       // S3 and STS over HTTPS; never the instance metadata service.
       egress: [{ to: [{ ipBlock: { cidr: '0.0.0.0/0', except: ['169.254.169.254/32'] } }], ports: [{ protocol: 'TCP', port: 443 }] }],
     }),
-    netpol('triton-allow-metrics', namespace, { podSelector: triton, policyTypes: ['Ingress'], ingress: [{ _from: [nsPeer('monitoring')], ports: [{ protocol: 'TCP', port: TRITON_PORTS.metrics }] } as never] }),
+    netpol('triton-allow-metrics', namespace, { podSelector: triton, policyTypes: ['Ingress'], ingress: [{ _from: [nsPeer(NAMESPACES.monitoring)], ports: [{ protocol: 'TCP', port: TRITON_PORTS.metrics }] } as never] }),
     netpol('triton-allow-load-tests', namespace, {
       podSelector: triton,
       policyTypes: ['Ingress'],
-      ingress: [{ _from: [nsPeer(PLATFORM_NAMESPACE)], ports: [{ protocol: 'TCP', port: TRITON_PORTS.http }, { protocol: 'TCP', port: TRITON_PORTS.grpc }] } as never],
+      ingress: [{ _from: [nsPeer(NAMESPACES.platform)], ports: [{ protocol: 'TCP', port: TRITON_PORTS.http }, { protocol: 'TCP', port: TRITON_PORTS.grpc }] } as never],
     }),
   ].map(fixFrom);
 }
@@ -97,14 +92,14 @@ export function albIngressPolicy(namespace: string, vpcCidr: string): K8sObject 
 /** The platform namespace runs load tests: they may reach Triton in team namespaces and Grafana for annotations. */
 export function platformNetworkPolicies(teamNamespaces: readonly string[]): K8sObject[] {
   return [
-    netpol('default-deny-all', PLATFORM_NAMESPACE, { podSelector: {}, policyTypes: ['Ingress', 'Egress'] }),
-    netpol('allow-dns', PLATFORM_NAMESPACE, { podSelector: {}, policyTypes: ['Egress'], egress: [dns] }),
-    netpol('load-tests-allow-egress', PLATFORM_NAMESPACE, {
+    netpol('default-deny-all', NAMESPACES.platform, { podSelector: {}, policyTypes: ['Ingress', 'Egress'] }),
+    netpol('allow-dns', NAMESPACES.platform, { podSelector: {}, policyTypes: ['Egress'], egress: [dns] }),
+    netpol('load-tests-allow-egress', NAMESPACES.platform, {
       podSelector: { matchLabels: { 'app.kubernetes.io/component': 'load-test' } },
       policyTypes: ['Egress'],
       egress: [
         { to: teamNamespaces.map(nsPeer), ports: [{ protocol: 'TCP', port: TRITON_PORTS.http }, { protocol: 'TCP', port: TRITON_PORTS.grpc }] },
-        { to: [{ ...nsPeer('monitoring'), podSelector: { matchLabels: { 'app.kubernetes.io/name': 'grafana' } } }], ports: [{ protocol: 'TCP', port: 3000 }] },
+        { to: [{ ...nsPeer(NAMESPACES.monitoring), podSelector: { matchLabels: { 'app.kubernetes.io/name': 'grafana' } } }], ports: [{ protocol: 'TCP', port: 3000 }] },
       ],
     }),
   ];
@@ -125,9 +120,9 @@ export function replicaResources(d: DeploymentIR, r: RegionIR): { cpu: number; m
 /** ServiceAccount, Role and RoleBinding, Deployment, Service, Ingress, PodDisruptionBudget, HPA for one model (base values). */
 export function modelObjects(ir: PlatformIR, m: ModelIR, d: DeploymentIR, r: RegionIR, metricsEnabled: boolean): K8sObject[] {
   const ns = m.namespace;
-  const name = `triton-${m.name}`;
+  const name = m.workload;
   const labels = modelLabels(m.name);
-  const triton = versions.images.triton!;
+  const triton = ir.versions.images.triton!;
   const res = replicaResources(d, r);
   const pool = r.nodePools.find((p) => p.name === d.nodePool)!;
 
@@ -156,7 +151,7 @@ export function modelObjects(ir: PlatformIR, m: ModelIR, d: DeploymentIR, r: Reg
         spec: {
           serviceAccountName: d.serviceAccount,
           automountServiceAccountToken: false,
-          nodeSelector: { 'platformc.dev/pool': d.nodePool },
+          nodeSelector: { [POOL_LABEL]: d.nodePool },
           tolerations: pool.taints.map((t) => ({ key: t.key, operator: 'Equal', value: t.value, effect: t.effect })),
           topologySpreadConstraints: [
             { maxSkew: 1, topologyKey: 'topology.kubernetes.io/zone', whenUnsatisfiable: 'ScheduleAnyway', labelSelector: { matchLabels: labels } },
@@ -183,8 +178,8 @@ export function modelObjects(ir: PlatformIR, m: ModelIR, d: DeploymentIR, r: Reg
               livenessProbe: probe('/v2/health/live', 10, 3),
               readinessProbe: probe('/v2/health/ready', 5, 3),
               resources: {
-                requests: { cpu: String(res.cpu), memory: `${res.memoryGiB}Gi`, 'nvidia.com/gpu': String(d.gpusPerReplica) },
-                limits: { cpu: String(res.cpu * 2), memory: `${res.memoryGiB}Gi`, 'nvidia.com/gpu': String(d.gpusPerReplica) },
+                requests: { cpu: String(res.cpu), memory: `${res.memoryGiB}Gi`, [GPU_RESOURCE]: String(d.gpusPerReplica) },
+                limits: { cpu: String(res.cpu * 2), memory: `${res.memoryGiB}Gi`, [GPU_RESOURCE]: String(d.gpusPerReplica) },
               },
               securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, runAsNonRoot: true, capabilities: { drop: ['ALL'] }, seccompProfile: { type: 'RuntimeDefault' } },
               // Triton writes its scratch and the S3 model cache under /tmp; /dev/shm carries its shared-memory IPC.
@@ -291,9 +286,10 @@ export function secretStore(region: string): K8sObject {
 }
 
 /** Grafana's admin credentials, copied from Secrets Manager into the Secret the Grafana chart reads. */
-export function grafanaAdminSecret(env: EnvironmentIR, secretName: string): K8sObject {
+export function grafanaAdminSecret(env: EnvironmentIR): K8sObject {
+  const secretName = GRAFANA_ADMIN_SECRET;
   return obj('external-secrets.io/v1', 'ExternalSecret', {
-    metadata: { name: secretName, namespace: 'monitoring' },
+    metadata: { name: secretName, namespace: NAMESPACES.monitoring },
     spec: {
       refreshInterval: '1h',
       secretStoreRef: { kind: 'ClusterSecretStore', name: 'aws-secrets-manager' },

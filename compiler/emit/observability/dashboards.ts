@@ -5,14 +5,14 @@
  * @see https://grafana.com/docs/grafana/latest/dashboards/build-dashboards/view-dashboard-json-model/
  */
 import type { EnvironmentIR, PlatformIR, RegionIR } from '../../resolve/ir.js';
+import { limitName } from '../../resolve/resolve.js';
 import type { Dashboard, Panel, VariableModel } from '../grafana/dashboard-types.js';
-import { LATENCY_HISTOGRAM } from '../triton/model-config.js';
+import { LATENCY_HISTOGRAM, LOADTEST_JOB_PREFIX, NAMESPACES, workloadName } from '../../resolve/conventions.js';
 import { SLI_RECORD } from './slo.js';
 
 /** kube-prometheus-stack provisions its Prometheus datasource with this uid. */
 export const DATASOURCE_UID = 'prometheus';
 const ds = { type: 'prometheus', uid: '${datasource}' };
-export const LOADTEST_JOB_PREFIX = 'loadtest-';
 
 interface PanelSpec { title: string; exprs: [string, string][]; unit?: string; type?: 'timeseries' | 'stat' | 'gauge'; description?: string }
 
@@ -54,7 +54,7 @@ function dashboard(uid: string, title: string, tags: string[], panels: Panel[], 
           iconColor: 'purple',
           datasource: ds,
           // A load test is a Job in the platform namespace: its run shows from start to end.
-          target: { refId: 'Anno', expr: `max by (job_name) (kube_job_status_active{namespace="platform",job_name=~"${LOADTEST_JOB_PREFIX}.*"}) > 0` } as never,
+          target: { refId: 'Anno', expr: `max by (job_name) (kube_job_status_active{namespace="${NAMESPACES.platform}",job_name=~"${LOADTEST_JOB_PREFIX}.*"}) > 0` } as never,
           titleFormat: 'Load test {{job_name}}',
         } as never,
       ],
@@ -63,7 +63,8 @@ function dashboard(uid: string, title: string, tags: string[], panels: Panel[], 
   };
 }
 
-const idFor = (...parts: string[]) => parts.join('-').slice(0, 40);
+/** Grafana uids are at most 40 characters: cut names keep a hash of the whole, so they stay distinct. */
+const idFor = (...parts: string[]) => limitName(parts.join('-'), 40);
 
 export function gpuFleetDashboard(ir: PlatformIR, env: EnvironmentIR, r: RegionIR): Dashboard {
   const gpuPools = r.nodePools.filter((p) => p.role === 'gpu');
@@ -99,7 +100,7 @@ export function modelDashboard(ir: PlatformIR, env: EnvironmentIR, model: string
     },
     { title: 'Average batch size', exprs: [[`${rate('nv_inference_count')} / ${rate('nv_inference_exec_count')}`, 'inferences per execution']] },
     { title: 'Errors by reason', exprs: [[`sum by (reason) (rate(nv_inference_request_failure{${m}}[$__rate_interval]))`, '{{reason}}']], unit: 'reqps' },
-    { title: 'Replicas', exprs: [[`sum(kube_deployment_status_replicas_available{deployment="triton-${model}"})`, 'available'], [`sum(kube_deployment_spec_replicas{deployment="triton-${model}"})`, 'desired']] },
+    { title: 'Replicas', exprs: [[`sum(kube_deployment_status_replicas_available{deployment="${workloadName(model)}"})`, 'available'], [`sum(kube_deployment_spec_replicas{deployment="${workloadName(model)}"})`, 'desired']] },
   ]));
 }
 

@@ -6,8 +6,8 @@
 import type { FileOutput } from '../../output/files.js';
 import { toJson, toYaml, toYamlDocuments } from '../../output/serialize.js';
 import type { EnvironmentIR, PlatformIR } from '../../resolve/ir.js';
-import { GRAFANA_DASHBOARD_LABEL, GRAFANA_FOLDER_ANNOTATION } from '../helm/releases.js';
-import type { K8sObject } from '../kubernetes/objects.js';
+import { GRAFANA_DASHBOARD_LABEL, GRAFANA_FOLDER_ANNOTATION, NAMESPACES } from '../../resolve/conventions.js';
+import type { K8sObject } from '../shared/k8s.js';
 import { gpuFleetDashboard, modelDashboard, sloDashboard } from './dashboards.js';
 import { loadTestObjects } from './loadtest.js';
 import { gpuRuleGroup, sloRuleGroups, type RuleGroup } from './slo.js';
@@ -43,7 +43,7 @@ function environmentObservability(ir: PlatformIR, env: EnvironmentIR): FileOutpu
       // Serialised once: the plain rule file for promtool, and the same text, indented, as the spec of a PrometheusRule.
       const rules = toYaml({ groups });
       files.push({ path: `prometheus/${env.name}/${name}`, content: rules });
-      const metadata = toYaml({ apiVersion: 'monitoring.coreos.com/v1', kind: 'PrometheusRule', metadata: { name: `platformc-${name.replace(/\.rules\.yaml$/, '')}`, namespace: 'monitoring', labels: { release: 'kube-prometheus-stack' } } });
+      const metadata = toYaml({ apiVersion: 'monitoring.coreos.com/v1', kind: 'PrometheusRule', metadata: { name: `platformc-${name.replace(/\.rules\.yaml$/, '')}`, namespace: NAMESPACES.monitoring, labels: { release: 'kube-prometheus-stack' } } });
       objects.push(`${metadata}spec:\n${rules.replace(/^(?=.)/gm, '  ')}`);
     }
     files.push({ path: `${dir}/prometheus-rules.yaml`, content: objects.join('---\n') });
@@ -57,7 +57,7 @@ function environmentObservability(ir: PlatformIR, env: EnvironmentIR): FileOutpu
         const configMap: K8sObject = {
           apiVersion: 'v1',
           kind: 'ConfigMap',
-          metadata: { name: `dashboard-${name}`, namespace: 'monitoring', labels: { [GRAFANA_DASHBOARD_LABEL]: '1' }, annotations: { [GRAFANA_FOLDER_ANNOTATION]: ir.name } },
+          metadata: { name: `dashboard-${name}`, namespace: NAMESPACES.monitoring, labels: { [GRAFANA_DASHBOARD_LABEL]: '1' }, annotations: { [GRAFANA_FOLDER_ANNOTATION]: ir.name } },
           data: { [`${name}.json`]: JSON.stringify(db) },
         };
         files.push({ path: `${dir}/dashboards/${name}.json`, content: toJson(configMap) });
@@ -66,7 +66,7 @@ function environmentObservability(ir: PlatformIR, env: EnvironmentIR): FileOutpu
     }
   }
   const general = r.nodePools.find((p) => p.role === 'general')!.name;
-  add('load-tests.yaml', r.deployments.flatMap((d) => loadTestObjects(ir.models.find((m) => m.name === d.model)!, d, general)));
+  add('load-tests.yaml', r.deployments.flatMap((d) => loadTestObjects(ir, ir.models.find((m) => m.name === d.model)!, d, general)));
   files.push({ path: `${dir}/kustomization.yaml`, content: toYaml({ apiVersion: 'kustomize.config.k8s.io/v1beta1', kind: 'Kustomization', resources: resources.sort() }) });
   return files;
 }

@@ -5,10 +5,9 @@
  * @see https://grafana.com/docs/k6/latest/using-k6/thresholds/
  * @see https://github.com/triton-inference-server/server/blob/main/docs/protocol/extension_binary_data.md
  */
-import type { DeploymentIR, ModelIR } from '../../resolve/ir.js';
-import { versions } from '../../specs.js';
-import { PLATFORM_NAMESPACE, TRITON_PORTS, type K8sObject } from '../kubernetes/objects.js';
-import { LOADTEST_JOB_PREFIX } from './dashboards.js';
+import { LOADTEST_JOB_PREFIX, NAMESPACES, TRITON_PORTS } from '../../resolve/conventions.js';
+import type { DeploymentIR, ModelIR, PlatformIR } from '../../resolve/ir.js';
+import type { K8sObject } from '../shared/k8s.js';
 
 const BYTES: Record<string, number> = { TYPE_FP32: 4, TYPE_FP16: 2, TYPE_BF16: 2, TYPE_INT64: 8, TYPE_INT32: 4, TYPE_INT8: 1, TYPE_UINT8: 1, TYPE_BOOL: 1 };
 /** Load test length: long enough for the p99 to mean something, short enough to run on demand. */
@@ -29,7 +28,7 @@ export function k6Script(m: ModelIR, d: DeploymentIR): string {
 import http from 'k6/http';
 import { check } from 'k6';
 
-const url = 'http://triton-${m.name}.${d.namespace}.svc:${TRITON_PORTS.http}/v2/models/${m.name}/infer';
+const url = 'http://${d.workload}.${d.namespace}.svc:${TRITON_PORTS.http}/v2/models/${m.name}/infer';
 // Triton's binary tensor extension: a JSON header followed by the raw input bytes (zeros).
 const header = JSON.stringify(${JSON.stringify(header)});
 const body = new Uint8Array(header.length + ${bytes});
@@ -63,25 +62,25 @@ export default function () {
 }
 
 /** The script ConfigMap and the suspended CronJob that `platformc loadtest` starts a Job from. */
-export function loadTestObjects(m: ModelIR, d: DeploymentIR, generalPool: string): K8sObject[] {
+export function loadTestObjects(ir: PlatformIR, m: ModelIR, d: DeploymentIR, generalPool: string): K8sObject[] {
   const name = `${LOADTEST_JOB_PREFIX}${m.name}`;
   const labels = { 'app.kubernetes.io/name': 'k6', 'app.kubernetes.io/instance': name, 'app.kubernetes.io/component': 'load-test', 'platformc.dev/model': m.name };
-  const k6 = versions.images.k6!;
+  const k6 = ir.versions.images.k6!;
   return [
-    { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: PLATFORM_NAMESPACE, labels }, data: { 'script.js': k6Script(m, d) } },
-    { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name, namespace: PLATFORM_NAMESPACE, labels }, automountServiceAccountToken: false },
-    { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role', metadata: { name, namespace: PLATFORM_NAMESPACE, labels }, rules: [] },
+    { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: NAMESPACES.platform, labels }, data: { 'script.js': k6Script(m, d) } },
+    { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name, namespace: NAMESPACES.platform, labels }, automountServiceAccountToken: false },
+    { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role', metadata: { name, namespace: NAMESPACES.platform, labels }, rules: [] },
     {
       apiVersion: 'rbac.authorization.k8s.io/v1',
       kind: 'RoleBinding',
-      metadata: { name, namespace: PLATFORM_NAMESPACE, labels },
+      metadata: { name, namespace: NAMESPACES.platform, labels },
       roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name },
-      subjects: [{ kind: 'ServiceAccount', name, namespace: PLATFORM_NAMESPACE }],
+      subjects: [{ kind: 'ServiceAccount', name, namespace: NAMESPACES.platform }],
     },
     {
       apiVersion: 'batch/v1',
       kind: 'CronJob',
-      metadata: { name, namespace: PLATFORM_NAMESPACE, labels, annotations: { 'platformc.dev/run': `npx platformc loadtest --env <env> --model ${m.name}` } },
+      metadata: { name, namespace: NAMESPACES.platform, labels, annotations: { 'platformc.dev/run': `npx platformc loadtest --env <env> --model ${m.name}` } },
       spec: {
         // Never runs on its own: it is the template for on-demand runs.
         suspend: true,

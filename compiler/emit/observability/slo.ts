@@ -5,9 +5,9 @@
  * @see https://sre.google/workbook/alerting-on-slos/
  * @see https://sloth.dev/introduction/
  */
-import { durationSeconds } from '../../front/durations.js';
+import { durationSeconds } from '../../lib/durations.js';
 import type { DeploymentIR, EnvironmentIR, PlatformIR } from '../../resolve/ir.js';
-import { LATENCY_HISTOGRAM } from '../triton/model-config.js';
+import { LATENCY_HISTOGRAM } from '../../resolve/conventions.js';
 
 export interface Rule { record?: string; alert?: string; expr: string; for?: string; labels?: Record<string, string>; annotations?: Record<string, string> }
 export interface RuleGroup { name: string; interval?: string; rules: Rule[] }

@@ -12,21 +12,18 @@ import { expr } from './hcl.js';
 import { providersTf, versionsTf } from './infra.js';
 import { dataBlock, file, resourceBlock } from './templates.js';
 
-/** Name of the IngressGroup (and so of the ALB stack) of an environment and scheme; the overlays use it too. */
-export const ingressGroup = (ir: PlatformIR, env: EnvironmentIR, scheme: string) => `${ir.name}-${env.name}-${scheme}`;
-export const dnsName = (ir: PlatformIR, env: EnvironmentIR) => `${env.name}.${ir.dnsZone}`;
-export const hasDns = (ir: PlatformIR, env: EnvironmentIR) => Boolean(ir.dnsZone) && env.regions[0]!.deployments.some((d) => d.ingressScheme === 'internet-facing');
-
 export function emitDns(ir: PlatformIR, env: EnvironmentIR): FileOutput[] {
-  if (!hasDns(ir, env)) return [];
+  const dns = env.dns;
+  if (!dns) return [];
   const primary = env.regions[0]!;
   const dir = `terraform/${env.name}/${primary.region}/dns`;
-  const group = ingressGroup(ir, env, 'internet-facing');
+  // The ALB of the environment's internet-facing IngressGroup.
+  const group = primary.deployments.find((d) => d.ingressScheme === 'internet-facing')!.ingressGroup;
   const alias = (r: RegionIR) => (r.role === 'primary' ? undefined : r.region.replace(/-/g, '_'));
   const provider = (r: RegionIR) => (alias(r) ? expr(`aws.${alias(r)}`) : undefined);
   const id = (r: RegionIR) => r.region.replace(/-/g, '_');
   const failover = env.regions.length > 1;
-  const blocks: string[] = [dataBlock('aws_route53_zone', 'zone', { name: ir.dnsZone!, private_zone: false })];
+  const blocks: string[] = [dataBlock('aws_route53_zone', 'zone', { name: dns.zone, private_zone: false })];
   for (const r of env.regions) {
     blocks.push(
       // The ALB the controller made for this environment's internet-facing IngressGroup, found by its tags.
@@ -38,14 +35,14 @@ export function emitDns(ir: PlatformIR, env: EnvironmentIR): FileOutput[] {
         resource_path: '/v2/health/ready',
         failure_threshold: 3,
         request_interval: 30,
-        tags: { Name: `${dnsName(ir, env)} ${r.region}` },
+        tags: { Name: `${dns.name} ${r.region}` },
       }),
       resourceBlock(
         'aws_route53_record',
         id(r),
         {
           zone_id: expr('data.aws_route53_zone.zone.zone_id'),
-          name: dnsName(ir, env),
+          name: dns.name,
           type: 'A',
           set_identifier: failover ? `${r.role}-${r.region}` : undefined,
           health_check_id: expr(`aws_route53_health_check.${id(r)}.id`),
@@ -58,7 +55,7 @@ export function emitDns(ir: PlatformIR, env: EnvironmentIR): FileOutput[] {
     );
   }
   return [
-    { path: `${dir}/versions.tf`, content: versionsTf(env, primary, 'dns', ['aws']) },
+    { path: `${dir}/versions.tf`, content: versionsTf(ir, env, primary, 'dns', ['aws']) },
     { path: `${dir}/providers.tf`, content: providersTf(ir, env, env.regions.map((r) => ({ region: r.region, ...(alias(r) ? { alias: alias(r)! } : {}) }))) },
     { path: `${dir}/records.tf`, content: file(...blocks) },
   ];

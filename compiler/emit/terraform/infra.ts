@@ -6,25 +6,14 @@
  * @see https://registry.terraform.io/modules/terraform-aws-modules/vpc/aws/6.6.0
  */
 import type { FileOutput } from '../../output/files.js';
-import { compareCodeUnits, sortedEntries } from '../../output/order.js';
+import { compareCodeUnits, sortedEntries } from '../../lib/order.js';
 import type { EnvironmentIR, PlatformIR, RegionIR } from '../../resolve/ir.js';
-import { limitName } from '../../resolve/resolve.js';
-import { versions } from '../../specs.js';
+import { CONTROLLERS } from '../../resolve/conventions.js';
+import { limitName, roleArn } from '../../resolve/resolve.js';
 import { expr, type HclValue } from './hcl.js';
 import { ciStatements, githubTrust, jsonencode, operatorTrust, policyDocument, workloadPermissions } from './policies.js';
 import { dataBlock, file, localsBlock, moduleBlock, outputBlock, render, resourceBlock } from './templates.js';
 
-const modules = versions.terraform.modules;
-const providers = versions.terraform.providers;
-
-/** Kubernetes-side names of the platform's controllers (namespace:serviceaccount), shared with the Helm values. */
-export const CONTROLLERS = {
-  albController: { namespace: 'kube-system', serviceAccount: 'aws-load-balancer-controller' },
-  clusterAutoscaler: { namespace: 'kube-system', serviceAccount: 'cluster-autoscaler' },
-  ebsCsi: { namespace: 'kube-system', serviceAccount: 'ebs-csi-controller-sa' },
-  externalSecrets: { namespace: 'external-secrets', serviceAccount: 'external-secrets' },
-  logShipping: { namespace: 'logging', serviceAccount: 'fluent-bit' },
-} as const;
 
 const EKS_ACCESS_POLICY = {
   admin: 'arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy',
@@ -33,7 +22,6 @@ const EKS_ACCESS_POLICY = {
 } as const;
 
 export const stateKey = (r: RegionIR, layer: 'infra' | 'platform' | 'dns') => `${r.names.stateKeyPrefix}/${layer}.tfstate`;
-export const roleArn = (account: string, name: string) => `arn:aws:iam::${account}:role/${name}`;
 
 /** Tags on every resource (provider default_tags). */
 export function defaultTags(ir: PlatformIR, env: EnvironmentIR): Record<string, string> {
@@ -42,9 +30,10 @@ export function defaultTags(ir: PlatformIR, env: EnvironmentIR): Record<string, 
   );
 }
 
-export function versionsTf(env: EnvironmentIR, r: RegionIR, layer: 'infra' | 'platform' | 'dns', needed: readonly string[]): string {
+export function versionsTf(ir: PlatformIR, env: EnvironmentIR, r: RegionIR, layer: 'infra' | 'platform' | 'dns', needed: readonly string[]): string {
+  const providers = ir.versions.terraform.providers;
   return render('versions', {
-    terraform: { required_version: versions.terraform.requiredVersion },
+    terraform: { required_version: ir.versions.terraform.requiredVersion },
     providers: Object.fromEntries(needed.map((p) => [p, { source: providers[p]!.source, version: providers[p]!.version }])),
     backend: { bucket: env.state.bucket, key: stateKey(r, layer), region: env.state.region, encrypt: true, use_lockfile: true },
   });
@@ -64,9 +53,9 @@ export function emitInfra(ir: PlatformIR, env: EnvironmentIR, r: RegionIR): File
   const primary = r.role === 'primary';
   const standbyOf = primary ? undefined : env.regions[0]!;
   const files: FileOutput[] = [
-    { path: `${dir}/versions.tf`, content: versionsTf(env, r, 'infra', ['aws', 'tls', 'time']) },
+    { path: `${dir}/versions.tf`, content: versionsTf(ir, env, r, 'infra', ['aws', 'tls', 'time']) },
     { path: `${dir}/providers.tf`, content: providersTf(ir, env, [{ region: r.region }, ...(standbyOf ? [{ region: standbyOf.region, alias: 'primary' }] : [])]) },
-    { path: `${dir}/network.tf`, content: network(env, r) },
+    { path: `${dir}/network.tf`, content: network(ir, env, r) },
     { path: `${dir}/eks.tf`, content: eks(ir, env, r) },
     { path: `${dir}/irsa.tf`, content: irsa(ir, env, r) },
     { path: `${dir}/storage.tf`, content: storage(env, r) },
@@ -79,9 +68,9 @@ export function emitInfra(ir: PlatformIR, env: EnvironmentIR, r: RegionIR): File
   return files;
 }
 
-function network(env: EnvironmentIR, r: RegionIR): string {
+function network(ir: PlatformIR, env: EnvironmentIR, r: RegionIR): string {
   const perAz = r.network.natGateways === 'perAz';
-  return moduleBlock('vpc', modules.vpc!, {
+  return moduleBlock('vpc', ir.versions.terraform.modules.vpc!, {
     name: r.names.vpc,
     cidr: r.network.vpcCidr,
     azs: [...r.network.availabilityZones],
@@ -167,7 +156,7 @@ function eks(ir: PlatformIR, env: EnvironmentIR, r: RegionIR): string {
   }
 
   return file(
-    moduleBlock('eks', modules.eks!, {
+    moduleBlock('eks', ir.versions.terraform.modules.eks!, {
       name: r.names.cluster,
       kubernetes_version: c.version,
       vpc_id: expr('module.vpc.vpc_id'),
@@ -210,8 +199,8 @@ function eks(ir: PlatformIR, env: EnvironmentIR, r: RegionIR): string {
   );
 }
 
-function irsaModule(name: string, roleName: string, serviceAccounts: readonly string[], inputs: Record<string, HclValue | undefined>): string {
-  return moduleBlock(name, modules.irsa!, {
+function irsaModule(ir: PlatformIR, name: string, roleName: string, serviceAccounts: readonly string[], inputs: Record<string, HclValue | undefined>): string {
+  return moduleBlock(name, ir.versions.terraform.modules.irsa!, {
     name: roleName,
     use_name_prefix: false,
     ...inputs,
@@ -225,10 +214,10 @@ function irsa(ir: PlatformIR, env: EnvironmentIR, r: RegionIR): string {
   const roles = r.names.roles;
   const secrets = [env.observability.dashboards.adminSecret, env.observability.alerting.webhookSecret].filter((s): s is string => Boolean(s));
   const blocks = [
-    irsaModule('irsa_alb_controller', roles.albController, [sa(CONTROLLERS.albController)], { attach_load_balancer_controller_policy: true }),
-    irsaModule('irsa_cluster_autoscaler', roles.clusterAutoscaler, [sa(CONTROLLERS.clusterAutoscaler)], { attach_cluster_autoscaler_policy: true, cluster_autoscaler_cluster_names: [r.names.cluster] }),
-    irsaModule('irsa_ebs_csi', roles.ebsCsi, [sa(CONTROLLERS.ebsCsi)], { attach_ebs_csi_policy: true }),
-    irsaModule('irsa_external_secrets', roles.externalSecrets, [sa(CONTROLLERS.externalSecrets)], {
+    irsaModule(ir, 'irsa_alb_controller', roles.albController, [sa(CONTROLLERS.albController)], { attach_load_balancer_controller_policy: true }),
+    irsaModule(ir, 'irsa_cluster_autoscaler', roles.clusterAutoscaler, [sa(CONTROLLERS.clusterAutoscaler)], { attach_cluster_autoscaler_policy: true, cluster_autoscaler_cluster_names: [r.names.cluster] }),
+    irsaModule(ir, 'irsa_ebs_csi', roles.ebsCsi, [sa(CONTROLLERS.ebsCsi)], { attach_ebs_csi_policy: true }),
+    irsaModule(ir, 'irsa_external_secrets', roles.externalSecrets, [sa(CONTROLLERS.externalSecrets)], {
       attach_external_secrets_policy: true,
       // Only the secrets platform.yaml names; "-*" is the random suffix Secrets Manager adds to ARNs.
       external_secrets_secrets_manager_arns: secrets.sort().map((s) => `arn:aws:secretsmanager:${r.region}:${env.account}:secret:${s}-*`),
@@ -239,7 +228,7 @@ function irsa(ir: PlatformIR, env: EnvironmentIR, r: RegionIR): string {
   ];
   if (env.observability.logs.enabled) {
     blocks.push(
-      irsaModule('irsa_fluent_bit', roles.logShipping, [sa(CONTROLLERS.logShipping)], {
+      irsaModule(ir, 'irsa_fluent_bit', roles.logShipping, [sa(CONTROLLERS.logShipping)], {
         permissions: workloadPermissions([{ service: 'cloudwatchLogs', logGroup: r.names.logGroup }], r, env.account),
       }),
     );
@@ -247,13 +236,13 @@ function irsa(ir: PlatformIR, env: EnvironmentIR, r: RegionIR): string {
   for (const d of r.deployments) {
     // Each model's pods read only that model's prefix of the model bucket.
     blocks.push(
-      irsaModule(`irsa_triton_${d.model.replace(/-/g, '_')}`, d.roleName, [`${d.namespace}:${d.serviceAccount}`], {
+      irsaModule(ir, `irsa_triton_${d.model.replace(/-/g, '_')}`, d.roleName, [`${d.namespace}:${d.serviceAccount}`], {
         permissions: workloadPermissions([{ service: 's3', bucket: 'models', prefix: `${d.model}/`, access: 'read' }], r, env.account),
       }),
     );
   }
   for (const w of env.identity.workloads) {
-    blocks.push(irsaModule(`irsa_workload_${w.name.replace(/-/g, '_')}`, limitName(`${r.names.regionalPrefix}-${w.name}`, 64), [`${w.namespace}:${w.serviceAccount}`], { permissions: workloadPermissions(w.access, r, env.account) }));
+    blocks.push(irsaModule(ir, `irsa_workload_${w.name.replace(/-/g, '_')}`, limitName(`${r.names.regionalPrefix}-${w.name}`, 64), [`${w.namespace}:${w.serviceAccount}`], { permissions: workloadPermissions(w.access, r, env.account) }));
   }
   return file(...blocks);
 }

@@ -6,7 +6,7 @@
  */
 import type { FileOutput } from '../../output/files.js';
 import type { EnvironmentIR, PlatformIR, RegionIR } from '../../resolve/ir.js';
-import { releases } from '../helm/releases.js';
+import { releases } from '../shared/releases.js';
 import { expr, quote } from './hcl.js';
 import { providersTf, stateKey, versionsTf } from './infra.js';
 import { dataBlock, file, localsBlock, render, resourceBlock } from './templates.js';
@@ -40,7 +40,7 @@ export function emitPlatform(ir: PlatformIR, env: EnvironmentIR, r: RegionIR): F
     }),
   );
   return [
-    { path: `${dir}/versions.tf`, content: versionsTf(env, r, 'platform', ['aws', 'helm']) },
+    { path: `${dir}/versions.tf`, content: versionsTf(ir, env, r, 'platform', ['aws', 'helm']) },
     { path: `${dir}/providers.tf`, content: file(providersTf(ir, env, [{ region: r.region }]), kubeProviders) },
     {
       path: `${dir}/infra.tf`,

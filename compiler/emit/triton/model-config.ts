@@ -3,10 +3,9 @@
  * @see https://github.com/triton-inference-server/server/blob/main/docs/user_guide/model_configuration.md
  */
 import type { FileOutput } from '../../output/files.js';
+import { LATENCY_HISTOGRAM } from '../../resolve/conventions.js';
 import type { ModelIR, PlatformIR } from '../../resolve/ir.js';
 
-/** Triton's latency histogram family; it exists with `--metrics-config histogram_latencies=true`. */
-export const LATENCY_HISTOGRAM = 'nv_inference_first_response_histogram_ms';
 
 export function emitTritonConfigs(ir: PlatformIR): FileOutput[] {
   return ir.models.map((m) => ({ path: `triton/models/${m.name}/config.pbtxt`, content: modelConfig(m) }));

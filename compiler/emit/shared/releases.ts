@@ -5,13 +5,10 @@
  * Chart values: shared/reference/helm-charts/<chart>-<version>.values.yaml (checked by a test).
  */
 import type { EnvironmentIR, PlatformIR } from '../../resolve/ir.js';
-import { versions, type ChartPin } from '../../specs.js';
-import { CONTROLLERS } from '../terraform/infra.js';
 
-export const GRAFANA_DASHBOARD_LABEL = 'grafana_dashboard';
-export const GRAFANA_FOLDER_ANNOTATION = 'grafana_folder';
-/** Secret the External Secrets operator fills with the Grafana admin credentials (see the kustomize output). */
-export const GRAFANA_ADMIN_SECRET = 'grafana-admin';
+type ChartPin = PlatformIR['versions']['charts'][string];
+import { CONTROLLERS, GRAFANA_ADMIN_SECRET, GRAFANA_DASHBOARD_LABEL, GRAFANA_FOLDER_ANNOTATION, NAMESPACES, POOL_LABEL, QUEUE_TIME_METRIC } from '../../resolve/conventions.js';
+
 
 /** A `set` of the helm_release: a chart value taken from Terraform (an expression over the infra outputs). */
 export interface HelmSet { readonly name: string; readonly value: string }
@@ -29,19 +26,19 @@ export interface Release {
   readonly timeout: number;
 }
 
-const chart = (key: string) => {
-  const pin = versions.charts[key];
-  if (!pin) throw new Error(`no pinned chart '${key}' in specs/versions.json`);
-  return pin;
-};
 
 const generalPool = (env: EnvironmentIR) => env.regions[0]!.nodePools.find((p) => p.role === 'general')!.name;
-const onGeneralPool = (env: EnvironmentIR) => ({ 'platformc.dev/pool': generalPool(env) });
+const onGeneralPool = (env: EnvironmentIR) => ({ [POOL_LABEL]: generalPool(env) });
 const roleAnnotation = 'eks\\.amazonaws\\.com/role-arn';
 
 /** Every release of an environment, in the order Terraform installs them (depends_on enforces it). */
 export function releases(ir: PlatformIR, env: EnvironmentIR): Release[] {
   const obs = env.observability;
+  const chart = (key: string): ChartPin => {
+    const pin = ir.versions.charts[key];
+    if (!pin) throw new Error(`no pinned chart '${key}' in specs/versions.json`);
+    return pin;
+  };
   const list: Release[] = [
     {
       name: 'nvidia-device-plugin',
@@ -115,7 +112,7 @@ export function releases(ir: PlatformIR, env: EnvironmentIR): Release[] {
       {
         name: 'kube-prometheus-stack',
         chart: chart('kube-prometheus-stack'),
-        namespace: 'monitoring',
+        namespace: NAMESPACES.monitoring,
         values: kubePrometheusStack(env),
         sets: [],
         dependsOn: ['external-secrets'],
@@ -124,7 +121,7 @@ export function releases(ir: PlatformIR, env: EnvironmentIR): Release[] {
       {
         name: 'dcgm-exporter',
         chart: chart('dcgm-exporter'),
-        namespace: 'monitoring',
+        namespace: NAMESPACES.monitoring,
         values: {
           // DCGM runs where the GPUs are: tolerate the GPU taint, select GPU nodes.
           nodeSelector: { 'nvidia.com/gpu.present': 'true' },
@@ -138,7 +135,7 @@ export function releases(ir: PlatformIR, env: EnvironmentIR): Release[] {
       {
         name: 'prometheus-adapter',
         chart: chart('prometheus-adapter'),
-        namespace: 'monitoring',
+        namespace: NAMESPACES.monitoring,
         values: prometheusAdapter(env),
         sets: [],
         dependsOn: ['kube-prometheus-stack'],
@@ -197,7 +194,7 @@ function kubePrometheusStack(env: EnvironmentIR): Record<string, unknown> {
     },
     alertmanager: { alertmanagerSpec: { nodeSelector: onGeneralPool(env) } },
     // Node pool labels on kube_node_labels, for the GPU fleet dashboard's per-pool panels.
-    'kube-state-metrics': { metricLabelsAllowlist: ['nodes=[platformc.dev/pool,node.kubernetes.io/instance-type]'] },
+    'kube-state-metrics': { metricLabelsAllowlist: [`nodes=[${POOL_LABEL},node.kubernetes.io/instance-type]`] },
     grafana: {
       enabled: obs.dashboards.enabled,
       // Credentials come from a Secret that External Secrets fills from AWS Secrets Manager.
@@ -213,7 +210,7 @@ function kubePrometheusStack(env: EnvironmentIR): Record<string, unknown> {
 /** prometheus-adapter exposes Triton's queue time as a per-pod custom metric for the HPA. */
 function prometheusAdapter(env: EnvironmentIR): Record<string, unknown> {
   return {
-    prometheus: { url: 'http://kube-prometheus-stack-prometheus.monitoring.svc', port: 9090 },
+    prometheus: { url: `http://kube-prometheus-stack-prometheus.${NAMESPACES.monitoring}.svc`, port: 9090 },
     nodeSelector: onGeneralPool(env),
     rules: {
       default: false,
@@ -221,7 +218,7 @@ function prometheusAdapter(env: EnvironmentIR): Record<string, unknown> {
         {
           seriesQuery: 'nv_inference_queue_duration_us{namespace!="",pod!=""}',
           resources: { overrides: { namespace: { resource: 'namespace' }, pod: { resource: 'pod' } } },
-          name: { matches: '^nv_inference_queue_duration_us$', as: 'triton_queue_time_ms' },
+          name: { matches: '^nv_inference_queue_duration_us$', as: QUEUE_TIME_METRIC },
           // Average queue time per request over 1m, in milliseconds.
           metricsQuery:
             'sum(rate(nv_inference_queue_duration_us{<<.LabelMatchers>>}[1m])) by (<<.GroupBy>>) / clamp_min(sum(rate(nv_inference_request_success{<<.LabelMatchers>>}[1m])) by (<<.GroupBy>>), 1) / 1000',

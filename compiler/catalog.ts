@@ -1,4 +1,7 @@
-/** Reference data under specs/: instance catalog, region facts and pinned versions, read once. */
+/**
+ * The catalog: reference data under specs/ (instance types and prices, regions, pinned versions), read once.
+ * Only resolve, the front end's checks and cost read it; emitters get catalog facts through the IR.
+ */
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -64,3 +67,6 @@ function readSpec<T>(name: string): T {
 export const instanceCatalog: InstanceCatalog = readSpec('instances.json');
 export const regionCatalog: RegionCatalog = readSpec('regions.json');
 export const versions: Versions = readSpec('versions.json');
+
+/** Share of a GPU's memory a model may plan on; the rest is headroom (CUDA context, fragmentation). */
+export const GPU_MEMORY_HEADROOM = 0.9;
