@@ -47,6 +47,8 @@ export const QUEUE_TIME_METRIC = 'triton_queue_time_ms';
 
 /** Secret the External Secrets operator fills with the Grafana admin credentials. */
 export const GRAFANA_ADMIN_SECRET = 'grafana-admin';
+/** Secret the External Secrets operator fills with the alert receiver's secret; Alertmanager mounts it. */
+export const ALERTMANAGER_SECRET = 'alertmanager-receiver';
 /** Label and annotation Grafana's dashboard sidecar looks for. */
 export const GRAFANA_DASHBOARD_LABEL = 'grafana_dashboard';
 export const GRAFANA_FOLDER_ANNOTATION = 'grafana_folder';
