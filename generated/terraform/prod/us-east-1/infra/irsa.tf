@@ -54,7 +54,7 @@ module "irsa_external_secrets" {
   name                                               = "inference-prod-use1-external-secrets"
   use_name_prefix                                    = false
   attach_external_secrets_policy                     = true
-  external_secrets_secrets_manager_arns              = ["arn:aws:secretsmanager:us-east-1:222222222222:secret:inference/grafana-admin-*"]
+  external_secrets_secrets_manager_arns              = ["arn:aws:secretsmanager:us-east-1:222222222222:secret:inference/alertmanager-slack-*", "arn:aws:secretsmanager:us-east-1:222222222222:secret:inference/grafana-admin-*"]
   external_secrets_ssm_parameter_arns                = []
   external_secrets_kms_key_arns                      = []
   external_secrets_secrets_manager_create_permission = false
@@ -98,15 +98,8 @@ module "irsa_triton_mobilenet" {
       resources = ["arn:aws:s3:::inference-prod-models-222222222222-use1/mobilenet/*"]
     }
     S3List0 = {
-      actions   = ["s3:ListBucket"]
+      actions   = ["s3:GetBucketLocation", "s3:ListBucket"]
       resources = ["arn:aws:s3:::inference-prod-models-222222222222-use1"]
-      condition = [
-        {
-          test     = "StringLike"
-          variable = "s3:prefix"
-          values   = ["mobilenet/*"]
-        },
-      ]
     }
   }
   oidc_providers = {
@@ -129,15 +122,8 @@ module "irsa_triton_resnet50" {
       resources = ["arn:aws:s3:::inference-prod-models-222222222222-use1/resnet50/*"]
     }
     S3List0 = {
-      actions   = ["s3:ListBucket"]
+      actions   = ["s3:GetBucketLocation", "s3:ListBucket"]
       resources = ["arn:aws:s3:::inference-prod-models-222222222222-use1"]
-      condition = [
-        {
-          test     = "StringLike"
-          variable = "s3:prefix"
-          values   = ["resnet50/*"]
-        },
-      ]
     }
   }
   oidc_providers = {
