@@ -70,3 +70,7 @@ export const versions: Versions = readSpec('versions.json');
 
 /** Share of a GPU's memory a model may plan on; the rest is headroom (CUDA context, fragmentation). */
 export const GPU_MEMORY_HEADROOM = 0.9;
+
+export interface IamActionGroup { readonly scope: string; readonly what: string; readonly source: string; readonly read: readonly string[]; readonly write: readonly string[] }
+/** What the CI roles may call, by group, with sources (specs/iam-actions.json). */
+export const iamActions: { readonly sources: Readonly<Record<string, string>>; readonly groups: Readonly<Record<string, IamActionGroup>> } = readSpec('iam-actions.json');

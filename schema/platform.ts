@@ -16,6 +16,16 @@ const dnsName = (what: string, max = 40) =>
     .max(max, `a ${what} name is at most ${max} characters`)
     .regex(/^[a-z]([-a-z0-9]*[a-z0-9])?$/, `a ${what} name is a DNS-1123 label: lower-case letters, digits and '-', starting with a letter`);
 
+/** Whether the IANA time zone database (as shipped with Node.js) knows this zone. */
+function isTimeZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 const awsRegion = z.enum(regionNames).describe('An AWS region platformc has catalog facts for (specs/regions.json).');
 const accountId = z
   .string()
@@ -30,7 +40,26 @@ const acmCertificateArn = z
   .string()
   .regex(/^arn:aws:acm:[a-z0-9-]+:\d{12}:certificate\/[0-9a-f-]{36}$/, 'an ACM certificate ARN is arn:aws:acm:<region>:<account>:certificate/<id>')
   .describe('ACM certificate ARN.');
-const labels = z.record(z.string(), z.string()).describe('Kubernetes labels (key: value).');
+/**
+ * Kubernetes qualified names (label and taint keys): an optional DNS-subdomain prefix and '/', then a name of
+ * at most 63 alphanumerics, '-', '_' and '.', starting and ending alphanumeric. Values: at most 63 of the same,
+ * or empty. The API server refuses anything else at apply time (D16).
+ */
+const K8S_NAME = '[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?';
+const k8sKey = z
+  .string()
+  .max(317)
+  .regex(new RegExp(`^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?${K8S_NAME}$`), "a Kubernetes label or taint key is an optional DNS prefix and '/', then at most 63 letters, digits, '-', '_' and '.', starting and ending with a letter or digit")
+  .refine((k) => !k.includes('/') || k.indexOf('/') <= 253, 'the prefix of a Kubernetes key is at most 253 characters');
+const k8sValue = z.string().regex(new RegExp(`^(${K8S_NAME})?$`), "a Kubernetes label or taint value is empty or at most 63 letters, digits, '-', '_' and '.', starting and ending with a letter or digit");
+const labels = z.record(k8sKey, k8sValue).describe('Kubernetes labels (key: value).');
+
+/** IAM and EC2 tag values: at most 256 Unicode letters, digits, spaces and _.:/=+-@ (what AWS accepts). */
+const tagValue = (max = 256) =>
+  z
+    .string()
+    .max(max, `a tag value is at most ${max} characters`)
+    .regex(/^[\p{L}\p{N}\p{Zs}_.:/=+\-@]*$/u, 'AWS tag values hold only letters, digits, spaces and _.:/=+-@');
 const duration = z
   .string()
   .regex(/^\d+(s|m|h|d)$/, "a duration is a number and a unit: s, m, h or d (for example '1h' or '30d')");
@@ -40,13 +69,19 @@ const secretName = z
   .describe('Name of a secret in AWS Secrets Manager. Only the name is written here; the value never is.');
 
 const tags = z
-  .record(z.string().regex(/^[\w .:/=+@-]{1,128}$/, 'tag keys are 1-128 characters of letters, digits, spaces and _.:/=+-@'), z.string().max(256))
+  .record(
+    z
+      .string()
+      .regex(/^[\w .:/=+@-]{1,128}$/, 'tag keys are 1-128 characters of letters, digits, spaces and _.:/=+-@')
+      .regex(/^(?![aA][wW][sS]:)/, "tag keys starting with 'aws:' are reserved for AWS"),
+    tagValue(),
+  )
   .describe('Cost-allocation tags put on every AWS resource (Terraform default_tags).');
 
 const Metadata = z
   .strictObject({
     name: dnsName('platform', 20).describe('Platform name; prefixes cluster, role, bucket and namespace names. At most 20 characters.'),
-    owner: z.string().min(1).describe('Owning team or contact (an e-mail or team handle); tagged as `owner` on every resource.'),
+    owner: tagValue().min(1).describe('Owning team or contact (an e-mail or team handle); tagged as `owner` on every resource.'),
     tags: tags.default({}),
   })
   .describe('Who owns this platform and how its resources are tagged.');
@@ -82,8 +117,8 @@ const Cluster = z
 
 const Taint = z
   .strictObject({
-    key: z.string().min(1).describe('Taint key, e.g. nvidia.com/gpu.'),
-    value: z.string().default('true').describe('Taint value.'),
+    key: k8sKey.describe('Taint key, e.g. nvidia.com/gpu.'),
+    value: k8sValue.default('true').describe('Taint value.'),
     effect: z.enum(['NoSchedule', 'PreferNoSchedule', 'NoExecute']).default('NoSchedule').describe('Taint effect, as Kubernetes spells it.'),
   })
   .describe('A node taint.');
@@ -99,7 +134,7 @@ const NodePool = z
     role: z.enum(['general', 'gpu']).describe('general: system and platform workloads; gpu: model serving on NVIDIA GPUs (tainted nvidia.com/gpu).'),
     instanceTypes: z
       .union([z.array(z.string().min(1)).min(1), z.literal('auto')])
-      .describe("EC2 instance types, cheapest-first preference; or 'auto' (GPU pools) to let platformc pick the cheapest type that meets the models' SLOs."),
+      .describe("EC2 instance types, cheapest-first preference; or 'auto' (GPU pools) to let platformc pick the type with the cheapest fleet that meets the models' target rates, GPU memory, replicas.max, the pool's maxSize, team quotas and the region (not yet the latency SLO: no per-GPU latency figure for the deployed backend)."),
     capacityType: z.enum(['onDemand', 'spot']).default('onDemand').describe('On-demand or spot capacity.'),
     ...sizes,
     diskSizeGiB: z.int().min(20).max(16384).default(100).describe('Encrypted gp3 root volume size per node (GiB). GPU images and model caches need room.'),
@@ -108,46 +143,104 @@ const NodePool = z
   })
   .describe('A managed node group.');
 
+/** An IAM Identity Center permission set name (the AWSReservedSSO_<name>_<suffix> role in each account). */
+const permissionSetName = z
+  .string()
+  .regex(/^[\w+=,.@-]{1,32}$/, 'a permission set name is 1-32 letters, digits and +=,.@_-')
+  .describe('Name of an IAM Identity Center permission set.');
+
 const Operator = z
   .strictObject({
-    principals: z.array(iamPrincipalArn).min(1).describe('IAM principals allowed to assume this role.'),
-    requireMfa: z.boolean().default(true).describe('Require aws:MultiFactorAuthPresent to assume the role.'),
+    principals: z
+      .array(iamPrincipalArn)
+      .default([])
+      .describe('IAM users or roles allowed to assume this role (with MFA when requireMfa). Identity Center users go under identityCenter.'),
+    identityCenter: z
+      .strictObject({
+        account: accountId.describe('Account whose permission-set roles (AWSReservedSSO_<name>_*) may assume this role.'),
+        permissionSets: z.array(permissionSetName).min(1).describe('Permission sets whose users may assume this role.'),
+      })
+      .optional()
+      .describe(
+        'IAM Identity Center users, trusted by the ARN of their permission-set role (aws:PrincipalArn). Identity Center sessions carry no aws:MultiFactorAuthPresent: MFA is enforced by Identity Center (require it there).',
+      ),
+    requireMfa: z.boolean().default(true).describe('Require aws:MultiFactorAuthPresent (and a recent sign-in) for the principals. Does not apply to identityCenter, whose MFA the identity provider enforces.'),
     maxSessionDuration: duration.default('1h').describe('Maximum session length, 1h to 12h.'),
-    clusterAccess: z.enum(['admin', 'edit', 'view']).default('admin').describe('Kubernetes access granted through an EKS access entry.'),
+    clusterAccess: z.enum(['admin', 'edit', 'view']).default('admin').describe('Kubernetes access granted through an EKS access entry. In AWS an operator can only look (ViewOnlyAccess plus describing the cluster): changes go through CI.'),
   })
   .describe('A human operator role: assumed with MFA for short sessions, never static keys.');
+
+/** A branch name without glob characters: the trust and the workflow must name exactly one branch. */
+const branchName = z
+  .string()
+  .regex(/^(?!.*\.\.)(?!\/)[A-Za-z0-9._\/-]+(?<![\/.])$/, 'a branch name without wildcards: letters, digits and ._/-')
+  .describe('A git branch name (no wildcards).');
 
 const GithubCi = z
   .strictObject({
     repository: z
       .string()
       .regex(/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/, 'a GitHub repository is owner/name')
-      .describe('GitHub repository (owner/name) whose workflows may assume the CI role.'),
-    branches: z.array(z.string().min(1)).default(['main']).describe('Branches whose workflows may assume the CI role.'),
-    environments: z.array(z.string().min(1)).default([]).describe('GitHub environments whose jobs may assume the CI role.'),
-    pullRequests: z.boolean().default(false).describe('Let pull_request workflows assume the role (plan only). Off by default.'),
+      .describe('GitHub repository (owner/name) whose workflows may assume the CI roles.'),
+    branches: z
+      .array(branchName)
+      .min(1)
+      .default(['main'])
+      .describe('Branches whose pushes run the apply jobs. Restrict the GitHub environments to these branches (deployment branch rules): the apply role trusts the environment, never a branch.'),
+    environments: z
+      .array(z.string().regex(/^[A-Za-z0-9._-]{1,255}$/, 'a GitHub environment name here is the name of a platform environment: letters, digits and ._-'))
+      .default([])
+      .describe('Environments CI applies, each in a job gated by the GitHub environment of the same name (its protection rules decide who may deploy). Empty: every environment. An environment not listed is applied by an operator.'),
+    pullRequests: z.boolean().default(true).describe('Plan pull requests with the read-only plan role (it can read what the stack manages and its state, and change nothing).'),
+    oidcProvider: z
+      .union([z.enum(['create', 'existing']), z.record(z.string(), z.enum(['create', 'existing']))])
+      .default('create')
+      .describe(
+        "The GitHub OIDC provider of each account: 'create' it in the bootstrap root, or use the 'existing' one. IAM allows one per account: with two environments in one account, create it in one (e.g. { dev: create, prod: existing }) and bootstrap that one first.",
+      ),
+    runsOn: z
+      .array(z.string().min(1))
+      .min(1)
+      .default(['ubuntu-latest'])
+      .describe(
+        "Runner labels of the plan and apply jobs. GitHub-hosted runners (ubuntu-latest) reach only a public API endpoint; with a private endpoint use self-hosted runners inside each environment's VPC ([self-hosted, ...]): platformc adds the label platformc-<env>, so each environment's jobs run in its own VPC.",
+      ),
   })
-  .describe('GitHub Actions through OIDC federation.');
+  .describe('GitHub Actions through OIDC federation: a read-only plan role for pull requests and an apply role for protected GitHub environments.');
 
 const WorkloadAccess = z.discriminatedUnion('service', [
   z
     .strictObject({
       service: z.literal('s3').describe('Amazon S3.'),
-      bucket: z.string().min(3).describe("Bucket name, or 'models' for this environment's model bucket."),
-      prefix: z.string().default('').describe('Key prefix the workload may touch.'),
+      bucket: z
+        .string()
+        .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, "an S3 bucket name is 3-63 lower-case letters, digits, dots and hyphens (no wildcards)")
+        .describe("Bucket name, or 'models' for this environment's model bucket."),
+      prefix: z
+        .string()
+        .max(1024)
+        .regex(/^[A-Za-z0-9!_.'()\/=+@,-]*$/, "an S3 key prefix: letters, digits and !_.'()/=+@,- (no wildcards or policy variables)")
+        .default('')
+        .describe('Key prefix the workload may touch.'),
       access: z.enum(['read', 'write', 'readWrite']).default('read').describe('Read, write, or both.'),
     })
     .describe('S3 access to one bucket prefix.'),
   z
     .strictObject({
       service: z.literal('secretsManager').describe('AWS Secrets Manager.'),
-      secretPrefix: z.string().min(1).describe('Secrets whose name starts with this prefix may be read.'),
+      secretPrefix: z
+        .string()
+        .regex(/^[A-Za-z0-9/_+=.@-]{1,512}$/, 'a secret name prefix: letters, digits and /_+=.@- (no wildcards)')
+        .describe('Secrets whose name starts with this prefix may be read.'),
     })
     .describe('Read access to secrets under a name prefix.'),
   z
     .strictObject({
       service: z.literal('cloudwatchLogs').describe('Amazon CloudWatch Logs.'),
-      logGroup: z.string().min(1).describe('Log group the workload may write to.'),
+      logGroup: z
+        .string()
+        .regex(/^[A-Za-z0-9_\-/.#]{1,512}$/, 'a log group name: letters, digits and _-/.# (no wildcards)')
+        .describe('Log group the workload may write to.'),
     })
     .describe('Write access to one log group.'),
 ]);
@@ -314,7 +407,11 @@ const WorkingHours = z
     days: z.array(z.enum(['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'])).min(1).describe('Days the environment is used.'),
     start: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'a time is HH:MM').describe('Start of the working day (HH:MM).'),
     end: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'a time is HH:MM').describe('End of the working day (HH:MM).'),
-    timeZone: z.string().min(1).default('UTC').describe('IANA time zone, e.g. Europe/Berlin.'),
+    timeZone: z
+      .string()
+      .regex(/^[A-Za-z][A-Za-z0-9_+-]*(\/[A-Za-z0-9_+-]+){0,2}$/, 'an IANA time zone such as Europe/Berlin')
+      .refine(isTimeZone, 'not an IANA time zone this Node.js knows (e.g. Europe/Berlin, America/New_York, UTC)')
+      .default('UTC').describe('IANA time zone, e.g. Europe/Berlin.'),
   })
   .describe('When the environment is used; outside these hours its GPU pools scale to zero.');
 
@@ -407,7 +504,9 @@ export const PlatformSchema = z
       logging: ['api', 'audit', 'authenticator'],
       secretsEncryption: true,
     }),
-    nodePools: z.record(dnsName('node pool', 30), NodePool).describe('Node pools by name: one general pool and one or more GPU pools.'),
+    // Node-group IAM role names are explicit and cut to IAM's limit with a hash (resolve), so a pool name never
+    // overflows a role name or prefix (TF #13, D16).
+    nodePools: z.record(dnsName('node pool', 30), NodePool).describe('Node pools by name: one general pool and one or more GPU pools. At most 30 characters.'),
     identity: Identity.default({ operators: {}, workloads: {} }),
     teams: z.record(dnsName('team', 30), Team).describe('Teams by name; each gets a namespace.'),
     models: z.record(dnsName('model', 40), Model).describe('Models served by Triton, by name.'),
@@ -430,7 +529,7 @@ export type PlatformSpec = z.output<typeof PlatformSchema>;
 
 /** A model definition file under models/. */
 export const TensorSchema = z.strictObject({
-  name: z.string().min(1).describe('Tensor name as in the ONNX graph.'),
+  name: z.string().min(1).max(256).regex(/^[^\p{Cc}"\\]+$/u, 'a tensor name has no control characters, quotes or backslashes').describe('Tensor name as in the ONNX graph.'),
   dataType: z
     .enum(['TYPE_BOOL', 'TYPE_UINT8', 'TYPE_INT8', 'TYPE_INT32', 'TYPE_INT64', 'TYPE_FP16', 'TYPE_FP32', 'TYPE_BF16', 'TYPE_STRING'])
     .describe('Triton data type.'),

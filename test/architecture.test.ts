@@ -30,7 +30,7 @@ const MAY: Record<string, readonly string[]> = {
   cost: ['resolve', 'front', 'catalog', 'diagnostics', 'lib'],
   output: ['lib'],
   pipeline: ['front', 'resolve', 'cost', 'emit:registry', 'output', 'diagnostics', 'lib'],
-  ops: ['resolve', 'output', 'lib'],
+  ops: ['resolve', 'output', 'diagnostics', 'lib'],
 };
 /** Emitters read the IR and serialise; they never read the catalog or platform.yaml, and never each other. */
 const EMIT_MAY = ['resolve', 'output', 'lib', 'cost', 'schema', 'emit/shared', 'emit/grafana'];

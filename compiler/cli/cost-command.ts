@@ -24,19 +24,7 @@ export async function runCost(inv: InvocationOf<'cost'>): Promise<number> {
 
   if (format === 'json') process.stdout.write(`${JSON.stringify(infracostJson(estimate), null, 2)}\n`);
   else if (format === 'markdown') process.stdout.write(costMarkdown(estimate));
-  else {
-    process.stdout.write(costTable(estimate));
-    // Pools that let platformc choose: why the winner won and what the runners-up would cost.
-    for (const e of ir.environments.filter((x) => !env || x.name === env)) {
-      for (const p of e.regions[0]!.nodePools) {
-        if (!p.auto) continue;
-        const [win, ...rest] = p.auto.ranked;
-        if (!win) continue;
-        process.stdout.write(`\n${e.name}: pool ${p.name} is auto: ${win.type} wins, ${win.reason}, $${win.monthlyUsd.toFixed(2)} a month\n`);
-        for (const r of rest.slice(0, 2)) process.stdout.write(`  next: ${r.type}, ${r.reason}, $${r.monthlyUsd.toFixed(2)} a month\n`);
-      }
-    }
-  }
+  else process.stdout.write(costTable(estimate));
   printDiagnostics(diagnostics, process.stderr);
   return hasErrors(diagnostics) ? EXIT.failure : EXIT.ok;
 }

@@ -2,17 +2,14 @@
  * `platformc init`: a new platform repository that validates and compiles from the first minute, with the
  * editor schema wired up and a CI workflow. Safe to rerun: existing files are kept unless --force.
  */
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { basename, dirname, join, resolve } from 'node:path';
+import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { editorSchemas } from '../../schema/json-schema.js';
 import { estimatePlatform } from '../cost/estimate.js';
 import { didYouMean } from '../diagnostics/suggest.js';
-import { workflow } from '../emit/ci.js';
-import { headerLines } from '../output/files.js';
 import { compareCodeUnits } from '../lib/order.js';
-import { toYaml } from '../output/serialize.js';
-import { checkPlatform } from '../pipeline.js';
+import { checkPlatform, generateFiles } from '../pipeline.js';
 import { instanceCatalog, packageRoot, regionCatalog } from '../catalog.js';
 import { compilerVersion } from '../version.js';
 import { EXIT, UsageError } from './exit.js';
@@ -20,12 +17,13 @@ import type { InvocationOf } from './options.js';
 
 function platformYaml(name: string, region: string, gpu: string, budget: { dev: number; prod: number }): string {
   return `# yaml-language-server: $schema=./schema/platform.schema.json
-# ${name}: GPU inference on AWS EKS, compiled by platformc (https://platformc.dev).
+# ${name}: GPU inference on AWS EKS, compiled by platformc.
 #   npx platformc validate          check this file (every problem with its line and column)
 #   npx platformc compile           write generated/ (Terraform, Helm values, Kustomize, rules, dashboards)
 #   npx platformc cost              the monthly estimate per environment
 #   npx platformc apply --env dev   build it (see generated/README.md)
-# Every field is documented in schema/README.md of platformc, and your editor shows it on hover.
+# Every field is documented in schema/README.md, and your editor shows it on hover.
+# The example model's weights are a placeholder: validation warns until models/resnet50.yaml names yours.
 apiVersion: platformc.dev/v1alpha1
 kind: Platform
 
@@ -63,7 +61,8 @@ identity:
     github:
       repository: example-org/${name}                   # the repository whose workflows deploy
       branches: [main]
-      environments: [dev, prod]
+      environments: [dev, prod]                     # applied in the GitHub environment of the same name
+      runsOn: [self-hosted, linux, x64]              # runners inside each VPC: the API endpoint is private
 
 teams:
   ml:
@@ -71,7 +70,7 @@ teams:
 
 models:
   resnet50:
-    definition: models/resnet50.yaml
+    definition: models/resnet50.yaml   # an example: replace it with your model
     team: ml
     nodePool: gpu
     replicas: { min: 1, max: 2 }
@@ -112,6 +111,48 @@ crash.log
 node_modules/
 `;
 
+/** The example model of init: weights at a placeholder that validation flags (placeholder-weights) until replaced. */
+function exampleModel(text: string): string {
+  return text.replace(
+    /^  uri: s3:\/\/.*$/m,
+    '  # An example location (AWS reserves amzn-s3-demo- buckets for examples): upload your model and put its URI here.\n  uri: s3://amzn-s3-demo-bucket/models/resnet50/resnet50-v1-12.onnx',
+  );
+}
+
+/**
+ * Init writes only inside DIR: a symbolic link on the way to a file (a dangling one, or a folder such as
+ * .github that points elsewhere) would make it create or overwrite a file outside. Checked for every file
+ * before anything is written.
+ */
+function refuseLinksOutside(dir: string, paths: readonly string[]): void {
+  const root = existsSync(dir) ? realpathSync(dir) : dir;
+  const inside = (p: string) => {
+    const rel = relative(root, p);
+    return rel === '' || (!rel.startsWith(`..${sep}`) && rel !== '..' && !isAbsolute(rel));
+  };
+  for (const path of paths) {
+    const parts = path.split('/');
+    for (let i = 1; i <= parts.length; i++) {
+      const shown = parts.slice(0, i).join('/');
+      const at = join(dir, shown);
+      let link = false;
+      try {
+        link = lstatSync(at).isSymbolicLink();
+      } catch {
+        break; // nothing there yet: init creates it, inside DIR
+      }
+      if (!link) continue;
+      let target: string;
+      try {
+        target = realpathSync(at);
+      } catch {
+        throw new UsageError(`refusing to write ${path}: ${shown} is a symbolic link to nothing (it would create a file wherever it points); remove it or point it inside ${dir}`);
+      }
+      if (!inside(target)) throw new UsageError(`refusing to write ${path}: ${shown} is a symbolic link to ${target}, outside ${dir}; remove it or point it inside`);
+    }
+  }
+}
+
 export async function runInit(inv: InvocationOf<'init'>): Promise<number> {
   if (inv.positionals.length > 1) throw new UsageError('expected at most one DIR');
   const dir = resolve(inv.positionals[0] ?? '.');
@@ -126,9 +167,10 @@ export async function runInit(inv: InvocationOf<'init'>): Promise<number> {
   if (!facts.onDemand[region]) throw new UsageError(`${gpu} is not offered in ${region} (it is in ${Object.keys(facts.onDemand).join(', ')})`);
 
   const files = new Map<string, string>();
-  const models = ['resnet50.yaml', 'mobilenet.yaml'];
-  for (const m of models) files.set(`models/${m}`, readFileSync(join(packageRoot, 'models', m), 'utf8'));
-  for (const [file, content] of Object.entries(editorSchemas())) if (file.endsWith('.json')) files.set(`schema/${file}`, content);
+  const models = ['resnet50.yaml'];
+  for (const m of models) files.set(`models/${m}`, exampleModel(readFileSync(join(packageRoot, 'models', m), 'utf8')));
+  // The JSON Schemas for the editor and the field reference the header of platform.yaml points to.
+  for (const [file, content] of Object.entries(editorSchemas())) files.set(`schema/${file}`, content);
 
   // Budgets that fit: the estimate at maximum scale of this very platform, with 25% headroom.
   const draft = platformYaml(name, region, gpu, { dev: 1_000_000, prod: 1_000_000 });
@@ -144,15 +186,19 @@ export async function runInit(inv: InvocationOf<'init'>): Promise<number> {
   writeFileSync(join(scratch, 'platform.yaml'), text);
   const final = checkPlatform(join(scratch, 'platform.yaml'), { display: 'platform.yaml', compilerVersion });
   files.set('platform.yaml', text);
-  const header = headerLines('platform.yaml').map((l) => `# ${l}`).join('\n');
-  files.set('.github/workflows/platform.yml', `${header}\n\n${toYaml(workflow(final.ir!))}`);
+  // Byte for byte generated/ci/platform.yml, which compile keeps in step and compile --check compares.
+  const ci = generateFiles(final.ir!).find((f) => f.path === 'ci/platform.yml')!;
   rmSync(scratch, { recursive: true, force: true });
+  files.set('.github/workflows/platform.yml', ci.content);
   files.set('.vscode/settings.json', `${JSON.stringify({ 'yaml.schemas': { './schema/platform.schema.json': ['platform.yaml'], './schema/model-definition.schema.json': ['models/*.yaml'] }, 'yaml.schemaStore.enable': false }, null, 2)}\n`);
   files.set('.gitattributes', '# Compiler output: collapsed in diffs, never edited by hand\ngenerated/** linguist-generated=true\nschema/*.json linguist-generated=true\n');
   files.set('.gitignore', GITIGNORE);
   if (!existsSync(join(dir, 'package.json'))) {
-    files.set('package.json', `${JSON.stringify({ name, private: true, scripts: { validate: 'platformc validate', compile: 'platformc compile' }, devDependencies: { platformc: `^${compilerVersion}` } }, null, 2)}\n`);
+    // Pinned exactly: generated/ is byte-identical only when CI runs the compiler that wrote it. No lockfile:
+    // its integrity hash would need the registry; the first `npm install` writes it (see README, Install).
+    files.set('package.json', `${JSON.stringify({ name, private: true, scripts: { validate: 'platformc validate', compile: 'platformc compile' }, devDependencies: { platformc: compilerVersion } }, null, 2)}\n`);
   }
+  refuseLinksOutside(dir, [...files.keys()]);
 
   const force = Boolean(inv.values.force);
   const written: string[] = [];
@@ -172,7 +218,7 @@ export async function runInit(inv: InvocationOf<'init'>): Promise<number> {
   process.stderr.write(
     written.length === 0
       ? `nothing to do: every file of ${name} already exists in ${dir}\n`
-      : `\n${name} is ready. Next: edit the accounts and the repository in platform.yaml, then \`npx platformc compile\`.\n`,
+      : `\n${name} is ready. Next: \`npm install\` (commit package-lock.json), replace the example accounts, repository and model in platform.yaml and models/, then \`npx platformc compile\`.\n`,
   );
   return EXIT.ok;
 }

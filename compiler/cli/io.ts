@@ -1,4 +1,5 @@
 /** Terminal output helpers: data goes to stdout, decoration to stderr; NO_COLOR is respected. */
+import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { PlatformEstimate } from '../cost/estimate.js';
@@ -24,8 +25,14 @@ export function outputFormat(value: unknown, allowed: readonly string[] = ['text
 export function printDiagnostics(list: readonly Diagnostic[], stream: NodeJS.WriteStream = process.stdout): void {
   if (list.length === 0) return;
   const color = useColor(stream);
-  stream.write(`${list.map((d) => renderText(d, { color })).join('\n')}\n`);
-  if (process.env.GITHUB_ACTIONS === 'true') stream.write(`${list.map(renderGithub).join('\n')}\n`);
+  const text = `${list.map((d) => renderText(d, { color })).join('\n')}\n`;
+  if (process.env.GITHUB_ACTIONS === 'true') {
+    // The runner executes any output line that starts with '::'. Text diagnostics quote platform.yaml, so
+    // they are printed with workflow commands switched off (D9); the annotations follow, escaped, outside.
+    const token = randomUUID();
+    stream.write(`::stop-commands::${token}\n${text}::${token}::\n`);
+    stream.write(`${list.map(renderGithub).join('\n')}\n`);
+  } else stream.write(text);
   process.stderr.write(`${summarize(list)}\n`);
 }
 
@@ -35,11 +42,24 @@ export function platformFile(positionals: readonly string[]): string {
   return positionals[0] ?? 'platform.yaml';
 }
 
-/** The estimate recorded in a generated/ folder by its last compile, if there is one. */
+/**
+ * The estimate recorded in a generated/ folder by its last compile, if there is one. A file of another shape
+ * (an older format, `{}`, hand-edited) counts as no estimate: the cost delta then says "new" instead of
+ * failing (D21). Only environments with a name and finite monthly figures are read.
+ */
 export function committedEstimate(generated: string): PlatformEstimate | undefined {
+  let data: unknown;
   try {
-    return JSON.parse(readFileSync(join(generated, ESTIMATE_FILE), 'utf8')) as PlatformEstimate;
+    data = JSON.parse(readFileSync(join(generated, ESTIMATE_FILE), 'utf8'));
   } catch {
     return undefined;
   }
+  const envs = (data as { environments?: unknown } | null)?.environments;
+  if (!Array.isArray(envs)) return undefined;
+  const finite = (x: unknown) => typeof x === 'number' && Number.isFinite(x);
+  const environments = envs.filter((e): e is PlatformEstimate['environments'][number] => {
+    const m = (e as { monthly?: { desired?: unknown; max?: unknown } } | null)?.monthly;
+    return typeof (e as { env?: unknown } | null)?.env === 'string' && finite(m?.desired) && finite(m?.max);
+  });
+  return { ...(data as PlatformEstimate), environments };
 }

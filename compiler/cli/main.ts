@@ -63,6 +63,16 @@ pull-request comment. Exit code 1 when an environment's maximum exceeds a budget
     options: OPTIONS.cost,
     run: async (inv) => (await import('./cost-command.js')).runCost(inv),
   }),
+  bootstrap: command({
+    summary: 'Prepare an account for an environment, once, as its administrator: state buckets, GitHub OIDC, CI and operator roles',
+    usage: 'platformc bootstrap [FILE] --env ENV [--dry-run]',
+    details: `Run by an administrator of the environment's account before CI can plan or apply. Creates the Terraform
+state bucket of each region if missing, then applies generated/terraform/ENV/bootstrap: the buckets' settings, the
+GitHub OIDC provider (or its lookup), the permissions boundary, the read-only plan role, the apply role and the
+operator roles. Afterwards CI applies the environment; the administrator is needed again only to change these.`,
+    options: OPTIONS.bootstrap,
+    run: async (inv) => (await import('./ops-command.js')).runBootstrap(inv),
+  }),
   plan: command({
     summary: 'Show what apply would change: terraform plan per root module, a server-side diff, the cost delta',
     usage: 'platformc plan [FILE] --env ENV [--region REGION] [--dry-run]',

@@ -1,14 +1,18 @@
 /** `platformc plan`, `apply`, `destroy`, `status` and `loadtest`: the only commands that touch AWS and the cluster. */
+import { mkdirSync } from 'node:fs';
 import { createInterface } from 'node:readline/promises';
 import { dirname, join, relative } from 'node:path';
 import { checkTree, hasDrift } from '../output/check.js';
+import { acquireLock, OutputError, type Lock } from '../output/lock.js';
+import { recoverBeforeRead } from '../output/write.js';
 import { checkPlatform, generateFiles } from '../pipeline.js';
-import { NAMESPACES, TRITON_PORTS } from '../resolve/conventions.js';
+import { NAMESPACES, TRITON_PORTS } from '../lib/conventions.js';
 import type { EnvironmentIR, PlatformIR } from '../resolve/ir.js';
 import { compilerVersion } from '../version.js';
 import { EXIT, UsageError } from './exit.js';
 import { committedEstimate, outputFormat, platformFile, printDiagnostics } from './io.js';
 import { applySteps, destroySteps, planSteps } from '../ops/steps.js';
+import { afterBootstrap, bootstrapSteps } from '../ops/bootstrap.js';
 import type { EnvironmentInvocation, InvocationOf } from './options.js';
 
 interface Context { file: string; generated: string; ir: PlatformIR; env: EnvironmentIR; region?: string; freshness: () => string | undefined }
@@ -28,23 +32,73 @@ function load(inv: EnvironmentInvocation): Context | number {
   if (region && !env.regions.some((r) => r.region === region)) throw new UsageError(`${name} does not run in ${region} (it runs in ${env.regions.map((r) => r.region).join(', ')})`);
   const generated = relative(process.cwd(), typeof inv.values.out === 'string' ? inv.values.out : join(dirname(file), 'generated')) || '.';
   const freshness = () => {
+    // A kill between the two renames of a compile leaves the old tree aside: put it back before judging (D20).
+    try {
+      recoverBeforeRead(generated);
+    } catch (error) {
+      if (error instanceof OutputError) return error.message;
+      throw error;
+    }
     const drift = checkTree(generated, generateFiles(ir));
     return hasDrift(drift) ? `${generated} is stale: ${[...drift.changed, ...drift.missing].length} files differ from a fresh compile, ${drift.orphaned.length} are orphaned` : undefined;
   };
   return { file, generated, ir, env, ...(region ? { region } : {}), freshness };
 }
 
-async function execute(kind: 'plan' | 'apply' | 'destroy', inv: InvocationOf<'plan'>, autoApprove = false): Promise<number> {
+/**
+ * Asks for the environment name on the terminal. Ctrl-C and Ctrl-D are a plain "no" (D22): readline rejects
+ * the question with an AbortError on both, which must not surface as an internal error.
+ */
+async function confirmed(name: string, account: string): Promise<boolean> {
+  const rl = createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    const answer = await new Promise<string | undefined>((resolve) => {
+      rl.on('SIGINT', () => resolve(undefined));
+      rl.on('close', () => resolve(undefined));
+      rl.question(`This deletes every resource of ${name} (account ${account}). Type the environment name to confirm: `).then(resolve, () => resolve(undefined));
+    });
+    if (answer === undefined) process.stderr.write('\n');
+    return answer?.trim() === name;
+  } finally {
+    rl.close();
+  }
+}
+
+type Kind = 'plan' | 'apply' | 'destroy' | 'bootstrap';
+
+async function execute(kind: Kind, inv: InvocationOf<'plan'>, autoApprove = false): Promise<number> {
   const ctx = load(inv);
   if (typeof ctx === 'number') return ctx;
-  const build = { plan: planSteps, apply: applySteps, destroy: destroySteps }[kind];
+  if (inv.values['dry-run']) return executeLocked(kind, inv, ctx, autoApprove);
+  // One plan, apply, destroy or bootstrap at a time per environment on this machine: they share .platformc/state
+  // and terraform's working data in generated/ (Terraform's state lock guards only the remote side).
+  let lock: Lock;
+  const stateDir = join(dirname(ctx.file), '.platformc');
+  try {
+    mkdirSync(stateDir, { recursive: true });
+    lock = acquireLock(join(stateDir, `${ctx.env.name}.lock`), (pid) => `${ctx.env.name} is being planned, applied or destroyed by another platformc (pid ${pid || 'unknown'}); wait for it to finish, or remove ${join(stateDir, `${ctx.env.name}.lock`)} if none is running`, 2000);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (!(error instanceof OutputError) && !code) throw error;
+    process.stderr.write(`platformc: ${error instanceof OutputError ? error.message : code === 'EEXIST' || code === 'ENOTDIR' ? `${stateDir} is a file; platformc keeps logs, state and locks in that folder: move the file away` : `cannot use ${stateDir} (${code})`}\n`);
+    return EXIT.failure;
+  }
+  try {
+    return await executeLocked(kind, inv, ctx, autoApprove);
+  } finally {
+    lock.release();
+  }
+}
+
+async function executeLocked(kind: Kind, inv: InvocationOf<'plan'>, ctx: Context, autoApprove: boolean): Promise<number> {
+  const build = { plan: planSteps, apply: applySteps, destroy: destroySteps, bootstrap: bootstrapSteps }[kind];
   const steps = build(ctx.ir, ctx.env, { generated: ctx.generated, ...(ctx.region ? { region: ctx.region } : {}) });
   const { describeSteps, realTasks, runSteps } = await import('../ops/run.js');
   if (inv.values['dry-run']) {
     process.stdout.write(`${kind} ${ctx.env.name} (dry run: nothing is executed)\n${describeSteps(steps)}`);
     return EXIT.ok;
   }
-  if (kind === 'apply' || kind === 'destroy') {
+  if (kind !== 'plan') {
     // Refuse a stale generated/ before touching anything.
     const stale = ctx.freshness();
     if (stale) {
@@ -57,10 +111,7 @@ async function execute(kind: 'plan' | 'apply' | 'destroy', inv: InvocationOf<'pl
       process.stderr.write(`platformc: destroy deletes every resource of ${ctx.env.name} in account ${ctx.env.account}; pass --auto-approve to run it without a terminal.\n`);
       return EXIT.usage;
     }
-    const rl = createInterface({ input: process.stdin, output: process.stderr });
-    const answer = await rl.question(`This deletes every resource of ${ctx.env.name} (account ${ctx.env.account}). Type the environment name to confirm: `);
-    rl.close();
-    if (answer.trim() !== ctx.env.name) {
+    if (!(await confirmed(ctx.env.name, ctx.env.account))) {
       process.stderr.write('platformc: not confirmed; nothing was deleted.\n');
       return EXIT.failure;
     }
@@ -91,12 +142,15 @@ async function execute(kind: 'plan' | 'apply' | 'destroy', inv: InvocationOf<'pl
     }
   }
   if (kind === 'destroy') process.stdout.write(`${ctx.env.name} is gone: no resource tagged for its clusters is left.\n`);
+  if (kind === 'bootstrap') process.stdout.write(`${afterBootstrap(ctx.env).join('\n')}\n`);
   return EXIT.ok;
 }
 
 export const runPlan = (inv: InvocationOf<'plan'>) => execute('plan', inv);
 export const runApply = (inv: InvocationOf<'apply'>) => execute('apply', inv);
 export const runDestroy = (inv: InvocationOf<'destroy'>) => execute('destroy', inv, inv.values['auto-approve']);
+// Bootstrap is per environment, never per region.
+export const runBootstrap = (inv: InvocationOf<'bootstrap'>) => execute('bootstrap', { positionals: inv.positionals, values: { ...inv.values, region: undefined } });
 
 /** status / verify: is the environment healthy, as platform.yaml describes it? */
 export async function runStatus(inv: InvocationOf<'status'>): Promise<number> {

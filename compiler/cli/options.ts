@@ -28,6 +28,7 @@ export const OPTIONS = {
   compile: { out, check: { type: 'boolean', default: false }, format },
   diff: { out, format },
   cost: { env, format: { type: 'string', default: 'table' } },
+  bootstrap: { env, out, 'dry-run': dryRun },
   plan: { env, region, out, 'dry-run': dryRun },
   apply: { env, region, out, 'dry-run': dryRun },
   destroy: { env, region, out, 'auto-approve': { type: 'boolean', default: false }, 'dry-run': dryRun },

@@ -4,17 +4,24 @@
  * assumption behind it. Prices come from specs/ only. 1 month = 730 hours.
  */
 import type { EnvironmentIR, NodePoolIR, PlatformIR, RegionIR } from '../resolve/ir.js';
-import { instanceCatalog, regionCatalog, type PriceFact } from '../catalog.js';
+import type { InstanceChoice } from '../resolve/auto-instance.js';
+import { regionCatalog, type PriceFact } from '../catalog.js';
+import { hourPrice, nodesFor, replicasOf, SPOT_DISCOUNT } from '../resolve/fleet.js';
 
 export type Scale = 'min' | 'desired' | 'max';
 export const SCALES: readonly Scale[] = ['min', 'desired', 'max'];
 
 /** Assumptions the estimate states on every line that uses them. */
 export const ASSUMPTIONS = {
-  spotDiscount: 0.5,
-  natDataGbPerGatewayMonth: 100,
+  spotDiscount: SPOT_DISCOUNT,
+  /** Images a node pulls when it starts (Triton, system daemons), and one node replacement a month (AMI updates). */
+  imagePullGbPerNodeMonth: 10,
   albLcu: 1,
   modelStorageGbPerModel: 1,
+  /** EKS control-plane logs a month per enabled log type (audit is the largest; UNCONFIRMED, measure yours). */
+  controlPlaneLogGbPerTypeMonth: 2,
+  /** VPC flow log records a month per VPC, at 60-second aggregation (UNCONFIRMED, proportional to flows). */
+  flowLogGbPerVpcMonth: 5,
 } as const;
 
 export interface CostComponent {
@@ -35,11 +42,19 @@ export interface CostResource {
   readonly components: readonly CostComponent[];
 }
 
+/** An `instanceTypes: auto` pool: the winner, the runners-up and why each candidate lost. */
+export interface AutoChoices {
+  readonly pool: string;
+  readonly chosen: string;
+  readonly candidates: readonly InstanceChoice[];
+}
+
 export interface RegionEstimate {
   readonly env: string;
   readonly region: string;
   readonly role: 'primary' | 'standby';
   readonly resources: readonly CostResource[];
+  readonly autoChoices?: readonly AutoChoices[];
   readonly monthly: Readonly<Record<Scale, number>>;
 }
 
@@ -78,15 +93,38 @@ export function gpuHoursPerMonth(env: EnvironmentIR, hoursPerMonth: number): num
   return Number(((daily * wh.days.length * hoursPerMonth) / 168).toFixed(2));
 }
 
+/**
+ * Nodes a pool runs at each scale. A GPU pool runs at least the nodes its models' replicas.min force (their GPUs
+ * packed onto nodes), whatever its minSize says: the Deployments ask for those replicas, and cluster-autoscaler
+ * adds nodes until they schedule, up to maxSize. At max it runs the nodes replicas.max need (the HPA's ceiling;
+ * GPU nodes are tainted, so nothing else brings more), never more than maxSize, never fewer than desired.
+ */
+export function poolNodes(pool: NodePoolIR, r: RegionIR): Readonly<Record<Scale, number>> & { readonly forced: number; readonly atMax: number } {
+  const sized = { min: pool.minSize, desired: pool.desiredSize, max: pool.maxSize };
+  if (pool.role !== 'gpu' || pool.instance.gpus === 0) return { ...sized, forced: 0, atMax: 0 };
+  const on = r.deployments.filter((d) => d.nodePool === pool.name);
+  const nodesAt = (count: (d: (typeof on)[number]) => number) => nodesFor(on.flatMap((d) => replicasOf(count(d), d.gpusPerReplica)), pool.instance.gpus);
+  const forced = nodesAt((d) => d.replicas.min);
+  const reach = (n: number) => Math.min(pool.maxSize, n);
+  const min = reach(Math.max(pool.minSize, forced));
+  const desired = reach(Math.max(pool.desiredSize, forced));
+  const atMax = nodesAt((d) => d.replicas.max);
+  return { min, desired, max: Math.max(desired, reach(atMax)), forced, atMax };
+}
+
 function poolResource(env: EnvironmentIR, r: RegionIR, pool: NodePoolIR, hoursPerMonth: number): CostResource {
-  const size = (s: Scale) => (s === 'min' ? pool.minSize : s === 'desired' ? pool.desiredSize : pool.maxSize);
+  const nodes = poolNodes(pool, r);
+  const size = (s: Scale) => nodes[s];
   const hours = pool.role === 'gpu' ? gpuHoursPerMonth(env, hoursPerMonth) : hoursPerMonth;
-  const onDemand = instanceCatalog.instances[pool.instance.type]!.onDemand[r.region]!;
+  const hour = hourPrice(pool.instance.type, r.region, pool.capacityType)!;
   const spot = pool.capacityType === 'spot';
-  const price: PriceFact = { usd: spot ? Math.round(onDemand.usdPerHour * (1 - ASSUMPTIONS.spotDiscount) * 1e6) / 1e6 : onDemand.usdPerHour, source: onDemand.source };
+  const price: PriceFact = { usd: hour.usd, source: hour.source };
   const assumptions = [
-    spot ? `spot at ${ASSUMPTIONS.spotDiscount * 100}% below on-demand $${onDemand.usdPerHour}/h (observed GPU spot discounts are 43-66%)` : '',
+    spot ? `spot at ${ASSUMPTIONS.spotDiscount * 100}% below on-demand $${hour.onDemandUsd}/h (observed GPU spot discounts are 43-66%)` : '',
     hours !== hoursPerMonth ? `runs ${hours} h/month (working hours ${env.workingHours!.days.join(',')} ${env.workingHours!.start}-${env.workingHours!.end})` : '',
+    pool.role === 'gpu' && (nodes.min !== pool.minSize || nodes.desired !== pool.desiredSize || nodes.max !== pool.maxSize)
+      ? `${nodes.min}/${nodes.desired}/${nodes.max} nodes at min/desired/max (pool sizes ${pool.minSize}/${pool.desiredSize}/${pool.maxSize}): the models' replicas.min force ${nodes.forced}, their replicas.max need ${nodes.atMax}${nodes.atMax > pool.maxSize ? `, capped at maxSize ${pool.maxSize} (replicas beyond it stay pending)` : ''}`
+      : '',
   ].filter(Boolean).join('; ');
   const gp3 = regionCatalog.regions[r.region]!.prices.gp3GBMonth!;
   return {
@@ -102,18 +140,38 @@ function poolResource(env: EnvironmentIR, r: RegionIR, pool: NodePoolIR, hoursPe
 function regionEstimate(ir: PlatformIR, env: EnvironmentIR, r: RegionIR, hoursPerMonth: number): RegionEstimate {
   const p = regionCatalog.regions[r.region]!.prices;
   const price = (k: string) => p[k]!;
-  const nat = r.network.natGateways === 'perAz' ? r.network.availabilityZones.length : 1;
-  const schemes = new Set(r.deployments.map((d) => d.ingressScheme)).size;
   const obs = env.observability;
+  const controlPlaneGb = env.cluster.logging.length * ASSUMPTIONS.controlPlaneLogGbPerTypeMonth;
+  const modelGb = ir.models.length * ASSUMPTIONS.modelStorageGbPerModel;
+  const nat = r.network.natGateways === 'perAz' ? r.network.availabilityZones.length : 1;
+  const nodes = (sc: Scale) => r.nodePools.reduce((a, pool) => a + poolNodes(pool, r)[sc], 0);
+  const replicas = (sc: Scale) => r.deployments.reduce((a, d) => a + (sc === 'max' ? d.replicas.max : d.replicas.min), 0);
+  const retained = (gb: number) => cents((gb * Math.min(obs.logs.retentionDays, 3653)) / 30);
+  const schemes = new Set(r.deployments.map((d) => d.ingressScheme)).size;
   const resources: CostResource[] = [
-    { name: `EKS cluster ${r.names.cluster}`, kind: 'aws_eks_cluster', components: [component('EKS cluster', 'hours', flat(hoursPerMonth), price('eksClusterHour'))] },
+    {
+      name: `EKS cluster ${r.names.cluster}`,
+      kind: 'aws_eks_cluster',
+      components: [
+        component('EKS cluster', 'hours', flat(hoursPerMonth), price('eksClusterHour')),
+        ...(env.cluster.logging.length > 0
+          ? [
+              component('Control plane logs ingested', 'GB', flat(controlPlaneGb), price('cwLogsIngestPerGB'), `${ASSUMPTIONS.controlPlaneLogGbPerTypeMonth} GB a month per log type (${env.cluster.logging.join(', ')})`),
+              component('Control plane logs stored', 'GB-months', flat(retained(controlPlaneGb)), price('cwLogsStorageGBMonth'), `steady state: a month's logs x ${env.observability.logs.retentionDays} days retention / 30`),
+            ]
+          : []),
+        ...(env.cluster.secretsEncryption ? [component('KMS key (Kubernetes secrets encryption)', 'keys', flat(1), price('kmsKeyMonth'), 'one customer managed key; each yearly rotation adds $1 a month up to the second, requests within the free tier')] : []),
+      ],
+    },
     ...r.nodePools.map((pool) => poolResource(env, r, pool, hoursPerMonth)),
     {
       name: `NAT gateways (${r.network.natGateways})`,
       kind: 'aws_nat_gateway',
       components: [
         component('NAT gateway', 'hours', flat(nat * hoursPerMonth), price('natGatewayHour')),
-        component('Data processed', 'GB', flat(nat * ASSUMPTIONS.natDataGbPerGatewayMonth), price('natGatewayPerGB'), `${ASSUMPTIONS.natDataGbPerGatewayMonth} GB a month through each NAT gateway (images, S3 model downloads go through it)`),
+        // No VPC endpoints are generated: ECR, Docker Hub, nvcr.io and S3 traffic of the nodes all goes through NAT.
+        component('Data processed: image pulls', 'GB', each((sc) => nodes(sc) * ASSUMPTIONS.imagePullGbPerNodeMonth), price('natGatewayPerGB'), `${ASSUMPTIONS.imagePullGbPerNodeMonth} GB of images per node a month (Triton and system images at node start, one replacement a month); an S3 gateway endpoint and ECR interface endpoints would avoid NAT for AWS-hosted images`),
+        component('Data processed: model downloads from S3', 'GB', each((sc) => replicas(sc) * ASSUMPTIONS.modelStorageGbPerModel), price('natGatewayPerGB'), `each replica downloads its model (${ASSUMPTIONS.modelStorageGbPerModel} GB) once a month; an S3 gateway endpoint would make this free`),
         component('Public IPv4 address (NAT EIP)', 'hours', flat(nat * hoursPerMonth), price('publicIpv4Hour')),
       ],
     },
@@ -128,8 +186,26 @@ function regionEstimate(ir: PlatformIR, env: EnvironmentIR, r: RegionIR, hoursPe
       ],
     });
   }
+  resources.push({
+    name: `VPC flow logs ${r.names.cluster}`,
+    kind: 'aws_flow_log',
+    components: [
+      component('Delivered to CloudWatch Logs (vended)', 'GB', flat(ASSUMPTIONS.flowLogGbPerVpcMonth), price('vendedLogsPerGB'), `${ASSUMPTIONS.flowLogGbPerVpcMonth} GB of flow log records a month for the VPC`),
+      component('Archival storage', 'GB-months', flat(retained(ASSUMPTIONS.flowLogGbPerVpcMonth)), price('cwLogsStorageGBMonth'), `steady state: a month's records x ${obs.logs.retentionDays} days retention / 30`),
+    ],
+  });
+  if (env.dns) {
+    resources.push({
+      name: `Route 53 ${ir.dnsZone}`,
+      kind: 'aws_route53_health_check',
+      components: [
+        ...(r.role === 'primary' ? [component('Hosted zone', 'zones', flat(1), price('route53HostedZoneMonth'), `the zone dns.zone names, counted in every environment that uses it`)] : []),
+        component('Health check (AWS endpoint, HTTP, 30 s)', 'checks', flat(1), price('route53HealthCheckMonth'), 'one health check on this region\'s internet-facing load balancer'),
+      ],
+    });
+  }
   if (obs.logs.enabled) {
-    const storedGb = cents(obs.logs.ingestGiBPerMonth * Math.min(obs.logs.retentionDays, 3653) / 30);
+    const storedGb = retained(obs.logs.ingestGiBPerMonth);
     resources.push({
       name: `CloudWatch Logs ${r.names.logGroup}`,
       kind: 'aws_cloudwatch_log_group',
@@ -142,17 +218,17 @@ function regionEstimate(ir: PlatformIR, env: EnvironmentIR, r: RegionIR, hoursPe
   if (obs.metrics.enabled) {
     resources.push({ name: 'Prometheus volume', kind: 'aws_ebs_volume', components: [component('Storage (gp3)', 'GB-months', flat(obs.metrics.storageGiB), price('gp3GBMonth'))] });
   }
-  const modelGb = ir.models.length * ASSUMPTIONS.modelStorageGbPerModel;
   resources.push({
     name: `S3 model bucket ${r.names.modelBucket}`,
     kind: 'aws_s3_bucket',
     components: [
       component('Storage (standard)', 'GB-months', flat(modelGb), price('s3StandardGBMonth'), `${ASSUMPTIONS.modelStorageGbPerModel} GB of weights and versions per model`),
-      ...(r.role === 'standby' ? [component('Cross-region replication transfer', 'GB', flat(modelGb), price('interRegionPerGB'), 'the model bucket replicated once a month')] : []),
+      ...(r.role === 'standby' ? [component('Cross-region replication transfer', 'GB', flat(modelGb), regionCatalog.regions[env.regions[0]!.region]!.prices.interRegionPerGB!, `S3 replication from ${env.regions[0]!.region}: every model's weights (${ASSUMPTIONS.modelStorageGbPerModel} GB) replicated once a month, billed by the source region`)] : []),
     ],
   });
   const monthly = sum(resources.flatMap((x) => x.components.map((c) => c.monthly)));
-  return { env: env.name, region: r.region, role: r.role, resources, monthly };
+  const autoChoices = r.nodePools.flatMap((p): AutoChoices[] => (p.auto ? [{ pool: p.name, chosen: p.instance.type, candidates: p.auto.ranked }] : []));
+  return { env: env.name, region: r.region, role: r.role, resources, monthly, ...(autoChoices.length ? { autoChoices } : {}) };
 }
 
 export function estimatePlatform(ir: PlatformIR): PlatformEstimate {

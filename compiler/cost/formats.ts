@@ -2,7 +2,7 @@
  * The estimate as people and tools read it: a terminal table, markdown for a pull-request comment, and
  * JSON in the shape of Infracost's `--format json` (schema/cost-estimate.schema.json) for existing tooling.
  */
-import type { PlatformEstimate, Scale } from './estimate.js';
+import type { AutoChoices, PlatformEstimate, Scale } from './estimate.js';
 
 export const usd = (n: number) => `$${n.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`;
 const dec = (n: number) => String(Number(n.toFixed(6)));
@@ -30,16 +30,55 @@ export function infracostJson(e: PlatformEstimate, scale: Scale = 'max'): Record
         })),
         totalMonthlyCost: dec(r.monthly[scale]),
       },
+      ...(r.autoChoices ? { autoChoices: r.autoChoices.map(autoChoicesJson) } : {}),
     })),
   );
   return { version: '0.2', currency: e.currency, scale, projects, totalMonthlyCost: dec(e.monthly[scale]) };
+}
+
+/** An auto pool's candidates in the JSON (platformc extension): the fleet of each, and why each loser lost. */
+function autoChoicesJson(a: AutoChoices): Record<string, unknown> {
+  return {
+    pool: a.pool,
+    chosen: a.chosen,
+    candidates: a.candidates.map((c) => ({
+      instanceType: c.type,
+      gpu: c.gpu,
+      capacityType: c.capacityType,
+      status: c.lost ? 'lost' : 'chosen',
+      ...(c.nodes !== undefined ? { nodes: c.nodes, hourlyPrice: dec(c.usdPerHour!), monthlyCost: dec(c.monthlyUsd!) } : {}),
+      reason: c.reason,
+      ...(c.lost ? { lostOn: c.lost.criterion, lostBecause: c.lost.detail } : {}),
+    })),
+  };
+}
+
+/** The table's lines for an auto pool: the winner, the runners-up and why each other GPU lost (one line per GPU model and reason). */
+function autoLines(a: AutoChoices): string[] {
+  const [win, ...rest] = a.candidates;
+  if (!win || win.lost) return [];
+  const lines = [`    auto pool ${a.pool}: ${win.type} wins, ${win.reason}, ${usd(win.monthlyUsd!)} a month`];
+  for (const c of rest.filter((x) => x.lost!.criterion === 'cost').slice(0, 3)) lines.push(`      next: ${c.type}, ${c.reason}: ${c.lost!.detail}`);
+  // The rest, grouped: one line per reason family, naming the types (there are dozens of catalog types).
+  const groups = new Map<string, string[]>();
+  for (const c of rest.filter((x) => x.lost!.criterion !== 'cost')) {
+    const key = `${c.lost!.criterion}\0${c.gpu}\0${c.lost!.detail.replace(c.type, '<type>')}`;
+    groups.set(key, [...(groups.get(key) ?? []), c.type]);
+  }
+  for (const [key, types] of groups) {
+    const [criterion, , detail] = key.split('\0') as [string, string, string];
+    lines.push(`      lost (${criterion}): ${types.join(', ')}: ${detail.replace('<type>', types.length === 1 ? types[0]! : 'each')}`);
+  }
+  const costLosers = rest.filter((x) => x.lost!.criterion === 'cost').length;
+  if (costLosers > 3) lines.push(`      and ${costLosers - 3} more that fit but cost more (platformc cost --format json lists them)`);
+  return lines;
 }
 
 /** A readable table per environment: every component at min, desired and max. */
 export function costTable(e: PlatformEstimate): string {
   const lines: string[] = [];
   for (const env of e.environments) {
-    lines.push(`${env.env}: ${usd(env.monthly.min)} (min) / ${usd(env.monthly.desired)} (desired) / ${usd(env.monthly.max)} (max) a month; budget ${usd(env.budgetUsd)} (${env.enforcement})`);
+    lines.push(`${env.env}: ${usd(env.monthly.min)} (min) / ${usd(env.monthly.desired)} (desired) / ${usd(env.monthly.max)} (max) a month; budget ${usd(env.budgetUsd)} (${env.enforcement === 'error' ? 'enforced: validate and compile fail when max exceeds it' : 'warning only'})`);
     for (const r of env.regions) {
       lines.push(`  ${r.region} (${r.role})`);
       for (const res of r.resources) {
@@ -49,6 +88,7 @@ export function costTable(e: PlatformEstimate): string {
           if (c.assumption) lines.push(`        assumes ${c.assumption}`);
         }
       }
+      for (const a of r.autoChoices ?? []) lines.push(...autoLines(a));
     }
     lines.push('');
   }

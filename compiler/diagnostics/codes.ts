@@ -25,7 +25,7 @@ export const codes = {
   'out-of-range': { severity: 'error', message: '{where}: {requirement}{actual}', doc: 'A number or list is too small or too large.' },
   'invalid-name': { severity: 'error', message: "{map}: '{key}' {reason}", doc: 'A map key used as a name is not a valid DNS-1123 label, or is not a known region.' },
   // meaning (semantic checks)
-  'unknown-reference': { severity: 'error', message: "no {kind} named '{name}'", doc: 'A reference to a node pool, team or model that does not exist.' },
+  'unknown-reference': { severity: 'error', message: "no {kind} named '{name}'", doc: 'A reference to a node pool, team, model or environment that does not exist.' },
   'unknown-instance-type': { severity: 'error', message: "unknown instance type '{type}'", doc: 'An EC2 instance type that is not in the catalog (specs/instances.json).' },
   'instance-not-in-region': { severity: 'error', message: '{type} is not offered in {region}', doc: 'An instance type that is not offered (has no price) in a region the pool runs in.' },
   'gpu-pool-without-gpu': { severity: 'error', message: '{type} has no NVIDIA GPU{has}', doc: 'A gpu pool lists an instance type without NVIDIA GPUs.' },
@@ -64,7 +64,18 @@ export const codes = {
   'no-throughput-data': { severity: 'warning', message: '{definition} has no throughput figure for {gpu} ({type}), so the capacity for {rps} requests/s cannot be checked', doc: "A model definition has no throughput figure for its pool's GPU, so its capacity cannot be checked." },
   'slo-capacity': { severity: 'error', message: "'{model}' needs {needed} replicas on {type} to serve {rps} requests/s ({perGpu}/s per {gpu} x {derate} derate), but replicas.max is {max}", doc: "A model's replicas.max cannot serve its target requests per second at its GPU's throughput." },
   'over-budget': { severity: 'error', message: '{env} costs up to {max} a month at maximum scale, over its budget of {budget}; largest: {drivers}', doc: "An environment's estimated monthly cost at maximum scale exceeds its budget (a warning when budget.enforcement is warning)." },
-  'reserved-name': { severity: 'error', message: "team name '{team}' is a namespace platformc or Kubernetes uses", doc: 'A team name that collides with a namespace platformc creates for itself.' },
+  'operator-without-principals': { severity: 'error', message: "operator role '{name}' names no one who may assume it", doc: 'An operator role with neither IAM principals nor IAM Identity Center permission sets: nobody could assume it.' },
+  'oidc-provider-per-account': { severity: 'error', message: 'environments {envs} share account {account} and each would create its GitHub OIDC provider; an account holds one', doc: 'Two environments in one AWS account would each create the GitHub OIDC provider; IAM holds one per account (set identity.ci.github.oidcProvider per environment).' },
+  'ci-cannot-reach-cluster': { severity: 'error', message: 'CI runs on GitHub-hosted runners, but {endpoints} private: Helm and kubectl in the plan and apply jobs cannot reach {them}', doc: "CI plans or applies an environment on GitHub-hosted runners, but the cluster's API endpoint is private: use self-hosted runners in the VPC, or a public endpoint limited to the runners' CIDRs." },
+  'name-collision': { severity: 'error', message: "{kind} '{name}' would belong to both {what} and {other}", doc: 'A name in platform.yaml spells a name platformc derives for something else (an IAM role in the same account, a service account in the same namespace).' },
+  'ci-environment': { severity: 'warning', message: "environment '{env}' is not in identity.ci.github.environments: CI plans it on pull requests but never applies it", doc: 'An environment CI does not apply: no apply role, no apply job (list it in identity.ci.github.environments to deploy it from CI).' },
+  'placeholder-weights': { severity: 'warning', message: '{definition} still has the example weights location {uri}; apply has nothing to copy from there', doc: 'A model definition still points at the placeholder weights of `platformc init` (an amzn-s3-demo- bucket, which AWS reserves for examples).' },
+  'duplicate-taint': { severity: 'error', message: "taint key '{key}' {problem}", doc: "Two taints of a node pool share a key (or the key the node group stores them under, such as nvidia-com/gpu for the GPU taint): only the last would be kept." },
+  'cidr-not-canonical': { severity: 'error', message: "write '{cidr}' as {canonical}", doc: 'A VPC CIDR written in another form than its canonical one (leading zeros, ...): it is copied as written into Terraform and NetworkPolicies.' },
+  'cidr-unusable': { severity: 'error', message: '{cidr} overlaps {range} ({why}), which a VPC cannot use', doc: 'A VPC CIDR in a range that is no host network (RFC 6890: this network, loopback, link-local, multicast, reserved).' },
+  'slo-period-too-long': { severity: 'error', message: 'an SLO period of {period} is longer than a year; Prometheus cannot evaluate ranges that long', doc: 'An SLO period over 365 days.' },
+  'too-many-errors': { severity: 'error', message: 'and {count} more problems not listed', doc: 'The file has so many problems that only the first 200 are listed; fix those and validate again.' },
+  'reserved-name': { severity: 'error', message: "team name '{team}' is a namespace platformc or Kubernetes uses", doc: 'A team name that collides with a namespace platformc or a controller uses.' },
 } as const satisfies Record<string, { severity: 'error' | 'warning'; message: string; doc: string }>;
 
 export type DiagnosticCode = keyof typeof codes;

@@ -1,5 +1,7 @@
 /** "Did you mean": the closest candidate by edit distance, when it is close enough to be a likely typo. */
 export function closest(word: string, candidates: Iterable<string>): string | undefined {
+  // No name is this long: a long string is no typo, and the edit distance is quadratic in its length (D7).
+  if (word.length > 64) return undefined;
   let best: string | undefined;
   let bestDistance = Infinity;
   for (const candidate of candidates) {

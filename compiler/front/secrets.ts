@@ -14,7 +14,21 @@ const CREDENTIAL_PATTERNS: readonly [RegExp, string][] = [
   [/\bxox[abpr]-[A-Za-z0-9-]{10,}\b/, 'a Slack token'],
   [/hooks\.slack\.com\/services\/[A-Za-z0-9/]+/, 'a Slack webhook URL'],
   [/\bsk_live_[A-Za-z0-9]{16,}\b/, 'a live API secret key'],
+  [/\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*/, 'a JSON Web Token'],
 ];
+
+/**
+ * An AWS secret access key: 40 characters of base64 on their own (D19: one under a neutral key such as
+ * tags.note passed). Random keys mix upper case, lower case and digits and repeat few characters; requiring
+ * that keeps hex digests, paths and words out.
+ */
+const AWS_SECRET_KEY = /(?<![A-Za-z0-9/+=])[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=])/g;
+function looksLikeAwsSecretKey(text: string): boolean {
+  for (const [candidate] of text.matchAll(AWS_SECRET_KEY)) {
+    if (/[A-Z]/.test(candidate) && /[a-z]/.test(candidate) && /\d/.test(candidate) && new Set(candidate).size >= 24 && !candidate.includes('//')) return true;
+  }
+  return false;
+}
 
 export interface SecretFinding { readonly path: Path; readonly what: string }
 
@@ -32,6 +46,7 @@ export function findSecrets(root: Node | null | undefined): SecretFinding[] {
       const text = String(node.value);
       const pattern = CREDENTIAL_PATTERNS.find(([re]) => re.test(text));
       if (pattern) found.push({ path, what: pattern[1] });
+      else if (looksLikeAwsSecretKey(text)) found.push({ path, what: 'an AWS secret access key' });
       else if (key && SECRET_KEY.test(key) && text !== '' && !(REFERENCE_KEY.test(key) && SECRET_NAME.test(text))) {
         found.push({ path, what: `a literal value for '${key}'` });
       }

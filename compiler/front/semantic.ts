@@ -4,14 +4,35 @@ import { dedupeDiagnostics, diagnostic, inEnvironment, type Diagnostic, type Mes
 import type { DiagnosticCode } from '../diagnostics/codes.js';
 import { didYouMean } from '../diagnostics/suggest.js';
 import { GPU_MEMORY_HEADROOM, instanceCatalog, regionCatalog } from '../catalog.js';
-import { overlaps, parseCidr, planSubnets, MAX_SUBNET_PREFIX } from './cidr.js';
+import { formatCidr, overlaps, parseCidr, planSubnets, MAX_SUBNET_PREFIX } from './cidr.js';
 import { environmentSpec, overridePath } from './environments.js';
 import { durationSeconds } from '../lib/durations.js';
+import { ciApplies, createsOidcProvider } from './identity.js';
 import { findSecrets } from './secrets.js';
 import type { Path, Source } from './source.js';
+import { GPU_TAINT } from '../lib/conventions.js';
 
-/** Namespaces platformc creates for itself; teams may not take these names. */
-export const RESERVED_NAMESPACES = ['default', 'kube-node-lease', 'kube-public', 'kube-system', 'monitoring', 'platform', 'loadtest', 'external-secrets'];
+/**
+ * Namespaces platformc or Kubernetes uses; teams may not take these names. Every controller's namespace is
+ * here, which a test checks against CONTROLLERS (D14: a team `logging` would get edit rights where fluent-bit's log-shipping role lives).
+ */
+export const RESERVED_NAMESPACES = ['default', 'kube-node-lease', 'kube-public', 'kube-system', 'monitoring', 'logging', 'platform', 'loadtest', 'external-secrets'];
+
+/**
+ * A name lookup that sees only the record's own keys: `spec.teams['constructor']` is Object's constructor
+ * function, which made a reference to a team or pool named `constructor` pass as found (D8).
+ */
+export const own = <T>(record: Readonly<Record<string, T>> | undefined, key: string): T | undefined =>
+  record !== undefined && Object.hasOwn(record, key) ? record[key] : undefined;
+
+/** Address ranges that are not host networks anywhere (RFC 6890), so not a VPC's (D26). */
+const UNUSABLE_RANGES: readonly (readonly [string, string])[] = [
+  ['0.0.0.0/8', '"this network"'],
+  ['127.0.0.0/8', 'loopback'],
+  ['169.254.0.0/16', 'link-local, where the instance metadata service lives'],
+  ['224.0.0.0/4', 'multicast'],
+  ['240.0.0.0/4', 'reserved, including broadcast'],
+];
 
 interface Context {
   readonly source: Source;
@@ -34,6 +55,7 @@ export function checkSemantics(source: Source, spec: PlatformSpec, models: Reado
   checkNetworks(ctx);
   checkCluster(ctx);
   checkIdentity(ctx);
+  checkCiReachesCluster(ctx);
   checkTeams(ctx);
   checkModelsStatic(ctx);
   for (const env of Object.keys(spec.environments).sort()) checkEnvironment(ctx, env);
@@ -62,27 +84,27 @@ function checkReferences(ctx: Context) {
   const modelNames = Object.keys(spec.models);
   for (const [name, env] of Object.entries(spec.environments)) {
     const base: Path = ['environments', name];
-    if (!spec.regions[env.region]) report('region-without-network', [...base, 'region'], { role: 'region', region: env.region }, `add regions.${env.region} with its vpcCidr${didYouMean(env.region, regions) ? `, or ${didYouMean(env.region, regions)}` : ''}`);
+    if (!own(spec.regions, env.region)) report('region-without-network', [...base, 'region'], { role: 'region', region: env.region }, `add regions.${env.region} with its vpcCidr${didYouMean(env.region, regions) ? `, or ${didYouMean(env.region, regions)}` : ''}`);
     if (env.standby) {
-      if (!spec.regions[env.standby.region]) report('region-without-network', [...base, 'standby', 'region'], { role: 'standby region', region: env.standby.region }, `add regions.${env.standby.region} with its vpcCidr`);
+      if (!own(spec.regions, env.standby.region)) report('region-without-network', [...base, 'standby', 'region'], { role: 'standby region', region: env.standby.region }, `add regions.${env.standby.region} with its vpcCidr`);
       if (env.standby.region === env.region) report('standby-region', [...base, 'standby', 'region'], { region: env.region }, 'a standby region must be another region');
       for (const pool of Object.keys(env.standby.nodePools)) {
-        if (!spec.nodePools[pool]) report('unknown-reference', [...base, 'standby', 'nodePools', pool], { kind: 'node pool', name: pool }, didYouMean(pool, pools), true);
+        if (!own(spec.nodePools, pool)) report('unknown-reference', [...base, 'standby', 'nodePools', pool], { kind: 'node pool', name: pool }, didYouMean(pool, pools), true);
       }
     }
     for (const region of Object.keys(env.overrides.network ?? {})) {
       if (region !== env.region && region !== env.standby?.region) report('override-outside-environment', [...base, 'overrides', 'network', region], { env: name, region }, `it runs in ${[env.region, env.standby?.region].filter(Boolean).join(' and ')}`, true);
     }
     for (const pool of Object.keys(env.overrides.nodePools ?? {})) {
-      if (!spec.nodePools[pool]) report('unknown-reference', [...base, 'overrides', 'nodePools', pool], { kind: 'node pool', name: pool }, didYouMean(pool, pools), true);
+      if (!own(spec.nodePools, pool)) report('unknown-reference', [...base, 'overrides', 'nodePools', pool], { kind: 'node pool', name: pool }, didYouMean(pool, pools), true);
     }
     for (const model of Object.keys(env.overrides.models ?? {})) {
-      if (!spec.models[model]) report('unknown-reference', [...base, 'overrides', 'models', model], { kind: 'model', name: model }, didYouMean(model, modelNames), true);
+      if (!own(spec.models, model)) report('unknown-reference', [...base, 'overrides', 'models', model], { kind: 'model', name: model }, didYouMean(model, modelNames), true);
     }
   }
   for (const [name, model] of Object.entries(spec.models)) {
-    if (!spec.teams[model.team]) report('unknown-reference', ['models', name, 'team'], { kind: 'team', name: model.team }, didYouMean(model.team, Object.keys(spec.teams)));
-    const pool = spec.nodePools[model.nodePool];
+    if (!own(spec.teams, model.team)) report('unknown-reference', ['models', name, 'team'], { kind: 'team', name: model.team }, didYouMean(model.team, Object.keys(spec.teams)));
+    const pool = own(spec.nodePools, model.nodePool);
     if (!pool) report('unknown-reference', ['models', name, 'nodePool'], { kind: 'node pool', name: model.nodePool }, didYouMean(model.nodePool, pools));
     else if (pool.role !== 'gpu') report('pool-role', ['models', name, 'nodePool'], { model: name, pool: model.nodePool, role: pool.role }, 'models run on gpu pools');
   }
@@ -102,8 +124,12 @@ function checkNetworks(ctx: Context) {
   for (const [path, region, network] of networks) {
     if (typeof network.vpcCidr === 'string') {
       const c = parseCidr(network.vpcCidr);
+      const unusable = c && UNUSABLE_RANGES.find(([range]) => overlaps(c, parseCidr(range)!));
       if (!c) report('invalid-cidr', [...path, 'vpcCidr'], { cidr: network.vpcCidr });
       else if (c.prefix < 16 || c.prefix > 28) report('vpc-prefix', [...path, 'vpcCidr'], { prefix: c.prefix });
+      // Copied as written into Terraform and NetworkPolicies while subnets are computed: one spelling only (D26).
+      else if (formatCidr(c) !== network.vpcCidr) report('cidr-not-canonical', [...path, 'vpcCidr'], { cidr: network.vpcCidr, canonical: formatCidr(c) });
+      else if (unusable) report('cidr-unusable', [...path, 'vpcCidr'], { cidr: network.vpcCidr, range: unusable[0], why: unusable[1] }, 'use a private range such as 10.0.0.0/16');
     }
     const azs = typeof network.availabilityZones === 'number' ? network.availabilityZones : undefined;
     const available = regionCatalog.regions[region]?.availabilityZones.length ?? 0;
@@ -128,8 +154,79 @@ function checkIdentity(ctx: Context) {
   for (const [name, op] of Object.entries(ctx.spec.identity.operators)) {
     const seconds = durationSeconds(op.maxSessionDuration);
     if (seconds < 3600 || seconds > 43200) report('session-duration', ['identity', 'operators', name, 'maxSessionDuration'], { value: op.maxSessionDuration });
-    if (!op.requireMfa) report('mfa-disabled', ['identity', 'operators', name, 'requireMfa'], { name }, 'keep requireMfa: true');
+    if (!op.requireMfa && op.principals.length) report('mfa-disabled', ['identity', 'operators', name, 'requireMfa'], { name }, 'keep requireMfa: true');
+    if (op.principals.length === 0 && !op.identityCenter) {
+      report('operator-without-principals', ['identity', 'operators', name], { name }, 'list IAM principals under principals, or permission sets under identityCenter', true);
+    }
   }
+  const github = ctx.spec.identity.ci?.github;
+  const envNames = Object.keys(ctx.spec.environments);
+  if (!github || envNames.length === 0) return; // no environment at all is reported once, by checkEnvironmentsExist
+  const base: Path = ['identity', 'ci', 'github'];
+  github.environments.forEach((env, i) => {
+    if (!Object.hasOwn(ctx.spec.environments, env)) report('unknown-reference', [...base, 'environments', i], { kind: 'environment', name: env }, didYouMean(env, envNames) ?? `environments are ${envNames.join(', ')}`);
+  });
+  const choice = github.oidcProvider;
+  if (typeof choice !== 'string') {
+    for (const env of Object.keys(choice)) {
+      if (!Object.hasOwn(ctx.spec.environments, env)) report('unknown-reference', [...base, 'oidcProvider', env], { kind: 'environment', name: env }, didYouMean(env, envNames), true);
+    }
+  }
+  // IAM holds one OIDC provider per URL and account: a second create fails with EntityAlreadyExists.
+  const creators = new Map<string, string[]>();
+  for (const env of envNames.sort()) {
+    if (!createsOidcProvider(ctx.spec, env)) continue;
+    const account = ctx.spec.environments[env]!.account;
+    creators.set(account, [...(creators.get(account) ?? []), env]);
+  }
+  for (const [account, envs] of creators) {
+    if (envs.length < 2) continue;
+    const at: Path = typeof choice === 'string' ? [...base, 'oidcProvider'] : [...base, 'oidcProvider', envs[1]!];
+    report(
+      'oidc-provider-per-account',
+      ctx.source.has(at) ? at : [...base],
+      { envs: envs.join(' and '), account },
+      `create it in one and use it in the others, e.g. oidcProvider: { ${envs.map((e, i) => `${e}: ${i === 0 ? 'create' : 'existing'}`).join(', ')} }, and bootstrap ${envs[0]} first`,
+      !ctx.source.has(at),
+    );
+  }
+  // An environment CI does not apply: its pull requests plan, but nothing deploys it from CI. Often meant, sometimes
+  // forgotten (the apply job of a new environment silently never appears): say so.
+  if (github) {
+    const listed: Path = ctx.source.has([...base, 'environments']) ? [...base, 'environments'] : [...base];
+    for (const env of envNames.sort()) {
+      if (!github.environments.includes(env)) report('ci-environment', listed, { env }, `list it to deploy it from CI: environments: [${[...github.environments, env].join(', ')}]`);
+    }
+  }
+}
+
+/**
+ * Where CI runs must reach the cluster's API server: plan and apply talk to it (Helm, kubectl). GitHub-hosted
+ * runners are outside the VPC, so a private-only endpoint (per environment: overrides may differ) is unreachable.
+ */
+function checkCiReachesCluster(ctx: Context) {
+  const github = ctx.spec.identity.ci?.github;
+  if (!github || github.runsOn.includes('self-hosted')) return;
+  const unreachable = Object.keys(ctx.spec.environments).sort().filter((env) => {
+    if (!github.pullRequests && !ciApplies(ctx.spec, env)) return false;
+    try {
+      return !environmentSpec(ctx.raw, env).cluster.endpoint.publicAccess;
+    } catch {
+      return false; // an invalid override: reported where it is
+    }
+  });
+  if (unreachable.length === 0) return;
+  const at: Path = ['identity', 'ci', 'github', 'runsOn'];
+  const has = ctx.source.has(at);
+  ctx.out.push(
+    diagnostic(
+      'ci-cannot-reach-cluster',
+      { endpoints: unreachable.length > 1 ? `the API endpoints of ${unreachable.join(' and ')} are` : `the API endpoint of ${unreachable[0]} is`, them: unreachable.length > 1 ? 'them' : 'it' },
+      ctx.source.file,
+      has ? ctx.source.span(at) : ctx.source.keySpan(['identity', 'ci', 'github']),
+      "run the jobs on self-hosted runners inside each environment's VPC (runsOn: [self-hosted, ...]), or open the endpoint to the runners' addresses (cluster.endpoint.publicAccess with publicAccessCidrs)",
+    ),
+  );
 }
 
 function checkTeams(ctx: Context) {
@@ -145,9 +242,15 @@ function checkModelsStatic(ctx: Context) {
   for (const [name, model] of Object.entries(ctx.spec.models)) {
     const path: Path = ['models', name];
     if (model.slo.latencyP99Ms < 1) report('slo-range', [...path, 'slo', 'latencyP99Ms'], { ms: model.slo.latencyP99Ms }, 'Triton reports latency in microseconds; use at least 1 ms');
-    if (durationSeconds(model.slo.period) !== 30 * 86400) report('slo-period', [...path, 'slo', 'period'], { period: model.slo.period }, 'use 30d (Sloth refuses other periods for the same reason)');
+    const periodSeconds = durationSeconds(model.slo.period);
+    if (periodSeconds > 365 * 86400) report('slo-period-too-long', [...path, 'slo', 'period'], { period: model.slo.period }, 'use 30d (or at most 365d)');
+    else if (periodSeconds !== 30 * 86400) report('slo-period', [...path, 'slo', 'period'], { period: model.slo.period }, 'use 30d (Sloth refuses other periods for the same reason)');
     const def = ctx.models.get(model.definition);
     if (!def) continue;
+    // AWS reserves bucket names beginning with amzn-s3-demo- for documentation: no one owns the placeholder.
+    if (def.weights.uri.startsWith('s3://amzn-s3-demo-')) {
+      report('placeholder-weights', [...path, 'definition'], { definition: model.definition, uri: def.weights.uri }, `upload the model to a bucket you own and set weights.uri (and weights.sha256) in ${model.definition}`);
+    }
     const maxBatch = model.batching.maxBatchSize ?? def.maxBatchSize;
     if (maxBatch > def.maxBatchSize) report('batch-size', [...path, 'batching', 'maxBatchSize'], { which: 'maxBatchSize', size: maxBatch, limit: `the model's ${def.maxBatchSize} (${model.definition})` });
     model.batching.preferredBatchSizes.forEach((size, i) => {
@@ -193,20 +296,21 @@ function checkEnvironment(ctx: Context, env: string) {
   // Node pools: instance types exist, are offered in each region, match the pool's role; sizes are ordered.
   const poolSizes = (pool: string, overrides?: Record<string, { minSize?: number; desiredSize?: number; maxSize?: number }>) => {
     const p = spec.nodePools[pool]!;
-    const o = overrides?.[pool] ?? {};
+    const o = own(overrides, pool) ?? {};
     const min = o.minSize ?? p.minSize;
     const max = o.maxSize ?? p.maxSize;
     return { min, max, desired: o.desiredSize ?? (o.minSize !== undefined ? o.minSize : p.desiredSize ?? p.minSize) };
   };
   for (const [name, pool] of Object.entries(spec.nodePools)) {
     const path: Path = ['nodePools', name];
+    checkTaintKeys(report, path, pool);
     const { min, max, desired } = poolSizes(name);
     if (!(min <= desired && desired <= max)) {
       const overridden = (['maxSize', 'minSize', 'desiredSize'] as const).find((f) => ctx.source.has(overridePath(env, [...path, f])!));
       const field = overridden ?? (min > max ? 'minSize' : 'desiredSize');
       report('size-order', [...path, field], { pool: `node pool '${name}'`, min, desired, max });
     }
-    if (e.standby?.nodePools[name]) {
+    if (e.standby && own(e.standby.nodePools, name)) {
       const s = poolSizes(name, e.standby.nodePools);
       if (!(s.min <= s.desired && s.desired <= s.max)) base('size-order', ['environments', env, 'standby', 'nodePools', name], { pool: `the standby of node pool '${name}'`, min: s.min, desired: s.desired, max: s.max });
     }
@@ -215,7 +319,7 @@ function checkEnvironment(ctx: Context, env: string) {
       continue;
     }
     pool.instanceTypes.forEach((type, i) => {
-      const facts = instanceCatalog.instances[type];
+      const facts = own(instanceCatalog.instances, type);
       const at: Path = [...path, 'instanceTypes', i];
       if (!facts) {
         report('unknown-instance-type', at, { type }, didYouMean(type, Object.keys(instanceCatalog.instances)) ?? 'see specs/instances.json for the catalog');
@@ -237,7 +341,7 @@ function checkEnvironment(ctx: Context, env: string) {
   for (const [name, model] of Object.entries(spec.models)) {
     const path: Path = ['models', name];
     if (model.replicas.min > model.replicas.max) report('replica-order', [...path, 'replicas', 'min'], { model: name, min: model.replicas.min, max: model.replicas.max });
-    const pool = spec.nodePools[model.nodePool];
+    const pool = own(spec.nodePools, model.nodePool);
     const def = ctx.models.get(model.definition);
     const gpus = model.replicas.max * model.gpusPerReplica;
     gpusByPool.set(model.nodePool, (gpusByPool.get(model.nodePool) ?? 0) + gpus);
@@ -254,7 +358,7 @@ function checkEnvironment(ctx: Context, env: string) {
     }
     if (!pool || pool.role !== 'gpu' || pool.instanceTypes === 'auto') continue;
     for (const type of pool.instanceTypes) {
-      const acc = instanceCatalog.instances[type]?.accelerator;
+      const acc = own(instanceCatalog.instances, type)?.accelerator;
       if (!acc || acc.kind !== 'nvidia') continue;
       if (model.gpusPerReplica > acc.count) {
         report('replica-too-large', [...path, 'gpusPerReplica'], { model: name, gpus: model.gpusPerReplica, type, count: acc.count });
@@ -271,9 +375,9 @@ function checkEnvironment(ctx: Context, env: string) {
     report('slo-retention', ['observability', 'metrics', 'retention'], { model: short[0], period: short[1].slo.period, retention }, `set observability.metrics.retention to ${short[1].slo.period} or more`);
   }
   for (const [poolName, needed] of gpusByPool) {
-    const pool = spec.nodePools[poolName];
+    const pool = own(spec.nodePools, poolName);
     if (!pool || pool.instanceTypes === 'auto') continue;
-    const perNode = Math.min(...pool.instanceTypes.map((t) => instanceCatalog.instances[t]?.accelerator?.count ?? Infinity));
+    const perNode = Math.min(...pool.instanceTypes.map((t) => own(instanceCatalog.instances, t)?.accelerator?.count ?? Infinity));
     if (!Number.isFinite(perNode)) continue;
     const capacity = perNode * pool.maxSize;
     if (needed > capacity) {
@@ -281,9 +385,26 @@ function checkEnvironment(ctx: Context, env: string) {
     }
   }
   for (const [team, needed] of gpusByTeam) {
-    const quota = spec.teams[team]?.gpuQuota;
+    const quota = own(spec.teams, team)?.gpuQuota;
     if (quota !== undefined && needed > quota) report('team-quota', ['teams', team, 'gpuQuota'], { team, quota, needed }, 'raise gpuQuota or lower replicas.max: pods over quota are refused');
   }
 }
 
 const round = (n: number) => Math.round(n * 100) / 100;
+
+/**
+ * Taints are keyed by their key in the node group (the map key is the key with every run of other characters
+ * made '-') and in the autoscaler's node template: two taints whose keys meet there keep only the last, and a
+ * user taint on the GPU taint's map key replaces it, so Triton's toleration no longer matches (D18).
+ */
+function checkTaintKeys(report: Report, path: Path, pool: PlatformSpec['nodePools'][string]) {
+  const mapKey = (key: string) => key.replace(/[^A-Za-z0-9]+/g, '-');
+  const seen = new Map<string, string>(pool.role === 'gpu' ? [[mapKey(GPU_TAINT.key), GPU_TAINT.key]] : []);
+  pool.taints.forEach((t, i) => {
+    if (pool.role === 'gpu' && t.key === GPU_TAINT.key) return; // the built-in GPU taint, written out: resolve keeps one
+    const other = seen.get(mapKey(t.key));
+    if (other === undefined) return void seen.set(mapKey(t.key), t.key);
+    const problem = other === t.key ? 'is used twice; a node group keeps one taint per key' : `is the same node-group key as '${other}'${other === GPU_TAINT.key ? ' (the GPU taint every GPU pool carries)' : ''}`;
+    report('duplicate-taint', [...path, 'taints', i, 'key'], { key: t.key, problem }, 'give each taint its own key');
+  });
+}

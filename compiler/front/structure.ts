@@ -10,9 +10,52 @@ type AnySchema = z.core.$ZodType;
 
 /** Validates source.value against a schema; returns the parsed value when there is no error. */
 export function checkStructure<T extends AnySchema>(schema: T, source: Source): { value?: z.output<T>; diagnostics: Diagnostic[] } {
+  const proto = prototypeKeys(source);
+  if (proto.length) return { diagnostics: proto };
   const result = (schema as unknown as z.ZodType).safeParse(source.value, { reportInput: true });
   if (result.success) return { value: result.data as z.output<T>, diagnostics: [] };
-  return { diagnostics: dedupeDiagnostics(result.error.issues.flatMap((issue) => toDiagnostics(issue, [], schema, source))) };
+  // Positions are computed for the first MAX_DIAGNOSTICS problems only; the rest are counted (D7).
+  const out: Diagnostic[] = [];
+  let more = 0;
+  for (const issue of result.error.issues) {
+    const total = issue.code === 'unrecognized_keys' ? issue.keys.length : 1;
+    const room = MAX_DIAGNOSTICS - out.length;
+    if (room <= 0) {
+      more += total;
+      continue;
+    }
+    if (issue.code === 'unrecognized_keys' && total > room) {
+      out.push(...toDiagnostics({ ...issue, keys: issue.keys.slice(0, room) }, [], schema, source));
+      more += total - room;
+    } else out.push(...toDiagnostics(issue, [], schema, source));
+  }
+  const list = dedupeDiagnostics(out);
+  if (more > 0) {
+    const { endLine, endCol } = list[list.length - 1]!;
+    list.push(diagnostic('too-many-errors', { count: more }, source.file, { line: endLine, col: endCol + 1, endLine, endCol: endCol + 1 }, 'fix the problems above and validate again'));
+  }
+  return { diagnostics: list };
+}
+
+/** Diagnostics listed per file at most; a 100,000-key file would otherwise print 100,000 lines. */
+export const MAX_DIAGNOSTICS = 200;
+
+/**
+ * `__proto__` as a key: zod drops it from records without a word (an override named `__proto__` was silently
+ * ignored), and as a name it would reach prototype lookups (D8). Reported wherever it is written.
+ */
+function prototypeKeys(source: Source): Diagnostic[] {
+  const found: Diagnostic[] = [];
+  const walk = (value: unknown, path: (string | number)[]) => {
+    if (found.length >= MAX_DIAGNOSTICS || value === null || typeof value !== 'object') return;
+    if (Array.isArray(value)) return value.forEach((v, i) => walk(v, [...path, i]));
+    for (const key of Object.keys(value)) {
+      if (key === '__proto__') found.push(diagnostic('invalid-name', { map: path.length ? pathText(path) : 'the document', key: '__proto__', reason: 'cannot be a key' }, source.file, source.keySpan([...path, key]), 'rename it'));
+      else walk((value as Record<string, unknown>)[key], [...path, key]);
+    }
+  };
+  walk(source.value, []);
+  return found;
 }
 
 function toDiagnostics(issue: Issue, prefix: Path, root: AnySchema, source: Source): Diagnostic[] {

@@ -5,8 +5,8 @@
 import http from 'node:http';
 import https from 'node:https';
 import type { V1Deployment, V1Node } from '@kubernetes/client-node';
-import { GPU_RESOURCE, POOL_LABEL } from '../resolve/conventions.js';
-export { POOL_LABEL } from '../resolve/conventions.js';
+import { GPU_RESOURCE, POOL_LABEL } from '../lib/conventions.js';
+export { POOL_LABEL } from '../lib/conventions.js';
 
 
 /** GPUs a node offers to pods (what `kubectl describe node | grep nvidia.com/gpu` shows as allocatable). */

@@ -2,7 +2,7 @@
  * loadtest: start a model's k6 load test as a Job from its suspended CronJob, follow it until it finishes,
  * and read its summary. k6 exits non-zero when the SLO thresholds break, so the Job's outcome is the verdict.
  */
-import { LOADTEST_JOB_PREFIX, NAMESPACES } from '../resolve/conventions.js';
+import { LOADTEST_JOB_PREFIX, NAMESPACES } from '../lib/conventions.js';
 import type { RegionIR } from '../resolve/ir.js';
 
 export interface LoadtestCommands {

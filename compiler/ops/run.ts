@@ -5,9 +5,11 @@
  * resumable steps are recorded, so a rerun for the same inputs skips them. Ctrl-C is passed on to the
  * running tool (Terraform then stops cleanly and releases its lock) before platformc exits.
  */
-import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawn as spawnProcess } from 'node:child_process';
+import { appendFileSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
+import { escapeTerminal } from '../diagnostics/render.js';
 import { awsQueries, type Step, type TaskSpec } from './steps.js';
 
 export interface RunOptions {
@@ -22,6 +24,61 @@ export interface RunOptions {
   /** Timeouts of the waiting tasks, in ms (tests shorten them). */
   readonly waitMs?: number;
   readonly pollMs?: number;
+  /** Longest an external step may run before it is stopped (SIGINT, then SIGKILL after graceMs). */
+  readonly stepTimeoutMs?: number;
+  /** How long a stopped tool gets to finish cleanly (terraform releases its state lock) before SIGKILL. */
+  readonly graceMs?: number;
+}
+
+/** An EKS cluster with GPU node groups takes 20-40 minutes; two hours means the tool hangs. */
+const DEFAULT_STEP_TIMEOUT_MS = 2 * 60 * 60_000;
+const DEFAULT_GRACE_MS = 5 * 60_000;
+/** Output kept in memory per step: the tail shown on failure and what a step's check reads. The log has it all (D12). */
+const KEEP_BYTES = 1024 * 1024;
+
+/** A state file cut short by a kill (it is now written atomically) or otherwise unreadable: start afresh (D22). */
+function readState(path: string): { fingerprint: string; completed: string[] } | undefined {
+  if (!existsSync(path)) return undefined;
+  try {
+    const s = JSON.parse(readFileSync(path, 'utf8')) as { fingerprint?: unknown; completed?: unknown };
+    return typeof s.fingerprint === 'string' && Array.isArray(s.completed) ? { fingerprint: s.fingerprint, completed: s.completed.filter((x): x is string => typeof x === 'string') } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Write to a temporary file and rename: a kill leaves the old state or the new one, never half of it. */
+function writeAtomic(path: string, text: string): void {
+  const tmp = `${path}.${process.pid}.tmp`;
+  writeFileSync(tmp, text);
+  renameSync(tmp, path);
+}
+
+/**
+ * A watchdog for one tool: a small detached process that stops the tool's process group if platformc dies
+ * without cleaning up (kill -9, OOM), so no terraform is left holding the state lock (D23).
+ */
+function watchdog(toolPid: number, graceMs: number): () => void {
+  const script = `const [p, t, g] = process.argv.slice(1).map(Number);
+let stopping = false;
+const alive = (x) => { try { process.kill(x, 0); return true; } catch (e) { return e.code === 'EPERM'; } };
+setInterval(() => {
+  if (!alive(t)) process.exit(0);
+  if (!alive(p) && !stopping) { stopping = true; try { process.kill(-t, 'SIGINT'); } catch {} setTimeout(() => { try { process.kill(-t, 'SIGKILL'); } catch {} process.exit(0); }, g); }
+}, 1000);`;
+  try {
+    const dog = spawnProcess(process.execPath, ['-e', script, String(process.pid), String(toolPid), String(graceMs)], { detached: true, stdio: 'ignore' });
+    dog.unref();
+    return () => {
+      try {
+        dog.kill();
+      } catch {
+        /* already gone */
+      }
+    };
+  } catch {
+    return () => {};
+  }
 }
 
 export type TaskRunner = (task: TaskSpec, log: (line: string) => void, opts: { waitMs: number; pollMs: number }) => Promise<string | undefined>;
@@ -50,19 +107,32 @@ export async function runSteps(steps: readonly Step[], o: RunOptions): Promise<R
   const statePath = join(o.stateDir, 'state', `${o.runKey}.json`);
   mkdirSync(logDir, { recursive: true });
   mkdirSync(join(o.stateDir, 'state'), { recursive: true });
-  const previous = existsSync(statePath) ? (JSON.parse(readFileSync(statePath, 'utf8')) as { fingerprint: string; completed: string[] }) : undefined;
+  const previous = readState(statePath);
   const done = new Set(previous?.fingerprint === o.fingerprint ? previous.completed : []);
-  const save = () => writeFileSync(statePath, `${JSON.stringify({ fingerprint: o.fingerprint, completed: [...done].sort() }, null, 2)}\n`);
+  const save = () => writeAtomic(statePath, `${JSON.stringify({ fingerprint: o.fingerprint, completed: [...done].sort() }, null, 2)}\n`);
   const say = (line: string) => out.write(tty ? `${line}\n` : `${new Date().toISOString()} ${line}\n`);
   const completed: string[] = [];
   const skipped: string[] = [];
 
   let current: ReturnType<typeof execa> | undefined;
   let interrupted = false;
+  /**
+   * Tools run in their own process group, so a Ctrl-C at the terminal reaches platformc only, and platformc
+   * passes exactly one SIGINT on (two make terraform exit at once, "data loss may have occurred": D3). SIGTERM
+   * (CI cancel, pod eviction) becomes that same graceful SIGINT, never a SIGKILL after 5 s (D4).
+   */
+  const stop = (pid: number | undefined) => {
+    if (pid === undefined) return;
+    try {
+      process.kill(-pid, 'SIGINT');
+    } catch {
+      /* already gone */
+    }
+  };
   const onSignal = (signal: NodeJS.Signals) => {
     interrupted = true;
-    say(`${signal}: passing it to the running step and waiting for it to stop cleanly`);
-    current?.kill(signal);
+    say(`${signal}: passing SIGINT to the running step and waiting for it to stop cleanly`);
+    stop(current?.pid);
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
@@ -85,15 +155,52 @@ export async function runSteps(steps: readonly Step[], o: RunOptions): Promise<R
       try {
         if (step.kind === 'exec') {
           log(`$ ${commandLine(step.argv)}`);
-          current = execa(step.argv[0]!, step.argv.slice(1), { reject: false, all: true, stdin: 'ignore', env: { TF_IN_AUTOMATION: '1', TF_INPUT: '0' } });
-          const r = await current;
-          current = undefined;
-          log(String(r.all ?? ''));
-          tail = String(r.stderr || r.stdout || '').split('\n').slice(-15).join('\n');
-          const benign = step.argv[0] === 'kubectl' && step.argv[1] === 'diff' && r.exitCode === 1;
-          if (interrupted) problem = 'interrupted';
-          else if (r.failed && !benign) problem = r.exitCode === undefined ? `could not run ${step.argv[0]}: ${r.shortMessage}` : `${step.argv[0]} exited with code ${r.exitCode}`;
-          else if (step.check) problem = step.check(String(r.stdout ?? ''));
+          // Output goes to the log as it comes (a kill mid-apply leaves what terraform said so far) and only a
+          // bounded tail stays in memory: no buffer limit that kills a verbose tool (D12).
+          const fd = openSync(logFile, 'a');
+          const kept = { stdout: '', stderr: '' };
+          const keep = (which: 'stdout' | 'stderr') => (chunk: Buffer) => {
+            writeSync(fd, chunk);
+            kept[which] = (kept[which] + chunk.toString('utf8')).slice(-KEEP_BYTES);
+          };
+          let timedOut = false;
+          let cancelDog = () => {};
+          const timers: NodeJS.Timeout[] = [];
+          try {
+            current = execa(step.argv[0]!, step.argv.slice(1), {
+              reject: false,
+              buffer: false,
+              stdin: 'ignore',
+              detached: true,
+              forceKillAfterDelay: false,
+              env: { TF_IN_AUTOMATION: '1', TF_INPUT: '0' },
+            });
+            current.stdout?.on('data', keep('stdout'));
+            current.stderr?.on('data', keep('stderr'));
+            const pid = current.pid;
+            if (pid !== undefined) cancelDog = watchdog(pid, o.graceMs ?? DEFAULT_GRACE_MS);
+            timers.push(
+              setTimeout(() => {
+                timedOut = true;
+                stop(pid);
+                timers.push(setTimeout(() => pid !== undefined && (() => { try { process.kill(-pid, 'SIGKILL'); } catch { /* gone */ } })(), o.graceMs ?? DEFAULT_GRACE_MS));
+              }, o.stepTimeoutMs ?? DEFAULT_STEP_TIMEOUT_MS),
+            );
+            const r = await current;
+            current = undefined;
+            tail = (kept.stderr || kept.stdout).split('\n').slice(-15).map(escapeTerminal).join('\n');
+            const benign = step.argv[0] === 'kubectl' && step.argv[1] === 'diff' && r.exitCode === 1;
+            const tool = step.argv[0];
+            if (interrupted) problem = 'interrupted';
+            else if (timedOut) problem = `${tool} did not finish within ${Math.round((o.stepTimeoutMs ?? DEFAULT_STEP_TIMEOUT_MS) / 1000)} s and was stopped`;
+            else if (r.failed && !benign) {
+              problem = r.signal ? `${tool} was killed by ${r.signal}` : r.exitCode === undefined ? `could not run ${tool}: ${r.shortMessage}` : `${tool} exited with code ${r.exitCode}`;
+            } else if (step.check) problem = step.check(kept.stdout);
+          } finally {
+            for (const t of timers) clearTimeout(t);
+            cancelDog();
+            closeSync(fd);
+          }
         } else {
           problem = await o.tasks(step.task, log, { waitMs: o.waitMs ?? 20 * 60_000, pollMs: o.pollMs ?? 10_000 });
         }
@@ -116,7 +223,7 @@ export async function runSteps(steps: readonly Step[], o: RunOptions): Promise<R
       }
     }
     // A finished run starts from scratch next time.
-    writeFileSync(statePath, `${JSON.stringify({ fingerprint: o.fingerprint, completed: [] }, null, 2)}\n`);
+    writeAtomic(statePath, `${JSON.stringify({ fingerprint: o.fingerprint, completed: [] }, null, 2)}\n`);
     return { ok: true, completed, skipped };
   } finally {
     process.off('SIGINT', onSignal);

@@ -3,7 +3,7 @@
  * every model's Deployment available and its ready endpoint answering, generated/ fresh. Read-only.
  */
 import type { EnvironmentIR } from '../resolve/ir.js';
-import { POOL_LABEL } from '../resolve/conventions.js';
+import { POOL_LABEL } from '../lib/conventions.js';
 import { allocatableGpus, connect, deploymentNotReady } from './kube.js';
 
 export interface PoolStatus { readonly pool: string; readonly nodes: number; readonly gpus: readonly { readonly node: string; readonly allocatable: number }[] }

@@ -4,7 +4,7 @@
  * compiler/ops/run.ts executes it.
  */
 import { join } from 'node:path';
-import { GPU_RESOURCE, NAMESPACES } from '../resolve/conventions.js';
+import { GPU_RESOURCE, NAMESPACES } from '../lib/conventions.js';
 import type { EnvironmentIR, PlatformIR, RegionIR } from '../resolve/ir.js';
 
 export type Step =
@@ -59,7 +59,7 @@ function accountCheck(env: EnvironmentIR): Step {
     title: `AWS credentials belong to account ${env.account}`,
     argv: ['aws', 'sts', 'get-caller-identity', '--query', 'Account', '--output', 'text'],
     check: (out) => (out.trim() === env.account ? undefined : `the AWS credentials are for account ${out.trim() || '(none)'}, but ${env.name} lives in ${env.account}`),
-    hint: `assume a role in ${env.account} (for example the operator role) and rerun`,
+    hint: `assume a role in ${env.account} that may apply it (its CI apply role, or an administrator's for break glass: operator roles only look) and rerun`,
   };
 }
 

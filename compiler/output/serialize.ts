@@ -1,5 +1,5 @@
 /** Canonical serialisation: one place, fixed options, so the same data always gives the same bytes. */
-import { stringify } from 'yaml';
+import { Document, isScalar, stringify, visit } from 'yaml';
 
 /**
  * Determinism rule: YAML with 2-space indent, no line folding, plain keys in the order the emitter built
@@ -7,6 +7,20 @@ import { stringify } from 'yaml';
  */
 export function toYaml(value: unknown): string {
   return stringify(value, { indent: 2, lineWidth: 0, minContentWidth: 0, aliasDuplicateObjects: false, singleQuote: false, sortMapEntries: false });
+}
+
+/**
+ * The same YAML, with a trailing comment after every string scalar that has one in `comments` (e.g. the
+ * release tag after an action pinned by commit SHA).
+ */
+export function toYamlWithComments(value: unknown, comments: Readonly<Record<string, string>>): string {
+  const doc = new Document(value, { aliasDuplicateObjects: false });
+  visit(doc, {
+    Scalar(_key, node) {
+      if (isScalar(node) && typeof node.value === 'string' && Object.hasOwn(comments, node.value)) node.comment = ` ${comments[node.value]}`;
+    },
+  });
+  return doc.toString({ indent: 2, lineWidth: 0, minContentWidth: 0, singleQuote: false });
 }
 
 /** Several YAML documents in one file, separated by ---. */

@@ -3,7 +3,7 @@
  * attached and every name derived once. Emitters read only this (never platform.yaml), so they agree.
  */
 import type { ModelDefinition } from '../../schema/platform.js';
-import type { Versions } from '../catalog.js';
+import type { IamActionGroup, Versions } from '../catalog.js';
 import type { InstanceChoice } from './auto-instance.js';
 
 export interface PlatformIR {
@@ -89,9 +89,75 @@ export interface ClusterIR {
 }
 
 export interface IdentityIR {
-  readonly operators: readonly { readonly name: string; readonly roleName: string; readonly principals: readonly string[]; readonly requireMfa: boolean; readonly maxSessionSeconds: number; readonly clusterAccess: 'admin' | 'edit' | 'view' }[];
-  readonly ci?: { readonly roleName: string; readonly roleArn: string; readonly repository: string; readonly subjects: readonly string[] };
+  /** Every IAM role and policy name the environment's stacks create starts with this: `<platform>-<env>-`. */
+  readonly iamPrefix: string;
+  /** Tags every resource of the environment carries (provider default_tags); the CI roles recognise their own KMS keys and roles by them. */
+  readonly ownerTags: Readonly<{ platform: string; environment: string }>;
+  /** The permissions boundary every role the apply role creates must carry (created by the bootstrap root). */
+  readonly boundary: { readonly name: string; readonly path: string; readonly arn: string };
+  readonly operators: readonly OperatorIR[];
+  readonly ci?: CiIR;
   readonly workloads: readonly { readonly name: string; readonly namespace: string; readonly serviceAccount: string; readonly access: readonly WorkloadAccessIR[] }[];
+  /** EKS access entries, keyed by a stable id (adding a principal never re-keys another). */
+  readonly accessEntries: readonly AccessEntryIR[];
+  /** What the CI roles may call, by group, with sources (specs/iam-actions.json). */
+  readonly ciActions: Readonly<Record<string, IamActionGroup>>;
+  /** s3 object ARNs of the model weights `platformc apply` copies into the model bucket. */
+  readonly weightsObjectArns: readonly string[];
+  /** The bootstrap root: what an account administrator applies once, before CI can run. */
+  readonly bootstrap: BootstrapIR;
+}
+
+export interface OperatorIR {
+  readonly name: string;
+  readonly roleName: string;
+  readonly arn: string;
+  readonly principals: readonly string[];
+  readonly requireMfa: boolean;
+  readonly maxSessionSeconds: number;
+  readonly clusterAccess: 'admin' | 'edit' | 'view';
+  /** IAM Identity Center permission-set roles trusted by aws:PrincipalArn (MFA enforced by Identity Center). */
+  readonly identityCenter?: { readonly account: string; readonly principalArnPatterns: readonly string[] };
+}
+
+export interface CiRoleIR {
+  readonly roleName: string;
+  readonly arn: string;
+  /** OIDC `sub` values the role trusts, exactly (StringEquals). */
+  readonly subjects: readonly string[];
+}
+
+export interface CiIR {
+  readonly repository: string;
+  /** GitHub's OIDC provider in the environment's account: created by this environment's bootstrap, or looked up. */
+  readonly oidcProvider: { readonly create: boolean; readonly host: string; readonly arn: string };
+  /** Read-only role of pull-request plans (when pullRequests). */
+  readonly plan?: CiRoleIR;
+  /** Role of the apply job, trusted only for the GitHub environment of the same name (when CI applies this environment). */
+  readonly apply?: CiRoleIR & { readonly githubEnvironment: string };
+  /** Branches whose pushes run the apply jobs. */
+  readonly branches: readonly string[];
+  /** Runner labels of the plan and apply jobs. */
+  readonly runsOn: readonly string[];
+  readonly selfHostedRunners: boolean;
+}
+
+export interface AccessEntryIR {
+  readonly key: string;
+  readonly principalArn: string;
+  /** Set when the principal is a role the bootstrap root creates: infra looks it up by name (a dependency, not a literal). */
+  readonly bootstrapRole?: string;
+  readonly policyArn: string;
+  /** Namespace scope; cluster-wide when absent. */
+  readonly namespaces?: readonly string[];
+}
+
+export interface BootstrapIR {
+  /** generated/terraform/<env>/bootstrap */
+  readonly dir: string;
+  readonly stateKey: string;
+  /** The state bucket of each region of the environment (primary first): the backend of that region's roots. */
+  readonly stateBuckets: readonly { readonly region: string; readonly bucket: string }[];
 }
 
 export type WorkloadAccessIR =
@@ -126,6 +192,8 @@ export interface RegionIR {
   readonly names: NamesIR;
   readonly nodePools: readonly NodePoolIR[];
   readonly deployments: readonly DeploymentIR[];
+  /** IRSA role of each extra workload (identity.workloads) in this region. */
+  readonly workloadRoles: readonly { readonly workload: string; readonly roleName: string }[];
 }
 
 export interface NetworkIR {
@@ -147,9 +215,18 @@ export interface NamesIR {
   readonly modelBucket: string;
   readonly logGroup: string;
   readonly stateKeyPrefix: string;
+  /** S3 bucket (and its region) holding the Terraform state of this region's roots. */
+  readonly stateBucket: { readonly bucket: string; readonly region: string };
   /** kubeconfig context of this region's cluster, as `platformc apply` writes it. */
   readonly kubeContext: string;
   readonly roles: Readonly<Record<'albController' | 'triton' | 'logShipping' | 'externalSecrets' | 'clusterAutoscaler' | 'ebsCsi', string>>;
+  /** IAM names the EKS and VPC modules create, set explicitly so they fall under the environment's prefix. */
+  readonly iam: {
+    readonly clusterRole: string;
+    readonly nodeGroupRoles: Readonly<Record<string, string>>;
+    readonly flowLogRole: string;
+    readonly flowLogPolicy: string;
+  };
 }
 
 export interface NodePoolIR {
@@ -163,7 +240,7 @@ export interface NodePoolIR {
   readonly diskSizeGiB: number;
   readonly labels: Readonly<Record<string, string>>;
   readonly taints: readonly { readonly key: string; readonly value: string; readonly effect: 'NoSchedule' | 'PreferNoSchedule' | 'NoExecute' }[];
-  /** For `instanceTypes: auto`: every feasible type, cheapest first (the first is the choice). */
+  /** For `instanceTypes: auto`: every GPU type, those that serve the pool cheapest first (the first is the choice), then the rest; each loser says why. */
   readonly auto?: { readonly ranked: readonly InstanceChoice[] };
   /** Facts of the first (preferred) instance type. */
   readonly instance: { readonly type: string; readonly vcpu: number; readonly memoryGiB: number; readonly gpus: number; readonly gpuModel?: string; readonly gpuMemoryGiB?: number; readonly onDemandUsdPerHour: number; readonly priceSource: string };

@@ -9,8 +9,9 @@ import { instanceCatalog, regionCatalog, versions } from '../catalog.js';
 import { formatCidr, parseCidr, planSubnets } from '../front/cidr.js';
 import { environmentSpec } from '../front/environments.js';
 import { rankInstanceTypes } from './auto-instance.js';
-import { ACCELERATOR_LABEL, DAEMONSET_RESERVE, GPU_TAINT, LATENCY_OBJECTIVE, POOL_LABEL, QUEUE_TIME_METRIC, workloadName } from './conventions.js';
+import { ACCELERATOR_LABEL, DAEMONSET_RESERVE, GPU_TAINT, LATENCY_OBJECTIVE, POOL_LABEL, QUEUE_TIME_METRIC, workloadName } from '../lib/conventions.js';
 import { byKey, sortedEntries } from '../lib/order.js';
+import { resolveIdentity } from './identity.js';
 import type { AlertingIR, DeploymentIR, EnvironmentIR, ModelIR, NamesIR, NodePoolIR, PlatformIR, RegionIR, TeamIR } from './ir.js';
 
 export interface ResolveOptions {
@@ -52,7 +53,7 @@ export function resolvePlatform(validated: Validated, options: ResolveOptions): 
     models: models.filter((m) => m.team === name).map((m) => m.name),
   }));
 
-  const environments = envNames.map((env) => resolveEnvironment(spec.metadata.name, env, envSpecs.get(env)!, validated));
+  const environments = envNames.map((env) => resolveEnvironment(spec.metadata.name, env, envSpecs.get(env)!, validated, teams, models));
 
   const ir: PlatformIR = {
     apiVersion: API_VERSION,
@@ -71,14 +72,13 @@ export function resolvePlatform(validated: Validated, options: ResolveOptions): 
   return deepFreeze(ir);
 }
 
-function resolveEnvironment(platform: string, env: string, spec: PlatformSpec, validated: Validated): EnvironmentIR {
+function resolveEnvironment(platform: string, env: string, spec: PlatformSpec, validated: Validated, teams: readonly TeamIR[], models: readonly ModelIR[]): EnvironmentIR {
   const e = spec.environments[env]!;
   const envPrefix = `${platform}-${env}`;
   const budget = spec.budget; // environment budget fields are already merged in
   const regions: RegionIR[] = [e.region, ...(e.standby ? [e.standby.region] : [])].map((region, i) =>
     resolveRegion(platform, env, region, i === 0 ? 'primary' : 'standby', spec, validated),
   );
-  const github = spec.identity.ci?.github;
   const internetFacing = regions[0]!.deployments.some((d) => d.ingressScheme === 'internet-facing');
   return {
     name: env,
@@ -97,31 +97,15 @@ function resolveEnvironment(platform: string, env: string, spec: PlatformSpec, v
       logging: [...spec.cluster.logging].sort(),
       secretsEncryption: spec.cluster.secretsEncryption,
     },
-    identity: {
-      operators: sortedEntries(spec.identity.operators).map(([name, op]) => ({
-        name,
-        roleName: `${envPrefix}-operator-${name}`,
-        principals: [...op.principals].sort(),
-        requireMfa: op.requireMfa,
-        maxSessionSeconds: durationSeconds(op.maxSessionDuration),
-        clusterAccess: op.clusterAccess,
-      })),
-      ...(github
-        ? {
-            ci: {
-              roleName: `${envPrefix}-github-ci`,
-              roleArn: roleArn(e.account, `${envPrefix}-github-ci`),
-              repository: github.repository,
-              subjects: [
-                ...github.branches.map((b) => `repo:${github.repository}:ref:refs/heads/${b}`),
-                ...github.environments.filter((g) => g === env || github.environments.length === 0).map((g) => `repo:${github.repository}:environment:${g}`),
-                ...(github.pullRequests ? [`repo:${github.repository}:pull_request`] : []),
-              ].sort(),
-            },
-          }
-        : {}),
-      workloads: sortedEntries(spec.identity.workloads).map(([name, w]) => ({ name, namespace: w.namespace, serviceAccount: w.serviceAccount, access: w.access })),
-    },
+    identity: resolveIdentity({
+      platform,
+      env,
+      account: e.account,
+      spec,
+      teams,
+      models,
+      regions: regions.map((r) => ({ region: r.region, short: r.shortRegion, stateBucket: r.names.stateBucket })),
+    }),
     observability: { ...spec.observability, alerting: resolveAlerting(spec.observability.alerting.receiver) },
     state: { bucket: e.state.bucket, region: e.state.region ?? e.region },
     regions,
@@ -135,13 +119,17 @@ function resolveRegion(platform: string, env: string, region: string, role: 'pri
   const vpc = parseCidr(network.vpcCidr)!;
   const plan = planSubnets(vpc, network.availabilityZones)!;
   const short = shortRegion(region);
-  const names = deriveNames(platform, env, region, short, e.account);
+  const primaryState = { bucket: e.state.bucket, region: e.state.region ?? e.region };
+  // Each region keeps its roots' state in a bucket of its own region: a standby can be planned and applied while
+  // the primary region is down (the bootstrap root makes these buckets).
+  const stateBucket = role === 'primary' || region === primaryState.region ? primaryState : { bucket: limitName(`${e.state.bucket}-${short}`, 63), region };
+  const names = { ...deriveNames(platform, env, region, short, e.account, Object.keys(spec.nodePools).sort()), stateBucket };
   type Sizes = { minSize?: number; desiredSize?: number; maxSize?: number };
   const standbySizes: Record<string, Sizes> = role === 'standby' ? ((e.standby?.nodePools ?? {}) as Record<string, Sizes>) : {};
   const nodePools: NodePoolIR[] = sortedEntries(spec.nodePools).map(([name, pool]) => {
     const standby = standbySizes[name] ?? {};
     // Feasibility of auto pools is checked before resolve (checkAutoPools), so the ranking is never empty here.
-    const ranked = pool.instanceTypes === 'auto' ? rankInstanceTypes(name, spec, validated.models, region) : undefined;
+    const ranked = pool.instanceTypes === 'auto' ? rankInstanceTypes(name, spec, validated.models, region, { minSize: standby.minSize ?? pool.minSize, maxSize: standby.maxSize ?? pool.maxSize }) : undefined;
     const instanceTypes = ranked ? [ranked[0]!.type] : [...(pool.instanceTypes as string[])];
     const facts = instanceCatalog.instances[instanceTypes[0]!]!;
     const price = facts.onDemand[region]!;
@@ -206,6 +194,7 @@ function resolveRegion(platform: string, env: string, region: string, role: 'pri
       rollout: spare >= m.gpusPerReplica ? { maxSurge: 1, maxUnavailable: 0 } : { maxSurge: 0, maxUnavailable: 1 },
     };
   });
+  const workloadRoles = sortedEntries(spec.identity.workloads).map(([workload]) => ({ workload, roleName: limitName(`${names.regionalPrefix}-${workload}`, 64) }));
   const azNames = regionCatalog.regions[region]!.availabilityZones.slice(0, network.availabilityZones);
   return {
     env,
@@ -222,6 +211,7 @@ function resolveRegion(platform: string, env: string, region: string, role: 'pri
     names,
     nodePools,
     deployments,
+    workloadRoles,
   };
 }
 
@@ -243,7 +233,7 @@ export function shortRegion(region: string): string {
 }
 
 /** Every derived name, in one place. Lengths stay inside AWS limits given the schema's name limits. */
-export function deriveNames(platform: string, env: string, region: string, short: string, account: string): NamesIR {
+export function deriveNames(platform: string, env: string, region: string, short: string, account: string, pools: readonly string[] = []): Omit<NamesIR, 'stateBucket'> {
   const envPrefix = `${platform}-${env}`;
   const regionalPrefix = `${envPrefix}-${short}`;
   return {
@@ -262,6 +252,14 @@ export function deriveNames(platform: string, env: string, region: string, short
       externalSecrets: `${regionalPrefix}-external-secrets`,
       clusterAutoscaler: `${regionalPrefix}-cluster-autoscaler`,
       ebsCsi: `${regionalPrefix}-ebs-csi`,
+    },
+    // Named explicitly (no name_prefix): under the environment's prefix the CI apply role manages, within IAM's
+    // 64 characters, and distinct per region (IAM is global).
+    iam: {
+      clusterRole: limitName(`${regionalPrefix}-eks-cluster`, 64),
+      nodeGroupRoles: Object.fromEntries(pools.map((p) => [p, limitName(`${regionalPrefix}-node-${p}`, 64)])),
+      flowLogRole: limitName(`${regionalPrefix}-vpc-flow-log`, 64),
+      flowLogPolicy: limitName(`${regionalPrefix}-vpc-flow-log`, 128),
     },
   };
 }

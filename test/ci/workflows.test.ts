@@ -10,6 +10,7 @@ import { emitCi } from '../../compiler/emit/ci.js';
 import { listFiles } from '../../compiler/output/write.js';
 import { cli, repoRoot } from '../helpers/cli.js';
 import { irOf } from '../helpers/platform.js';
+import { generateFiles } from '../../compiler/pipeline.js';
 
 type Json = Record<string, any>;
 const ajv = new Ajv({ strict: false, allErrors: true });
@@ -34,7 +35,7 @@ describe('platformc init', () => {
     const first = cli(['init', dir, '--name', 'acme', '--region', 'us-west-2', '--gpu', 'g5.xlarge']);
     expect(first.code, first.stderr).toBe(0);
     const files = listFiles(dir);
-    expect(files).toEqual(['.gitattributes', '.github/workflows/platform.yml', '.gitignore', '.vscode/settings.json', 'models/mobilenet.yaml', 'models/resnet50.yaml', 'package.json', 'platform.yaml', 'schema/model-definition.schema.json', 'schema/platform.schema.json']);
+    expect(files).toEqual(['.gitattributes', '.github/workflows/platform.yml', '.gitignore', '.vscode/settings.json', 'models/resnet50.yaml', 'package.json', 'platform.yaml', 'schema/README.md', 'schema/model-definition.schema.json', 'schema/platform.schema.json']);
     const text = readFileSync(join(dir, 'platform.yaml'), 'utf8');
     expect(text.split('\n')[0]).toBe('# yaml-language-server: $schema=./schema/platform.schema.json');
     expect(text).toContain('instanceTypes: [g5.xlarge]');
@@ -68,17 +69,19 @@ describe('platformc init', () => {
 });
 
 describe('the generated workflow', () => {
-  it('plans every environment and region with that environment\'s CI role; only those jobs may request OIDC tokens', () => {
+  it('plans every environment and region with that environment\'s plan role, never in a GitHub environment; only those jobs may request OIDC tokens', () => {
     for (const spec of ['platform.yaml', 'examples/multi-region-prod.yaml']) {
       const ir = irOf(spec);
       const wf = checkWorkflow(spec, emitCi(ir)[0]!.content);
       expect(wf.permissions).toEqual({ contents: 'read' });
-      for (const env of ir.environments.filter((e) => e.identity.ci?.subjects.some((s) => s.endsWith(`:environment:${e.name}`)))) {
+      for (const env of ir.environments.filter((e) => e.identity.ci?.plan)) {
         for (const r of env.regions) {
           const job = wf.jobs[`plan-${env.name}-${r.region}`];
           expect(job, `${spec}: plan-${env.name}-${r.region}`).toBeDefined();
+          // A job that names an environment presents that environment's subject: a plan job never does (TF #8).
+          expect(job.environment).toBeUndefined();
           const assume = job.steps.find((s: Json) => s.uses?.startsWith('aws-actions/configure-aws-credentials'));
-          expect(assume.with['role-to-assume']).toBe(`arn:aws:iam::${env.account}:role/${env.identity.ci!.roleName}`);
+          expect(assume.with['role-to-assume']).toBe(`arn:aws:iam::${env.account}:role/${env.identity.ci!.plan!.roleName}`);
           expect(assume.with['aws-region']).toBe(r.region);
           expect(job.steps.map((s: Json) => s.run)).toContain(`terraform fmt -check -recursive generated/terraform/${env.name}/${r.region}`);
         }
@@ -91,9 +94,32 @@ describe('the generated workflow', () => {
           expect(job.environment).toBe(id.slice(6));
         }
       }
-      // Every action is pinned to an exact release.
-      for (const job of Object.values(wf.jobs as Record<string, Json>)) for (const s of job.steps) if (s.uses) expect(s.uses).toMatch(/@v\d+\.\d+\.\d+$/);
+      // Every action is pinned by a full commit SHA, with its release tag as a comment on the same line.
+      const text = emitCi(ir)[0]!.content;
+      for (const job of Object.values(wf.jobs as Record<string, Json>)) {
+        for (const s of job.steps) {
+          if (!s.uses) continue;
+          expect(s.uses).toMatch(/^[\w.-]+\/[\w.-]+@[0-9a-f]{40}$/);
+          expect(text).toMatch(new RegExp(`uses: ${s.uses} # v\\d+\\.\\d+\\.\\d+\n`));
+          // setup-node's npm cache needs a lock file a platform repository may not have (init writes none).
+          if (s.uses.startsWith('actions/setup-node@')) expect(s.with?.cache).toBeUndefined();
+        }
+      }
     }
+  });
+
+  it('runs plan and apply on the runners platform.yaml names: self-hosted ones inside each environment\'s VPC (TF #3)', async () => {
+    const ir = irOf('platform.yaml');
+    const wf = parse(emitCi(ir)[0]!.content) as Json;
+    for (const env of ir.environments) {
+      for (const id of [`plan-${env.name}-us-east-1`, `apply-${env.name}`]) expect(wf.jobs[id]['runs-on'], id).toEqual(['self-hosted', 'linux', 'x64', `platformc-${env.name}`]);
+      // The runners reach the private API endpoint: the cluster security group admits the VPC on 443.
+      const eks = generateFiles(ir).find((f) => f.path === `terraform/${env.name}/us-east-1/infra/eks.tf`)!.content;
+      expect(eks).toMatch(new RegExp(`ingress_ci_runners = \\{[^}]*cidr_blocks\\s+= \\["${env.regions[0]!.network.vpcCidr.replace(/\./g, '\\.')}"\\]`));
+    }
+    expect(wf.jobs.validate['runs-on']).toBe('ubuntu-latest'); // no AWS, no cluster: a hosted runner is enough
+    const hosted = parse(emitCi(irOf('examples/multi-region-prod.yaml'))[0]!.content) as Json;
+    expect(hosted.jobs['apply-prod']['runs-on']).toBe('ubuntu-latest');
   });
 
   it('applies environments in order on main, gated by GitHub environments', () => {

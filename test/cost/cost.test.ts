@@ -1,17 +1,14 @@
-/** The cost estimate against figures computed by hand, the budget gate, capacity, `auto` and the JSON shape. */
+/** The cost estimate against figures computed by hand, the budget gate, capacity and the JSON shape (`auto`: test/resolve/auto-instance.test.ts). */
 import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Ajv } from 'ajv';
 import { describe, expect, it } from 'vitest';
 import { estimatePlatform, type PlatformEstimate } from '../../compiler/cost/estimate.js';
-import { infracostJson } from '../../compiler/cost/formats.js';
-import { rankInstanceTypes } from '../../compiler/resolve/auto-instance.js';
-import { environmentSpec } from '../../compiler/front/environments.js';
-import { instanceCatalog } from '../../compiler/catalog.js';
+import { costTable, infracostJson } from '../../compiler/cost/formats.js';
 import { listFiles } from '../../compiler/output/write.js';
 import { cli, repoRoot } from '../helpers/cli.js';
-import { irOf, validated, writeSpec } from '../helpers/platform.js';
+import { irOf, irOfText, writeSpec } from '../helpers/platform.js';
 
 /** Component costs of one environment and region as name -> [min, desired, max]. */
 function lines(e: PlatformEstimate, env: string, region: string): Record<string, [number, number, number]> {
@@ -25,10 +22,16 @@ describe('estimates equal the figures computed by hand', () => {
     // 730 h x $0.10 = 73.00; m6i.xlarge $0.192 x 730 = 140.16 per node; g4dn.xlarge $0.526 x 730 = 383.98 per node;
     // gp3 $0.08/GB; one NAT 730 x 0.045 = 32.85, 100 GB x 0.045 = 4.50, EIP 730 x 0.005 = 3.65; one ALB 730 x 0.0225 = 16.425 -> 16.43,
     // 1 LCU 730 x 0.008 = 5.84; logs 50 GB x 0.50 = 25.00, stored 50 GB x 0.03 = 1.50; Prometheus 50 GB x 0.08 = 4.00; S3 2 GB x 0.023 = 0.046 -> 0.05.
+    // Control plane: 3 log types x 2 GB = 6 GB x 0.50 = 3.00, stored 6 GB x 30 days / 30 x 0.03 = 0.18; one KMS key $1.00;
+    // flow logs 5 GB x 0.50 = 2.50, stored 5 GB x 0.03 = 0.15. Through NAT at $0.045/GB: 10 GB of images per node, 1 GB per replica.
     const common = {
       'EKS cluster inference-ENV: EKS cluster': [73, 73, 73],
+      'EKS cluster inference-ENV: Control plane logs ingested': [3, 3, 3],
+      'EKS cluster inference-ENV: Control plane logs stored': [0.18, 0.18, 0.18],
+      'EKS cluster inference-ENV: KMS key (Kubernetes secrets encryption)': [1, 1, 1],
+      'VPC flow logs inference-ENV: Delivered to CloudWatch Logs (vended)': [2.5, 2.5, 2.5],
+      'VPC flow logs inference-ENV: Archival storage': [0.15, 0.15, 0.15],
       'NAT gateways (single): NAT gateway': [32.85, 32.85, 32.85],
-      'NAT gateways (single): Data processed': [4.5, 4.5, 4.5],
       'NAT gateways (single): Public IPv4 address (NAT EIP)': [3.65, 3.65, 3.65],
       'Application load balancers (1, one per scheme, shared by the models): Application load balancer': [16.43, 16.43, 16.43],
       'Application load balancers (1, one per scheme, shared by the models): Load balancer capacity units': [5.84, 5.84, 5.84],
@@ -40,18 +43,28 @@ describe('estimates equal the figures computed by hand', () => {
     expect(lines(e, 'prod', 'us-east-1')).toEqual(withEnv('prod', {
       'node pool general: Instance usage (Linux/UNIX, on-demand, m6i.xlarge)': [280.32, 280.32, 560.64],
       'node pool general: Root volume (gp3)': [8, 8, 16],
-      'node pool gpu: Instance usage (Linux/UNIX, on-demand, g4dn.xlarge)': [383.98, 383.98, 1535.92],
-      'node pool gpu: Root volume (gp3)': [8, 8, 32],
+      // minSize 1, but resnet50 and mobilenet each keep 1 replica of 1 GPU: 2 nodes at min; replicas.max 2 + 2 = 4 nodes.
+      'node pool gpu: Instance usage (Linux/UNIX, on-demand, g4dn.xlarge)': [767.96, 767.96, 1535.92],
+      'node pool gpu: Root volume (gp3)': [16, 16, 32],
+      // nodes 2 + 2 = 4 (40 GB -> 1.80) up to 4 + 4 = 8 (80 GB -> 3.60); replicas 1 + 1 = 2 (0.09) up to 2 + 2 = 4 (0.18)
+      'NAT gateways (single): Data processed: image pulls': [1.8, 1.8, 3.6],
+      'NAT gateways (single): Data processed: model downloads from S3': [0.09, 0.09, 0.18],
       'S3 model bucket inference-prod-models-222222222222-use1: Storage (standard)': [0.05, 0.05, 0.05],
     }));
     expect(lines(e, 'dev', 'us-east-1')).toEqual(withEnv('dev', {
       'node pool general: Instance usage (Linux/UNIX, on-demand, m6i.xlarge)': [280.32, 280.32, 560.64],
       'node pool general: Root volume (gp3)': [8, 8, 16],
-      'node pool gpu: Instance usage (Linux/UNIX, on-demand, g4dn.xlarge)': [0, 0, 767.96],
-      'node pool gpu: Root volume (gp3)': [0, 0, 16],
+      // minSize 0 in dev, yet the two models' replicas.min (1 + 1) hold 2 nodes at every scale; maxSize is 2.
+      'node pool gpu: Instance usage (Linux/UNIX, on-demand, g4dn.xlarge)': [767.96, 767.96, 767.96],
+      'node pool gpu: Root volume (gp3)': [16, 16, 16],
+      // nodes 2 + 2 = 4 (40 GB -> 1.80) up to 4 + 2 = 6 (60 GB -> 2.70); replicas 1 + 1 = 2 at both ends (0.09)
+      'NAT gateways (single): Data processed: image pulls': [1.8, 1.8, 2.7],
+      'NAT gateways (single): Data processed: model downloads from S3': [0.09, 0.09, 0.09],
       'S3 model bucket inference-dev-models-111111111111-use1: Storage (standard)': [0.05, 0.05, 0.05],
     }));
-    expect(e.environments.map((x) => [x.env, x.monthly.min, x.monthly.max])).toEqual([['dev', 455.14, 1527.42], ['prod', 847.12, 2311.38]]);
+    // dev min: the two GPU nodes the models force (767.96 + 16) and their image pulls (0.90) over 458.46 without them;
+    // prod min: one more GPU node than its minSize 1 (383.98 + 8 + 0.45) over 850.89; max unchanged (maxSize is what replicas.max needs).
+    expect(e.environments.map((x) => [x.env, x.monthly.min, x.monthly.desired, x.monthly.max])).toEqual([['dev', 1243.32, 1243.32, 1532.54], ['prod', 1243.32, 1243.32, 2317.49]]);
   });
 
   it('examples/minimal-dev.yaml: spot at half the on-demand price, us-west-2', () => {
@@ -59,23 +72,109 @@ describe('estimates equal the figures computed by hand', () => {
     const l = lines(e, 'dev', 'us-west-2');
     // t3.large $0.0832 x 730 = 60.736 -> 60.74 per node; g4dn.xlarge spot $0.526 x 0.5 = $0.263 x 730 = 191.99.
     expect(l['node pool system: Instance usage (Linux/UNIX, on-demand, t3.large)']).toEqual([60.74, 60.74, 121.47]);
-    expect(l['node pool gpu: Instance usage (Linux/UNIX, spot, g4dn.xlarge)']).toEqual([0, 0, 191.99]);
+    // minSize 0, but mobilenet's replicas.min 1 keeps one node (with its 100 GB root volume, $8.00) at every scale.
+    expect(l['node pool gpu: Instance usage (Linux/UNIX, spot, g4dn.xlarge)']).toEqual([191.99, 191.99, 191.99]);
+    expect(l['node pool gpu: Root volume (gp3)']).toEqual([8, 8, 8]);
     expect(Object.keys(l).some((k) => k.startsWith('CloudWatch'))).toBe(false); // logs are off
-    expect(e.environments[0]!.monthly).toEqual({ min: 203.43, desired: 203.43, max: 466.55 });
+    // Control plane logs 3.00 + 0.18, KMS 1.00, flow logs 2.50 + 0.15; the GPU node the model forces (spot 191.99 + 8);
+    // NAT: 1 system + 1 GPU node (0.90) up to 2 + 1 (1.35), 1 replica (0.05).
+    expect(l['NAT gateways (single): Data processed: image pulls']).toEqual([0.9, 0.9, 1.35]);
+    expect(e.environments[0]!.monthly).toEqual({ min: 406.7, desired: 406.7, max: 470.28 });
   });
 
   it('examples/spot-cost-optimised.yaml: dev GPUs run only in working hours', () => {
-    const l = lines(estimatePlatform(irOf('examples/spot-cost-optimised.yaml')), 'dev', 'us-east-1');
+    const e = estimatePlatform(irOf('examples/spot-cost-optimised.yaml'));
+    const dev = lines(e, 'dev', 'us-east-1');
     // 12 h x 5 days = 60 h a week; 60 x 730 / 168 = 260.71 h a month; g6.xlarge spot $0.8048 x 0.5 = $0.4024; 2 nodes x 260.71 x 0.4024 = 209.82.
-    expect(l['node pool gpu-spot: Instance usage (Linux/UNIX, spot, g6.xlarge)']).toEqual([0, 0, 209.82]);
+    // Two models at replicas.min 1 hold both nodes (maxSize 2 in dev) at every scale, in working hours only.
+    expect(dev['node pool gpu-spot: Instance usage (Linux/UNIX, spot, g6.xlarge)']).toEqual([209.82, 209.82, 209.82]);
+    expect(dev['node pool gpu-spot: Root volume (gp3)']).toEqual([16, 16, 16]);
+    // prod, all month: 2 forced nodes x 730 x 0.4024 = 587.504 -> 587.50; max: resnet50 3 + mobilenet 1 = 4 nodes = 1175.008 -> 1175.01.
+    const prod = lines(e, 'prod', 'us-east-1');
+    expect(prod['node pool gpu-spot: Instance usage (Linux/UNIX, spot, g6.xlarge)']).toEqual([587.5, 587.5, 1175.01]);
+    expect(prod['node pool gpu-spot: Root volume (gp3)']).toEqual([16, 16, 32]);
+    // Was 208.53 at min in both: 208.53 + 209.82 + 16 = 434.35 (dev); 208.53 + 587.50 + 16 = 812.03 (prod); plus the control-plane
+    // log, KMS and flow-log lines and NAT charged per node and replica instead of a flat 100 GB (+3.97 at min, +4.42 / +5.41 at max).
+    expect(e.environments.map((x) => [x.env, x.monthly.min, x.monthly.desired, x.monthly.max])).toEqual([['dev', 438.32, 438.32, 471.53], ['prod', 816, 816, 1453.71]]);
   });
 
   it('examples/multi-region-prod.yaml: the standby region pays for replication, per-AZ NAT costs three gateways', () => {
     const e = estimatePlatform(irOf('examples/multi-region-prod.yaml'));
     expect(lines(e, 'prod', 'us-west-2')['S3 model bucket vision-prod-prod-models-444400000003-usw2: Cross-region replication transfer']).toEqual([0.04, 0.04, 0.04]);
     expect(lines(e, 'prod', 'us-east-1')['NAT gateways (perAz): NAT gateway']).toEqual([98.55, 98.55, 98.55]);
-    // Standby at its own sizes: gpu min 1 (g5.xlarge $1.006 x 730 = 734.38).
-    expect(lines(e, 'prod', 'us-west-2')['node pool gpu: Instance usage (Linux/UNIX, on-demand, g5.xlarge)']![0]).toBe(734.38);
+    // g5.xlarge $1.006 x 730 = 734.38 a node; 150 GB root volume x $0.08 = $12.00 a node.
+    // The standby's own gpu minSize is 1, but it runs the same Deployments: resnet50 2 + mobilenet 1 replicas hold 3 nodes;
+    // max: 6 + 2 = 8 replicas = maxSize 8.
+    const pool = (env: string, region: string) => [lines(e, env, region)['node pool gpu: Instance usage (Linux/UNIX, on-demand, g5.xlarge)'], lines(e, env, region)['node pool gpu: Root volume (gp3)']];
+    expect(pool('prod', 'us-west-2')).toEqual([[2203.14, 2203.14, 5875.04], [36, 36, 96]]);
+    // Primary: minSize 2 < the 3 nodes replicas.min force.
+    expect(pool('prod', 'us-east-1')).toEqual([[2203.14, 2203.14, 5875.04], [36, 36, 96]]);
+    // staging: minSize 1, resnet50 1..2 + mobilenet 1..2 -> 2 nodes at min, 4 at max; dev: minSize 0, 1 + 1 -> 2 nodes (maxSize 2).
+    expect(pool('staging', 'us-east-1')).toEqual([[1468.76, 1468.76, 2937.52], [24, 24, 48]]);
+    expect(pool('dev', 'us-east-1')).toEqual([[1468.76, 1468.76, 1468.76], [24, 24, 24]]);
+    // Was 588.90 / 1565.44 / 3729.14 at min: + 1468.76 + 24 (dev); + 734.38 + 12 (staging); + 734.38 + 12 and + 1468.76 + 24 (prod).
+    // With the new lines (logs, KMS, flow logs, Route 53, NAT per node and replica) of each environment.
+    expect(e.environments.map((x) => [x.env, x.monthly.min, x.monthly.max])).toEqual([['dev', 2089.9, 2238.51], ['prod', 5967.71, 14476.72], ['staging', 2311.51, 4251.09]]);
+    // dns.zone: the primary region pays for the zone ($0.50) and both regions for a health check on their ALB ($0.50 each).
+    expect(lines(e, 'prod', 'us-east-1')['Route 53 ml.example.com: Hosted zone']).toEqual([0.5, 0.5, 0.5]);
+    expect(lines(e, 'prod', 'us-east-1')['Route 53 ml.example.com: Health check (AWS endpoint, HTTP, 30 s)']).toEqual([0.5, 0.5, 0.5]);
+    expect(lines(e, 'prod', 'us-west-2')['Route 53 ml.example.com: Hosted zone']).toBeUndefined();
+    expect(lines(e, 'prod', 'us-west-2')['Route 53 ml.example.com: Health check (AWS endpoint, HTTP, 30 s)']).toEqual([0.5, 0.5, 0.5]);
+    // Five control-plane log types x 2 GB = 10 GB x 0.50 = 5.00 in each region's cluster.
+    expect(lines(e, 'prod', 'us-west-2')['EKS cluster vision-prod-prod: Control plane logs ingested']).toEqual([5, 5, 5]);
+  });
+
+  it('examples/multi-model-teams.yaml: every GPU pool at the nodes its models force and need', () => {
+    const e = estimatePlatform(irOf('examples/multi-model-teams.yaml'));
+    const pools = (env: string) => {
+      const l = lines(e, env, 'us-east-1');
+      return Object.fromEntries(Object.entries(l).filter(([k]) => /^node pool (t4|l4|l40s): Instance/.test(k)));
+    };
+    // g4dn.xlarge 0.526 x 730 = 383.98; g6.xlarge 0.8048 x 730 = 587.504; g6e.xlarge 1.861 x 730 = 1358.53.
+    // dev: t4 (min 0, max 3): resnet50-batch 1..2 + image-embeddings 1..1 -> 2 nodes, 3 at max;
+    //      l4 (min 0, max 3): resnet50-realtime 1..1 + ad-safety 1..1 -> 2 nodes, 2 at max (maxSize 3 is never reached);
+    //      l40s (max 1): ad-classifier 1..1 -> 1 node.
+    expect(pools('dev')).toEqual({
+      'node pool l4: Instance usage (Linux/UNIX, on-demand, g6.xlarge)': [1175.01, 1175.01, 1175.01],
+      'node pool l40s: Instance usage (Linux/UNIX, on-demand, g6e.xlarge)': [1358.53, 1358.53, 1358.53],
+      'node pool t4: Instance usage (Linux/UNIX, on-demand, g4dn.xlarge)': [767.96, 767.96, 1151.94],
+    });
+    // prod: t4 (min 1, max 6): 1 + 1 -> 2, 2 + 4 = 6 at max; l4 (min 1, max 6): 1 + 1 -> 2, 4 + 2 = 6 (6 x 587.504 = 3525.024);
+    //       l40s (min 0, max 2): 1, 2 at max.
+    expect(pools('prod')).toEqual({
+      'node pool l4: Instance usage (Linux/UNIX, on-demand, g6.xlarge)': [1175.01, 1175.01, 3525.02],
+      'node pool l40s: Instance usage (Linux/UNIX, on-demand, g6e.xlarge)': [1358.53, 1358.53, 2717.06],
+      'node pool t4: Instance usage (Linux/UNIX, on-demand, g4dn.xlarge)': [767.96, 767.96, 2303.88],
+    });
+    // dev max fell by one l4 node, its root volume and its image pulls.
+    expect(e.environments.map((x) => [x.env, x.monthly.min, x.monthly.max])).toEqual([['dev', 4379.5, 5638.29], ['prod', 4452.5, 10639.73]]);
+  });
+
+  it('replicas share multi-GPU nodes: the forced nodes are the GPUs packed, not one node a replica', () => {
+    const text = readFileSync(join(repoRoot, 'platform.yaml'), 'utf8')
+      .replace('instanceTypes: [g4dn.xlarge]', 'instanceTypes: [g4dn.12xlarge]')
+      .replace('  monthlyUsd: 3000', '  monthlyUsd: 100000')
+      .replace('budget: { monthlyUsd: 1800 }', 'budget: { monthlyUsd: 100000 }');
+    const e = estimatePlatform(irOfText(text));
+    // g4dn.12xlarge has 4 T4: dev's 2 replicas fit one node, $3.912 x 730 = 2855.76; prod's replicas.max 2 + 2 = 4 GPUs also fit one.
+    expect(lines(e, 'dev', 'us-east-1')['node pool gpu: Instance usage (Linux/UNIX, on-demand, g4dn.12xlarge)']).toEqual([2855.76, 2855.76, 2855.76]);
+    expect(lines(e, 'prod', 'us-east-1')['node pool gpu: Instance usage (Linux/UNIX, on-demand, g4dn.12xlarge)']).toEqual([2855.76, 2855.76, 2855.76]);
+  });
+
+  it('forced nodes stop at maxSize (the autoscaler adds no more; the replicas beyond stay pending), and the line says so', () => {
+    const text = readFileSync(join(repoRoot, 'examples/multi-region-prod.yaml'), 'utf8')
+      .replaceAll('../models/', 'models/')
+      .replace('gpu: { minSize: 1, desiredSize: 1 }', 'gpu: { minSize: 1, desiredSize: 1, maxSize: 2 }');
+    const r = estimatePlatform(irOfText(text)).environments.find((x) => x.env === 'prod')!.regions.find((x) => x.region === 'us-west-2')!;
+    const c = r.resources.find((x) => x.name === 'node pool gpu')!.components[0]!;
+    // replicas.min 2 + 1 would need 3 nodes; the standby's maxSize is 2: 2 x 734.38 = 1468.76 at every scale.
+    expect(c.monthly).toEqual({ min: 1468.76, desired: 1468.76, max: 1468.76 });
+    expect(c.assumption).toBe("2/2/2 nodes at min/desired/max (pool sizes 1/1/2): the models' replicas.min force 3, their replicas.max need 8, capped at maxSize 2 (replicas beyond it stay pending)");
+  });
+
+  it('a budget that only warns says so', () => {
+    const e = estimatePlatform(irOf('examples/minimal-dev.yaml'));
+    expect(costTable(e).split('\n')[0]).toBe('dev: $406.70 (min) / $406.70 (desired) / $470.28 (max) a month; budget $800.00 (warning only)');
   });
 
   it('every line states its price source, and totals add up from the lines', () => {
@@ -84,7 +183,7 @@ describe('estimates equal the figures computed by hand', () => {
       for (const r of env.regions) {
         const total = r.resources.flatMap((x) => x.components).reduce((a, c) => a + c.monthly.max, 0);
         expect(r.monthly.max).toBeCloseTo(total, 2);
-        for (const c of r.resources.flatMap((x) => x.components)) expect(c.priceSource).toMatch(/^(K|K-2026-01|V|US-EQ|EU-MEM|IC|S3|EU-NAT)$/);
+        for (const c of r.resources.flatMap((x) => x.components)) expect(c.priceSource).toMatch(/^(K|K-2026-01|V|US-EQ|EU-MEM|IC|S3|EU-NAT|KMS|R53-ZONE|R53-HC|VENDED)$/);
       }
     }
   });
@@ -102,11 +201,11 @@ describe('platformc cost', () => {
   });
   it('the JSON totals are the estimate at maximum scale', () => {
     const e = estimatePlatform(irOf('platform.yaml'));
-    expect(infracostJson(e).totalMonthlyCost).toBe('3838.8');
+    expect(infracostJson(e).totalMonthlyCost).toBe('3850.03');
   });
   it('prints a table for one environment, and markdown for a pull request', () => {
-    expect(cli(['cost', '--env', 'dev']).stdout).toMatch(/^dev: \$455\.14 \(min\)/);
-    expect(cli(['cost', '--format', 'markdown']).stdout).toContain('| prod | $847.12 | $847.12 | $2,311.38 | $3,000.00 | within budget |');
+    expect(cli(['cost', '--env', 'dev']).stdout).toMatch(/^dev: \$1,243\.32 \(min\) \/ \$1,243\.32 \(desired\) \/ \$1,532\.54 \(max\) a month; budget \$1,800\.00 \(enforced: validate and compile fail when max exceeds it\)$/m);
+    expect(cli(['cost', '--format', 'markdown']).stdout).toContain('| prod | $1,243.32 | $1,243.32 | $2,317.49 | $3,000.00 | within budget |');
     expect(cli(['cost', '--env', 'qa']).code).toBe(2);
   });
 });
@@ -119,14 +218,14 @@ describe('budget gate', () => {
     const r = cli(['compile', 'platform.yaml'], { cwd: dir });
     expect(r.code).toBe(1);
     const line = base.split('\n').findIndex((l) => l.includes('budget: { monthlyUsd: 1800 }')) + 1;
-    expect(r.stdout).toContain(`platform.yaml:${line}:27: error over-budget: dev costs up to $1,527.42 a month at maximum scale, over its budget of $1,000.00; largest: node pool gpu (us-east-1) $783.96`);
+    expect(r.stdout).toContain(`platform.yaml:${line}:27: error over-budget: dev costs up to $1,532.54 a month at maximum scale, over its budget of $1,000.00; largest: node pool gpu (us-east-1) $783.96`);
     expect(listFiles(join(dir, 'generated'))).toEqual([]);
   });
   it('with warning enforcement it compiles and warns', () => {
     const file = writeSpec(base.replace('budget: { monthlyUsd: 1800 }', 'budget: { monthlyUsd: 1000, enforcement: warning }'));
     const r = cli(['compile', 'platform.yaml'], { cwd: join(file, '..') });
     expect(r.code).toBe(0);
-    expect(r.stdout).toContain('warning over-budget: dev costs up to $1,527.42');
+    expect(r.stdout).toContain('warning over-budget: dev costs up to $1,532.54');
   });
 });
 
@@ -134,12 +233,13 @@ describe('compile --check shows the monthly cost delta', () => {
   it('before and after, per environment', () => {
     const dir = mkdtempSync(join(tmpdir(), 'platformc-delta-'));
     for (const f of ['platform.yaml', 'models', 'generated']) cpSync(join(repoRoot, f), join(dir, f), { recursive: true });
-    writeFileSync(join(dir, 'platform.yaml'), readFileSync(join(dir, 'platform.yaml'), 'utf8').replace('    minSize: 1\n    maxSize: 4\n    diskSizeGiB: 100', '    minSize: 2\n    maxSize: 4\n    diskSizeGiB: 100'));
+    writeFileSync(join(dir, 'platform.yaml'), readFileSync(join(dir, 'platform.yaml'), 'utf8').replace('    minSize: 1\n    maxSize: 4\n    diskSizeGiB: 100', '    minSize: 3\n    maxSize: 4\n    diskSizeGiB: 100'));
     const r = cli(['compile', 'platform.yaml', '--check'], { cwd: dir });
     expect(r.code).toBe(3);
-    // One more g4dn.xlarge (383.98) and its 100 GB root volume (8.00) in prod.
-    expect(r.stdout).toContain('prod       $847.12 -> $1,239.10 (+$391.98 a month)');
-    expect(r.stdout).toContain('dev        $455.14 -> $455.14 (±$0.00 a month)');
+    // The models' replicas.min already hold 2 nodes: minSize 3 adds one g4dn.xlarge (383.98), its 100 GB root volume (8.00)
+    // and its image pulls through NAT (10 GB x 0.045 = 0.45) in prod.
+    expect(r.stdout).toContain('prod       $1,243.32 -> $1,635.75 (+$392.43 a month)');
+    expect(r.stdout).toContain('dev        $1,243.32 -> $1,243.32 (±$0.00 a month)');
   });
 });
 
@@ -151,55 +251,4 @@ describe('capacity', () => {
     expect(r.code).toBe(1);
     expect(r.stdout).toMatch(/error slo-capacity: 'resnet50' needs 4 replicas on g4dn\.xlarge to serve 5000 requests\/s/);
   });
-});
-
-describe('auto instance choice', () => {
-  /** An independent exhaustive search: every catalog type, the whole fleet's monthly cost, ties by name. */
-  function exhaustive(spec: ReturnType<typeof environmentSpec>, models: ReturnType<typeof validated>['models'], pool: string, region: string): string {
-    let best: [number, string] | undefined;
-    for (const [type, f] of Object.entries(instanceCatalog.instances)) {
-      const acc = f.accelerator;
-      if (!acc || acc.kind !== 'nvidia' || !f.onDemand[region]) continue;
-      let gpus = 0;
-      let ok = true;
-      for (const m of Object.values(spec.models).filter((x) => x.nodePool === pool)) {
-        const def = models.get(m.definition)!;
-        const per = def.throughput.perGpu[acc.model];
-        if (!per || m.gpusPerReplica > acc.count || def.memory.gpuGiB > acc.memoryGiB * 0.9 * m.gpusPerReplica) ok = false;
-        else gpus += Math.max(m.replicas.min, Math.ceil(m.slo.targetRps / (per * def.throughput.derate * m.gpusPerReplica))) * m.gpusPerReplica;
-      }
-      if (!ok) continue;
-      const cost = Math.max(1, Math.ceil(gpus / acc.count)) * f.onDemand[region]!.usdPerHour;
-      if (!best || cost < best[0] - 1e-9 || (Math.abs(cost - best[0]) < 1e-9 && type < best[1])) best = [cost, type];
-    }
-    return best![1];
-  }
-
-  // The reference platform with ResNet50 alone on an `auto` GPU pool (MobileNet has T4 figures only).
-  const base = readFileSync(join(repoRoot, 'platform.yaml'), 'utf8')
-    .replace('instanceTypes: [g4dn.xlarge]', 'instanceTypes: auto')
-    .replace(/    minSize: 1\n    maxSize: 4\n    diskSizeGiB: 100/, '    minSize: 1\n    maxSize: 40\n    diskSizeGiB: 100')
-    .replace(/\n  mobilenet:\n    definition[\s\S]*?targetRps: 400\n/, '\n')
-    .replace(/\n\s+mobilenet: \{ replicas: \{ min: 1, max: 1 \} \}/, '')
-    .replace('gpuQuota: 4', 'gpuQuota: 40')
-    .replace('  monthlyUsd: 3000', '  monthlyUsd: 100000')
-    .replace('budget: { monthlyUsd: 1800 }', 'budget: { monthlyUsd: 100000 }');
-  const cases: [string, string][] = [
-    ['light load: the cheapest single T4 wins', base],
-    ['heavy load: L4 beats the cheaper-per-hour T4 on the fleet', base.replace('targetRps: 200', 'targetRps: 20000').replace('replicas: { min: 1, max: 2 }', 'replicas: { min: 1, max: 30 }').replace('resnet50: { replicas: { min: 1, max: 1 } }', 'resnet50: { replicas: { min: 1, max: 30 } }')],
-    ['a strict latency budget at moderate load', base.replace('targetRps: 200', 'targetRps: 3000').replace('replicas: { min: 1, max: 2 }', 'replicas: { min: 2, max: 10 }').replace('resnet50: { replicas: { min: 1, max: 1 } }', 'resnet50: { replicas: { min: 1, max: 10 } }')],
-  ];
-  for (const [name, text] of cases) {
-    it(name, () => {
-      const v = validated(writeSpec(text));
-      const spec = environmentSpec(v.source.value as Record<string, unknown>, 'prod');
-      const ranked = rankInstanceTypes('gpu', spec, v.models, 'us-east-1');
-      expect(ranked[0]!.type).toBe(exhaustive(spec, v.models, 'gpu', 'us-east-1'));
-      if (name.startsWith('heavy')) {
-        expect(ranked[0]!.type).toBe('g6.xlarge');
-        const perHour = Object.entries(instanceCatalog.instances).filter(([, f]) => f.accelerator?.kind === 'nvidia').sort((a, b) => a[1].onDemand['us-east-1']!.usdPerHour - b[1].onDemand['us-east-1']!.usdPerHour)[0]![0];
-        expect(perHour).toBe('g4dn.xlarge');
-      }
-    });
-  }
 });

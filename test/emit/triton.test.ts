@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { emitTritonConfigs, modelConfig } from '../../compiler/emit/triton/model-config.js';
-import { LATENCY_HISTOGRAM } from '../../compiler/resolve/conventions.js';
+import { LATENCY_HISTOGRAM } from '../../compiler/lib/conventions.js';
 import { irOf } from '../helpers/platform.js';
 import { hasReference, referenceDir, repoRoot } from '../helpers/cli.js';
 

@@ -2,14 +2,15 @@
  * apply, destroy, plan, status and loadtest against fake terraform, kubectl and aws executables that record
  * their calls and fail on cue, and a local HTTP server standing in for the Kubernetes API.
  */
-import { spawn } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { deploymentNotReady, gpuNodesNotReady } from '../../compiler/ops/kube.js';
+import { runSteps } from '../../compiler/ops/run.js';
 import { cli, cliAsync, repoRoot } from '../helpers/cli.js';
 
 const fakebin = join(repoRoot, 'test/fixtures/fakebin');
@@ -130,6 +131,13 @@ describe('apply', () => {
     expect(calls(w.log).filter((c) => c.includes(' apply -input=false'))).toEqual([]);
     expect(r.stderr).toContain('done in an earlier run, skipped');
     expect(calls(w.log).length).toBeLessThan(dry.length);
+    // terraform init left .terraform/ and .terraform.lock.hcl in generated/ (as the real one does): the reruns
+    // above passed the freshness check with them, and a compile neither calls them drift nor removes them (D5).
+    const locks = execFileSync('find', ['generated', '-name', '.terraform.lock.hcl'], { cwd: w.dir, encoding: 'utf8' }).trim().split('\n').filter(Boolean);
+    expect(locks.length).toBeGreaterThan(0);
+    expect(cli(['compile', 'platform.yaml', '--check'], { cwd: w.dir }).code).toBe(0);
+    expect(cli(['compile', 'platform.yaml'], { cwd: w.dir }).code).toBe(0);
+    for (const lock of locks) expect(existsSync(join(w.dir, lock)), lock).toBe(true);
   });
 
   it('waits until GPU nodes advertise nvidia.com/gpu, and fails when they never do', async () => {
@@ -217,7 +225,7 @@ describe('Ctrl-C', () => {
     const code = await new Promise((r) => child.on('close', r));
     expect(code).toBe(1);
     expect(calls(w.log)).toContain('terraform received SIGINT');
-    expect(stderr).toContain('passing it to the running step');
+    expect(stderr).toContain('passing SIGINT to the running step');
     expect(calls(w.log).some((c) => c.includes('platform apply'))).toBe(false);
   });
 });
@@ -232,7 +240,7 @@ describe('plan, status, loadtest', () => {
       'terraform -chdir=generated/terraform/prod/us-east-1/platform plan -input=false -lock-timeout=5m',
       'kubectl diff --server-side --context inference-prod-us-east-1 -k generated/kustomize/overlays/prod/us-east-1',
     ]);
-    expect(r.stdout).toContain('prod       $847.12 -> $847.12');
+    expect(r.stdout).toContain('prod       $1,243.32 -> $1,243.32');
   });
 
   it('status reports nodes, GPUs, models and endpoints, as text or JSON', async () => {
@@ -279,4 +287,136 @@ describe('cluster checks on recorded API responses', () => {
     expect(deploymentNotReady({ ...base, status: { observedGeneration: 1, updatedReplicas: 2, availableReplicas: 2 } } as never)).toBe('rollout not observed yet');
     expect(deploymentNotReady({ ...base, status: { observedGeneration: 2, conditions: [{ type: 'Progressing', status: 'False', reason: 'ProgressDeadlineExceeded', message: 'timed out' }] } } as never)).toBe('rollout failed: ProgressDeadlineExceeded timed out');
   });
+});
+
+describe('signals, faults and hygiene (D3, D4, D12, D22, D23)', () => {
+  const start = (w: ReturnType<typeof workspace>, extra: Record<string, string>, args = ['apply', '--env', 'prod']) => {
+    const env: NodeJS.ProcessEnv = { ...process.env, ...w.env, NO_COLOR: '1', FAKE_ACCOUNT: '222222222222', ...extra };
+    // detached: platformc leads its own process group, as a shell's foreground job does.
+    const child = spawn(process.execPath, [join(repoRoot, 'bin/platformc.js'), ...args], { cwd: w.dir, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    let stderr = '';
+    child.stderr.on('data', (d) => (stderr += d));
+    const done = new Promise<number | null>((r) => child.on('close', r));
+    return { child, done, stderr: () => stderr };
+  };
+  const untilCalled = async (log: string, text: string) => {
+    for (let i = 0; i < 150 && !calls(log).some((c) => c.includes(text)); i++) await new Promise((r) => setTimeout(r, 100));
+    await new Promise((r) => setTimeout(r, 300));
+  };
+
+  it('Ctrl-C at a terminal (SIGINT to the whole foreground group) reaches terraform exactly once', async () => {
+    const w = workspace();
+    const run = start(w, { FAKE_SLOW: 'infra apply', FAKE_GRACE_MS: '1500' });
+    await untilCalled(w.log, 'infra apply');
+    process.kill(-run.child.pid!, 'SIGINT');
+    expect(await run.done).toBe(1);
+    // Before: terraform shared platformc's group, got the terminal's SIGINT and platformc's: "Two interrupts received".
+    expect(calls(w.log).filter((c) => c === 'terraform received SIGINT')).toHaveLength(1);
+    expect(calls(w.log)).toContain('terraform stopped cleanly');
+  }, 30_000);
+
+  it('SIGTERM gives terraform its graceful stop (a SIGINT), with no SIGKILL after 5 s', async () => {
+    const w = workspace();
+    const run = start(w, { FAKE_SLOW: 'infra apply', FAKE_GRACE_MS: '6000' });
+    await untilCalled(w.log, 'infra apply');
+    const t0 = Date.now();
+    run.child.kill('SIGTERM');
+    expect(await run.done).toBe(1);
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(5900);
+    expect(calls(w.log)).toContain('terraform received SIGINT');
+    expect(calls(w.log)).toContain('terraform stopped cleanly');
+  }, 30_000);
+
+  it('kill -9 of platformc does not leave terraform running: its watchdog stops it gracefully (D23)', async () => {
+    const w = workspace();
+    const run = start(w, { FAKE_SLOW: 'infra apply', FAKE_SLOW_MS: '15000' });
+    await untilCalled(w.log, 'infra apply');
+    run.child.kill('SIGKILL');
+    await run.done;
+    for (let i = 0; i < 50 && !calls(w.log).includes('terraform stopped cleanly'); i++) await new Promise((r) => setTimeout(r, 100));
+    expect(calls(w.log)).toContain('terraform received SIGINT');
+    expect(calls(w.log)).toContain('terraform stopped cleanly');
+  }, 30_000);
+
+  it('the step log holds the tool output while the tool runs, not only when it ends', async () => {
+    const w = workspace();
+    const run = start(w, { FAKE_SLOW: 'infra apply', FAKE_SLOW_MS: '4000' });
+    await untilCalled(w.log, 'infra apply');
+    const logs = execFileSync('grep', ['-rl', 'terraform: working', join(w.dir, '.platformc/logs')], { encoding: 'utf8' });
+    expect(logs).toMatch(/infra_apply\.log/);
+    run.child.kill('SIGINT');
+    await run.done;
+  }, 30_000);
+
+  it('a truncated state file (a kill during its write) does not block the next apply', async () => {
+    const w = workspace();
+    mkdirSync(join(w.dir, '.platformc/state'), { recursive: true });
+    writeFileSync(join(w.dir, '.platformc/state/prod-apply.json'), '{"fingerprint": "ab');
+    const r = await cliAsync(['apply', '--env', 'prod'], { cwd: w.dir, env: { ...w.env, FAKE_ACCOUNT: '222222222222' } });
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(readFileSync(join(w.dir, '.platformc/state/prod-apply.json'), 'utf8'))).toMatchObject({ completed: [] });
+  }, 60_000);
+
+  it('a second apply of the same environment is refused while one holds its lock', async () => {
+    const w = workspace();
+    mkdirSync(join(w.dir, '.platformc'), { recursive: true });
+    writeFileSync(join(w.dir, '.platformc/prod.lock'), `${process.pid}\n`);
+    const r = await cliAsync(['apply', '--env', 'prod'], { cwd: w.dir, env: { ...w.env, FAKE_ACCOUNT: '222222222222' } });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`prod is being planned, applied or destroyed by another platformc (pid ${process.pid})`);
+    expect(calls(w.log)).toEqual([]);
+  }, 60_000);
+});
+
+describe('runSteps with fake tools', () => {
+  const env = (extra: Record<string, string>) => Object.assign(process.env, { PATH: `${fakebin}:${process.env.PATH}`, ...extra });
+  const quiet = { write: () => true, isTTY: false } as unknown as NodeJS.WriteStream;
+  const run = (argv: string[], o: Partial<Parameters<typeof runSteps>[1]> = {}) =>
+    runSteps([{ kind: 'exec', id: 'tool', title: 'tool', argv }], { stateDir: mkdtempSync(join(tmpdir(), 'platformc-run-')), runKey: 'k', fingerprint: 'f', tasks: async () => undefined, out: quiet, ...o });
+
+  it('a hung tool is stopped at the step timeout (SIGINT, then SIGKILL after the grace time)', async () => {
+    const saved = { ...process.env };
+    try {
+      env({ FAKE_SLOW: 'terraform apply', FAKE_SLOW_MS: '20000', FAKE_GRACE_MS: '20000' });
+      const t0 = Date.now();
+      const r = await run(['terraform', 'apply'], { stepTimeoutMs: 500, graceMs: 500 });
+      expect(r.ok).toBe(false);
+      expect(Date.now() - t0).toBeLessThan(10_000);
+    } finally {
+      process.env = saved;
+    }
+  }, 30_000);
+
+  it('20 MiB of tool output streams to the log; the tail is kept (no buffer limit, D12)', async () => {
+    const saved = { ...process.env };
+    try {
+      env({ FAKE_OUTPUT_MB: '20' });
+      const stateDir = mkdtempSync(join(tmpdir(), 'platformc-run-'));
+      const r = await run(['terraform', 'plan'], { stateDir });
+      expect(r.ok).toBe(true);
+      const log = execFileSync('sh', ['-c', `cat ${stateDir}/logs/*/*.log | wc -c; tail -n 2 ${stateDir}/logs/*/*.log`], { encoding: 'utf8' });
+      expect(Number(log.split('\n')[0])).toBeGreaterThan(20 * 1024 * 1024);
+      expect(log).toContain('last line of a verbose run');
+    } finally {
+      process.env = saved;
+    }
+  }, 60_000);
+});
+
+describe('the destroy prompt on a terminal (D22)', () => {
+  const hasScript = spawnSync('script', ['--version']).status === 0;
+  it.skipIf(!hasScript).each([['Ctrl-C', '\u0003'], ['Ctrl-D', '\u0004']])('%s is "not confirmed", not an internal error', async (_name, key) => {
+    const w = workspace();
+    // script(1) gives platformc a pseudo-terminal; the key is typed once the prompt is up.
+    const child = spawn('script', ['-qec', `${process.execPath} ${join(repoRoot, 'bin/platformc.js')} destroy --env dev; echo EXIT=$?`, '/dev/null'], { cwd: w.dir, env: { ...process.env, ...w.env, NO_COLOR: '1', FAKE_ACCOUNT: '111111111111' }, stdio: ['pipe', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    for (let i = 0; i < 100 && !out.includes('Type the environment name'); i++) await new Promise((r) => setTimeout(r, 100));
+    child.stdin.write(key);
+    await new Promise((r) => child.on('close', r));
+    expect(out).toContain('not confirmed; nothing was deleted');
+    expect(out).toContain('EXIT=1');
+    expect(out).not.toContain('internal error');
+    expect(calls(w.log).filter((c) => c.startsWith('terraform') || c.includes('delete'))).toEqual([]);
+  }, 30_000);
 });

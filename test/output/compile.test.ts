@@ -1,6 +1,6 @@
 /** compile and compile --check as CI uses them: freshness, drift detection, determinism, atomicity. */
-import { spawn } from 'node:child_process';
-import { appendFileSync, cpSync, existsSync, mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync, symlinkSync, mkdirSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { appendFileSync, chmodSync, cpSync, existsSync, mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync, symlinkSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -57,6 +57,43 @@ describe('compile --check', () => {
     expect(r.stdout).toContain('+  max_queue_delay_microseconds: 300');
     expect(snapshot(join(dir, 'generated'))).toEqual(before);
   });
+  it('prints a patch that git apply turns into the fresh compile: changed, new, deleted and mode-changed files', () => {
+    const dir = workspace();
+    const git = (...args: string[]) => execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@example.com', ...args], { cwd: dir, encoding: 'utf8' });
+    git('init', '-q');
+    git('add', '.');
+    git('commit', '-qm', 'base');
+    writeFileSync(join(dir, 'platform.yaml'), readFileSync(join(dir, 'platform.yaml'), 'utf8').replace('maxQueueDelayMicroseconds: 200', 'maxQueueDelayMicroseconds: 300'));
+    unlinkSync(join(dir, 'generated/README.md'));
+    writeFileSync(join(dir, 'generated/extra.yaml'), 'x: 1\n');
+    chmodSync(join(dir, 'generated/ci/platform.yml'), 0o755);
+    const r = cli(['compile', 'platform.yaml', '--check'], { cwd: dir });
+    expect(r.code).toBe(3);
+    expect(r.stdout).toContain('diff --git a/generated/ci/platform.yml b/generated/ci/platform.yml\nold mode 100755\nnew mode 100644');
+    expect(r.stdout).toContain('--- /dev/null\n+++ b/generated/README.md');
+    writeFileSync(join(dir, 'drift.patch'), r.stdout);
+    git('apply', 'drift.patch');
+    unlinkSync(join(dir, 'drift.patch'));
+    const after = cli(['compile', 'platform.yaml', '--check'], { cwd: dir });
+    expect(after.stderr + after.stdout).toContain('generated is up to date');
+    expect(after.code).toBe(0);
+  });
+  it('a committed estimate of another shape is drift (exit 3), not an internal error', () => {
+    const dir = workspace();
+    writeFileSync(join(dir, 'generated/cost/estimate.json'), '{}\n');
+    const r = cli(['compile', 'platform.yaml', '--check'], { cwd: dir });
+    expect(r.code).toBe(3);
+    expect(r.stderr).not.toContain('internal error');
+    expect(r.stdout).toContain('changed:  generated/cost/estimate.json');
+  });
+  it('generated/ that is a file, or unreadable, is a one-line error', () => {
+    const dir = workspace();
+    rmSync(join(dir, 'generated'), { recursive: true });
+    writeFileSync(join(dir, 'generated'), 'not a folder\n');
+    const r = cli(['compile', 'platform.yaml', '--check'], { cwd: dir });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^platformc: --out generated is a file, not a folder\n/);
+  });
   it('diff is the same check', () => {
     const dir = workspace();
     appendFileSync(join(dir, 'generated/README.md'), 'hand edit\n');
@@ -109,12 +146,13 @@ describe('atomic write', () => {
   it('a fault part-way leaves the old tree intact and no staging folder', () => {
     const dir = tmp();
     const out = join(dir, 'generated');
-    mkdirSync(out);
-    writeFileSync(join(out, 'old.txt'), 'old tree\n');
+    const oldTree = [{ path: 'old.txt', content: 'old tree\n' }, { path: 'manifest.json', content: '{"generator":"platformc","files":[{"path":"old.txt"}]}\n' }];
+    writeTree(out, oldTree);
+    const before = snapshot(out);
     let n = 0;
     expect(() => writeTree(out, files, { beforeFile: () => { if (++n === 3) throw new Error('disk full'); } })).toThrow('disk full');
-    expect(snapshot(out)).toEqual({ 'old.txt': 'old tree\n' });
-    expect(listFiles(dir)).toEqual(['generated/old.txt']);
+    expect(snapshot(out)).toEqual(before);
+    expect(listFiles(dir)).toEqual(['generated/manifest.json', 'generated/old.txt']);
   });
 
   it('a compile killed by a signal leaves the old tree or the new one, never a mix', async () => {

@@ -15,6 +15,7 @@ const reference = readFileSync(join(repoRoot, 'platform.yaml'), 'utf8');
 const longNames = reference
   .replace('name: inference', 'name: gpu-inference-shared')
   .replace(/^ {2}prod:$/m, '  preprod-east:')
+  .replace('environments: [dev, prod]', 'environments: [dev, preprod-east]')
   .replace(/^ {2}resnet50:$/m, '  resnet50-imagenet-v1-fp32:')
   .replace(/^ {2}mobilenet:$/m, '  resnet50-imagenet-v1-int8:')
   .replace('resnet50: { replicas', 'resnet50-imagenet-v1-fp32: { replicas')

@@ -80,9 +80,15 @@ describe('standby regions', () => {
       privateSubnets: ['10.10.96.0/19', '10.10.128.0/19', '10.10.160.0/19'],
     });
   });
-  it('limits the CI role of each environment to its own GitHub environment', () => {
-    expect(env(ir, 'prod').identity.ci!.subjects).toEqual(['repo:example-org/vision-platform:environment:prod', 'repo:example-org/vision-platform:ref:refs/heads/main']);
-    expect(env(ir, 'dev').identity.ci!.subjects).toEqual(['repo:example-org/vision-platform:ref:refs/heads/main']);
+  it('trusts the apply role of an environment CI applies only for its GitHub environment, and the plan role only for pull requests', () => {
+    expect(env(ir, 'prod').identity.ci!.apply!.subjects).toEqual(['repo:example-org/vision-platform:environment:prod']);
+    expect(env(ir, 'prod').identity.ci!.plan!.subjects).toEqual(['repo:example-org/vision-platform:pull_request']);
+    expect(env(ir, 'dev').identity.ci!.apply!.subjects).toEqual(['repo:example-org/vision-platform:environment:dev']);
+    // An environment not listed under ci.github.environments gets no apply role and no apply job (TF #7: no job asks
+    // for a subject nothing trusts; validation warns, ci-environment); its pull requests still plan.
+    const teams = irOfText(readFileSync(join(repoRoot, 'examples/multi-model-teams.yaml'), 'utf8').replaceAll('../models/', 'models/').replace('environments: [dev, prod]', 'environments: [prod]'));
+    expect(env(teams, 'dev').identity.ci!.apply).toBeUndefined();
+    expect(env(teams, 'dev').identity.ci!.plan!.subjects).toEqual(['repo:example-org/shared-ml:pull_request']);
   });
 });
 

@@ -9,7 +9,7 @@
 import type { FileOutput } from '../../output/files.js';
 import { toYaml, toYamlDocuments } from '../../output/serialize.js';
 import type { EnvironmentIR, PlatformIR, RegionIR } from '../../resolve/ir.js';
-import { NAMESPACES } from '../../resolve/conventions.js';
+import { NAMESPACES } from '../../lib/conventions.js';
 import {
   albIngressPolicy, alertmanagerSecret, grafanaAdminSecret, modelObjects, namespace, platformNetworkPolicies, secretStore, teamNetworkPolicies, teamQuota, tritonServiceMonitor, type K8sObject,
 } from './objects.js';

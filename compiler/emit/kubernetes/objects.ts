@@ -9,7 +9,7 @@ import type {
 import type { DeploymentIR, EnvironmentIR, ModelIR, PlatformIR, RegionIR } from '../../resolve/ir.js';
 import {
   ALERTMANAGER_SECRET, CONTROLLERS, DEREGISTRATION_DELAY_SECONDS, GPU_RESOURCE, GRAFANA_ADMIN_SECRET, NAMESPACES, POOL_LABEL, PRESTOP_SECONDS, PROGRESS_DEADLINE_SECONDS, TERMINATION_GRACE_SECONDS, TRITON_PORTS,
-} from '../../resolve/conventions.js';
+} from '../../lib/conventions.js';
 import { k8sObject as obj, type K8sObject } from '../shared/k8s.js';
 
 export type { K8sObject };

@@ -7,7 +7,7 @@
 import type { EnvironmentIR, PlatformIR, RegionIR } from '../../resolve/ir.js';
 import { limitName } from '../../resolve/resolve.js';
 import type { Dashboard, Panel, VariableModel } from '../grafana/dashboard-types.js';
-import { LATENCY_HISTOGRAM, LOADTEST_JOB_PREFIX, NAMESPACES, workloadName } from '../../resolve/conventions.js';
+import { LATENCY_HISTOGRAM, LOADTEST_JOB_PREFIX, NAMESPACES, workloadName } from '../../lib/conventions.js';
 import { SLI_RECORD } from './slo.js';
 
 /** kube-prometheus-stack provisions its Prometheus datasource with this uid. */

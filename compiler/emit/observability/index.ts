@@ -6,7 +6,7 @@
 import type { FileOutput } from '../../output/files.js';
 import { toJson, toYaml, toYamlDocuments } from '../../output/serialize.js';
 import type { EnvironmentIR, PlatformIR } from '../../resolve/ir.js';
-import { GRAFANA_DASHBOARD_LABEL, GRAFANA_FOLDER_ANNOTATION, NAMESPACES } from '../../resolve/conventions.js';
+import { GRAFANA_DASHBOARD_LABEL, GRAFANA_FOLDER_ANNOTATION, NAMESPACES } from '../../lib/conventions.js';
 import type { K8sObject } from '../shared/k8s.js';
 import { gpuFleetDashboard, modelDashboard, sloDashboard } from './dashboards.js';
 import { loadTestObjects } from './loadtest.js';

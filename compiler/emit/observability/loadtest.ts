@@ -5,7 +5,7 @@
  * @see https://grafana.com/docs/k6/latest/using-k6/thresholds/
  * @see https://github.com/triton-inference-server/server/blob/main/docs/protocol/extension_binary_data.md
  */
-import { LOADTEST_JOB_PREFIX, NAMESPACES, TRITON_PORTS } from '../../resolve/conventions.js';
+import { LOADTEST_JOB_PREFIX, NAMESPACES, TRITON_PORTS } from '../../lib/conventions.js';
 import type { DeploymentIR, ModelIR, PlatformIR } from '../../resolve/ir.js';
 import type { K8sObject } from '../shared/k8s.js';
 

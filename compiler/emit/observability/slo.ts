@@ -7,7 +7,7 @@
  */
 import { durationSeconds } from '../../lib/durations.js';
 import type { DeploymentIR, EnvironmentIR, PlatformIR } from '../../resolve/ir.js';
-import { LATENCY_HISTOGRAM } from '../../resolve/conventions.js';
+import { LATENCY_HISTOGRAM } from '../../lib/conventions.js';
 
 export interface Rule { record?: string; alert?: string; expr: string; for?: string; labels?: Record<string, string>; annotations?: Record<string, string> }
 export interface RuleGroup { name: string; interval?: string; rules: Rule[] }

@@ -7,7 +7,7 @@
 import type { EnvironmentIR, PlatformIR } from '../../resolve/ir.js';
 
 type ChartPin = PlatformIR['versions']['charts'][string];
-import { ALERTMANAGER_SECRET, CONTROLLERS, GRAFANA_ADMIN_SECRET, GRAFANA_DASHBOARD_LABEL, GRAFANA_FOLDER_ANNOTATION, NAMESPACES, POOL_LABEL, QUEUE_TIME_METRIC } from '../../resolve/conventions.js';
+import { ALERTMANAGER_SECRET, CONTROLLERS, GRAFANA_ADMIN_SECRET, GRAFANA_DASHBOARD_LABEL, GRAFANA_FOLDER_ANNOTATION, NAMESPACES, POOL_LABEL, QUEUE_TIME_METRIC } from '../../lib/conventions.js';
 
 
 /** A `set` of the helm_release: a chart value taken from Terraform (an expression over the infra outputs). */

@@ -12,7 +12,10 @@ export const expr = (text: string) => new Expr(text);
 
 export type HclValue = string | number | boolean | null | Expr | readonly HclValue[] | { readonly [key: string]: HclValue | undefined };
 
-/** A quoted HCL string: escapes, and `${`/`%{` doubled so they stay literal text. */
+/**
+ * A quoted HCL string: escapes, and `${`/`%{` written as `$${`/`%%{` so they stay literal text. The
+ * replacements are functions because in a replacement string `$$` means one `$` (that was D2: `${` stayed live).
+ */
 export function quote(s: string): string {
   const escaped = s
     .replace(/\\/g, '\\\\')
@@ -20,8 +23,8 @@ export function quote(s: string): string {
     .replace(/\n/g, '\\n')
     .replace(/\r/g, '\\r')
     .replace(/\t/g, '\\t')
-    .replace(/\$\{/g, '$${')
-    .replace(/%\{/g, '%%{');
+    .replace(/\$\{/g, () => '$${')
+    .replace(/%\{/g, () => '%%{');
   return `"${escaped}"`;
 }
 

@@ -6,20 +6,13 @@
  * @see https://registry.terraform.io/modules/terraform-aws-modules/vpc/aws/6.6.0
  */
 import type { FileOutput } from '../../output/files.js';
-import { compareCodeUnits, sortedEntries } from '../../lib/order.js';
+import { sortedEntries } from '../../lib/order.js';
 import type { EnvironmentIR, PlatformIR, RegionIR } from '../../resolve/ir.js';
-import { CONTROLLERS } from '../../resolve/conventions.js';
-import { limitName, roleArn } from '../../resolve/resolve.js';
+import { CONTROLLERS } from '../../lib/conventions.js';
 import { expr, type HclValue } from './hcl.js';
-import { ciStatements, githubTrust, jsonencode, operatorTrust, policyDocument, workloadPermissions } from './policies.js';
+import { jsonencode, policyDocument, workloadPermissions } from './policies.js';
 import { dataBlock, file, localsBlock, moduleBlock, outputBlock, render, resourceBlock } from './templates.js';
 
-
-const EKS_ACCESS_POLICY = {
-  admin: 'arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy',
-  edit: 'arn:aws:eks::aws:cluster-access-policy/AmazonEKSEditPolicy',
-  view: 'arn:aws:eks::aws:cluster-access-policy/AmazonEKSViewPolicy',
-} as const;
 
 export const stateKey = (r: RegionIR, layer: 'infra' | 'platform' | 'dns') => `${r.names.stateKeyPrefix}/${layer}.tfstate`;
 
@@ -35,7 +28,7 @@ export function versionsTf(ir: PlatformIR, env: EnvironmentIR, r: RegionIR, laye
   return render('versions', {
     terraform: { required_version: ir.versions.terraform.requiredVersion },
     providers: Object.fromEntries(needed.map((p) => [p, { source: providers[p]!.source, version: providers[p]!.version }])),
-    backend: { bucket: env.state.bucket, key: stateKey(r, layer), region: env.state.region, encrypt: true, use_lockfile: true },
+    backend: { bucket: r.names.stateBucket.bucket, key: stateKey(r, layer), region: r.names.stateBucket.region, encrypt: true, use_lockfile: true },
   });
 }
 
@@ -61,8 +54,8 @@ export function emitInfra(ir: PlatformIR, env: EnvironmentIR, r: RegionIR): File
     { path: `${dir}/storage.tf`, content: storage(env, r) },
     { path: `${dir}/outputs.tf`, content: outputs(env, r) },
   ];
-  if (primary) files.push({ path: `${dir}/identity.tf`, content: identity(ir.name, env) }, { path: `${dir}/budget.tf`, content: budget(env) });
-  if (standbyOf) files.push({ path: `${dir}/replication.tf`, content: replication(standbyOf, r) });
+  if (primary) files.push({ path: `${dir}/budget.tf`, content: budget(env) });
+  if (standbyOf) files.push({ path: `${dir}/replication.tf`, content: replication(env, standbyOf, r) });
   const schedule = workingHours(env, r);
   if (schedule) files.push({ path: `${dir}/working-hours.tf`, content: schedule });
   return files;
@@ -94,6 +87,13 @@ function network(ir: PlatformIR, env: EnvironmentIR, r: RegionIR): string {
     create_flow_log_cloudwatch_iam_role: true,
     flow_log_cloudwatch_log_group_retention_in_days: env.observability.logs.retentionDays,
     flow_log_max_aggregation_interval: 60,
+    // Named under the environment's prefixes (IAM is global; the CI apply role manages only those names).
+    flow_log_cloudwatch_log_group_name_prefix: `/platformc/${r.names.envPrefix}/vpc-flow-log/`,
+    vpc_flow_log_iam_role_name: r.names.iam.flowLogRole,
+    vpc_flow_log_iam_role_use_name_prefix: false,
+    vpc_flow_log_iam_policy_name: r.names.iam.flowLogPolicy,
+    vpc_flow_log_iam_policy_use_name_prefix: false,
+    vpc_flow_log_permissions_boundary: env.identity.boundary.arn,
   });
 }
 
@@ -119,30 +119,25 @@ function eks(ir: PlatformIR, env: EnvironmentIR, r: RegionIR): string {
       // IMDSv2 only, and one hop: pods cannot reach the node's credentials (they use IRSA).
       metadata_options: { http_endpoint: 'enabled', http_tokens: 'required', http_put_response_hop_limit: 1 },
       tags: { 'k8s.io/cluster-autoscaler/enabled': 'true', [`k8s.io/cluster-autoscaler/${r.names.cluster}`]: 'owned' },
+      // Under the environment's IAM prefix (the CI apply role manages only that), with the boundary it requires.
+      iam_role_name: r.names.iam.nodeGroupRoles[pool.name],
+      iam_role_use_name_prefix: false,
+      iam_role_permissions_boundary: env.identity.boundary.arn,
     };
   }
+  // Keyed by a stable id (resolve); roles of the bootstrap root are looked up, so a missing bootstrap fails the plan.
   const accessEntries: Record<string, HclValue> = {};
-  for (const op of env.identity.operators) {
-    accessEntries[`operator-${op.name}`] = {
-      principal_arn: roleArn(env.account, op.roleName),
-      policy_associations: { cluster: { policy_arn: EKS_ACCESS_POLICY[op.clusterAccess], access_scope: { type: 'cluster' } } },
+  const lookups: string[] = [];
+  for (const e of env.identity.accessEntries) {
+    const lookup = e.bootstrapRole ? e.key.replace(/[^A-Za-z0-9_]/g, '_') : undefined;
+    if (lookup) lookups.push(dataBlock('aws_iam_role', lookup, { name: e.bootstrapRole! }));
+    accessEntries[e.key] = {
+      principal_arn: lookup ? expr(`data.aws_iam_role.${lookup}.arn`) : e.principalArn,
+      policy_associations: e.namespaces
+        ? { namespaces: { policy_arn: e.policyArn, access_scope: { type: 'namespace', namespaces: [...e.namespaces] } } }
+        : { cluster: { policy_arn: e.policyArn, access_scope: { type: 'cluster' } } },
     };
   }
-  if (env.identity.ci) {
-    accessEntries.ci = {
-      principal_arn: roleArn(env.account, env.identity.ci.roleName),
-      policy_associations: { cluster: { policy_arn: EKS_ACCESS_POLICY.admin, access_scope: { type: 'cluster' } } },
-    };
-  }
-  // Team principals may edit their own namespaces only (multi-tenant isolation).
-  const namespacesOf = new Map<string, string[]>();
-  for (const team of ir.teams) for (const p of team.principals) namespacesOf.set(p, [...(namespacesOf.get(p) ?? []), team.namespace]);
-  [...namespacesOf.entries()].sort(([a], [b]) => compareCodeUnits(a, b)).forEach(([principal, namespaces], i) => {
-    accessEntries[`team-${i + 1}`] = {
-      principal_arn: principal,
-      policy_associations: { namespaces: { policy_arn: EKS_ACCESS_POLICY.edit, access_scope: { type: 'namespace', namespaces: namespaces.sort() } } },
-    };
-  });
 
   const gpuTemplates: Record<string, HclValue> = {};
   for (const pool of r.nodePools.filter((p) => p.role === 'gpu')) {
@@ -156,6 +151,7 @@ function eks(ir: PlatformIR, env: EnvironmentIR, r: RegionIR): string {
   }
 
   return file(
+    ...lookups,
     moduleBlock('eks', ir.versions.terraform.modules.eks!, {
       name: r.names.cluster,
       kubernetes_version: c.version,
@@ -165,14 +161,24 @@ function eks(ir: PlatformIR, env: EnvironmentIR, r: RegionIR): string {
       endpoint_private_access: true,
       endpoint_public_access: c.publicAccess,
       endpoint_public_access_cidrs: c.publicAccess ? [...c.publicAccessCidrs] : undefined,
+      // Self-hosted CI runners live in this VPC: they reach the private endpoint on 443.
+      security_group_additional_rules: env.identity.ci?.selfHostedRunners
+        ? { ingress_ci_runners: { description: 'CI runners in the VPC to the API server', protocol: 'tcp', from_port: 443, to_port: 443, type: 'ingress', cidr_blocks: [r.network.vpcCidr] } }
+        : undefined,
       enabled_log_types: [...c.logging],
       cloudwatch_log_group_retention_in_days: env.observability.logs.retentionDays,
+      iam_role_name: r.names.iam.clusterRole,
+      iam_role_use_name_prefix: false,
+      iam_role_permissions_boundary: env.identity.boundary.arn,
       authentication_mode: 'API',
       // Access is granted by the explicit entries below, never implicitly to whoever ran terraform.
       enable_cluster_creator_admin_permissions: false,
       enable_irsa: true,
       create_kms_key: c.secretsEncryption,
       enable_kms_key_rotation: c.secretsEncryption ? true : undefined,
+      // The module defaults the key administrator to whoever runs apply; name the CI apply role, so the key policy
+      // does not flip when an administrator applies (break glass). The default statement still defers to IAM.
+      kms_key_administrators: c.secretsEncryption && env.identity.ci?.apply ? [expr('data.aws_iam_role.ci_apply.arn')] : undefined,
       encryption_config: c.secretsEncryption ? { resources: ['secrets'] } : null,
       addons: {
         // vpc-cni must exist before nodes join; the others install once nodes can run them.
@@ -199,10 +205,13 @@ function eks(ir: PlatformIR, env: EnvironmentIR, r: RegionIR): string {
   );
 }
 
-function irsaModule(ir: PlatformIR, name: string, roleName: string, serviceAccounts: readonly string[], inputs: Record<string, HclValue | undefined>): string {
+function irsaModule(ir: PlatformIR, env: EnvironmentIR, name: string, roleName: string, serviceAccounts: readonly string[], inputs: Record<string, HclValue | undefined>): string {
   return moduleBlock(name, ir.versions.terraform.modules.irsa!, {
     name: roleName,
     use_name_prefix: false,
+    // Without policy_name the module names the policy by a fixed, account-wide string (AWS_Load_Balancer_Controller, ...).
+    policy_name: roleName,
+    permissions_boundary: env.identity.boundary.arn,
     ...inputs,
     oidc_providers: { this: { provider_arn: expr('module.eks.oidc_provider_arn'), namespace_service_accounts: [...serviceAccounts] } },
   });
@@ -214,10 +223,10 @@ function irsa(ir: PlatformIR, env: EnvironmentIR, r: RegionIR): string {
   const roles = r.names.roles;
   const secrets = [env.observability.dashboards.adminSecret, env.observability.alerting.secret?.name].filter((s): s is string => Boolean(s));
   const blocks = [
-    irsaModule(ir, 'irsa_alb_controller', roles.albController, [sa(CONTROLLERS.albController)], { attach_load_balancer_controller_policy: true }),
-    irsaModule(ir, 'irsa_cluster_autoscaler', roles.clusterAutoscaler, [sa(CONTROLLERS.clusterAutoscaler)], { attach_cluster_autoscaler_policy: true, cluster_autoscaler_cluster_names: [r.names.cluster] }),
-    irsaModule(ir, 'irsa_ebs_csi', roles.ebsCsi, [sa(CONTROLLERS.ebsCsi)], { attach_ebs_csi_policy: true }),
-    irsaModule(ir, 'irsa_external_secrets', roles.externalSecrets, [sa(CONTROLLERS.externalSecrets)], {
+    irsaModule(ir, env, 'irsa_alb_controller', roles.albController, [sa(CONTROLLERS.albController)], { attach_load_balancer_controller_policy: true }),
+    irsaModule(ir, env, 'irsa_cluster_autoscaler', roles.clusterAutoscaler, [sa(CONTROLLERS.clusterAutoscaler)], { attach_cluster_autoscaler_policy: true, cluster_autoscaler_cluster_names: [r.names.cluster] }),
+    irsaModule(ir, env, 'irsa_ebs_csi', roles.ebsCsi, [sa(CONTROLLERS.ebsCsi)], { attach_ebs_csi_policy: true }),
+    irsaModule(ir, env, 'irsa_external_secrets', roles.externalSecrets, [sa(CONTROLLERS.externalSecrets)], {
       attach_external_secrets_policy: true,
       // Only the secrets platform.yaml names; "-*" is the random suffix Secrets Manager adds to ARNs.
       external_secrets_secrets_manager_arns: secrets.sort().map((s) => `arn:aws:secretsmanager:${r.region}:${env.account}:secret:${s}-*`),
@@ -228,7 +237,7 @@ function irsa(ir: PlatformIR, env: EnvironmentIR, r: RegionIR): string {
   ];
   if (env.observability.logs.enabled) {
     blocks.push(
-      irsaModule(ir, 'irsa_fluent_bit', roles.logShipping, [sa(CONTROLLERS.logShipping)], {
+      irsaModule(ir, env, 'irsa_fluent_bit', roles.logShipping, [sa(CONTROLLERS.logShipping)], {
         permissions: workloadPermissions([{ service: 'cloudwatchLogs', logGroup: r.names.logGroup }], r, env.account),
       }),
     );
@@ -236,13 +245,14 @@ function irsa(ir: PlatformIR, env: EnvironmentIR, r: RegionIR): string {
   for (const d of r.deployments) {
     // Each model's pods read only that model's prefix of the model bucket.
     blocks.push(
-      irsaModule(ir, `irsa_triton_${d.model.replace(/-/g, '_')}`, d.roleName, [`${d.namespace}:${d.serviceAccount}`], {
+      irsaModule(ir, env, `irsa_triton_${d.model.replace(/-/g, '_')}`, d.roleName, [`${d.namespace}:${d.serviceAccount}`], {
         permissions: workloadPermissions([{ service: 's3', bucket: 'models', prefix: `${d.model}/`, access: 'read' }], r, env.account),
       }),
     );
   }
   for (const w of env.identity.workloads) {
-    blocks.push(irsaModule(ir, `irsa_workload_${w.name.replace(/-/g, '_')}`, limitName(`${r.names.regionalPrefix}-${w.name}`, 64), [`${w.namespace}:${w.serviceAccount}`], { permissions: workloadPermissions(w.access, r, env.account) }));
+    const roleName = r.workloadRoles.find((x) => x.workload === w.name)!.roleName;
+    blocks.push(irsaModule(ir, env, `irsa_workload_${w.name.replace(/-/g, '_')}`, roleName, [`${w.namespace}:${w.serviceAccount}`], { permissions: workloadPermissions(w.access, r, env.account) }));
   }
   return file(...blocks);
 }
@@ -270,13 +280,14 @@ function storage(env: EnvironmentIR, r: RegionIR): string {
 }
 
 /** Standby region: replicate the primary model bucket into this region's bucket. */
-function replication(primary: RegionIR, r: RegionIR): string {
+function replication(env: EnvironmentIR, primary: RegionIR, r: RegionIR): string {
   const source = primary.names.modelBucket;
   const dest = r.names.modelBucket;
   const role = `${r.names.regionalPrefix}-replication`;
   return file(
     resourceBlock('aws_iam_role', 'replication', {
       name: role,
+      permissions_boundary: env.identity.boundary.arn,
       assume_role_policy: jsonencode(policyDocument([{ Sid: 'S3Replication', Effect: 'Allow', Principal: { Service: 's3.amazonaws.com' }, Action: ['sts:AssumeRole'] }])),
     }),
     resourceBlock('aws_iam_role_policy', 'replication', {
@@ -307,36 +318,6 @@ function replication(primary: RegionIR, r: RegionIR): string {
     ]),
     dataBlock('aws_caller_identity', 'current', {}),
   );
-}
-
-function identity(platform: string, env: EnvironmentIR): string {
-  const blocks: string[] = [];
-  for (const op of env.identity.operators) {
-    const name = `operator_${op.name.replace(/-/g, '_')}`;
-    blocks.push(
-      resourceBlock('aws_iam_role', name, {
-        name: op.roleName,
-        description: `platformc operator role '${op.name}': MFA, short sessions, no static keys`,
-        max_session_duration: op.maxSessionSeconds,
-        assume_role_policy: jsonencode(operatorTrust(op.principals, op.requireMfa, op.maxSessionSeconds)),
-      }),
-      // Cluster rights come from the EKS access entry; in AWS the operator can look but not change.
-      resourceBlock('aws_iam_role_policy_attachment', `${name}_read_only`, { role: expr(`aws_iam_role.${name}.name`), policy_arn: 'arn:aws:iam::aws:policy/ReadOnlyAccess' }),
-    );
-  }
-  if (env.identity.ci) {
-    blocks.push(
-      resourceBlock('aws_iam_openid_connect_provider', 'github', { url: 'https://token.actions.githubusercontent.com', client_id_list: ['sts.amazonaws.com'] }),
-      resourceBlock('aws_iam_role', 'github_ci', {
-        name: env.identity.ci.roleName,
-        description: `platformc CI role for ${env.identity.ci.repository} (GitHub OIDC, no stored keys)`,
-        max_session_duration: 3600,
-        assume_role_policy: jsonencode(githubTrust(env.identity.ci.subjects)),
-      }),
-      resourceBlock('aws_iam_role_policy', 'github_ci', { name: 'terraform-apply', role: expr('aws_iam_role.github_ci.id'), policy: jsonencode(policyDocument(ciStatements(platform, env))) }),
-    );
-  }
-  return file(...blocks);
 }
 
 function budget(env: EnvironmentIR): string {

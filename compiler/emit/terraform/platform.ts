@@ -45,7 +45,7 @@ export function emitPlatform(ir: PlatformIR, env: EnvironmentIR, r: RegionIR): F
     {
       path: `${dir}/infra.tf`,
       content: file(
-        dataBlock('terraform_remote_state', 'infra', { backend: 's3', config: { bucket: env.state.bucket, key: stateKey(r, 'infra'), region: env.state.region } }),
+        dataBlock('terraform_remote_state', 'infra', { backend: 's3', config: { bucket: r.names.stateBucket.bucket, key: stateKey(r, 'infra'), region: r.names.stateBucket.region } }),
         localsBlock({ infra: expr('data.terraform_remote_state.infra.outputs') }),
       ),
     },

@@ -1,17 +1,22 @@
 /**
- * IAM policy documents, as data. Least privilege: every write is scoped to the platform's own resources
- * by ARN or name prefix, except the actions listed in WILDCARD_RESOURCE_ACTIONS, for which AWS supports no
- * resource-level scoping on create (checked by a test).
+ * IAM policy documents, as data. The CI roles' actions come from specs/iam-actions.json (with their sources);
+ * this file gives each group of actions its resources and conditions. Least privilege: writes are scoped to
+ * the environment's own names, tags or regions; the apply role cannot change any identity that guards it
+ * (itself, the plan role, the operator roles, the boundary, the GitHub OIDC provider), and every role it
+ * creates carries the permissions boundary, which caps what those roles can ever do.
+ * @see https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies_boundaries.html
  */
 import type { EnvironmentIR, RegionIR, WorkloadAccessIR } from '../../resolve/ir.js';
 import { expr, renderValue, type HclValue } from './hcl.js';
 
+type Condition = Readonly<Record<string, Readonly<Record<string, HclValue>>>>;
 export interface Statement {
   readonly Sid: string;
   readonly Effect: 'Allow' | 'Deny';
-  readonly Action: readonly string[];
+  readonly Action?: readonly string[];
+  readonly NotAction?: readonly string[];
   readonly Resource?: readonly string[] | string | ReturnType<typeof expr>;
-  readonly Condition?: Readonly<Record<string, Readonly<Record<string, HclValue>>>>;
+  readonly Condition?: Condition;
   readonly Principal?: HclValue;
 }
 
@@ -19,73 +24,243 @@ export const policyDocument = (statements: readonly Statement[]): HclValue => ({
 /** jsonencode(<doc>) as it appears as an attribute value one level into a block. */
 export const jsonencode = (doc: HclValue) => expr(`jsonencode(${renderValue(doc, 1)})`);
 
-/**
- * Actions the CI role needs on `Resource: "*"` because AWS has no resource ARN for them before the
- * resource exists, or only accepts "*" (see the Service Authorization Reference of each service).
- */
-export const WILDCARD_RESOURCE_ACTIONS = [
-  // EC2 networking (VPC, subnets, route tables, gateways, EIPs, security groups, launch templates, flow logs):
-  // create actions take no ARN of the not-yet-existing resource; scoped by region below.
-  'ec2:*',
-  // Creating a KMS key has no key ARN to scope to.
-  'kms:CreateKey',
-  // Read-only discovery the providers call on every plan.
-  'sts:GetCallerIdentity',
-  'eks:DescribeAddonVersions',
-  'autoscaling:Describe*',
-  'elasticloadbalancing:Describe*',
-  'iam:ListPolicies',
-  'iam:GetPolicy',
-  'iam:GetPolicyVersion',
+/** Scopes whose actions AWS authorises only on `Resource: "*"` (no ARN exists before the resource does, or none at all). */
+export const WILDCARD_RESOURCE_SCOPES = ['any', 'regions', 'createTagged', 'dnsHealthChecks'] as const;
+
+/** AWS managed policies the modules attach to the roles they create: the only ones the apply role may attach. */
+export const ATTACHABLE_MANAGED_POLICIES = [
+  'arn:aws:iam::aws:policy/AmazonEKSClusterPolicy',
+  'arn:aws:iam::aws:policy/AmazonEKSVPCResourceController',
+  'arn:aws:iam::aws:policy/AmazonEKSWorkerNodePolicy',
+  'arn:aws:iam::aws:policy/AmazonEKS_CNI_Policy',
+  'arn:aws:iam::aws:policy/AmazonEC2ContainerRegistryReadOnly',
+  'arn:aws:iam::aws:policy/AmazonEC2ContainerRegistryPullOnly',
 ] as const;
 
-/** The CI role's permissions: what `terraform apply` of this environment needs, scoped to its names. */
-export function ciStatements(platform: string, env: EnvironmentIR): Statement[] {
-  const account = env.account;
-  const prefix = env.regions[0]!.names.envPrefix;
+/** Services the roles the apply role creates may pass to (EKS cluster and node roles, flow logs, S3 replication). */
+const PASSED_TO = ['eks.amazonaws.com', 'ec2.amazonaws.com', 's3.amazonaws.com', 'vpc-flow-logs.amazonaws.com'];
+/** Service-linked roles created on first use of EKS, managed node groups, Auto Scaling and Spot. */
+const SERVICE_LINKED = ['autoscaling.amazonaws.com', 'eks-nodegroup.amazonaws.com', 'eks.amazonaws.com', 'spot.amazonaws.com'];
+
+interface Scope {
+  readonly Resource: readonly string[] | string;
+  readonly Condition?: Condition;
+}
+
+const iam = (env: EnvironmentIR, what: string) => `arn:aws:iam::${env.account}:${what}`;
+const ownTags = (env: EnvironmentIR, kind: 'aws:ResourceTag' | 'aws:RequestTag') => Object.fromEntries(Object.entries(env.identity.ownerTags).map(([k, v]) => [`${kind}/${k}`, v]));
+
+/** Where each group's actions apply in this environment; undefined when the environment has none of it. */
+function scopes(env: EnvironmentIR): Record<string, Scope | undefined> {
+  const { account, identity: id } = env;
   const regions = env.regions.map((r) => r.region);
+  const each = (f: (r: RegionIR) => string[]) => env.regions.flatMap(f);
+  const inRegions = { StringEquals: { 'aws:RequestedRegion': regions } };
+  const buckets = env.regions.map((r) => `arn:aws:s3:::${r.names.modelBucket}`);
+  return {
+    any: { Resource: '*' },
+    regions: { Resource: '*', Condition: inRegions },
+    // Public parameters have no account in their ARN (arn:aws:ssm:<region>::parameter/aws/...): "*" matches the empty one.
+    amiParameters: { Resource: regions.map((r) => `arn:aws:ssm:${r}:*:parameter/aws/service/eks/*`) },
+    // CreateCluster and CreateKey take no resource; CreateKey with tags needs TagResource on "*" (KMS
+    // tag-permissions). Only with this environment's tags in the request, and never on an existing key tagged
+    // for another environment.
+    createTagged: { Resource: '*', Condition: { StringEquals: { 'aws:RequestedRegion': regions, ...ownTags(env, 'aws:RequestTag') }, StringEqualsIfExists: ownTags(env, 'aws:ResourceTag') } },
+    kmsKeys: { Resource: regions.map((r) => `arn:aws:kms:${r}:${account}:key/*`), Condition: { StringEquals: ownTags(env, 'aws:ResourceTag') } },
+    kmsAliases: { Resource: each((r) => [`arn:aws:kms:${r.region}:${account}:alias/eks/${r.names.cluster}`]) },
+    cluster: {
+      Resource: each((r) => ['cluster', 'nodegroup', 'addon', 'access-entry'].map((t) => `arn:aws:eks:${r.region}:${account}:${t}/${r.names.cluster}${t === 'cluster' ? '' : '/*'}`)),
+    },
+    roles: { Resource: [iam(env, `role/${id.iamPrefix}*`)], Condition: { StringEquals: ownTags(env, 'aws:ResourceTag') } },
+    policies: { Resource: [iam(env, `policy/${id.iamPrefix}*`)] },
+    managedPolicies: { Resource: ['arn:aws:iam::aws:policy/*'] },
+    clusterOidcProvider: { Resource: regions.map((r) => iam(env, `oidc-provider/oidc.eks.${r}.amazonaws.com/id/*`)) },
+    serviceLinkedRoles: { Resource: [iam(env, 'role/aws-service-role/*')], Condition: { StringEquals: { 'iam:AWSServiceName': SERVICE_LINKED } } },
+    buckets: { Resource: buckets },
+    modelObjects: { Resource: buckets.map((b) => `${b}/*`) },
+    weights: id.weightsObjectArns.length ? { Resource: [...id.weightsObjectArns] } : undefined,
+    logs: {
+      Resource: each((r) => [
+        `arn:aws:logs:${r.region}:${account}:log-group:/aws/eks/${r.names.cluster}/cluster`,
+        `arn:aws:logs:${r.region}:${account}:log-group:/aws/eks/${r.names.cluster}/cluster:*`,
+        `arn:aws:logs:${r.region}:${account}:log-group:/platformc/${r.names.envPrefix}/*`,
+      ]),
+    },
+    budget: { Resource: [`arn:aws:budgets::${account}:budget/${id.iamPrefix}monthly`] },
+    nodeGroupScaling: {
+      Resource: regions.map((r) => `arn:aws:autoscaling:${r}:${account}:autoScalingGroup:*:autoScalingGroupName/eks-*`),
+      // EKS tags the node groups' Auto Scaling groups with their cluster.
+      Condition: { StringEquals: { 'aws:ResourceTag/eks:cluster-name': env.regions[0]!.names.cluster } },
+    },
+    dnsRecords: env.dns?.name ? { Resource: ['arn:aws:route53:::hostedzone/*'] } : undefined,
+    dnsHealthChecks: env.dns?.name ? { Resource: '*' } : undefined,
+  };
+}
+
+/** Conditions some write actions need beyond their group's scope. */
+function writeConditions(env: EnvironmentIR): Record<string, Condition> {
+  const boundary = { 'iam:PermissionsBoundary': env.identity.boundary.arn };
+  return {
+    'iam:CreateRole': { StringEquals: { ...boundary, ...ownTags(env, 'aws:RequestTag') } },
+    'iam:PutRolePermissionsBoundary': { StringEquals: { ...boundary, ...ownTags(env, 'aws:ResourceTag') } },
+    'iam:AttachRolePolicy': { StringEquals: ownTags(env, 'aws:ResourceTag'), ArnLike: { 'iam:PolicyARN': [...ATTACHABLE_MANAGED_POLICIES, iam(env, `policy/${env.identity.iamPrefix}*`)] } },
+    'iam:PassRole': { StringEquals: { 'iam:PassedToService': PASSED_TO } },
+    // Cluster access only for the principals platform.yaml names, and never implicitly for the creator.
+    'eks:CreateAccessEntry': { StringEquals: { 'eks:principalArn': [...new Set(env.identity.accessEntries.map((e) => e.principalArn))].sort() } },
+    'eks:CreateCluster': { Bool: { 'eks:bootstrapClusterCreatorAdminPermissions': 'false' } },
+    'iam:CreatePolicy': { StringEquals: ownTags(env, 'aws:RequestTag') },
+    ...(env.dns ? { 'route53:ChangeResourceRecordSets': { 'ForAllValues:StringEquals': { 'route53:ChangeResourceRecordSetsNormalizedRecordNames': [env.dns.name] } } } : {}),
+  };
+}
+
+const sid = (group: string, suffix: string) => `${group[0]!.toUpperCase()}${group.slice(1)}${suffix}`;
+
+/** The Terraform state of the environment's region roots: read (plan) or read and write (apply); lock files either way. */
+function stateStatements(env: EnvironmentIR, write: boolean): Statement[] {
+  const byRegion = env.regions.map((r) => ({ bucket: r.names.stateBucket.bucket, prefix: r.names.stateKeyPrefix }));
+  const buckets = [...new Set(byRegion.map((b) => `arn:aws:s3:::${b.bucket}`))];
+  const keys = byRegion.map((b) => `arn:aws:s3:::${b.bucket}/${b.prefix}/*`);
   return [
-    { Sid: 'NetworkingInOurRegions', Effect: 'Allow', Action: ['ec2:*'], Resource: '*', Condition: { StringEquals: { 'aws:RequestedRegion': regions } } },
-    { Sid: 'Discovery', Effect: 'Allow', Action: WILDCARD_RESOURCE_ACTIONS.filter((a) => a !== 'ec2:*' && a !== 'kms:CreateKey'), Resource: '*' },
-    { Sid: 'CreateKmsKeys', Effect: 'Allow', Action: ['kms:CreateKey'], Resource: '*', Condition: { StringEquals: { 'aws:RequestedRegion': regions } } },
-    { Sid: 'ManageOurKmsKeys', Effect: 'Allow', Action: ['kms:*'], Resource: regions.map((r) => `arn:aws:kms:${r}:${account}:key/*`), Condition: { StringEquals: { 'aws:ResourceTag/platform': platform, 'aws:ResourceTag/environment': env.name } } },
-    { Sid: 'ManageOurKmsAliases', Effect: 'Allow', Action: ['kms:CreateAlias', 'kms:DeleteAlias', 'kms:UpdateAlias', 'kms:ListAliases'], Resource: regions.map((r) => `arn:aws:kms:${r}:${account}:alias/eks/${prefix}*`) },
-    { Sid: 'ManageOurCluster', Effect: 'Allow', Action: ['eks:*'], Resource: regions.flatMap((r) => [`arn:aws:eks:${r}:${account}:cluster/${prefix}`, `arn:aws:eks:${r}:${account}:*/${prefix}/*`]) },
-    { Sid: 'ManageOurRoles', Effect: 'Allow', Action: ['iam:*Role', 'iam:*RolePolicy', 'iam:*RolePolicies', 'iam:*RoleTags', 'iam:TagRole', 'iam:UntagRole', 'iam:PassRole', 'iam:ListInstanceProfilesForRole', 'iam:ListAttachedRolePolicies'], Resource: [`arn:aws:iam::${account}:role/${prefix}-*`, `arn:aws:iam::${account}:role/${prefix}*`] },
-    { Sid: 'ManageOurPolicies', Effect: 'Allow', Action: ['iam:CreatePolicy', 'iam:DeletePolicy', 'iam:CreatePolicyVersion', 'iam:DeletePolicyVersion', 'iam:ListPolicyVersions', 'iam:TagPolicy', 'iam:UntagPolicy'], Resource: [`arn:aws:iam::${account}:policy/${prefix}*`] },
-    { Sid: 'ManageOidcProviders', Effect: 'Allow', Action: ['iam:*OpenIDConnectProvider*'], Resource: [`arn:aws:iam::${account}:oidc-provider/*`] },
-    { Sid: 'ServiceLinkedRoles', Effect: 'Allow', Action: ['iam:CreateServiceLinkedRole'], Resource: [`arn:aws:iam::${account}:role/aws-service-role/*`] },
-    { Sid: 'ManageOurBuckets', Effect: 'Allow', Action: ['s3:*'], Resource: [`arn:aws:s3:::${prefix}-*`, `arn:aws:s3:::${prefix}-*/*`] },
-    { Sid: 'TerraformState', Effect: 'Allow', Action: ['s3:GetObject', 's3:PutObject', 's3:DeleteObject', 's3:ListBucket'], Resource: [`arn:aws:s3:::${env.state.bucket}`, `arn:aws:s3:::${env.state.bucket}/${env.regions[0]!.names.stateKeyPrefix.split('/').slice(0, 2).join('/')}/*`] },
-    { Sid: 'ManageOurLogGroups', Effect: 'Allow', Action: ['logs:*'], Resource: regions.flatMap((r) => [`arn:aws:logs:${r}:${account}:log-group:/aws/eks/${prefix}/*`, `arn:aws:logs:${r}:${account}:log-group:/platformc/${prefix}/*`, `arn:aws:logs:${r}:${account}:log-group:/aws/vpc-flow-log/*`]) },
-    { Sid: 'DescribeLogGroups', Effect: 'Allow', Action: ['logs:DescribeLogGroups'], Resource: regions.map((r) => `arn:aws:logs:${r}:${account}:log-group:*`) },
-    { Sid: 'ManageOurBudget', Effect: 'Allow', Action: ['budgets:*'], Resource: [`arn:aws:budgets::${account}:budget/${prefix}-*`] },
-    { Sid: 'TagOurNodeGroups', Effect: 'Allow', Action: ['autoscaling:CreateOrUpdateTags', 'autoscaling:DeleteTags', 'autoscaling:PutScheduledUpdateGroupAction', 'autoscaling:DeleteScheduledAction'], Resource: regions.map((r) => `arn:aws:autoscaling:${r}:${account}:autoScalingGroup:*:autoScalingGroupName/eks-*`) },
+    { Sid: 'StateList', Effect: 'Allow', Action: ['s3:ListBucket'], Resource: buckets },
+    // Only the region roots' state: never the bootstrap root's, which holds the identities that guard this role.
+    { Sid: 'StateRead', Effect: 'Allow', Action: ['s3:GetObject'], Resource: keys },
+    write
+      ? { Sid: 'StateWrite', Effect: 'Allow', Action: ['s3:PutObject', 's3:DeleteObject'], Resource: keys }
+      : { Sid: 'StateLock', Effect: 'Allow', Action: ['s3:PutObject', 's3:DeleteObject'], Resource: byRegion.map((b) => `arn:aws:s3:::${b.bucket}/${b.prefix}/*.tflock`) },
   ];
 }
 
-/** Trust policy of an operator role: only its principals, only with MFA, only recently authenticated. */
-export function operatorTrust(principals: readonly string[], requireMfa: boolean, maxSessionSeconds: number): HclValue {
-  return policyDocument([
-    {
-      Sid: 'AssumeWithMfa',
-      Effect: 'Allow',
-      Principal: { AWS: [...principals] },
-      Action: ['sts:AssumeRole', 'sts:TagSession'],
-      ...(requireMfa ? { Condition: { Bool: { 'aws:MultiFactorAuthPresent': 'true' }, NumericLessThan: { 'aws:MultiFactorAuthAge': String(maxSessionSeconds) } } } : {}),
-    },
-  ]);
+/** The plan role: reads what the stack manages and its state, takes the state lock, changes nothing. */
+export function planRoleStatements(env: EnvironmentIR): Statement[] {
+  const s = scopes(env);
+  const out: Statement[] = [];
+  for (const [group, g] of Object.entries(env.identity.ciActions)) {
+    const scope = s[g.scope];
+    if (!scope || g.read.length === 0) continue;
+    // Reads need no tag condition: a plan must see a resource to say it drifted.
+    out.push({ Sid: sid(group, 'Read'), Effect: 'Allow', Action: [...g.read], Resource: scope.Resource, ...(g.scope === 'regions' ? { Condition: scope.Condition! } : {}) });
+  }
+  return [...out, ...stateStatements(env, false)];
 }
 
-/** Trust policy of the CI role: GitHub's OIDC tokens for the named repository and refs only. */
-export function githubTrust(subjects: readonly string[]): HclValue {
+/** The apply role: exactly what applying this environment's roots needs, plus the guards that keep it from escalating. */
+export function applyRoleStatements(env: EnvironmentIR): Statement[] {
+  const s = scopes(env);
+  const special = writeConditions(env);
+  const out: Statement[] = [];
+  for (const [group, g] of Object.entries(env.identity.ciActions)) {
+    const scope = s[g.scope];
+    if (!scope) continue;
+    const plain = [...g.read, ...g.write.filter((a) => !special[a])];
+    if (plain.length) out.push({ Sid: sid(group, ''), Effect: 'Allow', Action: plain, Resource: scope.Resource, ...(scope.Condition ? { Condition: scope.Condition } : {}) });
+    for (const action of g.write.filter((a) => special[a])) {
+      const base = g.scope === 'roles' ? {} : scope.Condition ?? {};
+      out.push({ Sid: sid(group, action.split(':')[1]!), Effect: 'Allow', Action: [action], Resource: scope.Resource, Condition: { ...base, ...special[action]! } });
+    }
+  }
+  return [...out, ...stateStatements(env, true), ...guardStatements(env)];
+}
+
+/** Explicit denies: they hold whatever an Allow above (or a later edit) says. */
+function guardStatements(env: EnvironmentIR): Statement[] {
+  const id = env.identity;
+  const guarded = [
+    ...(id.ci?.apply ? [id.ci.apply.arn] : []),
+    ...(id.ci?.plan ? [id.ci.plan.arn] : []),
+    ...id.operators.map((o) => o.arn),
+    id.boundary.arn,
+    ...(id.ci ? [id.ci.oidcProvider.arn] : []),
+  ];
+  return [
+    { Sid: 'DenyRolesWithoutBoundary', Effect: 'Deny', Action: ['iam:CreateRole', 'iam:PutRolePermissionsBoundary'], Resource: '*', Condition: { StringNotEquals: { 'iam:PermissionsBoundary': id.boundary.arn } } },
+    { Sid: 'DenyBoundaryRemoval', Effect: 'Deny', Action: ['iam:DeleteRolePermissionsBoundary'], Resource: '*' },
+    { Sid: 'DenyChangingGuardingIdentities', Effect: 'Deny', NotAction: ['iam:Get*', 'iam:List*'], Resource: guarded },
+  ];
+}
+
+/**
+ * The permissions boundary: the most any role the apply role creates may ever do, whatever policy is
+ * attached to it. It covers what the stack's roles need (cluster, nodes, flow logs, load balancer controller,
+ * autoscaler, EBS CSI, External Secrets, fluent-bit, Triton, workloads, replication) and no IAM beyond
+ * service-linked roles and server-certificate reads.
+ */
+export function boundaryStatements(env: EnvironmentIR): Statement[] {
+  const regions = env.regions.map((r) => r.region);
+  const account = env.account;
+  const buckets = [...new Set([...env.regions.map((r) => r.names.modelBucket), ...env.identity.workloads.flatMap((w) => w.access.flatMap((a) => (a.service === 's3' && a.bucket !== 'models' ? [a.bucket] : [])))])].sort();
+  const secrets = [env.observability.dashboards.adminSecret, env.observability.alerting.secret?.name].filter((x): x is string => Boolean(x));
+  const secretArns = regions.flatMap((r) => [
+    ...secrets.map((x) => `arn:aws:secretsmanager:${r}:${account}:secret:${x}-*`),
+    ...env.identity.workloads.flatMap((w) => w.access.flatMap((a) => (a.service === 'secretsManager' ? [`arn:aws:secretsmanager:${r}:${account}:secret:${a.secretPrefix}*`] : []))),
+  ]);
+  return [
+    {
+      Sid: 'ComputeNetworkAndLoadBalancing',
+      Effect: 'Allow',
+      Action: ['ec2:*', 'elasticloadbalancing:*', 'autoscaling:*', 'logs:*', 'cloudwatch:PutMetricData', 'wafv2:*', 'waf-regional:*', 'shield:*'],
+      Resource: '*',
+      Condition: { StringEquals: { 'aws:RequestedRegion': regions } },
+    },
+    {
+      Sid: 'ClusterAndImages',
+      Effect: 'Allow',
+      Action: ['eks:Describe*', 'eks:List*', 'eks-auth:AssumeRoleForPodIdentity', 'ecr:GetAuthorizationToken', 'ecr:BatchCheckLayerAvailability', 'ecr:BatchGetImage', 'ecr:GetDownloadUrlForLayer', 'ecr:DescribeImages', 'ecr:DescribeRepositories', 'ecr:ListImages', 'acm:DescribeCertificate', 'acm:ListCertificates', 'cognito-idp:DescribeUserPoolClient', 'tag:GetResources', 'iam:GetServerCertificate', 'iam:ListServerCertificates', 'sts:GetCallerIdentity'],
+      Resource: '*',
+    },
+    { Sid: 'Keys', Effect: 'Allow', Action: ['kms:CreateGrant', 'kms:Decrypt', 'kms:DescribeKey', 'kms:Encrypt', 'kms:GenerateDataKey', 'kms:GenerateDataKeyWithoutPlaintext', 'kms:ListGrants', 'kms:ReEncryptFrom', 'kms:ReEncryptTo', 'kms:RevokeGrant'], Resource: '*' },
+    { Sid: 'ServiceLinkedRoles', Effect: 'Allow', Action: ['iam:CreateServiceLinkedRole'], Resource: `arn:aws:iam::${account}:role/aws-service-role/*` },
+    {
+      Sid: 'OurBuckets',
+      Effect: 'Allow',
+      Action: ['s3:AbortMultipartUpload', 's3:DeleteObject', 's3:GetBucketLocation', 's3:GetObject', 's3:GetObjectVersionAcl', 's3:GetObjectVersionForReplication', 's3:GetObjectVersionTagging', 's3:GetReplicationConfiguration', 's3:ListBucket', 's3:PutObject', 's3:ReplicateDelete', 's3:ReplicateObject', 's3:ReplicateTags'],
+      Resource: buckets.flatMap((b) => [`arn:aws:s3:::${b}`, `arn:aws:s3:::${b}/*`]),
+    },
+    ...(secretArns.length ? [{ Sid: 'OurSecrets', Effect: 'Allow' as const, Action: ['secretsmanager:DescribeSecret', 'secretsmanager:GetResourcePolicy', 'secretsmanager:GetSecretValue', 'secretsmanager:ListSecretVersionIds'], Resource: secretArns }] : []),
+  ];
+}
+
+/** Operators look, they do not change: describe the cluster (kubeconfig) on top of ViewOnlyAccess. */
+export function operatorStatements(env: EnvironmentIR): Statement[] {
+  return [{ Sid: 'DescribeOurClusters', Effect: 'Allow', Action: ['eks:DescribeCluster', 'eks:ListClusters'], Resource: env.regions.flatMap((r) => [`arn:aws:eks:${r.region}:${env.account}:cluster/${r.names.cluster}`]) }];
+}
+
+/**
+ * Trust policy of an operator role: IAM principals only with MFA and a recent sign-in; IAM Identity Center
+ * users by the ARN of their permission-set role (their sessions carry no aws:MultiFactorAuthPresent, so MFA is
+ * Identity Center's to enforce).
+ */
+export function operatorTrust(op: EnvironmentIR['identity']['operators'][number]): HclValue {
+  const statements: Statement[] = [];
+  if (op.principals.length) {
+    statements.push({
+      Sid: 'AssumeWithMfa',
+      Effect: 'Allow',
+      Principal: { AWS: [...op.principals] },
+      Action: ['sts:AssumeRole', 'sts:TagSession'],
+      ...(op.requireMfa ? { Condition: { Bool: { 'aws:MultiFactorAuthPresent': 'true' }, NumericLessThan: { 'aws:MultiFactorAuthAge': String(op.maxSessionSeconds) } } } : {}),
+    });
+  }
+  if (op.identityCenter) {
+    statements.push({
+      Sid: 'AssumeFromIdentityCenter',
+      Effect: 'Allow',
+      Principal: { AWS: [`arn:aws:iam::${op.identityCenter.account}:root`] },
+      Action: ['sts:AssumeRole', 'sts:TagSession'],
+      Condition: { ArnLike: { 'aws:PrincipalArn': [...op.identityCenter.principalArnPatterns] } },
+    });
+  }
+  return policyDocument(statements);
+}
+
+/** Trust policy of a CI role: GitHub's OIDC tokens for exactly these subjects (StringEquals: no wildcard reaches them). */
+export function githubTrust(subjects: readonly string[], provider: HclValue): HclValue {
   return policyDocument([
     {
       Sid: 'GithubActions',
       Effect: 'Allow',
-      Principal: { Federated: expr('aws_iam_openid_connect_provider.github.arn') },
+      Principal: { Federated: provider },
       Action: ['sts:AssumeRoleWithWebIdentity'],
-      Condition: { StringEquals: { 'token.actions.githubusercontent.com:aud': 'sts.amazonaws.com' }, StringLike: { 'token.actions.githubusercontent.com:sub': [...subjects] } },
+      Condition: { StringEquals: { 'token.actions.githubusercontent.com:aud': 'sts.amazonaws.com', 'token.actions.githubusercontent.com:sub': [...subjects] } },
     },
   ]);
 }

@@ -3,7 +3,7 @@
  * @see https://github.com/triton-inference-server/server/blob/main/docs/user_guide/model_configuration.md
  */
 import type { FileOutput } from '../../output/files.js';
-import { LATENCY_HISTOGRAM } from '../../resolve/conventions.js';
+import { LATENCY_HISTOGRAM } from '../../lib/conventions.js';
 import type { ModelIR, PlatformIR } from '../../resolve/ir.js';
 
 

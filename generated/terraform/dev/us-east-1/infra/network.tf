@@ -30,4 +30,10 @@ module "vpc" {
   create_flow_log_cloudwatch_iam_role             = true
   flow_log_cloudwatch_log_group_retention_in_days = 30
   flow_log_max_aggregation_interval               = 60
+  flow_log_cloudwatch_log_group_name_prefix       = "/platformc/inference-dev/vpc-flow-log/"
+  vpc_flow_log_iam_role_name                      = "inference-dev-use1-vpc-flow-log"
+  vpc_flow_log_iam_role_use_name_prefix           = false
+  vpc_flow_log_iam_policy_name                    = "inference-dev-use1-vpc-flow-log"
+  vpc_flow_log_iam_policy_use_name_prefix         = false
+  vpc_flow_log_permissions_boundary               = "arn:aws:iam::111111111111:policy/platformc/inference-dev-boundary"
 }

@@ -7,6 +7,8 @@ module "irsa_alb_controller" {
 
   name                                   = "inference-prod-use1-alb-controller"
   use_name_prefix                        = false
+  policy_name                            = "inference-prod-use1-alb-controller"
+  permissions_boundary                   = "arn:aws:iam::222222222222:policy/platformc/inference-prod-boundary"
   attach_load_balancer_controller_policy = true
   oidc_providers = {
     this = {
@@ -22,6 +24,8 @@ module "irsa_cluster_autoscaler" {
 
   name                             = "inference-prod-use1-cluster-autoscaler"
   use_name_prefix                  = false
+  policy_name                      = "inference-prod-use1-cluster-autoscaler"
+  permissions_boundary             = "arn:aws:iam::222222222222:policy/platformc/inference-prod-boundary"
   attach_cluster_autoscaler_policy = true
   cluster_autoscaler_cluster_names = ["inference-prod"]
   oidc_providers = {
@@ -38,6 +42,8 @@ module "irsa_ebs_csi" {
 
   name                  = "inference-prod-use1-ebs-csi"
   use_name_prefix       = false
+  policy_name           = "inference-prod-use1-ebs-csi"
+  permissions_boundary  = "arn:aws:iam::222222222222:policy/platformc/inference-prod-boundary"
   attach_ebs_csi_policy = true
   oidc_providers = {
     this = {
@@ -53,6 +59,8 @@ module "irsa_external_secrets" {
 
   name                                               = "inference-prod-use1-external-secrets"
   use_name_prefix                                    = false
+  policy_name                                        = "inference-prod-use1-external-secrets"
+  permissions_boundary                               = "arn:aws:iam::222222222222:policy/platformc/inference-prod-boundary"
   attach_external_secrets_policy                     = true
   external_secrets_secrets_manager_arns              = ["arn:aws:secretsmanager:us-east-1:222222222222:secret:inference/alertmanager-slack-*", "arn:aws:secretsmanager:us-east-1:222222222222:secret:inference/grafana-admin-*"]
   external_secrets_ssm_parameter_arns                = []
@@ -70,8 +78,10 @@ module "irsa_fluent_bit" {
   source  = "terraform-aws-modules/iam/aws//modules/iam-role-for-service-accounts"
   version = "6.5.0"
 
-  name            = "inference-prod-use1-fluent-bit"
-  use_name_prefix = false
+  name                 = "inference-prod-use1-fluent-bit"
+  use_name_prefix      = false
+  policy_name          = "inference-prod-use1-fluent-bit"
+  permissions_boundary = "arn:aws:iam::222222222222:policy/platformc/inference-prod-boundary"
   permissions = {
     Logs0 = {
       actions   = ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"]
@@ -90,8 +100,10 @@ module "irsa_triton_mobilenet" {
   source  = "terraform-aws-modules/iam/aws//modules/iam-role-for-service-accounts"
   version = "6.5.0"
 
-  name            = "inference-prod-use1-triton-mobilenet"
-  use_name_prefix = false
+  name                 = "inference-prod-use1-triton-mobilenet"
+  use_name_prefix      = false
+  policy_name          = "inference-prod-use1-triton-mobilenet"
+  permissions_boundary = "arn:aws:iam::222222222222:policy/platformc/inference-prod-boundary"
   permissions = {
     S3Objects0 = {
       actions   = ["s3:GetObject"]
@@ -114,8 +126,10 @@ module "irsa_triton_resnet50" {
   source  = "terraform-aws-modules/iam/aws//modules/iam-role-for-service-accounts"
   version = "6.5.0"
 
-  name            = "inference-prod-use1-triton-resnet50"
-  use_name_prefix = false
+  name                 = "inference-prod-use1-triton-resnet50"
+  use_name_prefix      = false
+  policy_name          = "inference-prod-use1-triton-resnet50"
+  permissions_boundary = "arn:aws:iam::222222222222:policy/platformc/inference-prod-boundary"
   permissions = {
     S3Objects0 = {
       actions   = ["s3:GetObject"]
