@@ -370,7 +370,8 @@ function checkEnvironment(ctx: Context, env: string) {
   }
   // The period's budget is computed from samples Prometheus still holds (reported once, for the first model).
   const retention = spec.observability.metrics.retention;
-  const short = Object.entries(spec.models).find(([, m]) => durationSeconds(retention) < durationSeconds(m.slo.period));
+  // Only periods that are accepted (30d): a refused period is reported once, as slo-period.
+  const short = Object.entries(spec.models).find(([, m]) => durationSeconds(m.slo.period) === 30 * 86400 && durationSeconds(retention) < durationSeconds(m.slo.period));
   if (spec.observability.metrics.enabled && short) {
     report('slo-retention', ['observability', 'metrics', 'retention'], { model: short[0], period: short[1].slo.period, retention }, `set observability.metrics.retention to ${short[1].slo.period} or more`);
   }
