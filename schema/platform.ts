@@ -39,6 +39,10 @@ const iamPrincipalArn = z
   .regex(/^arn:aws:(iam|sts)::\d{12}:(root|(user|role|assumed-role|group)\/[\w+=,.@\/-]+)$/, 'an IAM principal is an ARN such as arn:aws:iam::123456789012:role/Admins')
   .describe('IAM principal ARN (account root, role or user).');
 const cidr = z.string().describe('IPv4 CIDR block, e.g. 10.0.0.0/16.');
+const acmCertificateArn = z
+  .string()
+  .regex(/^arn:aws:acm:[a-z0-9-]+:\d{12}:certificate\/[0-9a-f-]{36}$/, 'an ACM certificate ARN is arn:aws:acm:<region>:<account>:certificate/<id>')
+  .describe('ACM certificate ARN.');
 /**
  * Kubernetes qualified names (label and taint keys): an optional DNS-subdomain prefix and '/', then a name of
  * at most 63 alphanumerics, '-', '_' and '.', starting and ending alphanumeric. Values: at most 63 of the same,
@@ -277,10 +281,10 @@ const Batching = z
 
 const Slo = z
   .strictObject({
-    latencyP99Ms: z.number().positive().max(60_000).describe('99th percentile server-side latency objective, in milliseconds.'),
+    latencyP99Ms: z.number().positive().max(60_000).describe('p99 latency objective in milliseconds: 99% of requests finish within it, server-side (the latency SLO is 99% within this bound, whatever the availability objective).'),
     availability: z.number().min(90).max(99.999).describe('Availability objective, in percent of successful requests (90 to 99.999).'),
     targetRps: z.number().positive().max(1_000_000).describe('Peak requests per second the model must sustain.'),
-    period: duration.default('30d').describe('SLO window, e.g. 30d or 28d.'),
+    period: duration.default('30d').describe('SLO window: 30d (the burn-rate windows and factors are those of a 30-day period, as in Sloth).'),
   })
   .describe('Service-level objectives; they drive capacity, alerts, dashboards and load tests.');
 
@@ -306,8 +310,30 @@ const Model = z
     ingress: z
       .strictObject({
         scheme: z.enum(['internal', 'internet-facing']).default('internal').describe('ALB scheme.'),
+        certificateArns: z
+          .array(acmCertificateArn)
+          .default([])
+          .describe('ACM certificates for the HTTPS listener, at least one in every region the model runs in (ACM certificates are regional). Required when internet-facing: public endpoints are HTTPS only.'),
+        authentication: z
+          .union([
+            z.literal('none').describe('No authentication: anyone who can reach the endpoint may call it. Must be said explicitly.'),
+            z
+              .strictObject({
+                cognito: z
+                  .strictObject({
+                    userPoolArn: z.string().regex(/^arn:aws:cognito-idp:[a-z0-9-]+:\d{12}:userpool\/[\w-]+$/, 'a Cognito user pool ARN').describe('Cognito user pool ARN.'),
+                    userPoolClientId: z.string().min(1).describe('App client id of the user pool.'),
+                    userPoolDomain: z.string().min(1).describe('Domain prefix of the user pool.'),
+                  })
+                  .describe('The ALB authenticates callers against a Cognito user pool; unauthenticated requests get 401.'),
+              })
+              .describe('Cognito authentication on the ALB.'),
+          ])
+          .optional()
+          .describe("Who may call an internet-facing endpoint: 'none' (explicitly) or a Cognito user pool. Required when internet-facing."),
+        allowedCidrs: z.array(cidr).default([]).describe('Client CIDRs the ALB accepts (its security group); empty: any address.'),
       })
-      .default({ scheme: 'internal' })
+      .default({ scheme: 'internal', certificateArns: [], allowedCidrs: [] })
       .describe('How the model is reached: an ALB through the AWS Load Balancer Controller.'),
   })
   .describe('A model served by NVIDIA Triton.');
@@ -317,10 +343,10 @@ const Observability = z
     metrics: z
       .strictObject({
         enabled: z.boolean().default(true).describe('Install kube-prometheus-stack and the DCGM exporter.'),
-        retention: duration.default('15d').describe('Prometheus retention.'),
+        retention: duration.default('30d').describe('Prometheus retention: at least the SLO period (30d), or the error budget covers less than the period.'),
         storageGiB: z.int().min(10).max(16384).default(50).describe('Prometheus volume size (GiB).'),
       })
-      .default({ enabled: true, retention: '15d', storageGiB: 50 })
+      .default({ enabled: true, retention: '30d', storageGiB: 50 })
       .describe('Metrics: Prometheus, DCGM exporter, Triton scraping.'),
     dashboards: z
       .strictObject({
@@ -342,7 +368,25 @@ const Observability = z
       .describe('Logs: fluent-bit to CloudWatch through IRSA.'),
     alerting: z
       .strictObject({
-        webhookSecret: secretName.optional().describe('Secrets Manager secret holding the alert receiver webhook URL (Slack, PagerDuty, ...).'),
+        receiver: z
+          .union([
+            z.literal('none').describe('No receiver: alerts show in Alertmanager and Grafana only. Must be said explicitly.'),
+            z.strictObject({ slack: z.strictObject({ webhookSecret: secretName.describe('Secrets Manager secret holding the Slack incoming-webhook URL (key `url`).'), channel: z.string().min(1).optional().describe('Channel, when the webhook does not fix one.') }) }).describe('Slack.'),
+            z.strictObject({ pagerduty: z.strictObject({ routingKeySecret: secretName.describe('Secrets Manager secret holding the PagerDuty Events v2 routing key (key `routingKey`).') }) }).describe('PagerDuty.'),
+            z
+              .strictObject({
+                email: z.strictObject({
+                  to: z.array(z.email()).min(1).describe('Addresses that receive alerts.'),
+                  from: z.email().describe('Sender address.'),
+                  smarthost: z.string().regex(/^[\w.-]+:\d+$/, 'a smarthost is host:port').describe('SMTP server, host:port (TLS required).'),
+                  username: z.string().min(1).optional().describe('SMTP user name.'),
+                  passwordSecret: secretName.optional().describe('Secrets Manager secret holding the SMTP password (key `password`).'),
+                }),
+              })
+              .describe('E-mail.'),
+          ])
+          .optional()
+          .describe("Where Alertmanager sends alerts: Slack, PagerDuty or e-mail (secrets by reference), or 'none'. Pages repeat hourly, tickets twice a day."),
       })
       .default({})
       .describe('Where alerts go. Pages and tickets are routed by severity.'),
@@ -470,7 +514,7 @@ export const PlatformSchema = z
     teams: z.record(dnsName('team', 30), Team).describe('Teams by name; each gets a namespace.'),
     models: z.record(dnsName('model', 40), Model).describe('Models served by Triton, by name.'),
     observability: Observability.default({
-      metrics: { enabled: true, retention: '15d', storageGiB: 50 },
+      metrics: { enabled: true, retention: '30d', storageGiB: 50 },
       dashboards: { enabled: true, adminSecret: 'platformc/grafana-admin' },
       logs: { enabled: true, retentionDays: 30, ingestGiBPerMonth: 50 },
       alerting: {},
@@ -510,10 +554,21 @@ export const ModelDefinitionSchema = z
     weights: z
       .strictObject({
         uri: z.string().regex(/^s3:\/\/[a-z0-9.-]{3,63}\/.+\.onnx$/, 'weights are an s3:// URI of an .onnx file').describe('Where the weights live. Weights are never committed.'),
-        sha256: z.string().regex(/^[a-f0-9]{64}$/).optional().describe('Expected SHA-256 of the weights.'),
+        sha256: z
+          .string()
+          .regex(/^[a-f0-9]{64}$/, 'a SHA-256 is 64 lower-case hex digits')
+          .describe('SHA-256 of the weights file (hex). Required: apply verifies the copy before Triton loads it, and the pods roll when it changes.'),
         source: z.string().describe('Where the weights come from originally.'),
       })
       .describe('Model weights.'),
+    accelerator: z
+      .strictObject({
+        name: z.literal('tensorrt').describe("ONNX Runtime's TensorRT execution provider."),
+        precision: z.enum(['FP32', 'FP16']).default('FP16').describe('Precision TensorRT builds its engines in.'),
+        maxWorkspaceBytes: z.int().min(1 << 20).max(64 * 2 ** 30).default(2 ** 30).describe('Most GPU memory TensorRT may use to build an engine (bytes).'),
+      })
+      .optional()
+      .describe("GPU execution accelerator for ONNX Runtime (Triton's optimization.execution_accelerators); omitted: the CUDA provider."),
     memory: z
       .strictObject({
         gpuGiB: z.number().positive().describe('GPU memory one instance needs at maxBatchSize (weights, activations, runtime).'),

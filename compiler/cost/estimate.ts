@@ -146,7 +146,8 @@ function regionEstimate(ir: PlatformIR, env: EnvironmentIR, r: RegionIR, hoursPe
   const nat = r.network.natGateways === 'perAz' ? r.network.availabilityZones.length : 1;
   const nodes = (sc: Scale) => r.nodePools.reduce((a, pool) => a + poolNodes(pool, r)[sc], 0);
   const retained = (gb: number) => cents((gb * Math.min(obs.logs.retentionDays, 3653)) / 30);
-  const schemes = new Set(r.deployments.map((d) => d.ingressScheme)).size;
+  // One ALB per IngressGroup (a team's models of one scheme share it).
+  const albs = new Set(r.deployments.map((d) => d.ingressGroup)).size;
   const resources: CostResource[] = [
     {
       name: `EKS cluster ${r.names.cluster}`,
@@ -182,13 +183,13 @@ function regionEstimate(ir: PlatformIR, env: EnvironmentIR, r: RegionIR, hoursPe
       ],
     },
   ];
-  if (schemes > 0) {
+  if (albs > 0) {
     resources.push({
-      name: `Application load balancers (${schemes}, one per scheme, shared by the models)`,
+      name: `Application load balancers (${albs}, one per team and scheme, shared by its models)`,
       kind: 'aws_lb',
       components: [
-        component('Application load balancer', 'hours', flat(schemes * hoursPerMonth), price('albHour')),
-        component('Load balancer capacity units', 'LCU-hours', flat(schemes * ASSUMPTIONS.albLcu * hoursPerMonth), price('albLcuHour'), `${ASSUMPTIONS.albLcu} LCU on average per load balancer`),
+        component('Application load balancer', 'hours', flat(albs * hoursPerMonth), price('albHour')),
+        component('Load balancer capacity units', 'LCU-hours', flat(albs * ASSUMPTIONS.albLcu * hoursPerMonth), price('albLcuHour'), `${ASSUMPTIONS.albLcu} LCU on average per load balancer`),
       ],
     });
   }

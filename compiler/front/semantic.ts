@@ -242,8 +242,9 @@ function checkModelsStatic(ctx: Context) {
   for (const [name, model] of Object.entries(ctx.spec.models)) {
     const path: Path = ['models', name];
     if (model.slo.latencyP99Ms < 1) report('slo-range', [...path, 'slo', 'latencyP99Ms'], { ms: model.slo.latencyP99Ms }, 'Triton reports latency in microseconds; use at least 1 ms');
-    if (durationSeconds(model.slo.period) < 86400) report('slo-period', [...path, 'slo', 'period'], { period: model.slo.period }, 'use 1d or more; 30d is usual');
-    if (durationSeconds(model.slo.period) > 365 * 86400) report('slo-period-too-long', [...path, 'slo', 'period'], { period: model.slo.period }, 'use 30d (or at most 365d)');
+    const periodSeconds = durationSeconds(model.slo.period);
+    if (periodSeconds > 365 * 86400) report('slo-period-too-long', [...path, 'slo', 'period'], { period: model.slo.period }, 'use 30d (or at most 365d)');
+    else if (periodSeconds !== 30 * 86400) report('slo-period', [...path, 'slo', 'period'], { period: model.slo.period }, 'use 30d (Sloth refuses other periods for the same reason)');
     const def = ctx.models.get(model.definition);
     if (!def) continue;
     // AWS reserves bucket names beginning with amzn-s3-demo- for documentation: no one owns the placeholder.
@@ -345,6 +346,16 @@ function checkEnvironment(ctx: Context, env: string) {
     const gpus = model.replicas.max * model.gpusPerReplica;
     gpusByPool.set(model.nodePool, (gpusByPool.get(model.nodePool) ?? 0) + gpus);
     gpusByTeam.set(model.team, (gpusByTeam.get(model.team) ?? 0) + gpus);
+    // Public endpoints: HTTPS with a certificate in every region of the environment, and a stated authentication.
+    if (model.ingress.scheme === 'internet-facing') {
+      for (const region of regions) {
+        // An ALB can only use certificates of its own region and account.
+        if (!model.ingress.certificateArns.some((arn) => arn.split(':')[3] === region && arn.split(':')[4] === e.account)) {
+          report('ingress-tls', [...path, 'ingress', 'scheme'], { model: name, region, account: e.account }, `add an ACM certificate of ${region} in account ${e.account} to ingress.certificateArns (aws acm request-certificate --validation-method DNS)`);
+        }
+      }
+      if (model.ingress.authentication === undefined) report('ingress-auth', [...path, 'ingress', 'scheme'], { model: name }, "set ingress.authentication: none to say so, or a cognito user pool");
+    }
     if (!pool || pool.role !== 'gpu' || pool.instanceTypes === 'auto') continue;
     for (const type of pool.instanceTypes) {
       const acc = own(instanceCatalog.instances, type)?.accelerator;
@@ -356,6 +367,13 @@ function checkEnvironment(ctx: Context, env: string) {
         report('model-does-not-fit', [...path, 'nodePool'], { model: name, needGiB: def.memory.gpuGiB, type, usableGiB: round(acc.memoryGiB * GPU_MEMORY_HEADROOM * model.gpusPerReplica), count: acc.count, gpu: acc.name, memoryGiB: acc.memoryGiB, headroom: Math.round((1 - GPU_MEMORY_HEADROOM) * 100) }, 'pick a GPU with more memory or raise gpusPerReplica');
       }
     }
+  }
+  // The period's budget is computed from samples Prometheus still holds (reported once, for the first model).
+  const retention = spec.observability.metrics.retention;
+  // Only periods that are accepted (30d): a refused period is reported once, as slo-period.
+  const short = Object.entries(spec.models).find(([, m]) => durationSeconds(m.slo.period) === 30 * 86400 && durationSeconds(retention) < durationSeconds(m.slo.period));
+  if (spec.observability.metrics.enabled && short) {
+    report('slo-retention', ['observability', 'metrics', 'retention'], { model: short[0], period: short[1].slo.period, retention }, `set observability.metrics.retention to ${short[1].slo.period} or more`);
   }
   for (const [poolName, needed] of gpusByPool) {
     const pool = own(spec.nodePools, poolName);

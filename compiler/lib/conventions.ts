@@ -34,6 +34,19 @@ export const CONTROLLERS = {
 export const TRITON_PORTS = { http: 8000, grpc: 8001, metrics: 8002 } as const;
 /** Triton's latency histogram family; it exists with `--metrics-config histogram_latencies=true`. */
 export const LATENCY_HISTOGRAM = 'nv_inference_first_response_histogram_ms';
+/** A p99 latency objective means 99% of requests within the bound: the latency SLO's target ratio. */
+export const LATENCY_OBJECTIVE = 0.99;
+/** What the DaemonSets on a GPU node request together (aws-node, kube-proxy, EBS CSI node, device plugin, DCGM and node exporters, fluent-bit), with room to spare. */
+export const DAEMONSET_RESERVE = { cpuMillis: 600, memoryMiB: 1024 } as const;
+/**
+ * Rollouts and scale-in without failed requests: the ALB deregisters a target in DEREGISTRATION_DELAY_SECONDS;
+ * the pod keeps serving for PRESTOP_SECONDS (longer) before Triton gets SIGTERM, and then has time to finish.
+ */
+export const DEREGISTRATION_DELAY_SECONDS = 30;
+export const PRESTOP_SECONDS = 40;
+export const TERMINATION_GRACE_SECONDS = 90;
+/** Model load from S3 (startup probe: 15 min) + node scale-from-zero + image pull: a rollout that takes longer is stuck. */
+export const PROGRESS_DEADLINE_SECONDS = 1800;
 /** Custom metric the HPA scales on, served by prometheus-adapter. */
 export const QUEUE_TIME_METRIC = 'triton_queue_time_ms';
 
@@ -42,10 +55,10 @@ export const QUEUE_TIME_METRIC = 'triton_queue_time_ms';
  * the pod lands, deleted with its claim. The platform-prerequisites chart creates it.
  */
 export const STORAGE_CLASS = 'gp3';
-/** Secret (in the monitoring namespace) the External Secrets operator fills with the alerting webhook URL; Alertmanager mounts it. */
-export const ALERTMANAGER_WEBHOOK_SECRET = 'alertmanager-webhook';
 /** Secret the External Secrets operator fills with the Grafana admin credentials. */
 export const GRAFANA_ADMIN_SECRET = 'grafana-admin';
+/** Secret the External Secrets operator fills with the alert receiver's secret; Alertmanager mounts it. */
+export const ALERTMANAGER_SECRET = 'alertmanager-receiver';
 /** Label and annotation Grafana's dashboard sidecar looks for. */
 export const GRAFANA_DASHBOARD_LABEL = 'grafana_dashboard';
 export const GRAFANA_FOLDER_ANNOTATION = 'grafana_folder';

@@ -47,8 +47,15 @@ export interface ModelIR {
   readonly maxBatchSize: number;
   readonly preferredBatchSizes: readonly number[];
   readonly maxQueueDelayMicroseconds: number;
-  /** Latency histogram bucket bounds in ms: around every environment's p99 objective, each objective a bound. */
+  /** Latency histogram bucket bounds in ms: around every environment's p99 objective, each objective exactly a bound. */
   readonly latencyBucketsMs: readonly number[];
+  /** Expected SHA-256 of the weights file (the upload is verified against it). */
+  readonly weightsSha256: string;
+  /**
+   * Short hash of everything Triton loads for this model (its config.pbtxt inputs and the weights checksum):
+   * a pod-template annotation, so a change rolls the pods instead of waiting for some restart.
+   */
+  readonly revision: string;
 }
 
 export interface EnvironmentIR {
@@ -169,7 +176,17 @@ export interface ObservabilityIR {
   readonly metrics: { readonly enabled: boolean; readonly retention: string; readonly storageGiB: number };
   readonly dashboards: { readonly enabled: boolean; readonly adminSecret: string };
   readonly logs: { readonly enabled: boolean; readonly retentionDays: number; readonly ingestGiBPerMonth: number };
-  readonly alerting: { readonly webhookSecret?: string };
+  readonly alerting: AlertingIR;
+}
+
+/** Where Alertmanager sends alerts; `secret` is the Secrets Manager secret the receiver reads (by reference). */
+export interface AlertingIR {
+  readonly receiver:
+    | { readonly type: 'none' }
+    | { readonly type: 'slack'; readonly channel?: string }
+    | { readonly type: 'pagerduty' }
+    | { readonly type: 'email'; readonly to: readonly string[]; readonly from: string; readonly smarthost: string; readonly username?: string };
+  readonly secret?: { readonly name: string; readonly key: 'url' | 'routingKey' | 'password' };
 }
 
 export interface RegionIR {
@@ -238,7 +255,7 @@ export interface NodePoolIR {
   readonly instance: { readonly type: string; readonly vcpu: number; readonly memoryGiB: number; readonly gpus: number; readonly gpuModel?: string; readonly gpuMemoryGiB?: number; readonly onDemandUsdPerHour: number; readonly priceSource: string };
 }
 
-/** A model served in one environment and region. */
+/** A model served in one environment and region: every number here comes from this environment's spec. */
 export interface DeploymentIR {
   readonly model: string;
   /** Name of the model's Kubernetes objects (as ModelIR.workload). */
@@ -248,11 +265,35 @@ export interface DeploymentIR {
   readonly gpusPerReplica: number;
   readonly replicas: { readonly min: number; readonly max: number };
   readonly slo: { readonly latencyP99Ms: number; readonly availability: number; readonly targetRps: number; readonly period: string };
+  /**
+   * The latency SLI: the share of requests within `boundMs` must be at least `objective` (0.99 for a p99
+   * objective). `le` is the bucket label exactly as Triton's exporter writes the bound, so rules select it.
+   */
+  readonly latency: { readonly boundMs: number; readonly le: string; readonly objective: number };
   readonly ingressScheme: 'internal' | 'internet-facing';
+  readonly ingress: IngressIR;
   readonly serviceAccount: string;
   /** IRSA role of this model's Triton pods: reads only this model's prefix of the model bucket. */
   readonly roleName: string;
   readonly roleArn: string;
-  /** IngressGroup (one ALB) this model's Ingress joins in this environment. */
+  /** IngressGroup (one ALB) this model's Ingress joins in this environment: one per team namespace and scheme. */
   readonly ingressGroup: string;
+  /** Requests (= limits) of one replica, sized from the node's allocatable (kubelet reservations, DaemonSets). */
+  readonly resources: { readonly cpuMillis: number; readonly memoryMiB: number };
+  /** HPA: scale on this custom metric (as prometheus-adapter names it) to this target; absent: fixed replicas. */
+  readonly autoscaling?: { readonly metric: string; readonly targetMs: number };
+  /** Rolling update that fits: surge only when the pool and the team quota have a spare replica's GPUs at maximum scale. */
+  readonly rollout: { readonly maxSurge: number; readonly maxUnavailable: number };
+}
+
+/** The ALB path of a model in one environment. */
+export interface IngressIR {
+  readonly scheme: 'internal' | 'internet-facing';
+  /** ACM certificates in this region (HTTPS listener); empty for internal ALBs without certificates (HTTP). */
+  readonly certificateArns: readonly string[];
+  readonly authentication: 'none' | { readonly cognito: { readonly userPoolArn: string; readonly userPoolClientId: string; readonly userPoolDomain: string } };
+  /** Client CIDRs the ALB accepts. */
+  readonly allowedCidrs: readonly string[];
+  /** CIDRs of the subnets the ALB's nodes sit in (target type ip: the only sources Triton needs to admit). */
+  readonly albSubnets: readonly string[];
 }

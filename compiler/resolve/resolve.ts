@@ -9,10 +9,10 @@ import { instanceCatalog, regionCatalog, versions } from '../catalog.js';
 import { formatCidr, parseCidr, planSubnets } from '../front/cidr.js';
 import { environmentSpec } from '../front/environments.js';
 import { rankInstanceTypes } from './auto-instance.js';
-import { ACCELERATOR_LABEL, ALERTMANAGER_WEBHOOK_SECRET, CA_GPU_LABEL, GRAFANA_ADMIN_SECRET, GPU_TAINT, POOL_LABEL, workloadName } from '../lib/conventions.js';
+import { ACCELERATOR_LABEL, ALERTMANAGER_SECRET, CA_GPU_LABEL, DAEMONSET_RESERVE, GRAFANA_ADMIN_SECRET, GPU_TAINT, LATENCY_OBJECTIVE, POOL_LABEL, QUEUE_TIME_METRIC, workloadName } from '../lib/conventions.js';
 import { byKey, sortedEntries } from '../lib/order.js';
 import { resolveIdentity } from './identity.js';
-import type { DeploymentIR, EnvironmentIR, ModelIR, NamesIR, NodePoolIR, PlatformIR, RegionIR, TeamIR } from './ir.js';
+import type { AlertingIR, DeploymentIR, EnvironmentIR, ModelIR, NamesIR, NodePoolIR, PlatformIR, RegionIR, TeamIR } from './ir.js';
 
 export interface ResolveOptions {
   readonly compilerVersion: string;
@@ -40,6 +40,8 @@ export function resolvePlatform(validated: Validated, options: ResolveOptions): 
       preferredBatchSizes: [...m.batching.preferredBatchSizes].sort((a, b) => a - b),
       maxQueueDelayMicroseconds: m.batching.maxQueueDelayMicroseconds,
       latencyBucketsMs: latencyBuckets(objectives),
+      weightsSha256: definition.weights.sha256,
+      revision: modelRevision(definition, m, objectives),
     };
   });
 
@@ -77,6 +79,7 @@ function resolveEnvironment(platform: string, env: string, spec: PlatformSpec, v
   const regions: RegionIR[] = [e.region, ...(e.standby ? [e.standby.region] : [])].map((region, i) =>
     resolveRegion(platform, env, region, i === 0 ? 'primary' : 'standby', spec, validated),
   );
+  const alerting = resolveAlerting(spec.observability.alerting.receiver);
   const internetFacing = regions[0]!.deployments.some((d) => d.ingressScheme === 'internet-facing');
   return {
     name: env,
@@ -106,12 +109,12 @@ function resolveEnvironment(platform: string, env: string, spec: PlatformSpec, v
       models,
       regions: regions.map((r) => ({ region: r.region, short: r.shortRegion, stateBucket: r.names.stateBucket })),
     }),
-    observability: spec.observability,
-    // Grafana's admin credentials and the alerting webhook, when kube-prometheus-stack runs.
+    observability: { ...spec.observability, alerting },
+    // Grafana's admin credentials and the Alertmanager receiver's secret, when kube-prometheus-stack runs.
     releaseSecrets: spec.observability.metrics.enabled
       ? [
           ...(spec.observability.dashboards.enabled ? [{ name: GRAFANA_ADMIN_SECRET, awsSecret: spec.observability.dashboards.adminSecret, keys: [{ secretKey: 'admin-user', property: 'username' }, { secretKey: 'admin-password', property: 'password' }] }] : []),
-          ...(spec.observability.alerting.webhookSecret ? [{ name: ALERTMANAGER_WEBHOOK_SECRET, awsSecret: spec.observability.alerting.webhookSecret, keys: [{ secretKey: 'url' }] }] : []),
+          ...(alerting.secret ? [{ name: ALERTMANAGER_SECRET, awsSecret: alerting.secret.name, keys: [{ secretKey: alerting.secret.key, property: alerting.secret.key }] }] : []),
         ]
       : [],
     state: { bucket: e.state.bucket, region: e.state.region ?? e.region },
@@ -164,20 +167,43 @@ function resolveRegion(platform: string, env: string, region: string, role: 'pri
       },
     };
   });
-  const deployments: DeploymentIR[] = sortedEntries(spec.models).map(([name, m]) => ({
-    model: name,
-    workload: workloadName(name),
-    namespace: m.team,
-    nodePool: m.nodePool,
-    gpusPerReplica: m.gpusPerReplica,
-    replicas: { min: m.replicas.min, max: m.replicas.max },
-    slo: m.slo,
-    ingressScheme: m.ingress.scheme,
-    serviceAccount: workloadName(name),
-    roleName: limitName(`${names.regionalPrefix}-triton-${name}`, 64),
-    roleArn: roleArn(e.account, limitName(`${names.regionalPrefix}-triton-${name}`, 64)),
-    ingressGroup: `${platform}-${env}-${m.ingress.scheme}`,
-  }));
+  const gpuPools = new Map(nodePools.map((p) => [p.name, p]));
+  const teamGpus = (team: string) => sortedEntries(spec.models).filter(([, x]) => x.team === team).reduce((n, [, x]) => n + x.replicas.max * x.gpusPerReplica, 0);
+  const poolGpus = (pool: string) => sortedEntries(spec.models).filter(([, x]) => x.nodePool === pool).reduce((n, [, x]) => n + x.replicas.max * x.gpusPerReplica, 0);
+  const deployments: DeploymentIR[] = sortedEntries(spec.models).map(([name, m]) => {
+    const pool = gpuPools.get(m.nodePool)!;
+    // GPUs left for a surge pod when every model is at its maximum: in the pool at maxSize, and in the team's quota.
+    const spare = Math.min(pool.maxSize * pool.instance.gpus - poolGpus(m.nodePool), spec.teams[m.team]!.gpuQuota - teamGpus(m.team));
+    const scheme = m.ingress.scheme;
+    const role = limitName(`${names.regionalPrefix}-triton-${name}`, 64);
+    return {
+      model: name,
+      workload: workloadName(name),
+      namespace: m.team,
+      nodePool: m.nodePool,
+      gpusPerReplica: m.gpusPerReplica,
+      replicas: { min: m.replicas.min, max: m.replicas.max },
+      slo: m.slo,
+      latency: { boundMs: m.slo.latencyP99Ms, le: exporterFloat(m.slo.latencyP99Ms), objective: LATENCY_OBJECTIVE },
+      ingressScheme: scheme,
+      ingress: {
+        scheme,
+        // ACM certificates are regional and per account: the ALB of this region can only use this region's.
+        certificateArns: m.ingress.certificateArns.filter((arn) => arn.split(':')[3] === region && arn.split(':')[4] === e.account).sort(),
+        authentication: m.ingress.authentication ?? 'none',
+        allowedCidrs: [...m.ingress.allowedCidrs].sort(),
+        albSubnets: (scheme === 'internet-facing' ? plan.public : plan.private).map(formatCidr),
+      },
+      serviceAccount: workloadName(name),
+      roleName: role,
+      roleArn: roleArn(e.account, role),
+      // One ALB per team namespace and scheme: a team can never add rules to another team's ALB (LBC IngressGroups).
+      ingressGroup: limitName(`${platform}-${env}-${m.team}-${scheme === 'internet-facing' ? 'public' : 'internal'}`, 63),
+      resources: replicaResources(pool, m.gpusPerReplica),
+      ...(spec.observability.metrics.enabled ? { autoscaling: { metric: QUEUE_TIME_METRIC, targetMs: Math.max(1, Math.round(m.slo.latencyP99Ms / 5)) } } : {}),
+      rollout: spare >= m.gpusPerReplica ? { maxSurge: 1, maxUnavailable: 0 } : { maxSurge: 0, maxUnavailable: 1 },
+    };
+  });
   const workloadRoles = sortedEntries(spec.identity.workloads).map(([workload]) => ({ workload, roleName: limitName(`${names.regionalPrefix}-${workload}`, 64) }));
   const azNames = regionCatalog.regions[region]!.availabilityZones.slice(0, network.availabilityZones);
   return {
@@ -272,16 +298,63 @@ export function deriveNames(platform: string, env: string, region: string, short
 }
 
 /**
- * Histogram bounds (ms) for a model's latency: a log-spaced ladder around the tightest objective, plus every
- * objective itself, so "share of requests within the SLO" is read off a bucket boundary exactly.
+ * Histogram bounds (ms) for a model's latency: a log-spaced ladder around the tightest objective (6 significant
+ * digits, so every bound prints as itself), plus every objective exactly, so "share of requests within the
+ * SLO" is read off a bucket boundary.
  */
 export function latencyBuckets(objectivesMs: readonly number[]): number[] {
   const tightest = Math.min(...objectivesMs);
-  const ladder = [0.1, 0.25, 0.5, 0.75, 1, 1.5, 2, 3, 5, 10].map((f) => round3(tightest * f));
-  return [...new Set([...ladder, ...objectivesMs.map(round3)])].sort((a, b) => a - b);
+  const ladder = [0.1, 0.25, 0.5, 0.75, 1, 1.5, 2, 3, 5, 10].map((f) => Number((tightest * f).toPrecision(6)));
+  return [...new Set([...ladder, ...objectivesMs])].sort((a, b) => a - b);
 }
 
-const round3 = (n: number) => Number(n.toPrecision(3));
+/**
+ * A bucket bound as Triton's exporter writes it in the `le` label: prometheus-cpp (>= 0.13) streams doubles
+ * with precision max_digits10 - 1 = 16 in the default float format, i.e. printf("%.16g") (trailing zeros
+ * dropped, no ".0"). Bounds here are at least 0.1 ms (objectives are >= 1 ms), so %g never switches to
+ * exponent form.
+ * @see https://github.com/jupp0r/prometheus-cpp/blob/v1.2.4/core/src/text_serializer.cc
+ */
+export function exporterFloat(n: number): string {
+  return String(Number(n.toPrecision(16)));
+}
+
+/** Short hash of what Triton loads for a model: its configuration inputs and the weights checksum. */
+function modelRevision(definition: ModelIR['definition'], m: PlatformSpec['models'][string], objectives: readonly number[]): string {
+  const inputs = { definition, gpusPerReplica: m.gpusPerReplica, batching: m.batching, buckets: latencyBuckets(objectives) };
+  return createHash('sha256').update(JSON.stringify(inputs)).digest('hex').slice(0, 16);
+}
+
+/**
+ * Requests of one replica: its share (by GPUs) of what the node can give pods. EKS AMIs reserve for the
+ * kubelet 255Mi + 11Mi per pod (max pods 110, or 250 above 30 vCPUs) and a CPU ladder (6% of core 1, 1% of
+ * core 2, 0.5% of cores 3-4, 0.25% beyond), plus the 100Mi hard-eviction threshold; the kernel keeps about
+ * 5% of the nominal memory; the DaemonSets on every GPU node (aws-node, kube-proxy, EBS CSI node, device
+ * plugin, DCGM exporter, node exporter, fluent-bit) get DAEMONSET_RESERVE.
+ * @see https://github.com/awslabs/amazon-eks-ami/blob/main/templates/al2023/runtime/bootstrap.go
+ */
+export function replicaResources(pool: NodePoolIR, gpusPerReplica: number): { cpuMillis: number; memoryMiB: number } {
+  const { vcpu, memoryGiB, gpus } = pool.instance;
+  const maxPods = vcpu > 30 ? 250 : 110;
+  const cores = [...Array(vcpu).keys()];
+  const kubeCpu = cores.reduce((sum, i) => sum + 1000 * (i === 0 ? 0.06 : i === 1 ? 0.01 : i < 4 ? 0.005 : 0.0025), 0);
+  const allocCpu = vcpu * 1000 - Math.ceil(kubeCpu) - DAEMONSET_RESERVE.cpuMillis;
+  const allocMem = Math.floor(memoryGiB * 1024 * 0.95) - (255 + 11 * maxPods) - 100 - DAEMONSET_RESERVE.memoryMiB;
+  const share = gpusPerReplica / Math.max(1, gpus);
+  return { cpuMillis: Math.max(500, Math.floor((allocCpu * share) / 100) * 100), memoryMiB: Math.max(2048, Math.floor((allocMem * share) / 256) * 256) };
+}
+
+/** The alert receiver of an environment; the secret it reads is named, never copied. */
+function resolveAlerting(receiver: PlatformSpec['observability']['alerting']['receiver']): AlertingIR {
+  if (!receiver || receiver === 'none') return { receiver: { type: 'none' } };
+  if ('slack' in receiver) return { receiver: { type: 'slack', ...(receiver.slack.channel ? { channel: receiver.slack.channel } : {}) }, secret: { name: receiver.slack.webhookSecret, key: 'url' } };
+  if ('pagerduty' in receiver) return { receiver: { type: 'pagerduty' }, secret: { name: receiver.pagerduty.routingKeySecret, key: 'routingKey' } };
+  const { to, from, smarthost, username, passwordSecret } = receiver.email;
+  return {
+    receiver: { type: 'email', to: [...to].sort(), from, smarthost, ...(username ? { username } : {}) },
+    ...(passwordSecret ? { secret: { name: passwordSecret, key: 'password' as const } } : {}),
+  };
+}
 
 /** sha256 over platform.yaml and the model definitions, each framed by its name and length. */
 export function inputHash(platformText: string, files: readonly (readonly [string, Uint8Array])[]): string {

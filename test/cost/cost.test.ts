@@ -33,8 +33,8 @@ describe('estimates equal the figures computed by hand', () => {
       'VPC flow logs inference-ENV: Delivered to CloudWatch Logs (vended)': [2.5, 2.5, 2.5],
       'VPC flow logs inference-ENV: Archival storage': [0.15, 0.15, 0.15],
       'VPC interface endpoints (ecr.api, ecr.dkr, logs, sts): Endpoint hours (one per service and AZ)': [58.4, 58.4, 58.4],
-      'Application load balancers (1, one per scheme, shared by the models): Application load balancer': [16.43, 16.43, 16.43],
-      'Application load balancers (1, one per scheme, shared by the models): Load balancer capacity units': [5.84, 5.84, 5.84],
+      'Application load balancers (1, one per team and scheme, shared by its models): Application load balancer': [16.43, 16.43, 16.43],
+      'Application load balancers (1, one per team and scheme, shared by its models): Load balancer capacity units': [5.84, 5.84, 5.84],
       'CloudWatch Logs /platformc/inference-ENV/containers: Data ingested': [25, 25, 25],
       'CloudWatch Logs /platformc/inference-ENV/containers: Archival storage': [1.5, 1.5, 1.5],
       'Prometheus volume: Storage (gp3)': [4, 4, 4],
@@ -154,8 +154,9 @@ describe('estimates equal the figures computed by hand', () => {
       'node pool l40s: Instance usage (Linux/UNIX, on-demand, g6e.xlarge)': [1358.53, 1358.53, 2717.06],
       'node pool t4: Instance usage (Linux/UNIX, on-demand, g4dn.xlarge)': [767.96, 767.96, 2303.88],
     });
-    // dev max fell by one l4 node, its root volume and its image pulls.
-    expect(e.environments.map((x) => [x.env, x.monthly.min, x.monthly.max])).toEqual([['dev', 4437.68, 5696.42], ['prod', 4539.88, 10726.7]]);
+    // dev max fell by one l4 node, its root volume and its image pulls; each of the three teams has its own internal ALB
+    // (one IngressGroup per team): two more than one shared ALB, 2 x (16.43 + 5.84) = 44.53 at every scale.
+    expect(e.environments.map((x) => [x.env, x.monthly.min, x.monthly.max])).toEqual([['dev', 4482.21, 5740.95], ['prod', 4584.41, 10771.23]]);
   });
 
   it('replicas share multi-GPU nodes: the forced nodes are the GPUs packed, not one node a replica', () => {

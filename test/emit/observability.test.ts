@@ -35,6 +35,8 @@ const KNOWN_METRICS: Record<string, string[]> = {
   dcgm: ['DCGM_FI_DEV_GPU_UTIL', 'DCGM_FI_DEV_FB_USED', 'DCGM_FI_DEV_FB_FREE', 'DCGM_FI_DEV_POWER_USAGE', 'DCGM_FI_DEV_GPU_TEMP', 'DCGM_FI_DEV_XID_ERRORS'],
   // kube-state-metrics.
   ksm: ['kube_node_labels', 'kube_node_status_allocatable', 'kube_deployment_status_replicas_available', 'kube_deployment_spec_replicas', 'kube_job_status_active'],
+  // Prometheus itself (one per scrape target).
+  prometheus: ['up'],
   // Our own recording rules.
   platformc: [...WINDOWS.map((w) => `slo:sli_error:ratio_rate${w}`), 'slo:sli_error:ratio_rate30d', 'slo:sli_error:ratio_rate28d', 'slo:objective:ratio', 'slo:error_budget:ratio', 'slo:period_error_budget_remaining:ratio'],
 };
@@ -141,7 +143,7 @@ describe.skipIf(!promtool)('SLO alerts fire when they should (promtool test rule
   writeTree(out, generateFiles(ir));
   const ruleFile = join(out, 'prometheus/prod/slo-resnet50.rules.yaml');
   const recordingLabels = { model: 'resnet50', team: 'vision', platform: 'inference', environment: 'prod' };
-  const alert = (slo: string, severity: string) => ({ ...recordingLabels, slo, severity });
+  const alert = (slo: string, severity: string) => ({ ...recordingLabels, namespace: 'vision', slo, severity });
 
   const rules = (parse(readFileSync(ruleFile, 'utf8')) as Json).groups.flatMap((g: Json) => g.rules) as Json[];
   const annotationsOf = (alertname: string) => rules.find((r) => r.alert === alertname)!.annotations;

@@ -55,7 +55,7 @@ describe('first apply completes in order (TF #4, #11; K8s #2, #3)', () => {
     for (const dependent of ['helm_release.dcgm_exporter', 'helm_release.prometheus_adapter']) expect(reach(dependent).has('terraform_data.platform_prerequisites_ready')).toBe(true);
     // The wait is a real wait for the ExternalSecret's Ready condition, in the context `platformc apply` writes.
     const ready = platform.resource.terraform_data.platform_prerequisites_ready[0];
-    expect(ready.provisioner['local-exec'][0].command).toBe('kubectl --context inference-prod-us-east-1 --namespace monitoring wait --for=condition=Ready externalsecret/grafana-admin --timeout=10m');
+    expect(ready.provisioner['local-exec'][0].command).toBe('kubectl --context inference-prod-us-east-1 --namespace monitoring wait --for=condition=Ready externalsecret/grafana-admin externalsecret/alertmanager-receiver --timeout=10m');
   });
 
   it('the prerequisites chart makes what kube-prometheus-stack reads: an encrypted gp3 class and the Grafana admin Secret', () => {
@@ -229,7 +229,7 @@ describe('observability releases (K8s #11, #12, #25, #29)', () => {
   it('no scrape of control-plane components EKS does not expose; the alerting webhook Secret is mounted; Prometheus claims go with it', () => {
     const kps = parseYaml(mrFiles.get('helm/prod/kube-prometheus-stack.yaml')!) as Json;
     expect([kps.kubeScheduler, kps.kubeControllerManager, kps.kubeEtcd]).toEqual([{ enabled: false }, { enabled: false }, { enabled: false }]);
-    expect(kps.alertmanager.alertmanagerSpec.secrets).toEqual(['alertmanager-webhook']);
+    expect(kps.alertmanager.alertmanagerSpec.secrets).toEqual(['alertmanager-receiver']);
     expect(mrFiles.get('helm/prod/charts/platform-prerequisites/templates/external-secrets.yaml')).toContain('key: vision-prod/alert-webhook');
     expect(kps.prometheus.prometheusSpec.persistentVolumeClaimRetentionPolicy).toEqual({ whenDeleted: 'Delete', whenScaled: 'Retain' });
   });

@@ -125,8 +125,14 @@ function generate(r: Rng): Json {
       m.replicas = r.chance(0.9) ? { min, max: min + r.int(0, 3) } : { min: min + 2, max: min };
     }
     if (r.chance(0.3)) m.slo = { ...m.slo, latencyP99Ms: r.pick([1, 12.34, 50, 1234, 60000]), availability: r.pick([90, 99, 99.9, 99.95, 99.999]) };
-    if (r.chance(0.2)) m.slo = { ...m.slo, period: r.pick(['1d', '7d', '28d', '30d']) };
-    if (r.chance(0.2)) m.ingress = { scheme: r.pick(['internal', 'internet-facing']) };
+    // SLO periods are 30d (others are refused with a position, as the rare 7d shows).
+    if (r.chance(0.2)) m.slo = { ...m.slo, period: r.pick(['30d', '30d', '30d', '7d']) };
+    if (r.chance(0.2)) {
+      // A public endpoint needs a certificate of every region and account it runs in, and an explicit authentication.
+      const envs = Object.values(p.environments as Json);
+      const certificateArns = envs.flatMap((e) => [e.region, e.standby?.region].filter(Boolean).map((reg: string) => `arn:aws:acm:${reg}:${e.account}:certificate/00000000-0000-4000-8000-000000000000`));
+      m.ingress = r.chance(0.5) ? { scheme: 'internal' } : { scheme: 'internet-facing', certificateArns, authentication: 'none' };
+    }
     if (r.chance(0.05)) m.gpusPerReplica = r.pick([2, 4]);
   }
   if (r.chance(0.2)) p.cluster = { ...(p.cluster ?? {}), logging: r.pick([[], ['api'], ['api', 'audit', 'authenticator', 'controllerManager', 'scheduler']]) };

@@ -15,7 +15,9 @@ describe('defaults', () => {
     const prod = env(ir, 'prod');
     expect(prod.regions[0]!.nodePools.find((p) => p.name === 'gpu')!.capacityType).toBe('onDemand');
     expect(ir.models.find((m) => m.name === 'mobilenet')!.gpusPerReplica).toBe(1);
-    expect(prod.observability.alerting).toEqual({});
+    // No receiver named: none (platform.yaml names Slack; minimal-dev names none).
+    expect(irOf('examples/minimal-dev.yaml').environments[0]!.observability.alerting).toEqual({ receiver: { type: 'none' } });
+    expect(prod.observability.alerting).toEqual({ receiver: { type: 'slack', channel: '#ml-platform-alerts' }, secret: { name: 'inference/alertmanager-slack', key: 'url' } });
     expect(prod.state).toEqual({ bucket: 'inference-tfstate-222222222222', region: 'us-east-1' });
   });
   it("takes maxBatchSize from the model definition when platform.yaml has none", () => {

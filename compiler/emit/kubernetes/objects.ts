@@ -7,7 +7,9 @@ import type {
   V1ResourceQuota, V1Role, V1RoleBinding, V1Service, V1ServiceAccount, V2HorizontalPodAutoscaler,
 } from '@kubernetes/client-node';
 import type { DeploymentIR, EnvironmentIR, ModelIR, PlatformIR, RegionIR } from '../../resolve/ir.js';
-import { GRAFANA_ADMIN_SECRET, GPU_RESOURCE, NAMESPACES, POOL_LABEL, QUEUE_TIME_METRIC, TRITON_PORTS } from '../../lib/conventions.js';
+import {
+  ALERTMANAGER_SECRET, CONTROLLERS, DEREGISTRATION_DELAY_SECONDS, GPU_RESOURCE, GRAFANA_ADMIN_SECRET, NAMESPACES, POOL_LABEL, PRESTOP_SECONDS, PROGRESS_DEADLINE_SECONDS, TERMINATION_GRACE_SECONDS, TRITON_PORTS,
+} from '../../lib/conventions.js';
 import { k8sObject as obj, type K8sObject } from '../shared/k8s.js';
 
 export type { K8sObject };
@@ -17,8 +19,16 @@ export const TRITON_UID = 1000;
 
 export const modelLabels = (model: string) => ({ 'app.kubernetes.io/name': 'triton', 'app.kubernetes.io/instance': model, 'app.kubernetes.io/component': 'inference' });
 
-/** A namespace we own: Pod Security `restricted`, enforced, audited and warned; deleting it is the teardown. */
-export function namespace(name: string, purpose: string): K8sObject {
+/** Label that makes the AWS Load Balancer Controller add its target-health readiness gate to pods of a namespace. */
+const READINESS_GATE_LABEL = 'elbv2.k8s.aws/pod-readiness-gate-inject';
+
+/**
+ * A namespace we own: Pod Security `restricted`, enforced, audited and warned; deleting it is the teardown.
+ * Team namespaces also get the ALB readiness gate: a new pod counts as ready only once the ALB sees it
+ * healthy, so a rollout never removes the last healthy target.
+ * @see https://kubernetes-sigs.github.io/aws-load-balancer-controller/latest/deploy/pod_readiness_gate/
+ */
+export function namespace(name: string, purpose: string, servesAlbTraffic = false): K8sObject {
   const level = 'restricted';
   const ns: V1Namespace = {
     metadata: {
@@ -28,6 +38,7 @@ export function namespace(name: string, purpose: string): K8sObject {
         'pod-security.kubernetes.io/enforce-version': 'latest',
         'pod-security.kubernetes.io/audit': level,
         'pod-security.kubernetes.io/warn': level,
+        ...(servesAlbTraffic ? { [READINESS_GATE_LABEL]: 'enabled' } : {}),
       },
       annotations: { 'platformc.dev/purpose': purpose },
     },
@@ -69,7 +80,12 @@ export function teamNetworkPolicies(namespace: string): K8sObject[] {
       // S3 and STS over HTTPS; never the instance metadata service.
       egress: [{ to: [{ ipBlock: { cidr: '0.0.0.0/0', except: ['169.254.169.254/32'] } }], ports: [{ protocol: 'TCP', port: 443 }] }],
     }),
-    netpol('triton-allow-metrics', namespace, { podSelector: triton, policyTypes: ['Ingress'], ingress: [{ _from: [nsPeer(NAMESPACES.monitoring)], ports: [{ protocol: 'TCP', port: TRITON_PORTS.metrics }] } as never] }),
+    // Only Prometheus (the operator labels its pods app.kubernetes.io/name=prometheus), not every pod of the monitoring namespace.
+    netpol('triton-allow-metrics', namespace, {
+      podSelector: triton,
+      policyTypes: ['Ingress'],
+      ingress: [{ _from: [{ ...nsPeer(NAMESPACES.monitoring), podSelector: { matchLabels: { 'app.kubernetes.io/name': 'prometheus' } } }], ports: [{ protocol: 'TCP', port: TRITON_PORTS.metrics }] } as never],
+    }),
     netpol('triton-allow-load-tests', namespace, {
       podSelector: triton,
       policyTypes: ['Ingress'],
@@ -78,13 +94,18 @@ export function teamNetworkPolicies(namespace: string): K8sObject[] {
   ].map(fixFrom);
 }
 
-/** In this region: inference traffic from the ALB, whose nodes sit in the VPC (target type ip). */
-export function albIngressPolicy(namespace: string, vpcCidr: string): K8sObject {
+/**
+ * In this region: inference traffic from the ALB. With target type ip the ALB's nodes connect from the
+ * subnets it sits in (private for internal ALBs, public for internet-facing ones); the VPC CNI's policy
+ * agent matches ipBlocks only, so those subnets' CIDRs are as narrow as it gets (never the whole VPC,
+ * which holds every pod).
+ */
+export function albIngressPolicy(namespace: string, albSubnets: readonly string[]): K8sObject {
   return fixFrom(
     netpol('triton-allow-alb', namespace, {
       podSelector: { matchLabels: { 'app.kubernetes.io/name': 'triton' } },
       policyTypes: ['Ingress'],
-      ingress: [{ _from: [{ ipBlock: { cidr: vpcCidr } }], ports: [{ protocol: 'TCP', port: TRITON_PORTS.http }] } as never],
+      ingress: [{ _from: [...new Set(albSubnets)].sort().map((cidr) => ({ ipBlock: { cidr } })), ports: [{ protocol: 'TCP', port: TRITON_PORTS.http }] } as never],
     }),
   );
 }
@@ -110,24 +131,24 @@ function fixFrom(o: K8sObject): K8sObject {
   return JSON.parse(JSON.stringify(o).replace(/"_from"/g, '"from"')) as K8sObject;
 }
 
-/** Resources of one replica: its share of the node (by GPUs), leaving room for system pods. */
-export function replicaResources(d: DeploymentIR, r: RegionIR): { cpu: number; memoryGiB: number } {
-  const pool = r.nodePools.find((p) => p.name === d.nodePool)!;
-  const share = d.gpusPerReplica / Math.max(1, pool.instance.gpus);
-  return { cpu: Math.max(1, Math.floor((pool.instance.vcpu - 1) * share)), memoryGiB: Math.max(2, Math.floor((pool.instance.memoryGiB - 3) * share)) };
-}
+/** Key of the header that unlocks Triton's restricted APIs; its value is the pod's UID (see tritonArgs). */
+const RESTRICTED_API_HEADER = 'platformc-admin-key';
 
-/** ServiceAccount, Role and RoleBinding, Deployment, Service, Ingress, PodDisruptionBudget, HPA for one model (base values). */
-export function modelObjects(ir: PlatformIR, m: ModelIR, d: DeploymentIR, r: RegionIR, metricsEnabled: boolean): K8sObject[] {
-  const ns = m.namespace;
-  const name = m.workload;
+/**
+ * Everything one model needs in one environment and region, from that environment's DeploymentIR:
+ * ServiceAccount, Role and RoleBinding, Deployment, Service, Ingress, PodDisruptionBudget and, when it
+ * scales on metrics, the HPA.
+ */
+export function modelObjects(ir: PlatformIR, m: ModelIR, d: DeploymentIR, r: RegionIR): K8sObject[] {
+  const ns = d.namespace;
+  const name = d.workload;
   const labels = modelLabels(m.name);
   const triton = ir.versions.images.triton!;
-  const res = replicaResources(d, r);
   const pool = r.nodePools.find((p) => p.name === d.nodePool)!;
+  const resources = { cpu: `${d.resources.cpuMillis}m`, memory: `${d.resources.memoryMiB}Mi`, [GPU_RESOURCE]: String(d.gpusPerReplica) };
 
   const sa: V1ServiceAccount = {
-    metadata: { name: d.serviceAccount, namespace: ns, labels, annotations: { 'eks.amazonaws.com/role-arn': 'set-by-overlay' } },
+    metadata: { name: d.serviceAccount, namespace: ns, labels, annotations: { 'eks.amazonaws.com/role-arn': d.roleArn } },
     // Triton never calls the Kubernetes API. IRSA still works: EKS injects its own projected token.
     automountServiceAccountToken: false,
   };
@@ -142,12 +163,20 @@ export function modelObjects(ir: PlatformIR, m: ModelIR, d: DeploymentIR, r: Reg
   const deployment: V1Deployment = {
     metadata: { name, namespace: ns, labels },
     spec: {
-      replicas: d.replicas.min,
+      // With an HPA the count is the HPA's: a replicas field here would reset it on every apply.
+      ...(d.autoscaling ? {} : { replicas: d.replicas.min }),
       revisionHistoryLimit: 3,
+      // Model load from S3 plus a node from zero plus the image pull: longer than the 600 s default.
+      progressDeadlineSeconds: PROGRESS_DEADLINE_SECONDS,
       selector: { matchLabels: labels },
-      strategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
+      // A surge pod needs a spare GPU: surge only when the pool and the quota have one at maximum scale.
+      strategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: d.rollout.maxUnavailable, maxSurge: d.rollout.maxSurge } },
       template: {
-        metadata: { labels, annotations: { 'platformc.dev/model-definition': m.definitionPath } },
+        metadata: {
+          labels,
+          // A new configuration or new weights roll the pods (Triton loads the model only at start).
+          annotations: { 'platformc.dev/model-definition': m.definitionPath, 'platformc.dev/model-revision': m.revision, 'platformc.dev/weights-sha256': m.weightsSha256 },
+        },
         spec: {
           serviceAccountName: d.serviceAccount,
           automountServiceAccountToken: false,
@@ -157,16 +186,19 @@ export function modelObjects(ir: PlatformIR, m: ModelIR, d: DeploymentIR, r: Reg
             { maxSkew: 1, topologyKey: 'topology.kubernetes.io/zone', whenUnsatisfiable: 'ScheduleAnyway', labelSelector: { matchLabels: labels } },
           ],
           securityContext: { runAsNonRoot: true, runAsUser: TRITON_UID, runAsGroup: TRITON_UID, fsGroup: TRITON_UID, seccompProfile: { type: 'RuntimeDefault' } },
-          terminationGracePeriodSeconds: 60,
+          // preStop keeps serving while the ALB deregisters the target, then Triton finishes in-flight requests.
+          terminationGracePeriodSeconds: TERMINATION_GRACE_SECONDS,
           containers: [
             {
               name: 'triton',
               image: `${triton.repository}:${triton.tag}`,
               command: ['tritonserver'],
-              args: tritonArgs(m, 'set-by-overlay'),
+              args: tritonArgs(m, r.names.modelBucket),
               env: [
                 { name: 'HOME', value: '/tmp' },
-                { name: 'AWS_REGION', value: 'set-by-overlay' },
+                { name: 'AWS_REGION', value: r.region },
+                // The restricted APIs' key: known to whoever can read the pod, never written anywhere.
+                { name: 'POD_UID', valueFrom: { fieldRef: { fieldPath: 'metadata.uid' } } },
               ],
               ports: [
                 { name: 'http', containerPort: TRITON_PORTS.http, protocol: 'TCP' },
@@ -177,10 +209,9 @@ export function modelObjects(ir: PlatformIR, m: ModelIR, d: DeploymentIR, r: Reg
               startupProbe: probe('/v2/health/ready', 10, 90),
               livenessProbe: probe('/v2/health/live', 10, 3),
               readinessProbe: probe('/v2/health/ready', 5, 3),
-              resources: {
-                requests: { cpu: String(res.cpu), memory: `${res.memoryGiB}Gi`, [GPU_RESOURCE]: String(d.gpusPerReplica) },
-                limits: { cpu: String(res.cpu * 2), memory: `${res.memoryGiB}Gi`, [GPU_RESOURCE]: String(d.gpusPerReplica) },
-              },
+              lifecycle: { preStop: { exec: { command: ['sleep', String(PRESTOP_SECONDS)] } } },
+              // Limits equal requests (Guaranteed QoS): no CPU throttling below the request, no eviction under pressure.
+              resources: { requests: resources, limits: resources },
               securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, runAsNonRoot: true, capabilities: { drop: ['ALL'] }, seccompProfile: { type: 'RuntimeDefault' } },
               // Triton writes its scratch and the S3 model cache under /tmp; /dev/shm carries its shared-memory IPC.
               volumeMounts: [
@@ -210,41 +241,15 @@ export function modelObjects(ir: PlatformIR, m: ModelIR, d: DeploymentIR, r: Reg
     },
   };
   const ingress: V1Ingress = {
-    metadata: {
-      name,
-      namespace: ns,
-      labels,
-      annotations: {
-        // Models of one environment and scheme share one ALB (an IngressGroup); each gets its own path and target group.
-        'alb.ingress.kubernetes.io/group.name': `${ir.name}-${d.ingressScheme}`,
-        'alb.ingress.kubernetes.io/scheme': d.ingressScheme,
-        'alb.ingress.kubernetes.io/target-type': 'ip',
-        'alb.ingress.kubernetes.io/healthcheck-path': '/v2/health/ready',
-        'alb.ingress.kubernetes.io/healthcheck-port': String(TRITON_PORTS.http),
-        'alb.ingress.kubernetes.io/success-codes': '200',
-        'alb.ingress.kubernetes.io/listen-ports': '[{"HTTP": 80}]',
-      },
-    },
+    metadata: { name, namespace: ns, labels, annotations: ingressAnnotations(d) },
     spec: {
       ingressClassName: 'alb',
       rules: [{ http: { paths: [{ path: `/v2/models/${m.name}`, pathType: 'Prefix', backend: { service: { name, port: { name: 'http' } } } }] } }],
     },
   };
-  const pdb: V1PodDisruptionBudget = { metadata: { name, namespace: ns, labels }, spec: { maxUnavailable: 1, selector: { matchLabels: labels } } };
-  const hpa: V2HorizontalPodAutoscaler = {
-    metadata: { name, namespace: ns, labels },
-    spec: {
-      scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name },
-      minReplicas: d.replicas.min,
-      maxReplicas: d.replicas.max,
-      metrics: metricsEnabled
-        ? // Queue time grows before latency breaks the SLO: scale out when requests wait a fifth of the p99 budget.
-          [{ type: 'Pods', pods: { metric: { name: QUEUE_TIME_METRIC }, target: { type: 'AverageValue', averageValue: String(queueTargetMs(d)) } } }]
-        : [{ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 70 } } }],
-      behavior: { scaleDown: { stabilizationWindowSeconds: 300 } },
-    },
-  };
-  return [
+  // One pod at a time, and a pod that is not ready never blocks a node drain.
+  const pdb: V1PodDisruptionBudget = { metadata: { name, namespace: ns, labels }, spec: { maxUnavailable: 1, unhealthyPodEvictionPolicy: 'AlwaysAllow', selector: { matchLabels: labels } } };
+  const objects = [
     obj('v1', 'ServiceAccount', sa),
     obj('rbac.authorization.k8s.io/v1', 'Role', role),
     obj('rbac.authorization.k8s.io/v1', 'RoleBinding', binding),
@@ -252,19 +257,71 @@ export function modelObjects(ir: PlatformIR, m: ModelIR, d: DeploymentIR, r: Reg
     obj('v1', 'Service', service),
     obj('networking.k8s.io/v1', 'Ingress', ingress),
     obj('policy/v1', 'PodDisruptionBudget', pdb),
-    obj('autoscaling/v2', 'HorizontalPodAutoscaler', hpa),
   ];
+  if (d.autoscaling) {
+    const hpa: V2HorizontalPodAutoscaler = {
+      metadata: { name, namespace: ns, labels },
+      spec: {
+        scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name },
+        minReplicas: d.replicas.min,
+        maxReplicas: d.replicas.max,
+        // Queue time grows before latency breaks the SLO: scale out when requests wait a fifth of the p99 budget.
+        metrics: [{ type: 'Pods', pods: { metric: { name: d.autoscaling.metric }, target: { type: 'AverageValue', averageValue: String(d.autoscaling.targetMs) } } }],
+        behavior: { scaleDown: { stabilizationWindowSeconds: 300 } },
+      },
+    };
+    objects.push(obj('autoscaling/v2', 'HorizontalPodAutoscaler', hpa));
+  }
+  return objects;
 }
 
-export const queueTargetMs = (d: DeploymentIR) => Math.max(1, Math.round(d.slo.latencyP99Ms / 5));
+/**
+ * The ALB of the model's team and scheme (one IngressGroup per team namespace), HTTPS when the environment
+ * has certificates (always for internet-facing ones), the Cognito authentication asked for, and a
+ * deregistration delay shorter than the pods' preStop.
+ * @see https://kubernetes-sigs.github.io/aws-load-balancer-controller/latest/guide/ingress/annotations/
+ */
+export function ingressAnnotations(d: DeploymentIR): Record<string, string> {
+  const a = 'alb.ingress.kubernetes.io';
+  const i = d.ingress;
+  const tls = i.certificateArns.length > 0;
+  return {
+    [`${a}/group.name`]: d.ingressGroup,
+    [`${a}/scheme`]: i.scheme,
+    [`${a}/target-type`]: 'ip',
+    [`${a}/healthcheck-path`]: '/v2/health/ready',
+    [`${a}/healthcheck-port`]: String(TRITON_PORTS.http),
+    [`${a}/success-codes`]: '200',
+    [`${a}/target-group-attributes`]: `deregistration_delay.timeout_seconds=${DEREGISTRATION_DELAY_SECONDS}`,
+    [`${a}/listen-ports`]: tls ? '[{"HTTPS": 443}]' : '[{"HTTP": 80}]',
+    ...(tls ? { [`${a}/certificate-arn`]: i.certificateArns.join(','), [`${a}/ssl-policy`]: 'ELBSecurityPolicy-TLS13-1-2-2021-06' } : {}),
+    ...(i.allowedCidrs.length ? { [`${a}/inbound-cidrs`]: i.allowedCidrs.join(',') } : {}),
+    ...(i.authentication !== 'none'
+      ? {
+          [`${a}/auth-type`]: 'cognito',
+          [`${a}/auth-idp-cognito`]: JSON.stringify({ userPoolARN: i.authentication.cognito.userPoolArn, userPoolClientID: i.authentication.cognito.userPoolClientId, userPoolDomain: i.authentication.cognito.userPoolDomain }),
+          // API clients get 401 instead of a login redirect.
+          [`${a}/auth-on-unauthenticated-request`]: 'deny',
+          [`${a}/auth-scope`]: 'openid',
+        }
+      : {}),
+  };
+}
 
-/** Triton's command line: its own model repository prefix, exactly this model, latency histograms on. */
+/**
+ * Triton's command line: its own model repository prefix, exactly this model, latency histograms on, the
+ * configuration taken as written (no auto-complete), and the model-control, shared-memory, trace and logging
+ * APIs closed to callers without the pod's UID in a header (the ALB routes only /v2/models/<model>, but every
+ * pod of the VPC could reach port 8000 otherwise).
+ * @see https://github.com/triton-inference-server/server/blob/main/docs/customization_guide/deploy.md
+ */
 export function tritonArgs(m: ModelIR, bucket: string): string[] {
+  const restricted = `model-repository,shared-memory,trace,logging:${RESTRICTED_API_HEADER}=$(POD_UID)`;
   return [
     `--model-repository=s3://${bucket}/${m.name}`,
     '--model-control-mode=explicit',
     `--load-model=${m.name}`,
-    '--strict-model-config=true',
+    '--disable-auto-complete-config',
     '--exit-on-error=true',
     `--http-port=${TRITON_PORTS.http}`,
     `--grpc-port=${TRITON_PORTS.grpc}`,
@@ -273,33 +330,10 @@ export function tritonArgs(m: ModelIR, bucket: string): string[] {
     '--allow-gpu-metrics=true',
     // The latency SLO is measured from this histogram (buckets set in config.pbtxt).
     '--metrics-config=histogram_latencies=true',
+    `--http-restricted-api=${restricted}`,
+    `--grpc-restricted-protocol=${restricted}`,
     `--log-verbose=0`,
   ];
-}
-
-/** Reads secrets from AWS Secrets Manager through the External Secrets operator (IRSA, no keys). */
-export function secretStore(region: string): K8sObject {
-  return obj('external-secrets.io/v1', 'ClusterSecretStore', {
-    metadata: { name: 'aws-secrets-manager' },
-    spec: { provider: { aws: { service: 'SecretsManager', region, auth: { jwt: { serviceAccountRef: { name: 'external-secrets', namespace: 'external-secrets' } } } } } },
-  });
-}
-
-/** Grafana's admin credentials, copied from Secrets Manager into the Secret the Grafana chart reads. */
-export function grafanaAdminSecret(env: EnvironmentIR): K8sObject {
-  const secretName = GRAFANA_ADMIN_SECRET;
-  return obj('external-secrets.io/v1', 'ExternalSecret', {
-    metadata: { name: secretName, namespace: NAMESPACES.monitoring },
-    spec: {
-      refreshInterval: '1h',
-      secretStoreRef: { kind: 'ClusterSecretStore', name: 'aws-secrets-manager' },
-      target: { name: secretName, creationPolicy: 'Owner' },
-      data: [
-        { secretKey: 'admin-user', remoteRef: { key: env.observability.dashboards.adminSecret, property: 'username' } },
-        { secretKey: 'admin-password', remoteRef: { key: env.observability.dashboards.adminSecret, property: 'password' } },
-      ],
-    },
-  });
 }
 
 /** Prometheus scrapes every Triton pod's metrics port (kube-prometheus-stack selects all ServiceMonitors). */

@@ -62,7 +62,7 @@ function environmentObservability(ir: PlatformIR, env: EnvironmentIR): FileOutpu
     }
   }
   const general = r.nodePools.find((p) => p.role === 'general')!.name;
-  add('load-tests.yaml', r.deployments.flatMap((d) => loadTestObjects(ir, ir.models.find((m) => m.name === d.model)!, d, general)));
+  add('load-tests.yaml', r.deployments.flatMap((d) => loadTestObjects(ir, env.name, ir.models.find((m) => m.name === d.model)!, d, general)));
   files.push({ path: `${dir}/kustomization.yaml`, content: toYaml({ apiVersion: 'kustomize.config.k8s.io/v1beta1', kind: 'Kustomization', resources: resources.sort() }) });
   return files;
 }

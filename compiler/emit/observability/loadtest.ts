@@ -9,20 +9,26 @@ import { LOADTEST_JOB_PREFIX, NAMESPACES, TRITON_PORTS } from '../../lib/convent
 import type { DeploymentIR, ModelIR, PlatformIR } from '../../resolve/ir.js';
 import type { K8sObject } from '../shared/k8s.js';
 
-const BYTES: Record<string, number> = { TYPE_FP32: 4, TYPE_FP16: 2, TYPE_BF16: 2, TYPE_INT64: 8, TYPE_INT32: 4, TYPE_INT8: 1, TYPE_UINT8: 1, TYPE_BOOL: 1 };
+/** Bytes per element in Triton's binary tensor format; a BYTES (string) element of zero length is its 4-byte length prefix. */
+const BYTES: Record<string, number> = { TYPE_FP32: 4, TYPE_FP16: 2, TYPE_BF16: 2, TYPE_INT64: 8, TYPE_INT32: 4, TYPE_INT8: 1, TYPE_UINT8: 1, TYPE_BOOL: 1, TYPE_STRING: 4 };
 /** Load test length: long enough for the p99 to mean something, short enough to run on demand. */
 export const LOADTEST_DURATION = '5m';
 const K6_UID = 12345;
 
+/** The KServe v2 binary request: every input of the model, zeros at batch 1 (variable dimensions as 1), one after another. */
+function requestBody(m: ModelIR): { header: Record<string, unknown>; bytes: number } {
+  const inputs = m.definition.inputs.map((input) => {
+    const shape = [1, ...input.dims.map((x) => (x < 0 ? 1 : x))];
+    const size = shape.reduce((a, b) => a * b, 1) * BYTES[input.dataType]!;
+    return { name: input.name, shape, datatype: input.dataType === 'TYPE_STRING' ? 'BYTES' : input.dataType.replace('TYPE_', ''), parameters: { binary_data_size: size } };
+  });
+  const header = { inputs, outputs: m.definition.outputs.map((o) => ({ name: o.name, parameters: { binary_data: true } })) };
+  return { header, bytes: inputs.reduce((n, i) => n + i.parameters.binary_data_size, 0) };
+}
+
 /** The k6 script: a constant arrival rate at the model's target RPS, thresholds from its SLO. */
 export function k6Script(m: ModelIR, d: DeploymentIR): string {
-  const input = m.definition.inputs[0]!;
-  const shape = [1, ...input.dims.map((x) => (x < 0 ? 1 : x))];
-  const bytes = shape.reduce((a, b) => a * b, 1) * (BYTES[input.dataType] ?? 4);
-  const header = {
-    inputs: [{ name: input.name, shape, datatype: input.dataType.replace('TYPE_', ''), parameters: { binary_data_size: bytes } }],
-    outputs: m.definition.outputs.map((o) => ({ name: o.name, parameters: { binary_data: true } })),
-  };
+  const { header, bytes } = requestBody(m);
   const errorRate = Number((1 - d.slo.availability / 100).toPrecision(6));
   return `// k6 load test for ${m.name}: ${d.slo.targetRps} requests/s for ${LOADTEST_DURATION}; fails when the SLO does.
 import http from 'k6/http';
@@ -43,11 +49,11 @@ export const options = {
       timeUnit: '1s',
       duration: '${LOADTEST_DURATION}',
       preAllocatedVUs: ${Math.max(10, Math.ceil(d.slo.targetRps * (d.slo.latencyP99Ms / 1000) * 2))},
-      maxVUs: ${Math.max(50, Math.ceil(d.slo.targetRps * 2))},
+      maxVUs: ${maxVUs(d)},
     },
   },
   thresholds: {
-    http_req_duration: [{ threshold: 'p(99)<${d.slo.latencyP99Ms}', abortOnFail: false }],
+    http_req_duration: [{ threshold: 'p(99)<${d.latency.boundMs}', abortOnFail: false }],
     http_req_failed: ['rate<${errorRate}'],
     dropped_iterations: ['rate<${Math.max(1, Math.ceil(d.slo.targetRps * 0.01))}'],
   },
@@ -61,8 +67,14 @@ export default function () {
 `;
 }
 
+/** VUs enough for the target rate at four times the latency bound (an SLO breach must show, not starve k6). */
+const maxVUs = (d: DeploymentIR) => Math.max(50, Math.ceil(d.slo.targetRps * Math.max(0.25, (4 * d.latency.boundMs) / 1000)));
+
+/** k6 memory: every VU holds its own request body (k6 runs the init context per VU) plus about 2 MiB of its own. */
+const k6MemoryMiB = (m: ModelIR, d: DeploymentIR) => Math.ceil((256 + (maxVUs(d) * requestBody(m).bytes) / 2 ** 20 + maxVUs(d) * 2) / 64) * 64;
+
 /** The script ConfigMap and the suspended CronJob that `platformc loadtest` starts a Job from. */
-export function loadTestObjects(ir: PlatformIR, m: ModelIR, d: DeploymentIR, generalPool: string): K8sObject[] {
+export function loadTestObjects(ir: PlatformIR, env: string, m: ModelIR, d: DeploymentIR, generalPool: string): K8sObject[] {
   const name = `${LOADTEST_JOB_PREFIX}${m.name}`;
   const labels = { 'app.kubernetes.io/name': 'k6', 'app.kubernetes.io/instance': name, 'app.kubernetes.io/component': 'load-test', 'platformc.dev/model': m.name };
   const k6 = ir.versions.images.k6!;
@@ -80,7 +92,7 @@ export function loadTestObjects(ir: PlatformIR, m: ModelIR, d: DeploymentIR, gen
     {
       apiVersion: 'batch/v1',
       kind: 'CronJob',
-      metadata: { name, namespace: NAMESPACES.platform, labels, annotations: { 'platformc.dev/run': `npx platformc loadtest --env <env> --model ${m.name}` } },
+      metadata: { name, namespace: NAMESPACES.platform, labels, annotations: { 'platformc.dev/run': `npx platformc loadtest --env ${env} --model ${m.name}` } },
       spec: {
         // Never runs on its own: it is the template for on-demand runs.
         suspend: true,
@@ -106,7 +118,7 @@ export function loadTestObjects(ir: PlatformIR, m: ModelIR, d: DeploymentIR, gen
                     name: 'k6',
                     image: `${k6.repository}:${k6.tag}`,
                     args: ['run', '--quiet', '--no-color', '--summary-export=/tmp/summary.json', '/scripts/script.js'],
-                    resources: { requests: { cpu: '1', memory: '512Mi' }, limits: { cpu: '2', memory: '1Gi' } },
+                    resources: { requests: { cpu: '1', memory: `${k6MemoryMiB(m, d)}Mi` }, limits: { cpu: '2', memory: `${k6MemoryMiB(m, d)}Mi` } },
                     securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, runAsNonRoot: true, capabilities: { drop: ['ALL'] }, seccompProfile: { type: 'RuntimeDefault' } },
                     volumeMounts: [{ name: 'script', mountPath: '/scripts', readOnly: true }, { name: 'tmp', mountPath: '/tmp' }],
                   },

@@ -33,28 +33,43 @@ export function burnFactor(budgetShare: number, longWindow: string, period: stri
 
 const sel = (model: string, extra = '') => `{model="${model}"${extra}}`;
 
-/** The SLIs of a model: availability from success/failure counters, latency from the histogram. */
-function sliErrorRatio(model: string, slo: 'availability' | 'latency', window: string, latencyMs: number): string {
+/**
+ * The latency bucket of a deployment: the bound exactly as Triton writes it (from the IR), and as Prometheus 3
+ * normalises classic-histogram `le` labels on scrape (a trailing ".0" on whole numbers).
+ */
+export const latencyBucketMatcher = (d: DeploymentIR) => `le=~"${d.latency.le.replace(/\./g, '\\\\.')}(\\\\.0+)?"`;
+
+/**
+ * The SLIs of a model: availability from success/failure counters, latency from the histogram (the share of
+ * requests over the bound). The denominator is filtered to traffic (`> 0`): an idle window records nothing
+ * instead of NaN, so one idle hour no longer turns the period's ratio and budget into NaN for 30 days.
+ */
+function sliErrorRatio(d: DeploymentIR, slo: 'availability' | 'latency', window: string): string {
+  const m = d.model;
   if (slo === 'availability') {
-    const fail = `sum(rate(nv_inference_request_failure${sel(model)}[${window}]))`;
-    return `${fail} / (sum(rate(nv_inference_request_success${sel(model)}[${window}])) + ${fail})`;
+    const fail = `sum(rate(nv_inference_request_failure${sel(m)}[${window}]))`;
+    return `${fail} / ((sum(rate(nv_inference_request_success${sel(m)}[${window}])) + ${fail}) > 0)`;
   }
-  // Share of requests slower than the objective; the objective is a bucket bound (config.pbtxt), matched with or without a trailing .0.
-  const le = String(latencyMs).replace('.', '\\\\.');
-  return `1 - (sum(rate(${LATENCY_HISTOGRAM}_bucket${sel(model, `,le=~"${le}(\\\\.0+)?"`)}[${window}])) / sum(rate(${LATENCY_HISTOGRAM}_count${sel(model)}[${window}])))`;
+  const total = `sum(rate(${LATENCY_HISTOGRAM}_count${sel(m)}[${window}]))`;
+  return `(${total} - sum(rate(${LATENCY_HISTOGRAM}_bucket${sel(m, `,${latencyBucketMatcher(d)}`)}[${window}]))) / (${total} > 0)`;
 }
 
 export const SLI_RECORD = (window: string) => `slo:sli_error:ratio_rate${window}`;
 
+/** The objective of an SLO as a ratio: the availability target, or 0.99 within the bound for a p99 latency objective. */
+export const objectiveRatio = (d: DeploymentIR, slo: 'availability' | 'latency') => (slo === 'availability' ? d.slo.availability / 100 : d.latency.objective);
+
 export function sloRuleGroups(ir: PlatformIR, env: EnvironmentIR, d: DeploymentIR): RuleGroup[] {
   const period = d.slo.period;
-  const objective = d.slo.availability / 100;
-  const budget = Number((1 - objective).toPrecision(6));
   const groups: RuleGroup[] = [];
+  // Outside working hours the GPU pools are at zero: a missing Triton there is expected, so it opens a ticket, not a page.
+  const downSeverity = env.workingHours ? 'ticket' : 'page';
   for (const slo of ['availability', 'latency'] as const) {
+    const objective = objectiveRatio(d, slo);
+    const budget = Number((1 - objective).toPrecision(6));
     const labels = { model: d.model, slo, team: d.namespace, platform: ir.name, environment: env.name };
     const match = `{model="${d.model}",slo="${slo}"}`;
-    const recordings: Rule[] = WINDOWS.map((w) => ({ record: SLI_RECORD(w), expr: sliErrorRatio(d.model, slo, w, d.slo.latencyP99Ms), labels }));
+    const recordings: Rule[] = WINDOWS.map((w) => ({ record: SLI_RECORD(w), expr: sliErrorRatio(d, slo, w), labels }));
     recordings.push(
       // The period's ratio from the 5m recordings (as Sloth does): cheap to evaluate over 30 days.
       { record: SLI_RECORD(period), expr: `avg_over_time(${SLI_RECORD('5m')}${match}[${period}])`, labels },
@@ -69,12 +84,12 @@ export function sloRuleGroups(ir: PlatformIR, env: EnvironmentIR, d: DeploymentI
         const factor = burnFactor(p.budgetShare, p.long, period);
         return `(${SLI_RECORD(p.long)}${match} > (${factor} * ${budget}) and ${SLI_RECORD(p.short)}${match} > (${factor} * ${budget}))`;
       });
-      const what = slo === 'availability' ? `${d.slo.availability}% availability` : `p99 latency under ${d.slo.latencyP99Ms} ms`;
+      const what = slo === 'availability' ? `${d.slo.availability}% availability` : `99% of requests within ${d.latency.boundMs} ms`;
       return {
         alert: `${pascal(d.model)}${pascal(slo)}ErrorBudgetBurn${severity === 'page' ? 'Fast' : 'Slow'}`,
+        // No `for`: the short window already confirms the burn (as in the SRE workbook and Sloth).
         expr: conditions.join('\nor\n'),
-        for: severity === 'page' ? '2m' : '15m',
-        labels: { severity, model: d.model, slo, team: d.namespace },
+        labels: { severity, model: d.model, slo, team: d.namespace, namespace: d.namespace },
         annotations: {
           summary: `${d.model}: ${severity === 'page' ? 'fast' : 'slow'} burn of the ${slo} error budget`,
           description: `${d.model} in ${env.name} is spending its error budget for ${what} over ${period} too fast (${severity === 'page' ? 'it runs out within days' : 'it runs out before the period ends'}).`,
@@ -84,6 +99,40 @@ export function sloRuleGroups(ir: PlatformIR, env: EnvironmentIR, d: DeploymentI
     });
     groups.push({ name: `platformc-slo-${d.model}-${slo}-alerts`, rules: alerts });
   }
+  // A dead SLI never burns budget: these say so instead of staying silent.
+  const noData = (alert: string, expr: string, severity: string, summary: string, description: string): Rule => ({
+    alert,
+    expr,
+    for: '15m',
+    labels: { severity, model: d.model, team: d.namespace, namespace: d.namespace },
+    annotations: { summary, description },
+  });
+  groups.push({
+    name: `platformc-slo-${d.model}-data`,
+    rules: [
+      noData(
+        `${pascal(d.model)}TritonDown`,
+        `absent(up{namespace="${d.namespace}",service="${d.workload}",endpoint="metrics"} == 1)`,
+        downSeverity,
+        `${d.model}: no Triton pod is scraped`,
+        `Prometheus has no healthy target for ${d.workload} in ${d.namespace} (${env.name}): the model is down or not scraped, and its SLOs have no data.`,
+      ),
+      noData(
+        `${pascal(d.model)}AvailabilitySliNoData`,
+        `absent(nv_inference_request_success${sel(d.model)})`,
+        'ticket',
+        `${d.model}: the availability SLI has no data`,
+        `Triton exports no nv_inference_request_success for ${d.model} in ${env.name}: the availability SLO cannot burn.`,
+      ),
+      noData(
+        `${pascal(d.model)}LatencySliNoData`,
+        `absent(${LATENCY_HISTOGRAM}_bucket${sel(d.model, `,${latencyBucketMatcher(d)}`)})`,
+        'ticket',
+        `${d.model}: the latency SLI has no data`,
+        `No ${LATENCY_HISTOGRAM} bucket at ${d.latency.boundMs} ms for ${d.model} in ${env.name}: check the Triton release (>= 26.01 for non-decoupled models), --metrics-config histogram_latencies=true and the buckets in config.pbtxt.`,
+      ),
+    ],
+  });
   return groups;
 }
 
@@ -101,7 +150,8 @@ export function gpuRuleGroup(env: EnvironmentIR): RuleGroup {
       },
       {
         alert: 'GpuXidError',
-        expr: 'max by (Hostname, gpu) (max_over_time(DCGM_FI_DEV_XID_ERRORS[5m])) > 0',
+        // The gauge holds the last XID until the exporter restarts: alert when it changes to a new error, not while it sticks.
+        expr: 'max by (Hostname, gpu) (changes(DCGM_FI_DEV_XID_ERRORS[5m])) > 0 and max by (Hostname, gpu) (DCGM_FI_DEV_XID_ERRORS) > 0',
         labels: { severity: 'page' },
         annotations: { summary: 'GPU {{ $labels.gpu }} on {{ $labels.Hostname }} reported XID error {{ $value }}', description: 'XID errors signal driver or hardware faults; drain the node if they repeat.' },
       },

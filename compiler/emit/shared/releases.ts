@@ -5,7 +5,7 @@
  * Chart values: shared/reference/helm-charts/<chart>-<version>.values.yaml (checked by a test).
  */
 import type { EnvironmentIR, PlatformIR } from '../../resolve/ir.js';
-import { ALERTMANAGER_WEBHOOK_SECRET, CONTROLLERS, GRAFANA_ADMIN_SECRET, GRAFANA_DASHBOARD_LABEL, GRAFANA_FOLDER_ANNOTATION, NAMESPACES, POOL_LABEL, QUEUE_TIME_METRIC, STORAGE_CLASS } from '../../lib/conventions.js';
+import { ALERTMANAGER_SECRET, CONTROLLERS, GRAFANA_ADMIN_SECRET, GRAFANA_DASHBOARD_LABEL, GRAFANA_FOLDER_ANNOTATION, NAMESPACES, POOL_LABEL, QUEUE_TIME_METRIC, STORAGE_CLASS } from '../../lib/conventions.js';
 
 type ChartPin = PlatformIR['versions']['charts'][string];
 /** A chart platformc writes itself, under generated/<path>. */
@@ -232,17 +232,10 @@ function kubePrometheusStack(env: EnvironmentIR): Record<string, unknown> {
         persistentVolumeClaimRetentionPolicy: { whenDeleted: 'Delete', whenScaled: 'Retain' },
       },
     },
-    alertmanager: {
-      alertmanagerSpec: {
-        nodeSelector: onGeneralPool(env),
-        // Mounted at /etc/alertmanager/secrets/<name>/url for a receiver's url_file.
-        ...(obs.alerting.webhookSecret ? { secrets: [ALERTMANAGER_WEBHOOK_SECRET] } : {}),
-      },
-    },
-    // EKS runs the scheduler, controller manager and etcd out of reach: scraping them only fires
-    // KubeSchedulerDown and friends forever. kube-proxy runs on the nodes and stays scraped.
-    kubeScheduler: { enabled: false },
+    alertmanager: alertmanager(env),
+    // EKS runs the control plane: these targets never exist, and their absent() alerts would fire forever.
     kubeControllerManager: { enabled: false },
+    kubeScheduler: { enabled: false },
     kubeEtcd: { enabled: false },
     // Node pool labels on kube_node_labels, for the GPU fleet dashboard's per-pool panels.
     'kube-state-metrics': { metricLabelsAllowlist: [`nodes=[${POOL_LABEL},node.kubernetes.io/instance-type]`] },
@@ -254,6 +247,43 @@ function kubePrometheusStack(env: EnvironmentIR): Record<string, unknown> {
       sidecar: {
         dashboards: { enabled: true, label: GRAFANA_DASHBOARD_LABEL, labelValue: '1', searchNamespace: 'ALL', folderAnnotation: GRAFANA_FOLDER_ANNOTATION, provider: { foldersFromFilesStructure: true } },
       },
+    },
+  };
+}
+
+/** Where the receiver's secret is mounted (alertmanagerSpec.secrets mounts each Secret under /etc/alertmanager/secrets/<name>/). */
+const receiverSecretFile = (key: string) => `/etc/alertmanager/secrets/${ALERTMANAGER_SECRET}/${key}`;
+
+/**
+ * Alertmanager routes by severity to the receiver platform.yaml names: pages (and kube-prometheus-stack's
+ * critical) repeat hourly, tickets (and warnings) twice a day; the secret is read from a mounted file, never
+ * written into values.
+ * @see https://prometheus.io/docs/alerting/latest/configuration/
+ */
+function alertmanager(env: EnvironmentIR): Record<string, unknown> {
+  const { receiver, secret } = env.observability.alerting;
+  const to = receiver.type === 'none' ? 'null' : 'platform';
+  const configs =
+    receiver.type === 'slack'
+      ? { slack_configs: [{ api_url_file: receiverSecretFile('url'), send_resolved: true, ...(receiver.channel ? { channel: receiver.channel } : {}) }] }
+      : receiver.type === 'pagerduty'
+        ? { pagerduty_configs: [{ routing_key_file: receiverSecretFile('routingKey'), severity: '{{ if eq .CommonLabels.severity "page" }}critical{{ else }}warning{{ end }}' }] }
+        : receiver.type === 'email'
+          ? { email_configs: [{ to: receiver.to.join(', '), from: receiver.from, smarthost: receiver.smarthost, require_tls: true, send_resolved: true, ...(receiver.username ? { auth_username: receiver.username } : {}), ...(secret ? { auth_password_file: receiverSecretFile('password') } : {}) }] }
+          : undefined;
+  return {
+    alertmanagerSpec: { nodeSelector: onGeneralPool(env), ...(secret ? { secrets: [ALERTMANAGER_SECRET] } : {}) },
+    config: {
+      route: {
+        receiver: 'null',
+        group_by: ['alertname', 'namespace', 'model'],
+        routes: [
+          { receiver: 'null', matchers: ['alertname = "Watchdog"'] },
+          { receiver: to, matchers: ['severity =~ "page|critical"'], repeat_interval: '1h' },
+          { receiver: to, matchers: ['severity =~ "ticket|warning"'], repeat_interval: '12h' },
+        ],
+      },
+      receivers: [{ name: 'null' }, ...(configs ? [{ name: 'platform', ...configs }] : [])],
     },
   };
 }
@@ -270,9 +300,9 @@ function prometheusAdapter(env: EnvironmentIR): Record<string, unknown> {
           seriesQuery: 'nv_inference_queue_duration_us{namespace!="",pod!=""}',
           resources: { overrides: { namespace: { resource: 'namespace' }, pod: { resource: 'pod' } } },
           name: { matches: '^nv_inference_queue_duration_us$', as: QUEUE_TIME_METRIC },
-          // Average queue time per request over 1m, in milliseconds.
+          // Average queue time per request over 1m, in milliseconds; pods without requests report nothing (not a value biased by a clamp).
           metricsQuery:
-            'sum(rate(nv_inference_queue_duration_us{<<.LabelMatchers>>}[1m])) by (<<.GroupBy>>) / clamp_min(sum(rate(nv_inference_request_success{<<.LabelMatchers>>}[1m])) by (<<.GroupBy>>), 1) / 1000',
+            'sum(rate(nv_inference_queue_duration_us{<<.LabelMatchers>>}[1m])) by (<<.GroupBy>>) / (sum(rate(nv_inference_request_success{<<.LabelMatchers>>}[1m])) by (<<.GroupBy>>) > 0) / 1000',
         },
       ],
     },

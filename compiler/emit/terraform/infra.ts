@@ -306,7 +306,7 @@ const sa = (c: { namespace: string; serviceAccount: string }) => `${c.namespace}
 
 function irsa(ir: PlatformIR, env: EnvironmentIR, r: RegionIR): string {
   const roles = r.names.roles;
-  const secrets = [env.observability.dashboards.adminSecret, env.observability.alerting.webhookSecret].filter((s): s is string => Boolean(s));
+  const secrets = [env.observability.dashboards.adminSecret, env.observability.alerting.secret?.name].filter((s): s is string => Boolean(s));
   const blocks = [
     irsaModule(ir, env, 'irsa_alb_controller', roles.albController, [sa(CONTROLLERS.albController)], { attach_load_balancer_controller_policy: true }),
     irsaModule(ir, env, 'irsa_cluster_autoscaler', roles.clusterAutoscaler, [sa(CONTROLLERS.clusterAutoscaler)], { attach_cluster_autoscaler_policy: true, cluster_autoscaler_cluster_names: [r.names.cluster] }),

@@ -188,7 +188,7 @@ export function boundaryStatements(env: EnvironmentIR): Statement[] {
   const regions = env.regions.map((r) => r.region);
   const account = env.account;
   const buckets = [...new Set([...env.regions.map((r) => r.names.modelBucket), ...env.identity.workloads.flatMap((w) => w.access.flatMap((a) => (a.service === 's3' && a.bucket !== 'models' ? [a.bucket] : [])))])].sort();
-  const secrets = [env.observability.dashboards.adminSecret, env.observability.alerting.webhookSecret].filter((x): x is string => Boolean(x));
+  const secrets = [env.observability.dashboards.adminSecret, env.observability.alerting.secret?.name].filter((x): x is string => Boolean(x));
   const secretArns = regions.flatMap((r) => [
     ...secrets.map((x) => `arn:aws:secretsmanager:${r}:${account}:secret:${x}-*`),
     ...env.identity.workloads.flatMap((w) => w.access.flatMap((a) => (a.service === 'secretsManager' ? [`arn:aws:secretsmanager:${r}:${account}:secret:${a.secretPrefix}*`] : []))),
@@ -273,7 +273,9 @@ export function workloadPermissions(access: readonly WorkloadAccessIR[], region:
       const bucket = a.bucket === 'models' ? region.names.modelBucket : a.bucket;
       const actions = { read: ['s3:GetObject'], write: ['s3:PutObject', 's3:AbortMultipartUpload'], readWrite: ['s3:GetObject', 's3:PutObject', 's3:AbortMultipartUpload'] }[a.access];
       out[`S3Objects${i}`] = { actions, resources: [`arn:aws:s3:::${bucket}/${a.prefix}*`] };
-      out[`S3List${i}`] = { actions: ['s3:ListBucket'], resources: [`arn:aws:s3:::${bucket}`], condition: [{ test: 'StringLike', variable: 's3:prefix', values: [`${a.prefix}*`] }] };
+      // S3 clients (Triton's among them) call HeadBucket, authorised as s3:ListBucket but carrying no s3:prefix key: a
+      // prefix condition would deny it. Listing names is allowed bucket-wide; reading objects stays prefix-scoped above.
+      out[`S3List${i}`] = { actions: ['s3:GetBucketLocation', 's3:ListBucket'], resources: [`arn:aws:s3:::${bucket}`] };
     } else if (a.service === 'secretsManager') {
       out[`Secrets${i}`] = { actions: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'], resources: [`arn:aws:secretsmanager:${region.region}:${account}:secret:${a.secretPrefix}*`] };
     } else {

@@ -44,6 +44,35 @@ export function modelConfig(m: ModelIR): string {
       '  ]',
       '}',
     ].join('\n'),
+    ...accelerators(m),
+    warmup(m),
     '',
   ].join('\n');
+}
+
+/**
+ * Warm-up requests Triton runs before it reports the model ready: zeros at every batch size the batcher
+ * forms, so cuDNN/ORT initialisation happens before the ALB sends traffic, not on the first user requests.
+ * @see https://github.com/triton-inference-server/server/blob/main/docs/user_guide/model_configuration.md#model-warmup
+ */
+function warmup(m: ModelIR): string {
+  const sizes = [...new Set([1, ...m.preferredBatchSizes, m.maxBatchSize])].sort((a, b) => a - b);
+  const input = (t: ModelIR['definition']['inputs'][number]) =>
+    `      {\n        key: ${str(t.name)}\n        value: { data_type: ${t.dataType} dims: ${list(t.dims.map((d) => (d < 0 ? 1 : d)))} zero_data: true }\n      }`;
+  const samples = sizes.map((b) => ['  {', `    name: ${str(`zeros-batch-${b}`)}`, `    batch_size: ${b}`, `    inputs [\n${m.definition.inputs.map(input).join(',\n')}\n    ]`, '  }'].join('\n'));
+  return `model_warmup [\n${samples.join(',\n')}\n]`;
+}
+
+/**
+ * The GPU execution accelerator the model definition asks for (ONNX Runtime's TensorRT execution provider,
+ * with its precision), or nothing: ORT's CUDA provider.
+ * @see https://github.com/triton-inference-server/onnxruntime_backend#onnx-runtime-with-tensorrt-optimization
+ */
+function accelerators(m: ModelIR): string[] {
+  const a = m.definition.accelerator;
+  if (!a) return [];
+  const params = Object.entries({ precision_mode: a.precision, max_workspace_size_bytes: String(a.maxWorkspaceBytes) }).map(
+    ([k, v]) => `        parameters { key: ${str(k)} value: ${str(v)} }`,
+  );
+  return [['optimization {', '  execution_accelerators {', '    gpu_execution_accelerator [', '      {', `        name: ${str(a.name)}`, ...params, '      }', '    ]', '  }', '}'].join('\n')];
 }

@@ -47,7 +47,7 @@ resource "aws_iam_policy" "boundary" {
         Sid      = "OurSecrets"
         Effect   = "Allow"
         Action   = ["secretsmanager:DescribeSecret", "secretsmanager:GetResourcePolicy", "secretsmanager:GetSecretValue", "secretsmanager:ListSecretVersionIds"]
-        Resource = ["arn:aws:secretsmanager:us-east-1:222222222222:secret:inference/grafana-admin-*"]
+        Resource = ["arn:aws:secretsmanager:us-east-1:222222222222:secret:inference/grafana-admin-*", "arn:aws:secretsmanager:us-east-1:222222222222:secret:inference/alertmanager-slack-*"]
       },
     ]
   })

@@ -114,7 +114,7 @@ resource "terraform_data" "platform_prerequisites_ready" {
   depends_on = [helm_release.platform_prerequisites]
 
   provisioner "local-exec" {
-    command = "kubectl --context inference-dev-us-east-1 --namespace monitoring wait --for=condition=Ready externalsecret/grafana-admin --timeout=10m"
+    command = "kubectl --context inference-dev-us-east-1 --namespace monitoring wait --for=condition=Ready externalsecret/grafana-admin externalsecret/alertmanager-receiver --timeout=10m"
   }
 }
 

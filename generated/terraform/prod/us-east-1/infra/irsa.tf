@@ -62,7 +62,7 @@ module "irsa_external_secrets" {
   policy_name                                        = "inference-prod-use1-external-secrets"
   permissions_boundary                               = "arn:aws:iam::222222222222:policy/platformc/inference-prod-boundary"
   attach_external_secrets_policy                     = true
-  external_secrets_secrets_manager_arns              = ["arn:aws:secretsmanager:us-east-1:222222222222:secret:inference/grafana-admin-*"]
+  external_secrets_secrets_manager_arns              = ["arn:aws:secretsmanager:us-east-1:222222222222:secret:inference/alertmanager-slack-*", "arn:aws:secretsmanager:us-east-1:222222222222:secret:inference/grafana-admin-*"]
   external_secrets_ssm_parameter_arns                = []
   external_secrets_kms_key_arns                      = []
   external_secrets_secrets_manager_create_permission = false
@@ -110,15 +110,8 @@ module "irsa_triton_mobilenet" {
       resources = ["arn:aws:s3:::inference-prod-models-222222222222-use1/mobilenet/*"]
     }
     S3List0 = {
-      actions   = ["s3:ListBucket"]
+      actions   = ["s3:GetBucketLocation", "s3:ListBucket"]
       resources = ["arn:aws:s3:::inference-prod-models-222222222222-use1"]
-      condition = [
-        {
-          test     = "StringLike"
-          variable = "s3:prefix"
-          values   = ["mobilenet/*"]
-        },
-      ]
     }
   }
   oidc_providers = {
@@ -143,15 +136,8 @@ module "irsa_triton_resnet50" {
       resources = ["arn:aws:s3:::inference-prod-models-222222222222-use1/resnet50/*"]
     }
     S3List0 = {
-      actions   = ["s3:ListBucket"]
+      actions   = ["s3:GetBucketLocation", "s3:ListBucket"]
       resources = ["arn:aws:s3:::inference-prod-models-222222222222-use1"]
-      condition = [
-        {
-          test     = "StringLike"
-          variable = "s3:prefix"
-          values   = ["resnet50/*"]
-        },
-      ]
     }
   }
   oidc_providers = {

@@ -1,0 +1,242 @@
+/**
+ * Serving for real (issue #15, and the two serving bugs of #13): each test names the review finding it
+ * covers (K8s #n: reviews/kubernetes-2026-11.md; Obs id: reviews/observability-2026-11.md) and fails on the
+ * output of commit c4204ea.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parse, parseAllDocuments, stringify } from 'yaml';
+import { describe, expect, it } from 'vitest';
+import { k6Script } from '../../compiler/emit/observability/loadtest.js';
+import { generateFiles } from '../../compiler/pipeline.js';
+import { writeTree } from '../../compiler/output/write.js';
+import type { PlatformIR } from '../../compiler/resolve/ir.js';
+import { hasTool, repoRoot } from '../helpers/cli.js';
+import { irOf, irOfText } from '../helpers/platform.js';
+
+type Json = Record<string, any>;
+const SPECS = ['platform.yaml', 'examples/minimal-dev.yaml', 'examples/multi-region-prod.yaml', 'examples/spot-cost-optimised.yaml', 'examples/multi-model-teams.yaml'];
+const reference = readFileSync(join(repoRoot, 'platform.yaml'), 'utf8');
+const promtool = hasTool('promtool');
+
+/** Every Kubernetes object of a region overlay's own files (models and region.yaml), by kind and name. */
+function overlayObjects(ir: PlatformIR, env: string, region: string): Json[] {
+  const prefix = `kustomize/overlays/${env}/${region}/`;
+  return generateFiles(ir)
+    .filter((f) => f.path.startsWith(prefix) && f.path.endsWith('.yaml') && !f.path.endsWith('kustomization.yaml'))
+    .flatMap((f) => parseAllDocuments(f.content).map((d) => d.toJS() as Json));
+}
+const find = (objects: Json[], kind: string, name: string): Json => objects.find((o) => o.kind === kind && o.metadata.name === name)!;
+const file = (ir: PlatformIR, path: string) => generateFiles(ir).find((f) => f.path === path)!.content;
+const rulesOf = (ir: PlatformIR, env: string, model: string) => (parse(file(ir, `prometheus/${env}/slo-${model}.rules.yaml`)) as Json).groups.flatMap((g: Json) => g.rules) as Json[];
+/** The label value C's printf("%.16g") writes: what prometheus-cpp's text serializer writes for a bucket bound. */
+const cFormat = (n: number) => spawnSync('printf', ['%.16g', String(n)], { encoding: 'utf8' }).stdout;
+
+describe('latency bound (issue #13: latency SLO never measured with > 3 significant digits; Obs M2)', () => {
+  for (const ms of [1234, 12.34, 50]) {
+    const ir = irOfText(reference.replace('latencyP99Ms: 50', `latencyP99Ms: ${ms}`));
+    const model = ir.models.find((m) => m.name === 'resnet50')!;
+    const d = ir.environments.find((e) => e.name === 'prod')!.regions[0]!.deployments.find((x) => x.model === 'resnet50')!;
+    it(`${ms} ms: a bucket is exactly the objective, and the rules select the label Triton writes for it`, () => {
+      expect(model.latencyBucketsMs).toContain(ms);
+      expect(d.latency.boundMs).toBe(ms);
+      const le = cFormat(ms);
+      expect(d.latency.le).toBe(le);
+      const sli = rulesOf(ir, 'prod', 'resnet50').find((r) => r.record === 'slo:sli_error:ratio_rate5m' && r.labels.slo === 'latency')!.expr as string;
+      const regex = /le=~"([^"]+)"/.exec(sli)![1]!.replace(/\\\\/g, '\\');
+      // Triton's label, and Prometheus 3's normalised form of whole numbers.
+      expect(new RegExp(`^(?:${regex})$`).test(le)).toBe(true);
+      if (Number.isInteger(ms)) expect(new RegExp(`^(?:${regex})$`).test(`${le}.0`)).toBe(true);
+      // Every bucket prints as itself, so no bound is ever written differently from what config.pbtxt says.
+      for (const b of model.latencyBucketsMs) expect(cFormat(b)).toBe(String(b));
+      // The k6 threshold uses the same bound.
+      expect(k6Script(model, d)).toContain(`'p(99)<${ms}'`);
+    });
+  }
+});
+
+describe('prod overrides every SLO field (issue #13: prod scales on dev SLO; Obs M3)', () => {
+  const overridden = reference.replace(
+    '        mobilenet: { replicas: { min: 1, max: 1 } }',
+    '        mobilenet: { replicas: { min: 1, max: 1 } }\n      observability:\n        metrics: { enabled: false }\n        dashboards: { enabled: false }',
+  ).replace(
+    // prod's overrides (platform.yaml ends with them) gain a GPU type and resnet50's SLO; the larger GPU needs a larger budget.
+    "        us-east-1: { natGateways: perAz }",
+    "        us-east-1: { natGateways: perAz }\n      nodePools:\n        gpu: { instanceTypes: [g4dn.2xlarge] }\n      models:\n        resnet50:\n          slo: { latencyP99Ms: 20, availability: 99.5, targetRps: 150 }",
+  ).replace('    state: { bucket: inference-tfstate-222222222222 }', '    state: { bucket: inference-tfstate-222222222222 }\n    budget: { monthlyUsd: 5000 }');
+  const ir = irOfText(overridden);
+  const prod = overlayObjects(ir, 'prod', 'us-east-1');
+  const dev = overlayObjects(ir, 'dev', 'us-east-1');
+  const prodD = ir.environments.find((e) => e.name === 'prod')!.regions[0]!.deployments.find((d) => d.model === 'resnet50')!;
+
+  it('the HPA target, the resources and the ingress group follow prod', () => {
+    expect(find(prod, 'HorizontalPodAutoscaler', 'triton-resnet50').spec.metrics[0].pods.target.averageValue).toBe('4');
+    const res = find(prod, 'Deployment', 'triton-resnet50').spec.template.spec.containers[0].resources.requests;
+    expect(res).toEqual({ cpu: `${prodD.resources.cpuMillis}m`, memory: `${prodD.resources.memoryMiB}Mi`, 'nvidia.com/gpu': '1' });
+    expect(find(prod, 'Ingress', 'triton-resnet50').metadata.annotations['alb.ingress.kubernetes.io/group.name']).toBe('inference-prod-vision-internal');
+  });
+  it('dev without metrics gets no ServiceMonitor and no HPA (fixed replicas); prod with metrics gets both', () => {
+    expect(dev.filter((o) => o.kind === 'ServiceMonitor' || o.kind === 'HorizontalPodAutoscaler')).toEqual([]);
+    expect(find(dev, 'Deployment', 'triton-resnet50').spec.replicas).toBe(1);
+    expect(prod.some((o) => o.kind === 'ServiceMonitor')).toBe(true);
+  });
+  it('the rules, buckets and the load test follow prod', () => {
+    const rules = rulesOf(ir, 'prod', 'resnet50');
+    expect(rules.find((r) => r.record === 'slo:objective:ratio' && r.labels.slo === 'availability')!.expr).toBe('0.995');
+    expect(rules.find((r) => r.record === 'slo:sli_error:ratio_rate5m' && r.labels.slo === 'latency')!.expr).toContain('le=~"20(');
+    expect(ir.models.find((m) => m.name === 'resnet50')!.latencyBucketsMs).toContain(20);
+    const k6 = k6Script(ir.models.find((m) => m.name === 'resnet50')!, prodD);
+    expect(k6).toContain("'p(99)<20'");
+    expect(k6).toContain('rate: 150,');
+    expect(k6).toContain("http_req_failed: ['rate<0.005']");
+  });
+});
+
+describe.each(SPECS)('rollouts and security of %s', (spec) => {
+  const ir = irOf(spec);
+  for (const env of ir.environments) {
+    for (const r of env.regions) {
+      const objects = overlayObjects(ir, env.name, r.region);
+      it(`${env.name}/${r.region}: no spec.replicas under an HPA (K8s #8); surge only with a spare GPU (K8s #7); progress deadline (K8s #20)`, () => {
+        for (const d of r.deployments) {
+          const dep = find(objects, 'Deployment', d.workload);
+          const hpa = find(objects, 'HorizontalPodAutoscaler', d.workload);
+          if (hpa) expect(dep.spec.replicas).toBeUndefined();
+          const pool = r.nodePools.find((p) => p.name === d.nodePool)!;
+          const poolSpare = pool.maxSize * pool.instance.gpus - r.deployments.filter((x) => x.nodePool === d.nodePool).reduce((n, x) => n + x.replicas.max * x.gpusPerReplica, 0);
+          const team = ir.teams.find((t) => t.namespace === d.namespace)!;
+          const quotaSpare = team.gpuQuota - r.deployments.filter((x) => x.namespace === d.namespace).reduce((n, x) => n + x.replicas.max * x.gpusPerReplica, 0);
+          const surge = dep.spec.strategy.rollingUpdate.maxSurge;
+          expect(surge * d.gpusPerReplica).toBeLessThanOrEqual(Math.max(0, Math.min(poolSpare, quotaSpare)));
+          expect(surge + dep.spec.strategy.rollingUpdate.maxUnavailable).toBeGreaterThan(0);
+          expect(dep.spec.progressDeadlineSeconds).toBeGreaterThanOrEqual(900 + 600);
+        }
+      });
+      it(`${env.name}/${r.region}: pods leave the ALB before they stop (K8s #10), config and weights roll them (K8s #13), PDB never blocks drains`, () => {
+        for (const d of r.deployments) {
+          const pod = find(objects, 'Deployment', d.workload).spec.template;
+          const preStop = Number(pod.spec.containers[0].lifecycle.preStop.exec.command[1]);
+          const dereg = Number(/deregistration_delay\.timeout_seconds=(\d+)/.exec(find(objects, 'Ingress', d.workload).metadata.annotations['alb.ingress.kubernetes.io/target-group-attributes'])![1]);
+          expect(preStop).toBeGreaterThan(dereg);
+          expect(pod.spec.terminationGracePeriodSeconds).toBeGreaterThan(preStop + 30);
+          const m = ir.models.find((x) => x.name === d.model)!;
+          expect(pod.metadata.annotations).toMatchObject({ 'platformc.dev/model-revision': m.revision, 'platformc.dev/weights-sha256': m.definition.weights.sha256 });
+          expect(find(objects, 'PodDisruptionBudget', d.workload).spec.unhealthyPodEvictionPolicy).toBe('AlwaysAllow');
+          // Guaranteed QoS: the LimitRange default (500m) never caps Triton's CPU.
+          const c = pod.spec.containers[0];
+          expect(c.resources.limits).toEqual(c.resources.requests);
+        }
+      });
+      it(`${env.name}/${r.region}: HTTPS with a certificate on internet-facing ALBs (K8s #6), one group per team (K8s #16), ALB allow from its subnets only (K8s #21), restricted Triton APIs, store scoped (K8s #22)`, () => {
+        for (const d of r.deployments) {
+          const a = find(objects, 'Ingress', d.workload).metadata.annotations;
+          if (d.ingressScheme === 'internet-facing') {
+            expect(a['alb.ingress.kubernetes.io/listen-ports']).toBe('[{"HTTPS": 443}]');
+            expect(a['alb.ingress.kubernetes.io/certificate-arn']).toMatch(new RegExp(`^arn:aws:acm:${r.region}:${env.account}:`));
+          }
+          expect(a['alb.ingress.kubernetes.io/group.name']).toContain(`-${d.namespace}-`);
+          const args = find(objects, 'Deployment', d.workload).spec.template.spec.containers[0].args as string[];
+          expect(args).toContain('--disable-auto-complete-config');
+          expect(args).not.toContain('--strict-model-config=true');
+          expect(args.find((x) => x.startsWith('--http-restricted-api='))).toMatch(/model-repository.*:platformc-admin-key=\$\(POD_UID\)$/);
+        }
+        const groups = new Map(r.deployments.map((d) => [d.ingressGroup, d.namespace]));
+        for (const d of r.deployments) expect(groups.get(d.ingressGroup)).toBe(d.namespace);
+        for (const np of objects.filter((o) => o.kind === 'NetworkPolicy' && o.metadata.name === 'triton-allow-alb')) {
+          const cidrs = np.spec.ingress[0].from.map((p: Json) => p.ipBlock.cidr);
+          expect(cidrs).not.toContain(r.network.vpcCidr);
+          for (const c of cidrs) expect([...r.network.publicSubnets, ...r.network.privateSubnets]).toContain(c);
+        }
+        // The secret store comes with the platform-prerequisites chart (before kube-prometheus-stack), not the overlay.
+        expect(objects.filter((o) => o.kind === 'ClusterSecretStore' || o.kind === 'ExternalSecret')).toEqual([]);
+        const store = parse(file(ir, `helm/${env.name}/charts/platform-prerequisites/templates/secret-store.yaml`).replace(/^# .*$/gm, '')) as Json;
+        expect(store.spec.conditions).toEqual([{ namespaces: ['monitoring'] }]);
+      });
+    }
+  }
+  it('team namespaces carry the ALB readiness-gate label (K8s #10)', () => {
+    const ns = parseAllDocuments(file(ir, 'kustomize/base/namespaces.yaml')).map((d) => d.toJS() as Json);
+    for (const t of ir.teams.filter((x) => x.models.length)) expect(ns.find((n) => n.metadata.name === t.namespace)!.metadata.labels['elbv2.k8s.aws/pod-readiness-gate-inject']).toBe('enabled');
+  });
+  it('the Triton role may HeadBucket its model bucket: s3:ListBucket without a prefix condition (K8s #1)', () => {
+    for (const f of generateFiles(ir).filter((x) => x.path.endsWith('/irsa.tf'))) {
+      expect(f.content).toContain('s3:ListBucket');
+      expect(f.content).not.toContain('s3:prefix');
+    }
+  });
+});
+
+describe('replica sizing on multi-GPU nodes (K8s #15)', () => {
+  it('four single-GPU replicas fit a g4dn.12xlarge after kubelet reservations and DaemonSets', () => {
+    const ir = irOfText(reference.replace('instanceTypes: [g4dn.xlarge]', 'instanceTypes: [g4dn.12xlarge]').replace('monthlyUsd: 3000', 'monthlyUsd: 30000').replace('budget: { monthlyUsd: 1800 }', 'budget: { monthlyUsd: 30000 }'));
+    const d = ir.environments[0]!.regions[0]!.deployments[0]!;
+    // EKS AMI: 192 GiB nominal; kube-reserved 255Mi + 11Mi x 250 pods; eviction 100Mi; the kernel keeps ~5%.
+    const allocatableMiB = 192 * 1024 * 0.95 - (255 + 11 * 250) - 100;
+    expect(4 * d.resources.memoryMiB).toBeLessThanOrEqual(allocatableMiB - 1024);
+    expect(4 * d.resources.cpuMillis).toBeLessThanOrEqual(48000 - 500);
+  });
+});
+
+describe('alerting (Obs B1, B2, M4, M7; K8s #12, #25)', () => {
+  const ir = irOf('platform.yaml');
+  const rules = rulesOf(ir, 'prod', 'resnet50');
+  it('the latency SLO is 99% of requests within the bound, whatever the availability objective (B1)', () => {
+    expect(rules.find((r) => r.record === 'slo:objective:ratio' && r.labels.slo === 'latency')!.expr).toBe('0.99');
+    expect(rules.find((r) => r.record === 'slo:error_budget:ratio' && r.labels.slo === 'latency')!.expr).toBe('0.01');
+  });
+  it('has no-data alerts for Triton and both SLIs (M4), and an XID alert on a new error (M7)', () => {
+    expect(rules.filter((r) => r.alert && /absent\(/.test(r.expr)).map((r) => r.alert).sort()).toEqual(['Resnet50AvailabilitySliNoData', 'Resnet50LatencySliNoData', 'Resnet50TritonDown']);
+    const xid = (parse(file(ir, 'prometheus/prod/gpu.rules.yaml')) as Json).groups[0].rules.find((r: Json) => r.alert === 'GpuXidError');
+    expect(xid.expr).toContain('changes(DCGM_FI_DEV_XID_ERRORS');
+  });
+  it('Alertmanager sends pages and tickets to the Slack receiver, its URL from a mounted Secret (B2, K8s #12); no EKS control-plane targets (K8s #25)', () => {
+    const values = parse(file(ir, 'helm/prod/kube-prometheus-stack.yaml')) as Json;
+    expect(values.alertmanager.alertmanagerSpec.secrets).toEqual(['alertmanager-receiver']);
+    expect(values.alertmanager.config.receivers.find((r: Json) => r.name === 'platform').slack_configs[0].api_url_file).toBe('/etc/alertmanager/secrets/alertmanager-receiver/url');
+    const routes = values.alertmanager.config.route.routes as Json[];
+    expect(routes.filter((r) => r.receiver === 'platform').map((r) => r.matchers[0])).toEqual(['severity =~ "page|critical"', 'severity =~ "ticket|warning"']);
+    expect([values.kubeScheduler.enabled, values.kubeControllerManager.enabled, values.kubeEtcd.enabled]).toEqual([false, false, false]);
+    const secrets = parseAllDocuments(file(ir, 'helm/prod/charts/platform-prerequisites/templates/external-secrets.yaml')).map((d) => d.toJS() as Json);
+    const es = secrets.find((o) => o.metadata.name === 'alertmanager-receiver')!;
+    expect(es.spec.data).toEqual([{ secretKey: 'url', remoteRef: { key: 'inference/alertmanager-slack', property: 'url' } }]);
+  });
+});
+
+describe.skipIf(!promtool)('latency alerts on synthetic traffic (Obs B1, issue #13)', () => {
+  function fires(ir: PlatformIR, le: string, slowShare: number, at: string): string[] {
+    const out = join(mkdtempSync(join(tmpdir(), 'platformc-serving-')), 'generated');
+    writeTree(out, generateFiles(ir));
+    const ruleFile = join(out, 'prometheus/prod/slo-resnet50.rules.yaml');
+    const perMinute = 1000;
+    const series = [
+      { series: `nv_inference_first_response_histogram_ms_bucket{model="resnet50",le="${le}"}`, values: `0+${perMinute * (1 - slowShare)}x3000` },
+      { series: 'nv_inference_first_response_histogram_ms_count{model="resnet50"}', values: `0+${perMinute}x3000` },
+    ];
+    const testFile = join(out, 'latency.test.yaml');
+    const alerts = ['Resnet50LatencyErrorBudgetBurnFast', 'Resnet50LatencyErrorBudgetBurnSlow'];
+    writeFileSync(testFile, stringify({ rule_files: [ruleFile], evaluation_interval: '1m', tests: [{ interval: '1m', input_series: series, alert_rule_test: alerts.map((a) => ({ eval_time: at, alertname: a, exp_alerts: [] })) }] }));
+    const r = spawnSync('promtool', ['test', 'rules', testFile], { encoding: 'utf8' });
+    return alerts.filter((a) => (r.stdout + r.stderr).includes(`alertname: ${a},`));
+  }
+  it('a model with 0.5% of requests over its p99 bound is healthy: no page, no ticket', () => {
+    expect(fires(irOf('platform.yaml'), '50', 0.005, '2d')).toEqual([]);
+  });
+  it('a 1234 ms objective pages when half the requests are slower (the rule finds Triton\'s le="1234" bucket)', () => {
+    const ir = irOfText(reference.replace('latencyP99Ms: 50', 'latencyP99Ms: 1234'));
+    expect(fires(ir, '1234', 0.5, '2h')).toContain('Resnet50LatencyErrorBudgetBurnFast');
+  });
+});
+
+describe('load test body (K8s #24)', () => {
+  it('carries every input of the model, each with its byte size', () => {
+    const ir = irOf('platform.yaml');
+    const m = ir.models.find((x) => x.name === 'resnet50')!;
+    const two = { ...m, definition: { ...m.definition, inputs: [...m.definition.inputs, { name: 'mask', dataType: 'TYPE_INT64' as const, dims: [-1, 4] }] } };
+    const script = k6Script(two, ir.environments[1]!.regions[0]!.deployments.find((d) => d.model === 'resnet50')!);
+    expect(script).toContain('"name":"data"');
+    expect(script).toContain('{"name":"mask","shape":[1,1,4],"datatype":"INT64","parameters":{"binary_data_size":32}}');
+    expect(script).toContain(`new Uint8Array(header.length + ${602112 + 32})`);
+  });
+});
