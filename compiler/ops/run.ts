@@ -6,6 +6,7 @@
  * running tool (Terraform then stops cleanly and releases its lock) before platformc exits.
  */
 import { spawn as spawnProcess } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { appendFileSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
@@ -253,6 +254,18 @@ export function realTasks(checkGenerated: () => string | undefined): TaskRunner 
         if (Date.now() >= deadline) return task.type === 'leftovers' ? `still tagged for ${task.cluster}: ${found.join(', ')} (delete them, or check what else uses them)` : `load balancers still exist: ${found.join(', ')}`;
         await new Promise((r) => setTimeout(r, pollMs));
       }
+    }
+    if (task.type === 'verify-sha256') {
+      const argv = awsQueries.download(task.region, task.uri);
+      log(`$ ${commandLine(argv)} | sha256`);
+      const hash = createHash('sha256');
+      const child = execa(argv[0]!, argv.slice(1), { reject: false, buffer: { stdout: false }, encoding: 'buffer' });
+      child.stdout!.on('data', (chunk: Buffer) => hash.update(chunk));
+      const r = await child;
+      if (r.failed) return `${commandLine(argv)} failed: ${String(r.stderr).split('\n').slice(-3).join(' ')}`;
+      const actual = hash.digest('hex');
+      log(`sha256 ${actual}`);
+      return actual === task.sha256 ? undefined : `${task.uri} has sha256 ${actual}, not ${task.sha256}`;
     }
     if (task.type === 'empty-bucket') {
       // A versioned bucket is empty only without versions and delete markers: delete them 1000 at a time.

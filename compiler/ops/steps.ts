@@ -37,7 +37,8 @@ export type TaskSpec =
   | { readonly type: 'verify-endpoints'; readonly context: string; readonly models: readonly { namespace: string; service: string; model: string }[] }
   | { readonly type: 'wait-load-balancers-gone'; readonly region: string; readonly cluster: string }
   | { readonly type: 'leftovers'; readonly region: string; readonly cluster: string }
-  | { readonly type: 'empty-bucket'; readonly region: string; readonly bucket: string };
+  | { readonly type: 'empty-bucket'; readonly region: string; readonly bucket: string }
+  | { readonly type: 'verify-sha256'; readonly region: string; readonly uri: string; readonly sha256: string };
 
 export interface OpsOptions {
   /** generated/ folder (relative to the working directory). */
@@ -136,6 +137,17 @@ export function applySteps(ir: PlatformIR, env: EnvironmentIR, o: OpsOptions): S
         argv: ['aws', 's3', 'cp', m.definition.weights.uri, `s3://${r.names.modelBucket}/${m.name}/${m.name}/1/model.onnx`, '--region', r.region],
         resumable: true,
         hint: `the weights of ${m.name} are missing or unreadable at ${m.definition.weights.uri}: upload them there (see ${m.definitionPath}) and rerun`,
+      });
+      // What Triton will load is what the model definition names, byte for byte: the bucket's copy is hashed.
+      const copy = `s3://${r.names.modelBucket}/${m.name}/${m.name}/1/model.onnx`;
+      steps.push({
+        kind: 'task',
+        id: `${r.region}:verify:${m.name}:weights`,
+        title: `the weights of ${m.name} have sha256 ${m.weightsSha256} (${r.region})`,
+        // Shown as the command it runs; its output is hashed in-process.
+        describe: `$ ${commandLine(awsQueries.download(r.region, copy))}`,
+        task: { type: 'verify-sha256', region: r.region, uri: copy, sha256: m.weightsSha256 },
+        hint: `the weights at ${m.definition.weights.uri} are not the ones ${m.definitionPath} names: check weights.uri and weights.sha256, then rerun`,
       });
     }
     steps.push(
@@ -239,6 +251,8 @@ export const commandLine = (argv: readonly string[]) => argv.map((a) => (/^[\w@%
 /** The AWS CLI queries behind the destroy checks (shared by dry-run output and the runner). */
 export const awsQueries = {
   /** Up to 1000 object versions and delete markers of a bucket, as the Objects list delete-objects takes. */
+  /** An object's bytes on stdout. */
+  download: (region: string, uri: string) => ['aws', 's3', 'cp', uri, '-', '--region', region],
   objectVersions: (region: string, bucket: string) => ['aws', 's3api', 'list-object-versions', '--bucket', bucket, '--region', region, '--max-items', '1000', '--query', '{Objects: [Versions, DeleteMarkers][].{Key: Key, VersionId: VersionId}}', '--output', 'json'],
   deleteObjects: (region: string, bucket: string, objects: readonly { Key: string; VersionId: string }[]) => ['aws', 's3api', 'delete-objects', '--bucket', bucket, '--region', region, '--delete', JSON.stringify({ Objects: objects, Quiet: true })],
   loadBalancers: (region: string, cluster: string) => ['aws', 'resourcegroupstaggingapi', 'get-resources', '--region', region, '--tag-filters', `Key=elbv2.k8s.aws/cluster,Values=${cluster}`, '--query', 'ResourceTagMappingList[].ResourceARN', '--output', 'text'],

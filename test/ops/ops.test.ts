@@ -6,7 +6,8 @@
  * (`cliAsync`), as does the Ctrl-C test.
  */
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -52,9 +53,16 @@ beforeAll(async () => {
 afterAll(() => server?.close());
 
 /** A workspace with a compiled platform, fake tools first on PATH and a kubeconfig for the fake API. */
+const FAKE_WEIGHTS_SHA256 = createHash('sha256').update('fake weights\n').digest('hex');
+
 function workspace(spec = 'platform.yaml'): { dir: string; log: string; env: Record<string, string> } {
   const dir = mkdtempSync(join(tmpdir(), 'platformc-ops-'));
   cpSync(join(repoRoot, 'models'), join(dir, 'models'), { recursive: true });
+  // The fake S3 serves 'fake weights\n' for every object: the workspace's definitions expect its sha256.
+  for (const m of readdirSync(join(dir, 'models'))) {
+    const path = join(dir, 'models', m);
+    writeFileSync(path, readFileSync(path, 'utf8').replace(/sha256: [0-9a-f]{64}/, `sha256: ${FAKE_WEIGHTS_SHA256}`));
+  }
   const text = readFileSync(join(repoRoot, spec), 'utf8').replaceAll('../models/', 'models/');
   writeFileSync(join(dir, 'platform.yaml'), text);
   compileIn(dir);
@@ -106,6 +114,16 @@ describe('apply', () => {
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('refusing to apply: generated is stale');
     expect(calls(w.log)).toEqual([]);
+  });
+
+  it('stops when the weights in the model bucket are not the bytes weights.sha256 names (K8s #17), and says what to check', async () => {
+    const w = workspace();
+    const r = await run(['apply', '--env', 'prod'], { cwd: w.dir, env: { ...w.env, FAKE_ACCOUNT: '222222222222', FAKE_S3_OBJECT: 'tampered weights\n' } });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/the weights of mobilenet have sha256 [0-9a-f]{64} \(us-east-1\): FAILED/);
+    expect(r.stderr).toContain('are not the ones models/mobilenet.yaml names');
+    // Nothing that serves the model runs before its weights are verified.
+    expect(calls(w.log).some((c) => c.startsWith('kubectl apply'))).toBe(false);
   });
 
   it('refuses credentials of another account', async () => {
