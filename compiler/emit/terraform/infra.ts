@@ -9,7 +9,7 @@ import type { FileOutput } from '../../output/files.js';
 import { sortedEntries } from '../../lib/order.js';
 import type { EnvironmentIR, PlatformIR, RegionIR } from '../../resolve/ir.js';
 import { CONTROLLERS } from '../../lib/conventions.js';
-import { expr, renderValue, type HclValue } from './hcl.js';
+import { expr, quote, renderValue, type HclValue } from './hcl.js';
 import { jsonencode, policyDocument, workloadPermissions } from './policies.js';
 import { dataBlock, file, localsBlock, moduleBlock, outputBlock, render, resourceBlock } from './templates.js';
 
@@ -453,7 +453,7 @@ function workingHours(env: EnvironmentIR, r: RegionIR): string | undefined {
   const cron = (time: string) => `${Number(time.split(':')[1])} ${Number(time.split(':')[0])} * * ${wh.days.map((d) => DAYS[d]).join(',')}`;
   return file(
     ...gpuPools.flatMap((pool) => {
-      const asg = expr(`one(module.eks.eks_managed_node_groups[${JSON.stringify(pool.name)}].node_group_autoscaling_group_names)`);
+      const asg = expr(`one(module.eks.eks_managed_node_groups[${quote(pool.name)}].node_group_autoscaling_group_names)`);
       const id = pool.name.replace(/-/g, '_');
       return [
         resourceBlock('aws_autoscaling_schedule', `${id}_start`, { scheduled_action_name: `${pool.name}-working-hours-start`, autoscaling_group_name: asg, min_size: pool.minSize, max_size: pool.maxSize, desired_capacity: pool.desiredSize, recurrence: cron(wh.start), time_zone: wh.timeZone }),

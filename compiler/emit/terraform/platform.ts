@@ -7,21 +7,19 @@
 import type { FileOutput } from '../../output/files.js';
 import type { EnvironmentIR, PlatformIR, RegionIR } from '../../resolve/ir.js';
 import { isLocalChart, releases } from '../shared/releases.js';
-import { expr, quote } from './hcl.js';
+import { expr } from './hcl.js';
 import { lockFile, providersTf, ROOT_PROVIDERS, stateKey, versionsTf } from './infra.js';
-import { dataBlock, file, localsBlock, render, resourceBlock } from './templates.js';
+import { dataBlock, file, localsBlock, providerBlock, render, resourceBlock } from './templates.js';
 
 export function emitPlatform(ir: PlatformIR, env: EnvironmentIR, r: RegionIR): FileOutput[] {
   const dir = `terraform/${env.name}/${r.region}/platform`;
   const exec = {
     api_version: 'client.authentication.k8s.io/v1beta1',
     command: 'aws',
-    args: expr(`["eks", "get-token", "--cluster-name", local.infra.cluster_name, "--region", ${quote(r.region)}]`),
+    args: ['eks', 'get-token', '--cluster-name', expr('local.infra.cluster_name'), '--region', r.region],
   };
   const cluster = { host: expr('local.infra.cluster_endpoint'), cluster_ca_certificate: expr('base64decode(local.infra.cluster_certificate_authority_data)') };
-  const kubeProviders = [
-    `provider "helm" {\n${render('locals', { body: { kubernetes: { ...cluster, exec } } }).replace(/^locals \{\n/, '').replace(/\n\}\n$/, '')}\n}`,
-  ].join('\n\n');
+  const kubeProviders = providerBlock('helm', { kubernetes: { ...cluster, exec } });
   const list = releases(ir, env);
   const id = (name: string) => name.replace(/-/g, '_');
   const waits = new Map(list.filter((rel) => rel.readyWhen).map((rel) => [rel.name, `terraform_data.${id(rel.name)}_ready`]));

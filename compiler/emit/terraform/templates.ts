@@ -70,6 +70,10 @@ provider "aws" {
 {{{attrs body 1}}}
 }
 `,
+  provider: `provider {{{q name}}} {
+{{{attrs body 1}}}
+}
+`,
 };
 
 const compiled = new Map<string, Handlebars.TemplateDelegate>();
@@ -98,6 +102,7 @@ export const dataBlock = (type: string, name: string, body: Record<string, HclVa
   Object.values(body).some((v) => v !== undefined) ? render('data', { type, name, body }) : `data ${quote(type)} ${quote(name)} {}\n`;
 export const outputBlock = (name: string, body: Record<string, HclValue | undefined>) => render('output', { name, body });
 export const localsBlock = (body: Record<string, HclValue | undefined>) => render('locals', { body });
+export const providerBlock = (name: string, body: Record<string, HclValue | undefined>) => render('provider', { name, body });
 
 /** Blocks of one file, separated by one blank line. */
 export const file = (...blocks: readonly string[]) => blocks.filter(Boolean).map((b) => b.replace(/\n+$/, '')).join('\n\n');
