@@ -7,36 +7,21 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Ajv, type ValidateFunction } from 'ajv';
 import { parseAllDocuments } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { generateFiles } from '../../compiler/pipeline.js';
 import { writeTree } from '../../compiler/output/write.js';
-import { hasReference, hasTool, referenceDir, repoRoot } from '../helpers/cli.js';
+import { hasReference, hasTool, repoRoot } from '../helpers/cli.js';
+import { strictValidator } from '../helpers/kube.js';
 import { irOf, irOfText } from '../helpers/platform.js';
 import { restrictedViolations } from './pod-security.js';
 
 type Json = Record<string, any>;
-const reference = join(referenceDir, 'kubernetes');
 const kubectl = hasTool('kubectl', ['version', '--client']);
 
-const ajv = new Ajv({ allErrors: true, strictTypes: false, strict: false });
-const schemaDir = join(reference, 'schemas/v1.31.0-standalone-strict');
-const builtin = (hasReference ? JSON.parse(readFileSync(join(schemaDir, 'index.json'), 'utf8')) : {}) as Record<string, string>;
-const crds = (hasReference ? JSON.parse(readFileSync(join(reference, 'crd-schemas/index.json'), 'utf8')) : {}) as Record<string, string>;
-const validators = new Map<string, ValidateFunction>();
 /** Kinds without an offline schema: none (the reference has the external-secrets.io/v1 CRDs). */
 const UNVERIFIED_KINDS: string[] = [];
-
-function validator(apiVersion: string, kind: string): ValidateFunction | undefined {
-  const key = `${apiVersion}/${kind}`;
-  if (!validators.has(key)) {
-    const file = builtin[key] ? join(schemaDir, builtin[key]!) : crds[key] ? join(reference, 'crd-schemas', crds[key]!) : undefined;
-    if (!file) return undefined;
-    validators.set(key, ajv.compile(JSON.parse(readFileSync(file, 'utf8'))));
-  }
-  return validators.get(key);
-}
+const validator = strictValidator;
 
 /** Builds every overlay of a spec with kubectl kustomize; returns the objects per overlay. */
 function buildOverlays(spec: string | ReturnType<typeof irOf>): Map<string, Json[]> {
@@ -73,7 +58,7 @@ describe.skipIf(!kubectl).each(SPECS)('Kustomize output of %s', (spec) => {
           if (!UNVERIFIED_KINDS.includes(key)) problems.push(`${o}: no schema for ${key}`);
           continue;
         }
-        if (!validate(doc as unknown)) problems.push(`${o}: ${doc.kind}/${doc.metadata.name}: ${ajv.errorsText(validate.errors)}`);
+        if (!validate(doc as unknown)) problems.push(`${o}: ${doc.kind}/${doc.metadata.name}: ${JSON.stringify(validate.errors)}`);
       }
     }
     expect(problems).toEqual([]);
