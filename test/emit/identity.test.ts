@@ -381,6 +381,16 @@ describe('the apply role cannot escalate', () => {
     expect(await decide(apply, env, 'iam:DeleteRolePermissionsBoundary', roleArn(env.regions[0]!.names.iam.clusterRole), ctx)).toBe('ExplicitlyDenied');
   });
 
+  it("tags a role it is creating (CreateRole with tags is also iam:TagRole on an untagged role), but never another environment's role", async () => {
+    const target = roleArn(`${env.identity.iamPrefix}new-role`);
+    const { 'aws:ResourceTag/platform': _p, 'aws:ResourceTag/environment': _e, ...creating } = ctx;
+    expect(await decide(apply, env, 'iam:TagRole', target, creating)).toBe('Allowed');
+    // A role of another environment under an overlapping prefix (prod and prod-eu): its tags say so, and the
+    // request may not move it into this environment either.
+    expect(await decide(apply, env, 'iam:TagRole', target, { ...creating, 'aws:ResourceTag/environment': 'prod-eu' })).not.toBe('Allowed');
+    expect(await decide(apply, env, 'iam:TagRole', target, { ...creating, 'aws:RequestTag/environment': 'prod-eu' })).not.toBe('Allowed');
+  });
+
   it('cannot attach AdministratorAccess to a role it creates (create role + attach admin)', async () => {
     const target = roleArn(`${env.identity.iamPrefix}evil`);
     expect(await decide(apply, env, 'iam:AttachRolePolicy', target, ctx)).toBe('Allowed'); // control: a policy the modules attach

@@ -102,6 +102,9 @@ function writeConditions(env: EnvironmentIR): Record<string, Condition> {
   const boundary = { 'iam:PermissionsBoundary': env.identity.boundary.arn };
   return {
     'iam:CreateRole': { StringEquals: { ...boundary, ...ownTags(env, 'aws:RequestTag') } },
+    // CreateRole with tags is also authorised as iam:TagRole on a role that has no tags yet: allow it when the
+    // role carries none of another environment's tags and the request sets none (IfExists on both).
+    'iam:TagRole': { StringEqualsIfExists: { ...ownTags(env, 'aws:RequestTag'), ...ownTags(env, 'aws:ResourceTag') } },
     'iam:PutRolePermissionsBoundary': { StringEquals: { ...boundary, ...ownTags(env, 'aws:ResourceTag') } },
     'iam:AttachRolePolicy': { StringEquals: ownTags(env, 'aws:ResourceTag'), ArnLike: { 'iam:PolicyARN': [...ATTACHABLE_MANAGED_POLICIES, iam(env, `policy/${env.identity.iamPrefix}*`)] } },
     'iam:PassRole': { StringEquals: { 'iam:PassedToService': PASSED_TO } },
