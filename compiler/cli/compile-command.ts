@@ -1,11 +1,10 @@
 /** `platformc compile` and `platformc diff`. */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
-import { createTwoFilesPatch } from 'diff';
 import type { PlatformEstimate } from '../cost/estimate.js';
 import { costDelta } from '../cost/formats.js';
 import { ESTIMATE_FILE } from '../emit/cost.js';
-import { checkTree, hasDrift } from '../output/check.js';
+import { checkTree, hasDrift, patch } from '../output/check.js';
 import { OutputError, recoverBeforeRead, unsafeOutDir, writeTree } from '../output/write.js';
 import { checkPlatform, generateFiles } from '../pipeline.js';
 import { compilerVersion } from '../version.js';
@@ -75,7 +74,7 @@ async function compileInto(inv: InvocationOf<'compile'>, file: string, out: stri
     const stale = copy?.stale ? { workflowCopy: copy.shown } : {};
     if (copy?.stale && format === 'text') {
       const old = readFileSync(copy.path, 'utf8');
-      process.stdout.write(`${createTwoFilesPatch(`a/${copy.shown}`, `b/${copy.shown}`, old, copy.fresh, undefined, undefined, { context: 2 }).split('\n').slice(1).join('\n')}`);
+      process.stdout.write(`${patch('', copy.shown.split('\\').join('/'), old, copy.fresh)}\n`);
       process.stderr.write(`${copy.shown} is out of date with ${shown}/ci/platform.yml: GitHub still runs the old workflow. Run \`npx platformc compile\` and commit it.\n`);
     }
     if (format === 'json') {

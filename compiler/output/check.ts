@@ -19,7 +19,8 @@ export interface Drift {
 /** platformc writes every file 0644 (umask permitting); an executable bit on disk is drift git would commit (D21). */
 const isExecutable = (path: string) => (statSync(path).mode & 0o111) !== 0;
 
-function patch(prefix: string, path: string, before: string | undefined, after: string | undefined, executable: boolean): string {
+/** A git-style patch of one file (`git apply` takes it); before/after undefined for a new or a deleted file. */
+export function patch(prefix: string, path: string, before: string | undefined, after: string | undefined, executable = false): string {
   const p = prefix ? `${prefix}/${path}` : path;
   const head = [`diff --git a/${p} b/${p}`];
   if (before === undefined) head.push('new file mode 100644');

@@ -8,7 +8,6 @@
 import { diagnostic, type Diagnostic } from '../diagnostics/diagnostic.js';
 import type { Path, Source } from '../front/source.js';
 import type { PlatformIR } from './ir.js';
-import { roleArn } from './resolve.js';
 
 interface Claim { readonly what: string; readonly path: Path }
 
