@@ -10,12 +10,14 @@ import { estimatePlatform } from '../cost/estimate.js';
 import { didYouMean } from '../diagnostics/suggest.js';
 import { compareCodeUnits } from '../lib/order.js';
 import { checkPlatform, generateFiles } from '../pipeline.js';
-import { instanceCatalog, packageRoot, regionCatalog } from '../catalog.js';
+import { instanceCatalog, notOfferedHint, packageRoot, regionCatalog } from '../catalog.js';
 import { compilerVersion } from '../version.js';
 import { EXIT, UsageError } from './exit.js';
 import type { InvocationOf } from './options.js';
 
 function platformYaml(name: string, region: string, gpu: string, budget: { dev: number; prod: number }): string {
+  // Not every region offers m6i (specs/instances.json); t3 is in all of them.
+  const general = ['m6i.xlarge', 'm5.xlarge', 't3.xlarge'].find((t) => instanceCatalog.instances[t]?.regions.includes(region)) ?? 'm6i.xlarge';
   return `# yaml-language-server: $schema=./schema/platform.schema.json
 # ${name}: GPU inference on AWS EKS, compiled by platformc.
 #   npx platformc validate          check this file (every problem with its line and column)
@@ -43,7 +45,7 @@ regions:
 nodePools:
   general:                           # system workloads: controllers, monitoring, load tests
     role: general
-    instanceTypes: [m6i.xlarge]
+    instanceTypes: [${general}]
     minSize: 2
     maxSize: 3
   gpu:                               # Triton; tainted nvidia.com/gpu, scales to zero when idle
@@ -161,10 +163,11 @@ export async function runInit(inv: InvocationOf<'init'>): Promise<number> {
   if (!/^[a-z]([-a-z0-9]*[a-z0-9])?$/.test(name) || name.length > 20) throw new UsageError(`--name '${name}' is not a DNS-1123 label of at most 20 characters`);
   const region = String(inv.values.region ?? 'us-east-1');
   if (!regionCatalog.regions[region]) throw new UsageError(`unknown region '${region}'${didYouMean(region, Object.keys(regionCatalog.regions)) ? `: ${didYouMean(region, Object.keys(regionCatalog.regions))}` : ''}`);
-  const gpu = String(inv.values.gpu ?? 'g4dn.xlarge');
+  // The smallest NVIDIA types, cheapest GPU first, and the first the region offers (not every region has g4dn).
+  const gpu = String(inv.values.gpu ?? ['g4dn.xlarge', 'g6.xlarge', 'g5.xlarge', 'g6e.xlarge'].find((t) => instanceCatalog.instances[t]?.regions.includes(region)) ?? 'g4dn.xlarge');
   const facts = instanceCatalog.instances[gpu];
   if (!facts || facts.accelerator?.kind !== 'nvidia') throw new UsageError(`'${gpu}' is not an NVIDIA GPU instance type in the catalog${didYouMean(gpu, Object.keys(instanceCatalog.instances)) ? `: ${didYouMean(gpu, Object.keys(instanceCatalog.instances))}` : ''}`);
-  if (!facts.onDemand[region]) throw new UsageError(`${gpu} is not offered in ${region} (it is in ${Object.keys(facts.onDemand).join(', ')})`);
+  if (!facts.regions.includes(region)) throw new UsageError(`${gpu} is not offered in ${region}: ${notOfferedHint(gpu, region)}`);
 
   const files = new Map<string, string>();
   const models = ['resnet50.yaml'];

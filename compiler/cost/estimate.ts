@@ -5,15 +5,14 @@
  */
 import type { EnvironmentIR, NodePoolIR, PlatformIR, RegionIR } from '../resolve/ir.js';
 import type { InstanceChoice } from '../resolve/auto-instance.js';
-import { regionCatalog, type PriceFact } from '../catalog.js';
-import { hourPrice, nodesFor, replicasOf, SPOT_DISCOUNT } from '../resolve/fleet.js';
+import { regionCatalog, servicePrices, type PriceFact } from '../catalog.js';
+import { hourPrice, nodesFor, replicasOf } from '../resolve/fleet.js';
 
 export type Scale = 'min' | 'desired' | 'max';
 export const SCALES: readonly Scale[] = ['min', 'desired', 'max'];
 
 /** Assumptions the estimate states on every line that uses them. */
 export const ASSUMPTIONS = {
-  spotDiscount: SPOT_DISCOUNT,
   /** Images a node pulls when it starts (Triton, system daemons), and one node replacement a month (AMI updates). */
   imagePullGbPerNodeMonth: 10,
   albLcu: 1,
@@ -112,6 +111,12 @@ export function poolNodes(pool: NodePoolIR, r: RegionIR): Readonly<Record<Scale,
   return { min, desired, max: Math.max(desired, reach(atMax)), forced, atMax };
 }
 
+/** The spot line's assumption: the region's own spot price, how far below on-demand it is, and that it moves. */
+function spotAssumption(spotUsd: number, onDemandUsd: number, region: string): string {
+  const below = Math.round((1 - spotUsd / onDemandUsd) * 100);
+  return `spot at the ${region} spot price $${spotUsd}/h, ${below > 0 ? `${below}% below` : 'no cheaper than'} on-demand $${onDemandUsd}/h (a snapshot: spot prices move hourly and differ per availability zone)`;
+}
+
 function poolResource(env: EnvironmentIR, r: RegionIR, pool: NodePoolIR, hoursPerMonth: number): CostResource {
   const nodes = poolNodes(pool, r);
   const size = (s: Scale) => nodes[s];
@@ -120,13 +125,13 @@ function poolResource(env: EnvironmentIR, r: RegionIR, pool: NodePoolIR, hoursPe
   const spot = pool.capacityType === 'spot';
   const price: PriceFact = { usd: hour.usd, source: hour.source };
   const assumptions = [
-    spot ? `spot at ${ASSUMPTIONS.spotDiscount * 100}% below on-demand $${hour.onDemandUsd}/h (observed GPU spot discounts are 43-66%)` : '',
+    spot ? spotAssumption(hour.usd, hour.onDemandUsd, r.region) : '',
     hours !== hoursPerMonth ? `runs ${hours} h/month (working hours ${env.workingHours!.days.join(',')} ${env.workingHours!.start}-${env.workingHours!.end})` : '',
     pool.role === 'gpu' && (nodes.min !== pool.minSize || nodes.desired !== pool.desiredSize || nodes.max !== pool.maxSize)
       ? `${nodes.min}/${nodes.desired}/${nodes.max} nodes at min/desired/max (pool sizes ${pool.minSize}/${pool.desiredSize}/${pool.maxSize}): the models' replicas.min force ${nodes.forced}, their replicas.max need ${nodes.atMax}${nodes.atMax > pool.maxSize ? `, capped at maxSize ${pool.maxSize} (replicas beyond it stay pending)` : ''}`
       : '',
   ].filter(Boolean).join('; ');
-  const gp3 = regionCatalog.regions[r.region]!.prices.gp3GBMonth!;
+  const gp3 = servicePrices(r.region).gp3GBMonth!;
   return {
     name: `node pool ${pool.name}`,
     kind: 'aws_eks_node_group',
@@ -138,7 +143,7 @@ function poolResource(env: EnvironmentIR, r: RegionIR, pool: NodePoolIR, hoursPe
 }
 
 function regionEstimate(ir: PlatformIR, env: EnvironmentIR, r: RegionIR, hoursPerMonth: number): RegionEstimate {
-  const p = regionCatalog.regions[r.region]!.prices;
+  const p = servicePrices(r.region);
   const price = (k: string) => p[k]!;
   const obs = env.observability;
   const controlPlaneGb = env.cluster.logging.length * ASSUMPTIONS.controlPlaneLogGbPerTypeMonth;
@@ -230,7 +235,7 @@ function regionEstimate(ir: PlatformIR, env: EnvironmentIR, r: RegionIR, hoursPe
     kind: 'aws_s3_bucket',
     components: [
       component('Storage (standard)', 'GB-months', flat(modelGb), price('s3StandardGBMonth'), `${ASSUMPTIONS.modelStorageGbPerModel} GB of weights and versions per model`),
-      ...(r.role === 'standby' ? [component('Cross-region replication transfer', 'GB', flat(modelGb), regionCatalog.regions[env.regions[0]!.region]!.prices.interRegionPerGB!, `S3 replication from ${env.regions[0]!.region}: every model's weights (${ASSUMPTIONS.modelStorageGbPerModel} GB) replicated once a month, billed by the source region`)] : []),
+      ...(r.role === 'standby' ? [component('Cross-region replication transfer', 'GB', flat(modelGb), servicePrices(env.regions[0]!.region).interRegionPerGB!, `S3 replication from ${env.regions[0]!.region}: every model's weights (${ASSUMPTIONS.modelStorageGbPerModel} GB) replicated once a month, billed by the source region`)] : []),
     ],
   });
   const monthly = sum(resources.flatMap((x) => x.components.map((c) => c.monthly)));

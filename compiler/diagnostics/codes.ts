@@ -27,7 +27,7 @@ export const codes = {
   // meaning (semantic checks)
   'unknown-reference': { severity: 'error', message: "no {kind} named '{name}'", doc: 'A reference to a node pool, team, model or environment that does not exist.' },
   'unknown-instance-type': { severity: 'error', message: "unknown instance type '{type}'", doc: 'An EC2 instance type that is not in the catalog (specs/instances.json).' },
-  'instance-not-in-region': { severity: 'error', message: '{type} is not offered in {region}', doc: 'An instance type that is not offered (has no price) in a region the pool runs in.' },
+  'instance-not-in-region': { severity: 'error', message: '{type} is not offered in {region}', doc: 'An instance type that the region a pool runs in does not offer (specs/instances.json lists the regions of each type); the hint names the closest types the region offers and the nearest regions that offer the type.' },
   'gpu-pool-without-gpu': { severity: 'error', message: '{type} has no NVIDIA GPU{has}', doc: 'A gpu pool lists an instance type without NVIDIA GPUs.' },
   'general-pool-with-gpu': { severity: 'warning', message: '{type} is a GPU instance in a general pool', doc: 'A general pool lists a GPU instance type: expensive capacity that serves no model.' },
   'pool-role': { severity: 'error', message: "model '{model}' runs on '{pool}', which is a {role} pool", doc: 'A model runs on a pool that is not a gpu pool.' },

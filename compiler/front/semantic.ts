@@ -3,7 +3,7 @@ import type { ModelDefinition, PlatformSpec } from '../../schema/platform.js';
 import { dedupeDiagnostics, diagnostic, inEnvironment, type Diagnostic, type MessageArgs } from '../diagnostics/diagnostic.js';
 import type { DiagnosticCode } from '../diagnostics/codes.js';
 import { didYouMean } from '../diagnostics/suggest.js';
-import { GPU_MEMORY_HEADROOM, instanceCatalog, regionCatalog } from '../catalog.js';
+import { GPU_MEMORY_HEADROOM, instanceCatalog, notOfferedHint, regionCatalog } from '../catalog.js';
 import { formatCidr, overlaps, parseCidr, planSubnets, MAX_SUBNET_PREFIX } from './cidr.js';
 import { environmentSpec, overridePath } from './environments.js';
 import { durationSeconds } from '../lib/durations.js';
@@ -326,7 +326,7 @@ function checkEnvironment(ctx: Context, env: string) {
         return;
       }
       for (const region of regions) {
-        if (!facts.onDemand[region]) report('instance-not-in-region', at, { type, region }, `offered in ${Object.keys(facts.onDemand).join(', ')}`);
+        if (!facts.regions.includes(region)) report('instance-not-in-region', at, { type, region }, notOfferedHint(type, region));
       }
       if (pool.role === 'gpu' && facts.accelerator?.kind !== 'nvidia') {
         report('gpu-pool-without-gpu', at, { type, has: facts.accelerator ? ` (it has ${facts.accelerator.name})` : '' }, 'GPU pools use g4dn, g5, g6, g6e, p4d or p5 types');

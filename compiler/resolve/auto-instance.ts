@@ -1,7 +1,7 @@
 /**
  * `instanceTypes: auto`: the cheapest fleet of one GPU instance type, at the pool's capacity type, that serves
  * every model on the pool at its target rate within everything platform.yaml and the catalog say:
- *  - the type is offered in the region (specs/instances.json has a price there) and carries an NVIDIA GPU
+ *  - the type is offered in the region (specs/instances.json) and carries an NVIDIA GPU
  *    (Triton's image needs CUDA);
  *  - each replica's GPUs fit one node, and the model fits their memory (less headroom);
  *  - the model definition has a throughput figure for the GPU, and the replicas the target rate needs on it
@@ -22,7 +22,7 @@ import { diagnostic, type Diagnostic } from '../diagnostics/diagnostic.js';
 import { environmentSpec } from '../front/environments.js';
 import type { Validated } from '../front/validate.js';
 import { compareCodeUnits } from '../lib/order.js';
-import { GPU_MEMORY_HEADROOM, instanceCatalog } from '../catalog.js';
+import { GPU_MEMORY_HEADROOM, instanceCatalog, instancePrice } from '../catalog.js';
 import { hourPrice, nodesFor, replicasOf } from './fleet.js';
 
 /** Why a candidate lost, in the order the checks run. */
@@ -81,7 +81,7 @@ function judge(type: string, pool: string, spec: PlatformSpec, definitions: Read
   const capacityType = spec.nodePools[pool]!.capacityType;
   if (acc.kind !== 'nvidia') return { fits: false, criterion: 'accelerator', detail: `${acc.name} is not an NVIDIA GPU, and the Triton image platformc deploys needs CUDA` };
   const price = hourPrice(type, region, capacityType);
-  if (!price) return { fits: false, criterion: 'region', detail: `not offered in ${region} (specs/instances.json has no ${region} price for it)` };
+  if (!price) return { fits: false, criterion: 'region', detail: `not offered in ${region} (specs/instances.json)` };
 
   const models = Object.entries(spec.models).filter(([, m]) => m.nodePool === pool).sort(([a], [b]) => compareCodeUnits(a, b));
   const replicas: { name: string; team: string; count: number; gpus: number }[] = [];
@@ -148,7 +148,7 @@ function whyNone(choices: readonly InstanceChoice[], region: string): string {
   const seen = new Set<string>();
   const parts: string[] = [];
   const byPrice = [...choices].filter((c) => c.lost && c.lost.criterion !== 'region' && c.lost.criterion !== 'accelerator')
-    .sort((a, b) => (instanceCatalog.instances[a.type]!.onDemand[region]!.usdPerHour - instanceCatalog.instances[b.type]!.onDemand[region]!.usdPerHour) || compareCodeUnits(a.type, b.type));
+    .sort((a, b) => (instancePrice(a.type, region, 'onDemand')!.usd - instancePrice(b.type, region, 'onDemand')!.usd) || compareCodeUnits(a.type, b.type));
   for (const c of byPrice) {
     if (seen.has(c.gpu)) continue;
     seen.add(c.gpu);

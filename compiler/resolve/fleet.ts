@@ -3,24 +3,25 @@
  * set of model replicas occupies, and what an instance hour costs at a pool's capacity type. One definition,
  * so the figure `auto` ranks by and the figure the estimate charges never disagree.
  */
-import { instanceCatalog } from '../catalog.js';
-
-/** Assumed spot discount below on-demand (observed GPU spot discounts are 43-66%). */
-export const SPOT_DISCOUNT = 0.5;
+import { instancePrice } from '../catalog.js';
 
 export interface HourPrice {
   /** USD per instance hour at the capacity type. */
   readonly usd: number;
   readonly onDemandUsd: number;
+  /** Source key of `usd` (specs/prices.json sources): the spot price's own source for spot. */
   readonly source: string;
 }
 
-/** The hourly price of `type` in `region` at a capacity type; undefined when the catalog has no price there. */
+/**
+ * The hourly price of `type` in `region` at a capacity type, from the region's own on-demand or spot price
+ * (specs/prices.json); undefined when the region does not offer the type.
+ */
 export function hourPrice(type: string, region: string, capacityType: 'onDemand' | 'spot'): HourPrice | undefined {
-  const od = instanceCatalog.instances[type]?.onDemand[region];
-  if (!od) return undefined;
-  const usd = capacityType === 'spot' ? Math.round(od.usdPerHour * (1 - SPOT_DISCOUNT) * 1e6) / 1e6 : od.usdPerHour;
-  return { usd, onDemandUsd: od.usdPerHour, source: od.source };
+  const od = instancePrice(type, region, 'onDemand');
+  const at = capacityType === 'spot' ? instancePrice(type, region, 'spot') : od;
+  if (!od || !at) return undefined;
+  return { usd: at.usd, onDemandUsd: od.usd, source: at.source };
 }
 
 /**

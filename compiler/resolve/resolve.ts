@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { API_VERSION, type PlatformSpec } from '../../schema/platform.js';
 import type { Validated } from '../front/validate.js';
 import { durationSeconds } from '../lib/durations.js';
-import { instanceCatalog, regionCatalog, versions } from '../catalog.js';
+import { instanceCatalog, instancePrice, regionCatalog, versions } from '../catalog.js';
 import { formatCidr, parseCidr, planSubnets } from '../front/cidr.js';
 import { environmentSpec } from '../front/environments.js';
 import { rankInstanceTypes } from './auto-instance.js';
@@ -142,7 +142,7 @@ function resolveRegion(platform: string, env: string, region: string, role: 'pri
     const ranked = pool.instanceTypes === 'auto' ? rankInstanceTypes(name, spec, validated.models, region, { minSize: standby.minSize ?? pool.minSize, maxSize: standby.maxSize ?? pool.maxSize }) : undefined;
     const instanceTypes = ranked ? [ranked[0]!.type] : [...(pool.instanceTypes as string[])];
     const facts = instanceCatalog.instances[instanceTypes[0]!]!;
-    const price = facts.onDemand[region]!;
+    const price = instancePrice(instanceTypes[0]!, region, 'onDemand')!;
     const minSize = standby.minSize ?? pool.minSize;
     return {
       name,
@@ -162,7 +162,7 @@ function resolveRegion(platform: string, env: string, region: string, role: 'pri
         memoryGiB: facts.memoryGiB,
         gpus: facts.accelerator?.count ?? 0,
         ...(facts.accelerator ? { gpuModel: facts.accelerator.model, gpuMemoryGiB: facts.accelerator.memoryGiB } : {}),
-        onDemandUsdPerHour: price.usdPerHour,
+        onDemandUsdPerHour: price.usd,
         priceSource: price.source,
       },
     };

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Ajv } from 'ajv';
 import { describe, expect, it } from 'vitest';
+import { priceCatalog } from '../../compiler/catalog.js';
 import { estimatePlatform, type PlatformEstimate } from '../../compiler/cost/estimate.js';
 import { costTable, infracostJson } from '../../compiler/cost/formats.js';
 import { listFiles } from '../../compiler/output/write.js';
@@ -74,36 +75,60 @@ describe('estimates equal the figures computed by hand', () => {
     expect(e.environments.map((x) => [x.env, x.monthly.min, x.monthly.desired, x.monthly.max])).toEqual([['dev', 1301.63, 1301.63, 1590.85], ['prod', 1338.13, 1338.13, 2412.21]]);
   });
 
-  it('examples/minimal-dev.yaml: spot at half the on-demand price, us-west-2', () => {
+  it('examples/minimal-dev.yaml: spot at the us-west-2 spot price', () => {
     const e = estimatePlatform(irOf('examples/minimal-dev.yaml'));
     const l = lines(e, 'dev', 'us-west-2');
-    // t3.large $0.0832 x 730 = 60.736 -> 60.74 per node; g4dn.xlarge spot $0.526 x 0.5 = $0.263 x 730 = 191.99.
+    // t3.large $0.0832 x 730 = 60.736 -> 60.74 per node; g4dn.xlarge spot in us-west-2 $0.249667 (V-SPOT) x 730 = 182.26.
     expect(l['node pool system: Instance usage (Linux/UNIX, on-demand, t3.large)']).toEqual([60.74, 60.74, 121.47]);
     // minSize 0, but mobilenet's replicas.min 1 keeps one node (with its 100 GB root volume, $8.00) at every scale.
-    expect(l['node pool gpu: Instance usage (Linux/UNIX, spot, g4dn.xlarge)']).toEqual([191.99, 191.99, 191.99]);
+    expect(l['node pool gpu: Instance usage (Linux/UNIX, spot, g4dn.xlarge)']).toEqual([182.26, 182.26, 182.26]);
     expect(l['node pool gpu: Root volume (gp3)']).toEqual([8, 8, 8]);
     expect(Object.keys(l).some((k) => k.startsWith('CloudWatch'))).toBe(false); // logs are off
-    // Control plane logs 3.00 + 0.18, KMS 1.00, flow logs 2.50 + 0.15; the GPU node the model forces (spot 191.99 + 8);
+    // Control plane logs 3.00 + 0.18, KMS 1.00, flow logs 2.50 + 0.15; the GPU node the model forces (spot 182.26 + 8);
     // NAT: 1 system + 1 GPU node (0.90) up to 2 + 1 (1.35), 1 replica (0.05).
     expect(l['NAT gateways (single): Data processed: image pulls']).toEqual([0.9, 0.9, 1.35]);
     // + 58.40 interface endpoints (4 x 2 AZs x 730 h x $0.01) - 0.05 model downloads (the S3 gateway endpoint is free).
-    expect(e.environments[0]!.monthly).toEqual({ min: 465.05, desired: 465.05, max: 528.63 });
+    // (465.05 / 528.63 at a flat 50% spot discount: 191.99 became 182.26.)
+    expect(e.environments[0]!.monthly).toEqual({ min: 455.32, desired: 455.32, max: 518.9 });
+  });
+
+  it('a platform in ap-northeast-1 is priced at Tokyo prices, spot at the Tokyo spot price', () => {
+    const text = readFileSync(join(repoRoot, 'examples/minimal-dev.yaml'), 'utf8').replaceAll('us-west-2', 'ap-northeast-1').replaceAll('../models/', 'models/');
+    const e = estimatePlatform(irOfText(text));
+    const l = lines(e, 'dev', 'ap-northeast-1');
+    // specs/prices.json, ap-northeast-1: g4dn.xlarge spot $0.262167 (V-SPOT) x 730 = 191.38; on-demand there is $0.71 (V).
+    expect(l['node pool gpu: Instance usage (Linux/UNIX, spot, g4dn.xlarge)']).toEqual([191.38, 191.38, 191.38]);
+    // t3.large $0.1075 (DERIVED-M6I: 0.0832 x 0.248 / 0.192) x 730 = 78.475 a node; 2 nodes at max = 156.95.
+    expect(l['node pool system: Instance usage (Linux/UNIX, on-demand, t3.large)']![2]).toBe(156.95);
+    // gp3 $0.1033 a GB-month x 100 GB; NAT gateway $0.0581 x 730 h = 42.41.
+    expect(l['node pool gpu: Root volume (gp3)']).toEqual([10.33, 10.33, 10.33]);
+    expect(l['NAT gateways (single): NAT gateway']).toEqual([42.41, 42.41, 42.41]);
+    const gpu = e.environments[0]!.regions[0]!.resources.find((r) => r.name === 'node pool gpu')!.components[0]!;
+    expect(gpu).toMatchObject({ unitPrice: 0.262167, priceSource: 'V-SPOT' });
+    expect(gpu.assumption).toContain('spot at the ap-northeast-1 spot price $0.262167/h, 63% below on-demand $0.71/h');
+    // Every line's source names an entry of the price table's sources.
+    for (const c of e.environments[0]!.regions[0]!.resources.flatMap((r) => r.components)) expect(priceCatalog().sources[c.priceSource], c.priceSource).toBeDefined();
   });
 
   it('examples/spot-cost-optimised.yaml: dev GPUs run only in working hours', () => {
     const e = estimatePlatform(irOf('examples/spot-cost-optimised.yaml'));
     const dev = lines(e, 'dev', 'us-east-1');
-    // 12 h x 5 days = 60 h a week; 60 x 730 / 168 = 260.71 h a month; g6.xlarge spot $0.8048 x 0.5 = $0.4024; 2 nodes x 260.71 x 0.4024 = 209.82.
+    // 12 h x 5 days = 60 h a week; 60 x 730 / 168 = 260.71 h a month; g6.xlarge spot in us-east-1 $0.35575 (V-SPOT); 2 nodes x 260.71 x 0.35575 = 185.50.
     // Two models at replicas.min 1 hold both nodes (maxSize 2 in dev) at every scale, in working hours only.
-    expect(dev['node pool gpu-spot: Instance usage (Linux/UNIX, spot, g6.xlarge)']).toEqual([209.82, 209.82, 209.82]);
+    expect(dev['node pool gpu-spot: Instance usage (Linux/UNIX, spot, g6.xlarge)']).toEqual([185.5, 185.5, 185.5]);
     expect(dev['node pool gpu-spot: Root volume (gp3)']).toEqual([16, 16, 16]);
-    // prod, all month: 2 forced nodes x 730 x 0.4024 = 587.504 -> 587.50; max: resnet50 3 + mobilenet 1 = 4 nodes = 1175.008 -> 1175.01.
+    // prod, all month: 2 forced nodes x 730 x 0.35575 = 519.395 -> 519.40; max: resnet50 3 + mobilenet 1 = 4 nodes = 1038.79.
     const prod = lines(e, 'prod', 'us-east-1');
-    expect(prod['node pool gpu-spot: Instance usage (Linux/UNIX, spot, g6.xlarge)']).toEqual([587.5, 587.5, 1175.01]);
+    expect(prod['node pool gpu-spot: Instance usage (Linux/UNIX, spot, g6.xlarge)']).toEqual([519.4, 519.4, 1038.79]);
     expect(prod['node pool gpu-spot: Root volume (gp3)']).toEqual([16, 16, 32]);
     // Was 208.53 at min in both: 208.53 + 209.82 + 16 = 434.35 (dev); 208.53 + 587.50 + 16 = 812.03 (prod); plus the control-plane
     // log, KMS and flow-log lines and NAT charged per node and replica instead of a flat 100 GB (+3.97 at min, +4.42 / +5.41 at max).
-    expect(e.environments.map((x) => [x.env, x.monthly.min, x.monthly.desired, x.monthly.max])).toEqual([['dev', 496.63, 496.63, 529.84], ['prod', 874.31, 874.31, 1511.93]]);
+    // The spot general pool: t3.large spot in us-east-1 $0.031616 (SA: 62% savings) x 730 = 23.08 a node, 46.16 for 2, 69.24 for 3.
+    expect(dev['node pool general: Instance usage (Linux/UNIX, spot, t3.large)']).toEqual([46.16, 46.16, 69.24]);
+    // At a flat 50% discount the lines were 209.82 and 60.74 / 91.10 (dev), 587.50 / 1175.01 and 60.74 / 91.10 (prod):
+    // dev 496.63 - 209.82 + 185.50 - 60.74 + 46.16 = 457.73; max 529.84 - 209.82 + 185.50 - 91.10 + 69.24 = 483.66;
+    // prod 874.31 - 587.50 + 519.40 - 14.58 = 791.63; max 1511.93 - 1175.01 + 1038.79 - 21.86 = 1353.85.
+    expect(e.environments.map((x) => [x.env, x.monthly.min, x.monthly.desired, x.monthly.max])).toEqual([['dev', 457.73, 457.73, 483.66], ['prod', 791.63, 791.63, 1353.85]]);
   });
 
   it('examples/multi-region-prod.yaml: the standby region pays for replication, per-AZ NAT costs three gateways', () => {
@@ -183,7 +208,7 @@ describe('estimates equal the figures computed by hand', () => {
 
   it('a budget that only warns says so', () => {
     const e = estimatePlatform(irOf('examples/minimal-dev.yaml'));
-    expect(costTable(e).split('\n')[0]).toBe('dev: $465.05 (min) / $465.05 (desired) / $528.63 (max) a month; budget $800.00 (warning only)');
+    expect(costTable(e).split('\n')[0]).toBe('dev: $455.32 (min) / $455.32 (desired) / $518.90 (max) a month; budget $800.00 (warning only)');
   });
 
   it('every line states its price source, and totals add up from the lines', () => {
@@ -192,7 +217,7 @@ describe('estimates equal the figures computed by hand', () => {
       for (const r of env.regions) {
         const total = r.resources.flatMap((x) => x.components).reduce((a, c) => a + c.monthly.max, 0);
         expect(r.monthly.max).toBeCloseTo(total, 2);
-        for (const c of r.resources.flatMap((x) => x.components)) expect(c.priceSource).toMatch(/^(K|K-2026-01|V|US-EQ|EU-MEM|IC|S3|EU-NAT|KMS|R53-ZONE|R53-HC|VENDED|PL)$/);
+        for (const c of r.resources.flatMap((x) => x.components)) expect(priceCatalog().sources[c.priceSource], c.priceSource).toBeDefined();
       }
     }
   });

@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Ajv } from 'ajv';
 import { describe, expect, it } from 'vitest';
-import { instanceCatalog } from '../../compiler/catalog.js';
+import { instanceCatalog, priceCatalog } from '../../compiler/catalog.js';
 import { nodesFor } from '../../compiler/resolve/fleet.js';
 import { environmentSpec } from '../../compiler/front/environments.js';
 import { rankInstanceTypes, type InstanceChoice } from '../../compiler/resolve/auto-instance.js';
@@ -46,9 +46,9 @@ function exhaustive(spec: Spec, defs: Defs, pool: string, region: string): { bes
   const feasible = new Map<string, Found>();
   for (const [type, f] of Object.entries(instanceCatalog.instances)) {
     const acc = f.accelerator;
-    const od = f.onDemand[region]?.usdPerHour;
-    if (!acc || acc.kind !== 'nvidia' || od === undefined) continue;
-    const hourly = p.capacityType === 'spot' ? Math.round(od * 0.5 * 1e6) / 1e6 : od;
+    // The region's own price at the pool's capacity type, read straight from the price table.
+    const hourly = f.regions.includes(region) ? priceCatalog()[p.capacityType][type]?.[region]?.usd : undefined;
+    if (!acc || acc.kind !== 'nvidia' || hourly === undefined) continue;
     for (let n = 1; n <= p.maxSize; n++) {
       if (n < p.minSize) continue;
       const replicas: number[] = [];
@@ -142,7 +142,7 @@ describe('auto equals an exhaustive search over every type x node count', () => 
     expect(byType(ranked, 'inf2.xlarge').lost!.criterion).toBe('accelerator');
     expect(byType(ranked, 'g6e.xlarge').lost).toEqual({ criterion: 'throughput-data', detail: "models/resnet50.yaml has no throughput figure for L40S, so the capacity of 'resnet50' on it is unknown" });
     const eu = rankOf(euWest(issueCase), 'eu-west-1').ranked;
-    expect(byType(eu, 'g6.xlarge').lost).toEqual({ criterion: 'region', detail: 'not offered in eu-west-1 (specs/instances.json has no eu-west-1 price for it)' });
+    expect(byType(eu, 'g6.xlarge').lost).toEqual({ criterion: 'region', detail: 'not offered in eu-west-1 (specs/instances.json)' });
     // 2 x g5.xlarge in eu-west-1 = 2 x 1.123 x 730 = 1639.58.
     expect(eu[0]).toMatchObject({ type: 'g5.xlarge', nodes: 2, monthlyUsd: 1639.58 });
   });
@@ -158,8 +158,8 @@ describe('auto equals an exhaustive search over every type x node count', () => 
 
   it('a spot pool is priced at the spot price the estimate uses', () => {
     const { ranked } = rankOf(base.replace('    instanceTypes: auto\n', '    instanceTypes: auto\n    capacityType: spot\n'));
-    // g4dn.xlarge spot 0.526 x 0.5 = 0.263 x 730 = 191.99.
-    expect(ranked[0]).toMatchObject({ type: 'g4dn.xlarge', capacityType: 'spot', nodes: 1, usdPerHour: 0.263, monthlyUsd: 191.99 });
+    // g4dn.xlarge spot in us-east-1 (specs/prices.json, V-SPOT: the mean zone spot price on 2025-11-30) 0.1766 x 730 = 128.92.
+    expect(ranked[0]).toMatchObject({ type: 'g4dn.xlarge', capacityType: 'spot', nodes: 1, usdPerHour: 0.1766, monthlyUsd: 128.92 });
   });
 });
 
