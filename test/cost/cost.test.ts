@@ -98,8 +98,8 @@ describe('estimates equal the figures computed by hand', () => {
     const l = lines(e, 'dev', 'ap-northeast-1');
     // specs/prices.json, ap-northeast-1: g4dn.xlarge spot $0.262167 (V-SPOT) x 730 = 191.38; on-demand there is $0.71 (V).
     expect(l['node pool gpu: Instance usage (Linux/UNIX, spot, g4dn.xlarge)']).toEqual([191.38, 191.38, 191.38]);
-    // t3.large $0.1075 (DERIVED-M6I: 0.0832 x 0.248 / 0.192) x 730 = 78.475 a node; 2 nodes at max = 156.95.
-    expect(l['node pool system: Instance usage (Linux/UNIX, on-demand, t3.large)']![2]).toBe(156.95);
+    // t3.large $0.1088 (SKY-LIN: t3.2xlarge 0.4352 / 4) x 730 = 79.424 a node; 2 nodes at max = 158.85.
+    expect(l['node pool system: Instance usage (Linux/UNIX, on-demand, t3.large)']).toEqual([79.42, 79.42, 158.85]);
     // gp3 $0.1033 a GB-month x 100 GB; NAT gateway $0.0581 x 730 h = 42.41.
     expect(l['node pool gpu: Root volume (gp3)']).toEqual([10.33, 10.33, 10.33]);
     expect(l['NAT gateways (single): NAT gateway']).toEqual([42.41, 42.41, 42.41]);
