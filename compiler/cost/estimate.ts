@@ -112,7 +112,7 @@ export function poolNodes(pool: NodePoolIR, r: RegionIR): Readonly<Record<Scale,
 }
 
 /** The spot line's assumption: the region's own spot price, how far below on-demand it is, and that it moves. */
-function spotAssumption(spotUsd: number, onDemandUsd: number, region: string): string {
+export function spotAssumption(spotUsd: number, onDemandUsd: number, region: string): string {
   const below = Math.round((1 - spotUsd / onDemandUsd) * 100);
   return `spot at the ${region} spot price $${spotUsd}/h, ${below > 0 ? `${below}% below` : 'no cheaper than'} on-demand $${onDemandUsd}/h (a snapshot: spot prices move hourly and differ per availability zone)`;
 }

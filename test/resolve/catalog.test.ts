@@ -6,6 +6,8 @@
 import { describe, expect, it } from 'vitest';
 import { alternativesTo, instanceCatalog, notOfferedHint, priceCatalog, regionCatalog } from '../../compiler/catalog.js';
 import { closest } from '../../compiler/diagnostics/suggest.js';
+import { spotAssumption } from '../../compiler/cost/estimate.js';
+import { hourPrice } from '../../compiler/resolve/fleet.js';
 
 const regions = Object.keys(regionCatalog.regions);
 const prices = priceCatalog();
@@ -77,5 +79,17 @@ describe('specs catalog', () => {
     expect(closest('ap-southeast1', regions)).toBe('ap-southeast-1');
     expect(closest('ap-northeast-l', regions)).toBe('ap-northeast-1');
     expect(closest('sa-east-1 ', regions)).toBe('sa-east-1');
+  });
+
+  it('prices spot at the region\'s own spot price, and says so when no spot price is known', () => {
+    // us-east-1 g4dn.xlarge: the mean zone spot price (V-SPOT), well below on-demand.
+    expect(hourPrice('g4dn.xlarge', 'us-east-1', 'spot')).toEqual({ usd: 0.1766, onDemandUsd: 0.526, source: 'V-SPOT' });
+    // The same type in another region has another spot price: no flat discount.
+    expect(hourPrice('g4dn.xlarge', 'ap-northeast-1', 'spot')!.usd).toBe(0.262167);
+    // ap-east-1 publishes no g5 spot price: charged at on-demand, and the line says it is no cheaper.
+    const none = hourPrice('g5.xlarge', 'ap-east-1', 'spot')!;
+    expect(none).toMatchObject({ usd: none.onDemandUsd, source: 'SPOT-NONE' });
+    expect(spotAssumption(none.usd, none.onDemandUsd, 'ap-east-1')).toContain('no cheaper than on-demand');
+    expect(hourPrice('g6.xlarge', 'eu-west-1', 'spot')).toBeUndefined();
   });
 });
