@@ -14,7 +14,7 @@ import { irOf } from '../helpers/platform.js';
 const reference = join(referenceDir, 'helm-charts');
 /** Charts the shared reference lacks: their default values, copied with their source into test/fixtures/charts. */
 const fixtures = join(repoRoot, 'test/fixtures/charts');
-const charts = {
+const charts: Record<string, { version: string; values_file: string }> = {
   ...((hasReference ? JSON.parse(readFileSync(join(reference, 'charts.json'), 'utf8')) : {}) as Record<string, { version: string; values_file: string }>),
   'aws-node-termination-handler': { version: '0.27.6', values_file: join(fixtures, 'aws-node-termination-handler-0.27.6.values.yaml') },
 };

@@ -50,7 +50,7 @@ describe('busy hours as a UTC window (Karpenter budget schedules are UTC cron)',
 describe.skipIf(!kubectl)(`Karpenter objects of ${SPOT}`, () => {
   const ir = irOf(SPOT);
   const { out, files } = compile(ir);
-  const built = new Map(ir.environments.flatMap((e) => e.regions.map((r) => [`${e.name}/${r.region}`, kustomizeBuild(join(out, `kustomize/overlays/${e.name}/${r.region}/karpenter`))] as const)));
+  const built = new Map<string, KubeObject[]>(ir.environments.flatMap((e) => e.regions.map((r) => [`${e.name}/${r.region}`, kustomizeBuild(join(out, `kustomize/overlays/${e.name}/${r.region}/karpenter`))] as const)));
   const of = (key: string, kind: string) => built.get(key)!.filter((o) => o.kind === kind) as (KubeObject & Json)[];
 
   it.skipIf(!hasReference)("validate against Karpenter's strict CRD schemas (NodePool karpenter.sh/v1, EC2NodeClass karpenter.k8s.aws/v1)", () => {
