@@ -152,18 +152,20 @@ function resolveRegion(platform: string, env: string, region: string, role: 'pri
     const facts = instanceCatalog.instances[instanceTypes[0]!]!;
     const all = instanceTypes.map((t) => instanceCatalog.instances[t]!);
     const price = facts.onDemand[region]!;
-    const minSize = standby.minSize ?? pool.minSize;
+    // A Karpenter NodePool keeps no node: nodes come for pending pods (the models' replicas.min), so its minimum is 0.
+    const nodePool = karpenter && pool.role === 'gpu';
+    const minSize = nodePool ? 0 : standby.minSize ?? pool.minSize;
     return {
       name,
       role: pool.role,
       instanceTypes,
       capacityType: pool.capacityType,
       minSize,
-      desiredSize: standby.desiredSize ?? (standby.minSize !== undefined ? minSize : pool.desiredSize ?? minSize),
+      desiredSize: nodePool ? 0 : standby.desiredSize ?? (standby.minSize !== undefined ? minSize : pool.desiredSize ?? minSize),
       maxSize: standby.maxSize ?? pool.maxSize,
       diskSizeGiB: pool.diskSizeGiB,
       ...(ranked ? { auto: { ranked } } : {}),
-      ...(karpenter && pool.role === 'gpu' ? { karpenter: { gpuLimit: (standby.maxSize ?? pool.maxSize) * (facts.accelerator?.count ?? 0) } } : {}),
+      ...(nodePool ? { karpenter: { gpuLimit: (standby.maxSize ?? pool.maxSize) * (facts.accelerator?.count ?? 0) } } : {}),
       labels: byKey({ ...pool.labels, [POOL_LABEL]: name, ...(pool.role === 'gpu' ? gpuLabels(instanceTypes, !karpenter) : {}) }),
       taints: [...(pool.role === 'gpu' ? [GPU_TAINT] : []), ...pool.taints.filter((t) => !(pool.role === 'gpu' && t.key === GPU_TAINT.key))],
       instance: {

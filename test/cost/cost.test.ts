@@ -97,13 +97,18 @@ describe('estimates equal the figures computed by hand', () => {
     // Two models at replicas.min 1 hold both nodes (maxSize 2 in dev) at every scale, in working hours only.
     expect(dev['node pool gpu-spot: Instance usage (Linux/UNIX, spot, g6.xlarge)']).toEqual([209.82, 209.82, 209.82]);
     expect(dev['node pool gpu-spot: Root volume (gp3)']).toEqual([16, 16, 16]);
-    // prod, all month: 2 forced nodes x 730 x 0.4024 = 587.504 -> 587.50; max: resnet50 3 + mobilenet 1 = 4 nodes = 1175.008 -> 1175.01.
+    // prod, all month, on Karpenter (no minimum of its own): replicas.min 2 + 2 force 4 nodes x 730 x 0.4024 = 1175.008 -> 1175.01;
+    // max: resnet50 3 + mobilenet 2 = 5 nodes = 1468.76.
     const prod = lines(e, 'prod', 'us-east-1');
-    expect(prod['node pool gpu-spot: Instance usage (Linux/UNIX, spot, g6.xlarge)']).toEqual([587.5, 587.5, 1175.01]);
-    expect(prod['node pool gpu-spot: Root volume (gp3)']).toEqual([16, 16, 32]);
-    // Was 208.53 at min in both: 208.53 + 209.82 + 16 = 434.35 (dev); 208.53 + 587.50 + 16 = 812.03 (prod); plus the control-plane
-    // log, KMS and flow-log lines and NAT charged per node and replica instead of a flat 100 GB (+3.97 at min, +4.42 / +5.41 at max).
-    expect(e.environments.map((x) => [x.env, x.monthly.min, x.monthly.desired, x.monthly.max])).toEqual([['dev', 496.63, 496.63, 529.84], ['prod', 874.31, 874.31, 1511.93]]);
+    expect(prod['node pool gpu-spot: Instance usage (Linux/UNIX, spot, g6.xlarge)']).toEqual([1175.01, 1175.01, 1468.76]);
+    expect(prod['node pool gpu-spot: Root volume (gp3)']).toEqual([32, 32, 40]);
+    // The general pool is on demand (Karpenter's controller runs there): m6i.large $0.096 x 730 = 70.08 a node, 2 / 3 nodes.
+    expect(prod['node pool general: Instance usage (Linux/UNIX, on-demand, m6i.large)']).toEqual([140.16, 140.16, 210.24]);
+    // Before Karpenter (t3.large spot general pool at $0.0416: 60.74 / 91.10; one replica each in prod: 2 / 4 GPU nodes) the
+    // totals were dev 496.63 / 529.84 and prod 874.31 / 1511.93. Now: dev + (140.16 - 60.74) = 576.05, max + (210.24 - 91.10) =
+    // 648.98; prod min 874.31 + 79.42 + (1175.01 - 587.50) + (32 - 16) + NAT image pulls for 2 more nodes (0.45 each) 0.90 =
+    // 1558.14; max 1511.93 + 119.14 + (1468.76 - 1175.01) + (40 - 32) + 0.45 = 1933.27.
+    expect(e.environments.map((x) => [x.env, x.monthly.min, x.monthly.desired, x.monthly.max])).toEqual([['dev', 576.05, 576.05, 648.98], ['prod', 1558.14, 1558.14, 1933.27]]);
   });
 
   it('examples/multi-region-prod.yaml: the standby region pays for replication, per-AZ NAT costs three gateways', () => {

@@ -169,6 +169,9 @@ describe(`Karpenter's infra and platform roots of ${SPOT}`, () => {
       { name: 'settings.clusterName', value: '${local.infra.cluster_name}' },
       { name: 'serviceAccount.annotations.eks\\.amazonaws\\.com/role-arn', value: '${local.infra.karpenter.role_arn}' },
     ]));
+    // The CRDs from their own release, so an upgrade of the pin upgrades them (Helm never upgrades a chart's crds/).
+    expect([k.skip_crds, k.depends_on]).toEqual([true, ['${helm_release.karpenter_crd}']]);
+    expect([releases.karpenter_crd[0].chart, releases.karpenter_crd[0].version]).toEqual(['karpenter-crd', k.version]);
     expect(infra.output.karpenter[0].value).toMatchObject({ queue_name: '${module.karpenter.queue_name}', role_arn: '${module.karpenter.iam_role_arn}' });
     expect(releases.cluster_autoscaler).toBeUndefined();
     // The controller runs on the general pool, never on a node it launched.

@@ -36,6 +36,8 @@ export interface Release {
    * (Helm's wait cannot see custom resources); dependents wait for them too.
    */
   readonly readyWhen?: { readonly namespace: string; readonly resources: readonly string[] };
+  /** The chart's crds/ are installed by another release (Helm installs crds/ once and never upgrades them). */
+  readonly skipCrds?: boolean;
 }
 
 
@@ -84,7 +86,13 @@ export function releases(ir: PlatformIR, env: EnvironmentIR): Release[] {
       dependsOn: [],
       timeout: 600,
     },
-    ...(env.cluster.provisioner === 'karpenter' ? [karpenter(chart('karpenter'), env)] : []),
+    ...(env.cluster.provisioner === 'karpenter'
+      ? [
+          // Karpenter's CRDs as a release of their own, so a chart upgrade upgrades them too.
+          { name: 'karpenter-crd', chart: chart('karpenter-crd'), namespace: CONTROLLERS.karpenter.namespace, values: {}, sets: [], dependsOn: [], timeout: 300 },
+          karpenter(chart('karpenter'), env),
+        ]
+      : []),
     ...(env.nodeTerminationHandler ? [nodeTerminationHandler(chart('aws-node-termination-handler'), env)] : []),
   ];
   if (env.cluster.provisioner === 'cluster-autoscaler') list.push({
@@ -200,8 +208,9 @@ export function releases(ir: PlatformIR, env: EnvironmentIR): Release[] {
  * Karpenter's controller, on the general pool (a managed node group: the controller never runs on a node it
  * manages, and the chart's affinity keeps it off Karpenter's nodes too), two replicas on different nodes and zones,
  * with IRSA. Pods cannot reach the instance metadata service (hop limit 1), so the region is set, and the cluster
- * endpoint is given rather than discovered. Its CRDs come with the chart (Helm's crds/); they must exist before the
- * NodePools, which `platformc apply` applies after this module (kustomize/overlays/<env>/<region>/karpenter).
+ * endpoint is given rather than discovered. Its CRDs come from the karpenter-crd release (Helm would install the
+ * chart's crds/ once and never upgrade them); they exist before the NodePools, which `platformc apply` applies after
+ * this module (kustomize/overlays/<env>/<region>/karpenter).
  * @see https://karpenter.sh/docs/getting-started/getting-started-with-karpenter/
  */
 function karpenter(pin: ChartPin, env: EnvironmentIR): Release {
@@ -224,8 +233,9 @@ function karpenter(pin: ChartPin, env: EnvironmentIR): Release {
       { name: 'controller.env[0].name', value: '"AWS_REGION"' },
       { name: 'controller.env[0].value', value: 'local.infra.region' },
     ],
-    dependsOn: [],
+    dependsOn: ['karpenter-crd'],
     timeout: 600,
+    skipCrds: true,
   };
 }
 
