@@ -310,6 +310,11 @@ function checkEnvironment(ctx: Context, env: string) {
       const field = overridden ?? (min > max ? 'minSize' : 'desiredSize');
       report('size-order', [...path, field], { pool: `node pool '${name}'`, min, desired, max });
     }
+    // A NodePool has no minimum (resolve gives it none): say so rather than let the setting look effective.
+    if (spec.cluster.provisioner === 'karpenter' && pool.role === 'gpu' && desired > 0) {
+      const field = ctx.source.has(overridePath(env, [...path, 'minSize'])!) || ctx.source.has([...path, 'minSize']) ? 'minSize' : 'desiredSize';
+      report('karpenter-pool-minimum', [...path, field], { pool: name, min: Math.max(min, desired) }, "set minSize: 0, or keep nodes warm with the models' replicas.min");
+    }
     if (e.standby && own(e.standby.nodePools, name)) {
       const s = poolSizes(name, e.standby.nodePools);
       if (!(s.min <= s.desired && s.desired <= s.max)) base('size-order', ['environments', env, 'standby', 'nodePools', name], { pool: `the standby of node pool '${name}'`, min: s.min, desired: s.desired, max: s.max });
