@@ -115,6 +115,12 @@ const Cluster = z
       .default(['api', 'audit', 'authenticator'])
       .describe('Control-plane log types sent to CloudWatch Logs.'),
     secretsEncryption: z.boolean().default(true).describe('Encrypt Kubernetes secrets with a customer-managed KMS key (envelope encryption).'),
+    provisioner: z
+      .enum(['karpenter', 'cluster-autoscaler'])
+      .default('cluster-autoscaler')
+      .describe(
+        "What adds and removes GPU nodes. karpenter (what `platformc init` writes): a NodePool per GPU pool launches nodes for pending pods from every instance type the pool lists, handles spot interruptions through its SQS queue and consolidates only outside working hours; the general pool stays a managed node group and runs the controller. cluster-autoscaler: every pool is an EKS managed node group, and spot pools get the AWS Node Termination Handler. Changing it replaces the GPU nodes.",
+      ),
   })
   .describe('The EKS cluster.');
 
@@ -127,9 +133,9 @@ const Taint = z
   .describe('A node taint.');
 
 const sizes = {
-  minSize: z.int().min(0).max(1000).describe('Minimum number of nodes. 0 lets a GPU pool scale to zero when idle.'),
+  minSize: z.int().min(0).max(1000).describe('Minimum number of nodes. 0 lets a GPU pool scale to zero when idle. With Karpenter a GPU pool has no minimum: nodes follow the pods that need them (models\' replicas.min).'),
   desiredSize: z.int().min(0).max(1000).optional().describe('Initial number of nodes (defaults to minSize; the autoscaler owns it afterwards).'),
-  maxSize: z.int().min(1).max(1000).describe('Maximum number of nodes.'),
+  maxSize: z.int().min(1).max(1000).describe("Maximum number of nodes. With Karpenter a GPU pool's NodePool is limited to maxSize nodes' GPUs (limits nvidia.com/gpu)."),
 };
 
 const NodePool = z
@@ -137,8 +143,11 @@ const NodePool = z
     role: z.enum(['general', 'gpu']).describe('general: system and platform workloads; gpu: model serving on NVIDIA GPUs (tainted nvidia.com/gpu).'),
     instanceTypes: z
       .union([z.array(z.string().min(1)).min(1), z.literal('auto')])
-      .describe("EC2 instance types, cheapest-first preference; or 'auto' (GPU pools) to let platformc pick the type with the cheapest fleet that meets the models' target rates, GPU memory, replicas.max, the pool's maxSize, team quotas and the region (not yet the latency SLO: no per-GPU latency figure for the deployed backend)."),
-    capacityType: z.enum(['onDemand', 'spot']).default('onDemand').describe('On-demand or spot capacity.'),
+      .describe("EC2 instance types, cheapest-first preference, all with the same GPU model, count and memory (a GPU pool's labels and capacity hold for every node); or 'auto' (GPU pools) to let platformc pick the type with the cheapest fleet that meets the models' target rates, GPU memory, replicas.max, the pool's maxSize, team quotas and the region (not yet the latency SLO: no per-GPU latency figure for the deployed backend)."),
+    capacityType: z
+      .enum(['onDemand', 'spot'])
+      .default('onDemand')
+      .describe('On-demand or spot capacity. A spot pool should list several instance types of the same GPU (more spot pools to draw from) and serve models with replicas.min of at least 2, so one interruption never takes a model down.'),
     ...sizes,
     diskSizeGiB: z.int().min(20).max(16384).default(100).describe('Encrypted gp3 root volume size per node (GiB). GPU images and model caches need room.'),
     labels: labels.default({}),
@@ -506,6 +515,7 @@ export const PlatformSchema = z
       endpoint: { publicAccess: false, publicAccessCidrs: [] },
       logging: ['api', 'audit', 'authenticator'],
       secretsEncryption: true,
+      provisioner: 'cluster-autoscaler',
     }),
     // Node-group IAM role names are explicit and cut to IAM's limit with a hash (resolve), so a pool name never
     // overflows a role name or prefix (TF #13, D16).

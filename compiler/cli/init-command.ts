@@ -42,13 +42,16 @@ regions:
     availabilityZones: 2
     natGateways: single              # perAz survives an AZ outage, at a NAT gateway per AZ
 
+cluster:
+  provisioner: karpenter             # GPU nodes from a Karpenter NodePool per GPU pool (or cluster-autoscaler)
+
 nodePools:
-  general:                           # system workloads: controllers, monitoring, load tests
+  general:                           # system workloads: controllers (Karpenter's too), monitoring, load tests
     role: general
     instanceTypes: [${general}]
     minSize: 2
     maxSize: 3
-  gpu:                               # Triton; tainted nvidia.com/gpu, scales to zero when idle
+  gpu:                               # Triton; tainted nvidia.com/gpu; nodes come and go with the models' pods
     role: gpu
     instanceTypes: [${gpu}]
     minSize: 0

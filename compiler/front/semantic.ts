@@ -310,6 +310,11 @@ function checkEnvironment(ctx: Context, env: string) {
       const field = overridden ?? (min > max ? 'minSize' : 'desiredSize');
       report('size-order', [...path, field], { pool: `node pool '${name}'`, min, desired, max });
     }
+    // A NodePool has no minimum (resolve gives it none): say so rather than let the setting look effective.
+    if (spec.cluster.provisioner === 'karpenter' && pool.role === 'gpu' && desired > 0) {
+      const field = ctx.source.has(overridePath(env, [...path, 'minSize'])!) || ctx.source.has([...path, 'minSize']) ? 'minSize' : 'desiredSize';
+      report('karpenter-pool-minimum', [...path, field], { pool: name, min: Math.max(min, desired) }, "set minSize: 0, or keep nodes warm with the models' replicas.min");
+    }
     if (e.standby && own(e.standby.nodePools, name)) {
       const s = poolSizes(name, e.standby.nodePools);
       if (!(s.min <= s.desired && s.desired <= s.max)) base('size-order', ['environments', env, 'standby', 'nodePools', name], { pool: `the standby of node pool '${name}'`, min: s.min, desired: s.desired, max: s.max });
@@ -318,9 +323,16 @@ function checkEnvironment(ctx: Context, env: string) {
       if (pool.role !== 'gpu') report('auto-on-general-pool', [...path, 'instanceTypes'], {});
       continue;
     }
+    const firstGpu = pool.role === 'gpu' ? own(instanceCatalog.instances, pool.instanceTypes[0]!)?.accelerator : undefined;
+    const gpuText = (a: NonNullable<typeof firstGpu>) => `${a.count} x ${a.name} (${a.memoryGiB} GiB)`;
     pool.instanceTypes.forEach((type, i) => {
       const facts = own(instanceCatalog.instances, type);
       const at: Path = [...path, 'instanceTypes', i];
+      // One GPU per pool: its labels, capacity and limits are one set, read from the pool (review K8s #26, TF #24).
+      const acc = facts?.accelerator;
+      if (i > 0 && firstGpu?.kind === 'nvidia' && acc?.kind === 'nvidia' && (acc.model !== firstGpu.model || acc.count !== firstGpu.count || acc.memoryGiB !== firstGpu.memoryGiB)) {
+        report('pool-mixed-gpus', at, { type, has: gpuText(acc), pool: name, first: pool.instanceTypes[0]!, expected: gpuText(firstGpu) }, `list only types with ${gpuText(firstGpu)} (other sizes of the same family), and put ${type} in a pool of its own`);
+      }
       if (!facts) {
         report('unknown-instance-type', at, { type }, didYouMean(type, Object.keys(instanceCatalog.instances)) ?? 'see specs/instances.json for the catalog');
         return;
@@ -355,6 +367,10 @@ function checkEnvironment(ctx: Context, env: string) {
         }
       }
       if (model.ingress.authentication === undefined) report('ingress-auth', [...path, 'ingress', 'scheme'], { model: name }, "set ingress.authentication: none to say so, or a cognito user pool");
+    }
+    // Spot reclaims a node with two minutes' notice: a single replica is down until a new node has loaded the model.
+    if (pool?.role === 'gpu' && pool.capacityType === 'spot' && model.replicas.min < 2) {
+      report('spot-single-replica', [...path, 'replicas', 'min'], { model: name, pool: model.nodePool, min: model.replicas.min }, 'set replicas.min: 2 (the Deployment spreads them over zones and its PodDisruptionBudget lets one go at a time), or serve it from an on-demand pool');
     }
     if (!pool || pool.role !== 'gpu' || pool.instanceTypes === 'auto') continue;
     for (const type of pool.instanceTypes) {
@@ -401,7 +417,7 @@ function checkEnvironment(ctx: Context, env: string) {
   }
 
   // Working hours scale the GPU pools' Auto Scaling groups behind EKS's back (see infra.ts workingHours).
-  if (e.workingHours && Object.values(spec.nodePools).some((p) => p.role === 'gpu')) {
+  if (e.workingHours && spec.cluster.provisioner === 'cluster-autoscaler' && Object.values(spec.nodePools).some((p) => p.role === 'gpu')) {
     base('working-hours-drift', ['environments', env, 'workingHours'], { env }, 'accept it for dev and test, or leave workingHours out: scale-to-zero through the cluster (Karpenter) is planned');
   }
 

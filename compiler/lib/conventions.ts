@@ -26,6 +26,8 @@ export const CONTROLLERS = {
   albController: { namespace: 'kube-system', serviceAccount: 'aws-load-balancer-controller' },
   clusterAutoscaler: { namespace: 'kube-system', serviceAccount: 'cluster-autoscaler' },
   ebsCsi: { namespace: 'kube-system', serviceAccount: 'ebs-csi-controller-sa' },
+  karpenter: { namespace: 'kube-system', serviceAccount: 'karpenter' },
+  nodeTerminationHandler: { namespace: 'kube-system', serviceAccount: 'aws-node-termination-handler' },
   externalSecrets: { namespace: 'external-secrets', serviceAccount: 'external-secrets' },
   logShipping: { namespace: 'logging', serviceAccount: 'fluent-bit' },
 } as const;

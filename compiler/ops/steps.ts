@@ -53,6 +53,7 @@ const roots = (o: OpsOptions, env: EnvironmentIR, r: RegionIR) => ({
   infra: join(o.generated, 'terraform', env.name, r.region, 'infra'),
   platform: join(o.generated, 'terraform', env.name, r.region, 'platform'),
   overlay: join(o.generated, 'kustomize', 'overlays', env.name, r.region),
+  karpenter: join(o.generated, 'kustomize', 'overlays', env.name, r.region, 'karpenter'),
 });
 const regionsOf = (env: EnvironmentIR, o: OpsOptions) => env.regions.filter((r) => !o.region || r.region === o.region);
 
@@ -88,6 +89,9 @@ export function planSteps(ir: PlatformIR, env: EnvironmentIR, o: OpsOptions): St
           // kubectl diff exits 1 when there are differences: that is a result, not a failure.
           argv: ['kubectl', 'diff', '--server-side', '--context', r.names.kubeContext, '-k', d.overlay],
         },
+        ...(env.cluster.provisioner === 'karpenter'
+          ? [{ kind: 'exec', id: `${r.region}:karpenter:diff`, title: `server-side diff of Karpenter's NodePools and EC2NodeClasses (${r.region})`, argv: ['kubectl', 'diff', '--server-side', '--context', r.names.kubeContext, '-k', d.karpenter] } as const]
+          : []),
       ];
     }),
   ];
@@ -107,7 +111,8 @@ export function applySteps(ir: PlatformIR, env: EnvironmentIR, o: OpsOptions): S
   for (const r of regions) {
     const d = roots(o, env, r);
     const context = r.names.kubeContext;
-    const gpuPools = r.nodePools.filter((p) => p.role === 'gpu' && p.minSize > 0).map((p) => p.name);
+    // Karpenter's pools have no minimum: their nodes come for the models' pods (the rollout step waits for those).
+    const gpuPools = r.nodePools.filter((p) => p.role === 'gpu' && !p.karpenter && p.minSize > 0).map((p) => p.name);
     steps.push(
       { kind: 'exec', id: `${r.region}:kubeconfig`, title: `kubeconfig for ${r.names.cluster} (${r.region})`, argv: ['aws', 'eks', 'update-kubeconfig', '--name', r.names.cluster, '--region', r.region, '--alias', context] },
       ...env.releaseSecrets.map((x) => x.awsSecret).map((secret): Step => ({
@@ -118,8 +123,12 @@ export function applySteps(ir: PlatformIR, env: EnvironmentIR, o: OpsOptions): S
         hint: `create the secret ${secret} in ${r.region}${r.role === 'standby' ? ` (or replicate it from ${env.regions[0]!.region}: aws secretsmanager replicate-secret-to-regions --secret-id ${secret} --add-replica-regions Region=${r.region} --region ${env.regions[0]!.region})` : ''} and rerun`,
       })),
       { kind: 'exec', id: `${r.region}:platform:init`, title: `terraform init (${r.region} platform)`, argv: tf(d.platform, 'init', '-input=false', '-lockfile=readonly') },
-      { kind: 'exec', id: `${r.region}:platform:apply`, title: `terraform apply (${r.region} platform: NVIDIA device plugin, load balancer controller, autoscaler, observability)`, argv: tf(d.platform, 'apply', '-input=false', '-auto-approve', '-lock-timeout=5m'), resumable: true },
+      { kind: 'exec', id: `${r.region}:platform:apply`, title: `terraform apply (${r.region} platform: NVIDIA device plugin, load balancer controller, ${env.cluster.provisioner === 'karpenter' ? 'Karpenter' : 'autoscaler'}, observability)`, argv: tf(d.platform, 'apply', '-input=false', '-auto-approve', '-lock-timeout=5m'), resumable: true },
     );
+    if (env.cluster.provisioner === 'karpenter') {
+      // After the platform root: Karpenter's CRDs come with its chart, and its controller launches the nodes.
+      steps.push({ kind: 'exec', id: `${r.region}:karpenter`, title: `apply Karpenter's EC2NodeClasses and NodePools (${r.region})`, argv: ['kubectl', 'apply', '--server-side', '--force-conflicts', '--context', context, '-k', d.karpenter], hint: 'check the karpenter Deployment in kube-system: the CRDs come with its chart' });
+    }
     if (gpuPools.length) {
       steps.push({ kind: 'task', id: `${r.region}:gpus`, title: `GPU nodes advertise ${GPU_RESOURCE} (${r.region})`, describe: `list nodes of pools ${gpuPools.join(', ')} in ${context} and wait until each has allocatable ${GPU_RESOURCE}`, task: { type: 'wait-gpu-nodes', context, pools: gpuPools }, hint: 'check the nvidia-device-plugin DaemonSet in kube-system and that GPU nodes run the NVIDIA AMI' });
     }
@@ -223,6 +232,16 @@ export function destroySteps(ir: PlatformIR, env: EnvironmentIR, o: OpsOptions):
       { kind: 'task', id: `${r.region}:lbs`, title: `load balancers and target groups are gone (${r.region})`, describe: `aws resourcegroupstaggingapi get-resources --tag-filters Key=elbv2.k8s.aws/cluster,Values=${r.names.cluster} until none is left`, task: { type: 'wait-load-balancers-gone', region: r.region, cluster: r.names.cluster }, hint: 'the AWS Load Balancer Controller removes them; check its logs in kube-system' },
       { kind: 'exec', id: `${r.region}:kustomize`, title: `delete our namespaces and objects (${r.region})`, argv: ['kubectl', 'delete', '--context', context, '--ignore-not-found', '--wait=true', '-k', d.overlay] },
       { kind: 'exec', id: `${r.region}:namespaces`, title: `namespaces are gone (${r.region})`, argv: ['kubectl', 'wait', '--for=delete', ...namespaces.map((n) => `namespace/${n}`), '--timeout=10m', '--context', context] },
+      ...(env.cluster.provisioner === 'karpenter'
+        ? ([
+            // While Karpenter still runs: deleting a NodePool deletes its NodeClaims, and Karpenter drains and terminates
+            // their instances; an EC2NodeClass goes once no NodeClaim uses it (its finalizer), with the instance profile
+            // Karpenter made for it. Instances left behind would keep their network interfaces in the VPC's subnets and
+            // block its deletion, and an instance profile would block the node role's.
+            { kind: 'exec', id: `${r.region}:karpenter`, title: `delete Karpenter's NodePools and EC2NodeClasses (${r.region})`, argv: ['kubectl', 'delete', '--context', context, '--ignore-not-found', '--wait=true', '--timeout=20m', '-k', d.karpenter] },
+            { kind: 'exec', id: `${r.region}:karpenter:nodes`, title: `Karpenter's nodes are terminated (${r.region})`, argv: ['kubectl', 'wait', '--for=delete', 'nodeclaims.karpenter.sh', '--all', '--timeout=20m', '--context', context], hint: "Karpenter terminates them: check its logs in kube-system (kubectl logs deploy/karpenter -n kube-system)" },
+          ] as const)
+        : []),
       { kind: 'exec', id: `${r.region}:platform:init`, title: `terraform init (${r.region} platform)`, argv: tf(d.platform, 'init', '-input=false', '-lockfile=readonly') },
       { kind: 'exec', id: `${r.region}:platform:destroy`, title: `terraform destroy (${r.region} platform)`, argv: tf(d.platform, 'destroy', '-input=false', '-auto-approve', '-lock-timeout=5m') },
       // Claims StatefulSets left (Prometheus): their StorageClass deletes the EBS volumes with them, while the

@@ -31,6 +31,7 @@ export function checkNameCollisions(ir: PlatformIR, source: Source): Diagnostic[
       claim(taken, 'IAM role', r.names.iam.clusterRole, { what: `the EKS cluster role (${env.name}, ${r.region})`, path: ['environments', env.name] });
       claim(taken, 'IAM role', r.names.iam.flowLogRole, { what: `the VPC flow-log role (${env.name}, ${r.region})`, path: ['environments', env.name] });
       for (const [pool, name] of Object.entries(r.names.iam.nodeGroupRoles)) claim(taken, 'IAM role', name, { what: `the node role of pool '${pool}' (${env.name}, ${r.region})`, path: ['nodePools', pool] });
+      if (env.cluster.provisioner === 'karpenter') claim(taken, 'IAM role', r.names.iam.karpenterNodeRole, { what: `the role of Karpenter's nodes (${env.name}, ${r.region})`, path: ['cluster', 'provisioner'] });
       for (const [controller, name] of Object.entries(r.names.roles)) claim(taken, 'IAM role', name, { what: `the controller ${controller} (${env.name}, ${r.region})`, path: ['environments', env.name] });
       for (const d of r.deployments) claim(taken, 'IAM role', d.roleName, { what: `model '${d.model}' (${env.name}, ${r.region})`, path: ['models', d.model] });
       for (const w of r.workloadRoles) claim(taken, 'IAM role', w.roleName, { what: `workload '${w.workload}' (${env.name}, ${r.region})`, path: ['identity', 'workloads', w.workload] });

@@ -46,3 +46,38 @@ export function nodesFor(replicaGpus: readonly number[], gpusPerNode: number): n
 
 /** `count` replicas of `gpus` GPUs each, as nodesFor takes them. */
 export const replicasOf = (count: number, gpus: number): number[] => Array.from({ length: count }, () => gpus);
+
+const DAY_NUMBERS: Readonly<Record<string, number>> = { sun: 0, mon: 1, tue: 2, wed: 3, thu: 4, fri: 5, sat: 6 };
+
+/** Minutes a time zone is ahead of UTC at an instant. */
+function offsetMinutes(timeZone: string, at: Date): number {
+  const parts = Object.fromEntries(
+    new Intl.DateTimeFormat('en-US', { timeZone, hourCycle: 'h23', year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric' })
+      .formatToParts(at)
+      .map((p) => [p.type, Number(p.value)]),
+  );
+  const local = Date.UTC(parts.year!, parts.month! - 1, parts.day!, parts.hour!, parts.minute!);
+  return Math.round((local - at.getTime()) / 60000);
+}
+
+/**
+ * Working hours as one weekly UTC window (Karpenter's disruption budget schedules are UTC cron): it opens at the
+ * earliest UTC time the local start falls on in any season and lasts until the latest local end, so the window
+ * covers the working day under standard and daylight-saving time alike (Europe/Berlin 08:00-20:00 is 06:00 UTC for
+ * 13h). Offsets are sampled on the 1st and 15th of every month of a fixed year (changes fall between samples at most
+ * once a fortnight, and every zone's offsets appear). A working day that ends before it starts runs over midnight.
+ */
+export function busyWindowUtc(wh: { readonly days: readonly string[]; readonly start: string; readonly end: string; readonly timeZone: string }): { schedule: string; duration: string } {
+  const offsets = Array.from({ length: 24 }, (_, i) => offsetMinutes(wh.timeZone, new Date(Date.UTC(2026, Math.floor(i / 2), i % 2 ? 15 : 1, 12))));
+  const minutes = (t: string) => Number(t.slice(0, 2)) * 60 + Number(t.slice(3, 5));
+  const start = minutes(wh.start);
+  const length = (minutes(wh.end) - start + 1440) % 1440 || 1440;
+  const utcStart = start - Math.max(...offsets);
+  const duration = length + Math.max(...offsets) - Math.min(...offsets);
+  const shift = Math.floor(utcStart / 1440);
+  const at = utcStart - shift * 1440;
+  const days = [...new Set(wh.days.map((d) => (DAY_NUMBERS[d]! + shift + 7) % 7))].sort((a, b) => a - b);
+  const h = Math.floor(duration / 60);
+  const m = duration % 60;
+  return { schedule: `${at % 60} ${Math.floor(at / 60)} * * ${days.join(',')}`, duration: `${h ? `${h}h` : ''}${m ? `${m}m` : ''}` };
+}

@@ -62,7 +62,20 @@ export interface EnvironmentIR {
   readonly name: string;
   readonly account: string;
   readonly budget: BudgetIR;
+  /** Cost-allocation tags of every AWS resource of the environment (owner, platform, environment, managed-by and metadata.tags), sorted. */
+  readonly costTags: Readonly<Record<string, string>>;
   readonly workingHours?: { readonly days: readonly string[]; readonly start: string; readonly end: string; readonly timeZone: string };
+  /**
+   * The working hours as a UTC window that covers them whatever the daylight-saving offset (Karpenter's budget
+   * schedules are UTC cron): serving nodes are never consolidated inside it. Absent without working hours.
+   */
+  readonly busyWindowUtc?: BusyWindowIR;
+  /**
+   * Spot managed node groups (every spot pool under cluster-autoscaler; a spot general pool under Karpenter): the AWS
+   * Node Termination Handler drains their nodes from its own SQS queue before EC2 reclaims them. Karpenter's nodes
+   * are drained by Karpenter from its queue.
+   */
+  readonly nodeTerminationHandler: boolean;
   readonly cluster: ClusterIR;
   readonly identity: IdentityIR;
   readonly observability: ObservabilityIR;
@@ -78,6 +91,12 @@ export interface EnvironmentIR {
   readonly releaseSecrets: readonly { readonly name: string; readonly awsSecret: string; readonly keys: readonly { readonly secretKey: string; readonly property?: string }[] }[];
 }
 
+/** A weekly window as cron (UTC, minute hour * * days) and a duration ('13h', '12h30m'). */
+export interface BusyWindowIR {
+  readonly schedule: string;
+  readonly duration: string;
+}
+
 export interface BudgetIR {
   readonly monthlyUsd: number;
   readonly alertThresholds: readonly number[];
@@ -91,6 +110,13 @@ export interface ClusterIR {
   readonly publicAccessCidrs: readonly string[];
   readonly logging: readonly string[];
   readonly secretsEncryption: boolean;
+  /**
+   * What adds and removes GPU nodes. karpenter: GPU pools are NodePools (kustomize/overlays/<env>/<region>/karpenter),
+   * the general pool a managed node group that runs the controller; cluster-autoscaler: every pool a managed node group.
+   */
+  readonly provisioner: 'karpenter' | 'cluster-autoscaler';
+  /** Karpenter's AMI alias of the pinned AMI release (al2023@v20260714): the NVIDIA variant on GPU instance types. */
+  readonly amiAlias: string;
   /** What this Kubernetes minor pins: node AMI release, EKS add-on versions, cluster-autoscaler image tag. */
   readonly pins: KubernetesPins;
 }
@@ -228,11 +254,22 @@ export interface NamesIR {
   readonly stateBucket: { readonly bucket: string; readonly region: string };
   /** kubeconfig context of this region's cluster, as `platformc apply` writes it. */
   readonly kubeContext: string;
-  readonly roles: Readonly<Record<'albController' | 'triton' | 'logShipping' | 'externalSecrets' | 'clusterAutoscaler' | 'ebsCsi', string>>;
+  readonly roles: Readonly<Record<'albController' | 'triton' | 'logShipping' | 'externalSecrets' | 'clusterAutoscaler' | 'ebsCsi' | 'karpenter' | 'nodeTerminationHandler', string>>;
+  /**
+   * Interruption handling: the SQS queue EventBridge feeds with spot interruptions, rebalance recommendations,
+   * instance state changes and health events, and the prefix of those rules (EventBridge names are at most 64
+   * characters, and the module appends the rule's name and 26 random characters).
+   */
+  readonly interruption: { readonly karpenterQueue: string; readonly nthQueue: string; readonly rulePrefix: string };
+  /** Tag value Karpenter discovers the cluster's private subnets and node security group by (karpenter.sh/discovery). */
+  readonly discoveryTag: string;
   /** IAM names the EKS and VPC modules create, set explicitly so they fall under the environment's prefix. */
   readonly iam: {
     readonly clusterRole: string;
     readonly nodeGroupRoles: Readonly<Record<string, string>>;
+    /** Role of the nodes Karpenter launches, and the controller's policy. */
+    readonly karpenterNodeRole: string;
+    readonly karpenterPolicy: string;
     readonly flowLogRole: string;
     readonly flowLogPolicy: string;
   };
@@ -251,7 +288,15 @@ export interface NodePoolIR {
   readonly taints: readonly { readonly key: string; readonly value: string; readonly effect: 'NoSchedule' | 'PreferNoSchedule' | 'NoExecute' }[];
   /** For `instanceTypes: auto`: every GPU type, those that serve the pool cheapest first (the first is the choice), then the rest; each loser says why. */
   readonly auto?: { readonly ranked: readonly InstanceChoice[] };
-  /** Facts of the first (preferred) instance type. */
+  /**
+   * With Karpenter, a GPU pool is a NodePool: at most `gpuLimit` GPUs (maxSize nodes), drawn from every instance
+   * type of the pool. Absent for managed node groups.
+   */
+  readonly karpenter?: { readonly gpuLimit: number };
+  /**
+   * Facts of the first (preferred) instance type, which prices the pool; vcpu and memoryGiB are the smallest of the
+   * pool's types, so a replica sized from them fits on any node the pool launches.
+   */
   readonly instance: { readonly type: string; readonly vcpu: number; readonly memoryGiB: number; readonly gpus: number; readonly gpuModel?: string; readonly gpuMemoryGiB?: number; readonly onDemandUsdPerHour: number; readonly priceSource: string };
 }
 

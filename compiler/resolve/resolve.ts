@@ -9,6 +9,7 @@ import { instanceCatalog, instancePrice, regionCatalog, versions } from '../cata
 import { formatCidr, parseCidr, planSubnets } from '../front/cidr.js';
 import { environmentSpec } from '../front/environments.js';
 import { rankInstanceTypes } from './auto-instance.js';
+import { busyWindowUtc } from './fleet.js';
 import { ACCELERATOR_LABEL, ALERTMANAGER_SECRET, CA_GPU_LABEL, DAEMONSET_RESERVE, GRAFANA_ADMIN_SECRET, GPU_TAINT, LATENCY_OBJECTIVE, POOL_LABEL, QUEUE_TIME_METRIC, workloadName } from '../lib/conventions.js';
 import { byKey, sortedEntries } from '../lib/order.js';
 import { resolveIdentity } from './identity.js';
@@ -91,13 +92,19 @@ function resolveEnvironment(platform: string, env: string, spec: PlatformSpec, v
       notify: [...budget.notify].sort(),
       enforcement: budget.enforcement,
     },
-    ...(e.workingHours ? { workingHours: e.workingHours } : {}),
+    costTags: byKey({ ...spec.metadata.tags, owner: spec.metadata.owner, platform, environment: env, 'managed-by': 'platformc' }),
+    ...(e.workingHours ? { workingHours: e.workingHours, busyWindowUtc: busyWindowUtc(e.workingHours) } : {}),
+    // Karpenter drains its own nodes; the managed node groups that remain on spot need the termination handler.
+    nodeTerminationHandler: Object.values(spec.nodePools).some((p) => p.capacityType === 'spot' && (spec.cluster.provisioner === 'cluster-autoscaler' || p.role === 'general')),
     cluster: {
       version: spec.cluster.version,
       publicAccess: spec.cluster.endpoint.publicAccess,
       publicAccessCidrs: [...spec.cluster.endpoint.publicAccessCidrs].sort(),
       logging: [...spec.cluster.logging].sort(),
       secretsEncryption: spec.cluster.secretsEncryption,
+      provisioner: spec.cluster.provisioner,
+      // The release date of the pinned AMI release (1.33.13-20260714 -> al2023@v20260714).
+      amiAlias: `al2023@v${versions.kubernetes.pins[spec.cluster.version]!.amiReleaseVersion.split('-').pop()}`,
       pins: versions.kubernetes.pins[spec.cluster.version]!,
     },
     identity: resolveIdentity({
@@ -134,6 +141,7 @@ function resolveRegion(platform: string, env: string, region: string, role: 'pri
   // the primary region is down (the bootstrap root makes these buckets).
   const stateBucket = role === 'primary' || region === primaryState.region ? primaryState : { bucket: limitName(`${e.state.bucket}-${short}`, 63), region };
   const names = { ...deriveNames(platform, env, region, short, e.account, Object.keys(spec.nodePools).sort()), stateBucket };
+  const karpenter = spec.cluster.provisioner === 'karpenter';
   type Sizes = { minSize?: number; desiredSize?: number; maxSize?: number };
   const standbySizes: Record<string, Sizes> = role === 'standby' ? ((e.standby?.nodePools ?? {}) as Record<string, Sizes>) : {};
   const nodePools: NodePoolIR[] = sortedEntries(spec.nodePools).map(([name, pool]) => {
@@ -142,24 +150,28 @@ function resolveRegion(platform: string, env: string, region: string, role: 'pri
     const ranked = pool.instanceTypes === 'auto' ? rankInstanceTypes(name, spec, validated.models, region, { minSize: standby.minSize ?? pool.minSize, maxSize: standby.maxSize ?? pool.maxSize }) : undefined;
     const instanceTypes = ranked ? [ranked[0]!.type] : [...(pool.instanceTypes as string[])];
     const facts = instanceCatalog.instances[instanceTypes[0]!]!;
+    const all = instanceTypes.map((t) => instanceCatalog.instances[t]!);
     const price = instancePrice(instanceTypes[0]!, region, 'onDemand')!;
-    const minSize = standby.minSize ?? pool.minSize;
+    // A Karpenter NodePool keeps no node: nodes come for pending pods (the models' replicas.min), so its minimum is 0.
+    const nodePool = karpenter && pool.role === 'gpu';
+    const minSize = nodePool ? 0 : standby.minSize ?? pool.minSize;
     return {
       name,
       role: pool.role,
       instanceTypes,
       capacityType: pool.capacityType,
       minSize,
-      desiredSize: standby.desiredSize ?? (standby.minSize !== undefined ? minSize : pool.desiredSize ?? minSize),
+      desiredSize: nodePool ? 0 : standby.desiredSize ?? (standby.minSize !== undefined ? minSize : pool.desiredSize ?? minSize),
       maxSize: standby.maxSize ?? pool.maxSize,
       diskSizeGiB: pool.diskSizeGiB,
       ...(ranked ? { auto: { ranked } } : {}),
-      labels: byKey({ ...pool.labels, [POOL_LABEL]: name, ...(pool.role === 'gpu' ? gpuLabels(instanceTypes) : {}) }),
+      ...(nodePool ? { karpenter: { gpuLimit: (standby.maxSize ?? pool.maxSize) * (facts.accelerator?.count ?? 0) } } : {}),
+      labels: byKey({ ...pool.labels, [POOL_LABEL]: name, ...(pool.role === 'gpu' ? gpuLabels(instanceTypes, !karpenter) : {}) }),
       taints: [...(pool.role === 'gpu' ? [GPU_TAINT] : []), ...pool.taints.filter((t) => !(pool.role === 'gpu' && t.key === GPU_TAINT.key))],
       instance: {
         type: instanceTypes[0]!,
-        vcpu: facts.vcpu,
-        memoryGiB: facts.memoryGiB,
+        vcpu: Math.min(...all.map((f) => f.vcpu)),
+        memoryGiB: Math.min(...all.map((f) => f.memoryGiB)),
         gpus: facts.accelerator?.count ?? 0,
         ...(facts.accelerator ? { gpuModel: facts.accelerator.model, gpuMemoryGiB: facts.accelerator.memoryGiB } : {}),
         onDemandUsdPerHour: price.usd,
@@ -230,17 +242,18 @@ function resolveRegion(platform: string, env: string, region: string, role: 'pri
 }
 
 /**
- * Labels every node of a GPU pool gets. A node group's labels are static, so the GPU model is a label only when
- * every instance type of the pool has the same one (a g6/g5/g4dn pool would otherwise label T4 nodes L4);
- * cluster-autoscaler only needs its GPU label to be present.
+ * Labels every node of a GPU pool gets. A pool's labels are static, so validation requires one GPU model, count and
+ * memory per pool (pool-mixed-gpus: a g6/g5/g4dn pool would label T4 nodes L4, review K8s #26, TF #24); the model
+ * is left out only if that check was bypassed. cluster-autoscaler reads its GPU label before the device plugin
+ * advertises the GPUs; Karpenter knows the GPUs of each instance type and needs no such label.
  */
-function gpuLabels(instanceTypes: readonly string[]): Record<string, string> {
+function gpuLabels(instanceTypes: readonly string[], clusterAutoscaler: boolean): Record<string, string> {
   const models = [...new Set(instanceTypes.map((t) => instanceCatalog.instances[t]?.accelerator?.model ?? 'none'))];
   const model = models.length === 1 ? models[0]! : undefined;
   return {
     'nvidia.com/gpu.present': 'true',
     ...(model ? { [ACCELERATOR_LABEL]: model } : {}),
-    [CA_GPU_LABEL]: model ? `nvidia-${model.toLowerCase()}` : 'nvidia',
+    ...(clusterAutoscaler ? { [CA_GPU_LABEL]: model ? `nvidia-${model.toLowerCase()}` : 'nvidia' } : {}),
   };
 }
 
@@ -285,12 +298,20 @@ export function deriveNames(platform: string, env: string, region: string, short
       externalSecrets: `${regionalPrefix}-external-secrets`,
       clusterAutoscaler: `${regionalPrefix}-cluster-autoscaler`,
       ebsCsi: `${regionalPrefix}-ebs-csi`,
+      karpenter: `${regionalPrefix}-karpenter`,
+      nodeTerminationHandler: limitName(`${regionalPrefix}-node-termination-handler`, 64),
     },
+    // SQS names are at most 80 characters; EventBridge rule prefixes at most 18 here (see NamesIR.interruption).
+    interruption: { karpenterQueue: `${regionalPrefix}-karpenter`, nthQueue: `${regionalPrefix}-node-termination`, rulePrefix: `${limitName(regionalPrefix, 17)}-` },
+    discoveryTag: envPrefix,
     // Named explicitly (no name_prefix): under the environment's prefix the CI apply role manages, within IAM's
     // 64 characters, and distinct per region (IAM is global).
     iam: {
       clusterRole: limitName(`${regionalPrefix}-eks-cluster`, 64),
       nodeGroupRoles: Object.fromEntries(pools.map((p) => [p, limitName(`${regionalPrefix}-node-${p}`, 64)])),
+      // A pool may be called 'karpenter': its role would be ...-node-karpenter, so Karpenter's is ...-karpenter-node.
+      karpenterNodeRole: limitName(`${regionalPrefix}-karpenter-node`, 64),
+      karpenterPolicy: limitName(`${regionalPrefix}-karpenter`, 128),
       flowLogRole: limitName(`${regionalPrefix}-vpc-flow-log`, 64),
       flowLogPolicy: limitName(`${regionalPrefix}-vpc-flow-log`, 128),
     },

@@ -117,18 +117,17 @@ describe('estimates equal the figures computed by hand', () => {
     // Two models at replicas.min 1 hold both nodes (maxSize 2 in dev) at every scale, in working hours only.
     expect(dev['node pool gpu-spot: Instance usage (Linux/UNIX, spot, g6.xlarge)']).toEqual([185.5, 185.5, 185.5]);
     expect(dev['node pool gpu-spot: Root volume (gp3)']).toEqual([16, 16, 16]);
-    // prod, all month: 2 forced nodes x 730 x 0.35575 = 519.395 -> 519.40; max: resnet50 3 + mobilenet 1 = 4 nodes = 1038.79.
+    // prod, all month, on Karpenter (no minimum of its own): replicas.min 2 + 2 force 4 nodes x 730 x 0.35575 = 1038.79;
+    // max: resnet50 3 + mobilenet 2 = 5 nodes = 1298.49.
     const prod = lines(e, 'prod', 'us-east-1');
-    expect(prod['node pool gpu-spot: Instance usage (Linux/UNIX, spot, g6.xlarge)']).toEqual([519.4, 519.4, 1038.79]);
-    expect(prod['node pool gpu-spot: Root volume (gp3)']).toEqual([16, 16, 32]);
-    // Was 208.53 at min in both: 208.53 + 209.82 + 16 = 434.35 (dev); 208.53 + 587.50 + 16 = 812.03 (prod); plus the control-plane
-    // log, KMS and flow-log lines and NAT charged per node and replica instead of a flat 100 GB (+3.97 at min, +4.42 / +5.41 at max).
-    // The spot general pool: t3.large spot in us-east-1 $0.031616 (SA: 62% savings) x 730 = 23.08 a node, 46.16 for 2, 69.24 for 3.
-    expect(dev['node pool general: Instance usage (Linux/UNIX, spot, t3.large)']).toEqual([46.16, 46.16, 69.24]);
-    // At a flat 50% discount the lines were 209.82 and 60.74 / 91.10 (dev), 587.50 / 1175.01 and 60.74 / 91.10 (prod):
-    // dev 496.63 - 209.82 + 185.50 - 60.74 + 46.16 = 457.73; max 529.84 - 209.82 + 185.50 - 91.10 + 69.24 = 483.66;
-    // prod 874.31 - 587.50 + 519.40 - 14.58 = 791.63; max 1511.93 - 1175.01 + 1038.79 - 21.86 = 1353.85.
-    expect(e.environments.map((x) => [x.env, x.monthly.min, x.monthly.desired, x.monthly.max])).toEqual([['dev', 457.73, 457.73, 483.66], ['prod', 791.63, 791.63, 1353.85]]);
+    expect(prod['node pool gpu-spot: Instance usage (Linux/UNIX, spot, g6.xlarge)']).toEqual([1038.79, 1038.79, 1298.49]);
+    expect(prod['node pool gpu-spot: Root volume (gp3)']).toEqual([32, 32, 40]);
+    // The general pool is on demand (Karpenter's controller runs there): m6i.large $0.096 x 730 = 70.08 a node, 2 / 3 nodes.
+    expect(prod['node pool general: Instance usage (Linux/UNIX, on-demand, m6i.large)']).toEqual([140.16, 140.16, 210.24]);
+    // At a flat 50% spot discount on Karpenter the totals were dev 576.05 / 648.98 and prod 1558.14 / 1933.27 (GPU lines 209.82 in
+    // dev, 1175.01 / 1468.76 in prod). At us-east-1's own g6.xlarge spot price: dev - (209.82 - 185.50) = 551.73, max 624.66;
+    // prod - (1175.01 - 1038.79) = 1421.92, max - (1468.76 - 1298.49) = 1763.00.
+    expect(e.environments.map((x) => [x.env, x.monthly.min, x.monthly.desired, x.monthly.max])).toEqual([['dev', 551.73, 551.73, 624.66], ['prod', 1421.92, 1421.92, 1763]]);
   });
 
   it('examples/multi-region-prod.yaml: the standby region pays for replication, per-AZ NAT costs three gateways', () => {

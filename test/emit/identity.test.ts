@@ -140,6 +140,8 @@ function samples(env: EnvironmentIR): Record<string, string[]> {
     nodeGroupScaling: [`arn:aws:autoscaling:${r.region}:${a}:autoScalingGroup:0ab1c2d3-0000-1111-2222-333344445555:autoScalingGroupName/eks-${pool}-0ab1c2d3`],
     dnsRecords: ['arn:aws:route53:::hostedzone/Z0123456789ABCDEFGHIJ'],
     dnsHealthChecks: ['arn:aws:route53:::healthcheck/abcdef11-2222-3333-4444-555555fedcba', 'arn:aws:route53:::change/C2682N5HXP0BZ4'],
+    interruptionQueues: [`arn:aws:sqs:${r.region}:${a}:${env.cluster.provisioner === 'karpenter' ? r.names.interruption.karpenterQueue : r.names.interruption.nthQueue}`],
+    interruptionRules: [`arn:aws:events:${r.region}:${a}:rule/${r.names.interruption.rulePrefix}SpotInterrupt-20261128000000000000000001`],
   };
 }
 
@@ -261,7 +263,8 @@ describe.each(SPECS)('identity of %s', (spec) => {
       const plan = b.roles.get('ci_plan');
       const scopes = new Set(Object.values(b.env.identity.ciActions).map((g) => g.scope));
       for (const [group, g] of Object.entries(b.env.identity.ciActions)) {
-        if (!scopes.has(g.scope) || (g.scope.startsWith('dns') && !b.env.dns) || (g.scope === 'weights' && b.env.identity.weightsObjectArns.length === 0)) continue;
+        const interruption = b.env.cluster.provisioner === 'karpenter' || b.env.nodeTerminationHandler;
+        if (!scopes.has(g.scope) || (g.scope.startsWith('dns') && !b.env.dns) || (g.scope === 'weights' && b.env.identity.weightsObjectArns.length === 0) || (g.scope.startsWith('interruption') && !interruption)) continue;
         for (const action of [...g.read, ...g.write]) {
           const resource = await resourceFor(b.env, g.scope, action);
           const context = ownContext(b.env);
@@ -301,6 +304,11 @@ describe.each(SPECS)('identity of %s', (spec) => {
           expect(m!.permissions_boundary, key).toBe(env.identity.boundary.arn);
           names.push({ kind: 'role', name: m!.name }, { kind: 'policy', name: m!.policy_name });
         }
+        for (const [key, [m]] of Object.entries(modules).filter(([k]) => k === 'karpenter')) {
+          expect([m!.iam_role_use_name_prefix, m!.node_iam_role_use_name_prefix, m!.iam_policy_use_name_prefix], key).toEqual([false, false, false]);
+          expect([m!.iam_role_permissions_boundary_arn, m!.node_iam_role_permissions_boundary], key).toEqual([env.identity.boundary.arn, env.identity.boundary.arn]);
+          names.push({ kind: 'role', name: m!.iam_role_name }, { kind: 'role', name: m!.node_iam_role_name }, { kind: 'policy', name: m!.iam_policy_name });
+        }
         for (const h of hcl) for (const [, [role]] of Object.entries((h.resource?.aws_iam_role ?? {}) as Record<string, Json[]>)) {
           expect(role!.permissions_boundary).toBe(env.identity.boundary.arn);
           names.push({ kind: 'role', name: role!.name });
@@ -316,6 +324,53 @@ describe.each(SPECS)('identity of %s', (spec) => {
         expect(await decide(apply, env, action, `arn:aws:iam::${env.account}:${n.kind}/${n.name}`, context), `${action} ${n.name}`).toBe('Allowed');
       }
     }
+  }, 60_000);
+});
+
+describe('Karpenter and the termination handler on a real account', () => {
+  it('the apply role gives the node role its access entry; the boundary lets the controllers do their work on their own queue and node role only', async () => {
+    // The reference platform (it has CI roles) on Karpenter.
+    const ir = irOf(writeSpec(readFileSync(join(repoRoot, 'platform.yaml'), 'utf8').replace('  secretsEncryption: true\n', '  secretsEncryption: true\n  provisioner: karpenter\n')));
+    const b = (await bootstraps(ir)).get('prod')!;
+    const env = b.env;
+    const r = env.regions[0]!;
+    expect(env.cluster.provisioner).toBe('karpenter');
+    const apply = b.roles.get('ci_apply')!;
+    // The queue and the rules the submodule makes, by their names; not another environment's.
+    const rule = `arn:aws:events:${r.region}:${env.account}:rule/${r.names.interruption.rulePrefix}SpotInterrupt-20261128000000000000000001`;
+    for (const [action, resource] of [['sqs:CreateQueue', `arn:aws:sqs:${r.region}:${env.account}:${r.names.interruption.karpenterQueue}`], ['sqs:SetQueueAttributes', `arn:aws:sqs:${r.region}:${env.account}:${r.names.interruption.karpenterQueue}`], ['events:PutRule', rule], ['events:PutTargets', rule]] as const) {
+      expect(await decide(apply, env, action, resource, ownContext(env)), action).toBe('Allowed');
+    }
+    expect(await decide(apply, env, 'sqs:DeleteQueue', `arn:aws:sqs:${r.region}:${env.account}:inference-dev-use1-karpenter`, ownContext(env))).not.toBe('Allowed');
+    expect(await decide(apply, env, 'events:DeleteRule', `arn:aws:events:${r.region}:${env.account}:rule/Karpenter-other`, ownContext(env))).not.toBe('Allowed');
+    const nodeRole = `arn:aws:iam::${env.account}:role/${r.names.iam.karpenterNodeRole}`;
+    // CreateAccessEntry is authorised on the cluster (Service Authorization Reference), with the principal as a condition key.
+    const entry = `arn:aws:eks:${r.region}:${env.account}:cluster/${r.names.cluster}`;
+    expect(await decide(apply, env, 'eks:CreateAccessEntry', entry, { ...ownContext(env), 'eks:principalArn': nodeRole })).toBe('Allowed');
+    expect(await decide(apply, env, 'eks:CreateAccessEntry', entry, { ...ownContext(env), 'eks:principalArn': `arn:aws:iam::${env.account}:role/Admin` })).not.toBe('Allowed');
+    // The controller's role (its own policy comes from the submodule) under the boundary: an identity policy allowing
+    // everything, so what is decided is the boundary's cap.
+    const controller: Role = { name: r.names.roles.karpenter, arn: `arn:aws:iam::${env.account}:role/${r.names.roles.karpenter}`, trust: { Version: '2012-10-17', Statement: [] }, policies: [{ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] }], managed: [] };
+    const ctx = { 'aws:RequestedRegion': r.region, 'iam:PassedToService': 'ec2.amazonaws.com' };
+    const queue = `arn:aws:sqs:${r.region}:${env.account}:${r.names.interruption.karpenterQueue}`;
+    const allowed = [
+      ['sqs:ReceiveMessage', queue],
+      ['sqs:DeleteMessage', queue],
+      ['iam:PassRole', nodeRole],
+      ['iam:CreateInstanceProfile', `arn:aws:iam::${env.account}:instance-profile/${r.names.cluster}_123`],
+      ['iam:AddRoleToInstanceProfile', `arn:aws:iam::${env.account}:instance-profile/${r.names.cluster}_123`],
+      ['ec2:CreateFleet', `arn:aws:ec2:${r.region}:${env.account}:fleet/fleet-0123`],
+      // (The evaluator wants an account in the ARN; public parameters have none: the policy's '*' matches both.)
+      ['ssm:GetParameter', `arn:aws:ssm:${r.region}:${env.account}:parameter/aws/service/eks/optimized-ami/1.33/amazon-linux-2023/x86_64/nvidia/amazon-eks-node-al2023-x86_64-nvidia-1.33-v20260714/image_id`],
+      ['pricing:GetProducts', '*'],
+    ] as const;
+    for (const [action, resource] of allowed) expect(await decide(controller, env, action, resource, ctx, b.boundary), action).toBe('Allowed');
+    // Another queue, and any other role to pass, stay out of reach.
+    expect(await decide(controller, env, 'sqs:ReceiveMessage', `arn:aws:sqs:${r.region}:${env.account}:someone-else`, ctx, b.boundary)).not.toBe('Allowed');
+    expect(await decide(controller, env, 'iam:PassRole', `arn:aws:iam::${env.account}:role/${r.names.iam.clusterRole}`, ctx, b.boundary)).not.toBe('Allowed');
+    // An environment without Karpenter or a spot node group grants none of it.
+    const plain = (await bootstraps(irOf('platform.yaml'))).get('prod')!;
+    expect(await decide(controller, plain.env, 'iam:CreateInstanceProfile', `arn:aws:iam::${plain.env.account}:instance-profile/x`, ctx, plain.boundary)).not.toBe('Allowed');
   }, 60_000);
 });
 

@@ -52,6 +52,8 @@ function applyPairs(env: EnvironmentIR): Pair[] {
       [`${r.region}:rollout`, `${r.region}:verify`, 'the pods are ready'],
       [`${r.region}:kustomize`, new RegExp(`^${x}:alb:`), 'the Ingresses exist'],
       [new RegExp(`^${x}:alb:`), 'dns:apply', 'the dns module looks the load balancers up'],
+      [`${r.region}:platform:apply`, `${r.region}:karpenter`, "Karpenter's CRDs come with its chart, and its controller launches the NodePools' nodes"],
+      [`${r.region}:karpenter`, `${r.region}:rollout`, "the models' pods wait for nodes of Karpenter's NodePools"],
     );
   }
   if (standby) pairs.push([`${primary!.region}:infra:apply`, `${standby.region}:infra:apply`, "the standby replicates the primary's model bucket"]);
@@ -77,6 +79,10 @@ function destroyPairs(env: EnvironmentIR): Pair[] {
       [`${r.region}:bucket`, `${r.region}:infra:destroy`, 'S3 deletes only an empty bucket (no versions, no delete markers)'],
       [`${r.region}:infra:init`, `${r.region}:infra:destroy`, 'providers installed'],
       [`${r.region}:infra:destroy`, `${r.region}:leftovers`, 'the sweep looks for what terraform destroy left'],
+      [`${r.region}:namespaces`, `${r.region}:karpenter`, 'the models are gone, so their nodes are empty and nothing asks for new ones'],
+      [`${r.region}:karpenter`, `${r.region}:karpenter:nodes`, 'deleting the NodePools makes Karpenter terminate their nodes'],
+      [`${r.region}:karpenter:nodes`, `${r.region}:platform:destroy`, 'Karpenter (a release of the platform root) must run until its nodes and instance profiles are gone'],
+      [`${r.region}:karpenter:nodes`, `${r.region}:infra:destroy`, "instances left running keep network interfaces in the VPC's subnets and block its deletion"],
     );
   }
   if (standby) pairs.push([`${standby.region}:infra:destroy`, `${primary!.region}:infra:destroy`, "the standby's replication rule lives on the primary's bucket"]);
@@ -91,13 +97,39 @@ describe.each(SPECS)('operation order of %s', (spec) => {
       expect(violations(steps, applyPairs(env))).toEqual([]);
       // Each region's steps exist (the pairs above are not vacuous).
       for (const r of env.regions) for (const id of ['infra:apply', 'kubeconfig', 'platform:apply', 'kustomize', 'rollout']) expect(steps.map((s) => s.id)).toContain(`${r.region}:${id}`);
+      // Karpenter's NodePools are applied exactly when the environment uses Karpenter; its pools are not waited for
+      // as node groups (they have no minimum: nodes come for the pods).
+      for (const r of env.regions) {
+        expect(steps.some((s) => s.id === `${r.region}:karpenter`)).toBe(env.cluster.provisioner === 'karpenter');
+        const gpus = steps.find((s) => s.id === `${r.region}:gpus`);
+        if (gpus?.kind === 'task' && gpus.task.type === 'wait-gpu-nodes') for (const p of gpus.task.pools) expect(r.nodePools.find((x) => x.name === p)!.karpenter).toBeUndefined();
+      }
     });
     it(`destroy --env ${env.name} deletes consumers before what they use`, () => {
       const steps = destroySteps(ir, env, o);
       expect(violations(steps, destroyPairs(env))).toEqual([]);
       for (const r of env.regions) for (const id of ['volumes', 'volumes:gone', 'bucket', 'infra:destroy', 'leftovers']) expect(steps.map((s) => s.id)).toContain(`${r.region}:${id}`);
+      for (const r of env.regions) for (const id of ['karpenter', 'karpenter:nodes']) expect(steps.some((s) => s.id === `${r.region}:${id}`)).toBe(env.cluster.provisioner === 'karpenter');
     });
   }
+});
+
+describe("Karpenter's steps", () => {
+  it('apply the NodePools with the overlay of the region, and delete them waiting for the nodes before the platform root goes', () => {
+    const ir = irOf('examples/spot-cost-optimised.yaml');
+    const env = ir.environments.find((e) => e.name === 'prod')!;
+    const apply = applySteps(ir, env, o).find((s) => s.id === 'us-east-1:karpenter')!;
+    expect(apply.kind === 'exec' && apply.argv).toEqual(['kubectl', 'apply', '--server-side', '--force-conflicts', '--context', 'frugal-prod-us-east-1', '-k', 'generated/kustomize/overlays/prod/us-east-1/karpenter']);
+    const destroy = destroySteps(ir, env, o);
+    const del = destroy.find((s) => s.id === 'us-east-1:karpenter')!;
+    expect(del.kind === 'exec' && del.argv).toEqual(['kubectl', 'delete', '--context', 'frugal-prod-us-east-1', '--ignore-not-found', '--wait=true', '--timeout=20m', '-k', 'generated/kustomize/overlays/prod/us-east-1/karpenter']);
+    const nodes = destroy.find((s) => s.id === 'us-east-1:karpenter:nodes')!;
+    expect(nodes.kind === 'exec' && nodes.argv).toEqual(['kubectl', 'wait', '--for=delete', 'nodeclaims.karpenter.sh', '--all', '--timeout=20m', '--context', 'frugal-prod-us-east-1']);
+    // The old order (NodePools left to terraform destroy of the platform root, after Karpenter is gone) is caught.
+    const moved = destroy.filter((s) => !s.id.includes(':karpenter'));
+    moved.splice(moved.findIndex((s) => s.id === 'us-east-1:platform:destroy') + 1, 0, del, nodes);
+    expect(violations(moved, destroyPairs(env))).toEqual([expect.stringContaining('Karpenter (a release of the platform root) must run')]);
+  });
 });
 
 describe('the pair check', () => {

@@ -13,6 +13,7 @@ import { NAMESPACES } from '../../lib/conventions.js';
 import {
   albIngressPolicy, modelObjects, namespace, platformNetworkPolicies, teamNetworkPolicies, teamQuota, tritonServiceMonitor, type K8sObject,
 } from './objects.js';
+import { karpenterObjects } from './karpenter.js';
 
 const kustomization = (body: Record<string, unknown>) => toYaml({ apiVersion: 'kustomize.config.k8s.io/v1beta1', kind: 'Kustomization', ...body });
 
@@ -37,8 +38,34 @@ export function emitKustomize(ir: PlatformIR): FileOutput[] {
     }),
   });
 
-  for (const env of ir.environments) for (const r of env.regions) files.push(...overlay(ir, env, r));
+  for (const env of ir.environments) {
+    for (const r of env.regions) {
+      files.push(...overlay(ir, env, r));
+      if (env.cluster.provisioner === 'karpenter') files.push(...karpenterOverlay(ir, env, r));
+    }
+  }
   return files;
+}
+
+/**
+ * kustomize/overlays/<env>/<region>/karpenter: the EC2NodeClasses and NodePools, applied after the platform root
+ * (which installs Karpenter and its CRDs) and deleted before it (so Karpenter still runs to terminate their nodes).
+ */
+function karpenterOverlay(ir: PlatformIR, env: EnvironmentIR, r: RegionIR): FileOutput[] {
+  const dir = `kustomize/overlays/${env.name}/${r.region}/karpenter`;
+  const { nodeClasses, nodePools } = karpenterObjects(env, r);
+  return [
+    { path: `${dir}/node-classes.yaml`, content: toYamlDocuments(nodeClasses) },
+    { path: `${dir}/node-pools.yaml`, content: toYamlDocuments(nodePools) },
+    {
+      path: `${dir}/kustomization.yaml`,
+      content: kustomization({
+        resources: ['node-classes.yaml', 'node-pools.yaml'],
+        // Not on selectors or templates: a NodePool's template labels are the nodes' labels, which pods select on.
+        labels: [{ pairs: { 'app.kubernetes.io/part-of': ir.name, 'app.kubernetes.io/managed-by': 'platformc', 'platformc.dev/environment': env.name, 'platformc.dev/region': r.region }, includeSelectors: false, includeTemplates: false }],
+      }),
+    },
+  ];
 }
 
 function overlay(ir: PlatformIR, env: EnvironmentIR, r: RegionIR): FileOutput[] {

@@ -36,6 +36,8 @@ export interface Release {
    * (Helm's wait cannot see custom resources); dependents wait for them too.
    */
   readonly readyWhen?: { readonly namespace: string; readonly resources: readonly string[] };
+  /** The chart's crds/ are installed by another release (Helm installs crds/ once and never upgrades them). */
+  readonly skipCrds?: boolean;
 }
 
 
@@ -84,7 +86,16 @@ export function releases(ir: PlatformIR, env: EnvironmentIR): Release[] {
       dependsOn: [],
       timeout: 600,
     },
-    {
+    ...(env.cluster.provisioner === 'karpenter'
+      ? [
+          // Karpenter's CRDs as a release of their own, so a chart upgrade upgrades them too.
+          { name: 'karpenter-crd', chart: chart('karpenter-crd'), namespace: CONTROLLERS.karpenter.namespace, values: {}, sets: [], dependsOn: [], timeout: 300 },
+          karpenter(chart('karpenter'), env),
+        ]
+      : []),
+    ...(env.nodeTerminationHandler ? [nodeTerminationHandler(chart('aws-node-termination-handler'), env)] : []),
+  ];
+  if (env.cluster.provisioner === 'cluster-autoscaler') list.push({
       name: 'cluster-autoscaler',
       chart: chart('cluster-autoscaler'),
       namespace: CONTROLLERS.clusterAutoscaler.namespace,
@@ -110,7 +121,8 @@ export function releases(ir: PlatformIR, env: EnvironmentIR): Release[] {
       ],
       dependsOn: [],
       timeout: 600,
-    },
+    });
+  list.push(
     {
       name: 'external-secrets',
       chart: chart('external-secrets'),
@@ -121,7 +133,7 @@ export function releases(ir: PlatformIR, env: EnvironmentIR): Release[] {
       timeout: 600,
     },
     prerequisites(env),
-  ];
+  );
   if (obs.metrics.enabled) {
     list.push(
       {
@@ -190,6 +202,76 @@ export function releases(ir: PlatformIR, env: EnvironmentIR): Release[] {
     });
   }
   return list;
+}
+
+/**
+ * Karpenter's controller, on the general pool (a managed node group: the controller never runs on a node it
+ * manages, and the chart's affinity keeps it off Karpenter's nodes too), two replicas on different nodes and zones,
+ * with IRSA. Pods cannot reach the instance metadata service (hop limit 1), so the region is set, and the cluster
+ * endpoint is given rather than discovered. Its CRDs come from the karpenter-crd release (Helm would install the
+ * chart's crds/ once and never upgrade them); they exist before the NodePools, which `platformc apply` applies after
+ * this module (kustomize/overlays/<env>/<region>/karpenter).
+ * @see https://karpenter.sh/docs/getting-started/getting-started-with-karpenter/
+ */
+function karpenter(pin: ChartPin, env: EnvironmentIR): Release {
+  return {
+    name: 'karpenter',
+    chart: pin,
+    namespace: CONTROLLERS.karpenter.namespace,
+    values: {
+      replicas: 2,
+      serviceAccount: { create: true, name: CONTROLLERS.karpenter.serviceAccount },
+      nodeSelector: { 'kubernetes.io/os': 'linux', ...onGeneralPool(env) },
+      // Guaranteed memory: an OOM-killed controller launches nothing while pods wait for GPUs.
+      controller: { resources: { requests: { cpu: '1', memory: '1Gi' }, limits: { memory: '1Gi' } } },
+    },
+    sets: [
+      { name: 'settings.clusterName', value: 'local.infra.cluster_name' },
+      { name: 'settings.clusterEndpoint', value: 'local.infra.cluster_endpoint' },
+      { name: 'settings.interruptionQueue', value: 'local.infra.karpenter.queue_name' },
+      { name: `serviceAccount.annotations.${roleAnnotation}`, value: 'local.infra.karpenter.role_arn' },
+      { name: 'controller.env[0].name', value: '"AWS_REGION"' },
+      { name: 'controller.env[0].value', value: 'local.infra.region' },
+    ],
+    dependsOn: ['karpenter-crd'],
+    timeout: 600,
+    skipCrds: true,
+  };
+}
+
+/**
+ * The AWS Node Termination Handler in queue mode, for spot managed node groups: it reads the queue the infra root
+ * feeds with interruption events and drains the node each is about. It acts on any node of this cluster the event
+ * names (the managed node groups' instances carry no NTH tag) and drops messages about other instances.
+ * @see https://github.com/aws/aws-node-termination-handler/tree/main/config/helm/aws-node-termination-handler
+ */
+function nodeTerminationHandler(pin: ChartPin, env: EnvironmentIR): Release {
+  return {
+    name: 'aws-node-termination-handler',
+    chart: pin,
+    namespace: CONTROLLERS.nodeTerminationHandler.namespace,
+    values: {
+      enableSqsTerminationDraining: true,
+      enableSpotInterruptionDraining: true,
+      enableScheduledEventDraining: true,
+      // No lifecycle hooks of our own on the node groups' Auto Scaling groups (EKS manages those).
+      enableASGLifecycleDraining: false,
+      checkTagBeforeDraining: false,
+      checkASGTagBeforeDraining: false,
+      deleteSqsMsgIfNodeNotFound: true,
+      replicas: 2,
+      podDisruptionBudget: { maxUnavailable: 1 },
+      serviceAccount: { create: true, name: CONTROLLERS.nodeTerminationHandler.serviceAccount },
+      nodeSelector: onGeneralPool(env),
+    },
+    sets: [
+      { name: 'awsRegion', value: 'local.infra.region' },
+      { name: 'queueURL', value: 'local.infra.node_termination_handler.queue_url' },
+      { name: `serviceAccount.annotations.${roleAnnotation}`, value: 'local.infra.node_termination_handler.role_arn' },
+    ],
+    dependsOn: [],
+    timeout: 600,
+  };
 }
 
 /**

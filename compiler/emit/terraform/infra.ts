@@ -6,21 +6,20 @@
  * @see https://registry.terraform.io/modules/terraform-aws-modules/vpc/aws/6.6.0
  */
 import type { FileOutput } from '../../output/files.js';
-import { sortedEntries } from '../../lib/order.js';
 import type { EnvironmentIR, PlatformIR, RegionIR } from '../../resolve/ir.js';
 import { CONTROLLERS } from '../../lib/conventions.js';
 import { expr, quote, renderValue, type HclValue } from './hcl.js';
 import { jsonencode, policyDocument, workloadPermissions } from './policies.js';
+import { karpenterTf } from './karpenter.js';
+import { terminationHandlerTf } from './termination-handler.js';
 import { dataBlock, file, localsBlock, moduleBlock, outputBlock, render, resourceBlock } from './templates.js';
 
 
 export const stateKey = (r: RegionIR, layer: 'infra' | 'platform' | 'dns') => `${r.names.stateKeyPrefix}/${layer}.tfstate`;
 
 /** Tags on every resource (provider default_tags). */
-export function defaultTags(ir: PlatformIR, env: EnvironmentIR): Record<string, string> {
-  return Object.fromEntries(
-    sortedEntries({ ...ir.tags, owner: ir.owner, platform: ir.name, environment: env.name, 'managed-by': 'platformc' }),
-  );
+export function defaultTags(_ir: PlatformIR, env: EnvironmentIR): Record<string, string> {
+  return { ...env.costTags };
 }
 
 export function versionsTf(ir: PlatformIR, env: EnvironmentIR, r: RegionIR, layer: 'infra' | 'platform' | 'dns', needed: readonly string[]): string {
@@ -83,6 +82,8 @@ export function emitInfra(ir: PlatformIR, env: EnvironmentIR, r: RegionIR): File
   ];
   if (primary) files.push({ path: `${dir}/budget.tf`, content: budget(env) });
   if (standbyOf) files.push({ path: `${dir}/replication.tf`, content: replication(env, standbyOf, r) });
+  if (env.cluster.provisioner === 'karpenter') files.push({ path: `${dir}/karpenter.tf`, content: karpenterTf(ir, env, r, defaultTags(ir, env)) });
+  if (env.nodeTerminationHandler) files.push({ path: `${dir}/termination-handler.tf`, content: terminationHandlerTf(ir, env, r, (...a) => irsaModule(ir, env, ...a)) });
   const schedule = workingHours(env, r);
   if (schedule) files.push({ path: `${dir}/working-hours.tf`, content: schedule });
   return files;
@@ -146,7 +147,8 @@ function vpc(ir: PlatformIR, env: EnvironmentIR, r: RegionIR): string {
     // Nodes live in private subnets only; nothing in a public subnet gets a public IP by default.
     map_public_ip_on_launch: false,
     public_subnet_tags: { 'kubernetes.io/role/elb': 1 },
-    private_subnet_tags: { 'kubernetes.io/role/internal-elb': 1 },
+    // Karpenter launches nodes into the subnets that carry its discovery tag: the private ones.
+    private_subnet_tags: { 'kubernetes.io/role/internal-elb': 1, ...(env.cluster.provisioner === 'karpenter' ? { 'karpenter.sh/discovery': r.names.discoveryTag } : {}) },
     // The default security group denies everything.
     manage_default_security_group: true,
     default_security_group_ingress: [],
@@ -169,7 +171,8 @@ function vpc(ir: PlatformIR, env: EnvironmentIR, r: RegionIR): string {
 function eks(ir: PlatformIR, env: EnvironmentIR, r: RegionIR): string {
   const c = env.cluster;
   const nodeGroups: Record<string, HclValue> = {};
-  for (const pool of r.nodePools) {
+  // With Karpenter, GPU pools are NodePools (kustomize/overlays/<env>/<region>/karpenter), not node groups.
+  for (const pool of r.nodePools.filter((p) => !p.karpenter)) {
     nodeGroups[pool.name] = {
       name: pool.name,
       // The NVIDIA AL2023 AMI ships the driver and container toolkit; the device plugin advertises the GPUs.
@@ -213,7 +216,7 @@ function eks(ir: PlatformIR, env: EnvironmentIR, r: RegionIR): string {
   }
 
   const gpuTemplates: Record<string, HclValue> = {};
-  for (const pool of r.nodePools.filter((p) => p.role === 'gpu')) {
+  for (const pool of r.nodePools.filter((p) => p.role === 'gpu' && !p.karpenter)) {
     // Lets cluster-autoscaler scale a GPU pool up from zero: it reads what a node would offer from ASG tags.
     const tags: Record<string, string> = {
       'k8s.io/cluster-autoscaler/node-template/resources/nvidia.com/gpu': String(pool.instance.gpus),
@@ -272,6 +275,8 @@ function eks(ir: PlatformIR, env: EnvironmentIR, r: RegionIR): string {
       // Cost-allocation tags on what the module makes, node group instances and volumes included: provider
       // default_tags do not reach launch templates (hashicorp/terraform-provider-aws #19387).
       tags: defaultTags(ir, env),
+      // Karpenter's nodes join with the node security group, found by this tag.
+      node_security_group_tags: env.cluster.provisioner === 'karpenter' ? { 'karpenter.sh/discovery': r.names.discoveryTag } : undefined,
       eks_managed_node_groups: nodeGroups,
       access_entries: accessEntries,
     }),
@@ -309,7 +314,9 @@ function irsa(ir: PlatformIR, env: EnvironmentIR, r: RegionIR): string {
   const secrets = [env.observability.dashboards.adminSecret, env.observability.alerting.secret?.name].filter((s): s is string => Boolean(s));
   const blocks = [
     irsaModule(ir, env, 'irsa_alb_controller', roles.albController, [sa(CONTROLLERS.albController)], { attach_load_balancer_controller_policy: true }),
-    irsaModule(ir, env, 'irsa_cluster_autoscaler', roles.clusterAutoscaler, [sa(CONTROLLERS.clusterAutoscaler)], { attach_cluster_autoscaler_policy: true, cluster_autoscaler_cluster_names: [r.names.cluster] }),
+    env.cluster.provisioner === 'cluster-autoscaler'
+      ? irsaModule(ir, env, 'irsa_cluster_autoscaler', roles.clusterAutoscaler, [sa(CONTROLLERS.clusterAutoscaler)], { attach_cluster_autoscaler_policy: true, cluster_autoscaler_cluster_names: [r.names.cluster] })
+      : '',
     irsaModule(ir, env, 'irsa_ebs_csi', roles.ebsCsi, [sa(CONTROLLERS.ebsCsi)], { attach_ebs_csi_policy: true }),
     irsaModule(ir, env, 'irsa_external_secrets', roles.externalSecrets, [sa(CONTROLLERS.externalSecrets)], {
       attach_external_secrets_policy: true,
@@ -448,7 +455,8 @@ const DAYS: Record<string, string> = { sun: '0', mon: '1', tue: '2', wed: '3', t
  */
 function workingHours(env: EnvironmentIR, r: RegionIR): string | undefined {
   const wh = env.workingHours;
-  const gpuPools = r.nodePools.filter((p) => p.role === 'gpu');
+  // Karpenter's pools are not node groups: their nodes go when the models scale down.
+  const gpuPools = r.nodePools.filter((p) => p.role === 'gpu' && !p.karpenter);
   if (!wh || gpuPools.length === 0) return undefined;
   const cron = (time: string) => `${Number(time.split(':')[1])} ${Number(time.split(':')[0])} * * ${wh.days.map((d) => DAYS[d]).join(',')}`;
   return file(
@@ -475,7 +483,7 @@ function outputs(env: EnvironmentIR, r: RegionIR): string {
     out('model_bucket', expr('aws_s3_bucket.models.bucket'), 'S3 bucket of the Triton model repository.'),
     out('role_arns', {
       alb_controller: expr('module.irsa_alb_controller.arn'),
-      cluster_autoscaler: expr('module.irsa_cluster_autoscaler.arn'),
+      cluster_autoscaler: env.cluster.provisioner === 'cluster-autoscaler' ? expr('module.irsa_cluster_autoscaler.arn') : undefined,
       ebs_csi: expr('module.irsa_ebs_csi.arn'),
       external_secrets: expr('module.irsa_external_secrets.arn'),
       fluent_bit: env.observability.logs.enabled ? expr('module.irsa_fluent_bit.arn') : undefined,

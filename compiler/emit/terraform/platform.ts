@@ -36,6 +36,7 @@ export function emitPlatform(ir: PlatformIR, env: EnvironmentIR, r: RegionIR): F
         version: rel.chart.version,
         values: expr(`[file("\${path.module}/../../../../helm/${env.name}/${rel.name}.yaml")]`),
         set: rel.sets.length ? rel.sets.map((s) => ({ name: s.name, value: expr(s.value) })) : undefined,
+        skip_crds: rel.skipCrds ? true : undefined,
         atomic: true,
         wait: true,
         timeout: rel.timeout,

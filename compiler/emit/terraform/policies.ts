@@ -92,10 +92,23 @@ function scopes(env: EnvironmentIR): Record<string, Scope | undefined> {
       // EKS tags the node groups' Auto Scaling groups with their cluster.
       Condition: { StringEquals: { 'aws:ResourceTag/eks:cluster-name': env.regions[0]!.names.cluster } },
     },
+    // Karpenter's interruption queue and rules (the karpenter submodule), the termination handler's (termination-handler.tf).
+    interruptionQueues: interrupted(env) ? { Resource: each((r) => queueArns(env, r)) } : undefined,
+    interruptionRules: interrupted(env) ? { Resource: each((r) => [`arn:aws:events:${r.region}:${account}:rule/${r.names.interruption.rulePrefix}*`]) } : undefined,
     dnsRecords: env.dns?.name ? { Resource: ['arn:aws:route53:::hostedzone/*'] } : undefined,
     dnsHealthChecks: env.dns?.name ? { Resource: '*' } : undefined,
   };
 }
+
+/** Whether the environment has an interruption queue: Karpenter's, or the termination handler's. */
+const interrupted = (env: EnvironmentIR) => env.cluster.provisioner === 'karpenter' || env.nodeTerminationHandler;
+/** The interruption queues of a region that exist in this environment. */
+const queueArns = (env: EnvironmentIR, r: RegionIR) => [
+  ...(env.cluster.provisioner === 'karpenter' ? [r.names.interruption.karpenterQueue] : []),
+  ...(env.nodeTerminationHandler ? [r.names.interruption.nthQueue] : []),
+].map((q) => `arn:aws:sqs:${r.region}:${env.account}:${q}`);
+/** The roles of Karpenter's nodes: the karpenter submodule gives each an EKS access entry, and the controller passes it to EC2. */
+const karpenterNodeRoles = (env: EnvironmentIR) => (env.cluster.provisioner === 'karpenter' ? env.regions.map((r) => `arn:aws:iam::${env.account}:role/${r.names.iam.karpenterNodeRole}`) : []);
 
 /** Conditions some write actions need beyond their group's scope. */
 function writeConditions(env: EnvironmentIR): Record<string, Condition> {
@@ -109,7 +122,7 @@ function writeConditions(env: EnvironmentIR): Record<string, Condition> {
     'iam:AttachRolePolicy': { StringEquals: ownTags(env, 'aws:ResourceTag'), ArnLike: { 'iam:PolicyARN': [...ATTACHABLE_MANAGED_POLICIES, iam(env, `policy/${env.identity.iamPrefix}*`)] } },
     'iam:PassRole': { StringEquals: { 'iam:PassedToService': PASSED_TO } },
     // Cluster access only for the principals platform.yaml names, and never implicitly for the creator.
-    'eks:CreateAccessEntry': { StringEquals: { 'eks:principalArn': [...new Set(env.identity.accessEntries.map((e) => e.principalArn))].sort() } },
+    'eks:CreateAccessEntry': { StringEquals: { 'eks:principalArn': [...new Set([...env.identity.accessEntries.map((e) => e.principalArn), ...karpenterNodeRoles(env)])].sort() } },
     'eks:CreateCluster': { Bool: { 'eks:bootstrapClusterCreatorAdminPermissions': 'false' } },
     'iam:CreatePolicy': { StringEquals: ownTags(env, 'aws:RequestTag') },
     ...(env.dns ? { 'route53:ChangeResourceRecordSets': { 'ForAllValues:StringEquals': { 'route53:ChangeResourceRecordSetsNormalizedRecordNames': [env.dns.name] } } } : {}),
@@ -218,6 +231,23 @@ export function boundaryStatements(env: EnvironmentIR): Statement[] {
       Action: ['s3:AbortMultipartUpload', 's3:DeleteObject', 's3:GetBucketLocation', 's3:GetObject', 's3:GetObjectVersionAcl', 's3:GetObjectVersionForReplication', 's3:GetObjectVersionTagging', 's3:GetReplicationConfiguration', 's3:ListBucket', 's3:PutObject', 's3:ReplicateDelete', 's3:ReplicateObject', 's3:ReplicateTags'],
       Resource: buckets.flatMap((b) => [`arn:aws:s3:::${b}`, `arn:aws:s3:::${b}/*`]),
     },
+    // The controllers that read an interruption queue (Karpenter, the termination handler), and what Karpenter does to
+    // launch nodes: pass its node role to EC2, make the instance profile of each EC2NodeClass, read the EKS AMIs'
+    // public parameters and the EC2 prices.
+    ...(interrupted(env) ? [{ Sid: 'InterruptionQueues', Effect: 'Allow' as const, Action: ['sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:ReceiveMessage'], Resource: env.regions.flatMap((r) => queueArns(env, r)) }] : []),
+    ...(env.cluster.provisioner === 'karpenter'
+      ? [
+          { Sid: 'KarpenterNodeRole', Effect: 'Allow' as const, Action: ['iam:PassRole'], Resource: karpenterNodeRoles(env), Condition: { StringEquals: { 'iam:PassedToService': 'ec2.amazonaws.com' } } },
+          {
+            Sid: 'KarpenterInstanceProfiles',
+            Effect: 'Allow' as const,
+            Action: ['iam:AddRoleToInstanceProfile', 'iam:CreateInstanceProfile', 'iam:DeleteInstanceProfile', 'iam:GetInstanceProfile', 'iam:ListInstanceProfiles', 'iam:RemoveRoleFromInstanceProfile', 'iam:TagInstanceProfile'],
+            Resource: `arn:aws:iam::${account}:instance-profile/*`,
+          },
+          { Sid: 'KarpenterAmiParameters', Effect: 'Allow' as const, Action: ['ssm:GetParameter'], Resource: regions.map((r) => `arn:aws:ssm:${r}:*:parameter/aws/service/*`) },
+          { Sid: 'KarpenterPrices', Effect: 'Allow' as const, Action: ['pricing:GetProducts'], Resource: '*' },
+        ]
+      : []),
     ...(secretArns.length ? [{ Sid: 'OurSecrets', Effect: 'Allow' as const, Action: ['secretsmanager:DescribeSecret', 'secretsmanager:GetResourcePolicy', 'secretsmanager:GetSecretValue', 'secretsmanager:ListSecretVersionIds'], Resource: secretArns }] : []),
   ];
 }
