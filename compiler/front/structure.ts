@@ -9,11 +9,13 @@ type Issue = z.core.$ZodIssue;
 type AnySchema = z.core.$ZodType;
 
 /** Validates source.value against a schema; returns the parsed value when there is no error. */
-export function checkStructure<T extends AnySchema>(schema: T, source: Source): { value?: z.output<T>; diagnostics: Diagnostic[] } {
+export function checkStructure<T extends AnySchema>(schema: T, source: Source): { value?: z.output<T>; diagnostics: Diagnostic[]; problems: Path[] } {
   const proto = prototypeKeys(source);
-  if (proto.length) return { diagnostics: proto };
+  if (proto.length) return { diagnostics: proto, problems: [[]] };
   const result = (schema as unknown as z.ZodType).safeParse(source.value, { reportInput: true });
-  if (result.success) return { value: result.data as z.output<T>, diagnostics: [] };
+  if (result.success) return { value: result.data as z.output<T>, diagnostics: [], problems: [] };
+  /** Where each problem is (an unknown key at the key itself), for the checks that run on the valid parts. */
+  const problems = result.error.issues.flatMap((i): Path[] => (i.code === 'unrecognized_keys' ? i.keys.map((k) => [...i.path, k] as Path) : [i.path as Path]));
   // Positions are computed for the first MAX_DIAGNOSTICS problems only; the rest are counted (D7).
   const out: Diagnostic[] = [];
   let more = 0;
@@ -34,7 +36,8 @@ export function checkStructure<T extends AnySchema>(schema: T, source: Source): 
     const { endLine, endCol } = list[list.length - 1]!;
     list.push(diagnostic('too-many-errors', { count: more }, source.file, { line: endLine, col: endCol + 1, endLine, endCol: endCol + 1 }, 'fix the problems above and validate again'));
   }
-  return { diagnostics: list };
+  // A file this broken is not worth a second look: its valid parts would be few and their findings noise.
+  return { diagnostics: list, problems: more > 0 ? [[]] : problems };
 }
 
 /** Diagnostics listed per file at most; a 100,000-key file would otherwise print 100,000 lines. */

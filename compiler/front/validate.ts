@@ -4,6 +4,7 @@ import { ModelDefinitionSchema, PlatformSchema, type ModelDefinition, type Platf
 import { hasErrors, sortDiagnostics, type Diagnostic } from '../diagnostics/diagnostic.js';
 import { diagnostic } from '../diagnostics/diagnostic.js';
 import { checkSemantics, checkSecrets } from './semantic.js';
+import { NO_INVALID_PARTS, validParts } from './partial.js';
 import { loadSource, type Source } from './source.js';
 import { checkStructure } from './structure.js';
 
@@ -22,8 +23,9 @@ export interface ValidationResult {
 }
 
 /**
- * The front end: reads and validates a platform.yaml file (structure, then meaning). Diagnostics are sorted
- * by file and position; `validated` is set when there is no error. Checks that need the resolved platform
+ * The front end: reads and validates a platform.yaml file (structure, then meaning: of the whole file, or of
+ * its structurally valid parts, see partial.ts). Diagnostics are sorted by file and position; `validated` is
+ * set when there is no error. Checks that need the resolved platform
  * (capacity, budget) run in the pipeline (compiler/pipeline.ts).
  */
 export function validateFile(path: string, display: string = path): ValidationResult {
@@ -32,8 +34,10 @@ export function validateFile(path: string, display: string = path): ValidationRe
   const source = loaded.source;
   const secrets = checkSecrets(source);
   const structure = checkStructure(PlatformSchema, source);
-  if (!structure.value) return { diagnostics: sortDiagnostics([...secrets, ...structure.diagnostics]) };
-  const spec = structure.value;
+  // With structural errors, the meaning of the valid parts is still checked (one run reports everything).
+  const partial = structure.value ? { raw: source.value as Record<string, unknown>, spec: structure.value, invalid: NO_INVALID_PARTS } : validParts(source.value, structure.problems);
+  if (!partial) return { diagnostics: sortDiagnostics([...secrets, ...structure.diagnostics]) };
+  const { spec } = partial;
   const root = dirname(path);
   const models = new Map<string, ModelDefinition>();
   const modelDiagnostics: Diagnostic[] = [];
@@ -56,7 +60,7 @@ export function validateFile(path: string, display: string = path): ValidationRe
     if (def.value) models.set(model.definition, def.value);
     else modelDiagnostics.push(diagnostic('model-definition', { path: model.definition, problem: 'is invalid (see the errors in that file)' }, source.file, source.span(['models', name, 'definition'])));
   }
-  const semantic = checkSemantics(source, spec, models);
-  const diagnostics = sortDiagnostics([...secrets, ...modelDiagnostics, ...semantic]);
+  const semantic = checkSemantics(source, partial, models);
+  const diagnostics = sortDiagnostics([...secrets, ...structure.diagnostics, ...modelDiagnostics, ...semantic]);
   return hasErrors(diagnostics) ? { diagnostics } : { diagnostics, validated: { source, spec, models, root } };
 }
