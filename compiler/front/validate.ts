@@ -20,6 +20,28 @@ export interface Validated {
 export interface ValidationResult {
   readonly diagnostics: readonly Diagnostic[];
   readonly validated?: Validated;
+  /** Set when the file was a model definition, checked on its own (FrontOptions.modelDefinitions). */
+  readonly kind?: 'ModelDefinition';
+}
+
+export interface FrontOptions {
+  /** Accept a model definition (models/x.yaml) and check it against its schema; otherwise it is an error. */
+  readonly modelDefinitions?: boolean;
+}
+
+/**
+ * A model definition, by its kind, or by its shape when the kind is missing or misspelt: the keys only a model
+ * definition has and none of a platform's sections. Checked against the platform schema, it would get a
+ * dozen "unknown key" errors that do not help.
+ */
+export function isModelDefinition(value: unknown): boolean {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return false;
+  const v = value as Record<string, unknown>;
+  if (v.kind === 'ModelDefinition') return true;
+  if (v.kind === 'Platform') return false;
+  const own = ['inputs', 'outputs', 'weights', 'backend', 'maxBatchSize', 'throughput'].filter((k) => Object.hasOwn(v, k)).length;
+  const platform = ['metadata', 'nodePools', 'models', 'environments', 'regions', 'teams', 'budget'].some((k) => Object.hasOwn(v, k));
+  return own >= 2 && !platform;
 }
 
 /**
@@ -28,10 +50,16 @@ export interface ValidationResult {
  * set when there is no error. Checks that need the resolved platform
  * (capacity, budget) run in the pipeline (compiler/pipeline.ts).
  */
-export function validateFile(path: string, display: string = path): ValidationResult {
+export function validateFile(path: string, display: string = path, options: FrontOptions = {}): ValidationResult {
   const loaded = loadSource(path, display);
   if (!loaded.source) return { diagnostics: loaded.diagnostics };
   const source = loaded.source;
+  if (isModelDefinition(source.value)) {
+    if (!options.modelDefinitions) {
+      return { diagnostics: [diagnostic('not-a-platform', { file: display }, display, source.span(['kind']), 'pass the platform.yaml whose models.<name>.definition names it (`platformc validate` checks a model definition on its own)')] };
+    }
+    return { diagnostics: sortDiagnostics(checkStructure(ModelDefinitionSchema, source).diagnostics), kind: 'ModelDefinition' };
+  }
   const secrets = checkSecrets(source);
   const structure = checkStructure(PlatformSchema, source);
   // With structural errors, the meaning of the valid parts is still checked (one run reports everything).
