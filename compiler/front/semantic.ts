@@ -102,7 +102,10 @@ function checkReferences(ctx: Context) {
     if (!known(['regions'], spec.regions, env.region)) report('region-without-network', [...base, 'region'], { role: 'region', region: env.region }, `add regions.${env.region} with its vpcCidr${didYouMean(env.region, regions) ? `, or ${didYouMean(env.region, regions)}` : ''}`);
     if (env.standby) {
       if (!known(['regions'], spec.regions, env.standby.region)) report('region-without-network', [...base, 'standby', 'region'], { role: 'standby region', region: env.standby.region }, `add regions.${env.standby.region} with its vpcCidr`);
-      if (env.standby.region === env.region) report('standby-region', [...base, 'standby', 'region'], { region: env.region }, 'a standby region must be another region');
+      if (env.standby.region === env.region) {
+        const others = Object.keys(spec.regions).filter((r) => r !== env.region);
+        report('standby-region', [...base, 'standby', 'region'], { region: env.region }, others.length ? `name another region, e.g. ${others[0]}` : 'add a second region under regions and name it here');
+      }
       for (const pool of Object.keys(env.standby.nodePools)) {
         if (!own(spec.nodePools, pool)) report('unknown-reference', [...base, 'standby', 'nodePools', pool], { kind: 'node pool', name: pool }, didYouMean(pool, pools), true);
       }
@@ -121,7 +124,10 @@ function checkReferences(ctx: Context) {
     if (!known(['teams'], spec.teams, model.team)) report('unknown-reference', ['models', name, 'team'], { kind: 'team', name: model.team }, didYouMean(model.team, Object.keys(spec.teams)));
     const pool = own(spec.nodePools, model.nodePool);
     if (!known(['nodePools'], spec.nodePools, model.nodePool)) report('unknown-reference', ['models', name, 'nodePool'], { kind: 'node pool', name: model.nodePool }, didYouMean(model.nodePool, pools));
-    else if (pool && pool.role !== 'gpu') report('pool-role', ['models', name, 'nodePool'], { model: name, pool: model.nodePool, role: pool.role }, 'models run on gpu pools');
+    else if (pool && pool.role !== 'gpu') {
+      const gpuPools = Object.entries(spec.nodePools).filter(([, p]) => p.role === 'gpu').map(([n]) => n);
+      report('pool-role', ['models', name, 'nodePool'], { model: name, pool: model.nodePool, role: pool.role }, gpuPools.length ? `models run on gpu pools: set nodePool: ${gpuPools.join(' or ')}` : "models run on gpu pools: add a node pool with role: gpu and name it here");
+    }
   }
   const roles = new Set(Object.values(spec.nodePools).map((p) => p.role));
   for (const role of ctx.invalid.touches(['nodePools']) ? [] : (['general', 'gpu'] as const)) {
@@ -249,7 +255,7 @@ function checkCiReachesCluster(ctx: Context) {
 function checkTeams(ctx: Context) {
   const report = reporter(ctx);
   for (const team of Object.keys(ctx.spec.teams)) {
-    if (RESERVED_NAMESPACES.includes(team)) report('reserved-name', ['teams', team], { team }, 'choose another team name', true);
+    if (RESERVED_NAMESPACES.includes(team)) report('reserved-name', ['teams', team], { team }, `rename the team (for example ${team}-team); reserved: ${RESERVED_NAMESPACES.join(', ')}`, true);
   }
 }
 

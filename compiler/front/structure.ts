@@ -2,7 +2,7 @@
 import type { z } from 'zod';
 import type { DiagnosticCode } from '../diagnostics/codes.js';
 import { dedupeDiagnostics, diagnostic, type Diagnostic, type MessageArgs } from '../diagnostics/diagnostic.js';
-import { didYouMean } from '../diagnostics/suggest.js';
+import { closest, didYouMean } from '../diagnostics/suggest.js';
 import type { Path, Source } from './source.js';
 
 type Issue = z.core.$ZodIssue;
@@ -77,9 +77,9 @@ function toDiagnostics(issue: Issue, prefix: Path, root: AnySchema, source: Sour
     }
     case 'invalid_type':
       if (input === undefined) {
-        return [at('missing-field', { field: String(path[path.length - 1]), where: inParent }, describeOf(schemaAt(root, path)))];
+        return [at('missing-field', { field: String(path[path.length - 1]), where: inParent }, missingHint(path, root, source))];
       }
-      return [at('invalid-type', { where: where || 'the document', expected: article(issue.expected), actual: kindOf(input) })];
+      return [at('invalid-type', { where: where || 'the document', expected: article(issue.expected), actual: kindOf(input) }, shapeHint(path, root))];
     case 'invalid_value': {
       const allowed = issue.values.map((v) => String(v));
       const hint = typeof input === 'string' ? didYouMean(input, allowed) : undefined;
@@ -117,7 +117,7 @@ function toDiagnostics(issue: Issue, prefix: Path, root: AnySchema, source: Sour
         return [at('invalid-value', { where, value: String(value), expected: `one of ${allowed.join(', ')}` }, typeof value === 'string' ? didYouMean(value, allowed) : undefined)];
       }
       if (input === undefined) {
-        return [at('missing-field', { field: String(path[path.length - 1]), where: inParent })];
+        return [at('missing-field', { field: String(path[path.length - 1]), where: inParent }, missingHint(path, root, source))];
       }
       // Report the branch that got furthest: the one whose first issue is deepest and not a plain type mismatch at the union itself.
       const score = (list: Issue[]) => Math.max(...list.map((i) => i.path.length * 2 + (i.code === 'invalid_type' ? 0 : 1)));
@@ -209,6 +209,76 @@ function recordKeySchema(s: AnySchema | undefined): AnySchema | undefined {
 function enumValues(s: AnySchema): string[] {
   const def = defOf(unwrap(s));
   return def?.type === 'enum' ? Object.values(def.entries ?? {}).map(String) : [];
+}
+
+/**
+ * What to write for a missing field: the key it was probably written as (a typo next to it), or the field
+ * with the shape of its value (`budget: { monthlyUsd: <number> }`), rather than its description again.
+ */
+function missingHint(path: Path, root: AnySchema, source: Source): string | undefined {
+  const field = String(path[path.length - 1]);
+  const parentPath = path.slice(0, -1);
+  const parent = valueAt(source.value, parentPath);
+  const allowed = new Set(objectKeys(schemaAt(root, parentPath)));
+  const siblings = parent && typeof parent === 'object' && !Array.isArray(parent) ? Object.keys(parent).filter((k) => !allowed.has(k)) : [];
+  const typo = closest(field, siblings);
+  if (typo !== undefined) return `rename '${typo}' (line ${source.keySpan([...parentPath, typo]).line}) to ${field}`;
+  const schema = schemaAt(root, path);
+  const example = exampleOf(schema, 0);
+  const def = defOf(unwrap(schema));
+  const scalar = def && !['object', 'record', 'array'].includes(def.type);
+  const description = describeOf(schema);
+  return `add ${field}: ${example}${scalar && description ? `; ${description.charAt(0).toLowerCase()}${description.slice(1)}` : ''}`;
+}
+
+/** For a map or list written as something else: the shape to write (`nodePools: { <name>: { role: ... } }`). */
+function shapeHint(path: Path, root: AnySchema): string | undefined {
+  const schema = schemaAt(root, path);
+  const type = defOf(unwrap(schema))?.type;
+  if (path.length === 0 || !type || !['object', 'record', 'array'].includes(type)) return undefined;
+  return `write ${String(path[path.length - 1])}: ${exampleOf(schema, 0)}`;
+}
+
+function valueAt(value: unknown, path: Path): unknown {
+  let cur = value;
+  for (const segment of path) cur = cur !== null && typeof cur === 'object' ? (cur as Record<string, unknown>)[String(segment)] : undefined;
+  return cur;
+}
+
+/** The shape of a value a schema accepts, its required keys filled with placeholders: `{ monthlyUsd: <number> }`. */
+function exampleOf(s: AnySchema | undefined, depth: number): string {
+  const def = defOf(unwrap(s));
+  if (!def) return '<value>';
+  switch (def.type) {
+    case 'object': {
+      if (depth > 1) return '{ ... }';
+      const required = Object.entries(def.shape ?? {}).filter(([, v]) => !['optional', 'default', 'prefault'].includes(defOf(v)?.type ?? ''));
+      // Nothing required: the first keys it may have, so the hint still shows the shape.
+      const shown = required.length ? required : Object.entries(def.shape ?? {}).slice(0, 2);
+      const more = required.length ? '' : Object.keys(def.shape ?? {}).length > 2 ? ', ...' : '';
+      return shown.length ? `{ ${shown.map(([k, v]) => `${k}: ${exampleOf(v, depth + 1)}`).join(', ')}${more} }` : '{}';
+    }
+    case 'record':
+      return depth > 1 ? '{ ... }' : `{ <name>: ${exampleOf(def.valueType, depth + 1)} }`;
+    case 'array':
+      return `[${exampleOf(def.element, depth + 1)}]`;
+    case 'union':
+      return (def.options ?? []).map((o) => exampleOf(o, depth)).join(' or ');
+    case 'enum': {
+      const values = enumValues(unwrap(s)!);
+      return values.length <= 4 ? values.join(' | ') : `<${values.slice(0, 3).join(' | ')} | ...>`;
+    }
+    case 'literal':
+      return (def.values ?? []).map(String).join(' | ');
+    case 'boolean':
+      return 'true | false';
+    case 'number':
+      return (def as { format?: string }).format?.includes('int') ? '<whole number>' : '<number>';
+    case 'string':
+      return '<text>';
+    default:
+      return '<value>';
+  }
 }
 
 function describeOf(s: AnySchema | undefined): string | undefined {
