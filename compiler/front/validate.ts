@@ -4,6 +4,7 @@ import { ModelDefinitionSchema, PlatformSchema, type ModelDefinition, type Platf
 import { hasErrors, sortDiagnostics, type Diagnostic } from '../diagnostics/diagnostic.js';
 import { diagnostic } from '../diagnostics/diagnostic.js';
 import { checkSemantics, checkSecrets } from './semantic.js';
+import { isPlainObject } from './merge.js';
 import { NO_INVALID_PARTS, validParts } from './partial.js';
 import { loadSource, type Source } from './source.js';
 import { checkStructure } from './structure.js';
@@ -69,7 +70,14 @@ export function validateFile(path: string, display: string = path, options: Fron
   const root = dirname(path);
   const models = new Map<string, ModelDefinition>();
   const modelDiagnostics: Diagnostic[] = [];
-  for (const [name, model] of Object.entries(spec.models)) {
+  // The definitions of models cut for an error of their own are checked too, when their path is valid.
+  const rawModels = partial.invalid.touches(['models']) && isPlainObject(source.value) && isPlainObject((source.value as Record<string, unknown>).models) ? ((source.value as Record<string, unknown>).models as Record<string, unknown>) : {};
+  const cut = Object.entries(rawModels).flatMap(([name, m]): [string, { definition: string }][] => {
+    if (Object.hasOwn(spec.models, name) || !isPlainObject(m)) return [];
+    const definition = PlatformSchema.shape.models.valueType.shape.definition.safeParse(m.definition);
+    return definition.success ? [[name, { definition: definition.data }]] : [];
+  });
+  for (const [name, model] of [...Object.entries(spec.models), ...cut]) {
     if (models.has(model.definition)) continue;
     // Shown relative to where platformc runs, like the platform.yaml path, so editors can open it.
     const loadedDef = loadSource(join(root, model.definition), normalize(join(dirname(display), model.definition)));

@@ -12,9 +12,10 @@ import { repoRoot } from '../helpers/cli.js';
 
 const reference = readFileSync(join(repoRoot, 'platform.yaml'), 'utf8');
 
-function errors(text: string) {
+function errors(text: string, files: Record<string, string> = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'platformc-partial-'));
   cpSync(join(repoRoot, 'models'), join(dir, 'models'), { recursive: true });
+  for (const [path, content] of Object.entries(files)) writeFileSync(join(dir, path), content);
   writeFileSync(join(dir, 'platform.yaml'), text);
   return checkPlatform(join(dir, 'platform.yaml'), { display: 'platform.yaml', compilerVersion: '0.0.0-test' }).diagnostics.filter((d) => d.severity === 'error').map((d) => d.code);
 }
@@ -27,6 +28,12 @@ describe('semantic checks run on the structurally valid parts', () => {
     expect(reference).toContain('instanceTypes: [m6i.xlarge]');
     expect(errors(reference)).toEqual([]);
     expect(errors(semantic(reference))).toEqual(['unknown-instance-type']);
+  });
+
+  it('the definition file of a model with an error of its own is still checked', () => {
+    const broken = reference.replace(/latencyP99Ms: \d+/, 'latencyP99Ms: fast').replace('definition: models/resnet50.yaml', 'definition: models/broken-resnet50.yaml');
+    const definition = readFileSync(join(repoRoot, 'models/resnet50.yaml'), 'utf8').replace('maxBatchSize: 32', 'maxBatchSize: lots');
+    expect(errors(broken, { 'models/broken-resnet50.yaml': definition }).sort()).toEqual(['invalid-type', 'invalid-type', 'model-definition']);
   });
 
   const breaks: [string, (t: string) => string, string[]][] = [
