@@ -147,7 +147,11 @@ function checkNetworks(ctx: Context) {
       const c = parseCidr(network.vpcCidr);
       const unusable = c && UNUSABLE_RANGES.find(([range]) => overlaps(c, parseCidr(range)!));
       if (!c) report('invalid-cidr', [...path, 'vpcCidr'], { cidr: network.vpcCidr });
-      else if (c.prefix < 16 || c.prefix > 28) report('vpc-prefix', [...path, 'vpcCidr'], { prefix: c.prefix });
+      else if (c.prefix < 16 || c.prefix > 28) {
+        // The /16 (or /28) network that starts at the same address: what to write instead.
+        const prefix = c.prefix < 16 ? 16 : 28;
+        report('vpc-prefix', [...path, 'vpcCidr'], { prefix: c.prefix }, `write ${formatCidr({ base: c.base, prefix })}${prefix === 16 ? ' (the largest VPC AWS allows)' : ''}`);
+      }
       // Copied as written into Terraform and NetworkPolicies while subnets are computed: one spelling only (D26).
       else if (formatCidr(c) !== network.vpcCidr) report('cidr-not-canonical', [...path, 'vpcCidr'], { cidr: network.vpcCidr, canonical: formatCidr(c) });
       else if (unusable) report('cidr-unusable', [...path, 'vpcCidr'], { cidr: network.vpcCidr, range: unusable[0], why: unusable[1] }, 'use a private range such as 10.0.0.0/16');
