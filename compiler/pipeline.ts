@@ -22,20 +22,24 @@ export interface Checked {
   readonly validated?: Validated;
   /** The IR, when no error was found other than the tolerated ones. */
   readonly ir?: PlatformIR;
+  /** Set when the file was a model definition (CheckOptions.modelDefinitions). */
+  readonly kind?: 'ModelDefinition';
 }
 
 export interface CheckOptions {
   readonly compilerVersion: string;
   /** The file name diagnostics show (default: the path). */
   readonly display?: string;
+  /** `validate` also checks a model definition given on its own (models/x.yaml). */
+  readonly modelDefinitions?: boolean;
   /** Errors that still give an IR: `cost` explains an over-budget estimate instead of refusing it. */
   readonly tolerate?: readonly DiagnosticCode[];
 }
 
 /** Validates platform.yaml and everything that needs the resolved platform; resolves once. */
 export function checkPlatform(file: string, options: CheckOptions): Checked {
-  const front = validateFile(file, options.display ?? file);
-  if (!front.validated) return { diagnostics: front.diagnostics };
+  const front = validateFile(file, options.display ?? file, { modelDefinitions: options.modelDefinitions });
+  if (!front.validated) return { diagnostics: front.diagnostics, ...(front.kind ? { kind: front.kind } : {}) };
   const validated = front.validated;
   const auto = checkAutoPools(validated);
   if (hasErrors(auto)) return { diagnostics: sortDiagnostics([...front.diagnostics, ...auto]), validated };

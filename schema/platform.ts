@@ -404,7 +404,12 @@ const Observability = z
 
 const Budget = z
   .strictObject({
-    monthlyUsd: z.number().positive().describe('Monthly budget in USD for one environment.'),
+    monthlyUsd: z
+      .number()
+      .positive()
+      // AWS Budgets takes a plain decimal: a number JavaScript writes with an exponent (1e+308) is refused at apply (D26).
+      .max(1_000_000_000, 'a monthly budget is at most 1000000000 USD')
+      .describe('Monthly budget in USD for one environment.'),
     alertThresholds: z.array(z.number().positive().max(1000)).default([50, 80, 100]).describe('Percentages of the budget at which AWS Budgets notifies.'),
     notify: z.array(z.email()).default([]).describe('E-mail addresses notified by AWS Budgets.'),
     enforcement: z

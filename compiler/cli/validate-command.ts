@@ -9,12 +9,12 @@ import type { InvocationOf } from './options.js';
 export async function runValidate(inv: InvocationOf<'validate'>): Promise<number> {
   const format = outputFormat(inv.values.format);
   const file = platformFile(inv.positionals);
-  const { diagnostics } = checkPlatform(file, { compilerVersion });
+  const { diagnostics, kind } = checkPlatform(file, { compilerVersion, modelDefinitions: true });
   const valid = !hasErrors(diagnostics);
-  if (format === 'json') process.stdout.write(`${JSON.stringify({ file, valid, diagnostics }, null, 2)}\n`);
+  if (format === 'json') process.stdout.write(`${JSON.stringify({ file, ...(kind ? { kind } : {}), valid, diagnostics }, null, 2)}\n`);
   else {
     printDiagnostics(diagnostics);
-    if (valid) process.stderr.write(`${file} is valid\n`);
+    if (valid) process.stderr.write(`${file} is ${kind === 'ModelDefinition' ? 'a valid model definition' : 'valid'}\n`);
   }
   return valid ? EXIT.ok : EXIT.failure;
 }

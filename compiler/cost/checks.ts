@@ -3,7 +3,7 @@
  * and the budget gate (does the estimate at maximum scale fit each environment's budget?). Positions point
  * at the environment's override when the value came from one.
  */
-import { diagnostic, inEnvironment, type Diagnostic } from '../diagnostics/diagnostic.js';
+import { diagnostic, inEnvironment, mergeEnvironments, type Diagnostic } from '../diagnostics/diagnostic.js';
 import { overridePath } from '../front/environments.js';
 import type { Path, Source } from '../front/source.js';
 import type { PlatformIR } from '../resolve/ir.js';
@@ -33,18 +33,19 @@ export function checkCapacity(ir: PlatformIR, source: Source): Diagnostic[] {
       const def = m.definition;
       const perGpu = def.throughput.perGpu[gpu];
       if (!perGpu) {
-        out.push(diagnostic('no-throughput-data', { definition: m.definitionPath, gpu, type: pool.instance.type, rps: d.slo.targetRps }, source.file, source.span(['models', d.model, 'nodePool']), `add throughput.perGpu.${gpu} to ${m.definitionPath} from a measurement (perf_analyzer)`));
+        out.push(inEnvironment(diagnostic('no-throughput-data', { definition: m.definitionPath, gpu, type: pool.instance.type, rps: d.slo.targetRps }, source.file, source.span(['models', d.model, 'nodePool']), `add throughput.perGpu.${gpu} to ${m.definitionPath} from a measurement (perf_analyzer)`), env.name));
         continue;
       }
       const needed = replicasNeeded(d.slo.targetRps, perGpu, def.throughput.derate, d.gpusPerReplica);
       if (needed > d.replicas.max) {
         const path = positionIn(source, env.name, ['models', d.model, 'replicas', 'max']);
         const found = diagnostic('slo-capacity', { model: d.model, needed, type: pool.instance.type, rps: d.slo.targetRps, perGpu, gpu, derate: def.throughput.derate, max: d.replicas.max }, source.file, source.span(path), `raise replicas.max to ${needed} (and the pool's maxSize), pick a faster GPU, or lower slo.targetRps`);
-        out.push(path[0] === 'environments' ? inEnvironment(found, env.name) : found);
+        out.push(inEnvironment(found, env.name));
       }
     }
   }
-  return out;
+  // Replicas and rates differ per environment: the same finding everywhere is said once, others name theirs.
+  return mergeEnvironments(out, ir.environments.map((e) => e.name));
 }
 
 export function checkBudget(ir: PlatformIR, source: Source): Diagnostic[] {

@@ -8,9 +8,10 @@
 export const codes = {
   // reading the file
   'file-unreadable': { severity: 'error', message: '{file} {problem}', doc: 'The file does not exist, is a directory, or cannot be read.' },
-  'file-too-large': { severity: 'error', message: '{file} is {bytes} bytes; platformc reads at most {max}', doc: 'The file is larger than platformc accepts (4 MiB); platform.yaml is a few kilobytes.' },
+  'file-too-large': { severity: 'error', message: '{file} {problem}; platformc reads at most {max}', doc: 'The file is larger than platformc accepts (4 MiB, or 20,000 lines and comma-separated items); platform.yaml is a few kilobytes and a few hundred lines.' },
   'file-encoding': { severity: 'error', message: '{file} {problem}', doc: 'The file is not UTF-8 text (binary content, or another encoding).' },
   'file-empty': { severity: 'error', message: '{file} is empty', doc: 'The file holds no YAML document.' },
+  'not-a-platform': { severity: 'error', message: '{file} is a model definition, not a platform', doc: 'A command that reads platform.yaml was given a model definition (models/x.yaml); `platformc validate` checks one on its own.' },
   // YAML
   'yaml-syntax': { severity: 'error', message: '{detail}', doc: 'The YAML does not parse (indentation, tabs, unclosed quotes or brackets, ...).' },
   'yaml-duplicate-key': { severity: 'error', message: "duplicate key '{key}': this mapping already has it", doc: 'A mapping has the same key twice; YAML would silently keep only one.' },

@@ -15,6 +15,8 @@ export interface Diagnostic {
   readonly endLine: number;
   readonly endCol: number;
   readonly hint?: string;
+  /** The environments a per-environment finding holds in, when not in all of them (the message names them too). */
+  readonly environments?: readonly string[];
 }
 
 /** A place in a file. */
@@ -46,8 +48,38 @@ export function diagnostic<C extends DiagnosticCode>(code: C, args: MessageArgs<
   return { code, severity, message: formatMessage(code, args), file, ...span, ...(hint ? { hint } : {}) };
 }
 
-/** The same problem found in one environment's view of the spec: the message says which environment. */
-export const inEnvironment = (d: Diagnostic, env: string): Diagnostic => ({ ...d, message: `${d.message} (in environment '${env}')` });
+/** The same problem found in one environment's view of the spec; mergeEnvironments words it. */
+export const inEnvironment = (d: Diagnostic, env: string): Diagnostic => ({ ...d, environments: [...(d.environments ?? []), env] });
+
+/**
+ * Findings of a check run once per environment: the same finding at the same place in several environments
+ * becomes one diagnostic that lists them, and needs no list when every checked environment has it. One that
+ * differs per environment (other numbers) therefore always names its environment. Untagged findings pass.
+ */
+export function mergeEnvironments(list: readonly Diagnostic[], checked: readonly string[]): Diagnostic[] {
+  const groups = new Map<string, { first: Diagnostic; envs: Set<string> }>();
+  const out: (Diagnostic | string)[] = [];
+  for (const d of list) {
+    if (!d.environments) {
+      out.push(d);
+      continue;
+    }
+    const key = `${d.file}:${d.line}:${d.col}:${d.code}:${d.message}:${d.hint ?? ''}`;
+    const group = groups.get(key);
+    if (group) d.environments.forEach((e) => group.envs.add(e));
+    else groups.set(key, { first: d, envs: new Set(d.environments) }), out.push(key);
+  }
+  const all = new Set(checked);
+  return out.map((entry) => {
+    if (typeof entry !== 'string') return entry;
+    const { first, envs } = groups.get(entry)!;
+    const { environments: _, ...rest } = first;
+    if (all.size > 0 && [...all].every((e) => envs.has(e))) return rest;
+    const names = [...envs].sort(compareCodeUnits).map((e) => `'${e}'`);
+    const listed = names.length === 1 ? `environment ${names[0]}` : `environments ${names.slice(0, -1).join(', ')} and ${names[names.length - 1]}`;
+    return { ...rest, message: `${first.message} (in ${listed})`, environments: [...envs].sort(compareCodeUnits) };
+  });
+}
 
 /** Sorts by file, then position, then code: plain code-unit order so output is identical everywhere. */
 export function sortDiagnostics(list: readonly Diagnostic[]): Diagnostic[] {

@@ -1,6 +1,6 @@
 /** Semantic checks: what a schema cannot know. Each check returns diagnostics; none throws on bad input. */
 import type { ModelDefinition, PlatformSpec } from '../../schema/platform.js';
-import { dedupeDiagnostics, diagnostic, inEnvironment, type Diagnostic, type MessageArgs } from '../diagnostics/diagnostic.js';
+import { dedupeDiagnostics, diagnostic, inEnvironment, mergeEnvironments, type Diagnostic, type MessageArgs } from '../diagnostics/diagnostic.js';
 import type { DiagnosticCode } from '../diagnostics/codes.js';
 import { didYouMean } from '../diagnostics/suggest.js';
 import { GPU_MEMORY_HEADROOM, instanceCatalog, notOfferedHint, regionCatalog } from '../catalog.js';
@@ -8,6 +8,7 @@ import { formatCidr, overlaps, parseCidr, planSubnets, MAX_SUBNET_PREFIX } from 
 import { environmentSpec, overridePath } from './environments.js';
 import { durationSeconds } from '../lib/durations.js';
 import { ciApplies, createsOidcProvider } from './identity.js';
+import type { InvalidParts, ValidParts } from './partial.js';
 import { findSecrets } from './secrets.js';
 import type { Path, Source } from './source.js';
 import { GPU_TAINT } from '../lib/conventions.js';
@@ -39,17 +40,26 @@ interface Context {
   readonly spec: PlatformSpec;
   readonly raw: Record<string, unknown>;
   readonly models: ReadonlyMap<string, ModelDefinition>;
+  /** Parts cut out for structural errors: nothing is reported inside them, and names they held are not "unknown". */
+  readonly invalid: InvalidParts;
   readonly out: Diagnostic[];
+  /** Environments whose merged view was checked. */
+  readonly checkedEnvironments: string[];
 }
 
 type Report = <C extends DiagnosticCode>(code: C, path: Path, args: MessageArgs<C>, hint?: string, key?: boolean) => void;
 
-const reporter = (ctx: Context): Report => (code, path, args, hint, key) =>
-  ctx.out.push(diagnostic(code, args, ctx.source.file, key ? ctx.source.keySpan(path) : ctx.source.span(path), hint));
+const reporter = (ctx: Context): Report => (code, path, args, hint, key) => {
+  if (!ctx.invalid.covers(path)) ctx.out.push(diagnostic(code, args, ctx.source.file, key ? ctx.source.keySpan(path) : ctx.source.span(path), hint));
+};
 
-/** Runs every semantic check. Secret scanning runs even when the structure is invalid (see checkSecrets). */
-export function checkSemantics(source: Source, spec: PlatformSpec, models: ReadonlyMap<string, ModelDefinition>): Diagnostic[] {
-  const ctx: Context = { source, spec, raw: source.value as Record<string, unknown>, models, out: [] };
+/**
+ * Runs every semantic check on the spec, or on the structurally valid parts of it (partial.ts). Secret scanning
+ * runs even when the structure is invalid (see checkSecrets).
+ */
+export function checkSemantics(source: Source, parts: Pick<ValidParts, 'raw' | 'spec' | 'invalid'>, models: ReadonlyMap<string, ModelDefinition>): Diagnostic[] {
+  const { spec, raw, invalid } = parts;
+  const ctx: Context = { source, spec, raw, models, invalid, out: [], checkedEnvironments: [] };
   checkEnvironmentsExist(ctx);
   checkReferences(ctx);
   checkNetworks(ctx);
@@ -59,7 +69,7 @@ export function checkSemantics(source: Source, spec: PlatformSpec, models: Reado
   checkTeams(ctx);
   checkModelsStatic(ctx);
   for (const env of Object.keys(spec.environments).sort()) checkEnvironment(ctx, env);
-  return dedupeDiagnostics(ctx.out);
+  return dedupeDiagnostics(mergeEnvironments(ctx.out, ctx.checkedEnvironments));
 }
 
 /** Secret values anywhere in the file. */
@@ -70,7 +80,7 @@ export function checkSecrets(source: Source): Diagnostic[] {
 }
 
 function checkEnvironmentsExist(ctx: Context) {
-  if (Object.keys(ctx.spec.environments).length === 0) {
+  if (Object.keys(ctx.spec.environments).length === 0 && !ctx.invalid.touches(['environments'])) {
     reporter(ctx)('environments', ['environments'], {}, undefined, true);
   }
 }
@@ -82,12 +92,20 @@ function checkReferences(ctx: Context) {
   const regions = Object.keys(spec.regions);
   const pools = Object.keys(spec.nodePools);
   const modelNames = Object.keys(spec.models);
+  /**
+   * Found, or possibly one cut for a structural error of its own (reported already): when a map lost an item, a
+   * name missing from it may be that item misspelt (a region key `us-east-3` the environments call us-east-1).
+   */
+  const known = (section: Path, record: Readonly<Record<string, unknown>>, name: string) => own(record, name) !== undefined || ctx.invalid.touches(section);
   for (const [name, env] of Object.entries(spec.environments)) {
     const base: Path = ['environments', name];
-    if (!own(spec.regions, env.region)) report('region-without-network', [...base, 'region'], { role: 'region', region: env.region }, `add regions.${env.region} with its vpcCidr${didYouMean(env.region, regions) ? `, or ${didYouMean(env.region, regions)}` : ''}`);
+    if (!known(['regions'], spec.regions, env.region)) report('region-without-network', [...base, 'region'], { role: 'region', region: env.region }, `add regions.${env.region} with its vpcCidr${didYouMean(env.region, regions) ? `, or ${didYouMean(env.region, regions)}` : ''}`);
     if (env.standby) {
-      if (!own(spec.regions, env.standby.region)) report('region-without-network', [...base, 'standby', 'region'], { role: 'standby region', region: env.standby.region }, `add regions.${env.standby.region} with its vpcCidr`);
-      if (env.standby.region === env.region) report('standby-region', [...base, 'standby', 'region'], { region: env.region }, 'a standby region must be another region');
+      if (!known(['regions'], spec.regions, env.standby.region)) report('region-without-network', [...base, 'standby', 'region'], { role: 'standby region', region: env.standby.region }, `add regions.${env.standby.region} with its vpcCidr`);
+      if (env.standby.region === env.region) {
+        const others = Object.keys(spec.regions).filter((r) => r !== env.region);
+        report('standby-region', [...base, 'standby', 'region'], { region: env.region }, others.length ? `name another region, e.g. ${others[0]}` : 'add a second region under regions and name it here');
+      }
       for (const pool of Object.keys(env.standby.nodePools)) {
         if (!own(spec.nodePools, pool)) report('unknown-reference', [...base, 'standby', 'nodePools', pool], { kind: 'node pool', name: pool }, didYouMean(pool, pools), true);
       }
@@ -103,13 +121,16 @@ function checkReferences(ctx: Context) {
     }
   }
   for (const [name, model] of Object.entries(spec.models)) {
-    if (!own(spec.teams, model.team)) report('unknown-reference', ['models', name, 'team'], { kind: 'team', name: model.team }, didYouMean(model.team, Object.keys(spec.teams)));
+    if (!known(['teams'], spec.teams, model.team)) report('unknown-reference', ['models', name, 'team'], { kind: 'team', name: model.team }, didYouMean(model.team, Object.keys(spec.teams)));
     const pool = own(spec.nodePools, model.nodePool);
-    if (!pool) report('unknown-reference', ['models', name, 'nodePool'], { kind: 'node pool', name: model.nodePool }, didYouMean(model.nodePool, pools));
-    else if (pool.role !== 'gpu') report('pool-role', ['models', name, 'nodePool'], { model: name, pool: model.nodePool, role: pool.role }, 'models run on gpu pools');
+    if (!known(['nodePools'], spec.nodePools, model.nodePool)) report('unknown-reference', ['models', name, 'nodePool'], { kind: 'node pool', name: model.nodePool }, didYouMean(model.nodePool, pools));
+    else if (pool && pool.role !== 'gpu') {
+      const gpuPools = Object.entries(spec.nodePools).filter(([, p]) => p.role === 'gpu').map(([n]) => n);
+      report('pool-role', ['models', name, 'nodePool'], { model: name, pool: model.nodePool, role: pool.role }, gpuPools.length ? `models run on gpu pools: set nodePool: ${gpuPools.join(' or ')}` : "models run on gpu pools: add a node pool with role: gpu and name it here");
+    }
   }
   const roles = new Set(Object.values(spec.nodePools).map((p) => p.role));
-  for (const role of ['general', 'gpu'] as const) {
+  for (const role of ctx.invalid.touches(['nodePools']) ? [] : (['general', 'gpu'] as const)) {
     if (!roles.has(role)) report('missing-pool-role', ['nodePools'], { role }, undefined, true);
   }
 }
@@ -126,7 +147,11 @@ function checkNetworks(ctx: Context) {
       const c = parseCidr(network.vpcCidr);
       const unusable = c && UNUSABLE_RANGES.find(([range]) => overlaps(c, parseCidr(range)!));
       if (!c) report('invalid-cidr', [...path, 'vpcCidr'], { cidr: network.vpcCidr });
-      else if (c.prefix < 16 || c.prefix > 28) report('vpc-prefix', [...path, 'vpcCidr'], { prefix: c.prefix });
+      else if (c.prefix < 16 || c.prefix > 28) {
+        // The /16 (or /28) network that starts at the same address: what to write instead.
+        const prefix = c.prefix < 16 ? 16 : 28;
+        report('vpc-prefix', [...path, 'vpcCidr'], { prefix: c.prefix }, `write ${formatCidr({ base: c.base, prefix })}${prefix === 16 ? ' (the largest VPC AWS allows)' : ''}`);
+      }
       // Copied as written into Terraform and NetworkPolicies while subnets are computed: one spelling only (D26).
       else if (formatCidr(c) !== network.vpcCidr) report('cidr-not-canonical', [...path, 'vpcCidr'], { cidr: network.vpcCidr, canonical: formatCidr(c) });
       else if (unusable) report('cidr-unusable', [...path, 'vpcCidr'], { cidr: network.vpcCidr, range: unusable[0], why: unusable[1] }, 'use a private range such as 10.0.0.0/16');
@@ -163,13 +188,14 @@ function checkIdentity(ctx: Context) {
   const envNames = Object.keys(ctx.spec.environments);
   if (!github || envNames.length === 0) return; // no environment at all is reported once, by checkEnvironmentsExist
   const base: Path = ['identity', 'ci', 'github'];
+  const knownEnv = (env: string) => Object.hasOwn(ctx.spec.environments, env) || ctx.invalid.touches(['environments']);
   github.environments.forEach((env, i) => {
-    if (!Object.hasOwn(ctx.spec.environments, env)) report('unknown-reference', [...base, 'environments', i], { kind: 'environment', name: env }, didYouMean(env, envNames) ?? `environments are ${envNames.join(', ')}`);
+    if (!knownEnv(env)) report('unknown-reference', [...base, 'environments', i], { kind: 'environment', name: env }, didYouMean(env, envNames) ?? `environments are ${envNames.join(', ')}`);
   });
   const choice = github.oidcProvider;
   if (typeof choice !== 'string') {
     for (const env of Object.keys(choice)) {
-      if (!Object.hasOwn(ctx.spec.environments, env)) report('unknown-reference', [...base, 'oidcProvider', env], { kind: 'environment', name: env }, didYouMean(env, envNames), true);
+      if (!knownEnv(env)) report('unknown-reference', [...base, 'oidcProvider', env], { kind: 'environment', name: env }, didYouMean(env, envNames), true);
     }
   }
   // IAM holds one OIDC provider per URL and account: a second create fails with EntityAlreadyExists.
@@ -206,7 +232,8 @@ function checkIdentity(ctx: Context) {
  */
 function checkCiReachesCluster(ctx: Context) {
   const github = ctx.spec.identity.ci?.github;
-  if (!github || github.runsOn.includes('self-hosted')) return;
+  // An invalid cluster section was cut and defaulted to a private endpoint: no conclusion from that.
+  if (!github || github.runsOn.includes('self-hosted') || ctx.invalid.touches(['cluster'])) return;
   const unreachable = Object.keys(ctx.spec.environments).sort().filter((env) => {
     if (!github.pullRequests && !ciApplies(ctx.spec, env)) return false;
     try {
@@ -232,7 +259,7 @@ function checkCiReachesCluster(ctx: Context) {
 function checkTeams(ctx: Context) {
   const report = reporter(ctx);
   for (const team of Object.keys(ctx.spec.teams)) {
-    if (RESERVED_NAMESPACES.includes(team)) report('reserved-name', ['teams', team], { team }, 'choose another team name', true);
+    if (RESERVED_NAMESPACES.includes(team)) report('reserved-name', ['teams', team], { team }, `rename the team (for example ${team}-team); reserved: ${RESERVED_NAMESPACES.join(', ')}`, true);
   }
 }
 
@@ -267,13 +294,22 @@ function checkEnvironment(ctx: Context, env: string) {
   } catch {
     return; // an override that names something that does not exist: reported by checkReferences
   }
+  ctx.checkedEnvironments.push(env);
   const e = spec.environments[env]!;
-  const base = reporter(ctx);
+  /**
+   * Every finding here is one environment's: tagged with it, so the same finding in every environment is
+   * reported once and one that differs per environment says where (mergeEnvironments). A message that names
+   * its environment already needs no tag.
+   */
+  const base: Report = (code, path, args, hint, key) => {
+    if (ctx.invalid.covers(path)) return;
+    const d = diagnostic(code, args, ctx.source.file, key ? ctx.source.keySpan(path) : ctx.source.span(path), hint);
+    ctx.out.push((args as Record<string, unknown>).env === env ? d : inEnvironment(d, env));
+  };
   /** Reports at the override of `path` in this environment if there is one, else at `path`. */
   const report: Report = (code, path, args, hint, key) => {
     const o = overridePath(env, path);
-    if (o && ctx.source.has(o)) ctx.out.push(inEnvironment(diagnostic(code, args, ctx.source.file, key ? ctx.source.keySpan(o) : ctx.source.span(o), hint), env));
-    else base(code, path, args, hint, key);
+    base(code, o && ctx.source.has(o) ? o : path, args, hint, key);
   };
   const regions = [e.region, ...(e.standby ? [e.standby.region] : [])];
 

@@ -1,6 +1,6 @@
 /** Reading a YAML source file: bytes to a document with positions, or diagnostics. Never throws for bad input. */
 import { closeSync, constants, fstatSync, openSync, readSync, statSync } from 'node:fs';
-import { LineCounter, isAlias, isMap, isPair, isScalar, isSeq, parseAllDocuments, type Document, type Node, type Pair, type Scalar } from 'yaml';
+import { LineCounter, isAlias, isMap, isPair, isScalar, isSeq, parseAllDocuments, visit, type Document, type Node, type Pair, type Scalar } from 'yaml';
 import { diagnostic, startOfFile, type Diagnostic, type Span } from '../diagnostics/diagnostic.js';
 
 export const MAX_FILE_BYTES = 4 * 1024 * 1024;
@@ -58,7 +58,7 @@ class NotReadable extends Error {
 function readRegularFile(path: string, display: string): Buffer {
   const notRegular = (st: { isDirectory(): boolean }) =>
     new NotReadable(diagnostic('file-unreadable', { file: display, problem: `is ${st.isDirectory() ? 'a directory' : 'a device, pipe or socket'}, not a regular file` }, display, startOfFile, 'pass the path of a YAML file'));
-  const tooLarge = (bytes: string) => new NotReadable(diagnostic('file-too-large', { file: display, bytes, max: MAX_FILE_BYTES }, display, startOfFile));
+  const tooLarge = (bytes: string) => new NotReadable(diagnostic('file-too-large', { file: display, problem: `is ${bytes} bytes`, max: `${MAX_FILE_BYTES} bytes` }, display, startOfFile));
   const stat = statSync(path);
   if (!stat.isFile()) throw notRegular(stat);
   // O_NONBLOCK: should the path be swapped for a FIFO after the stat, open does not wait for a writer.
@@ -90,6 +90,13 @@ export function parseSource(bytes: Uint8Array, file: string): LoadResult {
   // A lone CR is a line break in YAML 1.2, but the parser reads it as a space: a file saved with old Mac
   // line endings was one line and "empty" (D26). Same length, so every offset stays where it was.
   if (text.includes('\r')) text = text.replace(/\r(?!\n)/g, '\n');
+  // Parsing costs about a microsecond per byte (100,000 one-line keys took two seconds before anything could be
+  // said about them, #19): a file with far more entries than any platform is refused before the parse.
+  const crowded = entriesBeyond(text, MAX_ENTRIES);
+  if (crowded !== undefined) {
+    const line = text.slice(0, crowded).split('\n').length;
+    return { diagnostics: [diagnostic('file-too-large', { file, problem: `has more than ${MAX_ENTRIES} lines and comma-separated items`, max: String(MAX_ENTRIES) }, file, { line, col: 1, endLine: line, endCol: 1 }, 'a platform.yaml is a few hundred lines: is this the file you meant?')] };
+  }
   const lineCounter = new LineCounter();
   // uniqueKeys off: the parser's own check compares each key with every earlier one (100,000 keys took
   // minutes, D7); duplicates are found below with one set per mapping.
@@ -218,6 +225,19 @@ export function parseSource(bytes: Uint8Array, file: string): LoadResult {
   return { source, diagnostics: [] };
 }
 
+/** Lines and comma-separated items a file may have: 150 times the reference platform's, and parsed in well under a second. */
+export const MAX_ENTRIES = 20_000;
+
+/** The offset at which the file has more than `max` lines and commas (an upper bound of its entries), if it does. */
+function entriesBeyond(text: string, max: number): number | undefined {
+  let n = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if ((c === 10 || c === 44) && ++n > max) return i;
+  }
+  return undefined;
+}
+
 /** The second and later occurrences of a scalar key in each mapping of the tree. */
 function duplicateKeys(root: unknown): Scalar[] {
   const found: Scalar[] = [];
@@ -248,6 +268,17 @@ const MAX_DEPTH = 1000;
  * (memoized, so this is linear). Throws RangeError for a document nested deeper than MAX_DEPTH (D26).
  */
 function aliasExpansion(doc: Document.Parsed): number {
+  // Each alias's target, found in one pass in document order (the last anchor of that name before it, as
+  // Alias.resolve finds it): resolve() walks the whole document per alias, which made 190 aliases of a
+  // 9,000-key map take seconds just to be refused (#19).
+  const targets = new Map<unknown, unknown>();
+  const anchors = new Map<string, unknown>();
+  visit(doc, {
+    Node(_, node) {
+      if (isAlias(node)) targets.set(node, anchors.get(node.source));
+      else if (node.anchor) anchors.set(node.anchor, node);
+    },
+  });
   const expanded = new Map<unknown, number>();
   const busy = new Set<unknown>();
   let written = 0;
@@ -255,7 +286,7 @@ function aliasExpansion(doc: Document.Parsed): number {
     if (depth > MAX_DEPTH) throw new RangeError('nested too deeply');
     if (!viaAlias) written++;
     if (isAlias(node)) {
-      const target = node.resolve(doc);
+      const target = targets.get(node);
       return target && !busy.has(target) ? size(target, depth + 1, true) : 1;
     }
     const known = expanded.get(node);

@@ -2,18 +2,20 @@
 import type { z } from 'zod';
 import type { DiagnosticCode } from '../diagnostics/codes.js';
 import { dedupeDiagnostics, diagnostic, type Diagnostic, type MessageArgs } from '../diagnostics/diagnostic.js';
-import { didYouMean } from '../diagnostics/suggest.js';
+import { closest, didYouMean } from '../diagnostics/suggest.js';
 import type { Path, Source } from './source.js';
 
 type Issue = z.core.$ZodIssue;
 type AnySchema = z.core.$ZodType;
 
 /** Validates source.value against a schema; returns the parsed value when there is no error. */
-export function checkStructure<T extends AnySchema>(schema: T, source: Source): { value?: z.output<T>; diagnostics: Diagnostic[] } {
+export function checkStructure<T extends AnySchema>(schema: T, source: Source): { value?: z.output<T>; diagnostics: Diagnostic[]; problems: Path[] } {
   const proto = prototypeKeys(source);
-  if (proto.length) return { diagnostics: proto };
+  if (proto.length) return { diagnostics: proto, problems: [[]] };
   const result = (schema as unknown as z.ZodType).safeParse(source.value, { reportInput: true });
-  if (result.success) return { value: result.data as z.output<T>, diagnostics: [] };
+  if (result.success) return { value: result.data as z.output<T>, diagnostics: [], problems: [] };
+  /** Where each problem is (an unknown key at the key itself), for the checks that run on the valid parts. */
+  const problems = result.error.issues.flatMap((i): Path[] => (i.code === 'unrecognized_keys' ? i.keys.map((k) => [...i.path, k] as Path) : [i.path as Path]));
   // Positions are computed for the first MAX_DIAGNOSTICS problems only; the rest are counted (D7).
   const out: Diagnostic[] = [];
   let more = 0;
@@ -34,7 +36,8 @@ export function checkStructure<T extends AnySchema>(schema: T, source: Source): 
     const { endLine, endCol } = list[list.length - 1]!;
     list.push(diagnostic('too-many-errors', { count: more }, source.file, { line: endLine, col: endCol + 1, endLine, endCol: endCol + 1 }, 'fix the problems above and validate again'));
   }
-  return { diagnostics: list };
+  // A file this broken is not worth a second look: its valid parts would be few and their findings noise.
+  return { diagnostics: list, problems: more > 0 ? [[]] : problems };
 }
 
 /** Diagnostics listed per file at most; a 100,000-key file would otherwise print 100,000 lines. */
@@ -74,9 +77,9 @@ function toDiagnostics(issue: Issue, prefix: Path, root: AnySchema, source: Sour
     }
     case 'invalid_type':
       if (input === undefined) {
-        return [at('missing-field', { field: String(path[path.length - 1]), where: inParent }, describeOf(schemaAt(root, path)))];
+        return [at('missing-field', { field: String(path[path.length - 1]), where: inParent }, missingHint(path, root, source))];
       }
-      return [at('invalid-type', { where: where || 'the document', expected: article(issue.expected), actual: kindOf(input) })];
+      return [at('invalid-type', { where: where || 'the document', expected: article(issue.expected), actual: kindOf(input) }, shapeHint(path, root))];
     case 'invalid_value': {
       const allowed = issue.values.map((v) => String(v));
       const hint = typeof input === 'string' ? didYouMean(input, allowed) : undefined;
@@ -114,7 +117,7 @@ function toDiagnostics(issue: Issue, prefix: Path, root: AnySchema, source: Sour
         return [at('invalid-value', { where, value: String(value), expected: `one of ${allowed.join(', ')}` }, typeof value === 'string' ? didYouMean(value, allowed) : undefined)];
       }
       if (input === undefined) {
-        return [at('missing-field', { field: String(path[path.length - 1]), where: inParent })];
+        return [at('missing-field', { field: String(path[path.length - 1]), where: inParent }, missingHint(path, root, source))];
       }
       // Report the branch that got furthest: the one whose first issue is deepest and not a plain type mismatch at the union itself.
       const score = (list: Issue[]) => Math.max(...list.map((i) => i.path.length * 2 + (i.code === 'invalid_type' ? 0 : 1)));
@@ -206,6 +209,76 @@ function recordKeySchema(s: AnySchema | undefined): AnySchema | undefined {
 function enumValues(s: AnySchema): string[] {
   const def = defOf(unwrap(s));
   return def?.type === 'enum' ? Object.values(def.entries ?? {}).map(String) : [];
+}
+
+/**
+ * What to write for a missing field: the key it was probably written as (a typo next to it), or the field
+ * with the shape of its value (`budget: { monthlyUsd: <number> }`), rather than its description again.
+ */
+function missingHint(path: Path, root: AnySchema, source: Source): string | undefined {
+  const field = String(path[path.length - 1]);
+  const parentPath = path.slice(0, -1);
+  const parent = valueAt(source.value, parentPath);
+  const allowed = new Set(objectKeys(schemaAt(root, parentPath)));
+  const siblings = parent && typeof parent === 'object' && !Array.isArray(parent) ? Object.keys(parent).filter((k) => !allowed.has(k)) : [];
+  const typo = closest(field, siblings);
+  if (typo !== undefined) return `rename '${typo}' (line ${source.keySpan([...parentPath, typo]).line}) to ${field}`;
+  const schema = schemaAt(root, path);
+  const example = exampleOf(schema, 0);
+  const def = defOf(unwrap(schema));
+  const scalar = def && !['object', 'record', 'array'].includes(def.type);
+  const description = describeOf(schema);
+  return `add ${field}: ${example}${scalar && description ? `; ${description.charAt(0).toLowerCase()}${description.slice(1)}` : ''}`;
+}
+
+/** For a map or list written as something else: the shape to write (`nodePools: { <name>: { role: ... } }`). */
+function shapeHint(path: Path, root: AnySchema): string | undefined {
+  const schema = schemaAt(root, path);
+  const type = defOf(unwrap(schema))?.type;
+  if (path.length === 0 || !type || !['object', 'record', 'array'].includes(type)) return undefined;
+  return `write ${String(path[path.length - 1])}: ${exampleOf(schema, 0)}`;
+}
+
+function valueAt(value: unknown, path: Path): unknown {
+  let cur = value;
+  for (const segment of path) cur = cur !== null && typeof cur === 'object' ? (cur as Record<string, unknown>)[String(segment)] : undefined;
+  return cur;
+}
+
+/** The shape of a value a schema accepts, its required keys filled with placeholders: `{ monthlyUsd: <number> }`. */
+function exampleOf(s: AnySchema | undefined, depth: number): string {
+  const def = defOf(unwrap(s));
+  if (!def) return '<value>';
+  switch (def.type) {
+    case 'object': {
+      if (depth > 1) return '{ ... }';
+      const required = Object.entries(def.shape ?? {}).filter(([, v]) => !['optional', 'default', 'prefault'].includes(defOf(v)?.type ?? ''));
+      // Nothing required: the first keys it may have, so the hint still shows the shape.
+      const shown = required.length ? required : Object.entries(def.shape ?? {}).slice(0, 2);
+      const more = required.length ? '' : Object.keys(def.shape ?? {}).length > 2 ? ', ...' : '';
+      return shown.length ? `{ ${shown.map(([k, v]) => `${k}: ${exampleOf(v, depth + 1)}`).join(', ')}${more} }` : '{}';
+    }
+    case 'record':
+      return depth > 1 ? '{ ... }' : `{ <name>: ${exampleOf(def.valueType, depth + 1)} }`;
+    case 'array':
+      return `[${exampleOf(def.element, depth + 1)}]`;
+    case 'union':
+      return (def.options ?? []).map((o) => exampleOf(o, depth)).join(' or ');
+    case 'enum': {
+      const values = enumValues(unwrap(s)!);
+      return values.length <= 4 ? values.join(' | ') : `<${values.slice(0, 3).join(' | ')} | ...>`;
+    }
+    case 'literal':
+      return (def.values ?? []).map(String).join(' | ');
+    case 'boolean':
+      return 'true | false';
+    case 'number':
+      return (def as { format?: string }).format?.includes('int') ? '<whole number>' : '<number>';
+    case 'string':
+      return '<text>';
+    default:
+      return '<value>';
+  }
 }
 
 function describeOf(s: AnySchema | undefined): string | undefined {

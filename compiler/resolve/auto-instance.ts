@@ -18,7 +18,7 @@
  * source measures. Such a criterion could not tell candidates apart, so it would only look like one.
  */
 import type { ModelDefinition, PlatformSpec } from '../../schema/platform.js';
-import { diagnostic, type Diagnostic } from '../diagnostics/diagnostic.js';
+import { diagnostic, inEnvironment, mergeEnvironments, type Diagnostic } from '../diagnostics/diagnostic.js';
 import { environmentSpec } from '../front/environments.js';
 import type { Validated } from '../front/validate.js';
 import { compareCodeUnits } from '../lib/order.js';
@@ -171,9 +171,10 @@ export function checkAutoPools(v: Validated): Diagnostic[] {
         const choices = rankInstanceTypes(poolName, spec, v.models, region, { minSize: o.minSize ?? pool.minSize, maxSize: o.maxSize ?? pool.maxSize });
         if (autoWinner(choices)) continue;
         const why = whyNone(choices, region);
-        out.push(diagnostic('no-instance-fits', { region, pool: poolName }, v.source.file, v.source.span(['nodePools', poolName, 'instanceTypes']), `${why ? `${why}. ` : ''}Name instance types explicitly, or lower the models' targets`));
+        out.push(inEnvironment(diagnostic('no-instance-fits', { region, pool: poolName }, v.source.file, v.source.span(['nodePools', poolName, 'instanceTypes']), `${why ? `${why}. ` : ''}Name instance types explicitly, or lower the models' targets`), env));
       }
     }
   }
-  return out;
+  // Overrides make the choice differ per environment: the same finding everywhere is said once, others name theirs.
+  return mergeEnvironments(out, Object.keys(v.spec.environments));
 }

@@ -47,6 +47,16 @@ export function checkNameCollisions(ir: PlatformIR, source: Source): Diagnostic[
       team.principals.forEach((p) => claim(entries, 'EKS access entry principal', p, { what: 'a team (teams share one entry per principal)', path: ['teams', team.name, 'principals'] }));
     }
   }
+  // S3 bucket names are global: a state bucket named like a model bucket platformc creates would make both
+  // hold Terraform state and model weights, under two sets of permissions (D26). State buckets may be shared.
+  const modelBuckets = new Map<string, Claim>();
+  for (const env of ir.environments) for (const r of env.regions) modelBuckets.set(r.names.modelBucket, { what: `the model bucket of ${env.name} (${r.region})`, path: ['environments', env.name] });
+  for (const env of ir.environments) {
+    for (const r of env.regions) {
+      const model = modelBuckets.get(r.names.stateBucket.bucket);
+      if (model) out.push(diagnostic('name-collision', { kind: 'S3 bucket', name: r.names.stateBucket.bucket, what: `the Terraform state of ${env.name} (${r.region})`, other: model.what }, source.file, source.span(['environments', env.name, 'state', 'bucket']), 'name the state bucket something else, e.g. <platform>-tfstate-<account>'));
+    }
+  }
   const serviceAccounts = new Map<string, Claim>();
   for (const d of ir.environments[0]?.regions[0]?.deployments ?? []) serviceAccounts.set(`${d.namespace}/${d.serviceAccount}`, { what: `model '${d.model}'`, path: ['models', d.model] });
   for (const w of ir.environments[0]?.identity.workloads ?? []) claim(serviceAccounts, 'service account', `${w.namespace}/${w.serviceAccount}`, { what: `workload '${w.name}'`, path: ['identity', 'workloads', w.name, 'serviceAccount'] });

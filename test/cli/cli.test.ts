@@ -111,6 +111,29 @@ describe('validate', () => {
     expect((await run(['validate', file], { env: { NO_COLOR: '1', FORCE_COLOR: '1' } })).stdout).not.toContain('\u001b[');
   });
 
+  it('recognises a model definition and checks it against the model schema', async () => {
+    const ok = await run(['validate', 'models/resnet50.yaml']);
+    expect(ok.stdout).toBe('');
+    expect(ok.stderr).toContain('models/resnet50.yaml is a valid model definition');
+    expect(ok.code).toBe(0);
+    // A broken one: positioned errors of the model schema, not "unknown key" for every field of a platform.
+    const dir = mkdtempSync(join(tmpdir(), 'platformc-'));
+    const file = join(dir, 'broken.yaml');
+    const text = readFileSync(join(repoRoot, 'models/resnet50.yaml'), 'utf8').replace('maxBatchSize: 32', 'maxBatchSize: lots').replace('  gpuGiB: 2.5', '  gpuGB: 2.5');
+    writeFileSync(file, text);
+    const lines = text.split('\n');
+    const at = (needle: string) => lines.findIndex((l) => l.includes(needle)) + 1;
+    const bad = await run(['validate', file]);
+    expect(bad.code).toBe(1);
+    expect(bad.stdout).toContain(`${file}:${at('maxBatchSize: lots')}:15: error invalid-type: maxBatchSize: expected a number, got the string 'lots'`);
+    expect(bad.stdout).toContain(`${file}:${at('gpuGB')}:3: error unknown-key: unknown key 'gpuGB' in memory`);
+    expect(bad.stdout).not.toContain('metadata');
+    // Where a platform is expected, a model definition is one clear error.
+    const compile = await run(['compile', 'models/resnet50.yaml', '--check']);
+    expect(compile.code).toBe(1);
+    expect(compile.stdout).toMatch(/^models\/resnet50.yaml:3:7: error not-a-platform: /);
+  });
+
   it('puts diagnostics on stdout and the tally on stderr', async () => {
     const r = await run(['validate', 'test/fixtures/invalid/enum-typo-role.yaml']);
     expect(r.stdout).toContain('error invalid-value');

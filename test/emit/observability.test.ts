@@ -130,6 +130,9 @@ describe.each(SPECS)('observability of %s', (spec) => {
         expect(cm.metadata).toMatchObject({ namespace: 'monitoring', labels: { grafana_dashboard: '1' }, annotations: { grafana_folder: ir.name } });
         expect(cm.data).toEqual({ [`${uid}.json`]: f.content });
       }
+      // The sidecar reads dashboards from that namespace only: not from the teams' namespaces (D25).
+      const values = parse(files.find((g) => g.path === `helm/${env.name}/kube-prometheus-stack.yaml`)!.content) as Json;
+      expect(values.grafana.sidecar.dashboards.searchNamespace).toBe('monitoring');
     }
     // The JSON lives once: no dashboard is embedded in another generated file.
     for (const f of dashboards) expect(files.filter((g) => g.content.includes(`"uid": "${(JSON.parse(f.content) as Json).uid}"`)).map((g) => g.path)).toEqual([f.path]);

@@ -327,7 +327,9 @@ function kubePrometheusStack(env: EnvironmentIR): Record<string, unknown> {
       admin: { existingSecret: GRAFANA_ADMIN_SECRET, userKey: 'admin-user', passwordKey: 'admin-password' },
       nodeSelector: onGeneralPool(env),
       sidecar: {
-        dashboards: { enabled: true, label: GRAFANA_DASHBOARD_LABEL, labelValue: '1', searchNamespace: 'ALL', folderAnnotation: GRAFANA_FOLDER_ANNOTATION, provider: { foldersFromFilesStructure: true } },
+        // Only the monitoring namespace, where platformc puts the dashboards: a team could otherwise add or replace
+        // dashboards from its own namespace (D25).
+        dashboards: { enabled: true, label: GRAFANA_DASHBOARD_LABEL, labelValue: '1', searchNamespace: NAMESPACES.monitoring, folderAnnotation: GRAFANA_FOLDER_ANNOTATION, provider: { foldersFromFilesStructure: true } },
       },
     },
   };
