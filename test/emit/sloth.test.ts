@@ -133,15 +133,17 @@ describe.skipIf(!promtool)('platformc and Sloth fire the same alerts at the same
     expect(r.oursFired.some((x) => x.startsWith('SlothAvailabilityPage@'))).toBe(true);
     expect(r.oursFired).toEqual(r.slothFired);
   });
-  it('slow burn (0.4% errors, 1.5% slow for 2 days): both open tickets at the same minutes, neither pages', () => {
-    const r = run('slow', 1000, [[0.004, 2880]]);
+  // A day is enough: at 4x the budget's burn, the 3d/6h ticket (factor 1) fires after 6 h and the 1d/2h one (factor 3) after 18 h,
+  // while no page window (factor 6 or 14.4) can be reached.
+  it('slow burn (0.4% errors, 1.5% slow for a day): both open tickets at the same minutes, neither pages', () => {
+    const r = run('slow', 1000, [[0.004, 1440]]);
     expect(r.disagreements).toEqual([]);
     expect(r.oursFired.some((x) => x.startsWith('SlothAvailabilityTicket@'))).toBe(true);
     expect(r.oursFired.filter((x) => x.includes('Page@'))).toEqual([]);
     expect(r.oursFired).toEqual(r.slothFired);
   });
   it('healthy traffic (0.01% errors, 0.01% slow): neither fires', () => {
-    const r = run('healthy', 1000, [[0.0001, 2000]]);
+    const r = run('healthy', 1000, [[0.0001, 1000]]);
     expect(r.disagreements).toEqual([]);
     expect(r.oursFired).toEqual([]);
     expect(r.slothFired).toEqual([]);
