@@ -10,7 +10,7 @@ import { durationSeconds } from '../lib/durations.js';
 import { ciApplies, createsOidcProvider } from './identity.js';
 import { findSecrets } from './secrets.js';
 import type { Path, Source } from './source.js';
-import { GPU_TAINT } from '../lib/conventions.js';
+import { GPU_TAINT, isProduction, STACK_TAG } from '../lib/conventions.js';
 
 /**
  * Namespaces platformc or Kubernetes uses; teams may not take these names. Every controller's namespace is
@@ -405,8 +405,28 @@ function checkEnvironment(ctx: Context, env: string) {
     base('working-hours-drift', ['environments', env, 'workingHours'], { env }, 'accept it for dev and test, or leave workingHours out: scale-to-zero through the cluster (Karpenter) is planned');
   }
 
+  // The CI runners' CIDRs reach the API server (cluster security group, public endpoint): real networks, never everything.
+  spec.cluster.endpoint.ciRunnerCidrs.forEach((c, i) => {
+    const path: Path = ['cluster', 'endpoint', 'ciRunnerCidrs', i];
+    const parsed = parseCidr(c);
+    if (!parsed) report('invalid-cidr', path, { cidr: c });
+    else if (parsed.prefix === 0) report('open-ci-runners', path, { cidr: c }, "list the runners' networks (the VPC or subnet they run in, or their NAT addresses); to open a public endpoint to everyone, write 0.0.0.0/0 in publicAccessCidrs");
+  });
+
+  // A budget of scope 'account' counts everything the account spends: with another environment there, both.
+  const sharing = Object.keys(ctx.spec.environments).filter((other) => ctx.spec.environments[other]!.account === e.account).sort();
+  if (sharing.length > 1 && spec.budget.scope === 'account') {
+    const at: Path = ctx.source.has(['environments', env, 'budget']) ? ['environments', env, 'budget'] : ['environments', env, 'account'];
+    ctx.out.push(
+      inEnvironment(
+        diagnostic('budget-shared-account', { envs: sharing.join(' and '), account: e.account }, ctx.source.file, ctx.source.span(at), `set budget.scope: environment (it counts the costs tagged ${STACK_TAG}=${ctx.spec.metadata.name}-${env}; activate that cost-allocation tag, see budget.activateTag)`),
+        env,
+      ),
+    );
+  }
+
   // One NAT gateway is one AZ: when it fails, a production environment loses all egress (STS, image pulls).
-  if (/^prod/.test(env)) {
+  if (isProduction(env)) {
     for (const region of regions) {
       if (spec.regions[region]?.natGateways === 'single') {
         const written: Path = ctx.source.has(['environments', env, 'overrides', 'network', region, 'natGateways']) ? ['environments', env, 'overrides', 'network', region, 'natGateways'] : ['regions', region, 'natGateways'];

@@ -61,6 +61,8 @@ export interface ModelIR {
 export interface EnvironmentIR {
   readonly name: string;
   readonly account: string;
+  /** Tags on every AWS resource of the environment (provider default_tags, launch templates, controllers), sorted by key. */
+  readonly tags: Readonly<Record<string, string>>;
   readonly budget: BudgetIR;
   readonly workingHours?: { readonly days: readonly string[]; readonly start: string; readonly end: string; readonly timeZone: string };
   readonly cluster: ClusterIR;
@@ -83,6 +85,10 @@ export interface BudgetIR {
   readonly alertThresholds: readonly number[];
   readonly notify: readonly string[];
   readonly enforcement: 'error' | 'warning';
+  /** Cost filter of an environment-scoped budget (TagKeyValue), absent when the budget counts the whole account. */
+  readonly costFilter?: { readonly name: 'TagKeyValue'; readonly values: readonly string[] };
+  /** Tag key the infra root activates as a cost-allocation tag (budget.activateTag). */
+  readonly activateTag?: string;
 }
 
 export interface ClusterIR {
@@ -91,6 +97,10 @@ export interface ClusterIR {
   readonly publicAccessCidrs: readonly string[];
   readonly logging: readonly string[];
   readonly secretsEncryption: boolean;
+  /** EKS deletion protection (default on in production environments); destroy turns it off only when told to. */
+  readonly deletionProtection: boolean;
+  /** CIDRs of the CI runners that reach the API server, canonical and sorted (empty: inside the VPC). */
+  readonly ciRunnerCidrs: readonly string[];
   /** What this Kubernetes minor pins: node AMI release, EKS add-on versions, cluster-autoscaler image tag. */
   readonly pins: KubernetesPins;
 }
