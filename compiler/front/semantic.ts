@@ -425,6 +425,20 @@ function checkEnvironment(ctx: Context, env: string) {
     );
   }
 
+  // The tag's activation is the account's, one resource: two environments managing it would deactivate it for each other.
+  if (spec.budget.activateTag) {
+    const activating = sharing.filter((other) => {
+      try {
+        return environmentSpec(ctx.raw, other).budget.activateTag;
+      } catch {
+        return false; // an invalid override: reported where it is
+      }
+    });
+    if (activating.length > 1 && activating[0] !== env) {
+      report('cost-tag-per-account', ['budget', 'activateTag'], { envs: activating.join(' and '), account: e.account }, `activate it from ${activating[0]} only: set activateTag in environments.${activating[0]}.budget instead of the shared budget, or activateTag: false in environments.${env}.budget`);
+    }
+  }
+
   // One NAT gateway is one AZ: when it fails, a production environment loses all egress (STS, image pulls).
   if (isProduction(env)) {
     for (const region of regions) {

@@ -51,7 +51,7 @@ describe('the budget counts what it should (TF #29)', () => {
       expect(budget.cost_filter).toEqual([{ name: 'TagKeyValue', values: [`user:platformc-stack$inference-${env.name}`] }]);
       // The tag the filter names is on everything: provider default_tags, the node groups' launch templates
       // (module tags; default_tags do not reach them), the EBS CSI volumes and the load balancer controller's ALBs.
-      expect(infra.provider[0].default_tags[0].tags['platformc-stack']).toBe(`inference-${env.name}`);
+      expect(infra.provider[0]!.default_tags[0].tags['platformc-stack']).toBe(`inference-${env.name}`);
       expect(infra.module.eks[0].tags['platformc-stack']).toBe(`inference-${env.name}`);
       expect(infra.module.eks[0].addons['aws-ebs-csi-driver'].configuration_values).toMatch(new RegExp(`platformc-stack\\s+= "inference-${env.name}"`));
       expect((parseYaml(files.get(`helm/${env.name}/aws-load-balancer-controller.yaml`)!) as Json).defaultTags['platformc-stack']).toBe(`inference-${env.name}`);
@@ -73,6 +73,18 @@ describe('the budget counts what it should (TF #29)', () => {
     expect(warnings[0]!.hint).toContain('budget.scope: environment');
     // Scoped to the environment, nothing to warn about.
     expect(diagnosticsOf(text.replace('  notify: [ml-platform@example.com]\n', '  notify: [ml-platform@example.com]\n  scope: environment\n')).filter((d) => d.code === 'budget-shared-account')).toEqual([]);
+  });
+});
+
+describe('the cost-allocation tag is activated once per account', () => {
+  it('from one environment of a shared account: two would deactivate it for each other on destroy', () => {
+    const shared = referenceText
+      .replace('account: "222222222222"', 'account: "111111111111"')
+      .replace('runsOn: [self-hosted, linux, x64]', 'runsOn: [self-hosted, linux, x64]\n      oidcProvider: { dev: create, prod: existing }')
+      .replace('  notify: [ml-platform@example.com]\n', '  notify: [ml-platform@example.com]\n  scope: environment\n');
+    const codes = (text: string) => diagnosticsOf(text).filter((d) => d.code === 'cost-tag-per-account').map((d) => d.message);
+    expect(codes(shared.replace('  scope: environment\n', '  scope: environment\n  activateTag: true\n'))).toEqual(['environments dev and prod share account 111111111111 and each would activate the platformc-stack cost-allocation tag']);
+    expect(codes(shared.replace('budget: { monthlyUsd: 1800 }', 'budget: { monthlyUsd: 1800, activateTag: true }'))).toEqual([]);
   });
 });
 
