@@ -224,7 +224,7 @@ function checkCiReachesCluster(ctx: Context) {
       { endpoints: unreachable.length > 1 ? `the API endpoints of ${unreachable.join(' and ')} are` : `the API endpoint of ${unreachable[0]} is`, them: unreachable.length > 1 ? 'them' : 'it' },
       ctx.source.file,
       has ? ctx.source.span(at) : ctx.source.keySpan(['identity', 'ci', 'github']),
-      "run the jobs on self-hosted runners inside each environment's VPC (runsOn: [self-hosted, ...]), or open the endpoint to the runners' addresses (cluster.endpoint.publicAccess with publicAccessCidrs)",
+      "run the jobs on self-hosted runners inside each environment's VPC or in the networks cluster.endpoint.ciRunnerCidrs lists (runsOn: [self-hosted, ...]), or open the endpoint to the runners' addresses (cluster.endpoint.publicAccess with ciRunnerCidrs)",
     ),
   );
 }
