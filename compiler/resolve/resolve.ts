@@ -81,6 +81,8 @@ function resolveEnvironment(platform: string, env: string, spec: PlatformSpec, v
   );
   const alerting = resolveAlerting(spec.observability.alerting.receiver);
   const internetFacing = regions[0]!.deployments.some((d) => d.ingressScheme === 'internet-facing');
+  // Written into a security group rule and the endpoint's CIDRs: one spelling each (validation parsed them).
+  const runnerCidrs = [...new Set(spec.cluster.endpoint.ciRunnerCidrs.map((c) => formatCidr(parseCidr(c)!)))].sort();
   return {
     name: env,
     account: e.account,
@@ -101,12 +103,12 @@ function resolveEnvironment(platform: string, env: string, spec: PlatformSpec, v
       publicAccess: spec.cluster.endpoint.publicAccess,
       // A public endpoint admits the CI runners' public addresses too (private ones reach the private endpoint).
       publicAccessCidrs: [
-        ...new Set([...spec.cluster.endpoint.publicAccessCidrs, ...(spec.cluster.endpoint.publicAccess ? spec.cluster.endpoint.ciRunnerCidrs.filter((c) => !isPrivate(parseCidr(c)!)) : [])]),
+        ...new Set([...spec.cluster.endpoint.publicAccessCidrs, ...(spec.cluster.endpoint.publicAccess ? runnerCidrs.filter((c) => !isPrivate(parseCidr(c)!)) : [])]),
       ].sort(),
       logging: [...spec.cluster.logging].sort(),
       secretsEncryption: spec.cluster.secretsEncryption,
       deletionProtection: spec.cluster.deletionProtection ?? isProduction(env),
-      ciRunnerCidrs: [...new Set(spec.cluster.endpoint.ciRunnerCidrs)].sort(),
+      ciRunnerCidrs: runnerCidrs,
       pins: versions.kubernetes.pins[spec.cluster.version]!,
     },
     identity: resolveIdentity({
