@@ -107,8 +107,14 @@ const Cluster = z
       .strictObject({
         publicAccess: z.boolean().default(false).describe('Expose the API server endpoint publicly. Private access is always on.'),
         publicAccessCidrs: z.array(cidr).default([]).describe('CIDRs allowed to reach the public endpoint. Required when publicAccess is true.'),
+        ciRunnerCidrs: z
+          .array(cidr)
+          .default([])
+          .describe(
+            "CIDRs of the CI runners that talk to the API server (Helm and kubectl in plan and apply). Self-hosted runners reach the private endpoint on 443 through the cluster security group: empty means they run inside the environment's VPC (its CIDR). With a public endpoint, the runners' public CIDRs are also allowed there. 0.0.0.0/0 is refused: to open the endpoint to everyone, say so in publicAccessCidrs.",
+          ),
       })
-      .default({ publicAccess: false, publicAccessCidrs: [] })
+      .default({ publicAccess: false, publicAccessCidrs: [], ciRunnerCidrs: [] })
       .describe('API server endpoint access.'),
     logging: z
       .array(z.enum(['api', 'audit', 'authenticator', 'controllerManager', 'scheduler']))
@@ -120,6 +126,12 @@ const Cluster = z
       .default('cluster-autoscaler')
       .describe(
         "What adds and removes GPU nodes. karpenter (what `platformc init` writes): a NodePool per GPU pool launches nodes for pending pods from every instance type the pool lists, handles spot interruptions through its SQS queue and consolidates only outside working hours; the general pool stays a managed node group and runs the controller. cluster-autoscaler: every pool is an EKS managed node group, and spot pools get the AWS Node Termination Handler. Changing it replaces the GPU nodes.",
+      ),
+    deletionProtection: z
+      .boolean()
+      .optional()
+      .describe(
+        'EKS deletion protection: the cluster cannot be deleted until it is turned off. Default: on in environments named prod..., off elsewhere. `platformc destroy` of a protected environment refuses unless --disable-deletion-protection, which turns it off just before the cluster is deleted.',
       ),
   })
   .describe('The EKS cluster.');
@@ -416,6 +428,18 @@ const Budget = z
       .enum(['error', 'warning'])
       .default('error')
       .describe('What platformc does when the estimate at maximum scale exceeds the budget: fail, or warn.'),
+    scope: z
+      .enum(['account', 'environment'])
+      .default('account')
+      .describe(
+        "What the budget counts. 'account': all spend of the environment's account (right when the account is the environment's own). 'environment': only costs tagged platformc-stack=<platform>-<env> (every resource carries it), for accounts shared with other teams or environments; the tag must be an active cost-allocation tag, or the budget counts nothing (see activateTag).",
+      ),
+    activateTag: z
+      .boolean()
+      .default(false)
+      .describe(
+        "Activate the platformc-stack cost-allocation tag from the environment's infra root (aws_ce_cost_allocation_tag). Only an organization's management account or a standalone account may activate tags (a member account asks its management account), and AWS lists a new tag key up to 24 hours after the first tagged resource: turn it on after the first apply.",
+      ),
   })
   .describe('Monthly budget of an environment.');
 
@@ -517,7 +541,7 @@ export const PlatformSchema = z
     regions: z.partialRecord(awsRegion, Network).describe('Network of every region an environment may run in, by AWS region.'),
     cluster: Cluster.default({
       version: versions.kubernetes.default,
-      endpoint: { publicAccess: false, publicAccessCidrs: [] },
+      endpoint: { publicAccess: false, publicAccessCidrs: [], ciRunnerCidrs: [] },
       logging: ['api', 'audit', 'authenticator'],
       secretsEncryption: true,
       provisioner: 'cluster-autoscaler',

@@ -92,10 +92,12 @@ what finished. Logs: .platformc/logs/ next to platform.yaml.`,
   }),
   destroy: command({
     summary: 'Delete an environment without leftovers',
-    usage: 'platformc destroy [FILE] --env ENV [--region REGION] [--auto-approve] [--dry-run]',
+    usage: 'platformc destroy [FILE] --env ENV [--region REGION] [--auto-approve] [--disable-deletion-protection] [--dry-run]',
     details: `Stops load tests, deletes Ingresses and waits for their load balancers to go, deletes our namespaces, then
 terraform destroy (platform, then infra; standby region first), then reports anything still tagged for the
-cluster. Asks for the environment name unless --auto-approve.`,
+cluster. Asks for the environment name unless --auto-approve. A cluster with deletion protection (the default
+in production environments) is destroyed only with --disable-deletion-protection, which turns the protection off
+just before terraform deletes it; without it destroy refuses and changes nothing.`,
     options: OPTIONS.destroy,
     run: async (inv) => (await import('./ops-command.js')).runDestroy(inv),
   }),

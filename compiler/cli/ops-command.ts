@@ -11,7 +11,7 @@ import type { EnvironmentIR, PlatformIR } from '../resolve/ir.js';
 import { compilerVersion } from '../version.js';
 import { EXIT, UsageError } from './exit.js';
 import { committedEstimate, outputFormat, platformFile, printDiagnostics } from './io.js';
-import { applySteps, destroySteps, planSteps } from '../ops/steps.js';
+import { applySteps, destroyRefusal, destroySteps, planSteps } from '../ops/steps.js';
 import { afterBootstrap, bootstrapSteps } from '../ops/bootstrap.js';
 import type { EnvironmentInvocation, InvocationOf } from './options.js';
 
@@ -66,10 +66,10 @@ async function confirmed(name: string, account: string): Promise<boolean> {
 
 type Kind = 'plan' | 'apply' | 'destroy' | 'bootstrap';
 
-async function execute(kind: Kind, inv: InvocationOf<'plan'>, autoApprove = false): Promise<number> {
+async function execute(kind: Kind, inv: InvocationOf<'plan'>, autoApprove = false, disableDeletionProtection = false): Promise<number> {
   const ctx = load(inv);
   if (typeof ctx === 'number') return ctx;
-  if (inv.values['dry-run']) return executeLocked(kind, inv, ctx, autoApprove);
+  if (inv.values['dry-run']) return executeLocked(kind, inv, ctx, autoApprove, disableDeletionProtection);
   // One plan, apply, destroy or bootstrap at a time per environment on this machine: they share .platformc/state
   // and terraform's working data in generated/ (Terraform's state lock guards only the remote side).
   let lock: Lock;
@@ -84,15 +84,21 @@ async function execute(kind: Kind, inv: InvocationOf<'plan'>, autoApprove = fals
     return EXIT.failure;
   }
   try {
-    return await executeLocked(kind, inv, ctx, autoApprove);
+    return await executeLocked(kind, inv, ctx, autoApprove, disableDeletionProtection);
   } finally {
     lock.release();
   }
 }
 
-async function executeLocked(kind: Kind, inv: InvocationOf<'plan'>, ctx: Context, autoApprove: boolean): Promise<number> {
+async function executeLocked(kind: Kind, inv: InvocationOf<'plan'>, ctx: Context, autoApprove: boolean, disableDeletionProtection = false): Promise<number> {
   const build = { plan: planSteps, apply: applySteps, destroy: destroySteps, bootstrap: bootstrapSteps }[kind];
-  const steps = build(ctx.ir, ctx.env, { generated: ctx.generated, ...(ctx.region ? { region: ctx.region } : {}) });
+  const options = { generated: ctx.generated, ...(ctx.region ? { region: ctx.region } : {}), ...(disableDeletionProtection ? { disableDeletionProtection } : {}) };
+  const refusal = kind === 'destroy' ? destroyRefusal(ctx.env, options) : undefined;
+  if (refusal) {
+    process.stderr.write(`platformc: ${refusal}\n`);
+    return EXIT.failure;
+  }
+  const steps = build(ctx.ir, ctx.env, options);
   const { describeSteps, realTasks, runSteps } = await import('../ops/run.js');
   if (inv.values['dry-run']) {
     process.stdout.write(`${kind} ${ctx.env.name} (dry run: nothing is executed)\n${describeSteps(steps)}`);
@@ -148,7 +154,7 @@ async function executeLocked(kind: Kind, inv: InvocationOf<'plan'>, ctx: Context
 
 export const runPlan = (inv: InvocationOf<'plan'>) => execute('plan', inv);
 export const runApply = (inv: InvocationOf<'apply'>) => execute('apply', inv);
-export const runDestroy = (inv: InvocationOf<'destroy'>) => execute('destroy', inv, inv.values['auto-approve']);
+export const runDestroy = (inv: InvocationOf<'destroy'>) => execute('destroy', inv, inv.values['auto-approve'], inv.values['disable-deletion-protection']);
 // Bootstrap is per environment, never per region.
 export const runBootstrap = (inv: InvocationOf<'bootstrap'>) => execute('bootstrap', { positionals: inv.positionals, values: { ...inv.values, region: undefined } });
 

@@ -31,7 +31,7 @@ export const OPTIONS = {
   bootstrap: { env, out, 'dry-run': dryRun },
   plan: { env, region, out, 'dry-run': dryRun },
   apply: { env, region, out, 'dry-run': dryRun },
-  destroy: { env, region, out, 'auto-approve': { type: 'boolean', default: false }, 'dry-run': dryRun },
+  destroy: { env, region, out, 'auto-approve': { type: 'boolean', default: false }, 'disable-deletion-protection': { type: 'boolean', default: false }, 'dry-run': dryRun },
   status: { env, region, out, format },
   loadtest: { env, model: { type: 'string' }, region, out, 'dry-run': dryRun },
   init: { name: { type: 'string' }, region, gpu: { type: 'string' }, force: { type: 'boolean', default: false } },

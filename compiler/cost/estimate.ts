@@ -166,6 +166,7 @@ function regionEstimate(ir: PlatformIR, env: EnvironmentIR, r: RegionIR, hoursPe
             ]
           : []),
         ...(env.cluster.secretsEncryption ? [component('KMS key (Kubernetes secrets encryption)', 'keys', flat(1), price('kmsKeyMonth'), 'one customer managed key; each yearly rotation adds $1 a month up to the second, requests within the free tier')] : []),
+        component('KMS key (CloudWatch Logs encryption)', 'keys', flat(1), price('kmsKeyMonth'), 'one customer managed key per region for the control-plane, container and flow log groups; CloudWatch Logs caches data keys, requests assumed within the free tier (UNCONFIRMED)'),
       ],
     },
     ...r.nodePools.map((pool) => poolResource(env, r, pool, hoursPerMonth)),

@@ -74,6 +74,12 @@ export function emitReadme(ir: PlatformIR): FileOutput[] {
     '(Ingresses first, so the AWS Load Balancer Controller removes its load balancers), then the namespaces, then',
     '`terraform destroy` of `platform`, the persistent volume claims (their EBS volumes go with them), every version and',
     'delete marker of the model bucket, and `terraform destroy` of `infra`, in each region, standby first.',
+    ...(ir.environments.some((e) => e.cluster.deletionProtection)
+      ? [
+          `The clusters of ${ir.environments.filter((e) => e.cluster.deletionProtection).map((e) => e.name).join(', ')} have EKS deletion protection: destroy refuses them unless`,
+          '`--disable-deletion-protection`, which turns the protection off just before `terraform destroy` of `infra`.',
+        ]
+      : []),
     '',
   ];
   return [{ path: 'README.md', content: lines.join('\n') }];

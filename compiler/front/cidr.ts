@@ -25,6 +25,12 @@ export function overlaps(a: Cidr, b: Cidr): boolean {
   return ((a.base & mask(p)) >>> 0) === ((b.base & mask(p)) >>> 0);
 }
 
+/** Address space that never appears as a source on the internet: RFC 1918 and shared (carrier-grade NAT) space. */
+const PRIVATE_RANGES = ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', '100.64.0.0/10'].map((r) => parseCidr(r)!);
+
+/** Whether a network lies inside private address space (a public endpoint never sees it as a source). */
+export const isPrivate = (c: Cidr) => PRIVATE_RANGES.some((r) => r.prefix <= c.prefix && overlaps(r, c));
+
 /** Same as Terraform's cidrsubnet(prefix, newbits, netnum). */
 export function subnet(c: Cidr, newbits: number, netnum: number): Cidr {
   const prefix = c.prefix + newbits;

@@ -11,7 +11,7 @@ import { ciApplies, createsOidcProvider } from './identity.js';
 import type { InvalidParts, ValidParts } from './partial.js';
 import { findSecrets } from './secrets.js';
 import type { Path, Source } from './source.js';
-import { GPU_TAINT } from '../lib/conventions.js';
+import { GPU_TAINT, isProduction, STACK_TAG } from '../lib/conventions.js';
 
 /**
  * Namespaces platformc or Kubernetes uses; teams may not take these names. Every controller's namespace is
@@ -251,7 +251,7 @@ function checkCiReachesCluster(ctx: Context) {
       { endpoints: unreachable.length > 1 ? `the API endpoints of ${unreachable.join(' and ')} are` : `the API endpoint of ${unreachable[0]} is`, them: unreachable.length > 1 ? 'them' : 'it' },
       ctx.source.file,
       has ? ctx.source.span(at) : ctx.source.keySpan(['identity', 'ci', 'github']),
-      "run the jobs on self-hosted runners inside each environment's VPC (runsOn: [self-hosted, ...]), or open the endpoint to the runners' addresses (cluster.endpoint.publicAccess with publicAccessCidrs)",
+      "run the jobs on self-hosted runners inside each environment's VPC or in the networks cluster.endpoint.ciRunnerCidrs lists (runsOn: [self-hosted, ...]), or open the endpoint to the runners' addresses (cluster.endpoint.publicAccess with ciRunnerCidrs)",
     ),
   );
 }
@@ -457,8 +457,42 @@ function checkEnvironment(ctx: Context, env: string) {
     base('working-hours-drift', ['environments', env, 'workingHours'], { env }, 'accept it for dev and test, or leave workingHours out: scale-to-zero through the cluster (Karpenter) is planned');
   }
 
+  // The CI runners' CIDRs reach the API server (cluster security group, public endpoint): real networks, never everything.
+  spec.cluster.endpoint.ciRunnerCidrs.forEach((c, i) => {
+    const path: Path = ['cluster', 'endpoint', 'ciRunnerCidrs', i];
+    const parsed = parseCidr(c);
+    if (!parsed) report('invalid-cidr', path, { cidr: c });
+    else if (parsed.prefix === 0) report('open-ci-runners', path, { cidr: c }, "list the runners' networks (the VPC or subnet they run in, or their NAT addresses); to open a public endpoint to everyone, write 0.0.0.0/0 in publicAccessCidrs");
+  });
+
+  // A budget of scope 'account' counts everything the account spends: with another environment there, both.
+  const sharing = Object.keys(ctx.spec.environments).filter((other) => ctx.spec.environments[other]!.account === e.account).sort();
+  if (sharing.length > 1 && spec.budget.scope === 'account') {
+    const at: Path = ctx.source.has(['environments', env, 'budget']) ? ['environments', env, 'budget'] : ['environments', env, 'account'];
+    ctx.out.push(
+      inEnvironment(
+        diagnostic('budget-shared-account', { envs: sharing.join(' and '), account: e.account }, ctx.source.file, ctx.source.span(at), `set budget.scope: environment (it counts the costs tagged ${STACK_TAG}=${ctx.spec.metadata.name}-${env}; activate that cost-allocation tag, see budget.activateTag)`),
+        env,
+      ),
+    );
+  }
+
+  // The tag's activation is the account's, one resource: two environments managing it would deactivate it for each other.
+  if (spec.budget.activateTag) {
+    const activating = sharing.filter((other) => {
+      try {
+        return environmentSpec(ctx.raw, other).budget.activateTag;
+      } catch {
+        return false; // an invalid override: reported where it is
+      }
+    });
+    if (activating.length > 1 && activating[0] !== env) {
+      report('cost-tag-per-account', ['budget', 'activateTag'], { envs: activating.join(' and '), account: e.account }, `activate it from ${activating[0]} only: set activateTag in environments.${activating[0]}.budget instead of the shared budget, or activateTag: false in environments.${env}.budget`);
+    }
+  }
+
   // One NAT gateway is one AZ: when it fails, a production environment loses all egress (STS, image pulls).
-  if (/^prod/.test(env)) {
+  if (isProduction(env)) {
     for (const region of regions) {
       if (spec.regions[region]?.natGateways === 'single') {
         const written: Path = ctx.source.has(['environments', env, 'overrides', 'network', region, 'natGateways']) ? ['environments', env, 'overrides', 'network', region, 'natGateways'] : ['regions', region, 'natGateways'];

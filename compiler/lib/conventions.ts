@@ -4,6 +4,18 @@
  * or through the IR, never spell them again.
  */
 
+/**
+ * Production environments are named prod... (prod, prod-eu, production): they get per-AZ NAT warnings and EKS
+ * deletion protection by default.
+ */
+export const isProduction = (env: string) => /^prod/.test(env);
+
+/**
+ * Tag on every AWS resource of an environment, valued <platform>-<env>: one key that tells environments apart even
+ * when they share an account, so an environment-scoped budget filters on it (TagKeyValue user:<key>$<value>).
+ */
+export const STACK_TAG = 'platformc-stack';
+
 /** Node label that tells which node pool a node belongs to (set on every pool; pods select on it). */
 export const POOL_LABEL = 'platformc.dev/pool';
 /** Node label with the GPU model of a GPU pool (T4, A10G, ...). */

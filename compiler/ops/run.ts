@@ -267,6 +267,38 @@ export function realTasks(checkGenerated: () => string | undefined): TaskRunner 
       log(`sha256 ${actual}`);
       return actual === task.sha256 ? undefined : `${task.uri} has sha256 ${actual}, not ${task.sha256}`;
     }
+    if (task.type === 'disable-deletion-protection') {
+      // Turn it off once, then wait until EKS reports it off with the cluster ACTIVE (DeleteCluster refuses a cluster
+      // that is updating). A cluster that no longer exists (a rerun after it was deleted) has nothing to turn off.
+      // @see https://docs.aws.amazon.com/eks/latest/userguide/deletion-protection.html
+      let deadline = Date.now() + waitMs;
+      let asked = false;
+      for (;;) {
+        const q = awsQueries.clusterProtection(task.region, task.cluster);
+        log(`$ ${commandLine(q)}`);
+        const r = await execa(q[0]!, q.slice(1), { reject: false });
+        if (r.failed) {
+          if (/ResourceNotFoundException/.test(String(r.stderr))) return undefined;
+          return `${commandLine(q)} failed: ${String(r.stderr).split('\n').slice(-3).join(' ')}`;
+        }
+        const [protectedNow, status] = String(r.stdout).trim().split(/\s+/);
+        log(`deletionProtection ${protectedNow}, status ${status}`);
+        if (protectedNow === 'False' && status === 'ACTIVE') return undefined;
+        // EKS deletes a cluster that is failed or already deleting whatever its protection (and updates neither).
+        if (status === 'FAILED' || status === 'DELETING') return undefined;
+        if (protectedNow === 'True' && !asked) {
+          const u = awsQueries.disableProtection(task.region, task.cluster);
+          log(`$ ${commandLine(u)}`);
+          const d = await execa(u[0]!, u.slice(1), { reject: false });
+          if (d.failed) return `${commandLine(u)} failed: ${String(d.stderr).split('\n').slice(-3).join(' ')}`;
+          asked = true;
+          deadline = Date.now() + waitMs; // the wait is for the change just asked for
+          continue;
+        }
+        if (Date.now() >= deadline) return `${task.cluster} still reports deletion protection ${protectedNow}, status ${status}`;
+        await new Promise((resolve) => setTimeout(resolve, pollMs));
+      }
+    }
     if (task.type === 'empty-bucket') {
       // A versioned bucket is empty only without versions and delete markers: delete them 1000 at a time.
       for (;;) {

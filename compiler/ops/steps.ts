@@ -38,12 +38,15 @@ export type TaskSpec =
   | { readonly type: 'wait-load-balancers-gone'; readonly region: string; readonly cluster: string }
   | { readonly type: 'leftovers'; readonly region: string; readonly cluster: string }
   | { readonly type: 'empty-bucket'; readonly region: string; readonly bucket: string }
-  | { readonly type: 'verify-sha256'; readonly region: string; readonly uri: string; readonly sha256: string };
+  | { readonly type: 'verify-sha256'; readonly region: string; readonly uri: string; readonly sha256: string }
+  | { readonly type: 'disable-deletion-protection'; readonly region: string; readonly cluster: string };
 
 export interface OpsOptions {
   /** generated/ folder (relative to the working directory). */
   readonly generated: string;
   readonly region?: string;
+  /** destroy: turn off the clusters' deletion protection just before terraform destroys them (a deliberate choice). */
+  readonly disableDeletionProtection?: boolean;
 }
 
 // Every init installs exactly the providers the committed .terraform.lock.hcl pins, and never rewrites it
@@ -206,6 +209,20 @@ function dnsStep(ir: PlatformIR, env: EnvironmentIR, o: OpsOptions): string | un
 }
 
 /**
+ * Why destroy must not start, or undefined. A cluster with deletion protection is deleted only on a second,
+ * deliberate request: nothing is touched (not even DNS or Ingresses) until the operator says so.
+ */
+export function destroyRefusal(env: EnvironmentIR, o: OpsOptions): string | undefined {
+  if (!env.cluster.deletionProtection || o.disableDeletionProtection) return undefined;
+  const clusters = regionsOf(env, o).map((r) => r.names.cluster).join(' and ');
+  return [
+    `refusing to destroy ${env.name}: ${clusters} ${clusters.includes(' and ') ? 'have' : 'has'} EKS deletion protection (cluster.deletionProtection; on by default in production environments). Nothing was changed.`,
+    `  what to do: to delete ${env.name} on purpose, rerun with --disable-deletion-protection: platformc turns the protection off (aws eks update-cluster-config --no-deletion-protection) just before terraform destroys each cluster, after DNS, load balancers, namespaces and the model bucket are gone.`,
+    `  To keep ${env.name}, do nothing. To lift the protection for good, set cluster.deletionProtection: false in environments.${env.name}.overrides.cluster and apply.`,
+  ].join('\n');
+}
+
+/**
  * destroy, in the order that leaves nothing behind: DNS records; load tests; Ingresses (and the load balancers the
  * controller made for them); our namespaces; then Terraform, platform before infra, standby before primary;
  * then a search for anything still tagged for the cluster.
@@ -257,6 +274,20 @@ export function destroySteps(ir: PlatformIR, env: EnvironmentIR, o: OpsOptions):
         hint: `the bucket is versioned: every version and delete marker must go before Terraform can delete it`,
       },
       { kind: 'exec', id: `${r.region}:infra:init`, title: `terraform init (${r.region} infra)`, argv: tf(d.infra, 'init', '-input=false', '-lockfile=readonly') },
+      // Terraform deletes a resource without applying its configuration first, so a protected cluster's protection
+      // is turned off here, as late as possible (destroyRefusal made sure the operator asked for it).
+      ...(env.cluster.deletionProtection && o.disableDeletionProtection
+        ? [
+            {
+              kind: 'task',
+              id: `${r.region}:deletion-protection`,
+              title: `turn off deletion protection of ${r.names.cluster} (${r.region})`,
+              describe: `${commandLine(awsQueries.clusterProtection(r.region, r.names.cluster))}; if on: ${commandLine(awsQueries.disableProtection(r.region, r.names.cluster))}, until the cluster is ACTIVE without protection`,
+              task: { type: 'disable-deletion-protection', region: r.region, cluster: r.names.cluster },
+              hint: `check the cluster's updates: aws eks list-updates --name ${r.names.cluster} --region ${r.region}`,
+            } satisfies Step,
+          ]
+        : []),
       { kind: 'exec', id: `${r.region}:infra:destroy`, title: `terraform destroy (${r.region} infra)`, argv: tf(d.infra, 'destroy', '-input=false', '-auto-approve', '-lock-timeout=5m') },
       { kind: 'task', id: `${r.region}:leftovers`, title: `nothing is left tagged for ${r.names.cluster} (${r.region})`, describe: `search load balancers, target groups, security groups, network interfaces and EBS volumes tagged for ${r.names.cluster}`, task: { type: 'leftovers', region: r.region, cluster: r.names.cluster } },
     );
@@ -274,6 +305,9 @@ export const awsQueries = {
   download: (region: string, uri: string) => ['aws', 's3', 'cp', uri, '-', '--region', region],
   objectVersions: (region: string, bucket: string) => ['aws', 's3api', 'list-object-versions', '--bucket', bucket, '--region', region, '--max-items', '1000', '--query', '{Objects: [Versions, DeleteMarkers][].{Key: Key, VersionId: VersionId}}', '--output', 'json'],
   deleteObjects: (region: string, bucket: string, objects: readonly { Key: string; VersionId: string }[]) => ['aws', 's3api', 'delete-objects', '--bucket', bucket, '--region', region, '--delete', JSON.stringify({ Objects: objects, Quiet: true })],
+  /** Whether the cluster is protected, and its status: "True\tACTIVE". */
+  clusterProtection: (region: string, cluster: string) => ['aws', 'eks', 'describe-cluster', '--name', cluster, '--region', region, '--query', '[cluster.deletionProtection, cluster.status]', '--output', 'text'],
+  disableProtection: (region: string, cluster: string) => ['aws', 'eks', 'update-cluster-config', '--name', cluster, '--region', region, '--no-deletion-protection'],
   loadBalancers: (region: string, cluster: string) => ['aws', 'resourcegroupstaggingapi', 'get-resources', '--region', region, '--tag-filters', `Key=elbv2.k8s.aws/cluster,Values=${cluster}`, '--query', 'ResourceTagMappingList[].ResourceARN', '--output', 'text'],
   leftovers: (region: string, cluster: string): string[][] => [
     ['aws', 'resourcegroupstaggingapi', 'get-resources', '--region', region, '--tag-filters', `Key=kubernetes.io/cluster/${cluster},Values=owned,shared`, '--query', 'ResourceTagMappingList[].ResourceARN', '--output', 'text'],

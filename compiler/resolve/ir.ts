@@ -61,9 +61,9 @@ export interface ModelIR {
 export interface EnvironmentIR {
   readonly name: string;
   readonly account: string;
+  /** Tags on every AWS resource of the environment (provider default_tags, launch templates, controllers), sorted by key. */
+  readonly tags: Readonly<Record<string, string>>;
   readonly budget: BudgetIR;
-  /** Cost-allocation tags of every AWS resource of the environment (owner, platform, environment, managed-by and metadata.tags), sorted. */
-  readonly costTags: Readonly<Record<string, string>>;
   readonly workingHours?: { readonly days: readonly string[]; readonly start: string; readonly end: string; readonly timeZone: string };
   /**
    * The working hours as a UTC window that covers them whatever the daylight-saving offset (Karpenter's budget
@@ -102,6 +102,10 @@ export interface BudgetIR {
   readonly alertThresholds: readonly number[];
   readonly notify: readonly string[];
   readonly enforcement: 'error' | 'warning';
+  /** Cost filter of an environment-scoped budget (TagKeyValue), absent when the budget counts the whole account. */
+  readonly costFilter?: { readonly name: 'TagKeyValue'; readonly values: readonly string[] };
+  /** Tag key the infra root activates as a cost-allocation tag (budget.activateTag). */
+  readonly activateTag?: string;
 }
 
 export interface ClusterIR {
@@ -117,6 +121,10 @@ export interface ClusterIR {
   readonly provisioner: 'karpenter' | 'cluster-autoscaler';
   /** Karpenter's AMI alias of the pinned AMI release (al2023@v20260714): the NVIDIA variant on GPU instance types. */
   readonly amiAlias: string;
+  /** EKS deletion protection (default on in production environments); destroy turns it off only when told to. */
+  readonly deletionProtection: boolean;
+  /** CIDRs of the CI runners that reach the API server, canonical and sorted (empty: inside the VPC). */
+  readonly ciRunnerCidrs: readonly string[];
   /** What this Kubernetes minor pins: node AMI release, EKS add-on versions, cluster-autoscaler image tag. */
   readonly pins: KubernetesPins;
 }

@@ -6,11 +6,11 @@ import { API_VERSION, type PlatformSpec } from '../../schema/platform.js';
 import type { Validated } from '../front/validate.js';
 import { durationSeconds } from '../lib/durations.js';
 import { instanceCatalog, instancePrice, regionCatalog, versions } from '../catalog.js';
-import { formatCidr, parseCidr, planSubnets } from '../front/cidr.js';
+import { formatCidr, isPrivate, parseCidr, planSubnets } from '../front/cidr.js';
 import { environmentSpec } from '../front/environments.js';
 import { rankInstanceTypes } from './auto-instance.js';
 import { busyWindowUtc } from './fleet.js';
-import { ACCELERATOR_LABEL, ALERTMANAGER_SECRET, CA_GPU_LABEL, DAEMONSET_RESERVE, GRAFANA_ADMIN_SECRET, GPU_TAINT, LATENCY_OBJECTIVE, POOL_LABEL, QUEUE_TIME_METRIC, workloadName } from '../lib/conventions.js';
+import { ACCELERATOR_LABEL, ALERTMANAGER_SECRET, CA_GPU_LABEL, DAEMONSET_RESERVE, GRAFANA_ADMIN_SECRET, GPU_TAINT, isProduction, LATENCY_OBJECTIVE, POOL_LABEL, QUEUE_TIME_METRIC, STACK_TAG, workloadName } from '../lib/conventions.js';
 import { byKey, sortedEntries } from '../lib/order.js';
 import { resolveIdentity } from './identity.js';
 import type { AlertingIR, DeploymentIR, EnvironmentIR, ModelIR, NamesIR, NodePoolIR, PlatformIR, RegionIR, TeamIR } from './ir.js';
@@ -82,29 +82,39 @@ function resolveEnvironment(platform: string, env: string, spec: PlatformSpec, v
   );
   const alerting = resolveAlerting(spec.observability.alerting.receiver);
   const internetFacing = regions[0]!.deployments.some((d) => d.ingressScheme === 'internet-facing');
+  // Written into a security group rule and the endpoint's CIDRs: one spelling each (validation parsed them).
+  const runnerCidrs = [...new Set(spec.cluster.endpoint.ciRunnerCidrs.map((c) => formatCidr(parseCidr(c)!)))].sort();
   return {
     name: env,
     account: e.account,
+    tags: Object.fromEntries(sortedEntries({ ...spec.metadata.tags, owner: spec.metadata.owner, platform, environment: env, 'managed-by': 'platformc', [STACK_TAG]: envPrefix })),
     budget: {
       monthlyUsd: budget.monthlyUsd,
       // AWS Budgets rejects two notifications alike: each threshold once.
       alertThresholds: [...new Set(budget.alertThresholds)].sort((a, b) => a - b),
       notify: [...budget.notify].sort(),
       enforcement: budget.enforcement,
+      // Cost Explorer names user-defined tags user:<key>; a TagKeyValue filter value is user:<key>$<value>.
+      ...(budget.scope === 'environment' ? { costFilter: { name: 'TagKeyValue' as const, values: [`user:${STACK_TAG}$${envPrefix}`] } } : {}),
+      ...(budget.activateTag ? { activateTag: STACK_TAG } : {}),
     },
-    costTags: byKey({ ...spec.metadata.tags, owner: spec.metadata.owner, platform, environment: env, 'managed-by': 'platformc' }),
     ...(e.workingHours ? { workingHours: e.workingHours, busyWindowUtc: busyWindowUtc(e.workingHours) } : {}),
     // Karpenter drains its own nodes; the managed node groups that remain on spot need the termination handler.
     nodeTerminationHandler: Object.values(spec.nodePools).some((p) => p.capacityType === 'spot' && (spec.cluster.provisioner === 'cluster-autoscaler' || p.role === 'general')),
     cluster: {
       version: spec.cluster.version,
       publicAccess: spec.cluster.endpoint.publicAccess,
-      publicAccessCidrs: [...spec.cluster.endpoint.publicAccessCidrs].sort(),
+      // A public endpoint admits the CI runners' public addresses too (private ones reach the private endpoint).
+      publicAccessCidrs: [
+        ...new Set([...spec.cluster.endpoint.publicAccessCidrs, ...(spec.cluster.endpoint.publicAccess ? runnerCidrs.filter((c) => !isPrivate(parseCidr(c)!)) : [])]),
+      ].sort(),
       logging: [...spec.cluster.logging].sort(),
       secretsEncryption: spec.cluster.secretsEncryption,
       provisioner: spec.cluster.provisioner,
       // The release date of the pinned AMI release (1.33.13-20260714 -> al2023@v20260714).
       amiAlias: `al2023@v${versions.kubernetes.pins[spec.cluster.version]!.amiReleaseVersion.split('-').pop()}`,
+      deletionProtection: spec.cluster.deletionProtection ?? isProduction(env),
+      ciRunnerCidrs: runnerCidrs,
       pins: versions.kubernetes.pins[spec.cluster.version]!,
     },
     identity: resolveIdentity({

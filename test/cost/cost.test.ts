@@ -31,6 +31,7 @@ describe('estimates equal the figures computed by hand', () => {
       'EKS cluster inference-ENV: Control plane logs ingested': [3, 3, 3],
       'EKS cluster inference-ENV: Control plane logs stored': [0.18, 0.18, 0.18],
       'EKS cluster inference-ENV: KMS key (Kubernetes secrets encryption)': [1, 1, 1],
+      'EKS cluster inference-ENV: KMS key (CloudWatch Logs encryption)': [1, 1, 1],
       'VPC flow logs inference-ENV: Delivered to CloudWatch Logs (vended)': [2.5, 2.5, 2.5],
       'VPC flow logs inference-ENV: Archival storage': [0.15, 0.15, 0.15],
       'VPC interface endpoints (ecr.api, ecr.dkr, logs, sts): Endpoint hours (one per service and AZ)': [58.4, 58.4, 58.4],
@@ -71,8 +72,8 @@ describe('estimates equal the figures computed by hand', () => {
     // dev min: the two GPU nodes the models force (767.96 + 16) and their image pulls (0.90) over 458.46 without them,
     // then + 58.40 endpoints - 0.09 model downloads through NAT (now the S3 gateway) = 1301.63; max 1532.54 + 58.40 - 0.09.
     // prod: the same, plus a second NAT gateway and its address (32.85 + 3.65; perAz in prod): 1243.32 + 58.40 - 0.09 + 36.50;
-    // max 2317.49 + 58.40 - 0.18 + 36.50 = 2412.21.
-    expect(e.environments.map((x) => [x.env, x.monthly.min, x.monthly.desired, x.monthly.max])).toEqual([['dev', 1301.63, 1301.63, 1590.85], ['prod', 1338.13, 1338.13, 2412.21]]);
+    // max 2317.49 + 58.40 - 0.18 + 36.50 = 2412.21. Each + 1.00: the key of the CloudWatch log groups (TF #28).
+    expect(e.environments.map((x) => [x.env, x.monthly.min, x.monthly.desired, x.monthly.max])).toEqual([['dev', 1302.63, 1302.63, 1591.85], ['prod', 1339.13, 1339.13, 2413.21]]);
   });
 
   it('examples/minimal-dev.yaml: spot at the us-west-2 spot price', () => {
@@ -87,9 +88,10 @@ describe('estimates equal the figures computed by hand', () => {
     // Control plane logs 3.00 + 0.18, KMS 1.00, flow logs 2.50 + 0.15; the GPU node the model forces (spot 182.26 + 8);
     // NAT: 1 system + 1 GPU node (0.90) up to 2 + 1 (1.35), 1 replica (0.05).
     expect(l['NAT gateways (single): Data processed: image pulls']).toEqual([0.9, 0.9, 1.35]);
-    // + 58.40 interface endpoints (4 x 2 AZs x 730 h x $0.01) - 0.05 model downloads (the S3 gateway endpoint is free).
+    // + 58.40 interface endpoints (4 x 2 AZs x 730 h x $0.01) - 0.05 model downloads (the S3 gateway endpoint is free);
+    // + 1.00 the log groups' KMS key.
     // (465.05 / 528.63 at a flat 50% spot discount: 191.99 became 182.26.)
-    expect(e.environments[0]!.monthly).toEqual({ min: 455.32, desired: 455.32, max: 518.9 });
+    expect(e.environments[0]!.monthly).toEqual({ min: 456.32, desired: 456.32, max: 519.9 });
   });
 
   it('a platform in ap-northeast-1 is priced at Tokyo prices, spot at the Tokyo spot price', () => {
@@ -126,8 +128,9 @@ describe('estimates equal the figures computed by hand', () => {
     expect(prod['node pool general: Instance usage (Linux/UNIX, on-demand, m6i.large)']).toEqual([140.16, 140.16, 210.24]);
     // At a flat 50% spot discount on Karpenter the totals were dev 576.05 / 648.98 and prod 1558.14 / 1933.27 (GPU lines 209.82 in
     // dev, 1175.01 / 1468.76 in prod). At us-east-1's own g6.xlarge spot price: dev - (209.82 - 185.50) = 551.73, max 624.66;
-    // prod - (1175.01 - 1038.79) = 1421.92, max - (1468.76 - 1298.49) = 1763.00.
-    expect(e.environments.map((x) => [x.env, x.monthly.min, x.monthly.desired, x.monthly.max])).toEqual([['dev', 551.73, 551.73, 624.66], ['prod', 1421.92, 1421.92, 1763]]);
+    // prod - (1175.01 - 1038.79) = 1421.92, max - (1468.76 - 1298.49) = 1763.00;
+    // + 1.00 the log groups' KMS key in each.
+    expect(e.environments.map((x) => [x.env, x.monthly.min, x.monthly.desired, x.monthly.max])).toEqual([['dev', 552.73, 552.73, 625.66], ['prod', 1422.92, 1422.92, 1764]]);
   });
 
   it('examples/multi-region-prod.yaml: the standby region pays for replication, per-AZ NAT costs three gateways', () => {
@@ -145,8 +148,9 @@ describe('estimates equal the figures computed by hand', () => {
     expect(pool('staging', 'us-east-1')).toEqual([[1468.76, 1468.76, 2937.52], [24, 24, 48]]);
     expect(pool('dev', 'us-east-1')).toEqual([[1468.76, 1468.76, 1468.76], [24, 24, 24]]);
     // Was 588.90 / 1565.44 / 3729.14 at min: + 1468.76 + 24 (dev); + 734.38 + 12 (staging); + 734.38 + 12 and + 1468.76 + 24 (prod).
-    // With the new lines (logs, KMS, flow logs, Route 53, NAT per node and replica) of each environment.
-    expect(e.environments.map((x) => [x.env, x.monthly.min, x.monthly.max])).toEqual([['dev', 2148.21, 2296.82], ['prod', 6142.63, 14651.2], ['staging', 2399.02, 4338.51]]);
+    // With the new lines (logs, KMS, flow logs, Route 53, NAT per node and replica) of each environment; + 1.00 a region for
+    // the log groups' KMS key (two in prod).
+    expect(e.environments.map((x) => [x.env, x.monthly.min, x.monthly.max])).toEqual([['dev', 2149.21, 2297.82], ['prod', 6144.63, 14653.2], ['staging', 2400.02, 4339.51]]);
     // dns.zone: the primary region pays for the zone ($0.50) and both regions for a health check on their ALB ($0.50 each).
     expect(lines(e, 'prod', 'us-east-1')['Route 53 ml.example.com: Hosted zone']).toEqual([0.5, 0.5, 0.5]);
     expect(lines(e, 'prod', 'us-east-1')['Route 53 ml.example.com: Health check (AWS endpoint, HTTP, 30 s)']).toEqual([0.5, 0.5, 0.5]);
@@ -179,8 +183,8 @@ describe('estimates equal the figures computed by hand', () => {
       'node pool t4: Instance usage (Linux/UNIX, on-demand, g4dn.xlarge)': [767.96, 767.96, 2303.88],
     });
     // dev max fell by one l4 node, its root volume and its image pulls; each of the three teams has its own internal ALB
-    // (one IngressGroup per team): two more than one shared ALB, 2 x (16.43 + 5.84) = 44.53 at every scale.
-    expect(e.environments.map((x) => [x.env, x.monthly.min, x.monthly.max])).toEqual([['dev', 4482.21, 5740.95], ['prod', 4584.41, 10771.23]]);
+    // (one IngressGroup per team): two more than one shared ALB, 2 x (16.43 + 5.84) = 44.53 at every scale; + 1.00 the log groups' key.
+    expect(e.environments.map((x) => [x.env, x.monthly.min, x.monthly.max])).toEqual([['dev', 4483.21, 5741.95], ['prod', 4585.41, 10772.23]]);
   });
 
   it('replicas share multi-GPU nodes: the forced nodes are the GPUs packed, not one node a replica', () => {
@@ -207,7 +211,7 @@ describe('estimates equal the figures computed by hand', () => {
 
   it('a budget that only warns says so', () => {
     const e = estimatePlatform(irOf('examples/minimal-dev.yaml'));
-    expect(costTable(e).split('\n')[0]).toBe('dev: $455.32 (min) / $455.32 (desired) / $518.90 (max) a month; budget $800.00 (warning only)');
+    expect(costTable(e).split('\n')[0]).toBe('dev: $456.32 (min) / $456.32 (desired) / $519.90 (max) a month; budget $800.00 (warning only)');
   });
 
   it('every line states its price source, and totals add up from the lines', () => {
@@ -234,11 +238,11 @@ describe('platformc cost', () => {
   });
   it('the JSON totals are the estimate at maximum scale', () => {
     const e = estimatePlatform(irOf('platform.yaml'));
-    expect(infracostJson(e).totalMonthlyCost).toBe('4003.06');
+    expect(infracostJson(e).totalMonthlyCost).toBe('4005.06');
   });
   it('prints a table for one environment, and markdown for a pull request', async () => {
-    expect((await run(['cost', '--env', 'dev'])).stdout).toMatch(/^dev: \$1,301\.63 \(min\) \/ \$1,301\.63 \(desired\) \/ \$1,590\.85 \(max\) a month; budget \$1,800\.00 \(enforced: validate and compile fail when max exceeds it\)$/m);
-    expect((await run(['cost', '--format', 'markdown'])).stdout).toContain('| prod | $1,338.13 | $1,338.13 | $2,412.21 | $3,000.00 | within budget |');
+    expect((await run(['cost', '--env', 'dev'])).stdout).toMatch(/^dev: \$1,302\.63 \(min\) \/ \$1,302\.63 \(desired\) \/ \$1,591\.85 \(max\) a month; budget \$1,800\.00 \(enforced: validate and compile fail when max exceeds it\)$/m);
+    expect((await run(['cost', '--format', 'markdown'])).stdout).toContain('| prod | $1,339.13 | $1,339.13 | $2,413.21 | $3,000.00 | within budget |');
     expect((await run(['cost', '--env', 'qa'])).code).toBe(2);
   });
 });
@@ -251,14 +255,14 @@ describe('budget gate', () => {
     const r = await run(['compile', 'platform.yaml'], { cwd: dir });
     expect(r.code).toBe(1);
     const line = base.split('\n').findIndex((l) => l.includes('budget: { monthlyUsd: 1800 }')) + 1;
-    expect(r.stdout).toContain(`platform.yaml:${line}:27: error over-budget: dev costs up to $1,590.85 a month at maximum scale, over its budget of $1,000.00; largest: node pool gpu (us-east-1) $783.96`);
+    expect(r.stdout).toContain(`platform.yaml:${line}:27: error over-budget: dev costs up to $1,591.85 a month at maximum scale, over its budget of $1,000.00; largest: node pool gpu (us-east-1) $783.96`);
     expect(listFiles(join(dir, 'generated'))).toEqual([]);
   });
   it('with warning enforcement it compiles and warns', async () => {
     const file = writeSpec(base.replace('budget: { monthlyUsd: 1800 }', 'budget: { monthlyUsd: 1000, enforcement: warning }'));
     const r = await run(['compile', 'platform.yaml'], { cwd: join(file, '..') });
     expect(r.code).toBe(0);
-    expect(r.stdout).toContain('warning over-budget: dev costs up to $1,590.85');
+    expect(r.stdout).toContain('warning over-budget: dev costs up to $1,591.85');
   });
 });
 
@@ -271,8 +275,8 @@ describe('compile --check shows the monthly cost delta', () => {
     expect(r.code).toBe(3);
     // The models' replicas.min already hold 2 nodes: minSize 3 adds one g4dn.xlarge (383.98), its 100 GB root volume (8.00)
     // and its image pulls through NAT (10 GB x 0.045 = 0.45) in prod.
-    expect(r.stdout).toContain('prod       $1,338.13 -> $1,730.56 (+$392.43 a month)');
-    expect(r.stdout).toContain('dev        $1,301.63 -> $1,301.63 (±$0.00 a month)');
+    expect(r.stdout).toContain('prod       $1,339.13 -> $1,731.56 (+$392.43 a month)');
+    expect(r.stdout).toContain('dev        $1,302.63 -> $1,302.63 (±$0.00 a month)');
   });
 });
 

@@ -264,7 +264,7 @@ describe.each(SPECS)('identity of %s', (spec) => {
       const scopes = new Set(Object.values(b.env.identity.ciActions).map((g) => g.scope));
       for (const [group, g] of Object.entries(b.env.identity.ciActions)) {
         const interruption = b.env.cluster.provisioner === 'karpenter' || b.env.nodeTerminationHandler;
-        if (!scopes.has(g.scope) || (g.scope.startsWith('dns') && !b.env.dns) || (g.scope === 'weights' && b.env.identity.weightsObjectArns.length === 0) || (g.scope.startsWith('interruption') && !interruption)) continue;
+        if (!scopes.has(g.scope) || (g.scope.startsWith('dns') && !b.env.dns) || (g.scope === 'weights' && b.env.identity.weightsObjectArns.length === 0) || (g.scope.startsWith('interruption') && !interruption) || (g.scope === 'costAllocationTags' && !b.env.budget.activateTag)) continue;
         for (const action of [...g.read, ...g.write]) {
           const resource = await resourceFor(b.env, g.scope, action);
           const context = ownContext(b.env);
@@ -372,6 +372,30 @@ describe('Karpenter and the termination handler on a real account', () => {
     const plain = (await bootstraps(irOf('platform.yaml'))).get('prod')!;
     expect(await decide(controller, plain.env, 'iam:CreateInstanceProfile', `arn:aws:iam::${plain.env.account}:instance-profile/x`, ctx, plain.boundary)).not.toBe('Allowed');
   }, 60_000);
+});
+
+describe('cost-allocation tag activation (TF #29)', () => {
+  it('is allowed to the apply role of an environment that activates its tag only; the plan role reads it, never sets it', async () => {
+    const teams = await bootstraps(irOf('examples/multi-model-teams.yaml'));
+    const reference = await bootstraps(irOf('platform.yaml'));
+    let applies = 0;
+    for (const b of teams.values()) {
+      expect(b.env.budget.activateTag).toBe('platformc-stack');
+      const apply = b.roles.get('ci_apply');
+      const plan = b.roles.get('ci_plan');
+      if (apply) {
+        applies++;
+        expect(await decide(apply, b.env, 'ce:UpdateCostAllocationTagsStatus', '*')).toBe('Allowed');
+      }
+      if (plan) {
+        expect(await decide(plan, b.env, 'ce:ListCostAllocationTags', '*')).toBe('Allowed');
+        expect(await decide(plan, b.env, 'ce:UpdateCostAllocationTagsStatus', '*')).toBe('ImplicitlyDenied');
+      }
+    }
+    expect(applies).toBeGreaterThan(0);
+    // Negative control: the reference platform does not activate the tag, so its apply role cannot.
+    for (const b of reference.values()) expect(await decide(b.roles.get('ci_apply')!, b.env, 'ce:UpdateCostAllocationTagsStatus', '*')).toBe('ImplicitlyDenied');
+  });
 });
 
 describe('names at their limits (TF #13)', () => {

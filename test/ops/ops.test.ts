@@ -189,7 +189,7 @@ describe('apply', () => {
 describe('destroy', () => {
   it('deletes load tests, Ingresses and namespaces before terraform destroy, standby first', async () => {
     const w = workspace('examples/multi-region-prod.yaml');
-    const r = await run(['destroy', '--env', 'prod', '--auto-approve'], { cwd: w.dir, env: { ...w.env, FAKE_ACCOUNT: '444400000003' } });
+    const r = await run(['destroy', '--env', 'prod', '--auto-approve', '--disable-deletion-protection'], { cwd: w.dir, env: { ...w.env, FAKE_ACCOUNT: '444400000003' } });
     expect(r.code, r.stderr).toBe(0);
     const order = calls(w.log);
     const first = (s: string) => order.findIndex((c) => c.includes(s));
@@ -210,7 +210,7 @@ describe('destroy', () => {
 
   it('never runs terraform destroy while load balancers remain, and reports leftovers', async () => {
     const w = workspace();
-    const r = await run(['destroy', '--env', 'prod', '--auto-approve'], { cwd: w.dir, env: { ...w.env, FAKE_ACCOUNT: '222222222222', FAKE_LEFTOVER: 'arn:aws:elasticloadbalancing:us-east-1:222222222222:loadbalancer/app/k8s-inference/abc' } });
+    const r = await run(['destroy', '--env', 'prod', '--auto-approve', '--disable-deletion-protection'], { cwd: w.dir, env: { ...w.env, FAKE_ACCOUNT: '222222222222', FAKE_LEFTOVER: 'arn:aws:elasticloadbalancing:us-east-1:222222222222:loadbalancer/app/k8s-inference/abc' } });
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('load balancers still exist: arn:aws:elasticloadbalancing:us-east-1:222222222222:loadbalancer/app/k8s-inference/abc');
     expect(calls(w.log).filter((c) => c.includes('destroy'))).toEqual([]);
@@ -218,7 +218,7 @@ describe('destroy', () => {
 
   it('reports what is still tagged for the cluster after terraform destroy', async () => {
     const w = workspace();
-    const r = await run(['destroy', '--env', 'prod', '--auto-approve'], { cwd: w.dir, env: { ...w.env, FAKE_ACCOUNT: '222222222222', FAKE_LEFTOVER_VOLUME: 'vol-0123456789abcdef0' } });
+    const r = await run(['destroy', '--env', 'prod', '--auto-approve', '--disable-deletion-protection'], { cwd: w.dir, env: { ...w.env, FAKE_ACCOUNT: '222222222222', FAKE_LEFTOVER_VOLUME: 'vol-0123456789abcdef0' } });
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('still tagged for inference-prod: vol-0123456789abcdef0');
     // The leftover search runs last, after both terraform destroys.
@@ -228,7 +228,7 @@ describe('destroy', () => {
   it('empties the versioned model bucket (every version and delete marker) and deletes volume claims before terraform destroy of infra', async () => {
     const w = workspace();
     const versions = [{ Key: 'resnet50/resnet50/1/model.onnx', VersionId: 'v2' }, { Key: 'resnet50/resnet50/1/model.onnx', VersionId: 'dm1' }];
-    const r = await cliAsync(['destroy', '--env', 'prod', '--auto-approve'], { cwd: w.dir, env: { ...w.env, FAKE_ACCOUNT: '222222222222', FAKE_VERSIONS: JSON.stringify(versions) } });
+    const r = await cliAsync(['destroy', '--env', 'prod', '--auto-approve', '--disable-deletion-protection'], { cwd: w.dir, env: { ...w.env, FAKE_ACCOUNT: '222222222222', FAKE_VERSIONS: JSON.stringify(versions) } });
     expect(r.code, r.stderr).toBe(0);
     const order = calls(w.log);
     const at = (s: string) => order.findIndex((c) => c.includes(s));
@@ -245,7 +245,7 @@ describe('destroy', () => {
 
   it('needs confirmation without a terminal', async () => {
     const w = workspace();
-    const r = await cliAsync(['destroy', '--env', 'prod'], { cwd: w.dir, env: { ...w.env, FAKE_ACCOUNT: '222222222222' } });
+    const r = await cliAsync(['destroy', '--env', 'prod', '--disable-deletion-protection'], { cwd: w.dir, env: { ...w.env, FAKE_ACCOUNT: '222222222222' } });
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('pass --auto-approve');
     expect(calls(w.log)).toEqual([]);
@@ -253,11 +253,56 @@ describe('destroy', () => {
 
   it('lists the same steps in a dry run', async () => {
     const w = workspace();
-    const dry = await run(['destroy', '--env', 'prod', '--dry-run'], { cwd: w.dir, env: w.env });
-    const r = await run(['destroy', '--env', 'prod', '--auto-approve'], { cwd: w.dir, env: { ...w.env, FAKE_ACCOUNT: '222222222222' } });
+    const dry = await run(['destroy', '--env', 'prod', '--dry-run', '--disable-deletion-protection'], { cwd: w.dir, env: w.env });
+    const r = await run(['destroy', '--env', 'prod', '--auto-approve', '--disable-deletion-protection'], { cwd: w.dir, env: { ...w.env, FAKE_ACCOUNT: '222222222222' } });
     expect(r.code, r.stderr).toBe(0);
     // The AWS queries of the waiting steps come on top of the listed commands.
-    expect(calls(w.log).filter((c) => !c.includes('resourcegroupstaggingapi') && !c.includes('ec2 describe') && !c.includes('s3api'))).toEqual(dryRunCommands(dry.stdout));
+    const queries = ['resourcegroupstaggingapi', 'ec2 describe', 's3api', 'eks describe-cluster', 'eks update-cluster-config'];
+    expect(calls(w.log).filter((c) => !queries.some((q) => c.includes(q)))).toEqual(dryRunCommands(dry.stdout));
+  });
+});
+
+describe('destroy of a cluster with deletion protection (TF #32)', () => {
+  it('refuses without --disable-deletion-protection, says what to do, and touches nothing (a dry run says the same)', async () => {
+    const w = workspace();
+    for (const args of [['--auto-approve'], ['--dry-run']]) {
+      const r = await run(['destroy', '--env', 'prod', ...args], { cwd: w.dir, env: { ...w.env, FAKE_ACCOUNT: '222222222222', FAKE_CLUSTER: 'protected' } });
+      expect(r.code).toBe(1);
+      expect(r.stderr).toContain('refusing to destroy prod: inference-prod has EKS deletion protection');
+      expect(r.stderr).toContain('rerun with --disable-deletion-protection');
+      expect(r.stderr).toContain('Nothing was changed');
+    }
+    expect(calls(w.log)).toEqual([]);
+  });
+
+  it('with --disable-deletion-protection turns the protection off after everything else is gone and just before terraform destroys the cluster', async () => {
+    const w = workspace();
+    const r = await run(['destroy', '--env', 'prod', '--auto-approve', '--disable-deletion-protection'], { cwd: w.dir, env: { ...w.env, FAKE_ACCOUNT: '222222222222', FAKE_CLUSTER: 'protected' } });
+    expect(r.code, r.stderr).toBe(0);
+    const order = calls(w.log);
+    const at = (s: string) => order.findIndex((c) => c.includes(s));
+    const off = 'aws eks update-cluster-config --name inference-prod --region us-east-1 --no-deletion-protection';
+    expect(order.filter((c) => c === off)).toHaveLength(1);
+    expect(at('platform destroy')).toBeLessThan(at(off));
+    expect(at('s3api list-object-versions')).toBeLessThan(at(off));
+    expect(at(off)).toBeLessThan(at('infra destroy'));
+    // It waits until EKS reports the protection off before terraform deletes the cluster.
+    expect(order.slice(at(off), at('infra destroy')).some((c) => c.includes('eks describe-cluster'))).toBe(true);
+  });
+
+  it('a rerun after the cluster is gone has nothing to turn off and finishes', async () => {
+    const w = workspace();
+    const r = await run(['destroy', '--env', 'prod', '--auto-approve', '--disable-deletion-protection'], { cwd: w.dir, env: { ...w.env, FAKE_ACCOUNT: '222222222222', FAKE_CLUSTER: 'gone' } });
+    expect(r.code, r.stderr).toBe(0);
+    expect(calls(w.log).some((c) => c.includes('update-cluster-config'))).toBe(false);
+    expect(calls(w.log).some((c) => c.includes('infra destroy'))).toBe(true);
+  });
+
+  it('an unprotected environment (dev) is destroyed without the flag and without touching the protection', async () => {
+    const w = workspace();
+    const r = await run(['destroy', '--env', 'dev', '--auto-approve'], { cwd: w.dir, env: { ...w.env, FAKE_ACCOUNT: '111111111111' } });
+    expect(r.code, r.stderr).toBe(0);
+    expect(calls(w.log).some((c) => c.includes('eks describe-cluster') || c.includes('update-cluster-config'))).toBe(false);
   });
 });
 
@@ -290,7 +335,7 @@ describe('plan, status, loadtest', () => {
       'terraform -chdir=generated/terraform/prod/us-east-1/platform plan -input=false -lock-timeout=5m',
       'kubectl diff --server-side --context inference-prod-us-east-1 -k generated/kustomize/overlays/prod/us-east-1',
     ]);
-    expect(r.stdout).toContain('prod       $1,338.13 -> $1,338.13');
+    expect(r.stdout).toContain('prod       $1,339.13 -> $1,339.13');
   });
 
   it('status reports nodes, GPUs, models and endpoints, as text or JSON', async () => {

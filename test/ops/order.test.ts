@@ -84,6 +84,13 @@ function destroyPairs(env: EnvironmentIR): Pair[] {
       [`${r.region}:karpenter:nodes`, `${r.region}:platform:destroy`, 'Karpenter (a release of the platform root) must run until its nodes and instance profiles are gone'],
       [`${r.region}:karpenter:nodes`, `${r.region}:infra:destroy`, "instances left running keep network interfaces in the VPC's subnets and block its deletion"],
     );
+    if (env.cluster.deletionProtection) {
+      pairs.push(
+        [`${r.region}:bucket`, `${r.region}:deletion-protection`, 'the protection comes off last, once nothing but Terraform is left to run'],
+        [`${r.region}:volumes:gone`, `${r.region}:deletion-protection`, 'the protection comes off last, once nothing but Terraform is left to run'],
+        [`${r.region}:deletion-protection`, `${r.region}:infra:destroy`, 'EKS refuses to delete a protected cluster; terraform destroy does not apply the configuration first'],
+      );
+    }
   }
   if (standby) pairs.push([`${standby.region}:infra:destroy`, `${primary!.region}:infra:destroy`, "the standby's replication rule lives on the primary's bucket"]);
   return pairs;
@@ -106,9 +113,10 @@ describe.each(SPECS)('operation order of %s', (spec) => {
       }
     });
     it(`destroy --env ${env.name} deletes consumers before what they use`, () => {
-      const steps = destroySteps(ir, env, o);
+      // A protected cluster is destroyed only when told to (destroyRefusal): with the flag, its protection step is in order.
+      const steps = destroySteps(ir, env, { ...o, disableDeletionProtection: true });
       expect(violations(steps, destroyPairs(env))).toEqual([]);
-      for (const r of env.regions) for (const id of ['volumes', 'volumes:gone', 'bucket', 'infra:destroy', 'leftovers']) expect(steps.map((s) => s.id)).toContain(`${r.region}:${id}`);
+      for (const r of env.regions) for (const id of ['volumes', 'volumes:gone', 'bucket', 'infra:destroy', 'leftovers', ...(env.cluster.deletionProtection ? ['deletion-protection'] : [])]) expect(steps.map((s) => s.id)).toContain(`${r.region}:${id}`);
       for (const r of env.regions) for (const id of ['karpenter', 'karpenter:nodes']) expect(steps.some((s) => s.id === `${r.region}:${id}`)).toBe(env.cluster.provisioner === 'karpenter');
     });
   }

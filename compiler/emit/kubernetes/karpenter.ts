@@ -34,7 +34,7 @@ export function nodeClass(env: EnvironmentIR, r: RegionIR, pool: NodePoolIR): K8
       blockDeviceMappings: [
         { deviceName: '/dev/xvda', rootVolume: true, ebs: { volumeSize: `${pool.diskSizeGiB}Gi`, volumeType: 'gp3', encrypted: true, deleteOnTermination: true } },
       ],
-      tags: { ...env.costTags, [POOL_LABEL]: pool.name },
+      tags: { ...env.tags, [POOL_LABEL]: pool.name },
     },
   });
 }

@@ -75,6 +75,8 @@ export function releases(ir: PlatformIR, env: EnvironmentIR): Release[] {
         nodeSelector: onGeneralPool(env),
         enableServiceMutatorWebhook: false,
         podDisruptionBudget: { maxUnavailable: 1 },
+        // The load balancers it creates carry the environment's cost-allocation tags like everything else.
+        defaultTags: { ...env.tags },
       },
       sets: [
         { name: 'clusterName', value: 'local.infra.cluster_name' },

@@ -9,7 +9,7 @@
 import type { FileOutput } from '../../output/files.js';
 import type { EnvironmentIR, PlatformIR } from '../../resolve/ir.js';
 import { attributes, expr, type HclValue } from './hcl.js';
-import { defaultTags, lockFile, ROOT_PROVIDERS } from './infra.js';
+import { lockFile, ROOT_PROVIDERS } from './infra.js';
 import { applyRoleStatements, boundaryStatements, githubTrust, jsonencode, operatorStatements, operatorTrust, planRoleStatements, policyDocument, type Statement } from './policies.js';
 import { dataBlock, file, render, resourceBlock } from './templates.js';
 
@@ -42,7 +42,7 @@ export function emitBootstrap(ir: PlatformIR, env: EnvironmentIR): FileOutput[] 
       content: render('providers', {
         providers: b.stateBuckets.map(({ region }) => ({
           settings: { ...(aliasOf(region) ? { alias: aliasOf(region) } : {}), region, allowed_account_ids: [env.account] },
-          defaultTags: { tags: defaultTags(ir, env) },
+          defaultTags: { tags: env.tags },
         })),
       }),
     },

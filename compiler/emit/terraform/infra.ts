@@ -17,11 +17,6 @@ import { dataBlock, file, localsBlock, moduleBlock, outputBlock, render, resourc
 
 export const stateKey = (r: RegionIR, layer: 'infra' | 'platform' | 'dns') => `${r.names.stateKeyPrefix}/${layer}.tfstate`;
 
-/** Tags on every resource (provider default_tags). */
-export function defaultTags(_ir: PlatformIR, env: EnvironmentIR): Record<string, string> {
-  return { ...env.costTags };
-}
-
 export function versionsTf(ir: PlatformIR, env: EnvironmentIR, r: RegionIR, layer: 'infra' | 'platform' | 'dns', needed: readonly string[]): string {
   const providers = ir.versions.terraform.providers;
   return render('versions', {
@@ -61,7 +56,7 @@ export function providersTf(ir: PlatformIR, env: EnvironmentIR, regions: readonl
   return render('providers', {
     providers: regions.map(({ region, alias }) => ({
       settings: { ...(alias ? { alias } : {}), region, allowed_account_ids: [env.account] },
-      defaultTags: { tags: defaultTags(ir, env) },
+      defaultTags: { tags: env.tags },
     })),
   });
 }
@@ -78,11 +73,12 @@ export function emitInfra(ir: PlatformIR, env: EnvironmentIR, r: RegionIR): File
     { path: `${dir}/eks.tf`, content: eks(ir, env, r) },
     { path: `${dir}/irsa.tf`, content: irsa(ir, env, r) },
     { path: `${dir}/storage.tf`, content: storage(env, r) },
+    { path: `${dir}/logs.tf`, content: logs(env, r) },
     { path: `${dir}/outputs.tf`, content: outputs(env, r) },
   ];
-  if (primary) files.push({ path: `${dir}/budget.tf`, content: budget(env) });
+  if (primary) files.push({ path: `${dir}/budget.tf`, content: budget(env, r) });
   if (standbyOf) files.push({ path: `${dir}/replication.tf`, content: replication(env, standbyOf, r) });
-  if (env.cluster.provisioner === 'karpenter') files.push({ path: `${dir}/karpenter.tf`, content: karpenterTf(ir, env, r, defaultTags(ir, env)) });
+  if (env.cluster.provisioner === 'karpenter') files.push({ path: `${dir}/karpenter.tf`, content: karpenterTf(ir, env, r, env.tags) });
   if (env.nodeTerminationHandler) files.push({ path: `${dir}/termination-handler.tf`, content: terminationHandlerTf(ir, env, r, (...a) => irsaModule(ir, env, ...a)) });
   const schedule = workingHours(env, r);
   if (schedule) files.push({ path: `${dir}/working-hours.tf`, content: schedule });
@@ -157,7 +153,11 @@ function vpc(ir: PlatformIR, env: EnvironmentIR, r: RegionIR): string {
     create_flow_log_cloudwatch_log_group: true,
     create_flow_log_cloudwatch_iam_role: true,
     flow_log_cloudwatch_log_group_retention_in_days: env.observability.logs.retentionDays,
-    flow_log_max_aggregation_interval: 60,
+    // Ten-minute aggregation: long-lived flows (scrapes, keep-alive connections to the ALBs) give one record per
+    // ten minutes instead of ten, and CloudWatch bills flow logs by the GB ingested. ALL traffic, not only REJECT:
+    // an investigation needs to see what was accepted.
+    flow_log_max_aggregation_interval: 600,
+    flow_log_cloudwatch_log_group_kms_key_id: expr('aws_kms_key.logs.arn'),
     // Named under the environment's prefixes (IAM is global; the CI apply role manages only those names).
     flow_log_cloudwatch_log_group_name_prefix: `/platformc/${r.names.envPrefix}/vpc-flow-log/`,
     vpc_flow_log_iam_role_name: r.names.iam.flowLogRole,
@@ -237,12 +237,25 @@ function eks(ir: PlatformIR, env: EnvironmentIR, r: RegionIR): string {
       endpoint_private_access: true,
       endpoint_public_access: c.publicAccess,
       endpoint_public_access_cidrs: c.publicAccess ? [...c.publicAccessCidrs] : undefined,
-      // Self-hosted CI runners live in this VPC: they reach the private endpoint on 443.
+      // Self-hosted CI runners reach the private endpoint on 443: from their CIDRs (cluster.endpoint.ciRunnerCidrs),
+      // or from inside this VPC when none are given.
       security_group_additional_rules: env.identity.ci?.selfHostedRunners
-        ? { ingress_ci_runners: { description: 'CI runners in the VPC to the API server', protocol: 'tcp', from_port: 443, to_port: 443, type: 'ingress', cidr_blocks: [r.network.vpcCidr] } }
+        ? {
+            ingress_ci_runners: {
+              description: c.ciRunnerCidrs.length ? 'CI runners to the API server' : 'CI runners in the VPC to the API server',
+              protocol: 'tcp',
+              from_port: 443,
+              to_port: 443,
+              type: 'ingress',
+              cidr_blocks: c.ciRunnerCidrs.length ? [...c.ciRunnerCidrs] : [r.network.vpcCidr],
+            },
+          }
         : undefined,
+      // A protected cluster cannot be deleted: `platformc destroy --disable-deletion-protection` turns it off first.
+      deletion_protection: c.deletionProtection,
       enabled_log_types: [...c.logging],
       cloudwatch_log_group_retention_in_days: env.observability.logs.retentionDays,
+      cloudwatch_log_group_kms_key_id: expr('aws_kms_key.logs.arn'),
       iam_role_name: r.names.iam.clusterRole,
       iam_role_use_name_prefix: false,
       iam_role_permissions_boundary: env.identity.boundary.arn,
@@ -267,14 +280,14 @@ function eks(ir: PlatformIR, env: EnvironmentIR, r: RegionIR): string {
           addon_version: c.pins.addons['aws-ebs-csi-driver'],
           service_account_role_arn: expr('module.irsa_ebs_csi.arn'),
           // Volumes the driver creates (Prometheus) carry the cluster tag the destroy sweep looks for, and cost tags.
-          configuration_values: expr(`jsonencode(${renderValue({ controller: { k8sTagClusterId: r.names.cluster, extraVolumeTags: defaultTags(ir, env) } }, 3)})`),
+          configuration_values: expr(`jsonencode(${renderValue({ controller: { k8sTagClusterId: r.names.cluster, extraVolumeTags: env.tags } }, 3)})`),
         },
         // The HPAs scale on CPU when metrics are off: the Resource metrics API needs metrics-server.
         ...(env.observability.metrics.enabled ? {} : { 'metrics-server': { addon_version: c.pins.addons['metrics-server'] } }),
       },
       // Cost-allocation tags on what the module makes, node group instances and volumes included: provider
       // default_tags do not reach launch templates (hashicorp/terraform-provider-aws #19387).
-      tags: defaultTags(ir, env),
+      tags: env.tags,
       // Karpenter's nodes join with the node security group, found by this tag.
       node_security_group_tags: env.cluster.provisioner === 'karpenter' ? { 'karpenter.sh/discovery': r.names.discoveryTag } : undefined,
       eks_managed_node_groups: nodeGroups,
@@ -380,8 +393,35 @@ function storage(env: EnvironmentIR, r: RegionIR): string {
       ])),
       depends_on: [expr('aws_s3_bucket_public_access_block.models')],
     }),
+  );
+}
+
+/**
+ * The region's log groups are encrypted with a key of their own: the EKS control plane's, the containers' and the
+ * VPC flow logs'. The account administers the key through IAM (the apply role's kmsKeys scope); CloudWatch Logs of
+ * this region may use it only for those log groups (the encryption context names the log group).
+ * @see https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/encrypt-log-data-kms.html
+ */
+function logs(env: EnvironmentIR, r: RegionIR): string {
+  const logGroups = `arn:aws:logs:${r.region}:${env.account}:log-group:`;
+  return file(
+    resourceBlock('aws_kms_key', 'logs', {
+      description: `platformc CloudWatch Logs of ${r.names.cluster} (${r.region}): control plane, containers, VPC flow logs`,
+      enable_key_rotation: true,
+      policy: jsonencode(policyDocument([
+        { Sid: 'AccountAdministersThroughIam', Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${env.account}:root` }, Action: ['kms:*'], Resource: '*' },
+        {
+          Sid: 'CloudWatchLogsOfThisRegion',
+          Effect: 'Allow',
+          Principal: { Service: `logs.${r.region}.amazonaws.com` },
+          Action: ['kms:Encrypt*', 'kms:Decrypt*', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:Describe*'],
+          Resource: '*',
+          Condition: { ArnLike: { 'kms:EncryptionContext:aws:logs:arn': [`${logGroups}/aws/eks/${r.names.cluster}/cluster`, `${logGroups}/platformc/${r.names.envPrefix}/*`] } },
+        },
+      ])),
+    }),
     env.observability.logs.enabled
-      ? resourceBlock('aws_cloudwatch_log_group', 'containers', { name: r.names.logGroup, retention_in_days: env.observability.logs.retentionDays })
+      ? resourceBlock('aws_cloudwatch_log_group', 'containers', { name: r.names.logGroup, retention_in_days: env.observability.logs.retentionDays, kms_key_id: expr('aws_kms_key.logs.arn') })
       : '',
   );
 }
@@ -433,8 +473,10 @@ function replication(env: EnvironmentIR, primary: RegionIR, r: RegionIR): string
   );
 }
 
-function budget(env: EnvironmentIR): string {
+function budget(env: EnvironmentIR, r: RegionIR): string {
   const b = env.budget;
+  // Sharing an account: count only this environment's tagged costs (budget.scope: environment).
+  const filter = b.costFilter ? [{ type: 'cost_filter', body: { name: b.costFilter.name, values: [...b.costFilter.values] } }] : [];
   const notifications = b.notify.length
     ? b.alertThresholds.flatMap((threshold) =>
         (['FORECASTED', 'ACTUAL'] as const).map((type) => ({
@@ -443,7 +485,12 @@ function budget(env: EnvironmentIR): string {
         })),
       )
     : [];
-  return resourceBlock('aws_budgets_budget', 'monthly', { name: `${env.regions[0]!.names.envPrefix}-monthly`, budget_type: 'COST', limit_amount: b.monthlyUsd.toFixed(2), limit_unit: 'USD', time_unit: 'MONTHLY' }, notifications);
+  return file(
+    resourceBlock('aws_budgets_budget', 'monthly', { name: `${r.names.envPrefix}-monthly`, budget_type: 'COST', limit_amount: b.monthlyUsd.toFixed(2), limit_unit: 'USD', time_unit: 'MONTHLY' }, [...filter, ...notifications]),
+    // Cost Explorer sees a user-defined tag only once it is active: activated here when platform.yaml says this
+    // account may (a standalone or management account, after AWS has listed the key: budget.activateTag).
+    b.activateTag ? resourceBlock('aws_ce_cost_allocation_tag', 'stack', { tag_key: b.activateTag, status: 'Active' }) : '',
+  );
 }
 
 const DAYS: Record<string, string> = { sun: '0', mon: '1', tue: '2', wed: '3', thu: '4', fri: '5', sat: '6' };

@@ -25,7 +25,7 @@ export const policyDocument = (statements: readonly Statement[]): HclValue => ({
 export const jsonencode = (doc: HclValue) => expr(`jsonencode(${renderValue(doc, 1)})`);
 
 /** Scopes whose actions AWS authorises only on `Resource: "*"` (no ARN exists before the resource does, or none at all). */
-export const WILDCARD_RESOURCE_SCOPES = ['any', 'regions', 'createTagged', 'dnsHealthChecks'] as const;
+export const WILDCARD_RESOURCE_SCOPES = ['any', 'regions', 'createTagged', 'dnsHealthChecks', 'costAllocationTags'] as const;
 
 /** AWS managed policies the modules attach to the roles they create: the only ones the apply role may attach. */
 export const ATTACHABLE_MANAGED_POLICIES = [
@@ -87,6 +87,8 @@ function scopes(env: EnvironmentIR): Record<string, Scope | undefined> {
       ]),
     },
     budget: { Resource: [`arn:aws:budgets::${account}:budget/${id.iamPrefix}monthly`] },
+    // Cost-allocation tag settings are the account's (no ARN): only for an environment that activates its tag.
+    costAllocationTags: env.budget.activateTag ? { Resource: '*' } : undefined,
     nodeGroupScaling: {
       Resource: regions.map((r) => `arn:aws:autoscaling:${r}:${account}:autoScalingGroup:*:autoScalingGroupName/eks-*`),
       // EKS tags the node groups' Auto Scaling groups with their cluster.

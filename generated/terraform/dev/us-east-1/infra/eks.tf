@@ -34,8 +34,10 @@ module "eks" {
       cidr_blocks = ["10.40.0.0/16"]
     }
   }
+  deletion_protection                      = false
   enabled_log_types                        = ["api", "audit", "authenticator"]
   cloudwatch_log_group_retention_in_days   = 30
+  cloudwatch_log_group_kms_key_id          = aws_kms_key.logs.arn
   iam_role_name                            = "inference-dev-use1-eks-cluster"
   iam_role_use_name_prefix                 = false
   iam_role_permissions_boundary            = "arn:aws:iam::111111111111:policy/platformc/inference-dev-boundary"
@@ -67,24 +69,26 @@ module "eks" {
         controller = {
           k8sTagClusterId = "inference-dev"
           extraVolumeTags = {
-            cost-center = "ml-0042"
-            environment = "dev"
-            managed-by  = "platformc"
-            owner       = "ml-platform@example.com"
-            platform    = "inference"
-            project     = "gpu-inference"
+            cost-center     = "ml-0042"
+            environment     = "dev"
+            managed-by      = "platformc"
+            owner           = "ml-platform@example.com"
+            platform        = "inference"
+            platformc-stack = "inference-dev"
+            project         = "gpu-inference"
           }
         }
       })
     }
   }
   tags = {
-    cost-center = "ml-0042"
-    environment = "dev"
-    managed-by  = "platformc"
-    owner       = "ml-platform@example.com"
-    platform    = "inference"
-    project     = "gpu-inference"
+    cost-center     = "ml-0042"
+    environment     = "dev"
+    managed-by      = "platformc"
+    owner           = "ml-platform@example.com"
+    platform        = "inference"
+    platformc-stack = "inference-dev"
+    project         = "gpu-inference"
   }
   eks_managed_node_groups = {
     general = {

@@ -29,7 +29,8 @@ module "vpc" {
   create_flow_log_cloudwatch_log_group            = true
   create_flow_log_cloudwatch_iam_role             = true
   flow_log_cloudwatch_log_group_retention_in_days = 30
-  flow_log_max_aggregation_interval               = 60
+  flow_log_max_aggregation_interval               = 600
+  flow_log_cloudwatch_log_group_kms_key_id        = aws_kms_key.logs.arn
   flow_log_cloudwatch_log_group_name_prefix       = "/platformc/inference-dev/vpc-flow-log/"
   vpc_flow_log_iam_role_name                      = "inference-dev-use1-vpc-flow-log"
   vpc_flow_log_iam_role_use_name_prefix           = false

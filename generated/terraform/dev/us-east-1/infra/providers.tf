@@ -7,12 +7,13 @@ provider "aws" {
 
   default_tags {
     tags = {
-      cost-center = "ml-0042"
-      environment = "dev"
-      managed-by  = "platformc"
-      owner       = "ml-platform@example.com"
-      platform    = "inference"
-      project     = "gpu-inference"
+      cost-center     = "ml-0042"
+      environment     = "dev"
+      managed-by      = "platformc"
+      owner           = "ml-platform@example.com"
+      platform        = "inference"
+      platformc-stack = "inference-dev"
+      project         = "gpu-inference"
     }
   }
 }

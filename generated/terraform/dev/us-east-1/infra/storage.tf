@@ -73,8 +73,3 @@ resource "aws_s3_bucket_policy" "models" {
   })
   depends_on = [aws_s3_bucket_public_access_block.models]
 }
-
-resource "aws_cloudwatch_log_group" "containers" {
-  name              = "/platformc/inference-dev/containers"
-  retention_in_days = 30
-}
