@@ -83,7 +83,7 @@ describe('the cost-allocation tag is activated once per account', () => {
       .replace('runsOn: [self-hosted, linux, x64]', 'runsOn: [self-hosted, linux, x64]\n      oidcProvider: { dev: create, prod: existing }')
       .replace('  notify: [ml-platform@example.com]\n', '  notify: [ml-platform@example.com]\n  scope: environment\n');
     const codes = (text: string) => diagnosticsOf(text).filter((d) => d.code === 'cost-tag-per-account').map((d) => d.message);
-    expect(codes(shared.replace('  scope: environment\n', '  scope: environment\n  activateTag: true\n'))).toEqual(['environments dev and prod share account 111111111111 and each would activate the platformc-stack cost-allocation tag']);
+    expect(codes(shared.replace('  scope: environment\n', '  scope: environment\n  activateTag: true\n'))).toEqual(['environments dev and prod share account 111111111111 and each would activate the platformc-stack cost-allocation tag (in environment \'prod\')']);
     expect(codes(shared.replace('budget: { monthlyUsd: 1800 }', 'budget: { monthlyUsd: 1800, activateTag: true }'))).toEqual([]);
   });
 });
