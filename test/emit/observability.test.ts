@@ -14,7 +14,7 @@ import { parse, parseAllDocuments, stringify } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { burnFactor, WINDOWS } from '../../compiler/emit/observability/slo.js';
 import { k6Script } from '../../compiler/emit/observability/loadtest.js';
-import { generateFiles } from '../../compiler/pipeline.js';
+import { generateFiles } from '../../compiler/generate.js';
 import { writeTree } from '../../compiler/output/write.js';
 import { hasReference, hasTool, referenceDir, repoRoot } from '../helpers/cli.js';
 import { irOf } from '../helpers/platform.js';

@@ -10,7 +10,7 @@ import { Ajv } from 'ajv';
 import { describe, expect, it } from 'vitest';
 import { parse as parseYaml, parseAllDocuments } from 'yaml';
 import { versions } from '../../compiler/catalog.js';
-import { generateFiles } from '../../compiler/pipeline.js';
+import { generateFiles } from '../../compiler/generate.js';
 import type { PlatformIR } from '../../compiler/resolve/ir.js';
 import { hasReference, referenceDir, repoRoot } from '../helpers/cli.js';
 import { irOf, irOfText } from '../helpers/platform.js';

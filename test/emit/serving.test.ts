@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { parse, parseAllDocuments, stringify } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { k6Script } from '../../compiler/emit/observability/loadtest.js';
-import { generateFiles } from '../../compiler/pipeline.js';
+import { generateFiles } from '../../compiler/generate.js';
 import { writeTree } from '../../compiler/output/write.js';
 import type { PlatformIR } from '../../compiler/resolve/ir.js';
 import { hasTool, repoRoot } from '../helpers/cli.js';

@@ -10,7 +10,8 @@ import { describe, expect, it } from 'vitest';
 import { CONTROLLERS } from '../../compiler/lib/conventions.js';
 import { RESERVED_NAMESPACES } from '../../compiler/front/semantic.js';
 import { validateFile } from '../../compiler/front/validate.js';
-import { checkPlatform, generateFiles } from '../../compiler/pipeline.js';
+import { generateFiles } from '../../compiler/generate.js';
+import { checkPlatform } from '../../compiler/pipeline.js';
 import { MAX_DIAGNOSTICS } from '../../compiler/front/structure.js';
 import { cli, hasStackTrace, repoRoot } from '../helpers/cli.js';
 
