@@ -1,15 +1,13 @@
 /**
  * The one pipeline every command runs: load -> structure -> semantics (front), the auto instance check,
- * resolve once, the checks that need the IR (capacity, budget), then emit and frame. Commands stop where
- * they need to: validate after the checks, compile after framing, ops with the IR.
+ * resolve once, the checks that need the IR (capacity, budget); then emit and frame (compiler/generate.ts,
+ * apart so that validate loads no emitter). Commands stop where they need to: validate after the checks,
+ * compile after framing, ops with the IR.
  */
 import { checkBudget, checkCapacity } from './cost/checks.js';
 import { hasErrors, sortDiagnostics, type Diagnostic } from './diagnostics/diagnostic.js';
 import type { DiagnosticCode } from './diagnostics/codes.js';
-import { emitAll } from './emit/registry.js';
 import { validateFile, type Validated } from './front/validate.js';
-import type { FileOutput } from './output/files.js';
-import { frameFiles } from './output/generate.js';
 import { checkAutoPools } from './resolve/auto-instance.js';
 import { checkNameCollisions } from './resolve/collisions.js';
 import type { PlatformIR } from './resolve/ir.js';
@@ -51,9 +49,4 @@ export function checkPlatform(file: string, options: CheckOptions): Checked {
   const tolerated = new Set(options.tolerate ?? []);
   const blocking = diagnostics.filter((d) => !tolerated.has(d.code));
   return hasErrors(blocking) ? { diagnostics, validated } : { diagnostics, validated, ir };
-}
-
-/** The complete generated/ tree of a platform, in memory: every emitter's files, framed, manifest last. */
-export function generateFiles(ir: PlatformIR): FileOutput[] {
-  return frameFiles(emitAll(ir), ir);
 }

@@ -29,7 +29,8 @@ const MAY: Record<string, readonly string[]> = {
   resolve: ['front', 'schema', 'catalog', 'diagnostics', 'lib'],
   cost: ['resolve', 'front', 'catalog', 'diagnostics', 'lib'],
   output: ['lib'],
-  pipeline: ['front', 'resolve', 'cost', 'emit:registry', 'output', 'diagnostics', 'lib'],
+  pipeline: ['front', 'resolve', 'cost', 'diagnostics', 'lib'],
+  generate: ['emit:registry', 'output', 'resolve'],
   ops: ['resolve', 'output', 'diagnostics', 'lib'],
 };
 /** Emitters read the IR and serialise; they never read the catalog or platform.yaml, and never each other. */

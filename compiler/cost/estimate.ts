@@ -98,7 +98,19 @@ export function gpuHoursPerMonth(env: EnvironmentIR, hoursPerMonth: number): num
  * adds nodes until they schedule, up to maxSize. At max it runs the nodes replicas.max need (the HPA's ceiling;
  * GPU nodes are tainted, so nothing else brings more), never more than maxSize, never fewer than desired.
  */
-export function poolNodes(pool: NodePoolIR, r: RegionIR): Readonly<Record<Scale, number>> & { readonly forced: number; readonly atMax: number } {
+type PoolNodes = Readonly<Record<Scale, number>> & { readonly forced: number; readonly atMax: number };
+/** poolNodes by region and pool, counted once: the IR is frozen, and the estimate asks for each pool many times. */
+const poolNodesSeen = new WeakMap<RegionIR, WeakMap<NodePoolIR, PoolNodes>>();
+
+export function poolNodes(pool: NodePoolIR, r: RegionIR): PoolNodes {
+  let region = poolNodesSeen.get(r);
+  if (!region) poolNodesSeen.set(r, (region = new WeakMap()));
+  let nodes = region.get(pool);
+  if (!nodes) region.set(pool, (nodes = countPoolNodes(pool, r)));
+  return nodes;
+}
+
+function countPoolNodes(pool: NodePoolIR, r: RegionIR): PoolNodes {
   const sized = { min: pool.minSize, desired: pool.desiredSize, max: pool.maxSize };
   if (pool.role !== 'gpu' || pool.instance.gpus === 0) return { ...sized, forced: 0, atMax: 0 };
   const on = r.deployments.filter((d) => d.nodePool === pool.name);

@@ -190,8 +190,15 @@ function resolveRegion(platform: string, env: string, region: string, role: 'pri
     };
   });
   const gpuPools = new Map(nodePools.map((p) => [p.name, p]));
-  const teamGpus = (team: string) => sortedEntries(spec.models).filter(([, x]) => x.team === team).reduce((n, [, x]) => n + x.replicas.max * x.gpusPerReplica, 0);
-  const poolGpus = (pool: string) => sortedEntries(spec.models).filter(([, x]) => x.nodePool === pool).reduce((n, [, x]) => n + x.replicas.max * x.gpusPerReplica, 0);
+  // GPUs every model takes at its maximum, summed per team and per pool once (not once per model: 500 models).
+  const teamGpuSum = new Map<string, number>();
+  const poolGpuSum = new Map<string, number>();
+  for (const x of Object.values(spec.models)) {
+    teamGpuSum.set(x.team, (teamGpuSum.get(x.team) ?? 0) + x.replicas.max * x.gpusPerReplica);
+    poolGpuSum.set(x.nodePool, (poolGpuSum.get(x.nodePool) ?? 0) + x.replicas.max * x.gpusPerReplica);
+  }
+  const teamGpus = (team: string) => teamGpuSum.get(team) ?? 0;
+  const poolGpus = (pool: string) => poolGpuSum.get(pool) ?? 0;
   const deployments: DeploymentIR[] = sortedEntries(spec.models).map(([name, m]) => {
     const pool = gpuPools.get(m.nodePool)!;
     // GPUs left for a surge pod when every model is at its maximum: in the pool at maxSize, and in the team's quota.

@@ -10,7 +10,7 @@ import { emitCi } from '../../compiler/emit/ci.js';
 import { listFiles } from '../../compiler/output/write.js';
 import { cli, repoRoot, run } from '../helpers/cli.js';
 import { irOf } from '../helpers/platform.js';
-import { generateFiles } from '../../compiler/pipeline.js';
+import { generateFiles } from '../../compiler/generate.js';
 
 type Json = Record<string, any>;
 const ajv = new Ajv({ strict: false, allErrors: true });

@@ -8,7 +8,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
-import { checkPlatform, generateFiles } from '../../compiler/pipeline.js';
+import { generateFiles } from '../../compiler/generate.js';
+import { checkPlatform } from '../../compiler/pipeline.js';
 import { repoRoot } from '../helpers/cli.js';
 import { writeSpec } from '../helpers/platform.js';
 

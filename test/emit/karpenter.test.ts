@@ -13,7 +13,7 @@ import { parse as parseHcl } from '@cdktf/hcl2json';
 import { parse as parseYaml } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { busyWindowUtc } from '../../compiler/resolve/fleet.js';
-import { generateFiles } from '../../compiler/pipeline.js';
+import { generateFiles } from '../../compiler/generate.js';
 import { writeTree } from '../../compiler/output/write.js';
 import { POOL_LABEL } from '../../compiler/lib/conventions.js';
 import type { PlatformIR } from '../../compiler/resolve/ir.js';

@@ -14,7 +14,7 @@ import { parse, parseAllDocuments, stringify } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { burnFactor, WINDOWS } from '../../compiler/emit/observability/slo.js';
 import { k6Script } from '../../compiler/emit/observability/loadtest.js';
-import { generateFiles } from '../../compiler/pipeline.js';
+import { generateFiles } from '../../compiler/generate.js';
 import { writeTree } from '../../compiler/output/write.js';
 import { hasReference, hasTool, referenceDir, repoRoot } from '../helpers/cli.js';
 import { irOf } from '../helpers/platform.js';
@@ -145,6 +145,7 @@ describe.skipIf(!promtool)('SLO alerts fire when they should (promtool test rule
   const out = join(mkdtempSync(join(tmpdir(), 'platformc-promtest-')), 'generated');
   writeTree(out, generateFiles(ir));
   const ruleFile = join(out, 'prometheus/prod/slo-resnet50.rules.yaml');
+  const sliFile = join(out, 'prometheus/prod/sli.rules.yaml');
   const recordingLabels = { model: 'resnet50', team: 'vision', platform: 'inference', environment: 'prod' };
   const alert = (slo: string, severity: string) => ({ ...recordingLabels, namespace: 'vision', slo, severity });
 
@@ -154,7 +155,7 @@ describe.skipIf(!promtool)('SLO alerts fire when they should (promtool test rule
   function runTest(name: string, series: [string, string][], checks: { at: string; alert: string; expect: Json[] }[]) {
     const file = join(out, `${name}.test.yaml`);
     writeFileSync(file, stringify({
-      rule_files: [ruleFile],
+      rule_files: [ruleFile, sliFile],
       evaluation_interval: '1m',
       tests: [{ interval: '1m', input_series: series.map(([s, values]) => ({ series: s, values })), alert_rule_test: checks.map((c) => ({ eval_time: c.at, alertname: c.alert, exp_alerts: c.expect.map((labels) => ({ exp_labels: labels, exp_annotations: annotationsOf(c.alert) })) })) }],
     }));
@@ -184,6 +185,63 @@ describe.skipIf(!promtool)('SLO alerts fire when they should (promtool test rule
     runTest('latency', [[`nv_inference_first_response_histogram_ms_bucket{model="resnet50",le="${slo}"}`, '0+50x240'], ['nv_inference_first_response_histogram_ms_count{model="resnet50"}', '0+100x240']], [
       { at: '2h', alert: 'Resnet50LatencyErrorBudgetBurnFast', expect: [alert('latency', 'page')] },
     ]);
+  });
+});
+
+describe('SLI recordings are written once per environment for every model', () => {
+  const ir = irOf('platform.yaml');
+  const env = ir.environments.find((e) => e.name === 'prod')!;
+  const files = generateFiles(ir);
+  const rulesIn = (path: string) => (parse(files.find((f) => f.path === path)!.content) as Json).groups.flatMap((g: Json) => g.rules) as Json[];
+
+  it('one rule per window and SLO in sli.rules.yaml, none in the model files (which keep the objective, the period and the alerts)', () => {
+    const sli = rulesIn('prometheus/prod/sli.rules.yaml');
+    expect(sli.map((r) => `${r.labels.slo} ${r.record}`).sort()).toEqual(['availability', 'latency'].flatMap((slo) => WINDOWS.map((w) => `${slo} slo:sli_error:ratio_rate${w}`)).sort());
+    for (const d of env.regions[0]!.deployments) {
+      const own = rulesIn(`prometheus/prod/slo-${d.model}.rules.yaml`);
+      expect(own.filter((r) => WINDOWS.some((w) => r.record === `slo:sli_error:ratio_rate${w}`))).toEqual([]);
+      expect(own.filter((r) => r.alert).length).toBe(7);
+    }
+  });
+
+  it.skipIf(!promtool)('each model gets its SLI from its own latency bound, with its team, and only its own alerts fire', () => {
+    const out = join(mkdtempSync(join(tmpdir(), 'platformc-sli-')), 'generated');
+    writeTree(out, files);
+    const [resnet, mobile] = ['resnet50', 'mobilenet'].map((m) => env.regions[0]!.deployments.find((d) => d.model === m)!);
+    expect(resnet!.latency.le).not.toBe(mobile!.latency.le);
+    const h = 'nv_inference_first_response_histogram_ms';
+    const at = (d: typeof resnet) => `namespace="${d!.namespace}",model="${d!.model}"`;
+    // resnet50 is fast within its bound; mobilenet has half its requests over its own (lower) bound.
+    const series = [
+      { series: `${h}_bucket{${at(resnet)},le="${resnet!.latency.le}"}`, values: '0+100x240' },
+      { series: `${h}_count{${at(resnet)}}`, values: '0+100x240' },
+      { series: `${h}_bucket{${at(mobile)},le="${mobile!.latency.le}"}`, values: '0+50x240' },
+      { series: `${h}_bucket{${at(mobile)},le="${resnet!.latency.le}"}`, values: '0+100x240' },
+      { series: `${h}_count{${at(mobile)}}`, values: '0+100x240' },
+    ];
+    const file = join(out, 'sli.test.yaml');
+    writeFileSync(file, stringify({
+      rule_files: ['sli', 'slo-resnet50', 'slo-mobilenet'].map((f) => join(out, `prometheus/prod/${f}.rules.yaml`)),
+      evaluation_interval: '1m',
+      tests: [{
+        interval: '1m',
+        input_series: series,
+        promql_expr_test: [{
+          expr: 'slo:sli_error:ratio_rate1h{slo="latency"}',
+          eval_time: '2h',
+          exp_samples: [resnet!, mobile!].map((d) => ({
+            labels: `slo:sli_error:ratio_rate1h{environment="prod",model="${d.model}",namespace="${d.namespace}",platform="${ir.name}",slo="latency",team="${d.namespace}"}`,
+            value: d === resnet ? 0 : 0.5,
+          })),
+        }],
+        alert_rule_test: [
+          { eval_time: '2h', alertname: 'Resnet50LatencyErrorBudgetBurnFast', exp_alerts: [] },
+          { eval_time: '2h', alertname: 'MobilenetLatencyErrorBudgetBurnFast', exp_alerts: [{ exp_labels: { model: 'mobilenet', slo: 'latency', severity: 'page', team: mobile!.namespace, namespace: mobile!.namespace, platform: ir.name, environment: 'prod' }, exp_annotations: rulesIn('prometheus/prod/slo-mobilenet.rules.yaml').find((x) => x.alert === 'MobilenetLatencyErrorBudgetBurnFast')!.annotations }] },
+        ],
+      }],
+    }));
+    const r = spawnSync('promtool', ['test', 'rules', file], { encoding: 'utf8' });
+    expect(r.status, r.stdout + r.stderr).toBe(0);
   });
 });
 

@@ -4,11 +4,11 @@
  * the other cases run the CLI in this process.
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { appendFileSync, chmodSync, cpSync, existsSync, mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync, symlinkSync, mkdirSync } from 'node:fs';
+import { appendFileSync, chmodSync, cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, unlinkSync, writeFileSync, symlinkSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { generateFiles } from '../../compiler/pipeline.js';
+import { generateFiles } from '../../compiler/generate.js';
 import { listFiles, recoverInterruptedWrite, writeTree } from '../../compiler/output/write.js';
 import { bin, cli, repoRoot, run } from '../helpers/cli.js';
 import { irOf } from '../helpers/platform.js';
@@ -157,6 +157,30 @@ describe('atomic write', () => {
     expect(() => writeTree(out, files, { beforeFile: () => { if (++n === 3) throw new Error('disk full'); } })).toThrow('disk full');
     expect(snapshot(out)).toEqual(before);
     expect(listFiles(dir)).toEqual(['generated/manifest.json', 'generated/old.txt']);
+  });
+
+  it('an unchanged tree is left in place; one changed file rebuilds it with the others linked, not rewritten', () => {
+    const dir = tmp();
+    const out = join(dir, 'generated');
+    writeTree(out, files);
+    mkdirSync(join(out, 'terraform/.terraform'), { recursive: true });
+    const ino = (p: string) => statSync(join(out, p)).ino;
+    const [folder, readme, manifest] = [ino('.'), ino('README.md'), ino('manifest.json')];
+    // Same files: nothing staged or swapped (the folder itself is the same inode), all unchanged.
+    const again = writeTree(out, files);
+    expect(again).toMatchObject({ written: [], removed: [] });
+    expect(again.unchanged).toHaveLength(files.length);
+    expect([ino('.'), ino('README.md')]).toEqual([folder, readme]);
+    expect(readdirSync(dir)).toEqual(['generated']);
+    expect(existsSync(join(out, 'terraform/.terraform'))).toBe(true);
+    // A hand edit is not "unchanged": the tree is rebuilt and swapped, the edited file rewritten.
+    appendFileSync(join(out, 'README.md'), 'hand edit\n');
+    const fixed = writeTree(out, files);
+    expect(fixed.written).toEqual(['README.md']);
+    expect(ino('.')).not.toBe(folder);
+    expect(ino('manifest.json')).toBe(manifest);
+    expect(snapshot(out)).toEqual(Object.fromEntries(files.map((f) => [f.path, f.content])));
+    expect(existsSync(join(out, 'terraform/.terraform'))).toBe(true);
   });
 
   it('a compile killed by a signal leaves the old tree or the new one, never a mix', async () => {

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { headerLines, normalizeText, withHeader } from '../../compiler/output/files.js';
 import { sha256 } from '../../compiler/output/generate.js';
-import { generateFiles } from '../../compiler/pipeline.js';
+import { generateFiles } from '../../compiler/generate.js';
 import { byKey, compareCodeUnits } from '../../compiler/lib/order.js';
 import { toJson, toYaml } from '../../compiler/output/serialize.js';
 import { repoRoot } from '../helpers/cli.js';

@@ -17,7 +17,7 @@ import { GRAFANA_DASHBOARD_LABEL, GRAFANA_FOLDER_ANNOTATION, NAMESPACES } from '
 import type { K8sObject } from '../shared/k8s.js';
 import { gpuFleetDashboard, modelDashboard, sloDashboard } from './dashboards.js';
 import { loadTestObjects } from './loadtest.js';
-import { gpuRuleGroup, sloRuleGroups, type RuleGroup } from './slo.js';
+import { gpuRuleGroup, sliRuleGroup, sloRuleGroups, type RuleGroup } from './slo.js';
 
 export const observabilityDir = (env: string) => `kustomize/overlays/${env}/observability`;
 export const grafanaDir = (env: string) => `grafana/${env}`;
@@ -26,11 +26,16 @@ export function emitObservability(ir: PlatformIR): FileOutput[] {
   return ir.environments.flatMap((env) => environmentObservability(ir, env));
 }
 
-/** Rule groups of an environment, by file name under prometheus/<env>/. */
+/**
+ * Rule groups of an environment, by file name under prometheus/<env>/: the GPU alerts, the SLI recordings of
+ * every model (sli.rules.yaml: no model file can take that name, theirs start with `slo-`) and each model's
+ * SLO rules (which read the SLI recordings: load both into promtool).
+ */
 export function ruleFiles(ir: PlatformIR, env: EnvironmentIR): Record<string, RuleGroup[]> {
   const r = env.regions[0]!;
   return {
     'gpu.rules.yaml': [gpuRuleGroup(env)],
+    'sli.rules.yaml': [sliRuleGroup(ir, env, r.deployments)],
     ...Object.fromEntries(r.deployments.map((d) => [`slo-${d.model}.rules.yaml`, sloRuleGroups(ir, env, d)])),
   };
 }

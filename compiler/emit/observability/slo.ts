@@ -1,7 +1,9 @@
 /**
- * SLO rules per model in the style of Sloth and the Google SRE workbook: SLI error ratios recorded over
- * every alert window, multi-window multi-burn-rate alerts (page on fast burn, ticket on slow burn),
- * error budget remaining; plus GPU alerts from DCGM.
+ * SLO rules in the style of Sloth and the Google SRE workbook: SLI error ratios recorded over every alert
+ * window, multi-window multi-burn-rate alerts per model (page on fast burn, ticket on slow burn), error
+ * budget remaining; plus GPU alerts from DCGM. The window recordings are the same expression for every
+ * model, so they are written once per environment, `by (model)` (sliRuleGroup); what differs per model (the
+ * objective, the budget, the period, the alerts and their names) stays in the model's own group.
  * @see https://sre.google/workbook/alerting-on-slos/
  * @see https://sloth.dev/introduction/
  */
@@ -39,19 +41,33 @@ const sel = (model: string, extra = '') => `{model="${model}"${extra}}`;
  */
 export const latencyBucketMatcher = (d: DeploymentIR) => `le=~"${d.latency.le.replace(/\./g, '\\\\.')}(\\\\.0+)?"`;
 
+/** The labels an SLI aggregation keeps: the model, and its namespace (its team's, see `team` below). */
+const BY = 'by (model, namespace)';
+
 /**
- * The SLIs of a model: availability from success/failure counters, latency from the histogram (the share of
- * requests over the bound). The denominator is filtered to traffic (`> 0`): an idle window records nothing
- * instead of NaN, so one idle hour no longer turns the period's ratio and budget into NaN for 30 days.
+ * The SLIs of every model, one expression per window: availability from success/failure counters, latency
+ * from the histogram (the share of requests over the bound; `bucket` selects the bound, and `models` the
+ * models that have it when bounds differ). The denominator is filtered to traffic (`> 0`): an idle window records
+ * nothing instead of NaN, so one idle hour no longer turns the period's ratio and budget into NaN for 30
+ * days. The namespace is the model's team (resolve puts a model in its team's namespace): copied into
+ * `team`, the label the per-model recordings carry.
  */
-function sliErrorRatio(d: DeploymentIR, slo: 'availability' | 'latency', window: string): string {
-  const m = d.model;
+function sliErrorRatio(slo: 'availability' | 'latency', window: string, bounds: readonly { bucket: string; models: string }[] = []): string {
+  const sum = (metric: string, matchers = '') => `sum ${BY} (rate(${metric}${matchers ? `{${matchers}}` : ''}[${window}]))`;
+  let ratio: string;
   if (slo === 'availability') {
-    const fail = `sum(rate(nv_inference_request_failure${sel(m)}[${window}]))`;
-    return `${fail} / ((sum(rate(nv_inference_request_success${sel(m)}[${window}])) + ${fail}) > 0)`;
+    const fail = sum('nv_inference_request_failure');
+    ratio = `${fail} / ((${sum('nv_inference_request_success')} + ${fail}) > 0)`;
+  } else {
+    // One rule per window whatever the bounds (two rules recording the same series would clash): the bounds' ratios, or-ed.
+    ratio = bounds
+      .map(({ bucket, models }) => {
+        const total = sum(`${LATENCY_HISTOGRAM}_count`, models);
+        return `(${total} - ${sum(`${LATENCY_HISTOGRAM}_bucket`, models ? `${models},${bucket}` : bucket)}) / (${total} > 0)`;
+      })
+      .join(' or ');
   }
-  const total = `sum(rate(${LATENCY_HISTOGRAM}_count${sel(m)}[${window}]))`;
-  return `(${total} - sum(rate(${LATENCY_HISTOGRAM}_bucket${sel(m, `,${latencyBucketMatcher(d)}`)}[${window}]))) / (${total} > 0)`;
+  return `label_replace(${ratio}, "team", "$1", "namespace", "(.+)")`;
 }
 
 export const SLI_RECORD = (window: string) => `slo:sli_error:ratio_rate${window}`;
@@ -69,14 +85,14 @@ export function sloRuleGroups(ir: PlatformIR, env: EnvironmentIR, d: DeploymentI
     const budget = Number((1 - objective).toPrecision(6));
     const labels = { model: d.model, slo, team: d.namespace, platform: ir.name, environment: env.name };
     const match = `{model="${d.model}",slo="${slo}"}`;
-    const recordings: Rule[] = WINDOWS.map((w) => ({ record: SLI_RECORD(w), expr: sliErrorRatio(d, slo, w), labels }));
-    recordings.push(
+    // The windows are recorded for every model at once (sliRuleGroup); the period's is per model (periods differ).
+    const recordings: Rule[] = [
       // The period's ratio from the 5m recordings (as Sloth does): cheap to evaluate over 30 days.
       { record: SLI_RECORD(period), expr: `avg_over_time(${SLI_RECORD('5m')}${match}[${period}])`, labels },
       { record: 'slo:objective:ratio', expr: String(objective), labels },
       { record: 'slo:error_budget:ratio', expr: String(budget), labels },
       { record: 'slo:period_error_budget_remaining:ratio', expr: `1 - (${SLI_RECORD(period)}${match} / ${budget})`, labels },
-    );
+    ];
     groups.push({ name: `platformc-slo-${d.model}-${slo}`, interval: '30s', rules: recordings });
 
     const alerts: Rule[] = (['page', 'ticket'] as const).map((severity) => {
@@ -134,6 +150,28 @@ export function sloRuleGroups(ir: PlatformIR, env: EnvironmentIR, d: DeploymentI
     ],
   });
   return groups;
+}
+
+/**
+ * The SLI recordings of every model of an environment over every alert window, written once (not once per
+ * model: at 500 models they were most of the rules). Models with the same latency bound share one
+ * expression; when bounds differ, each bound's part selects its models by name.
+ */
+export function sliRuleGroup(ir: PlatformIR, env: EnvironmentIR, deployments: readonly DeploymentIR[]): RuleGroup {
+  const labels = (slo: string) => ({ slo, platform: ir.name, environment: env.name });
+  const byBound = new Map<string, string[]>();
+  for (const d of deployments) byBound.set(latencyBucketMatcher(d), [...(byBound.get(latencyBucketMatcher(d)) ?? []), d.model]);
+  const bounds = [...byBound.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  // Model names are DNS labels (letters, digits, '-'): nothing to escape in the regular expression.
+  const latency = bounds.map(([bucket, models]) => ({ bucket, models: bounds.length > 1 ? `model=~"${models.join('|')}"` : '' }));
+  return {
+    name: 'platformc-sli',
+    interval: '30s',
+    rules: [
+      ...WINDOWS.map((w) => ({ record: SLI_RECORD(w), expr: sliErrorRatio('availability', w), labels: labels('availability') })),
+      ...WINDOWS.map((w) => ({ record: SLI_RECORD(w), expr: sliErrorRatio('latency', w, latency), labels: labels('latency') })),
+    ],
+  };
 }
 
 /** GPU health and cost alerts from the DCGM exporter. */

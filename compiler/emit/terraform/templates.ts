@@ -4,6 +4,7 @@
  * `{{x}}` is never used for data (strict mode and noEscape: the helpers do the escaping).
  */
 import Handlebars from 'handlebars';
+import { trimNewlines } from '../../output/files.js';
 import { attributes, quote, renderValue, type HclValue } from './hcl.js';
 
 const hb = Handlebars.create();
@@ -105,4 +106,4 @@ export const localsBlock = (body: Record<string, HclValue | undefined>) => rende
 export const providerBlock = (name: string, body: Record<string, HclValue | undefined>) => render('provider', { name, body });
 
 /** Blocks of one file, separated by one blank line. */
-export const file = (...blocks: readonly string[]) => blocks.filter(Boolean).map((b) => b.replace(/\n+$/, '')).join('\n\n');
+export const file = (...blocks: readonly string[]) => blocks.filter(Boolean).map(trimNewlines).join('\n\n');
