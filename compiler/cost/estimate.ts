@@ -103,7 +103,9 @@ export function poolNodes(pool: NodePoolIR, r: RegionIR): Readonly<Record<Scale,
   const sized = { min: pool.minSize, desired: pool.desiredSize, max: pool.maxSize };
   if (pool.role !== 'gpu' || pool.instance.gpus === 0) return { ...sized, forced: 0, atMax: 0 };
   const on = r.deployments.filter((d) => d.nodePool === pool.name);
-  const nodesAt = (count: (d: (typeof on)[number]) => number) => nodesFor(on.flatMap((d) => replicasOf(count(d), d.gpusPerReplica)), pool.instance.gpus);
+  // In units of the pool's GPU resource: a replica of a time-sliced or MIG pool takes one of gpus x perGpu units of
+  // a node, so four models of a quarter GPU each share one GPU node (and its price).
+  const nodesAt = (count: (d: (typeof on)[number]) => number) => nodesFor(on.flatMap((d) => replicasOf(count(d), d.gpu.count)), pool.instance.gpus * (pool.gpuSharing?.perGpu ?? 1));
   const forced = nodesAt((d) => d.replicas.min);
   const reach = (n: number) => Math.min(pool.maxSize, n);
   const min = reach(Math.max(pool.minSize, forced));
@@ -122,6 +124,8 @@ function poolResource(env: EnvironmentIR, r: RegionIR, pool: NodePoolIR, hoursPe
   const assumptions = [
     spot ? `spot at ${ASSUMPTIONS.spotDiscount * 100}% below on-demand $${hour.onDemandUsd}/h (observed GPU spot discounts are 43-66%)` : '',
     hours !== hoursPerMonth ? `runs ${hours} h/month (working hours ${env.workingHours!.days.join(',')} ${env.workingHours!.start}-${env.workingHours!.end})` : '',
+    pool.gpuSharing?.mode === 'timeSlicing' ? `${pool.gpuSharing.perGpu} time-sliced replicas per GPU: a replica costs 1/${pool.gpuSharing.perGpu} of a GPU` : '',
+    pool.gpuSharing?.mode === 'mig' ? `every GPU split into ${pool.gpuSharing.perGpu} MIG ${pool.gpuSharing.profile} instances: a replica costs 1/${pool.gpuSharing.perGpu} of a GPU` : '',
     pool.role === 'gpu' && (nodes.min !== pool.minSize || nodes.desired !== pool.desiredSize || nodes.max !== pool.maxSize)
       ? `${nodes.min}/${nodes.desired}/${nodes.max} nodes at min/desired/max (pool sizes ${pool.minSize}/${pool.desiredSize}/${pool.maxSize}): the models' replicas.min force ${nodes.forced}, their replicas.max need ${nodes.atMax}${nodes.atMax > pool.maxSize ? `, capped at maxSize ${pool.maxSize} (replicas beyond it stay pending)` : ''}`
       : '',

@@ -30,6 +30,11 @@ export interface TeamIR {
   readonly name: string;
   readonly namespace: string;
   readonly gpuQuota: number;
+  /**
+   * The ResourceQuota's hard GPU requests: whole GPUs (nvidia.com/gpu) up to gpuQuota, and each shared resource
+   * its models use up to gpuQuota GPUs' worth of it (a ResourceQuota counts each resource on its own).
+   */
+  readonly gpuQuotaHard: Readonly<Record<string, number>>;
   readonly principals: readonly string[];
   readonly models: readonly string[];
 }
@@ -44,6 +49,8 @@ export interface ModelIR {
   readonly definitionPath: string;
   readonly definition: ModelDefinition;
   readonly gpusPerReplica: number;
+  /** A fraction of a GPU per replica: time-sliced or a MIG instance (absent: whole GPUs). */
+  readonly gpuSharing?: { readonly share: number } | { readonly mig: string };
   readonly maxBatchSize: number;
   readonly preferredBatchSizes: readonly number[];
   readonly maxQueueDelayMicroseconds: number;
@@ -251,8 +258,28 @@ export interface NodePoolIR {
   readonly taints: readonly { readonly key: string; readonly value: string; readonly effect: 'NoSchedule' | 'PreferNoSchedule' | 'NoExecute' }[];
   /** For `instanceTypes: auto`: every GPU type, those that serve the pool cheapest first (the first is the choice), then the rest; each loser says why. */
   readonly auto?: { readonly ranked: readonly InstanceChoice[] };
+  /**
+   * How the NVIDIA device plugin advertises this GPU pool's GPUs (absent on general pools): whole (`nvidia.com/gpu`),
+   * time-sliced into `perGpu` replicas (`nvidia.com/gpu.shared`) or split into `perGpu` MIG instances of one profile
+   * (`nvidia.com/mig-<profile>`, mixed strategy). `config` names the device plugin configuration the pool's nodes
+   * select with the label nvidia.com/device-plugin.config.
+   */
+  readonly gpuSharing?: GpuSharingIR;
   /** Facts of the first (preferred) instance type. */
   readonly instance: { readonly type: string; readonly vcpu: number; readonly memoryGiB: number; readonly gpus: number; readonly gpuModel?: string; readonly gpuMemoryGiB?: number; readonly onDemandUsdPerHour: number; readonly priceSource: string };
+}
+
+export interface GpuSharingIR {
+  readonly mode: 'exclusive' | 'timeSlicing' | 'mig';
+  /** Extended resource a pod requests. */
+  readonly resource: string;
+  /** Units of `resource` one physical GPU gives (1 when exclusive). */
+  readonly perGpu: number;
+  readonly config: string;
+  /** MIG profile every GPU is split into (mode mig). */
+  readonly profile?: string;
+  /** GPU memory of one unit (GiB): the whole GPU's, or the MIG instance's. */
+  readonly unitMemoryGiB: number;
 }
 
 /** A model served in one environment and region: every number here comes from this environment's spec. */
@@ -263,6 +290,11 @@ export interface DeploymentIR {
   readonly namespace: string;
   readonly nodePool: string;
   readonly gpusPerReplica: number;
+  /**
+   * What one replica requests: `count` units of `resource` (whole GPUs, a time slice or a MIG instance), which is
+   * `gpus` GPUs' worth of the pool's hardware (count / units per GPU: 0.25 for one of four time slices).
+   */
+  readonly gpu: { readonly resource: string; readonly count: number; readonly gpus: number };
   readonly replicas: { readonly min: number; readonly max: number };
   readonly slo: { readonly latencyP99Ms: number; readonly availability: number; readonly targetRps: number; readonly period: string };
   /**

@@ -9,7 +9,8 @@ import { instanceCatalog, regionCatalog, versions } from '../catalog.js';
 import { formatCidr, parseCidr, planSubnets } from '../front/cidr.js';
 import { environmentSpec } from '../front/environments.js';
 import { rankInstanceTypes } from './auto-instance.js';
-import { ACCELERATOR_LABEL, ALERTMANAGER_SECRET, CA_GPU_LABEL, DAEMONSET_RESERVE, GRAFANA_ADMIN_SECRET, GPU_TAINT, LATENCY_OBJECTIVE, POOL_LABEL, QUEUE_TIME_METRIC, workloadName } from '../lib/conventions.js';
+import { poolSharing, unitsPerReplica } from './fleet.js';
+import { ACCELERATOR_LABEL, ALERTMANAGER_SECRET, CA_GPU_LABEL, DAEMONSET_RESERVE, DEVICE_PLUGIN_CONFIG_LABEL, GPU_RESOURCE, GRAFANA_ADMIN_SECRET, GPU_TAINT, LATENCY_OBJECTIVE, POOL_LABEL, QUEUE_TIME_METRIC, workloadName } from '../lib/conventions.js';
 import { byKey, sortedEntries } from '../lib/order.js';
 import { resolveIdentity } from './identity.js';
 import type { AlertingIR, DeploymentIR, EnvironmentIR, ModelIR, NamesIR, NodePoolIR, PlatformIR, RegionIR, TeamIR } from './ir.js';
@@ -36,6 +37,7 @@ export function resolvePlatform(validated: Validated, options: ResolveOptions): 
       definitionPath: m.definition,
       definition,
       gpusPerReplica: m.gpusPerReplica,
+      ...(m.gpu ? { gpuSharing: m.gpu } : {}),
       maxBatchSize: m.batching.maxBatchSize ?? definition.maxBatchSize,
       preferredBatchSizes: [...m.batching.preferredBatchSizes].sort((a, b) => a - b),
       maxQueueDelayMicroseconds: m.batching.maxQueueDelayMicroseconds,
@@ -45,7 +47,7 @@ export function resolvePlatform(validated: Validated, options: ResolveOptions): 
     };
   });
 
-  const teams: TeamIR[] = sortedEntries(spec.teams).map(([name, t]) => ({
+  const teamList = sortedEntries(spec.teams).map(([name, t]) => ({
     name,
     namespace: name,
     gpuQuota: t.gpuQuota,
@@ -53,7 +55,16 @@ export function resolvePlatform(validated: Validated, options: ResolveOptions): 
     models: models.filter((m) => m.team === name).map((m) => m.name),
   }));
 
-  const environments = envNames.map((env) => resolveEnvironment(spec.metadata.name, env, envSpecs.get(env)!, validated, teams, models));
+  const environments = envNames.map((env) => resolveEnvironment(spec.metadata.name, env, envSpecs.get(env)!, validated, teamList, models));
+  // The quota lives in the base every environment shares: each shared resource gets the most units gpuQuota GPUs
+  // give in any environment (MIG instances per GPU can differ between the GPUs of two environments).
+  const teams: TeamIR[] = teamList.map((t) => {
+    const hard: Record<string, number> = { [GPU_RESOURCE]: t.gpuQuota };
+    for (const d of environments.flatMap((e) => e.regions.flatMap((r) => r.deployments)).filter((d) => d.namespace === t.namespace && d.gpu.resource !== GPU_RESOURCE)) {
+      hard[d.gpu.resource] = Math.max(hard[d.gpu.resource] ?? 0, Math.round((t.gpuQuota * d.gpu.count) / d.gpu.gpus));
+    }
+    return { ...t, gpuQuotaHard: byKey(hard) };
+  });
 
   const ir: PlatformIR = {
     apiVersion: API_VERSION,
@@ -72,7 +83,7 @@ export function resolvePlatform(validated: Validated, options: ResolveOptions): 
   return deepFreeze(ir);
 }
 
-function resolveEnvironment(platform: string, env: string, spec: PlatformSpec, validated: Validated, teams: readonly TeamIR[], models: readonly ModelIR[]): EnvironmentIR {
+function resolveEnvironment(platform: string, env: string, spec: PlatformSpec, validated: Validated, teams: readonly Omit<TeamIR, 'gpuQuotaHard'>[], models: readonly ModelIR[]): EnvironmentIR {
   const e = spec.environments[env]!;
   const envPrefix = `${platform}-${env}`;
   const budget = spec.budget; // environment budget fields are already merged in
@@ -144,6 +155,7 @@ function resolveRegion(platform: string, env: string, region: string, role: 'pri
     const facts = instanceCatalog.instances[instanceTypes[0]!]!;
     const price = facts.onDemand[region]!;
     const minSize = standby.minSize ?? pool.minSize;
+    const sharing = pool.role === 'gpu' && facts.accelerator ? poolSharing(sortedEntries(spec.models).filter(([, m]) => m.nodePool === name).map(([, m]) => m.gpu), facts.accelerator) : undefined;
     return {
       name,
       role: pool.role,
@@ -154,7 +166,8 @@ function resolveRegion(platform: string, env: string, region: string, role: 'pri
       maxSize: standby.maxSize ?? pool.maxSize,
       diskSizeGiB: pool.diskSizeGiB,
       ...(ranked ? { auto: { ranked } } : {}),
-      labels: byKey({ ...pool.labels, [POOL_LABEL]: name, ...(pool.role === 'gpu' ? gpuLabels(instanceTypes) : {}) }),
+      labels: byKey({ ...pool.labels, [POOL_LABEL]: name, ...(pool.role === 'gpu' ? gpuLabels(instanceTypes, sharing?.mode === 'exclusive') : {}), ...(sharing && sharing.mode !== 'exclusive' ? { [DEVICE_PLUGIN_CONFIG_LABEL]: sharing.config } : {}) }),
+      ...(sharing ? { gpuSharing: sharing } : {}),
       taints: [...(pool.role === 'gpu' ? [GPU_TAINT] : []), ...pool.taints.filter((t) => !(pool.role === 'gpu' && t.key === GPU_TAINT.key))],
       instance: {
         type: instanceTypes[0]!,
@@ -168,12 +181,19 @@ function resolveRegion(platform: string, env: string, region: string, role: 'pri
     };
   });
   const gpuPools = new Map(nodePools.map((p) => [p.name, p]));
-  const teamGpus = (team: string) => sortedEntries(spec.models).filter(([, x]) => x.team === team).reduce((n, [, x]) => n + x.replicas.max * x.gpusPerReplica, 0);
-  const poolGpus = (pool: string) => sortedEntries(spec.models).filter(([, x]) => x.nodePool === pool).reduce((n, [, x]) => n + x.replicas.max * x.gpusPerReplica, 0);
+  // What a replica requests (units of its pool's GPU resource) and how many GPUs' worth of hardware that is.
+  const replicaGpu = (m: PlatformSpec['models'][string]) => {
+    const sharing = gpuPools.get(m.nodePool)!.gpuSharing!;
+    const count = unitsPerReplica(m.gpu, m.gpusPerReplica);
+    return { resource: sharing.resource, count, gpus: count / sharing.perGpu };
+  };
+  const teamGpus = (team: string) => sortedEntries(spec.models).filter(([, x]) => x.team === team).reduce((n, [, x]) => n + x.replicas.max * replicaGpu(x).gpus, 0);
+  const poolUnits = (pool: string) => sortedEntries(spec.models).filter(([, x]) => x.nodePool === pool).reduce((n, [, x]) => n + x.replicas.max * replicaGpu(x).count, 0);
   const deployments: DeploymentIR[] = sortedEntries(spec.models).map(([name, m]) => {
     const pool = gpuPools.get(m.nodePool)!;
-    // GPUs left for a surge pod when every model is at its maximum: in the pool at maxSize, and in the team's quota.
-    const spare = Math.min(pool.maxSize * pool.instance.gpus - poolGpus(m.nodePool), spec.teams[m.team]!.gpuQuota - teamGpus(m.team));
+    const gpu = replicaGpu(m);
+    // Room left for a surge pod when every model is at its maximum: units in the pool at maxSize, and GPUs in the team's quota.
+    const spare = Math.min((pool.maxSize * pool.instance.gpus * pool.gpuSharing!.perGpu - poolUnits(m.nodePool)) / pool.gpuSharing!.perGpu, spec.teams[m.team]!.gpuQuota - teamGpus(m.team));
     const scheme = m.ingress.scheme;
     const role = limitName(`${names.regionalPrefix}-triton-${name}`, 64);
     return {
@@ -182,6 +202,7 @@ function resolveRegion(platform: string, env: string, region: string, role: 'pri
       namespace: m.team,
       nodePool: m.nodePool,
       gpusPerReplica: m.gpusPerReplica,
+      gpu,
       replicas: { min: m.replicas.min, max: m.replicas.max },
       slo: m.slo,
       latency: { boundMs: m.slo.latencyP99Ms, le: exporterFloat(m.slo.latencyP99Ms), objective: LATENCY_OBJECTIVE },
@@ -199,9 +220,9 @@ function resolveRegion(platform: string, env: string, region: string, role: 'pri
       roleArn: roleArn(e.account, role),
       // One ALB per team namespace and scheme: a team can never add rules to another team's ALB (LBC IngressGroups).
       ingressGroup: limitName(`${platform}-${env}-${m.team}-${scheme === 'internet-facing' ? 'public' : 'internal'}`, 63),
-      resources: replicaResources(pool, m.gpusPerReplica),
+      resources: replicaResources(pool, gpu.gpus),
       ...(spec.observability.metrics.enabled ? { autoscaling: { metric: QUEUE_TIME_METRIC, targetMs: Math.max(1, Math.round(m.slo.latencyP99Ms / 5)) } } : {}),
-      rollout: spare >= m.gpusPerReplica ? { maxSurge: 1, maxUnavailable: 0 } : { maxSurge: 0, maxUnavailable: 1 },
+      rollout: spare >= gpu.gpus - 1e-9 ? { maxSurge: 1, maxUnavailable: 0 } : { maxSurge: 0, maxUnavailable: 1 },
     };
   });
   const workloadRoles = sortedEntries(spec.identity.workloads).map(([workload]) => ({ workload, roleName: limitName(`${names.regionalPrefix}-${workload}`, 64) }));
@@ -232,15 +253,17 @@ function resolveRegion(platform: string, env: string, region: string, role: 'pri
 /**
  * Labels every node of a GPU pool gets. A node group's labels are static, so the GPU model is a label only when
  * every instance type of the pool has the same one (a g6/g5/g4dn pool would otherwise label T4 nodes L4);
- * cluster-autoscaler only needs its GPU label to be present.
+ * cluster-autoscaler only needs its GPU label to be present (and only on pools of whole GPUs).
  */
-function gpuLabels(instanceTypes: readonly string[]): Record<string, string> {
+function gpuLabels(instanceTypes: readonly string[], wholeGpus: boolean): Record<string, string> {
   const models = [...new Set(instanceTypes.map((t) => instanceCatalog.instances[t]?.accelerator?.model ?? 'none'))];
   const model = models.length === 1 ? models[0]! : undefined;
   return {
     'nvidia.com/gpu.present': 'true',
     ...(model ? { [ACCELERATOR_LABEL]: model } : {}),
-    [CA_GPU_LABEL]: model ? `nvidia-${model.toLowerCase()}` : 'nvidia',
+    // cluster-autoscaler holds a node with this label unready until it has allocatable nvidia.com/gpu
+    // (FilterOutNodesWithUnreadyResources); time-sliced and MIG nodes advertise other resources and never would.
+    ...(wholeGpus ? { [CA_GPU_LABEL]: model ? `nvidia-${model.toLowerCase()}` : 'nvidia' } : {}),
   };
 }
 
@@ -334,6 +357,7 @@ function modelRevision(definition: ModelIR['definition'], m: PlatformSpec['model
  * @see https://github.com/awslabs/amazon-eks-ami/blob/main/templates/al2023/runtime/bootstrap.go
  */
 export function replicaResources(pool: NodePoolIR, gpusPerReplica: number): { cpuMillis: number; memoryMiB: number } {
+  // gpusPerReplica may be a fraction (a time slice or MIG instance): the replica gets that share of the node.
   const { vcpu, memoryGiB, gpus } = pool.instance;
   const maxPods = vcpu > 30 ? 250 : 110;
   const cores = [...Array(vcpu).keys()];

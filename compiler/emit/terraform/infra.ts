@@ -7,7 +7,7 @@
  */
 import type { FileOutput } from '../../output/files.js';
 import { sortedEntries } from '../../lib/order.js';
-import type { EnvironmentIR, PlatformIR, RegionIR } from '../../resolve/ir.js';
+import type { EnvironmentIR, NodePoolIR, PlatformIR, RegionIR } from '../../resolve/ir.js';
 import { CONTROLLERS } from '../../lib/conventions.js';
 import { expr, quote, renderValue, type HclValue } from './hcl.js';
 import { jsonencode, policyDocument, workloadPermissions } from './policies.js';
@@ -196,6 +196,7 @@ function eks(ir: PlatformIR, env: EnvironmentIR, r: RegionIR): string {
       iam_role_name: r.names.iam.nodeGroupRoles[pool.name],
       iam_role_use_name_prefix: false,
       iam_role_permissions_boundary: env.identity.boundary.arn,
+      ...(pool.gpuSharing?.mode === 'mig' ? { cloudinit_pre_nodeadm: [{ content_type: 'text/x-shellscript', content: migPartitionScript(pool) }] } : {}),
     };
   }
   // Keyed by a stable id (resolve); roles of the bootstrap root are looked up, so a missing bootstrap fails the plan.
@@ -216,7 +217,8 @@ function eks(ir: PlatformIR, env: EnvironmentIR, r: RegionIR): string {
   for (const pool of r.nodePools.filter((p) => p.role === 'gpu')) {
     // Lets cluster-autoscaler scale a GPU pool up from zero: it reads what a node would offer from ASG tags.
     const tags: Record<string, string> = {
-      'k8s.io/cluster-autoscaler/node-template/resources/nvidia.com/gpu': String(pool.instance.gpus),
+      // What a node advertises: whole GPUs, time slices (gpu.shared) or MIG instances.
+      [`k8s.io/cluster-autoscaler/node-template/resources/${pool.gpuSharing?.resource ?? 'nvidia.com/gpu'}`]: String(pool.instance.gpus * (pool.gpuSharing?.perGpu ?? 1)),
       ...Object.fromEntries(Object.entries(pool.labels).map(([k, v]) => [`k8s.io/cluster-autoscaler/node-template/label/${k}`, v])),
       ...Object.fromEntries(pool.taints.map((t) => [`k8s.io/cluster-autoscaler/node-template/taint/${t.key}`, `${t.value}:${t.effect}`])),
     };
@@ -437,6 +439,29 @@ function budget(env: EnvironmentIR): string {
       )
     : [];
   return resourceBlock('aws_budgets_budget', 'monthly', { name: `${env.regions[0]!.names.envPrefix}-monthly`, budget_type: 'COST', limit_amount: b.monthlyUsd.toFixed(2), limit_unit: 'USD', time_unit: 'MONTHLY' }, notifications);
+}
+
+/**
+ * MIG partitions of a MIG pool's node, made at boot before kubelet starts (nodeadm-run starts kubelet after cloud-init's
+ * scripts): MIG mode on, then every GPU split into instances of the pool's profile, each with its compute instance
+ * (-C). The device plugin (mixed strategy) then advertises them as nvidia.com/mig-<profile>. The NVIDIA AL2023 AMI has
+ * the driver and nvidia-smi; partitions do not survive a reboot, so this runs on every boot. (The GPU operator's
+ * mig-manager does the same from a node label, but brings its own device plugin and driver management.)
+ * @see https://docs.nvidia.com/datacenter/tesla/mig-user-guide/getting-started-with-mig.html
+ */
+function migPartitionScript(pool: NodePoolIR): string {
+  const s = pool.gpuSharing!;
+  return [
+    '#!/bin/bash',
+    `# platformc: split every GPU of node pool ${pool.name} into ${s.perGpu} MIG instances of ${s.profile}`,
+    'set -euo pipefail',
+    'nvidia-smi -mig 1',
+    // Start from no instances: a replaced root volume keeps nothing, but a reboot keeps MIG mode.
+    'nvidia-smi mig -dci || true',
+    'nvidia-smi mig -dgi || true',
+    `nvidia-smi mig -cgi ${Array.from({ length: s.perGpu }, () => s.profile).join(',')} -C`,
+    '',
+  ].join('\n');
 }
 
 const DAYS: Record<string, string> = { sun: '0', mon: '1', tue: '2', wed: '3', thu: '4', fri: '5', sat: '6' };
