@@ -118,12 +118,16 @@ function poolResource(env: EnvironmentIR, r: RegionIR, pool: NodePoolIR, hoursPe
   const nodes = poolNodes(pool, r);
   const size = (s: Scale) => nodes[s];
   const hours = pool.role === 'gpu' ? gpuHoursPerMonth(env, hoursPerMonth) : hoursPerMonth;
+  // Outside working hours every model is at zero replicas, and the provisioner keeps only the pool's minSize nodes.
+  const nightNodes = (s: Scale) => (hours === hoursPerMonth ? 0 : Math.min(pool.minSize, size(s)));
   const hour = hourPrice(pool.instance.type, r.region, pool.capacityType)!;
   const spot = pool.capacityType === 'spot';
   const price: PriceFact = { usd: hour.usd, source: hour.source };
   const assumptions = [
     spot ? `spot at ${ASSUMPTIONS.spotDiscount * 100}% below on-demand $${hour.onDemandUsd}/h (observed GPU spot discounts are 43-66%)` : '',
-    hours !== hoursPerMonth ? `runs ${hours} h/month (working hours ${env.workingHours!.days.join(',')} ${env.workingHours!.start}-${env.workingHours!.end})` : '',
+    hours !== hoursPerMonth
+      ? `models run ${hours} h/month (working hours ${env.workingHours!.days.join(',')} ${env.workingHours!.start}-${env.workingHours!.end} ${env.workingHours!.timeZone}), scaled to zero outside them${pool.minSize > 0 ? `; the pool's minSize ${pool.minSize} nodes stay up the other ${cents(hoursPerMonth - hours)} h` : ''}`
+      : '',
     pool.gpuSharing?.mode === 'timeSlicing' ? `${pool.gpuSharing.perGpu} time-sliced replicas per GPU: a replica costs 1/${pool.gpuSharing.perGpu} of a GPU` : '',
     pool.gpuSharing?.mode === 'mig' ? `every GPU split into ${pool.gpuSharing.perGpu} MIG ${pool.gpuSharing.profile} instances: a replica costs 1/${pool.gpuSharing.perGpu} of a GPU` : '',
     pool.role === 'gpu' && (nodes.min !== pool.minSize || nodes.desired !== pool.desiredSize || nodes.max !== pool.maxSize)
@@ -135,7 +139,7 @@ function poolResource(env: EnvironmentIR, r: RegionIR, pool: NodePoolIR, hoursPe
     name: `node pool ${pool.name}`,
     kind: 'aws_eks_node_group',
     components: [
-      component(`Instance usage (Linux/UNIX, ${spot ? 'spot' : 'on-demand'}, ${pool.instance.type})`, 'hours', each((s) => size(s) * hours), price, assumptions || undefined),
+      component(`Instance usage (Linux/UNIX, ${spot ? 'spot' : 'on-demand'}, ${pool.instance.type})`, 'hours', each((s) => cents(size(s) * hours + nightNodes(s) * (hoursPerMonth - hours))), price, assumptions || undefined),
       component('Root volume (gp3)', 'GB-months', each((s) => size(s) * pool.diskSizeGiB), gp3),
     ],
   };

@@ -407,11 +407,6 @@ function checkEnvironment(ctx: Context, env: string) {
     report('budget-subscribers', ['budget', 'notify'], { count: spec.budget.notify.length, max: BUDGET_MAX_SUBSCRIBERS }, 'notify a mailing list instead of individuals');
   }
 
-  // Working hours scale the GPU pools' Auto Scaling groups behind EKS's back (see infra.ts workingHours).
-  if (e.workingHours && Object.values(spec.nodePools).some((p) => p.role === 'gpu')) {
-    base('working-hours-drift', ['environments', env, 'workingHours'], { env }, 'accept it for dev and test, or leave workingHours out: scale-to-zero through the cluster (Karpenter) is planned');
-  }
-
   // One NAT gateway is one AZ: when it fails, a production environment loses all egress (STS, image pulls).
   if (/^prod/.test(env)) {
     for (const region of regions) {

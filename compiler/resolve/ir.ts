@@ -69,7 +69,17 @@ export interface EnvironmentIR {
   readonly name: string;
   readonly account: string;
   readonly budget: BudgetIR;
-  readonly workingHours?: { readonly days: readonly string[]; readonly start: string; readonly end: string; readonly timeZone: string };
+  /**
+   * When the environment is used. Outside these hours CronJobs scale every model to zero (and back to replicas.min),
+   * and the node provisioner removes the idle GPU nodes; `cron` holds the CronJobs' schedules in `timeZone`.
+   */
+  readonly workingHours?: {
+    readonly days: readonly string[];
+    readonly start: string;
+    readonly end: string;
+    readonly timeZone: string;
+    readonly cron: { readonly start: string; readonly stop: string };
+  };
   readonly cluster: ClusterIR;
   readonly identity: IdentityIR;
   readonly observability: ObservabilityIR;

@@ -102,7 +102,7 @@ function resolveEnvironment(platform: string, env: string, spec: PlatformSpec, v
       notify: [...budget.notify].sort(),
       enforcement: budget.enforcement,
     },
-    ...(e.workingHours ? { workingHours: e.workingHours } : {}),
+    ...(e.workingHours ? { workingHours: { ...e.workingHours, cron: { start: cronAt(e.workingHours.start, e.workingHours.days), stop: cronAt(e.workingHours.end, e.workingHours.days) } } } : {}),
     cluster: {
       version: spec.cluster.version,
       publicAccess: spec.cluster.endpoint.publicAccess,
@@ -270,6 +270,13 @@ function gpuLabels(instanceTypes: readonly string[], wholeGpus: boolean): Record
 /** Whether platform.yaml writes natGateways for a region, at the top level or in the environment's overrides. */
 const natWritten = (validated: Validated, env: string, region: string) =>
   validated.source.has(['regions', region, 'natGateways']) || validated.source.has(['environments', env, 'overrides', 'network', region, 'natGateways']);
+
+const CRON_DAYS: Readonly<Record<string, number>> = { sun: 0, mon: 1, tue: 2, wed: 3, thu: 4, fri: 5, sat: 6 };
+/** A cron schedule (minute hour * * days) at HH:MM on the given days, in the order of the week. */
+export function cronAt(time: string, days: readonly string[]): string {
+  const [h, m] = time.split(':').map(Number) as [number, number];
+  return `${m} ${h} * * ${[...new Set(days.map((d) => CRON_DAYS[d]!))].sort((a, b) => a - b).join(',')}`;
+}
 
 /** A name cut to an AWS length limit, with a short hash of the whole so cut names stay distinct. */
 export function limitName(name: string, max: number): string {

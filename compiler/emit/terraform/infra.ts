@@ -9,7 +9,7 @@ import type { FileOutput } from '../../output/files.js';
 import { sortedEntries } from '../../lib/order.js';
 import type { EnvironmentIR, NodePoolIR, PlatformIR, RegionIR } from '../../resolve/ir.js';
 import { CONTROLLERS } from '../../lib/conventions.js';
-import { expr, quote, renderValue, type HclValue } from './hcl.js';
+import { expr, renderValue, type HclValue } from './hcl.js';
 import { jsonencode, policyDocument, workloadPermissions } from './policies.js';
 import { dataBlock, file, localsBlock, moduleBlock, outputBlock, render, resourceBlock } from './templates.js';
 
@@ -83,8 +83,6 @@ export function emitInfra(ir: PlatformIR, env: EnvironmentIR, r: RegionIR): File
   ];
   if (primary) files.push({ path: `${dir}/budget.tf`, content: budget(env) });
   if (standbyOf) files.push({ path: `${dir}/replication.tf`, content: replication(env, standbyOf, r) });
-  const schedule = workingHours(env, r);
-  if (schedule) files.push({ path: `${dir}/working-hours.tf`, content: schedule });
   return files;
 }
 
@@ -462,30 +460,6 @@ function migPartitionScript(pool: NodePoolIR): string {
     `nvidia-smi mig -cgi ${Array.from({ length: s.perGpu }, () => s.profile).join(',')} -C`,
     '',
   ].join('\n');
-}
-
-const DAYS: Record<string, string> = { sun: '0', mon: '1', tue: '2', wed: '3', thu: '4', fri: '5', sat: '6' };
-
-/**
- * Outside working hours the GPU pools scale to zero; scheduled actions put them back in the morning. They act on
- * the managed node groups' ASGs directly, so EKS's recorded sizes drift from them: validate warns
- * (working-hours-drift) until scale-to-zero moves into the cluster (Karpenter).
- */
-function workingHours(env: EnvironmentIR, r: RegionIR): string | undefined {
-  const wh = env.workingHours;
-  const gpuPools = r.nodePools.filter((p) => p.role === 'gpu');
-  if (!wh || gpuPools.length === 0) return undefined;
-  const cron = (time: string) => `${Number(time.split(':')[1])} ${Number(time.split(':')[0])} * * ${wh.days.map((d) => DAYS[d]).join(',')}`;
-  return file(
-    ...gpuPools.flatMap((pool) => {
-      const asg = expr(`one(module.eks.eks_managed_node_groups[${quote(pool.name)}].node_group_autoscaling_group_names)`);
-      const id = pool.name.replace(/-/g, '_');
-      return [
-        resourceBlock('aws_autoscaling_schedule', `${id}_start`, { scheduled_action_name: `${pool.name}-working-hours-start`, autoscaling_group_name: asg, min_size: pool.minSize, max_size: pool.maxSize, desired_capacity: pool.desiredSize, recurrence: cron(wh.start), time_zone: wh.timeZone }),
-        resourceBlock('aws_autoscaling_schedule', `${id}_stop`, { scheduled_action_name: `${pool.name}-working-hours-stop`, autoscaling_group_name: asg, min_size: 0, max_size: 0, desired_capacity: 0, recurrence: cron(wh.end), time_zone: wh.timeZone }),
-      ];
-    }),
-  );
 }
 
 function outputs(env: EnvironmentIR, r: RegionIR): string {
