@@ -266,7 +266,7 @@ const Identity = z
 
 const Team = z
   .strictObject({
-    gpuQuota: z.int().min(0).max(4096).describe('Most GPUs the team namespace may request (ResourceQuota requests.nvidia.com/gpu).'),
+    gpuQuota: z.int().min(0).max(4096).describe('Most GPUs the team namespace may request (ResourceQuota requests.nvidia.com/gpu; shared GPUs count their fraction: requests.nvidia.com/gpu.shared and requests.nvidia.com/mig-<profile> are capped at this many GPUs\' worth).'),
     principals: z.array(iamPrincipalArn).default([]).describe("IAM principals given edit rights in the team's namespace only."),
   })
   .describe('A team: owns models, gets its own namespace, GPU quota and access.');
@@ -434,7 +434,7 @@ const WorkingHours = z
       .refine(isTimeZone, 'not an IANA time zone this Node.js knows (e.g. Europe/Berlin, America/New_York, UTC)')
       .default('UTC').describe('IANA time zone, e.g. Europe/Berlin.'),
   })
-  .describe('When the environment is used; outside these hours its GPU pools scale to zero.');
+  .describe('When the environment is used: outside these hours CronJobs in the cluster scale its models to zero (and back to replicas.min), and the node provisioner removes the empty GPU nodes down to the pools\' minSize (give GPU pools minSize 0).');
 
 /**
  * The override form of an object schema: every field optional and without its default, so an override
