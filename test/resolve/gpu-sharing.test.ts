@@ -4,15 +4,20 @@
  * the autoscaler's node template, MIG partitions made at boot; and the capacity check and the estimate counting
  * a shared replica as its fraction of a GPU.
  */
-import { readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { parse as parseHcl } from '@cdktf/hcl2json';
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { estimatePlatform } from '../../compiler/cost/estimate.js';
 import { gpuNodesNotReady } from '../../compiler/ops/kube.js';
 import { checkPlatform, generateFiles } from '../../compiler/pipeline.js';
 import { replicaResources } from '../../compiler/resolve/resolve.js';
-import { hasReference, referenceDir, repoRoot } from '../helpers/cli.js';
+import { writeTree } from '../../compiler/output/write.js';
+import { hasReference, hasTool, referenceDir, repoRoot } from '../helpers/cli.js';
+import { kustomizeBuild, schemaProblems } from '../helpers/kube.js';
 import { irOfText, writeSpec } from '../helpers/platform.js';
 
 type Json = Record<string, any>;
@@ -27,6 +32,13 @@ function withGpu(gpu: string, edit: (s: string) => string = (s) => s): string {
 const docs = (files: ReturnType<typeof generateFiles>, path: string) => files.find((f) => f.path === path)!.content.split('\n---\n').map((x) => parse(x) as Json);
 const gpuLine = (ir: ReturnType<typeof irOfText>, env: string) =>
   estimatePlatform(ir).environments.find((e) => e.env === env)!.regions[0]!.resources.find((r) => r.name === 'node pool gpu')!.components[0]!;
+/** Writes the files and builds the prod overlay with kubectl kustomize; the objects' strict-schema problems. */
+function overlayProblems(files: ReturnType<typeof generateFiles>): string[] {
+  const out = join(mkdtempSync(join(tmpdir(), 'platformc-share-')), 'generated');
+  writeTree(out, files);
+  return kustomizeBuild(join(out, 'kustomize/overlays/prod/us-east-1')).flatMap(schemaProblems);
+}
+const kubectl = hasTool('kubectl', ['version', '--client']);
 const diagnose = (text: string) => checkPlatform(writeSpec(text), { display: 'platform.yaml', compilerVersion: '0.0.0-test' }).diagnostics;
 
 describe('time-slicing (gpu: {share: 4})', () => {
@@ -71,6 +83,8 @@ describe('time-slicing (gpu: {share: 4})', () => {
     expect(quota.spec.hard).toEqual({ 'requests.nvidia.com/gpu': '4', 'requests.nvidia.com/gpu.shared': '16' });
   });
 
+  it.skipIf(!kubectl || !hasReference)('builds with kustomize into objects valid against the strict schemas', () => expect(overlayProblems(files)).toEqual([]));
+
   it('costs a quarter GPU per replica: four replicas at max share one g4dn.xlarge node instead of four', () => {
     // prod at max: resnet50 2 + mobilenet 2 replicas = 4 slices = 1 node; 730 h x $0.526 = $383.98.
     expect(gpuLine(ir, 'prod').monthly.max).toBe(383.98);
@@ -103,6 +117,27 @@ describe('MIG (gpu: {mig: 1g.5gb} on p4d.24xlarge, A100 40GB)', () => {
     expect(eks).toContain(`nvidia-smi mig -cgi ${Array(7).fill('1g.5gb').join(',')} -C`);
     expect(eks).toContain('node-template/resources/nvidia.com/mig-1g.5gb');
   });
+
+  it('hands the boot script to the node group as a cloud-init part the EKS module takes, valid shell, formatted HCL', async () => {
+    const path = 'terraform/prod/us-east-1/infra/eks.tf';
+    const hcl = (await parseHcl(path, files.find((f) => f.path === path)!.content)) as Json;
+    const part = hcl.module.eks[0].eks_managed_node_groups.gpu.cloudinit_pre_nodeadm;
+    expect(part).toEqual([{ content_type: 'text/x-shellscript', content: expect.stringMatching(/^#!\/bin\/bash\n/) }]);
+    expect(spawnSync('bash', ['-n', '-c', part[0].content]).status).toBe(0);
+    expect(hcl.module.eks[0].eks_managed_node_groups.general.cloudinit_pre_nodeadm).toBeUndefined();
+    if (hasReference) {
+      const module = JSON.parse(readFileSync(join(referenceDir, 'terraform-modules/eks-aws-eks-managed-node-group-v21.19.0.json'), 'utf8')) as Json;
+      expect(module.variables.cloudinit_pre_nodeadm.type).toContain('content_type = optional(string)');
+    }
+    if (hasTool('terraform')) {
+      const out = join(mkdtempSync(join(tmpdir(), 'platformc-mig-')), 'generated');
+      writeTree(out, files);
+      const r = spawnSync('terraform', ['fmt', '-check', '-diff', join(out, 'terraform/prod/us-east-1/infra')], { encoding: 'utf8', env: { ...process.env, TF_CLI_CONFIG_FILE: '/dev/null', CHECKPOINT_DISABLE: '1' } });
+      expect(r.stdout + r.stderr).toBe('');
+    }
+  });
+
+  it.skipIf(!kubectl || !hasReference)('builds with kustomize into objects valid against the strict schemas', () => expect(overlayProblems(files)).toEqual([]));
 
   it('requests one MIG instance per replica and quotas the team at gpuQuota GPUs of instances', () => {
     const dep = docs(files, 'kustomize/overlays/prod/us-east-1/models/resnet50.yaml').find((o) => o.kind === 'Deployment')!;
