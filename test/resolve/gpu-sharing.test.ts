@@ -18,7 +18,8 @@ import { replicaResources } from '../../compiler/resolve/resolve.js';
 import { writeTree } from '../../compiler/output/write.js';
 import { hasReference, hasTool, referenceDir, repoRoot } from '../helpers/cli.js';
 import { kustomizeBuild, schemaProblems } from '../helpers/kube.js';
-import { irOfText, writeSpec } from '../helpers/platform.js';
+import { irOfText, validated, writeSpec } from '../helpers/platform.js';
+import { rankInstanceTypes } from '../../compiler/resolve/auto-instance.js';
 
 type Json = Record<string, any>;
 const reference = readFileSync(join(repoRoot, 'platform.yaml'), 'utf8');
@@ -161,5 +162,21 @@ describe('apply waits for the resource a shared pool advertises', () => {
   it('reads nvidia.com/gpu.shared on a time-sliced pool, nvidia.com/gpu elsewhere', () => {
     expect(gpuNodesNotReady([node('gpu', { 'nvidia.com/gpu.shared': '4' })], ['gpu'], { gpu: 'nvidia.com/gpu.shared' })).toEqual([]);
     expect(gpuNodesNotReady([node('gpu', { 'nvidia.com/gpu.shared': '4' })], ['gpu'])).toEqual(['n-gpu: no allocatable nvidia.com/gpu']);
+  });
+});
+
+describe('instanceTypes: auto with shared GPUs', () => {
+  const auto = (s: string) => s.replace('instanceTypes: [g4dn.xlarge]', 'instanceTypes: auto').replace(/monthlyUsd: \d+/g, 'monthlyUsd: 900000');
+  it('counts slices: four quarter replicas fit one 1-GPU node', () => {
+    const pool = irOfText(withGpu('{ share: 4 }', auto)).environments.find((e) => e.name === 'prod')!.regions[0]!.nodePools.find((p) => p.name === 'gpu')!;
+    expect(pool.auto!.ranked[0]).toMatchObject({ type: 'g4dn.xlarge', nodes: 1 });
+    expect(pool.auto!.ranked[0]!.reason).toContain('for 0.5 GPU(s)');
+  });
+  it('rules out GPUs without the MIG profile, saying so', () => {
+    const v = validated(writeSpec(withGpu('{ mig: 1g.10gb }', auto)));
+    const ranked = rankInstanceTypes('gpu', v.spec, v.models, 'us-east-1');
+    expect(ranked.find((c) => c.type === 'g4dn.xlarge')!.lost).toEqual({ criterion: 'accelerator', detail: 'NVIDIA T4 has no MIG profile 1g.10gb (no MIG at all)' });
+    // The A100 has the profile; it loses only because MobileNet has no A100 throughput figure.
+    expect(ranked.find((c) => c.type === 'p4d.24xlarge')!.lost!.criterion).toBe('throughput-data');
   });
 });
