@@ -81,6 +81,7 @@ export const codes = {
   'budget-notifications': { severity: 'error', message: '{count} alert thresholds make {notifications} budget notifications (forecasted and actual each); AWS Budgets allows {max}', doc: 'More budget alert thresholds than AWS Budgets allows: each makes a forecasted and an actual notification, at most 10 per budget.' },
   'budget-subscribers': { severity: 'error', message: '{count} e-mail addresses; AWS Budgets notifies at most {max} per notification', doc: 'More budget e-mail addresses than AWS Budgets allows (10 per notification).' },
   'single-nat-prod': { severity: 'warning', message: "environment '{env}' sends all egress of {region} through one NAT gateway, in one availability zone", doc: 'A production environment (named prod...) with one NAT gateway: an outage of its AZ stops all egress of the region.' },
+  'working-hours-pool-floor': { severity: 'warning', message: "GPU pool '{pool}' keeps {min} node(s) running outside the working hours of '{env}': the autoscaler never goes below minSize", doc: 'An environment with working hours has a GPU pool whose minSize is above 0: its models are scaled to zero at night, but the autoscaler keeps minSize GPU nodes (and the estimate charges them).' },
   'reserved-name': { severity: 'error', message: "team name '{team}' is a namespace platformc or Kubernetes uses", doc: 'A team name that collides with a namespace platformc or a controller uses.' },
 } as const satisfies Record<string, { severity: 'error' | 'warning'; message: string; doc: string }>;
 

@@ -407,6 +407,14 @@ function checkEnvironment(ctx: Context, env: string) {
     report('budget-subscribers', ['budget', 'notify'], { count: spec.budget.notify.length, max: BUDGET_MAX_SUBSCRIBERS }, 'notify a mailing list instead of individuals');
   }
 
+  // Outside working hours the models are at zero, but cluster-autoscaler keeps a pool's minSize nodes: the floor must be 0.
+  if (e.workingHours) {
+    for (const [name, pool] of Object.entries(spec.nodePools)) {
+      const { min } = poolSizes(name);
+      if (pool.role === 'gpu' && min > 0) report('working-hours-pool-floor', ['nodePools', name, 'minSize'], { pool: name, min, env }, `set minSize: 0 for '${name}' in environments.${env}.overrides.nodePools`);
+    }
+  }
+
   // One NAT gateway is one AZ: when it fails, a production environment loses all egress (STS, image pulls).
   if (/^prod/.test(env)) {
     for (const region of regions) {

@@ -5,15 +5,17 @@
  * alerts that stay silent while a model is scheduled off but page when it should be up (promtool).
  */
 import { spawnSync } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
 import { describe, expect, it } from 'vitest';
+import { estimatePlatform } from '../../compiler/cost/estimate.js';
 import { WORKING_HOURS_SCALER } from '../../compiler/emit/kubernetes/working-hours.js';
 import { generateFiles } from '../../compiler/pipeline.js';
 import { writeTree } from '../../compiler/output/write.js';
-import { hasReference, hasTool } from '../helpers/cli.js';
+import { checkPlatform } from '../../compiler/pipeline.js';
+import { hasReference, hasTool, repoRoot } from '../helpers/cli.js';
 import { kustomizeBuild, schemaProblems } from '../helpers/kube.js';
 import { irOf } from '../helpers/platform.js';
 import { restrictedViolations } from './pod-security.js';
@@ -110,6 +112,33 @@ describe('working-hours CronJobs', () => {
     const r = runScript('stop', 22);
     expect(r.code).not.toBe(0);
     expect(r.calls).toHaveLength(1);
+  });
+});
+
+describe('GPU pools of an environment with working hours', () => {
+  /** The example with an edit, checked where its ../models/ paths resolve. */
+  function check(edit: (s: string) => string) {
+    const dir = mkdtempSync(join(tmpdir(), 'platformc-wh-spec-'));
+    mkdirSync(join(dir, 'examples'));
+    symlinkSync(join(repoRoot, 'models'), join(dir, 'models'));
+    writeFileSync(join(dir, 'examples/spot.yaml'), edit(readFileSync(join(repoRoot, SPEC), 'utf8')));
+    return checkPlatform(join(dir, 'examples/spot.yaml'), { display: 'spot.yaml', compilerVersion: '0.0.0-test' });
+  }
+  const floorOne = (s: string) => s.replace('        gpu-spot: { maxSize: 2 }', '        gpu-spot: { minSize: 1, maxSize: 2 }');
+  const floor = (r: ReturnType<typeof check>) => r.diagnostics.filter((d) => d.code === 'working-hours-pool-floor');
+
+  it('may go down to zero nodes; a minSize above 0 is flagged at the value that sets it', () => {
+    expect(floor(check((s) => s))).toEqual([]);
+    expect(floor(check(floorOne)).map((d) => [d.line, d.severity, d.message])).toEqual([[58, 'warning', "GPU pool 'gpu-spot' keeps 1 node(s) running outside the working hours of 'dev': the autoscaler never goes below minSize (in environment 'dev')"]]);
+  });
+
+  it('run in the estimate only during working hours, apart from minSize nodes', () => {
+    const hours = (r: ReturnType<typeof check>) => estimatePlatform(r.ir!).environments.find((x) => x.env === 'dev')!.regions[0]!.resources.find((x) => x.name === 'node pool gpu-spot')!.components[0]!.quantity;
+    // dev: mon-fri 08:00-20:00 = 60 h a week = 60 x 730 / 168 = 260.71 h a month. The two models' replicas.min force
+    // two 1-GPU nodes during the day: 521.42 h; at night none.
+    expect(hours(check((s) => s)).min).toBe(521.42);
+    // With minSize 1, one of them also runs the other 469.29 h: 521.42 + 469.29 = 990.71.
+    expect(hours(check(floorOne)).min).toBe(990.71);
   });
 });
 
