@@ -115,7 +115,7 @@ describe('MIG (gpu: {mig: 1g.5gb} on p4d.24xlarge, A100 40GB)', () => {
     expect(parse(values.config.map['mig-1g.5gb'])).toEqual({ version: 'v1', flags: { migStrategy: 'mixed' } });
     const eks = files.find((f) => f.path === 'terraform/prod/us-east-1/infra/eks.tf')!.content;
     expect(eks).toContain('cloudinit_pre_nodeadm');
-    expect(eks).toContain(`nvidia-smi mig -cgi ${Array(7).fill('1g.5gb').join(',')} -C`);
+    expect(eks).toContain(`nvidia-smi mig -i \\"$gpu\\" -cgi ${Array(7).fill('1g.5gb').join(',')} -C`);
     expect(eks).toContain('node-template/resources/nvidia.com/mig-1g.5gb');
   });
 

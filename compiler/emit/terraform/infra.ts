@@ -457,7 +457,10 @@ function migPartitionScript(pool: NodePoolIR): string {
     // Start from no instances: a replaced root volume keeps nothing, but a reboot keeps MIG mode.
     'nvidia-smi mig -dci || true',
     'nvidia-smi mig -dgi || true',
-    `nvidia-smi mig -cgi ${Array.from({ length: s.perGpu }, () => s.profile).join(',')} -C`,
+    // GPU by GPU (-i), so every GPU of the node is split the same way.
+    'for gpu in $(nvidia-smi --query-gpu=index --format=csv,noheader); do',
+    `  nvidia-smi mig -i "$gpu" -cgi ${Array.from({ length: s.perGpu }, () => s.profile).join(',')} -C`,
+    'done',
     '',
   ].join('\n');
 }
