@@ -34,10 +34,14 @@ export interface InstanceFacts {
   readonly regions: readonly string[];
   readonly regionsSource: string;
 }
+/** One MIG profile of a GPU split into that profile only: how many instances a GPU holds, and the memory of each. */
+export interface MigProfileFacts { readonly instancesPerGpu: number; readonly memoryGiB: number }
 export interface InstanceCatalog {
   readonly asOf: string;
   readonly sources: Readonly<Record<string, string>>;
   readonly instances: Readonly<Record<string, InstanceFacts>>;
+  /** MIG profiles by GPU model and memory size (GiB); GPUs without MIG are absent. */
+  readonly mig: { readonly source: string; readonly gpus: Readonly<Record<string, Readonly<Record<string, Readonly<Record<string, MigProfileFacts>>>>>> };
 }
 export interface RegionFacts {
   readonly name: string;
@@ -103,6 +107,13 @@ export function instancePrice(type: string, region: string, capacityType: 'onDem
 /** The service prices of a region in the catalog. */
 export const servicePrices = (region: string): ServicePrices => priceCatalog().services[region]!;
 export const versions: Versions = readSpec('versions.json');
+
+/** The MIG profiles of a GPU (by its model and memory size); undefined when it has no MIG. */
+export function migProfiles(acc: Pick<AcceleratorFacts, 'model' | 'memoryGiB'>): Readonly<Record<string, MigProfileFacts>> | undefined {
+  const bySize = Object.hasOwn(instanceCatalog.mig.gpus, acc.model) ? instanceCatalog.mig.gpus[acc.model]! : undefined;
+  const size = String(Math.round(acc.memoryGiB));
+  return bySize && Object.hasOwn(bySize, size) ? bySize[size] : undefined;
+}
 
 /** Share of a GPU's memory a model may plan on; the rest is headroom (CUDA context, fragmentation). */
 export const GPU_MEMORY_HEADROOM = 0.9;

@@ -287,7 +287,7 @@ const Identity = z
 
 const Team = z
   .strictObject({
-    gpuQuota: z.int().min(0).max(4096).describe('Most GPUs the team namespace may request (ResourceQuota requests.nvidia.com/gpu).'),
+    gpuQuota: z.int().min(0).max(4096).describe('Most GPUs the team namespace may request (ResourceQuota requests.nvidia.com/gpu; shared GPUs count their fraction: requests.nvidia.com/gpu.shared and requests.nvidia.com/mig-<profile> are capped at this many GPUs\' worth).'),
     principals: z.array(iamPrincipalArn).default([]).describe("IAM principals given edit rights in the team's namespace only."),
   })
   .describe('A team: owns models, gets its own namespace, GPU quota and access.');
@@ -325,6 +325,24 @@ const Model = z
     team: dnsName('team').describe('Owning team (a key of teams).'),
     nodePool: dnsName('node pool').describe('GPU node pool the model runs on (a key of nodePools).'),
     gpusPerReplica: z.int().min(1).max(8).default(1).describe('GPUs per Triton replica (nvidia.com/gpu limit).'),
+    gpu: z
+      .union([
+        z
+          .strictObject({
+            share: z.int().min(2).max(32).describe('Replicas per GPU: each replica gets one of N time slices of a GPU (nvidia.com/gpu.shared) and 1/N of its throughput.'),
+          })
+          .describe('Time-slicing through the NVIDIA device plugin: no memory isolation, so validation checks that the replicas that can land on one GPU fit its memory together.'),
+        z
+          .strictObject({
+            mig: z
+              .string()
+              .regex(/^[1-7]g\.\d+gb$/, 'a MIG profile such as 1g.10gb')
+              .describe('MIG profile of each replica (A100, H100, H200 only), e.g. 1g.10gb: the GPUs of the pool are split into instances of this profile (nvidia.com/mig-<profile>).'),
+          })
+          .describe('Multi-Instance GPU: hardware partitions with their own memory and compute.'),
+      ])
+      .optional()
+      .describe('A fraction of a GPU per replica instead of whole GPUs: time-sliced ({share: N}) or a MIG instance ({mig: profile}). Every model on the pool shares its GPUs the same way (the device plugin splits a node one way). Omitted: whole GPUs (gpusPerReplica).'),
     replicas: Replicas,
     batching: Batching.default({ preferredBatchSizes: [], maxQueueDelayMicroseconds: 100 }),
     slo: Slo,
@@ -454,7 +472,7 @@ const WorkingHours = z
       .refine(isTimeZone, 'not an IANA time zone this Node.js knows (e.g. Europe/Berlin, America/New_York, UTC)')
       .default('UTC').describe('IANA time zone, e.g. Europe/Berlin.'),
   })
-  .describe('When the environment is used; outside these hours its GPU pools scale to zero.');
+  .describe('When the environment is used: outside these hours CronJobs in the cluster scale its models to zero (and back to replicas.min), and the node provisioner removes the empty GPU nodes down to the pools\' minSize (give GPU pools minSize 0).');
 
 /**
  * The override form of an object schema: every field optional and without its default, so an override

@@ -10,7 +10,7 @@ import type { PlatformIR } from '../resolve/ir.js';
 import { estimatePlatform, topCostDrivers } from './estimate.js';
 import { usd } from './formats.js';
 
-/** Replicas a model needs for its target rate: ceil(rps / (per-GPU throughput x derate x GPUs per replica)). */
+/** Replicas a model needs for its target rate: ceil(rps / (per-GPU throughput x derate x GPUs per replica)); GPUs per replica may be a fraction. */
 export function replicasNeeded(targetRps: number, perGpu: number, derate: number, gpusPerReplica: number): number {
   return Math.ceil(targetRps / (perGpu * derate * gpusPerReplica));
 }
@@ -36,7 +36,8 @@ export function checkCapacity(ir: PlatformIR, source: Source): Diagnostic[] {
         out.push(inEnvironment(diagnostic('no-throughput-data', { definition: m.definitionPath, gpu, type: pool.instance.type, rps: d.slo.targetRps }, source.file, source.span(['models', d.model, 'nodePool']), `add throughput.perGpu.${gpu} to ${m.definitionPath} from a measurement (perf_analyzer)`), env.name));
         continue;
       }
-      const needed = replicasNeeded(d.slo.targetRps, perGpu, def.throughput.derate, d.gpusPerReplica);
+      // A time slice or MIG instance serves its fraction of the GPU's throughput (d.gpu.gpus: 1/4 of a GPU serves 1/4).
+      const needed = replicasNeeded(d.slo.targetRps, perGpu, def.throughput.derate, d.gpu.gpus);
       if (needed > d.replicas.max) {
         const path = positionIn(source, env.name, ['models', d.model, 'replicas', 'max']);
         const found = diagnostic('slo-capacity', { model: d.model, needed, type: pool.instance.type, rps: d.slo.targetRps, perGpu, gpu, derate: def.throughput.derate, max: d.replicas.max }, source.file, source.span(path), `raise replicas.max to ${needed} (and the pool's maxSize), pick a faster GPU, or lower slo.targetRps`);

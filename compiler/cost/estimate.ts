@@ -114,7 +114,9 @@ function countPoolNodes(pool: NodePoolIR, r: RegionIR): PoolNodes {
   const sized = { min: pool.minSize, desired: pool.desiredSize, max: pool.maxSize };
   if (pool.role !== 'gpu' || pool.instance.gpus === 0) return { ...sized, forced: 0, atMax: 0 };
   const on = r.deployments.filter((d) => d.nodePool === pool.name);
-  const nodesAt = (count: (d: (typeof on)[number]) => number) => nodesFor(on.flatMap((d) => replicasOf(count(d), d.gpusPerReplica)), pool.instance.gpus);
+  // In units of the pool's GPU resource: a replica of a time-sliced or MIG pool takes one of gpus x perGpu units of
+  // a node, so four models of a quarter GPU each share one GPU node (and its price).
+  const nodesAt = (count: (d: (typeof on)[number]) => number) => nodesFor(on.flatMap((d) => replicasOf(count(d), d.gpu.count)), pool.instance.gpus * (pool.gpuSharing?.perGpu ?? 1));
   const forced = nodesAt((d) => d.replicas.min);
   const reach = (n: number) => Math.min(pool.maxSize, n);
   const min = reach(Math.max(pool.minSize, forced));
@@ -133,12 +135,18 @@ function poolResource(env: EnvironmentIR, r: RegionIR, pool: NodePoolIR, hoursPe
   const nodes = poolNodes(pool, r);
   const size = (s: Scale) => nodes[s];
   const hours = pool.role === 'gpu' ? gpuHoursPerMonth(env, hoursPerMonth) : hoursPerMonth;
+  // Outside working hours every model is at zero replicas, and the provisioner keeps only the pool's minSize nodes.
+  const nightNodes = (s: Scale) => (hours === hoursPerMonth ? 0 : Math.min(pool.minSize, size(s)));
   const hour = hourPrice(pool.instance.type, r.region, pool.capacityType)!;
   const spot = pool.capacityType === 'spot';
   const price: PriceFact = { usd: hour.usd, source: hour.source };
   const assumptions = [
     spot ? spotAssumption(hour.usd, hour.onDemandUsd, r.region) : '',
-    hours !== hoursPerMonth ? `runs ${hours} h/month (working hours ${env.workingHours!.days.join(',')} ${env.workingHours!.start}-${env.workingHours!.end})` : '',
+    hours !== hoursPerMonth
+      ? `models run ${hours} h/month (working hours ${env.workingHours!.days.join(',')} ${env.workingHours!.start}-${env.workingHours!.end} ${env.workingHours!.timeZone}), scaled to zero outside them${pool.minSize > 0 ? `; the pool's minSize ${pool.minSize} nodes stay up the other ${cents(hoursPerMonth - hours)} h` : ''}`
+      : '',
+    pool.gpuSharing?.mode === 'timeSlicing' ? `${pool.gpuSharing.perGpu} time-sliced replicas per GPU: a replica costs 1/${pool.gpuSharing.perGpu} of a GPU` : '',
+    pool.gpuSharing?.mode === 'mig' ? `every GPU split into ${pool.gpuSharing.perGpu} MIG ${pool.gpuSharing.profile} instances: a replica costs 1/${pool.gpuSharing.perGpu} of a GPU` : '',
     pool.role === 'gpu' && (nodes.min !== pool.minSize || nodes.desired !== pool.desiredSize || nodes.max !== pool.maxSize)
       ? `${nodes.min}/${nodes.desired}/${nodes.max} nodes at min/desired/max (pool sizes ${pool.minSize}/${pool.desiredSize}/${pool.maxSize}): the models' replicas.min force ${nodes.forced}, their replicas.max need ${nodes.atMax}${nodes.atMax > pool.maxSize ? `, capped at maxSize ${pool.maxSize} (replicas beyond it stay pending)` : ''}`
       : '',
@@ -148,7 +156,7 @@ function poolResource(env: EnvironmentIR, r: RegionIR, pool: NodePoolIR, hoursPe
     name: `node pool ${pool.name}`,
     kind: 'aws_eks_node_group',
     components: [
-      component(`Instance usage (Linux/UNIX, ${spot ? 'spot' : 'on-demand'}, ${pool.instance.type})`, 'hours', each((s) => size(s) * hours), price, assumptions || undefined),
+      component(`Instance usage (Linux/UNIX, ${spot ? 'spot' : 'on-demand'}, ${pool.instance.type})`, 'hours', each((s) => cents(size(s) * hours + nightNodes(s) * (hoursPerMonth - hours))), price, assumptions || undefined),
       component('Root volume (gp3)', 'GB-months', each((s) => size(s) * pool.diskSizeGiB), gp3),
     ],
   };

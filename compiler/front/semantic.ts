@@ -3,7 +3,8 @@ import type { ModelDefinition, PlatformSpec } from '../../schema/platform.js';
 import { dedupeDiagnostics, diagnostic, inEnvironment, mergeEnvironments, type Diagnostic, type MessageArgs } from '../diagnostics/diagnostic.js';
 import type { DiagnosticCode } from '../diagnostics/codes.js';
 import { didYouMean } from '../diagnostics/suggest.js';
-import { GPU_MEMORY_HEADROOM, instanceCatalog, notOfferedHint, regionCatalog } from '../catalog.js';
+import { GPU_MEMORY_HEADROOM, instanceCatalog, migProfiles, notOfferedHint, regionCatalog } from '../catalog.js';
+import { worstCaseSharedGiB } from '../lib/sharing.js';
 import { formatCidr, overlaps, parseCidr, planSubnets, MAX_SUBNET_PREFIX } from './cidr.js';
 import { environmentSpec, overridePath } from './environments.js';
 import { durationSeconds } from '../lib/durations.js';
@@ -11,7 +12,7 @@ import { ciApplies, createsOidcProvider } from './identity.js';
 import type { InvalidParts, ValidParts } from './partial.js';
 import { findSecrets } from './secrets.js';
 import type { Path, Source } from './source.js';
-import { GPU_TAINT, isProduction, STACK_TAG } from '../lib/conventions.js';
+import { GPU_TAINT, isProduction, migResource, SHARED_GPU_RESOURCE, STACK_TAG } from '../lib/conventions.js';
 
 /**
  * Namespaces platformc or Kubernetes uses; teams may not take these names. Every controller's namespace is
@@ -383,15 +384,17 @@ function checkEnvironment(ctx: Context, env: string) {
     });
   }
 
-  // Models: replica order, memory fit, GPU capacity of each pool, team quotas.
+  // Models: replica order, memory fit, GPU sharing, GPU capacity of each pool, team quotas (in GPUs' worth:
+  // a time slice of four is a quarter GPU).
   const gpusByPool = new Map<string, number>();
   const gpusByTeam = new Map<string, number>();
+  checkGpuSharing(ctx, spec, report);
   for (const [name, model] of Object.entries(spec.models)) {
     const path: Path = ['models', name];
     if (model.replicas.min > model.replicas.max) report('replica-order', [...path, 'replicas', 'min'], { model: name, min: model.replicas.min, max: model.replicas.max });
     const pool = own(spec.nodePools, model.nodePool);
     const def = ctx.models.get(model.definition);
-    const gpus = model.replicas.max * model.gpusPerReplica;
+    const gpus = model.replicas.max * replicaGpus(model, pool);
     gpusByPool.set(model.nodePool, (gpusByPool.get(model.nodePool) ?? 0) + gpus);
     gpusByTeam.set(model.team, (gpusByTeam.get(model.team) ?? 0) + gpus);
     // Public endpoints: HTTPS with a certificate in every region of the environment, and a stated authentication.
@@ -415,7 +418,11 @@ function checkEnvironment(ctx: Context, env: string) {
       if (model.gpusPerReplica > acc.count) {
         report('replica-too-large', [...path, 'gpusPerReplica'], { model: name, gpus: model.gpusPerReplica, type, count: acc.count });
       }
-      if (def && def.memory.gpuGiB > acc.memoryGiB * GPU_MEMORY_HEADROOM * model.gpusPerReplica) {
+      const mig = model.gpu && 'mig' in model.gpu ? migProfiles(acc)?.[model.gpu.mig] : undefined;
+      if (def && mig && def.memory.gpuGiB > mig.memoryGiB * GPU_MEMORY_HEADROOM) {
+        const profile = (model.gpu as { mig: string }).mig;
+        report('model-does-not-fit', [...path, 'gpu', 'mig'], { model: name, needGiB: def.memory.gpuGiB, type, usableGiB: round(mig.memoryGiB * GPU_MEMORY_HEADROOM), count: 1, gpu: `MIG ${profile} instance of ${acc.name}`, memoryGiB: mig.memoryGiB, headroom: Math.round((1 - GPU_MEMORY_HEADROOM) * 100) }, 'pick a larger MIG profile or whole GPUs');
+      } else if (def && !mig && def.memory.gpuGiB > acc.memoryGiB * GPU_MEMORY_HEADROOM * model.gpusPerReplica) {
         report('model-does-not-fit', [...path, 'nodePool'], { model: name, needGiB: def.memory.gpuGiB, type, usableGiB: round(acc.memoryGiB * GPU_MEMORY_HEADROOM * model.gpusPerReplica), count: acc.count, gpu: acc.name, memoryGiB: acc.memoryGiB, headroom: Math.round((1 - GPU_MEMORY_HEADROOM) * 100) }, 'pick a GPU with more memory or raise gpusPerReplica');
       }
     }
@@ -433,13 +440,13 @@ function checkEnvironment(ctx: Context, env: string) {
     const perNode = Math.min(...pool.instanceTypes.map((t) => own(instanceCatalog.instances, t)?.accelerator?.count ?? Infinity));
     if (!Number.isFinite(perNode)) continue;
     const capacity = perNode * pool.maxSize;
-    if (needed > capacity) {
-      report('gpu-capacity', ['nodePools', poolName, 'maxSize'], { pool: poolName, needed, maxSize: pool.maxSize, perNode, capacity }, `raise maxSize to ${Math.ceil(needed / perNode)} or lower the models' replicas.max`);
+    if (round(needed) > capacity) {
+      report('gpu-capacity', ['nodePools', poolName, 'maxSize'], { pool: poolName, needed: round(needed), maxSize: pool.maxSize, perNode, capacity }, `raise maxSize to ${Math.ceil(round(needed) / perNode)} or lower the models' replicas.max`);
     }
   }
   for (const [team, needed] of gpusByTeam) {
     const quota = own(spec.teams, team)?.gpuQuota;
-    if (quota !== undefined && needed > quota) report('team-quota', ['teams', team, 'gpuQuota'], { team, quota, needed }, 'raise gpuQuota or lower replicas.max: pods over quota are refused');
+    if (quota !== undefined && round(needed) > quota) report('team-quota', ['teams', team, 'gpuQuota'], { team, quota, needed: round(needed) }, 'raise gpuQuota or lower replicas.max: pods over quota are refused');
   }
 
   // AWS Budgets: at most 10 notifications per budget (one FORECASTED and one ACTUAL per threshold) and 10
@@ -452,9 +459,13 @@ function checkEnvironment(ctx: Context, env: string) {
     report('budget-subscribers', ['budget', 'notify'], { count: spec.budget.notify.length, max: BUDGET_MAX_SUBSCRIBERS }, 'notify a mailing list instead of individuals');
   }
 
-  // Working hours scale the GPU pools' Auto Scaling groups behind EKS's back (see infra.ts workingHours).
-  if (e.workingHours && spec.cluster.provisioner === 'cluster-autoscaler' && Object.values(spec.nodePools).some((p) => p.role === 'gpu')) {
-    base('working-hours-drift', ['environments', env, 'workingHours'], { env }, 'accept it for dev and test, or leave workingHours out: scale-to-zero through the cluster (Karpenter) is planned');
+  // Outside working hours the models are at zero, but cluster-autoscaler keeps a pool's minSize nodes: the floor must be 0.
+  // (Karpenter's GPU pools have no floor: karpenter-pool-minimum says so.)
+  if (e.workingHours && spec.cluster.provisioner === 'cluster-autoscaler') {
+    for (const [name, pool] of Object.entries(spec.nodePools)) {
+      const { min } = poolSizes(name);
+      if (pool.role === 'gpu' && min > 0) report('working-hours-pool-floor', ['nodePools', name, 'minSize'], { pool: name, min, env }, `set minSize: 0 for '${name}' in environments.${env}.overrides.nodePools`);
+    }
   }
 
   // The CI runners' CIDRs reach the API server (cluster security group, public endpoint): real networks, never everything.
@@ -497,6 +508,71 @@ function checkEnvironment(ctx: Context, env: string) {
       if (spec.regions[region]?.natGateways === 'single') {
         const written: Path = ctx.source.has(['environments', env, 'overrides', 'network', region, 'natGateways']) ? ['environments', env, 'overrides', 'network', region, 'natGateways'] : ['regions', region, 'natGateways'];
         base('single-nat-prod', ctx.source.has(written) ? written : ['regions', region], { env, region }, `set natGateways: perAz for ${region} in environments.${env}.overrides.network (one NAT gateway per AZ survives an AZ outage)`);
+      }
+    }
+  }
+}
+
+/**
+ * GPUs' worth of one replica: its whole GPUs, 1/N of a GPU time-sliced N ways, or the share of a GPU a MIG instance
+ * takes when the GPU is split into that profile only (1/7 for 1g.10gb on an H100; the pool's first type decides).
+ */
+function replicaGpus(model: PlatformSpec['models'][string], pool: PlatformSpec['nodePools'][string] | undefined): number {
+  if (!model.gpu) return model.gpusPerReplica;
+  if ('share' in model.gpu) return 1 / model.gpu.share;
+  const acc = pool && pool.instanceTypes !== 'auto' ? own(instanceCatalog.instances, pool.instanceTypes[0]!)?.accelerator : undefined;
+  const profile = acc ? migProfiles(acc)?.[model.gpu.mig] : undefined;
+  return profile && Object.hasOwn(migProfiles(acc!)!, model.gpu.mig) ? 1 / profile.instancesPerGpu : 1;
+}
+
+const describeAsk = (ask: PlatformSpec['models'][string]['gpu']) => (!ask ? 'uses whole GPUs' : 'share' in ask ? `shares each GPU ${ask.share} ways (gpu.share: ${ask.share})` : `uses MIG ${ask.mig} instances`);
+
+/**
+ * GPU sharing: the device plugin splits every GPU of a node one way (whole, time-sliced N ways, or one MIG profile),
+ * so every model of a pool must ask for the same; a shared replica is one slice or instance (gpusPerReplica 1); MIG
+ * exists only on the GPUs the catalog lists it for (A100, H100, H200) and with their profiles; time slices have
+ * no memory isolation, so the replicas that can land on one GPU must fit its memory together.
+ */
+function checkGpuSharing(ctx: Context, spec: PlatformSpec, report: Report) {
+  const byPool = new Map<string, [string, PlatformSpec['models'][string]][]>();
+  for (const [name, m] of Object.entries(spec.models).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) byPool.set(m.nodePool, [...(byPool.get(m.nodePool) ?? []), [name, m]]);
+  for (const [poolName, models] of byPool) {
+    const pool = own(spec.nodePools, poolName);
+    const key = (m: PlatformSpec['models'][string]) => JSON.stringify(m.gpu ?? null);
+    const first = models.find(([, m]) => m.gpu) ?? models[0]!;
+    for (const [name, m] of models) {
+      if (m.gpu && spec.cluster.provisioner === 'karpenter') {
+        report('sharing-needs-node-groups', ['models', name, 'gpu'], { model: name, resource: 'share' in m.gpu ? SHARED_GPU_RESOURCE : migResource(m.gpu.mig) }, 'set cluster.provisioner: cluster-autoscaler for shared GPUs, or drop gpu to give each replica a whole GPU');
+      }
+      if (m.gpu && m.gpusPerReplica > 1) report('gpu-sharing-conflict', ['models', name, 'gpusPerReplica'], { model: name, problem: `asks for ${m.gpusPerReplica} GPUs per replica and a shared GPU; a shared replica is one time slice or MIG instance` }, 'leave gpusPerReplica at 1, or drop gpu for whole GPUs');
+      if (key(m) !== key(first[1])) {
+        report('gpu-sharing-conflict', m.gpu ? ['models', name, 'gpu'] : ['models', name, 'nodePool'], { model: name, problem: `${describeAsk(m.gpu)}, but '${first[0]}' on the same pool '${poolName}' ${describeAsk(first[1].gpu)}; the device plugin splits every GPU of a node one way` }, 'give both models the same gpu setting, or put them on different node pools');
+      }
+    }
+    if (!pool || pool.role !== 'gpu' || pool.instanceTypes === 'auto') continue;
+    for (const type of pool.instanceTypes) {
+      const acc = own(instanceCatalog.instances, type)?.accelerator;
+      if (!acc || acc.kind !== 'nvidia') continue;
+      for (const [name, m] of models) {
+        if (!m.gpu || !('mig' in m.gpu)) continue;
+        const profiles = migProfiles(acc);
+        if (!profiles) report('mig-profile', ['models', name, 'gpu', 'mig'], { model: name, profile: m.gpu.mig, problem: `${type} has ${acc.name}, which has no MIG (A100, H100 and H200 have it)` }, `run '${name}' on a p4d or p5 pool, or share the GPU by time-slicing (gpu: {share: N})`);
+        else if (!Object.hasOwn(profiles, m.gpu.mig)) report('mig-profile', ['models', name, 'gpu', 'mig'], { model: name, profile: m.gpu.mig, problem: `${acc.name} offers ${Object.keys(profiles).join(', ')}` }, didYouMean(m.gpu.mig, Object.keys(profiles)) ?? `pick one of ${Object.keys(profiles).join(', ')}`);
+      }
+      const share = first[1].gpu && 'share' in first[1].gpu ? first[1].gpu.share : undefined;
+      if (!share) continue;
+      const replicas = models.flatMap(([name, m]) => {
+        const gib = ctx.models.get(m.definition)?.memory.gpuGiB;
+        return gib === undefined ? [] : Array.from({ length: m.replicas.max }, () => ({ name, gib }));
+      });
+      const top = [...replicas].sort((a, b) => b.gib - a.gib).slice(0, share);
+      const together = worstCaseSharedGiB(replicas.map((r) => r.gib), share);
+      const usable = round(acc.memoryGiB * GPU_MEMORY_HEADROOM);
+      if (together > usable) {
+        const counts = new Map<string, { n: number; gib: number }>();
+        for (const r of top) counts.set(r.name, { n: (counts.get(r.name)?.n ?? 0) + 1, gib: r.gib });
+        const detail = [...counts].map(([n, c]) => `${c.n} x '${n}' at ${c.gib} GiB`).join(', ');
+        report('shared-gpu-memory', ['models', first[0], 'gpu', 'share'], { share, gpu: acc.name, pool: poolName, needGiB: together, detail, type, usableGiB: usable }, `lower gpu.share to ${Math.max(1, Math.floor(usable / Math.max(...replicas.map((r) => r.gib))))} or less, or use a GPU with more memory (no memory isolation between time slices)`);
       }
     }
   }

@@ -27,6 +27,17 @@ export const ACCELERATOR_LABEL = 'platformc.dev/accelerator';
 export const CA_GPU_LABEL = 'k8s.amazonaws.com/accelerator';
 /** The extended resource the NVIDIA device plugin advertises. */
 export const GPU_RESOURCE = 'nvidia.com/gpu';
+/**
+ * A time slice of a GPU: the device plugin's time-slicing with renameByDefault advertises shared GPUs under this
+ * name, so a pod that asks for a whole GPU never lands on a shared one (and the reverse).
+ */
+export const SHARED_GPU_RESOURCE = 'nvidia.com/gpu.shared';
+/** A MIG instance as the device plugin's mixed strategy advertises it. */
+export const migResource = (profile: string) => `nvidia.com/mig-${profile}`;
+/** Node label that selects a device plugin configuration (a key of the chart's config.map) for the node. */
+export const DEVICE_PLUGIN_CONFIG_LABEL = 'nvidia.com/device-plugin.config';
+/** The device plugin configuration of pools with whole GPUs. */
+export const DEVICE_PLUGIN_DEFAULT_CONFIG = 'default';
 /** The GPU taint every GPU pool carries; Triton pods tolerate it. */
 export const GPU_TAINT = { key: GPU_RESOURCE, value: 'true', effect: 'NoSchedule' } as const;
 

@@ -10,15 +10,19 @@ export { POOL_LABEL } from '../lib/conventions.js';
 
 
 /** GPUs a node offers to pods (what `kubectl describe node | grep nvidia.com/gpu` shows as allocatable). */
-export function allocatableGpus(node: V1Node): number {
-  return Number(node.status?.allocatable?.[GPU_RESOURCE] ?? 0);
+export function allocatableGpus(node: V1Node, resource: string = GPU_RESOURCE): number {
+  return Number(node.status?.allocatable?.[resource] ?? 0);
 }
 
-/** Nodes of the given pools that do not (yet) advertise GPUs; empty when every one does and there is at least one. */
-export function gpuNodesNotReady(nodes: readonly V1Node[], pools: readonly string[]): string[] {
+/**
+ * Nodes of the given pools that do not (yet) advertise GPUs; empty when every one does and there is at least one.
+ * `resources` names what a pool's nodes advertise when it is not whole GPUs (time slices, MIG instances).
+ */
+export function gpuNodesNotReady(nodes: readonly V1Node[], pools: readonly string[], resources: Readonly<Record<string, string>> = {}): string[] {
   const ofPools = nodes.filter((n) => pools.includes(n.metadata?.labels?.[POOL_LABEL] ?? ''));
   const missing = pools.filter((p) => !ofPools.some((n) => n.metadata?.labels?.[POOL_LABEL] === p)).map((p) => `pool ${p}: no node yet`);
-  return [...missing, ...ofPools.filter((n) => allocatableGpus(n) === 0).map((n) => `${n.metadata?.name}: no allocatable ${GPU_RESOURCE}`)];
+  const resourceOf = (n: V1Node) => resources[n.metadata?.labels?.[POOL_LABEL] ?? ''] ?? GPU_RESOURCE;
+  return [...missing, ...ofPools.filter((n) => allocatableGpus(n, resourceOf(n)) === 0).map((n) => `${n.metadata?.name}: no allocatable ${resourceOf(n)}`)];
 }
 
 /** Why a Deployment is not available yet, or undefined when it is. */

@@ -320,7 +320,7 @@ export function realTasks(checkGenerated: () => string | undefined): TaskRunner 
     const { connect, deploymentNotReady, gpuNodesNotReady, waitFor } = await import('./kube.js');
     const cluster = await connect(task.context);
     if (task.type === 'wait-gpu-nodes') {
-      const left = await waitFor(async () => gpuNodesNotReady(await cluster.listNodes(), task.pools), waitMs, pollMs, (p) => log(p.join('; ')));
+      const left = await waitFor(async () => gpuNodesNotReady(await cluster.listNodes(), task.pools, task.resources), waitMs, pollMs, (p) => log(p.join('; ')));
       return left.length ? left.join('; ') : undefined;
     }
     if (task.type === 'wait-deployments') {

@@ -33,7 +33,7 @@ async function regionStatus(env: EnvironmentIR, r: EnvironmentIR['regions'][numb
     const nodes = await cluster.listNodes();
     const pools = r.nodePools.map((p): PoolStatus => {
       const ofPool = nodes.filter((n) => n.metadata?.labels?.[POOL_LABEL] === p.name);
-      return { pool: p.name, nodes: ofPool.length, gpus: ofPool.map((n) => ({ node: n.metadata?.name ?? '?', allocatable: allocatableGpus(n) })) };
+      return { pool: p.name, nodes: ofPool.length, gpus: ofPool.map((n) => ({ node: n.metadata?.name ?? '?', allocatable: allocatableGpus(n, p.gpuSharing?.resource) })) };
     });
     const models = await Promise.all(
       r.deployments.map(async (d): Promise<ModelStatus> => {

@@ -32,7 +32,7 @@ export type Step =
 /** In-process work against the Kubernetes API or the file system. */
 export type TaskSpec =
   | { readonly type: 'check-generated' }
-  | { readonly type: 'wait-gpu-nodes'; readonly context: string; readonly pools: readonly string[] }
+  | { readonly type: 'wait-gpu-nodes'; readonly context: string; readonly pools: readonly string[]; readonly resources?: Readonly<Record<string, string>> }
   | { readonly type: 'wait-deployments'; readonly context: string; readonly deployments: readonly { namespace: string; name: string }[] }
   | { readonly type: 'verify-endpoints'; readonly context: string; readonly models: readonly { namespace: string; service: string; model: string }[] }
   | { readonly type: 'wait-load-balancers-gone'; readonly region: string; readonly cluster: string }
@@ -116,6 +116,8 @@ export function applySteps(ir: PlatformIR, env: EnvironmentIR, o: OpsOptions): S
     const context = r.names.kubeContext;
     // Karpenter's pools have no minimum: their nodes come for the models' pods (the rollout step waits for those).
     const gpuPools = r.nodePools.filter((p) => p.role === 'gpu' && !p.karpenter && p.minSize > 0).map((p) => p.name);
+    // Time-sliced and MIG pools advertise nvidia.com/gpu.shared or nvidia.com/mig-<profile> instead of nvidia.com/gpu.
+    const sharedResources = Object.fromEntries(r.nodePools.filter((p) => gpuPools.includes(p.name) && p.gpuSharing && p.gpuSharing.mode !== 'exclusive').map((p) => [p.name, p.gpuSharing!.resource]));
     steps.push(
       { kind: 'exec', id: `${r.region}:kubeconfig`, title: `kubeconfig for ${r.names.cluster} (${r.region})`, argv: ['aws', 'eks', 'update-kubeconfig', '--name', r.names.cluster, '--region', r.region, '--alias', context] },
       ...env.releaseSecrets.map((x) => x.awsSecret).map((secret): Step => ({
@@ -133,7 +135,7 @@ export function applySteps(ir: PlatformIR, env: EnvironmentIR, o: OpsOptions): S
       steps.push({ kind: 'exec', id: `${r.region}:karpenter`, title: `apply Karpenter's EC2NodeClasses and NodePools (${r.region})`, argv: ['kubectl', 'apply', '--server-side', '--force-conflicts', '--context', context, '-k', d.karpenter], hint: 'check the karpenter Deployment in kube-system: the CRDs come with its chart' });
     }
     if (gpuPools.length) {
-      steps.push({ kind: 'task', id: `${r.region}:gpus`, title: `GPU nodes advertise ${GPU_RESOURCE} (${r.region})`, describe: `list nodes of pools ${gpuPools.join(', ')} in ${context} and wait until each has allocatable ${GPU_RESOURCE}`, task: { type: 'wait-gpu-nodes', context, pools: gpuPools }, hint: 'check the nvidia-device-plugin DaemonSet in kube-system and that GPU nodes run the NVIDIA AMI' });
+      steps.push({ kind: 'task', id: `${r.region}:gpus`, title: `GPU nodes advertise ${GPU_RESOURCE} (${r.region})`, describe: `list nodes of pools ${gpuPools.join(', ')} in ${context} and wait until each has allocatable ${GPU_RESOURCE}`, task: { type: 'wait-gpu-nodes', context, pools: gpuPools, ...(Object.keys(sharedResources).length ? { resources: sharedResources } : {}) }, hint: 'check the nvidia-device-plugin DaemonSet in kube-system and that GPU nodes run the NVIDIA AMI' });
     }
     for (const m of ir.models) {
       steps.push({

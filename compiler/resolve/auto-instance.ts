@@ -22,8 +22,9 @@ import { diagnostic, inEnvironment, mergeEnvironments, type Diagnostic } from '.
 import { environmentSpec } from '../front/environments.js';
 import type { Validated } from '../front/validate.js';
 import { compareCodeUnits } from '../lib/order.js';
-import { GPU_MEMORY_HEADROOM, instanceCatalog, instancePrice } from '../catalog.js';
-import { hourPrice, nodesFor, replicasOf } from './fleet.js';
+import { GPU_MEMORY_HEADROOM, instanceCatalog, instancePrice, migProfiles } from '../catalog.js';
+import { worstCaseSharedGiB } from '../lib/sharing.js';
+import { hourPrice, nodesFor, poolSharing, replicasOf, unitsPerReplica } from './fleet.js';
 
 /** Why a candidate lost, in the order the checks run. */
 export type LossCriterion = 'accelerator' | 'region' | 'gpus-per-replica' | 'memory' | 'throughput-data' | 'replicas-max' | 'max-size' | 'quota' | 'cost';
@@ -84,32 +85,49 @@ function judge(type: string, pool: string, spec: PlatformSpec, definitions: Read
   if (!price) return { fits: false, criterion: 'region', detail: `not offered in ${region} (specs/instances.json)` };
 
   const models = Object.entries(spec.models).filter(([, m]) => m.nodePool === pool).sort(([a], [b]) => compareCodeUnits(a, b));
+  const sharing = poolSharing(models.map(([, m]) => m.gpu), acc);
+  if (!sharing) {
+    const mig = models.map(([, m]) => m.gpu).find((g) => g && 'mig' in g) as { mig: string };
+    return { fits: false, criterion: 'accelerator', detail: `${acc.name} has no MIG profile ${mig.mig}${migProfiles(acc) ? '' : ' (no MIG at all)'}` };
+  }
+  // Units of the pool's GPU resource: whole GPUs, time slices or MIG instances (sharing.perGpu of them per GPU).
   const replicas: { name: string; team: string; count: number; gpus: number }[] = [];
+  const slicesGiB: number[] = [];
   for (const [name, m] of models) {
     const def = definitions.get(m.definition);
     if (!def) return { fits: false, criterion: 'throughput-data', detail: `no definition ${m.definition} for '${name}'` };
     if (m.gpusPerReplica > acc.count) return { fits: false, criterion: 'gpus-per-replica', detail: `a '${name}' replica needs ${m.gpusPerReplica} GPUs on one node; ${type} has ${acc.count}` };
-    const usable = acc.memoryGiB * GPU_MEMORY_HEADROOM * m.gpusPerReplica;
-    if (def.memory.gpuGiB > usable) return { fits: false, criterion: 'memory', detail: `'${name}' needs ${def.memory.gpuGiB} GiB of GPU memory; ${m.gpusPerReplica} x ${acc.model} leaves ${cents(usable)} GiB usable` };
+    const units = unitsPerReplica(m.gpu, m.gpusPerReplica);
+    const usable = sharing.unitMemoryGiB * GPU_MEMORY_HEADROOM * units;
+    const what = sharing.mode === 'mig' ? `a MIG ${sharing.profile} instance of ${acc.model}` : `${units} x ${acc.model}`;
+    if (def.memory.gpuGiB > usable) return { fits: false, criterion: 'memory', detail: `'${name}' needs ${def.memory.gpuGiB} GiB of GPU memory; ${what} leaves ${cents(usable)} GiB usable` };
     const perGpu = def.throughput.perGpu[acc.model];
     if (!perGpu) return { fits: false, criterion: 'throughput-data', detail: `${m.definition} has no throughput figure for ${acc.model}, so the capacity of '${name}' on it is unknown` };
-    const perReplica = perGpu * def.throughput.derate * m.gpusPerReplica;
+    // A time slice or MIG instance serves its fraction of the GPU.
+    const perReplica = (perGpu * def.throughput.derate * units) / sharing.perGpu;
     const needed = Math.ceil(m.slo.targetRps / perReplica);
     if (needed > m.replicas.max) {
       return { fits: false, criterion: 'replicas-max', detail: `'${name}' needs ${needed} replicas for ${m.slo.targetRps}/s at ${cents(perReplica)}/s each on ${acc.model}; replicas.max is ${m.replicas.max}` };
     }
-    replicas.push({ name, team: m.team, count: Math.max(m.replicas.min, needed), gpus: m.gpusPerReplica });
+    replicas.push({ name, team: m.team, count: Math.max(m.replicas.min, needed), gpus: units });
+    if (sharing.mode === 'timeSlicing') slicesGiB.push(...replicasOf(m.replicas.max, def.memory.gpuGiB));
+  }
+  if (sharing.mode === 'timeSlicing') {
+    const together = worstCaseSharedGiB(slicesGiB, sharing.perGpu);
+    const usable = cents(acc.memoryGiB * GPU_MEMORY_HEADROOM);
+    if (together > usable) return { fits: false, criterion: 'memory', detail: `${sharing.perGpu} time-sliced replicas on one ${acc.model} can need ${together} GiB together; it has ${usable} GiB usable` };
   }
 
-  const gpus = replicas.reduce((a, r) => a + r.count * r.gpus, 0);
-  const packed = nodesFor(replicas.flatMap((r) => replicasOf(r.count, r.gpus)), acc.count);
+  const gpus = cents(replicas.reduce((a, r) => a + r.count * r.gpus, 0) / sharing.perGpu);
+  const packed = nodesFor(replicas.flatMap((r) => replicasOf(r.count, r.gpus)), acc.count * sharing.perGpu);
   if (packed > sizes.maxSize) return { fits: false, criterion: 'max-size', detail: `${gpus} GPUs for the target rates take ${packed} x ${type}; the pool's maxSize is ${sizes.maxSize}` };
 
   for (const team of [...new Set(replicas.map((r) => r.team))].sort(compareCodeUnits)) {
     const quota = spec.teams[team]?.gpuQuota;
     if (quota === undefined) continue;
-    const here = replicas.filter((r) => r.team === team).reduce((a, r) => a + r.count * r.gpus, 0);
-    const elsewhere = Object.values(spec.models).filter((m) => m.team === team && m.nodePool !== pool).reduce((a, m) => a + m.replicas.min * m.gpusPerReplica, 0);
+    const here = cents(replicas.filter((r) => r.team === team).reduce((a, r) => a + r.count * r.gpus, 0) / sharing.perGpu);
+    // Other pools' shared replicas count as a whole GPU each (their GPU, and so their MIG split, may not be known here).
+    const elsewhere = Object.values(spec.models).filter((m) => m.team === team && m.nodePool !== pool).reduce((a, m) => a + m.replicas.min * (m.gpu && 'share' in m.gpu ? 1 / m.gpu.share : m.gpusPerReplica), 0);
     if (here + elsewhere > quota) {
       return { fits: false, criterion: 'quota', detail: `team '${team}' would request ${here + elsewhere} GPUs (${here} on this pool${elsewhere ? `, ${elsewhere} elsewhere at replicas.min` : ''}); its gpuQuota is ${quota}` };
     }

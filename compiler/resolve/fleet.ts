@@ -3,7 +3,9 @@
  * set of model replicas occupies, and what an instance hour costs at a pool's capacity type. One definition,
  * so the figure `auto` ranks by and the figure the estimate charges never disagree.
  */
-import { instancePrice } from '../catalog.js';
+import { instancePrice, migProfiles, type AcceleratorFacts } from '../catalog.js';
+import { DEVICE_PLUGIN_DEFAULT_CONFIG, GPU_RESOURCE, migResource, SHARED_GPU_RESOURCE } from '../lib/conventions.js';
+import type { GpuSharingIR } from './ir.js';
 
 export interface HourPrice {
   /** USD per instance hour at the capacity type. */
@@ -81,3 +83,24 @@ export function busyWindowUtc(wh: { readonly days: readonly string[]; readonly s
   const m = duration % 60;
   return { schedule: `${at % 60} ${Math.floor(at / 60)} * * ${days.join(',')}`, duration: `${h ? `${h}h` : ''}${m ? `${m}m` : ''}` };
 }
+
+/** What a model asks of its pool's GPUs: a time slice, a MIG instance, or (undefined) whole GPUs. */
+export type GpuAsk = { readonly share: number } | { readonly mig: string } | undefined;
+
+/**
+ * How the device plugin advertises a pool's GPUs, from what its models ask (validation makes them agree: the
+ * device plugin splits every GPU of a node one way) and the pool's GPU. Undefined for a MIG profile the GPU
+ * does not have (validation reports it).
+ * @see https://github.com/NVIDIA/k8s-device-plugin/blob/main/docs/customizing.md (time-slicing, MIG strategies)
+ */
+export function poolSharing(asks: readonly GpuAsk[], acc: Pick<AcceleratorFacts, 'model' | 'memoryGiB'>): GpuSharingIR | undefined {
+  const ask = asks.find((a) => a !== undefined);
+  if (!ask) return { mode: 'exclusive', resource: GPU_RESOURCE, perGpu: 1, config: DEVICE_PLUGIN_DEFAULT_CONFIG, unitMemoryGiB: acc.memoryGiB };
+  if ('share' in ask) return { mode: 'timeSlicing', resource: SHARED_GPU_RESOURCE, perGpu: ask.share, config: `time-slicing-${ask.share}`, unitMemoryGiB: acc.memoryGiB };
+  const profile = migProfiles(acc)?.[ask.mig];
+  if (!profile || !Object.hasOwn(migProfiles(acc)!, ask.mig)) return undefined;
+  return { mode: 'mig', resource: migResource(ask.mig), perGpu: profile.instancesPerGpu, config: `mig-${ask.mig}`, profile: ask.mig, unitMemoryGiB: profile.memoryGiB };
+}
+
+/** Units of the pool's GPU resource one replica requests: one slice or instance when shared, else its whole GPUs. */
+export const unitsPerReplica = (ask: GpuAsk, gpusPerReplica: number): number => (ask ? 1 : gpusPerReplica);

@@ -35,7 +35,7 @@ export interface IdentityContext {
   readonly env: string;
   readonly account: string;
   readonly spec: PlatformSpec;
-  readonly teams: readonly TeamIR[];
+  readonly teams: readonly Pick<TeamIR, 'namespace' | 'principals'>[];
   readonly models: readonly ModelIR[];
   /** Primary region first. */
   readonly regions: readonly { readonly region: string; readonly short: string; readonly stateBucket: { readonly bucket: string; readonly region: string } }[];

@@ -30,6 +30,11 @@ export interface TeamIR {
   readonly name: string;
   readonly namespace: string;
   readonly gpuQuota: number;
+  /**
+   * The ResourceQuota's hard GPU requests: whole GPUs (nvidia.com/gpu) up to gpuQuota, and each shared resource
+   * its models use up to gpuQuota GPUs' worth of it (a ResourceQuota counts each resource on its own).
+   */
+  readonly gpuQuotaHard: Readonly<Record<string, number>>;
   readonly principals: readonly string[];
   readonly models: readonly string[];
 }
@@ -44,6 +49,8 @@ export interface ModelIR {
   readonly definitionPath: string;
   readonly definition: ModelDefinition;
   readonly gpusPerReplica: number;
+  /** A fraction of a GPU per replica: time-sliced or a MIG instance (absent: whole GPUs). */
+  readonly gpuSharing?: { readonly share: number } | { readonly mig: string };
   readonly maxBatchSize: number;
   readonly preferredBatchSizes: readonly number[];
   readonly maxQueueDelayMicroseconds: number;
@@ -64,7 +71,17 @@ export interface EnvironmentIR {
   /** Tags on every AWS resource of the environment (provider default_tags, launch templates, controllers), sorted by key. */
   readonly tags: Readonly<Record<string, string>>;
   readonly budget: BudgetIR;
-  readonly workingHours?: { readonly days: readonly string[]; readonly start: string; readonly end: string; readonly timeZone: string };
+  /**
+   * When the environment is used. Outside these hours CronJobs scale every model to zero (and back to replicas.min),
+   * and the node provisioner removes the idle GPU nodes; `cron` holds the CronJobs' schedules in `timeZone`.
+   */
+  readonly workingHours?: {
+    readonly days: readonly string[];
+    readonly start: string;
+    readonly end: string;
+    readonly timeZone: string;
+    readonly cron: { readonly start: string; readonly stop: string };
+  };
   /**
    * The working hours as a UTC window that covers them whatever the daylight-saving offset (Karpenter's budget
    * schedules are UTC cron): serving nodes are never consolidated inside it. Absent without working hours.
@@ -302,10 +319,30 @@ export interface NodePoolIR {
    */
   readonly karpenter?: { readonly gpuLimit: number };
   /**
+   * How the NVIDIA device plugin advertises this GPU pool's GPUs (absent on general pools): whole (`nvidia.com/gpu`),
+   * time-sliced into `perGpu` replicas (`nvidia.com/gpu.shared`) or split into `perGpu` MIG instances of one profile
+   * (`nvidia.com/mig-<profile>`, mixed strategy). `config` names the device plugin configuration the pool's nodes
+   * select with the label nvidia.com/device-plugin.config.
+   */
+  readonly gpuSharing?: GpuSharingIR;
+  /**
    * Facts of the first (preferred) instance type, which prices the pool; vcpu and memoryGiB are the smallest of the
    * pool's types, so a replica sized from them fits on any node the pool launches.
    */
   readonly instance: { readonly type: string; readonly vcpu: number; readonly memoryGiB: number; readonly gpus: number; readonly gpuModel?: string; readonly gpuMemoryGiB?: number; readonly onDemandUsdPerHour: number; readonly priceSource: string };
+}
+
+export interface GpuSharingIR {
+  readonly mode: 'exclusive' | 'timeSlicing' | 'mig';
+  /** Extended resource a pod requests. */
+  readonly resource: string;
+  /** Units of `resource` one physical GPU gives (1 when exclusive). */
+  readonly perGpu: number;
+  readonly config: string;
+  /** MIG profile every GPU is split into (mode mig). */
+  readonly profile?: string;
+  /** GPU memory of one unit (GiB): the whole GPU's, or the MIG instance's. */
+  readonly unitMemoryGiB: number;
 }
 
 /** A model served in one environment and region: every number here comes from this environment's spec. */
@@ -316,6 +353,11 @@ export interface DeploymentIR {
   readonly namespace: string;
   readonly nodePool: string;
   readonly gpusPerReplica: number;
+  /**
+   * What one replica requests: `count` units of `resource` (whole GPUs, a time slice or a MIG instance), which is
+   * `gpus` GPUs' worth of the pool's hardware (count / units per GPU: 0.25 for one of four time slices).
+   */
+  readonly gpu: { readonly resource: string; readonly count: number; readonly gpus: number };
   readonly replicas: { readonly min: number; readonly max: number };
   readonly slo: { readonly latencyP99Ms: number; readonly availability: number; readonly targetRps: number; readonly period: string };
   /**

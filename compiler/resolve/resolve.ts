@@ -9,8 +9,8 @@ import { instanceCatalog, instancePrice, regionCatalog, versions } from '../cata
 import { formatCidr, isPrivate, parseCidr, planSubnets } from '../front/cidr.js';
 import { environmentSpec } from '../front/environments.js';
 import { rankInstanceTypes } from './auto-instance.js';
-import { busyWindowUtc } from './fleet.js';
-import { ACCELERATOR_LABEL, ALERTMANAGER_SECRET, CA_GPU_LABEL, DAEMONSET_RESERVE, GRAFANA_ADMIN_SECRET, GPU_TAINT, isProduction, LATENCY_OBJECTIVE, POOL_LABEL, QUEUE_TIME_METRIC, STACK_TAG, workloadName } from '../lib/conventions.js';
+import { busyWindowUtc, poolSharing, unitsPerReplica } from './fleet.js';
+import { ACCELERATOR_LABEL, ALERTMANAGER_SECRET, CA_GPU_LABEL, DAEMONSET_RESERVE, DEVICE_PLUGIN_CONFIG_LABEL, GPU_RESOURCE, GRAFANA_ADMIN_SECRET, GPU_TAINT, isProduction, LATENCY_OBJECTIVE, POOL_LABEL, QUEUE_TIME_METRIC, STACK_TAG, workloadName } from '../lib/conventions.js';
 import { byKey, sortedEntries } from '../lib/order.js';
 import { resolveIdentity } from './identity.js';
 import type { AlertingIR, DeploymentIR, EnvironmentIR, ModelIR, NamesIR, NodePoolIR, PlatformIR, RegionIR, TeamIR } from './ir.js';
@@ -37,6 +37,7 @@ export function resolvePlatform(validated: Validated, options: ResolveOptions): 
       definitionPath: m.definition,
       definition,
       gpusPerReplica: m.gpusPerReplica,
+      ...(m.gpu ? { gpuSharing: m.gpu } : {}),
       maxBatchSize: m.batching.maxBatchSize ?? definition.maxBatchSize,
       preferredBatchSizes: [...m.batching.preferredBatchSizes].sort((a, b) => a - b),
       maxQueueDelayMicroseconds: m.batching.maxQueueDelayMicroseconds,
@@ -46,7 +47,7 @@ export function resolvePlatform(validated: Validated, options: ResolveOptions): 
     };
   });
 
-  const teams: TeamIR[] = sortedEntries(spec.teams).map(([name, t]) => ({
+  const teamList = sortedEntries(spec.teams).map(([name, t]) => ({
     name,
     namespace: name,
     gpuQuota: t.gpuQuota,
@@ -54,7 +55,16 @@ export function resolvePlatform(validated: Validated, options: ResolveOptions): 
     models: models.filter((m) => m.team === name).map((m) => m.name),
   }));
 
-  const environments = envNames.map((env) => resolveEnvironment(spec.metadata.name, env, envSpecs.get(env)!, validated, teams, models));
+  const environments = envNames.map((env) => resolveEnvironment(spec.metadata.name, env, envSpecs.get(env)!, validated, teamList, models));
+  // The quota lives in the base every environment shares: each shared resource gets the most units gpuQuota GPUs
+  // give in any environment (MIG instances per GPU can differ between the GPUs of two environments).
+  const teams: TeamIR[] = teamList.map((t) => {
+    const hard: Record<string, number> = { [GPU_RESOURCE]: t.gpuQuota };
+    for (const d of environments.flatMap((e) => e.regions.flatMap((r) => r.deployments)).filter((d) => d.namespace === t.namespace && d.gpu.resource !== GPU_RESOURCE)) {
+      hard[d.gpu.resource] = Math.max(hard[d.gpu.resource] ?? 0, Math.round((t.gpuQuota * d.gpu.count) / d.gpu.gpus));
+    }
+    return { ...t, gpuQuotaHard: byKey(hard) };
+  });
 
   const ir: PlatformIR = {
     apiVersion: API_VERSION,
@@ -73,7 +83,7 @@ export function resolvePlatform(validated: Validated, options: ResolveOptions): 
   return deepFreeze(ir);
 }
 
-function resolveEnvironment(platform: string, env: string, spec: PlatformSpec, validated: Validated, teams: readonly TeamIR[], models: readonly ModelIR[]): EnvironmentIR {
+function resolveEnvironment(platform: string, env: string, spec: PlatformSpec, validated: Validated, teams: readonly Omit<TeamIR, 'gpuQuotaHard'>[], models: readonly ModelIR[]): EnvironmentIR {
   const e = spec.environments[env]!;
   const envPrefix = `${platform}-${env}`;
   const budget = spec.budget; // environment budget fields are already merged in
@@ -98,7 +108,9 @@ function resolveEnvironment(platform: string, env: string, spec: PlatformSpec, v
       ...(budget.scope === 'environment' ? { costFilter: { name: 'TagKeyValue' as const, values: [`user:${STACK_TAG}$${envPrefix}`] } } : {}),
       ...(budget.activateTag ? { activateTag: STACK_TAG } : {}),
     },
-    ...(e.workingHours ? { workingHours: e.workingHours, busyWindowUtc: busyWindowUtc(e.workingHours) } : {}),
+    ...(e.workingHours
+      ? { workingHours: { ...e.workingHours, cron: { start: cronAt(e.workingHours.start, e.workingHours.days), stop: cronAt(e.workingHours.end, e.workingHours.days) } }, busyWindowUtc: busyWindowUtc(e.workingHours) }
+      : {}),
     // Karpenter drains its own nodes; the managed node groups that remain on spot need the termination handler.
     nodeTerminationHandler: Object.values(spec.nodePools).some((p) => p.capacityType === 'spot' && (spec.cluster.provisioner === 'cluster-autoscaler' || p.role === 'general')),
     cluster: {
@@ -165,6 +177,7 @@ function resolveRegion(platform: string, env: string, region: string, role: 'pri
     // A Karpenter NodePool keeps no node: nodes come for pending pods (the models' replicas.min), so its minimum is 0.
     const nodePool = karpenter && pool.role === 'gpu';
     const minSize = nodePool ? 0 : standby.minSize ?? pool.minSize;
+    const sharing = pool.role === 'gpu' && facts.accelerator ? poolSharing(sortedEntries(spec.models).filter(([, m]) => m.nodePool === name).map(([, m]) => m.gpu), facts.accelerator) : undefined;
     return {
       name,
       role: pool.role,
@@ -176,7 +189,8 @@ function resolveRegion(platform: string, env: string, region: string, role: 'pri
       diskSizeGiB: pool.diskSizeGiB,
       ...(ranked ? { auto: { ranked } } : {}),
       ...(nodePool ? { karpenter: { gpuLimit: (standby.maxSize ?? pool.maxSize) * (facts.accelerator?.count ?? 0) } } : {}),
-      labels: byKey({ ...pool.labels, [POOL_LABEL]: name, ...(pool.role === 'gpu' ? gpuLabels(instanceTypes, !karpenter) : {}) }),
+      labels: byKey({ ...pool.labels, [POOL_LABEL]: name, ...(pool.role === 'gpu' ? gpuLabels(instanceTypes, !karpenter && sharing?.mode === 'exclusive') : {}), ...(sharing && sharing.mode !== 'exclusive' ? { [DEVICE_PLUGIN_CONFIG_LABEL]: sharing.config } : {}) }),
+      ...(sharing ? { gpuSharing: sharing } : {}),
       taints: [...(pool.role === 'gpu' ? [GPU_TAINT] : []), ...pool.taints.filter((t) => !(pool.role === 'gpu' && t.key === GPU_TAINT.key))],
       instance: {
         type: instanceTypes[0]!,
@@ -190,19 +204,27 @@ function resolveRegion(platform: string, env: string, region: string, role: 'pri
     };
   });
   const gpuPools = new Map(nodePools.map((p) => [p.name, p]));
-  // GPUs every model takes at its maximum, summed per team and per pool once (not once per model: 500 models).
+  // What a replica requests (units of its pool's GPU resource) and how many GPUs' worth of hardware that is.
+  const replicaGpu = (m: PlatformSpec['models'][string]) => {
+    const sharing = gpuPools.get(m.nodePool)!.gpuSharing!;
+    const count = unitsPerReplica(m.gpu, m.gpusPerReplica);
+    return { resource: sharing.resource, count, gpus: count / sharing.perGpu };
+  };
+  // GPUs' worth every team takes and units every pool serves at the models' maximum, summed once (not once per model: 500 models).
   const teamGpuSum = new Map<string, number>();
-  const poolGpuSum = new Map<string, number>();
-  for (const x of Object.values(spec.models)) {
-    teamGpuSum.set(x.team, (teamGpuSum.get(x.team) ?? 0) + x.replicas.max * x.gpusPerReplica);
-    poolGpuSum.set(x.nodePool, (poolGpuSum.get(x.nodePool) ?? 0) + x.replicas.max * x.gpusPerReplica);
+  const poolUnitSum = new Map<string, number>();
+  for (const [, x] of sortedEntries(spec.models)) {
+    const g = replicaGpu(x);
+    teamGpuSum.set(x.team, (teamGpuSum.get(x.team) ?? 0) + x.replicas.max * g.gpus);
+    poolUnitSum.set(x.nodePool, (poolUnitSum.get(x.nodePool) ?? 0) + x.replicas.max * g.count);
   }
   const teamGpus = (team: string) => teamGpuSum.get(team) ?? 0;
-  const poolGpus = (pool: string) => poolGpuSum.get(pool) ?? 0;
+  const poolUnits = (pool: string) => poolUnitSum.get(pool) ?? 0;
   const deployments: DeploymentIR[] = sortedEntries(spec.models).map(([name, m]) => {
     const pool = gpuPools.get(m.nodePool)!;
-    // GPUs left for a surge pod when every model is at its maximum: in the pool at maxSize, and in the team's quota.
-    const spare = Math.min(pool.maxSize * pool.instance.gpus - poolGpus(m.nodePool), spec.teams[m.team]!.gpuQuota - teamGpus(m.team));
+    const gpu = replicaGpu(m);
+    // Room left for a surge pod when every model is at its maximum: units in the pool at maxSize, and GPUs in the team's quota.
+    const spare = Math.min((pool.maxSize * pool.instance.gpus * pool.gpuSharing!.perGpu - poolUnits(m.nodePool)) / pool.gpuSharing!.perGpu, spec.teams[m.team]!.gpuQuota - teamGpus(m.team));
     const scheme = m.ingress.scheme;
     const role = limitName(`${names.regionalPrefix}-triton-${name}`, 64);
     return {
@@ -211,6 +233,7 @@ function resolveRegion(platform: string, env: string, region: string, role: 'pri
       namespace: m.team,
       nodePool: m.nodePool,
       gpusPerReplica: m.gpusPerReplica,
+      gpu,
       replicas: { min: m.replicas.min, max: m.replicas.max },
       slo: m.slo,
       latency: { boundMs: m.slo.latencyP99Ms, le: exporterFloat(m.slo.latencyP99Ms), objective: LATENCY_OBJECTIVE },
@@ -228,9 +251,9 @@ function resolveRegion(platform: string, env: string, region: string, role: 'pri
       roleArn: roleArn(e.account, role),
       // One ALB per team namespace and scheme: a team can never add rules to another team's ALB (LBC IngressGroups).
       ingressGroup: limitName(`${platform}-${env}-${m.team}-${scheme === 'internet-facing' ? 'public' : 'internal'}`, 63),
-      resources: replicaResources(pool, m.gpusPerReplica),
+      resources: replicaResources(pool, gpu.gpus),
       ...(spec.observability.metrics.enabled ? { autoscaling: { metric: QUEUE_TIME_METRIC, targetMs: Math.max(1, Math.round(m.slo.latencyP99Ms / 5)) } } : {}),
-      rollout: spare >= m.gpusPerReplica ? { maxSurge: 1, maxUnavailable: 0 } : { maxSurge: 0, maxUnavailable: 1 },
+      rollout: spare >= gpu.gpus - 1e-9 ? { maxSurge: 1, maxUnavailable: 0 } : { maxSurge: 0, maxUnavailable: 1 },
     };
   });
   const workloadRoles = sortedEntries(spec.identity.workloads).map(([workload]) => ({ workload, roleName: limitName(`${names.regionalPrefix}-${workload}`, 64) }));
@@ -262,21 +285,30 @@ function resolveRegion(platform: string, env: string, region: string, role: 'pri
  * Labels every node of a GPU pool gets. A pool's labels are static, so validation requires one GPU model, count and
  * memory per pool (pool-mixed-gpus: a g6/g5/g4dn pool would label T4 nodes L4, review K8s #26, TF #24); the model
  * is left out only if that check was bypassed. cluster-autoscaler reads its GPU label before the device plugin
- * advertises the GPUs; Karpenter knows the GPUs of each instance type and needs no such label.
+ * advertises the GPUs, and only on pools of whole GPUs; Karpenter knows the GPUs of each instance type and needs none.
  */
-function gpuLabels(instanceTypes: readonly string[], clusterAutoscaler: boolean): Record<string, string> {
+function gpuLabels(instanceTypes: readonly string[], caGpuLabel: boolean): Record<string, string> {
   const models = [...new Set(instanceTypes.map((t) => instanceCatalog.instances[t]?.accelerator?.model ?? 'none'))];
   const model = models.length === 1 ? models[0]! : undefined;
   return {
     'nvidia.com/gpu.present': 'true',
     ...(model ? { [ACCELERATOR_LABEL]: model } : {}),
-    ...(clusterAutoscaler ? { [CA_GPU_LABEL]: model ? `nvidia-${model.toLowerCase()}` : 'nvidia' } : {}),
+    // cluster-autoscaler holds a node with this label unready until it has allocatable nvidia.com/gpu
+    // (FilterOutNodesWithUnreadyResources); time-sliced and MIG nodes advertise other resources and never would.
+    ...(caGpuLabel ? { [CA_GPU_LABEL]: model ? `nvidia-${model.toLowerCase()}` : 'nvidia' } : {}),
   };
 }
 
 /** Whether platform.yaml writes natGateways for a region, at the top level or in the environment's overrides. */
 const natWritten = (validated: Validated, env: string, region: string) =>
   validated.source.has(['regions', region, 'natGateways']) || validated.source.has(['environments', env, 'overrides', 'network', region, 'natGateways']);
+
+const CRON_DAYS: Readonly<Record<string, number>> = { sun: 0, mon: 1, tue: 2, wed: 3, thu: 4, fri: 5, sat: 6 };
+/** A cron schedule (minute hour * * days) at HH:MM on the given days, in the order of the week. */
+export function cronAt(time: string, days: readonly string[]): string {
+  const [h, m] = time.split(':').map(Number) as [number, number];
+  return `${m} ${h} * * ${[...new Set(days.map((d) => CRON_DAYS[d]!))].sort((a, b) => a - b).join(',')}`;
+}
 
 /** A name cut to an AWS length limit, with a short hash of the whole so cut names stay distinct. */
 export function limitName(name: string, max: number): string {
@@ -372,6 +404,7 @@ function modelRevision(definition: ModelIR['definition'], m: PlatformSpec['model
  * @see https://github.com/awslabs/amazon-eks-ami/blob/main/templates/al2023/runtime/bootstrap.go
  */
 export function replicaResources(pool: NodePoolIR, gpusPerReplica: number): { cpuMillis: number; memoryMiB: number } {
+  // gpusPerReplica may be a fraction (a time slice or MIG instance): the replica gets that share of the node.
   const { vcpu, memoryGiB, gpus } = pool.instance;
   const maxPods = vcpu > 30 ? 250 : 110;
   const cores = [...Array(vcpu).keys()];

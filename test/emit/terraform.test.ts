@@ -153,7 +153,7 @@ describe.each(SPECS)('Terraform of %s', (spec) => {
     }
     expect(problems).toEqual([]);
     // Resources outside the offline schema: listed so a new one is a deliberate choice.
-    expect([...unchecked].filter((t) => !['aws_s3_bucket_policy', 'aws_autoscaling_group_tag', 'aws_s3_bucket_replication_configuration', 'aws_autoscaling_schedule', 'helm_release', 'aws_route53_health_check', 'aws_route53_record', 'aws_vpc_endpoint', 'aws_s3_bucket_lifecycle_configuration', 'terraform_data', 'aws_ce_cost_allocation_tag',
+    expect([...unchecked].filter((t) => !['aws_s3_bucket_policy', 'aws_autoscaling_group_tag', 'aws_s3_bucket_replication_configuration', 'helm_release', 'aws_route53_health_check', 'aws_route53_record', 'aws_vpc_endpoint', 'aws_s3_bucket_lifecycle_configuration', 'terraform_data', 'aws_ce_cost_allocation_tag',
       // The node termination handler's queue and rules (test/emit/karpenter.test.ts checks what they say).
       'aws_sqs_queue', 'aws_sqs_queue_policy', 'aws_cloudwatch_event_rule', 'aws_cloudwatch_event_target'].includes(t))).toEqual([]);
   });
@@ -266,14 +266,16 @@ describe('Terraform follows the spec', () => {
     expect(eks.eks_managed_node_groups.system.ami_type).toBe('AL2023_x86_64_STANDARD');
   });
 
-  it('working hours become scheduled scale-to-zero of the GPU pools', async () => {
+  it('working hours never scale the node groups behind EKS: no ASG scheduled actions, the pool sizes stay EKS\'s (TF #25)', async () => {
     // The example on cluster-autoscaler: with Karpenter its GPU pool is no node group (test/emit/karpenter.test.ts).
     const text = readFileSync(join(repoRoot, 'examples/spot-cost-optimised.yaml'), 'utf8').replace('provisioner: karpenter', 'provisioner: cluster-autoscaler').replaceAll('../models/', 'models/');
     const { roots } = await compileTerraform(writeSpec(text));
-    const wh = roots.find((r) => r.dir === 'terraform/dev/us-east-1/infra')!.files['terraform/dev/us-east-1/infra/working-hours.tf']!;
-    expect(wh).toContain('recurrence             = "0 20 * * 1,2,3,4,5"');
-    expect(wh).toContain('time_zone              = "Europe/Berlin"');
-    expect(roots.find((r) => r.dir === 'terraform/prod/us-east-1/infra')!.files['terraform/prod/us-east-1/infra/working-hours.tf']).toBeUndefined();
+    for (const root of roots) {
+      for (const [path, text] of Object.entries(root.files)) expect(text, path).not.toContain('aws_autoscaling_schedule');
+    }
+    const eks = Object.assign({}, ...roots.find((r) => r.dir === 'terraform/dev/us-east-1/infra')!.hcl.map((h) => h.module ?? {})).eks[0] as Json;
+    // The GPU pool can reach zero nodes: cluster-autoscaler removes them once the schedule has scaled the models to zero.
+    expect(eks.eks_managed_node_groups['gpu-spot']).toMatchObject({ min_size: 0 });
   });
 
   it('team principals may edit their own namespaces only', async () => {

@@ -10,6 +10,7 @@ import type { FileOutput } from '../../output/files.js';
 import { toYaml, toYamlDocuments } from '../../output/serialize.js';
 import type { EnvironmentIR, PlatformIR, RegionIR } from '../../resolve/ir.js';
 import { NAMESPACES } from '../../lib/conventions.js';
+import { workingHoursObjects } from './working-hours.js';
 import {
   albIngressPolicy, modelObjects, namespace, platformNetworkPolicies, teamNetworkPolicies, teamQuota, tritonServiceMonitor, type K8sObject,
 } from './objects.js';
@@ -85,6 +86,8 @@ function overlay(ir: PlatformIR, env: EnvironmentIR, r: RegionIR): FileOutput[] 
     // The secret store and the ExternalSecrets of Grafana and Alertmanager come with the platform-prerequisites
     // chart, so they exist before kube-prometheus-stack installs.
   ]);
+  const schedule = workingHoursObjects(ir, env, r);
+  if (schedule.length) add('working-hours.yaml', schedule);
   files.push({
     path: `${dir}/kustomization.yaml`,
     content: kustomization({

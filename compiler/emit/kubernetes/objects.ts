@@ -46,8 +46,10 @@ export function namespace(name: string, purpose: string, servesAlbTraffic = fals
   return obj('v1', 'Namespace', ns);
 }
 
-export function teamQuota(team: { namespace: string; gpuQuota: number }): K8sObject[] {
-  const quota: V1ResourceQuota = { metadata: { name: 'gpu-quota', namespace: team.namespace }, spec: { hard: { [`requests.${GPU_RESOURCE}`]: String(team.gpuQuota) } } };
+/** The team's GPU quota: whole GPUs, and every time-sliced or MIG resource its models request (resolved in the IR). */
+export function teamQuota(team: { namespace: string; gpuQuotaHard: Readonly<Record<string, number>> }): K8sObject[] {
+  const hard = Object.fromEntries(Object.entries(team.gpuQuotaHard).map(([resource, n]) => [`requests.${resource}`, String(n)]));
+  const quota: V1ResourceQuota = { metadata: { name: 'gpu-quota', namespace: team.namespace }, spec: { hard } };
   const limits: V1LimitRange = {
     metadata: { name: 'container-defaults', namespace: team.namespace },
     spec: { limits: [{ type: 'Container', defaultRequest: { cpu: '100m', memory: '128Mi' }, _default: { cpu: '500m', memory: '512Mi' } } as never] },
@@ -145,7 +147,7 @@ export function modelObjects(ir: PlatformIR, m: ModelIR, d: DeploymentIR, r: Reg
   const labels = modelLabels(m.name);
   const triton = ir.versions.images.triton!;
   const pool = r.nodePools.find((p) => p.name === d.nodePool)!;
-  const resources = { cpu: `${d.resources.cpuMillis}m`, memory: `${d.resources.memoryMiB}Mi`, [GPU_RESOURCE]: String(d.gpusPerReplica) };
+  const resources = { cpu: `${d.resources.cpuMillis}m`, memory: `${d.resources.memoryMiB}Mi`, [d.gpu.resource]: String(d.gpu.count) };
 
   const sa: V1ServiceAccount = {
     metadata: { name: d.serviceAccount, namespace: ns, labels, annotations: { 'eks.amazonaws.com/role-arn': d.roleArn } },

@@ -78,8 +78,6 @@ export const objectiveRatio = (d: DeploymentIR, slo: 'availability' | 'latency')
 export function sloRuleGroups(ir: PlatformIR, env: EnvironmentIR, d: DeploymentIR): RuleGroup[] {
   const period = d.slo.period;
   const groups: RuleGroup[] = [];
-  // Outside working hours the GPU pools are at zero: a missing Triton there is expected, so it opens a ticket, not a page.
-  const downSeverity = env.workingHours ? 'ticket' : 'page';
   for (const slo of ['availability', 'latency'] as const) {
     const objective = objectiveRatio(d, slo);
     const budget = Number((1 - objective).toPrecision(6));
@@ -115,10 +113,13 @@ export function sloRuleGroups(ir: PlatformIR, env: EnvironmentIR, d: DeploymentI
     });
     groups.push({ name: `platformc-slo-${d.model}-${slo}-alerts`, rules: alerts });
   }
-  // A dead SLI never burns budget: these say so instead of staying silent.
+  // A dead SLI never burns budget: these say so instead of staying silent. With working hours the schedule scales
+  // the model to zero on purpose: no alert while its Deployment is at zero, nor in the 30 minutes after (new GPU
+  // nodes, the Triton image and the model load), read from kube-state-metrics.
+  const scheduledOff = `\nunless on() (min_over_time(kube_deployment_spec_replicas{namespace="${d.namespace}",deployment="${d.workload}"}[30m]) == 0)`;
   const noData = (alert: string, expr: string, severity: string, summary: string, description: string): Rule => ({
     alert,
-    expr,
+    expr: env.workingHours ? `${expr}${scheduledOff}` : expr,
     for: '15m',
     labels: { severity, model: d.model, team: d.namespace, namespace: d.namespace },
     annotations: { summary, description },
@@ -129,7 +130,7 @@ export function sloRuleGroups(ir: PlatformIR, env: EnvironmentIR, d: DeploymentI
       noData(
         `${pascal(d.model)}TritonDown`,
         `absent(up{namespace="${d.namespace}",service="${d.workload}",endpoint="metrics"} == 1)`,
-        downSeverity,
+        'page',
         `${d.model}: no Triton pod is scraped`,
         `Prometheus has no healthy target for ${d.workload} in ${d.namespace} (${env.name}): the model is down or not scraped, and its SLOs have no data.`,
       ),

@@ -5,7 +5,9 @@
  * Chart values: shared/reference/helm-charts/<chart>-<version>.values.yaml (checked by a test).
  */
 import type { EnvironmentIR, PlatformIR } from '../../resolve/ir.js';
-import { ALERTMANAGER_SECRET, CONTROLLERS, GRAFANA_ADMIN_SECRET, GRAFANA_DASHBOARD_LABEL, GRAFANA_FOLDER_ANNOTATION, NAMESPACES, POOL_LABEL, QUEUE_TIME_METRIC, STORAGE_CLASS } from '../../lib/conventions.js';
+import { toYaml } from '../../output/serialize.js';
+import { compareCodeUnits } from '../../lib/order.js';
+import { DEVICE_PLUGIN_DEFAULT_CONFIG, GPU_RESOURCE, ALERTMANAGER_SECRET, CONTROLLERS, GRAFANA_ADMIN_SECRET, GRAFANA_DASHBOARD_LABEL, GRAFANA_FOLDER_ANNOTATION, NAMESPACES, POOL_LABEL, QUEUE_TIME_METRIC, STORAGE_CLASS } from '../../lib/conventions.js';
 
 type ChartPin = PlatformIR['versions']['charts'][string];
 /** A chart platformc writes itself, under generated/<path>. */
@@ -45,6 +47,28 @@ const generalPool = (env: EnvironmentIR) => env.regions[0]!.nodePools.find((p) =
 const onGeneralPool = (env: EnvironmentIR) => ({ [POOL_LABEL]: generalPool(env) });
 const roleAnnotation = 'eks\\.amazonaws\\.com/role-arn';
 
+/**
+ * The device plugin's configurations, one per way a pool splits its GPUs; a node picks its own with the label
+ * nvidia.com/device-plugin.config (set on the pool), others get `default` (whole GPUs). Time-slicing renames
+ * the resource to nvidia.com/gpu.shared and refuses a request of more than one slice (which would buy no more
+ * compute); MIG uses the mixed strategy, so each instance is advertised as nvidia.com/mig-<profile>. The MIG
+ * partitions themselves are made on the node before kubelet starts (the node group's user data).
+ * @see https://github.com/NVIDIA/k8s-device-plugin/blob/main/docs/customizing.md
+ */
+function devicePluginConfig(env: EnvironmentIR): Record<string, unknown> {
+  const shared = new Map(env.regions.flatMap((r) => r.nodePools.flatMap((p) => (p.gpuSharing && p.gpuSharing.mode !== 'exclusive' ? [[p.gpuSharing.config, p.gpuSharing] as const] : []))));
+  if (shared.size === 0) return {};
+  const config = (flags: object, sharing?: object) => toYaml({ version: 'v1', flags, ...(sharing ? { sharing } : {}) });
+  const map: Record<string, string> = { [DEVICE_PLUGIN_DEFAULT_CONFIG]: config({ migStrategy: 'none' }) };
+  for (const [name, s] of [...shared].sort(([a], [b]) => compareCodeUnits(a, b))) {
+    map[name] =
+      s.mode === 'mig'
+        ? config({ migStrategy: 'mixed' })
+        : config({ migStrategy: 'none' }, { timeSlicing: { renameByDefault: true, failRequestsGreaterThanOne: true, resources: [{ name: GPU_RESOURCE, replicas: s.perGpu }] } });
+  }
+  return { config: { map, default: DEVICE_PLUGIN_DEFAULT_CONFIG } };
+}
+
 /** Every release of an environment, in the order Terraform installs them (depends_on enforces it). */
 export function releases(ir: PlatformIR, env: EnvironmentIR): Release[] {
   const obs = env.observability;
@@ -60,7 +84,7 @@ export function releases(ir: PlatformIR, env: EnvironmentIR): Release[] {
       namespace: 'kube-system',
       // The chart's default affinity selects nodes labelled nvidia.com/gpu.present=true (set on GPU pools);
       // its default tolerations include the nvidia.com/gpu taint.
-      values: { gfd: { enabled: false }, devicePlugin: { enabled: true } },
+      values: { gfd: { enabled: false }, devicePlugin: { enabled: true }, ...devicePluginConfig(env) },
       sets: [],
       dependsOn: [],
       timeout: 600,

@@ -6,9 +6,10 @@
  * @see https://registry.terraform.io/modules/terraform-aws-modules/vpc/aws/6.6.0
  */
 import type { FileOutput } from '../../output/files.js';
-import type { EnvironmentIR, PlatformIR, RegionIR } from '../../resolve/ir.js';
+import { sortedEntries } from '../../lib/order.js';
+import type { EnvironmentIR, NodePoolIR, PlatformIR, RegionIR } from '../../resolve/ir.js';
 import { CONTROLLERS } from '../../lib/conventions.js';
-import { expr, quote, renderValue, type HclValue } from './hcl.js';
+import { expr, renderValue, type HclValue } from './hcl.js';
 import { jsonencode, policyDocument, workloadPermissions } from './policies.js';
 import { karpenterTf } from './karpenter.js';
 import { terminationHandlerTf } from './termination-handler.js';
@@ -80,8 +81,6 @@ export function emitInfra(ir: PlatformIR, env: EnvironmentIR, r: RegionIR): File
   if (standbyOf) files.push({ path: `${dir}/replication.tf`, content: replication(env, standbyOf, r) });
   if (env.cluster.provisioner === 'karpenter') files.push({ path: `${dir}/karpenter.tf`, content: karpenterTf(ir, env, r, env.tags) });
   if (env.nodeTerminationHandler) files.push({ path: `${dir}/termination-handler.tf`, content: terminationHandlerTf(ir, env, r, (...a) => irsaModule(ir, env, ...a)) });
-  const schedule = workingHours(env, r);
-  if (schedule) files.push({ path: `${dir}/working-hours.tf`, content: schedule });
   return files;
 }
 
@@ -199,6 +198,7 @@ function eks(ir: PlatformIR, env: EnvironmentIR, r: RegionIR): string {
       iam_role_name: r.names.iam.nodeGroupRoles[pool.name],
       iam_role_use_name_prefix: false,
       iam_role_permissions_boundary: env.identity.boundary.arn,
+      ...(pool.gpuSharing?.mode === 'mig' ? { cloudinit_pre_nodeadm: [{ content_type: 'text/x-shellscript', content: migPartitionScript(pool) }] } : {}),
     };
   }
   // Keyed by a stable id (resolve); roles of the bootstrap root are looked up, so a missing bootstrap fails the plan.
@@ -219,7 +219,8 @@ function eks(ir: PlatformIR, env: EnvironmentIR, r: RegionIR): string {
   for (const pool of r.nodePools.filter((p) => p.role === 'gpu' && !p.karpenter)) {
     // Lets cluster-autoscaler scale a GPU pool up from zero: it reads what a node would offer from ASG tags.
     const tags: Record<string, string> = {
-      'k8s.io/cluster-autoscaler/node-template/resources/nvidia.com/gpu': String(pool.instance.gpus),
+      // What a node advertises: whole GPUs, time slices (gpu.shared) or MIG instances.
+      [`k8s.io/cluster-autoscaler/node-template/resources/${pool.gpuSharing?.resource ?? 'nvidia.com/gpu'}`]: String(pool.instance.gpus * (pool.gpuSharing?.perGpu ?? 1)),
       ...Object.fromEntries(Object.entries(pool.labels).map(([k, v]) => [`k8s.io/cluster-autoscaler/node-template/label/${k}`, v])),
       ...Object.fromEntries(pool.taints.map((t) => [`k8s.io/cluster-autoscaler/node-template/taint/${t.key}`, `${t.value}:${t.effect}`])),
     };
@@ -493,29 +494,30 @@ function budget(env: EnvironmentIR, r: RegionIR): string {
   );
 }
 
-const DAYS: Record<string, string> = { sun: '0', mon: '1', tue: '2', wed: '3', thu: '4', fri: '5', sat: '6' };
-
 /**
- * Outside working hours the GPU pools scale to zero; scheduled actions put them back in the morning. They act on
- * the managed node groups' ASGs directly, so EKS's recorded sizes drift from them: validate warns
- * (working-hours-drift) until scale-to-zero moves into the cluster (Karpenter).
+ * MIG partitions of a MIG pool's node, made at boot before kubelet starts (nodeadm-run starts kubelet after cloud-init's
+ * scripts): MIG mode on, then every GPU split into instances of the pool's profile, each with its compute instance
+ * (-C). The device plugin (mixed strategy) then advertises them as nvidia.com/mig-<profile>. The NVIDIA AL2023 AMI has
+ * the driver and nvidia-smi; partitions do not survive a reboot, so this runs on every boot. (The GPU operator's
+ * mig-manager does the same from a node label, but brings its own device plugin and driver management.)
+ * @see https://docs.nvidia.com/datacenter/tesla/mig-user-guide/getting-started-with-mig.html
  */
-function workingHours(env: EnvironmentIR, r: RegionIR): string | undefined {
-  const wh = env.workingHours;
-  // Karpenter's pools are not node groups: their nodes go when the models scale down.
-  const gpuPools = r.nodePools.filter((p) => p.role === 'gpu' && !p.karpenter);
-  if (!wh || gpuPools.length === 0) return undefined;
-  const cron = (time: string) => `${Number(time.split(':')[1])} ${Number(time.split(':')[0])} * * ${wh.days.map((d) => DAYS[d]).join(',')}`;
-  return file(
-    ...gpuPools.flatMap((pool) => {
-      const asg = expr(`one(module.eks.eks_managed_node_groups[${quote(pool.name)}].node_group_autoscaling_group_names)`);
-      const id = pool.name.replace(/-/g, '_');
-      return [
-        resourceBlock('aws_autoscaling_schedule', `${id}_start`, { scheduled_action_name: `${pool.name}-working-hours-start`, autoscaling_group_name: asg, min_size: pool.minSize, max_size: pool.maxSize, desired_capacity: pool.desiredSize, recurrence: cron(wh.start), time_zone: wh.timeZone }),
-        resourceBlock('aws_autoscaling_schedule', `${id}_stop`, { scheduled_action_name: `${pool.name}-working-hours-stop`, autoscaling_group_name: asg, min_size: 0, max_size: 0, desired_capacity: 0, recurrence: cron(wh.end), time_zone: wh.timeZone }),
-      ];
-    }),
-  );
+function migPartitionScript(pool: NodePoolIR): string {
+  const s = pool.gpuSharing!;
+  return [
+    '#!/bin/bash',
+    `# platformc: split every GPU of node pool ${pool.name} into ${s.perGpu} MIG instances of ${s.profile}`,
+    'set -euo pipefail',
+    'nvidia-smi -mig 1',
+    // Start from no instances: a replaced root volume keeps nothing, but a reboot keeps MIG mode.
+    'nvidia-smi mig -dci || true',
+    'nvidia-smi mig -dgi || true',
+    // GPU by GPU (-i), so every GPU of the node is split the same way.
+    'for gpu in $(nvidia-smi --query-gpu=index --format=csv,noheader); do',
+    `  nvidia-smi mig -i "$gpu" -cgi ${Array.from({ length: s.perGpu }, () => s.profile).join(',')} -C`,
+    'done',
+    '',
+  ].join('\n');
 }
 
 function outputs(env: EnvironmentIR, r: RegionIR): string {

@@ -1,0 +1,187 @@
+/**
+ * Scale to zero outside working hours, the Kubernetes way (issue #17 item 4, TF review #25): CronJobs in the team
+ * namespace with a least-privilege Role, valid against the strict schemas after kustomize, restricted pods, a
+ * script that really issues the scale PATCHes (run with a stand-in curl), no ASG scheduled actions, and no-data
+ * alerts that stay silent while a model is scheduled off but page when it should be up (promtool).
+ */
+import { spawnSync } from 'node:child_process';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parse, stringify } from 'yaml';
+import { describe, expect, it } from 'vitest';
+import { estimatePlatform } from '../../compiler/cost/estimate.js';
+import { WORKING_HOURS_SCALER } from '../../compiler/emit/kubernetes/working-hours.js';
+import { generateFiles } from '../../compiler/generate.js';
+import { writeTree } from '../../compiler/output/write.js';
+import { checkPlatform } from '../../compiler/pipeline.js';
+import { hasReference, hasTool, repoRoot } from '../helpers/cli.js';
+import { kustomizeBuild, schemaProblems } from '../helpers/kube.js';
+import { irOf } from '../helpers/platform.js';
+import { restrictedViolations } from './pod-security.js';
+
+type Json = Record<string, any>;
+const kubectl = hasTool('kubectl', ['version', '--client']);
+const promtool = hasTool('promtool');
+const SPEC = 'examples/spot-cost-optimised.yaml';
+
+const ir = irOf(SPEC);
+const files = generateFiles(ir);
+const out = join(mkdtempSync(join(tmpdir(), 'platformc-wh-')), 'generated');
+writeTree(out, files);
+const dev = ir.environments.find((e) => e.name === 'dev')!;
+const region = dev.regions[0]!;
+const objectsOf = (path: string) => files.find((f) => f.path === path)!.content.split('\n---\n').map((x) => parse(x) as Json);
+const schedule = objectsOf(`kustomize/overlays/dev/${region.region}/working-hours.yaml`);
+const cron = (phase: string) => schedule.find((o) => o.kind === 'CronJob' && o.metadata.name === `working-hours-${phase}`)!;
+
+describe('working-hours CronJobs', () => {
+  it('stop at the end and start at the beginning of the working day, in its time zone', () => {
+    // dev: mon-fri 08:00-20:00 Europe/Berlin
+    expect([cron('stop').spec.schedule, cron('stop').spec.timeZone]).toEqual(['0 20 * * 1,2,3,4,5', 'Europe/Berlin']);
+    expect([cron('start').spec.schedule, cron('start').spec.timeZone]).toEqual(['0 8 * * 1,2,3,4,5', 'Europe/Berlin']);
+  });
+
+  it('exist only where there are working hours, and no Terraform schedules an Auto Scaling group', () => {
+    expect(files.some((f) => f.path === `kustomize/overlays/prod/${region.region}/working-hours.yaml`)).toBe(false);
+    expect(files.filter((f) => f.content.includes('aws_autoscaling_schedule')).map((f) => f.path)).toEqual([]);
+  });
+
+  it('may only patch the scale of their own namespace\'s model Deployments', () => {
+    const role = schedule.find((o) => o.kind === 'Role')!;
+    expect(role.metadata.namespace).toBe('lab');
+    expect(role.rules).toEqual([{ apiGroups: ['apps'], resources: ['deployments/scale'], resourceNames: region.deployments.map((d) => d.workload).sort(), verbs: ['patch'] }]);
+    const binding = schedule.find((o) => o.kind === 'RoleBinding')!;
+    expect(binding.subjects).toEqual([{ kind: 'ServiceAccount', name: WORKING_HOURS_SCALER, namespace: 'lab' }]);
+    expect(schedule.find((o) => o.kind === 'ServiceAccount')!.automountServiceAccountToken).toBe(false);
+    for (const phase of ['start', 'stop']) expect(cron(phase).spec.jobTemplate.spec.template.spec.serviceAccountName).toBe(WORKING_HOURS_SCALER);
+  });
+
+  it('run restricted pods on the general pool with an image pinned in specs/versions.json', () => {
+    for (const phase of ['start', 'stop']) {
+      const pod = cron(phase).spec.jobTemplate.spec.template.spec;
+      expect(restrictedViolations(pod)).toEqual([]);
+      expect(pod.nodeSelector).toEqual({ 'platformc.dev/pool': 'general' });
+      expect(pod.containers[0].image).toBe(`${ir.versions.images.curl!.repository}:${ir.versions.images.curl!.tag}`);
+      expect(pod.containers[0].image).toMatch(/:\d+\.\d+\.\d+$/);
+    }
+  });
+
+  it.skipIf(!kubectl || !hasReference)('build with kustomize and validate against the strict schemas', () => {
+    const built = kustomizeBuild(join(out, `kustomize/overlays/dev/${region.region}`));
+    const ours = built.filter((o) => (o.metadata as Json).labels?.['app.kubernetes.io/name'] === WORKING_HOURS_SCALER);
+    expect(ours.map((o) => o.kind).sort()).toEqual(['CronJob', 'CronJob', 'NetworkPolicy', 'Role', 'RoleBinding', 'ServiceAccount']);
+    expect(ours.flatMap(schemaProblems)).toEqual([]);
+  });
+
+  /** Runs a CronJob's script with a stand-in curl that records its arguments and exits with `status`. */
+  function runScript(phase: string, status: number): { code: number | null; calls: string[]; stdout: string } {
+    const dir = mkdtempSync(join(tmpdir(), 'platformc-wh-run-'));
+    const sa = join(dir, 'sa');
+    mkdirSync(join(dir, 'bin'));
+    mkdirSync(sa);
+    writeFileSync(join(sa, 'token'), 'TOKEN');
+    writeFileSync(join(dir, 'bin/curl'), `#!/bin/sh\nprintf '%s\\n' "$*" >> ${dir}/calls\nexit ${status}\n`);
+    chmodSync(join(dir, 'bin/curl'), 0o755);
+    const script = (cron(phase).spec.jobTemplate.spec.template.spec.containers[0].command[2] as string).replaceAll('/var/run/secrets/kubernetes.io/serviceaccount', sa);
+    const r = spawnSync('/bin/sh', ['-c', script], { encoding: 'utf8', env: { PATH: `${dir}/bin:/usr/bin:/bin`, KUBERNETES_SERVICE_HOST: '172.20.0.1', KUBERNETES_SERVICE_PORT: '443' } });
+    let calls: string[] = [];
+    try {
+      calls = readFileSync(join(dir, 'calls'), 'utf8').trim().split('\n');
+    } catch {
+      // no call made
+    }
+    return { code: r.status, calls, stdout: r.stdout };
+  }
+
+  it('PATCH each Deployment\'s scale subresource: to 0 at night, to replicas.min in the morning', () => {
+    for (const [phase, want] of [['stop', () => 0], ['start', (min: number) => min]] as const) {
+      const r = runScript(phase, 0);
+      expect(r.code).toBe(0);
+      expect(r.calls).toHaveLength(region.deployments.length);
+      region.deployments.forEach((d, i) => {
+        expect(r.calls[i]).toContain(`-X PATCH https://172.20.0.1:443/apis/apps/v1/namespaces/${d.namespace}/deployments/${d.workload}/scale`);
+        expect(r.calls[i]).toContain(`-d {"spec":{"replicas":${want(d.replicas.min)}}}`);
+        expect(r.calls[i]).toContain('Authorization: Bearer TOKEN');
+        expect(r.calls[i]).toContain('Content-Type: application/merge-patch+json');
+      });
+    }
+  });
+
+  it('fail the Job when the API refuses (the first failed PATCH stops the script)', () => {
+    const r = runScript('stop', 22);
+    expect(r.code).not.toBe(0);
+    expect(r.calls).toHaveLength(1);
+  });
+});
+
+describe('GPU pools of an environment with working hours', () => {
+  /** The example with an edit, checked where its ../models/ paths resolve. */
+  function check(edit: (s: string) => string) {
+    const dir = mkdtempSync(join(tmpdir(), 'platformc-wh-spec-'));
+    mkdirSync(join(dir, 'examples'));
+    symlinkSync(join(repoRoot, 'models'), join(dir, 'models'));
+    writeFileSync(join(dir, 'examples/spot.yaml'), edit(readFileSync(join(repoRoot, SPEC), 'utf8')));
+    return checkPlatform(join(dir, 'examples/spot.yaml'), { display: 'spot.yaml', compilerVersion: '0.0.0-test' });
+  }
+  const floorOne = (s: string) => s.replace('        gpu-spot: { maxSize: 2 }', '        gpu-spot: { minSize: 1, maxSize: 2 }');
+  const floor = (r: ReturnType<typeof check>) => r.diagnostics.filter((d) => d.code === 'working-hours-pool-floor');
+
+  it('may go down to zero nodes; a minSize above 0 is flagged at the value that sets it', () => {
+    expect(floor(check((s) => s))).toEqual([]);
+    expect(floor(check(floorOne)).map((d) => [d.line, d.severity, d.message])).toEqual([[58, 'warning', "GPU pool 'gpu-spot' keeps 1 node(s) running outside the working hours of 'dev': the autoscaler never goes below minSize (in environment 'dev')"]]);
+  });
+
+  it('run in the estimate only during working hours, apart from minSize nodes', () => {
+    const hours = (r: ReturnType<typeof check>) => estimatePlatform(r.ir!).environments.find((x) => x.env === 'dev')!.regions[0]!.resources.find((x) => x.name === 'node pool gpu-spot')!.components[0]!.quantity;
+    // dev: mon-fri 08:00-20:00 = 60 h a week = 60 x 730 / 168 = 260.71 h a month. The two models' replicas.min force
+    // two 1-GPU nodes during the day: 521.42 h; at night none.
+    expect(hours(check((s) => s)).min).toBe(521.42);
+    // With minSize 1, one of them also runs the other 469.29 h: 521.42 + 469.29 = 990.71.
+    expect(hours(check(floorOne)).min).toBe(990.71);
+  });
+});
+
+describe.skipIf(!promtool)('no-data alerts and the schedule (promtool test rules)', () => {
+  const d = region.deployments[0]!;
+  const pascal = d.model.replace(/(^|-)([a-z0-9])/g, (_, __, c: string) => c.toUpperCase());
+  const alertName = `${pascal}TritonDown`;
+
+  function runTest(env: string, name: string, series: [string, string][], checks: { at: string; expect: boolean }[]) {
+    const ruleFile = join(out, `prometheus/${env}/slo-${d.model}.rules.yaml`);
+    const rule = (parse(readFileSync(ruleFile, 'utf8')) as Json).groups.flatMap((g: Json) => g.rules).find((r: Json) => r.alert === alertName)!;
+    const file = join(out, `${env}-${name}.test.yaml`);
+    writeFileSync(file, stringify({
+      rule_files: [ruleFile],
+      evaluation_interval: '1m',
+      tests: [{ interval: '1m', input_series: series.map(([s, values]) => ({ series: s, values })), alert_rule_test: checks.map((c) => ({ eval_time: c.at, alertname: alertName, exp_alerts: c.expect ? [{ exp_labels: rule.labels, exp_annotations: rule.annotations }] : [] })) }],
+    }));
+    const r = spawnSync('promtool', ['test', 'rules', file], { encoding: 'utf8' });
+    expect(r.status, r.stdout + r.stderr).toBe(0);
+  }
+  const replicas = `kube_deployment_spec_replicas{namespace="${d.namespace}",deployment="${d.workload}"}`;
+  const up = `up{namespace="${d.namespace}",service="${d.workload}",endpoint="metrics"}`;
+
+  it('stay silent while the schedule holds the model at zero and for 30 minutes after it starts again', () => {
+    // Up for an hour, scheduled off for two, back at 180m; Triton is scraped again at 205m.
+    runTest('dev', 'scheduled-off', [[replicas, '1x60 0x120 1x120'], [up, '1x60 _x145 1x95']], [
+      { at: '100m', expect: false },
+      { at: '200m', expect: false },
+      { at: '290m', expect: false },
+    ]);
+  });
+
+  it('page when the model should be up and is not, also in an environment with working hours', () => {
+    // Back at 180m but never scraped again: silent until 210m, then pending 15 minutes, firing by 240m.
+    runTest('dev', 'never-back', [[replicas, '1x60 0x120 1x120'], [up, '1x60 _x240']], [
+      { at: '200m', expect: false },
+      { at: '240m', expect: true },
+    ]);
+    // Down in the middle of the working day, with replicas asked for.
+    runTest('dev', 'down-at-noon', [[replicas, '1x120'], [up, '1x10 _x110']], [{ at: '40m', expect: true }]);
+  });
+
+  it('page in an environment without working hours even at zero replicas (nothing scales it there on purpose)', () => {
+    runTest('prod', 'zero-in-prod', [[replicas, '0x120'], [up, '_x120']], [{ at: '40m', expect: true }]);
+  });
+});
