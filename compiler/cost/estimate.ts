@@ -168,7 +168,7 @@ function regionEstimate(ir: PlatformIR, env: EnvironmentIR, r: RegionIR, hoursPe
   const obs = env.observability;
   const controlPlaneGb = env.cluster.logging.length * ASSUMPTIONS.controlPlaneLogGbPerTypeMonth;
   const modelGb = ir.models.length * ASSUMPTIONS.modelStorageGbPerModel;
-  const nat = r.network.natGateways === 'perAz' ? r.network.availabilityZones.length : 1;
+  const nat = r.network.natGateways === 'perAz' ? r.network.availabilityZoneCount : 1;
   const nodes = (sc: Scale) => r.nodePools.reduce((a, pool) => a + poolNodes(pool, r)[sc], 0);
   const retained = (gb: number) => cents((gb * Math.min(obs.logs.retentionDays, 3653)) / 30);
   // One ALB per IngressGroup (a team's models of one scheme share it).
@@ -205,7 +205,7 @@ function regionEstimate(ir: PlatformIR, env: EnvironmentIR, r: RegionIR, hoursPe
       name: `VPC interface endpoints (${r.network.interfaceEndpoints.join(', ')})`,
       kind: 'aws_vpc_endpoint',
       components: [
-        component('Endpoint hours (one per service and AZ)', 'hours', flat(r.network.interfaceEndpoints.length * r.network.availabilityZones.length * hoursPerMonth), price('vpcInterfaceEndpointHour'), 'the data they process (ECR layers, STS, logs) is a few GB a month at $0.01/GB: left out'),
+        component('Endpoint hours (one per service and AZ)', 'hours', flat(r.network.interfaceEndpoints.length * r.network.availabilityZoneCount * hoursPerMonth), price('vpcInterfaceEndpointHour'), 'the data they process (ECR layers, STS, logs) is a few GB a month at $0.01/GB: left out'),
       ],
     },
   ];

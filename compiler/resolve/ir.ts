@@ -256,7 +256,11 @@ export interface RegionIR {
 
 export interface NetworkIR {
   readonly vpcCidr: string;
-  readonly availabilityZones: readonly string[];
+  /**
+   * How many availability zones the VPC spans. Their names are looked up at plan (terraform/.../network.tf): a zone
+   * name means a different zone in every account, and not every zone offers every GPU type.
+   */
+  readonly availabilityZoneCount: number;
   readonly publicSubnets: readonly string[];
   readonly privateSubnets: readonly string[];
   readonly natGateways: 'single' | 'perAz';

@@ -257,7 +257,6 @@ function resolveRegion(platform: string, env: string, region: string, role: 'pri
     };
   });
   const workloadRoles = sortedEntries(spec.identity.workloads).map(([workload]) => ({ workload, roleName: limitName(`${names.regionalPrefix}-${workload}`, 64) }));
-  const azNames = regionCatalog.regions[region]!.availabilityZones.slice(0, network.availabilityZones);
   return {
     env,
     region,
@@ -265,7 +264,7 @@ function resolveRegion(platform: string, env: string, region: string, role: 'pri
     role,
     network: {
       vpcCidr: network.vpcCidr,
-      availabilityZones: azNames,
+      availabilityZoneCount: network.availabilityZones,
       publicSubnets: plan.public.map(formatCidr),
       privateSubnets: plan.private.map(formatCidr),
       // Production gets a NAT gateway per AZ unless platform.yaml chooses otherwise (one NAT is one AZ's outage away

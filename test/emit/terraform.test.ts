@@ -252,8 +252,33 @@ describe('Terraform follows the spec', () => {
   it('NAT gateways: one shared, or one per AZ, as the spec says', async () => {
     const { roots } = await compileTerraform('examples/multi-region-prod.yaml');
     const vpc = (dir: string) => Object.assign({}, ...roots.find((r) => r.dir === dir)!.hcl.map((h) => h.module ?? {})).vpc[0] as Json;
-    expect(vpc('terraform/dev/us-east-1/infra')).toMatchObject({ single_nat_gateway: true, one_nat_gateway_per_az: false, azs: ['us-east-1a', 'us-east-1b'] });
-    expect(vpc('terraform/prod/us-east-1/infra')).toMatchObject({ single_nat_gateway: false, one_nat_gateway_per_az: true, azs: ['us-east-1a', 'us-east-1b', 'us-east-1c'] });
+    expect(vpc('terraform/dev/us-east-1/infra')).toMatchObject({ single_nat_gateway: true, one_nat_gateway_per_az: false, azs: '${local.azs}' });
+    expect(vpc('terraform/prod/us-east-1/infra')).toMatchObject({ single_nat_gateway: false, one_nat_gateway_per_az: true, azs: '${local.azs}' });
+  });
+
+  it('availability zones are looked up at plan: available without opt-in, offering a type of every GPU pool, as many as asked or the plan stops', async () => {
+    // Written zone names were wrong in other accounts (a name maps to a different zone per account, ap-northeast-1b
+    // exists only in old ones) and could lack the GPU type (us-east-1e has no g5/g6).
+    const { roots } = await compileTerraform('examples/multi-region-prod.yaml');
+    for (const [dir, count] of [['terraform/dev/us-east-1/infra', 2], ['terraform/prod/us-east-1/infra', 3]] as const) {
+      const root = roots.find((r) => r.dir === dir)!;
+      const text = root.files[`${dir}/network.tf`]!;
+      expect(text).not.toMatch(/us-east-1[a-f]"/);
+      const merged = (key: string) => Object.assign({}, ...root.hcl.map((h) => h[key] ?? {})) as Json;
+      const data = merged('data');
+      expect(data.aws_availability_zones.available[0]).toMatchObject({ state: 'available', filter: [{ name: 'opt-in-status', values: ['opt-in-not-required'] }] });
+      const offerings = data.aws_ec2_instance_type_offerings.gpu[0];
+      const ir = irOf('examples/multi-region-prod.yaml');
+      const gpuPools = ir.environments.find((e) => dir.includes(`/${e.name}/`))!.regions[0]!.nodePools.filter((p) => p.role === 'gpu');
+      expect(offerings.for_each).toEqual(Object.fromEntries(gpuPools.map((p) => [p.name, [...p.instanceTypes]])));
+      expect(offerings).toMatchObject({ location_type: 'availability-zone', filter: [{ name: 'instance-type', values: '${each.value}' }] });
+      const locals = Object.assign({}, ...root.hcl.flatMap((h) => (h.locals ?? []) as Json[])) as Json;
+      expect(locals.zones_offering).toBe('${sort(setintersection(data.aws_availability_zones.available.names, [for o in data.aws_ec2_instance_type_offerings.gpu : o.locations]...))}');
+      expect(locals.azs).toBe(`\${slice(local.zones_offering, 0, min(${count}, length(local.zones_offering)))}`);
+      const pre = merged('resource').terraform_data.zones[0].lifecycle[0].precondition[0];
+      expect(pre.condition).toBe(`\${length(local.zones_offering) >= ${count}}`);
+      expect(pre.error_message).toContain('lower regions.us-east-1.availabilityZones');
+    }
   });
 
   it('GPU pools: NVIDIA AMI, the nvidia.com/gpu taint as EKS spells it, labels the device plugin needs, spot when asked', async () => {

@@ -124,12 +124,17 @@ describe('GPU pools of an environment with working hours', () => {
     writeFileSync(join(dir, 'examples/spot.yaml'), edit(readFileSync(join(repoRoot, SPEC), 'utf8')));
     return checkPlatform(join(dir, 'examples/spot.yaml'), { display: 'spot.yaml', compilerVersion: '0.0.0-test' });
   }
-  const floorOne = (s: string) => s.replace('        gpu-spot: { maxSize: 2 }', '        gpu-spot: { minSize: 1, maxSize: 2 }');
+  // A floor is cluster-autoscaler's: a Karpenter GPU pool keeps no node (karpenter-pool-minimum says so).
+  const onNodeGroups = (s: string) => s.replace('provisioner: karpenter', 'provisioner: cluster-autoscaler');
+  const floorOne = (s: string) => onNodeGroups(s).replace('        gpu-spot: { maxSize: 2 }', '        gpu-spot: { minSize: 1, maxSize: 2 }');
   const floor = (r: ReturnType<typeof check>) => r.diagnostics.filter((d) => d.code === 'working-hours-pool-floor');
 
   it('may go down to zero nodes; a minSize above 0 is flagged at the value that sets it', () => {
-    expect(floor(check((s) => s))).toEqual([]);
-    expect(floor(check(floorOne)).map((d) => [d.line, d.severity, d.message])).toEqual([[58, 'warning', "GPU pool 'gpu-spot' keeps 1 node(s) running outside the working hours of 'dev': the autoscaler never goes below minSize (in environment 'dev')"]]);
+    expect(floor(check(onNodeGroups))).toEqual([]);
+    const karpenter = check((s) => s.replace('        gpu-spot: { maxSize: 2 }', '        gpu-spot: { minSize: 1, maxSize: 2 }'));
+    expect(floor(karpenter)).toEqual([]);
+    expect(karpenter.diagnostics.map((d) => d.code)).toContain('karpenter-pool-minimum');
+    expect(floor(check(floorOne)).map((d) => [d.line, d.severity, d.message])).toEqual([[63, 'warning', "GPU pool 'gpu-spot' keeps 1 node(s) running outside the working hours of 'dev': the autoscaler never goes below minSize"]]);
   });
 
   it('run in the estimate only during working hours, apart from minSize nodes', () => {
@@ -137,6 +142,7 @@ describe('GPU pools of an environment with working hours', () => {
     // dev: mon-fri 08:00-20:00 = 60 h a week = 60 x 730 / 168 = 260.71 h a month. The two models' replicas.min force
     // two 1-GPU nodes during the day: 521.42 h; at night none.
     expect(hours(check((s) => s)).min).toBe(521.42);
+    expect(hours(check(onNodeGroups)).min).toBe(521.42);
     // With minSize 1, one of them also runs the other 469.29 h: 521.42 + 469.29 = 990.71.
     expect(hours(check(floorOne)).min).toBe(990.71);
   });

@@ -100,7 +100,7 @@ describe('time-slicing (gpu: {share: 4})', () => {
     // (dev caps resnet50 at one replica, which fails either way; prod allows 2)
     expect(diagnose(fast(reference)).filter((d) => d.code === 'slo-capacity' && d.message.endsWith('replicas.max is 2'))).toEqual([]);
     const found = diagnose(withGpu('{ share: 4 }', fast)).filter((d) => d.code === 'slo-capacity');
-    expect(found.map((d) => d.message)).toContain("'resnet50' needs 6 replicas on g4dn.xlarge to serve 2000 requests/s (5563/s per T4 x 0.25 derate), but replicas.max is 2");
+    expect(found.map((d) => d.message)).toContain("'resnet50' needs 6 replicas on g4dn.xlarge to serve 2000 requests/s (5563/s per T4 x 0.25 derate), but replicas.max is 2 (in environment 'prod')");
   });
 });
 

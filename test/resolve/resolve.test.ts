@@ -71,8 +71,8 @@ describe('standby regions', () => {
     expect(prod.regions[1]!.network.vpcCidr).toBe('10.11.0.0/16');
   });
   it('uses the per-environment network override', () => {
-    expect(env(ir, 'dev').regions[0]!.network).toMatchObject({ vpcCidr: '10.20.0.0/16', natGateways: 'single', availabilityZones: ['us-east-1a', 'us-east-1b'] });
-    expect(env(ir, 'prod').regions[0]!.network.availabilityZones).toEqual(['us-east-1a', 'us-east-1b', 'us-east-1c']);
+    expect(env(ir, 'dev').regions[0]!.network).toMatchObject({ vpcCidr: '10.20.0.0/16', natGateways: 'single', availabilityZoneCount: 2 });
+    expect(env(ir, 'prod').regions[0]!.network.availabilityZoneCount).toBe(3);
   });
   it('plans one public and one private subnet per AZ', () => {
     expect(env(ir, 'prod').regions[0]!.network).toMatchObject({

@@ -9,7 +9,7 @@ import type { FileOutput } from '../../output/files.js';
 import { sortedEntries } from '../../lib/order.js';
 import type { EnvironmentIR, NodePoolIR, PlatformIR, RegionIR } from '../../resolve/ir.js';
 import { CONTROLLERS } from '../../lib/conventions.js';
-import { expr, renderValue, type HclValue } from './hcl.js';
+import { expr, quote, renderValue, type HclValue } from './hcl.js';
 import { jsonencode, policyDocument, workloadPermissions } from './policies.js';
 import { karpenterTf } from './karpenter.js';
 import { terminationHandlerTf } from './termination-handler.js';
@@ -85,7 +85,47 @@ export function emitInfra(ir: PlatformIR, env: EnvironmentIR, r: RegionIR): File
 }
 
 function network(ir: PlatformIR, env: EnvironmentIR, r: RegionIR): string {
-  return file(vpc(ir, env, r), endpoints(r));
+  return file(zones(r), vpc(ir, env, r), endpoints(r));
+}
+
+/**
+ * The VPC's availability zones, looked up at plan rather than written: a zone name maps to a different physical
+ * zone in every account, not every account has every name (ap-northeast-1b), and not every zone offers every GPU
+ * type (us-east-1e). The VPC takes the first N zones, by name, that need no opt-in and offer a type of every GPU
+ * pool; a region with fewer stops the plan with a message instead of failing to launch nodes later.
+ */
+function zones(r: RegionIR): string {
+  const count = r.network.availabilityZoneCount;
+  const gpuPools = r.nodePools.filter((p) => p.role === 'gpu');
+  const filter = (name: string, values: HclValue) => ({ type: 'filter', body: { name, values } });
+  const offerings = gpuPools.length ? ', [for o in data.aws_ec2_instance_type_offerings.gpu : o.locations]...' : '';
+  return file(
+    dataBlock('aws_availability_zones', 'available', { state: 'available' }, [filter('opt-in-status', ['opt-in-not-required'])]),
+    gpuPools.length
+      ? dataBlock('aws_ec2_instance_type_offerings', 'gpu', { for_each: Object.fromEntries(gpuPools.map((p) => [p.name, [...p.instanceTypes]])), location_type: 'availability-zone' }, [filter('instance-type', expr('each.value'))])
+      : '',
+    localsBlock({
+      zones_offering: expr(`sort(setintersection(data.aws_availability_zones.available.names${offerings}))`),
+      azs: expr(`slice(local.zones_offering, 0, min(${count}, length(local.zones_offering)))`),
+    }),
+    resourceBlock('terraform_data', 'zones', { input: expr('local.azs') }, [
+      {
+        type: 'lifecycle',
+        body: {},
+        blocks: [
+          {
+            type: 'precondition',
+            body: {
+              condition: expr(`length(local.zones_offering) >= ${count}`),
+              error_message: expr(
+                `format(${quote(`${r.region} has %d availability zones that need no opt-in${gpuPools.length ? ` and offer a GPU type of every pool (${gpuPools.map((p) => `${p.name}: ${p.instanceTypes.join(' or ')}`).join('; ')})` : ''}; platform.yaml asks for ${count}: lower regions.${r.region}.availabilityZones`)}, length(local.zones_offering))`,
+              ),
+            },
+          },
+        ],
+      },
+    ]),
+  );
 }
 
 /** The VPC's endpoints: S3 through a gateway, the services of NetworkIR.interfaceEndpoints in every AZ. */
@@ -131,7 +171,7 @@ function vpc(ir: PlatformIR, env: EnvironmentIR, r: RegionIR): string {
   return moduleBlock('vpc', ir.versions.terraform.modules.vpc!, {
     name: r.names.vpc,
     cidr: r.network.vpcCidr,
-    azs: [...r.network.availabilityZones],
+    azs: expr('local.azs'),
     public_subnets: [...r.network.publicSubnets],
     private_subnets: [...r.network.privateSubnets],
     enable_nat_gateway: true,

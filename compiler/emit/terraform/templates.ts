@@ -60,7 +60,7 @@ provider "aws" {
 }
 `,
   data: `data {{{q type}}} {{{q name}}} {
-{{{attrs body 1}}}
+{{{body body blocks 1}}}
 }
 `,
   output: `output {{{q name}}} {
@@ -99,8 +99,8 @@ export interface Block {
 
 export const moduleBlock = (name: string, source: { source: string; version: string }, inputs: Record<string, HclValue | undefined>) => render('module', { name, source, inputs });
 export const resourceBlock = (type: string, name: string, body: Record<string, HclValue | undefined>, blocks: readonly Block[] = []) => render('resource', { type, name, body, blocks });
-export const dataBlock = (type: string, name: string, body: Record<string, HclValue | undefined>) =>
-  Object.values(body).some((v) => v !== undefined) ? render('data', { type, name, body }) : `data ${quote(type)} ${quote(name)} {}\n`;
+export const dataBlock = (type: string, name: string, body: Record<string, HclValue | undefined>, blocks: readonly Block[] = []) =>
+  Object.values(body).some((v) => v !== undefined) || blocks.length ? render('data', { type, name, body, blocks }) : `data ${quote(type)} ${quote(name)} {}\n`;
 export const outputBlock = (name: string, body: Record<string, HclValue | undefined>) => render('output', { name, body });
 export const localsBlock = (body: Record<string, HclValue | undefined>) => render('locals', { body });
 export const providerBlock = (name: string, body: Record<string, HclValue | undefined>) => render('provider', { name, body });
