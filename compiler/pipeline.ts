@@ -1,6 +1,6 @@
 /**
  * The one pipeline every command runs: load -> structure -> semantics (front), the auto instance check,
- * resolve once, the checks that need the IR (capacity, budget), then emit and frame. Commands stop where
+ * resolve once, the checks that need the IR (capacity, availability of rollouts, budget), then emit and frame. Commands stop where
  * they need to: validate after the checks, compile after framing, ops with the IR.
  */
 import { checkBudget, checkCapacity } from './cost/checks.js';
@@ -11,6 +11,7 @@ import { validateFile, type Validated } from './front/validate.js';
 import type { FileOutput } from './output/files.js';
 import { frameFiles } from './output/generate.js';
 import { checkAutoPools } from './resolve/auto-instance.js';
+import { checkRolloutAvailability } from './resolve/availability.js';
 import { checkNameCollisions } from './resolve/collisions.js';
 import type { PlatformIR } from './resolve/ir.js';
 import { resolvePlatform } from './resolve/resolve.js';
@@ -40,7 +41,7 @@ export function checkPlatform(file: string, options: CheckOptions): Checked {
   const auto = checkAutoPools(validated);
   if (hasErrors(auto)) return { diagnostics: sortDiagnostics([...front.diagnostics, ...auto]), validated };
   const ir = resolvePlatform(validated, { compilerVersion: options.compilerVersion });
-  const capacity = [...checkNameCollisions(ir, validated.source), ...checkCapacity(ir, validated.source)];
+  const capacity = [...checkNameCollisions(ir, validated.source), ...checkCapacity(ir, validated.source), ...checkRolloutAvailability(ir, validated.source)];
   // The budget gate reads the estimate, which only means something once capacity holds.
   const budget = hasErrors(capacity) ? [] : checkBudget(ir, validated.source);
   const diagnostics = sortDiagnostics([...front.diagnostics, ...auto, ...capacity, ...budget]);

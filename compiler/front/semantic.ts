@@ -10,7 +10,7 @@ import { durationSeconds } from '../lib/durations.js';
 import { ciApplies, createsOidcProvider } from './identity.js';
 import { findSecrets } from './secrets.js';
 import type { Path, Source } from './source.js';
-import { GPU_TAINT } from '../lib/conventions.js';
+import { GPU_TAINT, isProduction } from '../lib/conventions.js';
 
 /**
  * Namespaces platformc or Kubernetes uses; teams may not take these names. Every controller's namespace is
@@ -406,7 +406,7 @@ function checkEnvironment(ctx: Context, env: string) {
   }
 
   // One NAT gateway is one AZ: when it fails, a production environment loses all egress (STS, image pulls).
-  if (/^prod/.test(env)) {
+  if (isProduction(env)) {
     for (const region of regions) {
       if (spec.regions[region]?.natGateways === 'single') {
         const written: Path = ctx.source.has(['environments', env, 'overrides', 'network', region, 'natGateways']) ? ['environments', env, 'overrides', 'network', region, 'natGateways'] : ['regions', region, 'natGateways'];

@@ -67,3 +67,6 @@ export const LOADTEST_JOB_PREFIX = 'loadtest-';
 
 /** Name of every Kubernetes object of a model's Triton workload (Deployment, Service, HPA, ...). */
 export const workloadName = (model: string) => `triton-${model}`;
+
+/** Production environments are those named prod... (prod, production, prod-eu): held to the stricter availability checks. */
+export const isProduction = (env: string) => /^prod/.test(env);

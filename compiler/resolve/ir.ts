@@ -60,6 +60,8 @@ export interface ModelIR {
 
 export interface EnvironmentIR {
   readonly name: string;
+  /** A production environment (named prod...): held to the stricter availability checks (NAT per AZ, no single-replica rollouts). */
+  readonly production: boolean;
   readonly account: string;
   readonly budget: BudgetIR;
   readonly workingHours?: { readonly days: readonly string[]; readonly start: string; readonly end: string; readonly timeZone: string };
@@ -282,8 +284,12 @@ export interface DeploymentIR {
   readonly resources: { readonly cpuMillis: number; readonly memoryMiB: number };
   /** HPA: scale on this custom metric (as prometheus-adapter names it) to this target; absent: fixed replicas. */
   readonly autoscaling?: { readonly metric: string; readonly targetMs: number };
-  /** Rolling update that fits: surge only when the pool and the team quota have a spare replica's GPUs at maximum scale. */
-  readonly rollout: { readonly maxSurge: number; readonly maxUnavailable: number };
+  /**
+   * Rolling update that fits: surge only when the pool and the team quota have a spare replica's GPUs at maximum
+   * scale (`spareGpus`: GPUs left in each when every model of the pool, and of the team, runs replicas.max).
+   * Without a surge a rollout takes one replica down at a time: a full outage when replicas.min is 1.
+   */
+  readonly rollout: { readonly maxSurge: number; readonly maxUnavailable: number; readonly spareGpus: { readonly pool: number; readonly quota: number } };
 }
 
 /** The ALB path of a model in one environment. */

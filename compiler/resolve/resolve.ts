@@ -9,7 +9,7 @@ import { instanceCatalog, regionCatalog, versions } from '../catalog.js';
 import { formatCidr, parseCidr, planSubnets } from '../front/cidr.js';
 import { environmentSpec } from '../front/environments.js';
 import { rankInstanceTypes } from './auto-instance.js';
-import { ACCELERATOR_LABEL, ALERTMANAGER_SECRET, CA_GPU_LABEL, DAEMONSET_RESERVE, GRAFANA_ADMIN_SECRET, GPU_TAINT, LATENCY_OBJECTIVE, POOL_LABEL, QUEUE_TIME_METRIC, workloadName } from '../lib/conventions.js';
+import { ACCELERATOR_LABEL, ALERTMANAGER_SECRET, CA_GPU_LABEL, DAEMONSET_RESERVE, GRAFANA_ADMIN_SECRET, GPU_TAINT, isProduction, LATENCY_OBJECTIVE, POOL_LABEL, QUEUE_TIME_METRIC, workloadName } from '../lib/conventions.js';
 import { byKey, sortedEntries } from '../lib/order.js';
 import { resolveIdentity } from './identity.js';
 import type { AlertingIR, DeploymentIR, EnvironmentIR, ModelIR, NamesIR, NodePoolIR, PlatformIR, RegionIR, TeamIR } from './ir.js';
@@ -83,6 +83,7 @@ function resolveEnvironment(platform: string, env: string, spec: PlatformSpec, v
   const internetFacing = regions[0]!.deployments.some((d) => d.ingressScheme === 'internet-facing');
   return {
     name: env,
+    production: isProduction(env),
     account: e.account,
     budget: {
       monthlyUsd: budget.monthlyUsd,
@@ -173,7 +174,8 @@ function resolveRegion(platform: string, env: string, region: string, role: 'pri
   const deployments: DeploymentIR[] = sortedEntries(spec.models).map(([name, m]) => {
     const pool = gpuPools.get(m.nodePool)!;
     // GPUs left for a surge pod when every model is at its maximum: in the pool at maxSize, and in the team's quota.
-    const spare = Math.min(pool.maxSize * pool.instance.gpus - poolGpus(m.nodePool), spec.teams[m.team]!.gpuQuota - teamGpus(m.team));
+    const spareGpus = { pool: pool.maxSize * pool.instance.gpus - poolGpus(m.nodePool), quota: spec.teams[m.team]!.gpuQuota - teamGpus(m.team) };
+    const spare = Math.min(spareGpus.pool, spareGpus.quota);
     const scheme = m.ingress.scheme;
     const role = limitName(`${names.regionalPrefix}-triton-${name}`, 64);
     return {
@@ -201,7 +203,7 @@ function resolveRegion(platform: string, env: string, region: string, role: 'pri
       ingressGroup: limitName(`${platform}-${env}-${m.team}-${scheme === 'internet-facing' ? 'public' : 'internal'}`, 63),
       resources: replicaResources(pool, m.gpusPerReplica),
       ...(spec.observability.metrics.enabled ? { autoscaling: { metric: QUEUE_TIME_METRIC, targetMs: Math.max(1, Math.round(m.slo.latencyP99Ms / 5)) } } : {}),
-      rollout: spare >= m.gpusPerReplica ? { maxSurge: 1, maxUnavailable: 0 } : { maxSurge: 0, maxUnavailable: 1 },
+      rollout: spare >= m.gpusPerReplica ? { maxSurge: 1, maxUnavailable: 0, spareGpus } : { maxSurge: 0, maxUnavailable: 1, spareGpus },
     };
   });
   const workloadRoles = sortedEntries(spec.identity.workloads).map(([workload]) => ({ workload, roleName: limitName(`${names.regionalPrefix}-${workload}`, 64) }));
@@ -218,7 +220,7 @@ function resolveRegion(platform: string, env: string, region: string, role: 'pri
       privateSubnets: plan.private.map(formatCidr),
       // Production gets a NAT gateway per AZ unless platform.yaml chooses otherwise (one NAT is one AZ's outage away
       // from cutting all egress); written choices stand (validate warns about single in prod).
-      natGateways: /^prod/.test(env) && !natWritten(validated, env, region) ? 'perAz' : network.natGateways,
+      natGateways: isProduction(env) && !natWritten(validated, env, region) ? 'perAz' : network.natGateways,
       // Image pulls from ECR, IRSA's STS calls and log shipping stay inside the VPC, off the NAT gateways.
       interfaceEndpoints: ['ecr.api', 'ecr.dkr', 'logs', 'sts'],
     },

@@ -10,11 +10,11 @@ import { join } from 'node:path';
 import { parse, parseAllDocuments, stringify } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { k6Script } from '../../compiler/emit/observability/loadtest.js';
-import { generateFiles } from '../../compiler/pipeline.js';
+import { checkPlatform, generateFiles } from '../../compiler/pipeline.js';
 import { writeTree } from '../../compiler/output/write.js';
 import type { PlatformIR } from '../../compiler/resolve/ir.js';
 import { hasTool, repoRoot } from '../helpers/cli.js';
-import { irOf, irOfText } from '../helpers/platform.js';
+import { irOf, irOfText, writeSpec } from '../helpers/platform.js';
 
 type Json = Record<string, any>;
 const SPECS = ['platform.yaml', 'examples/minimal-dev.yaml', 'examples/multi-region-prod.yaml', 'examples/spot-cost-optimised.yaml', 'examples/multi-model-teams.yaml'];
@@ -62,10 +62,13 @@ describe('prod overrides every SLO field (issue #13: prod scales on dev SLO; Obs
     '        mobilenet: { replicas: { min: 1, max: 1 } }',
     '        mobilenet: { replicas: { min: 1, max: 1 } }\n      observability:\n        metrics: { enabled: false }\n        dashboards: { enabled: false }',
   ).replace(
-    // prod's overrides (platform.yaml ends with them) gain a GPU type and resnet50's SLO; the larger GPU needs a larger budget.
-    "        us-east-1: { natGateways: perAz }",
-    "        us-east-1: { natGateways: perAz }\n      nodePools:\n        gpu: { instanceTypes: [g4dn.2xlarge] }\n      models:\n        resnet50:\n          slo: { latencyP99Ms: 20, availability: 99.5, targetRps: 150 }",
-  ).replace('    state: { bucket: inference-tfstate-222222222222 }', '    state: { bucket: inference-tfstate-222222222222 }\n    budget: { monthlyUsd: 5000 }');
+    // prod's overrides gain a GPU type and resnet50's SLO; the larger GPU needs a larger budget.
+    '        gpu: { maxSize: 7 }',
+    '        gpu: { maxSize: 7, instanceTypes: [g4dn.2xlarge] }',
+  ).replace(
+    '        resnet50: { replicas: { min: 2, max: 3 } }',
+    '        resnet50:\n          replicas: { min: 2, max: 3 }\n          slo: { latencyP99Ms: 20, availability: 99.5, targetRps: 150 }',
+  ).replace('    budget: { monthlyUsd: 3500 }', '    budget: { monthlyUsd: 6000 }');
   const ir = irOfText(overridden);
   const prod = overlayObjects(ir, 'prod', 'us-east-1');
   const dev = overlayObjects(ir, 'dev', 'us-east-1');
@@ -168,9 +171,64 @@ describe.each(SPECS)('rollouts and security of %s', (spec) => {
   });
 });
 
+describe('production rollouts and drains without outages (issue #15 item 4; K8s #7, #10)', () => {
+  const diagnose = (text: string) => checkPlatform(writeSpec(text), { display: 'platform.yaml', compilerVersion: '0.0.0-test' }).diagnostics;
+  // The reference platform before this change: prod ran one replica of each model with every GPU of the pool and quota taken.
+  const before = reference
+    .replace(/ *# prod: 3 \+ 3 replicas.*\n/, '')
+    .replace('gpuQuota: 7', 'gpuQuota: 4')
+    .replace(/      # Two replicas at least[^]*?mobilenet: \{ replicas: \{ min: 2, max: 3 \} \}\n/, '');
+  it('the old reference prod (replicas.min 1, no spare GPU: maxSurge 0 / maxUnavailable 1) is refused, positioned at replicas.min, with the headroom it lacks', () => {
+    expect(before).not.toContain('min: 2');
+    const errors = diagnose(before).filter((d) => d.code === 'rollout-outage');
+    expect(errors.map((d) => d.message)).toEqual([
+      "every rollout of 'resnet50' in prod stops its only replica: a surge pod needs a spare GPU, but at maximum scale pool 'gpu' in us-east-1 has 0 left and team 'vision' 0 under its quota",
+      "every rollout of 'mobilenet' in prod stops its only replica: a surge pod needs a spare GPU, but at maximum scale pool 'gpu' in us-east-1 has 0 left and team 'vision' 0 under its quota",
+    ]);
+    expect(errors[0]!.hint).toContain('nodePools.gpu.maxSize for 1 more GPU(s) and teams.vision.gpuQuota + 1');
+    const line = before.split('\n').findIndex((l) => l.includes('replicas: { min: 1, max: 2 }')) + 1;
+    expect(errors[0]!.line).toBe(line);
+    // dev (not production) may roll its single replicas by stopping them.
+    expect(errors.every((d) => !d.message.includes('in dev'))).toBe(true);
+  });
+  it('one GPU of headroom in pool and quota makes the rollout surge: then only a warning about drains, under a 99.9% objective', () => {
+    const headroom = before.replace('gpuQuota: 4', 'gpuQuota: 5').replace('maxSize: 4\n    diskSizeGiB: 100', 'maxSize: 5\n    diskSizeGiB: 100');
+    const found = diagnose(headroom);
+    expect(found.filter((d) => d.code === 'rollout-outage')).toEqual([]);
+    expect(found.filter((d) => d.code === 'single-replica').map((d) => d.severity)).toEqual(['warning', 'warning']);
+    // A 99% objective has room for a drain: no warning.
+    expect(diagnose(headroom.replace(/availability: 99\.9/g, 'availability: 99')).filter((d) => d.code === 'single-replica')).toEqual([]);
+  });
+  it.each(SPECS)('%s: every production model keeps a replica serving through rollouts (surge, or two replicas) and the PDB agrees with the rollout', (spec) => {
+    const ir = irOf(spec);
+    for (const env of ir.environments.filter((e) => e.production)) {
+      for (const r of env.regions) {
+        const objects = overlayObjects(ir, env.name, r.region);
+        for (const d of r.deployments) {
+          const rolling = find(objects, 'Deployment', d.workload).spec.strategy.rollingUpdate;
+          const pdb = find(objects, 'PodDisruptionBudget', d.workload).spec;
+          // Pods serving during a rollout step: min - maxUnavailable; during a drain: min - PDB maxUnavailable.
+          expect(d.replicas.min - rolling.maxUnavailable).toBeGreaterThanOrEqual(1);
+          if (d.replicas.min >= 2) expect(d.replicas.min - pdb.maxUnavailable).toBeGreaterThanOrEqual(1);
+          expect(pdb.maxUnavailable).toBe(1);
+        }
+      }
+    }
+  });
+  it('the reference prod runs two replicas of each model and surges into a spare GPU', () => {
+    const ir = irOf('platform.yaml');
+    const prod = ir.environments.find((e) => e.name === 'prod')!;
+    for (const d of prod.regions[0]!.deployments) {
+      expect(d.replicas.min).toBe(2);
+      expect(d.rollout).toMatchObject({ maxSurge: 1, maxUnavailable: 0 });
+      expect(Math.min(d.rollout.spareGpus.pool, d.rollout.spareGpus.quota)).toBeGreaterThanOrEqual(d.gpusPerReplica);
+    }
+  });
+});
+
 describe('replica sizing on multi-GPU nodes (K8s #15)', () => {
   it('four single-GPU replicas fit a g4dn.12xlarge after kubelet reservations and DaemonSets', () => {
-    const ir = irOfText(reference.replace('instanceTypes: [g4dn.xlarge]', 'instanceTypes: [g4dn.12xlarge]').replace('monthlyUsd: 3000', 'monthlyUsd: 30000').replace('budget: { monthlyUsd: 1800 }', 'budget: { monthlyUsd: 30000 }'));
+    const ir = irOfText(reference.replace('instanceTypes: [g4dn.xlarge]', 'instanceTypes: [g4dn.12xlarge]').replace('monthlyUsd: 3000', 'monthlyUsd: 30000').replace('budget: { monthlyUsd: 1800 }', 'budget: { monthlyUsd: 30000 }').replace('budget: { monthlyUsd: 3500 }', 'budget: { monthlyUsd: 30000 }'));
     const d = ir.environments[0]!.regions[0]!.deployments[0]!;
     // EKS AMI: 192 GiB nominal; kube-reserved 255Mi + 11Mi x 250 pods; eviction 100Mi; the kernel keeps ~5%.
     const allocatableMiB = 192 * 1024 * 0.95 - (255 + 11 * 250) - 100;

@@ -247,7 +247,10 @@ export function modelObjects(ir: PlatformIR, m: ModelIR, d: DeploymentIR, r: Reg
       rules: [{ http: { paths: [{ path: `/v2/models/${m.name}`, pathType: 'Prefix', backend: { service: { name, port: { name: 'http' } } } }] } }],
     },
   };
-  // One pod at a time, and a pod that is not ready never blocks a node drain.
+  // One pod at a time, as the rollout takes them (maxUnavailable 1 or a surge): with replicas.min >= 2 one
+  // keeps serving through a drain; a single replica cannot be kept without blocking the drain, so it is
+  // evicted (validation refuses that in production unless rollouts surge, and warns about drains). A pod
+  // that is not ready never blocks a drain.
   const pdb: V1PodDisruptionBudget = { metadata: { name, namespace: ns, labels }, spec: { maxUnavailable: 1, unhealthyPodEvictionPolicy: 'AlwaysAllow', selector: { matchLabels: labels } } };
   const objects = [
     obj('v1', 'ServiceAccount', sa),
