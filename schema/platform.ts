@@ -366,6 +366,18 @@ const Observability = z
       })
       .default({ enabled: true, retentionDays: 30, ingestGiBPerMonth: 50 })
       .describe('Logs: fluent-bit to CloudWatch through IRSA.'),
+    loadTests: z
+      .strictObject({
+        afterApply: z.boolean().default(true).describe("`platformc apply` ends with each model's k6 load test in the primary region (at its target rate, thresholds from its SLO) and fails when one breaks its SLO; `apply --skip-loadtests` leaves them out for one run."),
+        schedule: z
+          .string()
+          .regex(/^(\S+\s+){4}\S+$/, 'a schedule is a five-field cron expression, e.g. "0 4 * * 1" (Mondays 04:00)')
+          .refine((x) => !/^@|TZ=/.test(x), 'a five-field cron expression; the time zone is UTC')
+          .optional()
+          .describe('Also run the load tests in the cluster on this cron schedule (five fields, UTC), e.g. "0 4 * * 1"; failures alert (LoadTestFailed). Absent: on demand and after apply only.'),
+      })
+      .default({ afterApply: true })
+      .describe('Headless load tests: after apply and/or on a schedule; each run and its result are annotated on the Grafana dashboards.'),
     alerting: z
       .strictObject({
         receiver: z
@@ -454,6 +466,7 @@ const Overrides = z
         metrics: overrideOf(Observability.shape.metrics.unwrap(), 'Metrics fields to change.').optional(),
         dashboards: overrideOf(Observability.shape.dashboards.unwrap(), 'Dashboards fields to change.').optional(),
         logs: overrideOf(Observability.shape.logs.unwrap(), 'Logs fields to change.').optional(),
+        loadTests: overrideOf(Observability.shape.loadTests.unwrap(), 'Load-test fields to change.').optional(),
       })
       .optional()
       .describe('Observability fields to change in this environment.'),
@@ -517,6 +530,7 @@ export const PlatformSchema = z
       metrics: { enabled: true, retention: '30d', storageGiB: 50 },
       dashboards: { enabled: true, adminSecret: 'platformc/grafana-admin' },
       logs: { enabled: true, retentionDays: 30, ingestGiBPerMonth: 50 },
+      loadTests: { afterApply: true },
       alerting: {},
     }),
     budget: Budget,

@@ -4,8 +4,9 @@
  * compiler/ops/run.ts executes it.
  */
 import { join } from 'node:path';
-import { GPU_RESOURCE, NAMESPACES } from '../lib/conventions.js';
+import { GPU_RESOURCE, LOADTEST_JOB_PREFIX, NAMESPACES } from '../lib/conventions.js';
 import type { EnvironmentIR, PlatformIR, RegionIR } from '../resolve/ir.js';
+import { loadtestCommands } from './loadtest.js';
 
 export type Step =
   | {
@@ -38,12 +39,15 @@ export type TaskSpec =
   | { readonly type: 'wait-load-balancers-gone'; readonly region: string; readonly cluster: string }
   | { readonly type: 'leftovers'; readonly region: string; readonly cluster: string }
   | { readonly type: 'empty-bucket'; readonly region: string; readonly bucket: string }
-  | { readonly type: 'verify-sha256'; readonly region: string; readonly uri: string; readonly sha256: string };
+  | { readonly type: 'verify-sha256'; readonly region: string; readonly uri: string; readonly sha256: string }
+  | { readonly type: 'loadtest'; readonly context: string; readonly model: string; readonly cronJob: string; readonly slo: string };
 
 export interface OpsOptions {
   /** generated/ folder (relative to the working directory). */
   readonly generated: string;
   readonly region?: string;
+  /** apply: leave out the load tests that platform.yaml asks for after apply (observability.loadTests.afterApply). */
+  readonly skipLoadtests?: boolean;
 }
 
 // Every init installs exactly the providers the committed .terraform.lock.hcl pins, and never rewrites it
@@ -188,7 +192,34 @@ export function applySteps(ir: PlatformIR, env: EnvironmentIR, o: OpsOptions): S
       { kind: 'exec', id: 'dns:apply', title: `terraform apply (DNS ${env.dns!.name}: ${env.regions.length > 1 ? 'failover records, primary first' : 'record'} with health checks)`, argv: tf(dns, 'apply', '-input=false', '-auto-approve', '-lock-timeout=5m') },
     );
   }
+  steps.push(...loadtestSteps(env, o));
   return steps;
+}
+
+/**
+ * The last word of apply (observability.loadTests.afterApply, unless --skip-loadtests): each model's k6 load
+ * test at its target rate in the primary region, one after another (they share the general pool and would
+ * skew each other), each a Job from the model's CronJob. A broken SLO threshold fails the step. The standby
+ * region is left out: a warm standby runs at its minimum size and is not sized for the target rate.
+ */
+function loadtestSteps(env: EnvironmentIR, o: OpsOptions): Step[] {
+  if (!env.observability.loadTests.afterApply || o.skipLoadtests) return [];
+  const primary = env.regions[0]!;
+  if (o.region && o.region !== primary.region) return [];
+  return primary.deployments.map((d): Step => {
+    const slo = `p99 < ${d.latency.boundMs} ms, errors < ${Number((100 - d.slo.availability).toPrecision(4))}% at ${d.slo.targetRps} requests/s`;
+    const job = `${LOADTEST_JOB_PREFIX}${d.model}`;
+    // The Job is named at run time (loadtest-<model>-<run id>); RUN stands for that id here.
+    const c = loadtestCommands(primary.names.kubeContext, d.model, 'RUN');
+    return {
+      kind: 'task',
+      id: `${primary.region}:loadtest:${d.model}`,
+      title: `load test of ${d.model} meets its SLO (${slo}, ${primary.region})`,
+      describe: [c.create, c.status, c.logs].map((argv) => `$ ${commandLine(argv)}`).join('\n    '),
+      task: { type: 'loadtest', context: primary.names.kubeContext, model: d.model, cronJob: job, slo },
+      hint: `${d.model} does not hold its SLO at its target rate: read the k6 summary above and the load-test annotation on the Grafana dashboards (kubectl --context ${primary.names.kubeContext} -n ${NAMESPACES.platform} logs job/<the Job named above>); raise replicas or fix the model, or rerun with --skip-loadtests to apply without the load tests`,
+    };
+  });
 }
 
 /** The dns root module of an environment, when platform.yaml names a zone and a model is internet-facing. */

@@ -179,6 +179,8 @@ export interface ObservabilityIR {
   readonly dashboards: { readonly enabled: boolean; readonly adminSecret: string };
   readonly logs: { readonly enabled: boolean; readonly retentionDays: number; readonly ingestGiBPerMonth: number };
   readonly alerting: AlertingIR;
+  /** k6 load tests: run by `platformc apply` at its end (primary region) and/or by their CronJobs on a UTC cron schedule. */
+  readonly loadTests: { readonly afterApply: boolean; readonly schedule?: string };
 }
 
 /** Where Alertmanager sends alerts; `secret` is the Secrets Manager secret the receiver reads (by reference). */

@@ -298,3 +298,58 @@ describe('load test body (K8s #24)', () => {
     expect(script).toContain(`new Uint8Array(header.length + ${602112 + 32})`);
   });
 });
+
+describe('load tests on a schedule, annotated and alerting (issue #15 item 7)', () => {
+  const ir = irOf('platform.yaml');
+  const cronJobs = (env: string) => parseAllDocuments(file(ir, `kustomize/overlays/${env}/observability/load-tests.yaml`)).map((d) => d.toJS() as Json).filter((o) => o.kind === 'CronJob');
+  it('prod runs every CronJob on its schedule in UTC (platform.yaml), dev keeps them suspended as templates', () => {
+    for (const c of cronJobs('prod')) expect(c.spec).toMatchObject({ suspend: false, schedule: '0 4 * * 1', timeZone: 'Etc/UTC', concurrencyPolicy: 'Forbid' });
+    for (const c of cronJobs('dev')) expect(c.spec).toMatchObject({ suspend: true });
+    expect(cronJobs('prod').length).toBe(2);
+  });
+  it('every dashboard annotates runs, passes and failures of load-test Jobs', () => {
+    for (const env of ['dev', 'prod']) {
+      for (const f of generateFiles(ir).filter((x) => x.path.startsWith(`grafana/${env}/`) && x.path.endsWith('.json'))) {
+        const names = (JSON.parse(f.content) as Json).annotations.list.map((a: Json) => a.name);
+        expect(names, f.path).toEqual(['Load tests', 'Load tests passed', 'Load tests failed']);
+      }
+    }
+  });
+  it.skipIf(!promtool)('LoadTestFailed fires for a failed Job; the pass and fail annotations mark only the two minutes after the change (promtool)', () => {
+    const out = join(mkdtempSync(join(tmpdir(), 'platformc-loadtest-')), 'generated');
+    writeTree(out, generateFiles(ir));
+    const dashboard = JSON.parse(file(ir, 'grafana/prod/' + generateFiles(ir).find((f) => f.path.startsWith('grafana/prod/') && f.path.endsWith('.json'))!.path.split('/').pop())) as Json;
+    const annotation = (name: string) => dashboard.annotations.list.find((a: Json) => a.name === name).target.expr as string;
+    // The annotation queries as recording rules, so promtool evaluates them on the same series.
+    const records = join(out, 'annotations.rules.yaml');
+    writeFileSync(records, stringify({ groups: [{ name: 'annotations', rules: [{ record: 'anno:passed', expr: annotation('Load tests passed') }, { record: 'anno:failed', expr: annotation('Load tests failed') }] }] }));
+    const job = (name: string) => `{namespace="platform",job_name="${name}"}`;
+    const testFile = join(out, 'load-tests.test.yaml');
+    writeFileSync(testFile, stringify({
+      rule_files: [join(out, 'prometheus/prod/load-tests.rules.yaml'), records],
+      evaluation_interval: '1m',
+      tests: [{
+        interval: '1m',
+        input_series: [
+          // loadtest-resnet50-a passes at minute 5; loadtest-mobilenet-b fails at minute 5.
+          { series: `kube_job_status_succeeded${job('loadtest-resnet50-a')}`, values: '0x4 1x20' },
+          { series: `kube_job_status_failed${job('loadtest-resnet50-a')}`, values: '0x24' },
+          { series: `kube_job_status_succeeded${job('loadtest-mobilenet-b')}`, values: '0x24' },
+          { series: `kube_job_status_failed${job('loadtest-mobilenet-b')}`, values: '0x4 1x20' },
+        ],
+        alert_rule_test: [
+          { eval_time: '10m', alertname: 'LoadTestFailed', exp_alerts: [{ exp_labels: { severity: 'ticket', namespace: 'platform', job_name: 'loadtest-mobilenet-b' }, exp_annotations: { summary: 'Load test loadtest-mobilenet-b failed', description: "k6 broke a threshold of the model's SLO (p99 latency, error rate, dropped iterations) at its target rate, or did not finish: kubectl -n platform logs job/loadtest-mobilenet-b." } }] },
+          { eval_time: '3m', alertname: 'LoadTestFailed', exp_alerts: [] },
+        ],
+        promql_expr_test: [
+          { expr: 'anno:passed', eval_time: '6m', exp_samples: [{ labels: 'anno:passed{job_name="loadtest-resnet50-a"}', value: 1 }] },
+          { expr: 'anno:failed', eval_time: '6m', exp_samples: [{ labels: 'anno:failed{job_name="loadtest-mobilenet-b"}', value: 1 }] },
+          { expr: 'anno:passed', eval_time: '10m', exp_samples: [] },
+          { expr: 'anno:failed', eval_time: '3m', exp_samples: [] },
+        ],
+      }],
+    }));
+    const r = spawnSync('promtool', ['test', 'rules', testFile], { encoding: 'utf8' });
+    expect(r.status, r.stdout + r.stderr).toBe(0);
+  });
+});
