@@ -175,9 +175,9 @@ export function applySteps(ir: PlatformIR, env: EnvironmentIR, o: OpsOptions): S
   }
   const dns = dnsStep(ir, env, o);
   if (dns && !o.region) {
-    // The dns module looks the ALBs up: each region's internet-facing Ingresses have their load balancer first.
+    // The dns module looks the ALBs up: every Ingress with a host (each IngressGroup's) has its load balancer first.
     for (const r of env.regions) {
-      for (const x of r.deployments.filter((x) => x.ingressScheme === 'internet-facing')) {
+      for (const x of r.deployments.filter((x) => x.ingress.host)) {
         steps.push({
           kind: 'exec',
           id: `${r.region}:alb:${x.model}`,
@@ -189,7 +189,7 @@ export function applySteps(ir: PlatformIR, env: EnvironmentIR, o: OpsOptions): S
     }
     steps.push(
       { kind: 'exec', id: 'dns:init', title: `terraform init (DNS ${env.dns!.name})`, argv: tf(dns, 'init', '-input=false', '-lockfile=readonly') },
-      { kind: 'exec', id: 'dns:apply', title: `terraform apply (DNS ${env.dns!.name}: ${env.regions.length > 1 ? 'failover records, primary first' : 'record'} with health checks)`, argv: tf(dns, 'apply', '-input=false', '-auto-approve', '-lock-timeout=5m') },
+      { kind: 'exec', id: 'dns:apply', title: `terraform apply (DNS ${env.dns!.hosts.map((h) => h.name).join(', ')}: ${env.regions.length > 1 ? 'failover records, primary first' : 'records'} with health checks)`, argv: tf(dns, 'apply', '-input=false', '-auto-approve', '-lock-timeout=5m') },
     );
   }
   steps.push(...loadtestSteps(env, o));
@@ -222,7 +222,7 @@ function loadtestSteps(env: EnvironmentIR, o: OpsOptions): Step[] {
   });
 }
 
-/** The dns root module of an environment, when platform.yaml names a zone and a model is internet-facing. */
+/** The dns root module of an environment, when platform.yaml names a zone. */
 function dnsStep(ir: PlatformIR, env: EnvironmentIR, o: OpsOptions): string | undefined {
   return env.dns ? join(o.generated, 'terraform', env.name, env.regions[0]!.region, 'dns') : undefined;
 }

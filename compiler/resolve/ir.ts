@@ -71,13 +71,32 @@ export interface EnvironmentIR {
   readonly state: { readonly bucket: string; readonly region: string };
   /** Primary region first, then the standby region if any. */
   readonly regions: readonly RegionIR[];
-  /** Route 53 records of the environment's internet-facing endpoints: set when platform.yaml names a zone and a model is internet-facing. */
-  readonly dns?: { readonly zone: string; readonly name: string };
+  /**
+   * Route 53 names of the environment, when platform.yaml names a zone: `name` is <env>.<zone> (every record and
+   * certificate of the environment is it or under it), and one host per IngressGroup (team and scheme).
+   */
+  readonly dns?: { readonly zone: string; readonly name: string; readonly hosts: readonly DnsHostIR[] };
   /**
    * Kubernetes Secrets (in the monitoring namespace) that External Secrets fills from AWS Secrets Manager for the
    * Helm releases, with the Secrets Manager secret each reads: they must exist in every region of the environment.
    */
   readonly releaseSecrets: readonly { readonly name: string; readonly awsSecret: string; readonly keys: readonly { readonly secretKey: string; readonly property?: string }[] }[];
+}
+
+/**
+ * The DNS name of one IngressGroup (one ALB per region): <team>.<env>.<zone> for internet-facing groups,
+ * <team>.internal.<env>.<zone> for internal ones. Its record aliases the group's ALB (failover between
+ * regions; health-checked on each model's routed HTTPS path when internet-facing).
+ */
+export interface DnsHostIR {
+  readonly name: string;
+  readonly group: string;
+  readonly team: string;
+  readonly scheme: 'internal' | 'internet-facing';
+  /** The models the group routes (their Ingresses), sorted. */
+  readonly models: readonly string[];
+  /** Regions where the platform requests a DNS-validated ACM certificate for the host (a model of the group has no certificate ARN there). */
+  readonly managedCertificateRegions: readonly string[];
 }
 
 export interface BudgetIR {
@@ -297,8 +316,15 @@ export interface DeploymentIR {
 /** The ALB path of a model in one environment. */
 export interface IngressIR {
   readonly scheme: 'internal' | 'internet-facing';
-  /** ACM certificates in this region (HTTPS listener); empty for internal ALBs without certificates (HTTP). */
+  /** ACM certificates from platform.yaml in this region (HTTPS listener, by ARN). */
   readonly certificateArns: readonly string[];
+  /**
+   * The group's DNS name when platform.yaml names a zone: the Ingress lists it under spec.tls, so the load
+   * balancer controller finds the certificate the platform requests for it (no ARN needed before it exists).
+   */
+  readonly host?: string;
+  /** HTTPS only (certificate ARNs or a platform certificate for `host`); false only for an internal ALB with neither (HTTP inside the VPC). */
+  readonly tls: boolean;
   readonly authentication: 'none' | { readonly cognito: { readonly userPoolArn: string; readonly userPoolClientId: string; readonly userPoolDomain: string } };
   /** Client CIDRs the ALB accepts. */
   readonly allowedCidrs: readonly string[];

@@ -10,9 +10,9 @@ import { formatCidr, parseCidr, planSubnets } from '../front/cidr.js';
 import { environmentSpec } from '../front/environments.js';
 import { rankInstanceTypes } from './auto-instance.js';
 import { ACCELERATOR_LABEL, ALERTMANAGER_SECRET, CA_GPU_LABEL, DAEMONSET_RESERVE, GRAFANA_ADMIN_SECRET, GPU_TAINT, isProduction, LATENCY_OBJECTIVE, POOL_LABEL, QUEUE_TIME_METRIC, workloadName } from '../lib/conventions.js';
-import { byKey, sortedEntries } from '../lib/order.js';
+import { byKey, compareCodeUnits, sortedEntries } from '../lib/order.js';
 import { resolveIdentity } from './identity.js';
-import type { AlertingIR, DeploymentIR, EnvironmentIR, ModelIR, NamesIR, NodePoolIR, PlatformIR, RegionIR, TeamIR } from './ir.js';
+import type { AlertingIR, DeploymentIR, DnsHostIR, EnvironmentIR, ModelIR, NamesIR, NodePoolIR, PlatformIR, RegionIR, TeamIR } from './ir.js';
 
 export interface ResolveOptions {
   readonly compilerVersion: string;
@@ -80,7 +80,6 @@ function resolveEnvironment(platform: string, env: string, spec: PlatformSpec, v
     resolveRegion(platform, env, region, i === 0 ? 'primary' : 'standby', spec, validated),
   );
   const alerting = resolveAlerting(spec.observability.alerting.receiver);
-  const internetFacing = regions[0]!.deployments.some((d) => d.ingressScheme === 'internet-facing');
   return {
     name: env,
     production: isProduction(env),
@@ -120,7 +119,7 @@ function resolveEnvironment(platform: string, env: string, spec: PlatformSpec, v
       : [],
     state: { bucket: e.state.bucket, region: e.state.region ?? e.region },
     regions,
-    ...(spec.dns && internetFacing ? { dns: { zone: spec.dns.zone, name: `${env}.${spec.dns.zone}` } } : {}),
+    ...(spec.dns && regions[0]!.deployments.length ? { dns: { zone: spec.dns.zone, name: envDomain(env, spec.dns.zone), hosts: dnsHosts(regions) } } : {}),
   };
 }
 
@@ -178,6 +177,9 @@ function resolveRegion(platform: string, env: string, region: string, role: 'pri
     const spare = Math.min(spareGpus.pool, spareGpus.quota);
     const scheme = m.ingress.scheme;
     const role = limitName(`${names.regionalPrefix}-triton-${name}`, 64);
+    // ACM certificates are regional and per account: the ALB of this region can only use this region's.
+    const certificateArns = m.ingress.certificateArns.filter((arn) => arn.split(':')[3] === region && arn.split(':')[4] === e.account).sort();
+    const host = spec.dns ? hostName(m.team, scheme, envDomain(env, spec.dns.zone)) : undefined;
     return {
       model: name,
       workload: workloadName(name),
@@ -190,8 +192,9 @@ function resolveRegion(platform: string, env: string, region: string, role: 'pri
       ingressScheme: scheme,
       ingress: {
         scheme,
-        // ACM certificates are regional and per account: the ALB of this region can only use this region's.
-        certificateArns: m.ingress.certificateArns.filter((arn) => arn.split(':')[3] === region && arn.split(':')[4] === e.account).sort(),
+        certificateArns,
+        ...(host ? { host } : {}),
+        tls: certificateArns.length > 0 || host !== undefined,
         authentication: m.ingress.authentication ?? 'none',
         allowedCidrs: [...m.ingress.allowedCidrs].sort(),
         albSubnets: (scheme === 'internet-facing' ? plan.public : plan.private).map(formatCidr),
@@ -229,6 +232,31 @@ function resolveRegion(platform: string, env: string, region: string, role: 'pri
     deployments,
     workloadRoles,
   };
+}
+
+/** <env>.<zone>: the environment's part of the zone. */
+const envDomain = (env: string, zone: string) => `${env}.${zone}`;
+/** An IngressGroup's DNS name: <team>.<env>.<zone>, or <team>.internal.<env>.<zone> for the team's internal ALB. */
+const hostName = (team: string, scheme: 'internal' | 'internet-facing', domain: string) => `${team}.${scheme === 'internal' ? 'internal.' : ''}${domain}`;
+
+/** One host per IngressGroup of the environment, with the regions where the platform requests its certificate. */
+function dnsHosts(regions: readonly RegionIR[]): DnsHostIR[] {
+  const hosts = new Map<string, { group: string; team: string; scheme: DnsHostIR['scheme']; models: Set<string>; managed: Set<string> }>();
+  for (const r of regions) {
+    for (const d of r.deployments) {
+      const h = hosts.get(d.ingress.host!) ?? hosts.set(d.ingress.host!, { group: d.ingressGroup, team: d.namespace, scheme: d.ingressScheme, models: new Set(), managed: new Set() }).get(d.ingress.host!)!;
+      h.models.add(d.model);
+      if (d.ingress.certificateArns.length === 0) h.managed.add(r.region);
+    }
+  }
+  return [...hosts.entries()].sort(([a], [b]) => compareCodeUnits(a, b)).map(([name, h]) => ({
+    name,
+    group: h.group,
+    team: h.team,
+    scheme: h.scheme,
+    models: [...h.models].sort(compareCodeUnits),
+    managedCertificateRegions: regions.map((r) => r.region).filter((x) => h.managed.has(x)),
+  }));
 }
 
 /**

@@ -111,7 +111,7 @@ function ownContext(env: EnvironmentIR): Json {
     'iam:AWSServiceName': 'eks.amazonaws.com',
     'eks:principalArn': env.identity.accessEntries[0]?.principalArn ?? '',
     'eks:bootstrapClusterCreatorAdminPermissions': 'false',
-    ...(env.dns ? { 'route53:ChangeResourceRecordSetsNormalizedRecordNames': [env.dns.name] } : {}),
+    ...(env.dns ? { 'route53:ChangeResourceRecordSetsNormalizedRecordNames': [env.dns.name, `_0a1b2c3d.${env.dns.hosts[0]!.name}`], 'acm:DomainNames': [env.dns.hosts[0]!.name] } : {}),
   };
 }
 
@@ -140,6 +140,7 @@ function samples(env: EnvironmentIR): Record<string, string[]> {
     nodeGroupScaling: [`arn:aws:autoscaling:${r.region}:${a}:autoScalingGroup:0ab1c2d3-0000-1111-2222-333344445555:autoScalingGroupName/eks-${pool}-0ab1c2d3`],
     dnsRecords: ['arn:aws:route53:::hostedzone/Z0123456789ABCDEFGHIJ'],
     dnsHealthChecks: ['arn:aws:route53:::healthcheck/abcdef11-2222-3333-4444-555555fedcba', 'arn:aws:route53:::change/C2682N5HXP0BZ4'],
+    certificates: [`arn:aws:acm:${r.region}:${a}:certificate/12345678-1234-1234-1234-123456789012`],
   };
 }
 
@@ -261,7 +262,7 @@ describe.each(SPECS)('identity of %s', (spec) => {
       const plan = b.roles.get('ci_plan');
       const scopes = new Set(Object.values(b.env.identity.ciActions).map((g) => g.scope));
       for (const [group, g] of Object.entries(b.env.identity.ciActions)) {
-        if (!scopes.has(g.scope) || (g.scope.startsWith('dns') && !b.env.dns) || (g.scope === 'weights' && b.env.identity.weightsObjectArns.length === 0)) continue;
+        if (!scopes.has(g.scope) || ((g.scope.startsWith('dns') || g.scope.startsWith('certificate')) && !b.env.dns) || (g.scope === 'weights' && b.env.identity.weightsObjectArns.length === 0)) continue;
         for (const action of [...g.read, ...g.write]) {
           const resource = await resourceFor(b.env, g.scope, action);
           const context = ownContext(b.env);
@@ -327,7 +328,8 @@ describe('names at their limits (TF #13)', () => {
       .replace('environments: [dev, prod]', 'environments: [dev, preprod-east]')
       .replace(/^ {2}gpu:$/m, '  gpu-inference-low-latency-t4x:')
       .replaceAll('nodePool: gpu\n', 'nodePool: gpu-inference-low-latency-t4x\n')
-      .replace('        gpu: { minSize: 0, maxSize: 2 }', '        gpu-inference-low-latency-t4x: { minSize: 0, maxSize: 2 }');
+      .replace('        gpu: { minSize: 0, maxSize: 2 }', '        gpu-inference-low-latency-t4x: { minSize: 0, maxSize: 2 }')
+      .replace('        gpu: { maxSize: 7 }', '        gpu-inference-low-latency-t4x: { maxSize: 7 }');
     const ir = irOf(writeSpec(text));
     const env = ir.environments.find((e) => e.name === 'preprod-east')!;
     const r = env.regions[0]!;
@@ -461,7 +463,7 @@ describe('environments that share an account and a name prefix (prod and prod-eu
     const text = readFileSync(join(repoRoot, 'platform.yaml'), 'utf8')
       .replace('environments: [dev, prod]', 'environments: [dev, prod, prod-eu]\n      oidcProvider: { dev: create, prod: create, prod-eu: existing }')
       // environments is the last section of platform.yaml: prod-eu goes at its end.
-      .replace(/\n*$/, '\n  prod-eu:\n    account: "222222222222"\n    region: eu-west-1\n    state: { bucket: inference-tfstate-222222222222-eu }\n')
+      .replace(/\n*$/, '\n  prod-eu:\n    account: "222222222222"\n    region: eu-west-1\n    state: { bucket: inference-tfstate-222222222222-eu }\n    budget: { monthlyUsd: 3500 }\n    overrides:\n      nodePools:\n        gpu: { maxSize: 7 }\n      models:\n        resnet50: { replicas: { min: 2, max: 3 } }\n        mobilenet: { replicas: { min: 2, max: 3 } }\n')
       .replace('regions:\n', 'regions:\n  eu-west-1:\n    vpcCidr: 10.41.0.0/16\n    availabilityZones: 2\n    natGateways: single\n');
     const ir = irOfText(text);
     const boot = await bootstraps(ir);

@@ -353,3 +353,38 @@ describe('load tests on a schedule, annotated and alerting (issue #15 item 7)', 
     expect(r.status, r.stdout + r.stderr).toBe(0);
   });
 });
+
+describe('DNS and TLS per team group (issue #15 DNS/TLS; K8s #6)', () => {
+  const ir = irOf('examples/multi-region-prod.yaml');
+  it('every Ingress of a zone names its group host under spec.tls and listens on HTTPS only, internal ones too; ARNs from platform.yaml stay, otherwise the controller discovers the platform certificate', () => {
+    for (const env of ir.environments) {
+      for (const r of env.regions) {
+        const objects = overlayObjects(ir, env.name, r.region);
+        for (const d of r.deployments) {
+          const ing = find(objects, 'Ingress', d.workload);
+          const a = ing.metadata.annotations;
+          const team = d.namespace;
+          expect(ing.spec.tls).toEqual([{ hosts: [d.ingressScheme === 'internal' ? `${team}.internal.${env.name}.ml.example.com` : `${team}.${env.name}.ml.example.com`] }]);
+          // Rules match any Host: Route 53 probes the ALB by its own name.
+          expect(ing.spec.rules.every((x: Json) => x.host === undefined)).toBe(true);
+          expect(a['alb.ingress.kubernetes.io/listen-ports']).toBe('[{"HTTPS": 443}]');
+          expect(a['alb.ingress.kubernetes.io/certificate-arn']).toBe(d.ingress.certificateArns.length ? d.ingress.certificateArns.join(',') : undefined);
+          const host = env.dns!.hosts.find((h) => h.name === d.ingress.host)!;
+          // Without an ARN in this region, the platform requests the host's certificate here.
+          expect(host.managedCertificateRegions.includes(r.region)).toBe(d.ingress.certificateArns.length === 0);
+        }
+      }
+    }
+  });
+  it('an internet-facing model without a certificate ARN is accepted when a zone is named (the platform requests one), refused without', () => {
+    const text = readFileSync(join(repoRoot, 'examples/multi-region-prod.yaml'), 'utf8').replaceAll('../models/', 'models/');
+    const noArns = text.replace(/      certificateArns:\n(        - arn:aws:acm:.*\n)+/, '');
+    expect(noArns).not.toContain('arn:aws:acm:us-west-2');
+    const d = checkPlatform(writeSpec(noArns), { display: 'platform.yaml', compilerVersion: '0.0.0-test' }).diagnostics;
+    expect(d.filter((x) => x.code === 'ingress-tls')).toEqual([]);
+    const prod = irOfText(noArns).environments.find((e) => e.name === 'prod')!;
+    expect(prod.dns!.hosts.find((h) => h.name === 'vision.prod.ml.example.com')!.managedCertificateRegions).toEqual(['us-east-1', 'us-west-2']);
+    const noZone = checkPlatform(writeSpec(noArns.replace(/\ndns:\n  zone: ml\.example\.com\n/, '\n')), { display: 'platform.yaml', compilerVersion: '0.0.0-test' }).diagnostics;
+    expect(noZone.filter((x) => x.code === 'ingress-tls').length).toBe(2);
+  });
+});

@@ -51,6 +51,7 @@ function applyPairs(env: EnvironmentIR): Pair[] {
       [`${r.region}:kustomize`, `${r.region}:rollout`, 'the Deployments exist'],
       [`${r.region}:rollout`, `${r.region}:verify`, 'the pods are ready'],
       [`${r.region}:kustomize`, new RegExp(`^${x}:alb:`), 'the Ingresses exist'],
+      [`${r.region}:infra:apply`, `${r.region}:kustomize`, "the Ingresses find their group host's ACM certificate by name: the infra root waits until it is issued"],
       [new RegExp(`^${x}:alb:`), 'dns:apply', 'the dns module looks the load balancers up'],
     );
   }

@@ -244,6 +244,8 @@ export function modelObjects(ir: PlatformIR, m: ModelIR, d: DeploymentIR, r: Reg
     metadata: { name, namespace: ns, labels, annotations: ingressAnnotations(d) },
     spec: {
       ingressClassName: 'alb',
+      // The host names the certificate only: rules match any Host, so Route 53 health checks can probe the ALB by its own name.
+      ...(d.ingress.host ? { tls: [{ hosts: [d.ingress.host] }] } : {}),
       rules: [{ http: { paths: [{ path: `/v2/models/${m.name}`, pathType: 'Prefix', backend: { service: { name, port: { name: 'http' } } } }] } }],
     },
   };
@@ -280,14 +282,14 @@ export function modelObjects(ir: PlatformIR, m: ModelIR, d: DeploymentIR, r: Reg
 
 /**
  * The ALB of the model's team and scheme (one IngressGroup per team namespace), HTTPS when the environment
- * has certificates (always for internet-facing ones), the Cognito authentication asked for, and a
+ * has certificates (always for internet-facing ones; internal ones too with a DNS zone), the Cognito authentication asked for, and a
  * deregistration delay shorter than the pods' preStop.
  * @see https://kubernetes-sigs.github.io/aws-load-balancer-controller/latest/guide/ingress/annotations/
  */
 export function ingressAnnotations(d: DeploymentIR): Record<string, string> {
   const a = 'alb.ingress.kubernetes.io';
   const i = d.ingress;
-  const tls = i.certificateArns.length > 0;
+  const tls = i.tls;
   return {
     [`${a}/group.name`]: d.ingressGroup,
     [`${a}/scheme`]: i.scheme,
@@ -297,7 +299,10 @@ export function ingressAnnotations(d: DeploymentIR): Record<string, string> {
     [`${a}/success-codes`]: '200',
     [`${a}/target-group-attributes`]: `deregistration_delay.timeout_seconds=${DEREGISTRATION_DELAY_SECONDS}`,
     [`${a}/listen-ports`]: tls ? '[{"HTTPS": 443}]' : '[{"HTTP": 80}]',
-    ...(tls ? { [`${a}/certificate-arn`]: i.certificateArns.join(','), [`${a}/ssl-policy`]: 'ELBSecurityPolicy-TLS13-1-2-2021-06' } : {}),
+    ...(tls ? { [`${a}/ssl-policy`]: 'ELBSecurityPolicy-TLS13-1-2-2021-06' } : {}),
+    // Certificates named in platform.yaml; otherwise the controller discovers the one the platform requested for
+    // the host under spec.tls (issued before the Ingress exists: the infra root waits for its validation).
+    ...(i.certificateArns.length ? { [`${a}/certificate-arn`]: i.certificateArns.join(',') } : {}),
     ...(i.allowedCidrs.length ? { [`${a}/inbound-cidrs`]: i.allowedCidrs.join(',') } : {}),
     ...(i.authentication !== 'none'
       ? {
