@@ -313,7 +313,7 @@ const Model = z
         certificateArns: z
           .array(acmCertificateArn)
           .default([])
-          .describe('ACM certificates for the HTTPS listener, at least one in every region the model runs in (ACM certificates are regional). Required when internet-facing: public endpoints are HTTPS only.'),
+          .describe("ACM certificates for the HTTPS listener, at least one in every region the model runs in (ACM certificates are regional). Required when internet-facing (public endpoints are HTTPS only) unless dns.zone is set: platformc then requests a DNS-validated certificate for the team's host, internal ALBs included."),
         authentication: z
           .union([
             z.literal('none').describe('No authentication: anyone who can reach the endpoint may call it. Must be said explicitly.'),
@@ -504,7 +504,7 @@ const Dns = z
     zone: z
       .string()
       .regex(/^([a-z0-9]([-a-z0-9]*[a-z0-9])?\.)+[a-z]{2,}$/, 'a DNS zone is a domain name such as ml.example.com')
-      .describe('Route 53 hosted zone for model endpoints.'),
+      .describe("Public Route 53 hosted zone (in each environment's account) for model endpoints: each team's ALB gets <team>.<env>.<zone> (internal: <team>.internal.<env>.<zone>) and, without certificate ARNs, a DNS-validated ACM certificate for that name."),
   })
   .describe('DNS for model endpoints; with a standby region, failover records put the primary first.');
 
