@@ -290,7 +290,8 @@ export interface DeploymentIR {
   readonly slo: { readonly latencyP99Ms: number; readonly availability: number; readonly targetRps: number; readonly period: string };
   /**
    * The latency SLI: the share of requests within `boundMs` must be at least `objective` (0.99 for a p99
-   * objective). `le` is the bucket label exactly as Triton's exporter writes the bound, so rules select it.
+   * objective). `le` is the label, exactly as Triton's exporter writes it, of the bucket that measures the
+   * bound: ceil(boundMs) - 1, because Triton observes whole milliseconds, truncated (see measuredBoundMs).
    */
   readonly latency: { readonly boundMs: number; readonly le: string; readonly objective: number };
   readonly ingressScheme: 'internal' | 'internet-facing';

@@ -188,7 +188,7 @@ function resolveRegion(platform: string, env: string, region: string, role: 'pri
       gpusPerReplica: m.gpusPerReplica,
       replicas: { min: m.replicas.min, max: m.replicas.max },
       slo: m.slo,
-      latency: { boundMs: m.slo.latencyP99Ms, le: exporterFloat(m.slo.latencyP99Ms), objective: LATENCY_OBJECTIVE },
+      latency: { boundMs: m.slo.latencyP99Ms, le: exporterFloat(measuredBoundMs(m.slo.latencyP99Ms)), objective: LATENCY_OBJECTIVE },
       ingressScheme: scheme,
       ingress: {
         scheme,
@@ -328,21 +328,30 @@ export function deriveNames(platform: string, env: string, region: string, short
 }
 
 /**
- * Histogram bounds (ms) for a model's latency: a log-spaced ladder around the tightest objective (6 significant
- * digits, so every bound prints as itself), plus every objective exactly, so "share of requests within the
- * SLO" is read off a bucket boundary.
+ * The bucket that holds the requests within a latency bound. Triton observes its latency histogram in whole
+ * milliseconds, truncated (`(now_ns - infer_start_ns_) / NANOS_PER_MILLIS`: a 50.9 ms request is observed as
+ * 50), so the bucket `le=k` holds the requests faster than k + 1 ms. Bucket ceil(bound) - 1 never counts a
+ * request slower than the bound as within it; it may count one within the last millisecond as outside (the
+ * SLO errs on the strict side, by less than 1 ms, instead of the lenient one).
+ * @see https://github.com/triton-inference-server/core/blob/main/src/infer_response.cc (UpdateResponseMetrics)
+ */
+export const measuredBoundMs = (boundMs: number) => Math.max(0, Math.ceil(boundMs) - 1);
+
+/**
+ * Histogram bounds (ms) for a model's latency: a log-spaced ladder around the tightest objective, in whole
+ * milliseconds (what Triton observes: a fractional bound would act as its floor), plus the measured bound of
+ * every objective, so "share of requests within the SLO" is read off a bucket boundary.
  */
 export function latencyBuckets(objectivesMs: readonly number[]): number[] {
   const tightest = Math.min(...objectivesMs);
-  const ladder = [0.1, 0.25, 0.5, 0.75, 1, 1.5, 2, 3, 5, 10].map((f) => Number((tightest * f).toPrecision(6)));
-  return [...new Set([...ladder, ...objectivesMs])].sort((a, b) => a - b);
+  const ladder = [0.1, 0.25, 0.5, 0.75, 1, 1.5, 2, 3, 5, 10].map((f) => Math.max(1, Math.round(tightest * f)));
+  return [...new Set([...ladder, ...objectivesMs.map(measuredBoundMs)])].sort((a, b) => a - b);
 }
 
 /**
  * A bucket bound as Triton's exporter writes it in the `le` label: prometheus-cpp (>= 0.13) streams doubles
  * with precision max_digits10 - 1 = 16 in the default float format, i.e. printf("%.16g") (trailing zeros
- * dropped, no ".0"). Bounds here are at least 0.1 ms (objectives are >= 1 ms), so %g never switches to
- * exponent form.
+ * dropped, no ".0"). Bounds here are whole milliseconds, so %g never switches to exponent form below 10^16.
  * @see https://github.com/jupp0r/prometheus-cpp/blob/v1.2.4/core/src/text_serializer.cc
  */
 export function exporterFloat(n: number): string {

@@ -4,7 +4,7 @@
  * output of commit c4204ea.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse, parseAllDocuments, stringify } from 'yaml';
@@ -13,7 +13,7 @@ import { k6Script } from '../../compiler/emit/observability/loadtest.js';
 import { checkPlatform, generateFiles } from '../../compiler/pipeline.js';
 import { writeTree } from '../../compiler/output/write.js';
 import type { PlatformIR } from '../../compiler/resolve/ir.js';
-import { hasTool, repoRoot } from '../helpers/cli.js';
+import { hasTool, referenceDir, repoRoot } from '../helpers/cli.js';
 import { irOf, irOfText, writeSpec } from '../helpers/platform.js';
 
 type Json = Record<string, any>;
@@ -39,16 +39,19 @@ describe('latency bound (issue #13: latency SLO never measured with > 3 signific
     const ir = irOfText(reference.replace('latencyP99Ms: 50', `latencyP99Ms: ${ms}`));
     const model = ir.models.find((m) => m.name === 'resnet50')!;
     const d = ir.environments.find((e) => e.name === 'prod')!.regions[0]!.deployments.find((x) => x.model === 'resnet50')!;
-    it(`${ms} ms: a bucket is exactly the objective, and the rules select the label Triton writes for it`, () => {
-      expect(model.latencyBucketsMs).toContain(ms);
+    it(`${ms} ms: a bucket measures the objective (Triton observes whole ms, truncated: bucket ceil(bound) - 1, Obs m2), and the rules select the label Triton writes for it`, () => {
+      const measured = Math.ceil(ms) - 1;
+      expect(model.latencyBucketsMs).toContain(measured);
       expect(d.latency.boundMs).toBe(ms);
-      const le = cFormat(ms);
+      const le = cFormat(measured);
       expect(d.latency.le).toBe(le);
       const sli = rulesOf(ir, 'prod', 'resnet50').find((r) => r.record === 'slo:sli_error:ratio_rate5m' && r.labels.slo === 'latency')!.expr as string;
       const regex = /le=~"([^"]+)"/.exec(sli)![1]!.replace(/\\\\/g, '\\');
       // Triton's label, and Prometheus 3's normalised form of whole numbers.
       expect(new RegExp(`^(?:${regex})$`).test(le)).toBe(true);
-      if (Number.isInteger(ms)) expect(new RegExp(`^(?:${regex})$`).test(`${le}.0`)).toBe(true);
+      expect(new RegExp(`^(?:${regex})$`).test(`${le}.0`)).toBe(true);
+      // Every bucket is a whole millisecond: a fractional one would only act as its floor.
+      for (const b of model.latencyBucketsMs) expect(Number.isInteger(b)).toBe(true);
       // Every bucket prints as itself, so no bound is ever written differently from what config.pbtxt says.
       for (const b of model.latencyBucketsMs) expect(cFormat(b)).toBe(String(b));
       // The k6 threshold uses the same bound.
@@ -88,7 +91,7 @@ describe('prod overrides every SLO field (issue #13: prod scales on dev SLO; Obs
   it('the rules, buckets and the load test follow prod', () => {
     const rules = rulesOf(ir, 'prod', 'resnet50');
     expect(rules.find((r) => r.record === 'slo:objective:ratio' && r.labels.slo === 'availability')!.expr).toBe('0.995');
-    expect(rules.find((r) => r.record === 'slo:sli_error:ratio_rate5m' && r.labels.slo === 'latency')!.expr).toContain('le=~"20(');
+    expect(rules.find((r) => r.record === 'slo:sli_error:ratio_rate5m' && r.labels.slo === 'latency')!.expr).toContain('le=~"19(');
     expect(ir.models.find((m) => m.name === 'resnet50')!.latencyBucketsMs).toContain(20);
     const k6 = k6Script(ir.models.find((m) => m.name === 'resnet50')!, prodD);
     expect(k6).toContain("'p(99)<20'");
@@ -279,11 +282,11 @@ describe.skipIf(!promtool)('latency alerts on synthetic traffic (Obs B1, issue #
     return alerts.filter((a) => (r.stdout + r.stderr).includes(`alertname: ${a},`));
   }
   it('a model with 0.5% of requests over its p99 bound is healthy: no page, no ticket', () => {
-    expect(fires(irOf('platform.yaml'), '50', 0.005, '2d')).toEqual([]);
+    expect(fires(irOf('platform.yaml'), '49', 0.005, '2d')).toEqual([]);
   });
-  it('a 1234 ms objective pages when half the requests are slower (the rule finds Triton\'s le="1234" bucket)', () => {
+  it('a 1234 ms objective pages when half the requests are slower (the rule finds Triton\'s le="1233" bucket: observations are whole ms, truncated)', () => {
     const ir = irOfText(reference.replace('latencyP99Ms: 50', 'latencyP99Ms: 1234'));
-    expect(fires(ir, '1234', 0.5, '2h')).toContain('Resnet50LatencyErrorBudgetBurnFast');
+    expect(fires(ir, '1233', 0.5, '2h')).toContain('Resnet50LatencyErrorBudgetBurnFast');
   });
 });
 
@@ -386,5 +389,29 @@ describe('DNS and TLS per team group (issue #15 DNS/TLS; K8s #6)', () => {
     expect(prod.dns!.hosts.find((h) => h.name === 'vision.prod.ml.example.com')!.managedCertificateRegions).toEqual(['us-east-1', 'us-west-2']);
     const noZone = checkPlatform(writeSpec(noArns.replace(/\ndns:\n  zone: ml\.example\.com\n/, '\n')), { display: 'platform.yaml', compilerVersion: '0.0.0-test' }).diagnostics;
     expect(noZone.filter((x) => x.code === 'ingress-tls').length).toBe(2);
+  });
+});
+
+describe('pins the observability depends on (Obs m5, m7)', () => {
+  const versions = JSON.parse(readFileSync(join(repoRoot, 'specs/versions.json'), 'utf8')) as Json;
+  it('DCGM host label: rules and dashboards use the one the pinned dcgm-exporter writes (m5)', () => {
+    const pin = versions.charts['dcgm-exporter'].appVersion as string;
+    // NVIDIA/dcgm-exporter#655 (commit d5e5f51) renamed the label Hostname to hostname in the commit right after
+    // the release 4.5.3-4.8.2 (commit 691c927): exporters up to 4.8.2 write Hostname, later ones hostname.
+    const newer = (a: string, b: string) => { const x = a.split('.').map(Number); const y = b.split('.').map(Number); for (let i = 0; i < 3; i++) if (x[i] !== y[i]) return x[i]! > y[i]!; return false; };
+    const label = newer(pin, '4.8.2') ? 'hostname' : 'Hostname';
+    const other = label === 'Hostname' ? 'hostname' : 'Hostname';
+    const ir = irOf('platform.yaml');
+    const files = generateFiles(ir).filter((f) => f.path.endsWith('/gpu.rules.yaml') || /^grafana\/[^/]+\/.*gpu.*\.json$/.test(f.path));
+    expect(files.length).toBeGreaterThanOrEqual(4);
+    for (const f of files) {
+      expect(f.content, f.path).toMatch(new RegExp(`\\b${label}\\b`));
+      expect(f.content, `${f.path} uses ${other}, which dcgm-exporter ${pin} does not write`).not.toMatch(new RegExp(`\\b${other}\\b`));
+    }
+  });
+  it.skipIf(!existsSync(join(referenceDir, 'helm-charts/charts.json')))('every pinned chart has its default values in the offline reference at the same version, prometheus-adapter included (m7)', () => {
+    const charts = JSON.parse(readFileSync(join(referenceDir, 'helm-charts/charts.json'), 'utf8')) as Record<string, { version: string }>;
+    const releases = ['prometheus-adapter', 'dcgm-exporter', 'external-secrets', 'kube-prometheus-stack', 'aws-load-balancer-controller', 'cluster-autoscaler', 'fluent-bit', 'nvidia-device-plugin'];
+    for (const r of releases) expect(charts[r]?.version, r).toBe(versions.charts[r].version);
   });
 });
