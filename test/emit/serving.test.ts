@@ -415,3 +415,25 @@ describe('pins the observability depends on (Obs m5, m7)', () => {
     for (const r of releases) expect(charts[r]?.version, r).toBe(versions.charts[r].version);
   });
 });
+
+describe.each(SPECS)('Triton egress of %s (K8s #28)', (spec) => {
+  const ir = irOf(spec);
+  it('HTTPS to the VPC (STS and the other interface endpoints) and to public addresses (S3 through the gateway endpoint) only: no private network outside the VPC, no instance metadata', () => {
+    const base = parseAllDocuments(file(ir, 'kustomize/base/network-policies.yaml')).map((d) => d.toJS() as Json);
+    // Nothing in the base opens 0.0.0.0/0 any more: the egress allow is per region, with its VPC CIDR.
+    expect(JSON.stringify(base)).not.toContain('0.0.0.0/0');
+    for (const env of ir.environments) {
+      for (const r of env.regions) {
+        const objects = overlayObjects(ir, env.name, r.region);
+        for (const ns of new Set(r.deployments.map((d) => d.namespace))) {
+          const p = objects.find((o) => o.kind === 'NetworkPolicy' && o.metadata.name === 'triton-allow-aws-egress' && o.metadata.namespace === ns)!;
+          expect(p.spec.podSelector).toEqual({ matchLabels: { 'app.kubernetes.io/name': 'triton' } });
+          const blocks = p.spec.egress.flatMap((e: Json) => { expect(e.ports).toEqual([{ protocol: 'TCP', port: 443 }]); return e.to.map((t: Json) => t.ipBlock); });
+          expect(blocks).toContainEqual({ cidr: r.network.vpcCidr });
+          for (const b of blocks.filter((x: Json) => x.cidr === '0.0.0.0/0')) for (const range of ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', '169.254.0.0/16']) expect(b.except).toContain(range);
+          expect(blocks.every((b: Json) => b.cidr === r.network.vpcCidr || b.cidr === '0.0.0.0/0')).toBe(true);
+        }
+      }
+    }
+  });
+});

@@ -11,7 +11,7 @@ import { toYaml, toYamlDocuments } from '../../output/serialize.js';
 import type { EnvironmentIR, PlatformIR, RegionIR } from '../../resolve/ir.js';
 import { NAMESPACES } from '../../lib/conventions.js';
 import {
-  albIngressPolicy, modelObjects, namespace, platformNetworkPolicies, teamNetworkPolicies, teamQuota, tritonServiceMonitor, type K8sObject,
+  albIngressPolicy, modelObjects, namespace, platformNetworkPolicies, teamNetworkPolicies, teamQuota, tritonEgressPolicy, tritonServiceMonitor, type K8sObject,
 } from './objects.js';
 
 const kustomization = (body: Record<string, unknown>) => toYaml({ apiVersion: 'kustomize.config.k8s.io/v1beta1', kind: 'Kustomization', ...body });
@@ -53,6 +53,7 @@ function overlay(ir: PlatformIR, env: EnvironmentIR, r: RegionIR): FileOutput[] 
   const served = [...new Set(r.deployments.map((d) => d.namespace))].sort();
   add('region.yaml', [
     ...served.map((ns) => albIngressPolicy(ns, r.deployments.filter((d) => d.namespace === ns).flatMap((d) => d.ingress.albSubnets))),
+    ...served.map((ns) => tritonEgressPolicy(ns, r.network.vpcCidr)),
     // Prometheus scrapes Triton only where this environment runs Prometheus (and so has the CRD).
     ...(env.observability.metrics.enabled ? served.map(tritonServiceMonitor) : []),
     // The secret store and the ExternalSecrets of Grafana and Alertmanager come with the platform-prerequisites

@@ -68,18 +68,12 @@ function netpol(name: string, namespace: string, spec: V1NetworkPolicy['spec']):
   return obj('networking.k8s.io/v1', 'NetworkPolicy', p);
 }
 
-/** Default deny, then only what is needed: DNS; for Triton pods HTTPS egress (S3, STS), metrics from monitoring, inference from the platform namespace. */
+/** Default deny, then only what is needed: DNS; for Triton pods metrics from monitoring and inference from the platform namespace (HTTPS egress to AWS is per region: tritonEgressPolicy). */
 export function teamNetworkPolicies(namespace: string): K8sObject[] {
   const triton = { matchLabels: { 'app.kubernetes.io/name': 'triton' } };
   return [
     netpol('default-deny-all', namespace, { podSelector: {}, policyTypes: ['Ingress', 'Egress'] }),
     netpol('allow-dns', namespace, { podSelector: {}, policyTypes: ['Egress'], egress: [dns] }),
-    netpol('triton-allow-https-egress', namespace, {
-      podSelector: triton,
-      policyTypes: ['Egress'],
-      // S3 and STS over HTTPS; never the instance metadata service.
-      egress: [{ to: [{ ipBlock: { cidr: '0.0.0.0/0', except: ['169.254.169.254/32'] } }], ports: [{ protocol: 'TCP', port: 443 }] }],
-    }),
     // Only Prometheus (the operator labels its pods app.kubernetes.io/name=prometheus), not every pod of the monitoring namespace.
     netpol('triton-allow-metrics', namespace, {
       podSelector: triton,
@@ -121,6 +115,31 @@ export function albIngressPolicy(namespace: string, albSubnets: readonly string[
       ingress: [{ _from: [...new Set(albSubnets)].sort().map((cidr) => ({ ipBlock: { cidr } })), ports: [{ protocol: 'TCP', port: TRITON_PORTS.http }] } as never],
     }),
   );
+}
+
+/** Address ranges that are never AWS's public endpoints: private (RFC 1918), shared (RFC 6598) and link-local (IMDS). */
+const NON_PUBLIC = ['10.0.0.0/8', '100.64.0.0/10', '169.254.0.0/16', '172.16.0.0/12', '192.168.0.0/16'];
+
+/**
+ * In this region: Triton's egress to AWS over HTTPS, as narrow as NetworkPolicy can say it. STS (IRSA's
+ * AssumeRoleWithWebIdentity) and the other interface endpoints answer inside the VPC: its CIDR. S3 (the model
+ * repository) goes through the gateway endpoint, to S3's public addresses: a gateway endpoint has no address
+ * of its own, NetworkPolicy cannot name its prefix list (pl-...), and S3's ranges change, so that rule stays
+ * "any public address on 443". What it does exclude: the instance metadata service, and every private range
+ * outside the VPC (peered VPCs, on-premises networks behind a transit gateway), so a Triton pod cannot reach
+ * into other networks. Closing the public side too needs S3 through an interface endpoint (then the VPC CIDR
+ * is all Triton needs), which puts every model download on PrivateLink's per-GB charge.
+ * @see https://docs.aws.amazon.com/vpc/latest/privatelink/vpc-endpoints-s3.html
+ */
+export function tritonEgressPolicy(namespace: string, vpcCidr: string): K8sObject {
+  return netpol('triton-allow-aws-egress', namespace, {
+    podSelector: { matchLabels: { 'app.kubernetes.io/name': 'triton' } },
+    policyTypes: ['Egress'],
+    egress: [
+      { to: [{ ipBlock: { cidr: vpcCidr } }], ports: [{ protocol: 'TCP', port: 443 }] },
+      { to: [{ ipBlock: { cidr: '0.0.0.0/0', except: NON_PUBLIC } }], ports: [{ protocol: 'TCP', port: 443 }] },
+    ],
+  });
 }
 
 /** The platform namespace runs load tests: they may reach Triton in team namespaces and Grafana for annotations. */
