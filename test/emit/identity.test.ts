@@ -533,3 +533,22 @@ describe('operators', () => {
     expect(eks).toMatch(/principal_arn\s+= data\.aws_iam_role\.ci_apply\.arn/);
   });
 });
+
+describe('certificates and records of a DNS zone (issue #15 TLS)', () => {
+  it("the apply role requests certificates and writes records only under <env>.<zone>, and deletes only its environment's certificates", async () => {
+    const ir = irOf('examples/multi-region-prod.yaml');
+    const b = (await bootstraps(ir)).get('prod')!;
+    const apply = b.roles.get('ci_apply')!;
+    const env = b.env;
+    const ctx = ownContext(env);
+    const cert = `arn:aws:acm:us-east-1:${env.account}:certificate/12345678-1234-1234-1234-123456789012`;
+    expect(await decide(apply, env, 'acm:RequestCertificate', '*', { ...ctx, 'acm:DomainNames': ['vision.internal.prod.ml.example.com'] })).toBe('Allowed');
+    expect(await decide(apply, env, 'acm:RequestCertificate', '*', { ...ctx, 'acm:DomainNames': ['vision.dev.ml.example.com'] })).not.toBe('Allowed');
+    expect(await decide(apply, env, 'acm:RequestCertificate', '*', { ...ctx, 'acm:DomainNames': ['www.example.com'] })).not.toBe('Allowed');
+    expect(await decide(apply, env, 'acm:DeleteCertificate', cert, ctx)).toBe('Allowed');
+    expect(await decide(apply, env, 'acm:DeleteCertificate', cert, { ...ctx, 'aws:ResourceTag/environment': 'dev' })).not.toBe('Allowed');
+    const zone = 'arn:aws:route53:::hostedzone/Z0123456789ABCDEFGHIJ';
+    expect(await decide(apply, env, 'route53:ChangeResourceRecordSets', zone, { ...ctx, 'route53:ChangeResourceRecordSetsNormalizedRecordNames': ['_a1b2.vision.internal.prod.ml.example.com'] })).toBe('Allowed');
+    expect(await decide(apply, env, 'route53:ChangeResourceRecordSets', zone, { ...ctx, 'route53:ChangeResourceRecordSetsNormalizedRecordNames': ['vision.dev.ml.example.com'] })).not.toBe('Allowed');
+  });
+});
