@@ -5,8 +5,10 @@
  * A Deployment rolls either with a surge pod (maxSurge 1, maxUnavailable 0: needs a spare replica's GPUs in
  * the pool at maxSize and in the team's quota) or by taking one pod down first (maxSurge 0, maxUnavailable 1).
  * With replicas.min 1 the second is a full outage on every configuration or weights change, for the minutes
- * Triton takes to load the model: an error in production, since one GPU of headroom costs nothing until a
- * rollout uses it. A single replica with headroom still goes down on every node drain, AMI upgrade or
+ * Triton takes to load the model: a warning in production that says what headroom is missing (one GPU of
+ * headroom costs nothing until a rollout uses it). Not an error: a pool already at the largest size a team
+ * may have (or an auto pool sized to its models) can accept the blip knowingly; the warning keeps it from
+ * being silent. A single replica with headroom still goes down on every node drain, AMI upgrade or
  * scale-in: the PodDisruptionBudget (maxUnavailable 1) cannot keep it without blocking the drain, so that is
  * a warning where the availability objective (99.9% and up) has no room for it.
  */

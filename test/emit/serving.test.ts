@@ -181,9 +181,10 @@ describe('production rollouts and drains without outages (issue #15 item 4; K8s 
     .replace(/ *# prod: 3 \+ 3 replicas.*\n/, '')
     .replace('gpuQuota: 7', 'gpuQuota: 4')
     .replace(/      # Two replicas at least[^]*?mobilenet: \{ replicas: \{ min: 2, max: 3 \} \}\n/, '');
-  it('the old reference prod (replicas.min 1, no spare GPU: maxSurge 0 / maxUnavailable 1) is refused, positioned at replicas.min, with the headroom it lacks', () => {
+  it('the old reference prod (replicas.min 1, no spare GPU: maxSurge 0 / maxUnavailable 1) is not silent: a warning at replicas.min with the headroom it lacks', () => {
     expect(before).not.toContain('min: 2');
     const errors = diagnose(before).filter((d) => d.code === 'rollout-outage');
+    expect(errors.map((d) => d.severity)).toEqual(['warning', 'warning']);
     expect(errors.map((d) => d.message)).toEqual([
       "every rollout of 'resnet50' in prod stops its only replica: a surge pod needs a spare GPU, but at maximum scale pool 'gpu' in us-east-1 has 0 left and team 'vision' 0 under its quota",
       "every rollout of 'mobilenet' in prod stops its only replica: a surge pod needs a spare GPU, but at maximum scale pool 'gpu' in us-east-1 has 0 left and team 'vision' 0 under its quota",
