@@ -50,7 +50,7 @@ nodePools:
     role: gpu
     instanceTypes: [${gpu}]
     minSize: 0
-    maxSize: 3                       # one GPU above the models' replicas.max: a rollout starts the new pod first
+    maxSize: 2
 
 identity:
   operators:
@@ -66,7 +66,7 @@ identity:
 
 teams:
   ml:
-    gpuQuota: 3                        # replicas.max x GPUs, plus one for a rollout's surge pod
+    gpuQuota: 2
 
 models:
   resnet50:
@@ -95,9 +95,6 @@ environments:
     account: "222222222222"          # replace with your prod account
     region: ${region}
     state: { bucket: ${name}-tfstate-222222222222 }
-    overrides:
-      models:
-        resnet50: { replicas: { min: 2 } }   # two replicas in prod: a node drain never stops the model
 `;
 }
 

@@ -328,8 +328,7 @@ describe('names at their limits (TF #13)', () => {
       .replace('environments: [dev, prod]', 'environments: [dev, preprod-east]')
       .replace(/^ {2}gpu:$/m, '  gpu-inference-low-latency-t4x:')
       .replaceAll('nodePool: gpu\n', 'nodePool: gpu-inference-low-latency-t4x\n')
-      .replace('        gpu: { minSize: 0, maxSize: 2 }', '        gpu-inference-low-latency-t4x: { minSize: 0, maxSize: 2 }')
-      .replace('        gpu: { maxSize: 7 }', '        gpu-inference-low-latency-t4x: { maxSize: 7 }');
+      .replace('        gpu: { minSize: 0, maxSize: 2 }', '        gpu-inference-low-latency-t4x: { minSize: 0, maxSize: 2 }');
     const ir = irOf(writeSpec(text));
     const env = ir.environments.find((e) => e.name === 'preprod-east')!;
     const r = env.regions[0]!;
@@ -463,7 +462,7 @@ describe('environments that share an account and a name prefix (prod and prod-eu
     const text = readFileSync(join(repoRoot, 'platform.yaml'), 'utf8')
       .replace('environments: [dev, prod]', 'environments: [dev, prod, prod-eu]\n      oidcProvider: { dev: create, prod: create, prod-eu: existing }')
       // environments is the last section of platform.yaml: prod-eu goes at its end.
-      .replace(/\n*$/, '\n  prod-eu:\n    account: "222222222222"\n    region: eu-west-1\n    state: { bucket: inference-tfstate-222222222222-eu }\n    budget: { monthlyUsd: 3500 }\n    overrides:\n      nodePools:\n        gpu: { maxSize: 7 }\n      models:\n        resnet50: { replicas: { min: 2, max: 3 } }\n        mobilenet: { replicas: { min: 2, max: 3 } }\n')
+      .replace(/\n*$/, '\n  prod-eu:\n    account: "222222222222"\n    region: eu-west-1\n    state: { bucket: inference-tfstate-222222222222-eu }\n')
       .replace('regions:\n', 'regions:\n  eu-west-1:\n    vpcCidr: 10.41.0.0/16\n    availabilityZones: 2\n    natGateways: single\n');
     const ir = irOfText(text);
     const boot = await bootstraps(ir);

@@ -322,7 +322,7 @@ describe('plan, status, loadtest', () => {
       'terraform -chdir=generated/terraform/prod/us-east-1/platform plan -input=false -lock-timeout=5m',
       'kubectl diff --server-side --context inference-prod-us-east-1 -k generated/kustomize/overlays/prod/us-east-1',
     ]);
-    expect(r.stdout).toContain('prod       $2,122.99 -> $2,122.99');
+    expect(r.stdout).toContain('prod       $1,338.13 -> $1,338.13');
   });
 
   it('status reports nodes, GPUs, models and endpoints, as text or JSON', async () => {
