@@ -1,14 +1,15 @@
 /**
  * The one pipeline every command runs: load -> structure -> semantics (front), the auto instance check,
- * resolve once, the checks that need the IR (capacity, budget); then emit and frame (compiler/generate.ts,
- * apart so that validate loads no emitter). Commands stop where they need to: validate after the checks,
- * compile after framing, ops with the IR.
+ * resolve once, the checks that need the IR (capacity, availability of rollouts, budget); then emit and frame
+ * (compiler/generate.ts, apart so that validate loads no emitter). Commands stop where they need to: validate
+ * after the checks, compile after framing, ops with the IR.
  */
 import { checkBudget, checkCapacity } from './cost/checks.js';
 import { hasErrors, sortDiagnostics, type Diagnostic } from './diagnostics/diagnostic.js';
 import type { DiagnosticCode } from './diagnostics/codes.js';
 import { validateFile, type Validated } from './front/validate.js';
 import { checkAutoPools } from './resolve/auto-instance.js';
+import { checkRolloutAvailability } from './resolve/availability.js';
 import { checkNameCollisions } from './resolve/collisions.js';
 import type { PlatformIR } from './resolve/ir.js';
 import { resolvePlatform } from './resolve/resolve.js';
@@ -42,7 +43,7 @@ export function checkPlatform(file: string, options: CheckOptions): Checked {
   const auto = checkAutoPools(validated);
   if (hasErrors(auto)) return { diagnostics: sortDiagnostics([...front.diagnostics, ...auto]), validated };
   const ir = resolvePlatform(validated, { compilerVersion: options.compilerVersion });
-  const capacity = [...checkNameCollisions(ir, validated.source), ...checkCapacity(ir, validated.source)];
+  const capacity = [...checkNameCollisions(ir, validated.source), ...checkCapacity(ir, validated.source), ...checkRolloutAvailability(ir, validated.source)];
   // The budget gate reads the estimate, which only means something once capacity holds.
   const budget = hasErrors(capacity) ? [] : checkBudget(ir, validated.source);
   const diagnostics = sortDiagnostics([...front.diagnostics, ...auto, ...capacity, ...budget]);

@@ -352,7 +352,7 @@ const Model = z
         certificateArns: z
           .array(acmCertificateArn)
           .default([])
-          .describe('ACM certificates for the HTTPS listener, at least one in every region the model runs in (ACM certificates are regional). Required when internet-facing: public endpoints are HTTPS only.'),
+          .describe("ACM certificates for the HTTPS listener, at least one in every region the model runs in (ACM certificates are regional). Required when internet-facing (public endpoints are HTTPS only) unless dns.zone is set: platformc then requests a DNS-validated certificate for the team's host, internal ALBs included."),
         authentication: z
           .union([
             z.literal('none').describe('No authentication: anyone who can reach the endpoint may call it. Must be said explicitly.'),
@@ -405,6 +405,18 @@ const Observability = z
       })
       .default({ enabled: true, retentionDays: 30, ingestGiBPerMonth: 50 })
       .describe('Logs: fluent-bit to CloudWatch through IRSA.'),
+    loadTests: z
+      .strictObject({
+        afterApply: z.boolean().default(true).describe("`platformc apply` ends with each model's k6 load test in the primary region (at its target rate, thresholds from its SLO) and fails when one breaks its SLO; `apply --skip-loadtests` leaves them out for one run."),
+        schedule: z
+          .string()
+          .regex(/^(\S+\s+){4}\S+$/, 'a schedule is a five-field cron expression, e.g. "0 4 * * 1" (Mondays 04:00)')
+          .refine((x) => !/^@|TZ=/.test(x), 'a five-field cron expression; the time zone is UTC')
+          .optional()
+          .describe('Also run the load tests in the cluster on this cron schedule (five fields, UTC), e.g. "0 4 * * 1"; failures alert (LoadTestFailed). Absent: on demand and after apply only.'),
+      })
+      .default({ afterApply: true })
+      .describe('Headless load tests: after apply and/or on a schedule; each run and its result are annotated on the Grafana dashboards.'),
     alerting: z
       .strictObject({
         receiver: z
@@ -510,6 +522,7 @@ const Overrides = z
         metrics: overrideOf(Observability.shape.metrics.unwrap(), 'Metrics fields to change.').optional(),
         dashboards: overrideOf(Observability.shape.dashboards.unwrap(), 'Dashboards fields to change.').optional(),
         logs: overrideOf(Observability.shape.logs.unwrap(), 'Logs fields to change.').optional(),
+        loadTests: overrideOf(Observability.shape.loadTests.unwrap(), 'Load-test fields to change.').optional(),
       })
       .optional()
       .describe('Observability fields to change in this environment.'),
@@ -547,7 +560,7 @@ const Dns = z
     zone: z
       .string()
       .regex(/^([a-z0-9]([-a-z0-9]*[a-z0-9])?\.)+[a-z]{2,}$/, 'a DNS zone is a domain name such as ml.example.com')
-      .describe('Route 53 hosted zone for model endpoints.'),
+      .describe("Public Route 53 hosted zone (in each environment's account) for model endpoints: each team's ALB gets <team>.<env>.<zone> (internal: <team>.internal.<env>.<zone>) and, without certificate ARNs, a DNS-validated ACM certificate for that name."),
   })
   .describe('DNS for model endpoints; with a standby region, failover records put the primary first.');
 
@@ -574,6 +587,7 @@ export const PlatformSchema = z
       metrics: { enabled: true, retention: '30d', storageGiB: 50 },
       dashboards: { enabled: true, adminSecret: 'platformc/grafana-admin' },
       logs: { enabled: true, retentionDays: 30, ingestGiBPerMonth: 50 },
+      loadTests: { afterApply: true },
       alerting: {},
     }),
     budget: Budget,

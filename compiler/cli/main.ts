@@ -82,11 +82,12 @@ operator roles. Afterwards CI applies the environment; the administrator is need
   }),
   apply: command({
     summary: 'Build or update an environment and prove it serves',
-    usage: 'platformc apply [FILE] --env ENV [--region REGION] [--dry-run]',
+    usage: 'platformc apply [FILE] --env ENV [--region REGION] [--skip-loadtests] [--dry-run]',
     details: `Refuses a stale generated/ or the wrong AWS account. Then: terraform apply of each infra module, kubeconfig,
 terraform apply of each platform module (Helm releases), GPU nodes advertise nvidia.com/gpu, Triton configs and
-weights uploaded, Kustomize applied server-side, every Deployment available, every endpoint ready. A rerun skips
-what finished. Logs: .platformc/logs/ next to platform.yaml.`,
+weights uploaded, Kustomize applied server-side, every Deployment available, every endpoint ready, DNS, and
+(observability.loadTests.afterApply) each model's load test against its SLO; --skip-loadtests leaves those out.
+A rerun skips what finished. Logs: .platformc/logs/ next to platform.yaml.`,
     options: OPTIONS.apply,
     run: async (inv) => (await import('./ops-command.js')).runApply(inv),
   }),

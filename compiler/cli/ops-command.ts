@@ -93,7 +93,8 @@ async function execute(kind: Kind, inv: InvocationOf<'plan'>, autoApprove = fals
 
 async function executeLocked(kind: Kind, inv: InvocationOf<'plan'>, ctx: Context, autoApprove: boolean, disableDeletionProtection = false): Promise<number> {
   const build = { plan: planSteps, apply: applySteps, destroy: destroySteps, bootstrap: bootstrapSteps }[kind];
-  const options = { generated: ctx.generated, ...(ctx.region ? { region: ctx.region } : {}), ...(disableDeletionProtection ? { disableDeletionProtection } : {}) };
+  const skip = kind === 'apply' && (inv.values as { 'skip-loadtests'?: boolean })['skip-loadtests'] === true;
+  const options = { generated: ctx.generated, ...(ctx.region ? { region: ctx.region } : {}), ...(disableDeletionProtection ? { disableDeletionProtection } : {}), ...(skip ? { skipLoadtests: true } : {}) };
   const refusal = kind === 'destroy' ? destroyRefusal(ctx.env, options) : undefined;
   if (refusal) {
     process.stderr.write(`platformc: ${refusal}\n`);
@@ -179,14 +180,14 @@ export async function runLoadtest(inv: InvocationOf<'loadtest'>): Promise<number
   const d = region.deployments.find((x) => x.model === model);
   if (typeof model !== 'string' || !d) throw new UsageError(`--model is required (one of ${region.deployments.map((x) => x.model).join(', ')})`);
   const ops = await import('../ops/loadtest.js');
-  const c = ops.loadtestCommands(region, model, Date.now().toString(36));
+  const c = ops.loadtestCommands(region.names.kubeContext, model, Date.now().toString(36));
   const { commandLine } = await import('../ops/run.js');
   if (inv.values['dry-run']) {
     process.stdout.write(`loadtest ${model} in ${ctx.env.name} (dry run)\n  $ ${commandLine(c.create)}\n  $ ${commandLine(c.status)}   (every 10s until the Job finishes)\n  $ ${commandLine(c.logs)}\n`);
     return EXIT.ok;
   }
   const poll = Math.min(Number(process.env.PLATFORMC_WAIT_MS ?? 10_000), 10_000);
-  const outcome = await ops.runLoadtest(c, 40 * 60_000, poll, () => process.stderr.write(`started Job ${NAMESPACES.platform}/${c.job}; its run shows as an annotation on the Grafana dashboards\n`));
+  const outcome = await ops.runLoadtest(c, ops.LOADTEST_TIMEOUT_MS, poll, () => process.stderr.write(`started Job ${NAMESPACES.platform}/${c.job}; its run shows as an annotation on the Grafana dashboards\n`));
   if (!outcome.started) {
     process.stderr.write(`platformc: could not start the load test: ${outcome.error}\n  what to do: apply the environment first (npx platformc apply --env ${ctx.env.name})\n`);
     return EXIT.failure;

@@ -30,7 +30,7 @@ export const OPTIONS = {
   cost: { env, format: { type: 'string', default: 'table' } },
   bootstrap: { env, out, 'dry-run': dryRun },
   plan: { env, region, out, 'dry-run': dryRun },
-  apply: { env, region, out, 'dry-run': dryRun },
+  apply: { env, region, out, 'dry-run': dryRun, 'skip-loadtests': { type: 'boolean', default: false } },
   destroy: { env, region, out, 'auto-approve': { type: 'boolean', default: false }, 'disable-deletion-protection': { type: 'boolean', default: false }, 'dry-run': dryRun },
   status: { env, region, out, format },
   loadtest: { env, model: { type: 'string' }, region, out, 'dry-run': dryRun },

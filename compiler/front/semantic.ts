@@ -399,10 +399,11 @@ function checkEnvironment(ctx: Context, env: string) {
     gpusByTeam.set(model.team, (gpusByTeam.get(model.team) ?? 0) + gpus);
     // Public endpoints: HTTPS with a certificate in every region of the environment, and a stated authentication.
     if (model.ingress.scheme === 'internet-facing') {
-      for (const region of regions) {
+      // With a DNS zone the platform requests a DNS-validated certificate for the team's host in each region.
+      for (const region of spec.dns ? [] : regions) {
         // An ALB can only use certificates of its own region and account.
         if (!model.ingress.certificateArns.some((arn) => arn.split(':')[3] === region && arn.split(':')[4] === e.account)) {
-          report('ingress-tls', [...path, 'ingress', 'scheme'], { model: name, region, account: e.account }, `add an ACM certificate of ${region} in account ${e.account} to ingress.certificateArns (aws acm request-certificate --validation-method DNS)`);
+          report('ingress-tls', [...path, 'ingress', 'scheme'], { model: name, region, account: e.account }, `add an ACM certificate of ${region} in account ${e.account} to ingress.certificateArns, or name a Route 53 zone under dns.zone and platformc requests a DNS-validated one`);
         }
       }
       if (model.ingress.authentication === undefined) report('ingress-auth', [...path, 'ingress', 'scheme'], { model: name }, "set ingress.authentication: none to say so, or a cognito user pool");

@@ -5,8 +5,8 @@
  */
 
 /**
- * Production environments are named prod... (prod, prod-eu, production): they get per-AZ NAT warnings and EKS
- * deletion protection by default.
+ * Production environments are named prod... (prod, prod-eu, production): they get per-AZ NAT warnings, EKS
+ * deletion protection by default and the stricter availability checks of rollouts.
  */
 export const isProduction = (env: string) => /^prod/.test(env);
 

@@ -3,7 +3,9 @@
  * and read its summary. k6 exits non-zero when the SLO thresholds break, so the Job's outcome is the verdict.
  */
 import { LOADTEST_JOB_PREFIX, NAMESPACES } from '../lib/conventions.js';
-import type { RegionIR } from '../resolve/ir.js';
+
+/** How long platformc follows a load-test Job: its activeDeadlineSeconds (30 minutes) and the time to start. */
+export const LOADTEST_TIMEOUT_MS = 40 * 60_000;
 
 export interface LoadtestCommands {
   readonly job: string;
@@ -12,10 +14,10 @@ export interface LoadtestCommands {
   readonly logs: readonly string[];
 }
 
-/** The kubectl command lines of one run (shown by --dry-run, run by runLoadtest). */
-export function loadtestCommands(r: RegionIR, model: string, runId: string): LoadtestCommands {
+/** The kubectl command lines of one run in the cluster of a kubeconfig context (shown by --dry-run, run by runLoadtest). */
+export function loadtestCommands(context: string, model: string, runId: string): LoadtestCommands {
   const job = `${LOADTEST_JOB_PREFIX}${model}-${runId}`.slice(0, 63);
-  const kubectl = (...args: string[]) => ['kubectl', '--context', r.names.kubeContext, '--namespace', NAMESPACES.platform, ...args];
+  const kubectl = (...args: string[]) => ['kubectl', '--context', context, '--namespace', NAMESPACES.platform, ...args];
   return {
     job,
     create: kubectl('create', 'job', job, `--from=cronjob/${LOADTEST_JOB_PREFIX}${model}`),
@@ -46,4 +48,9 @@ export async function runLoadtest(c: LoadtestCommands, timeoutMs: number, pollMs
   }
   const logs = String((await run(c.logs)).stdout).trim();
   return { started: true, ...(verdict ? { verdict } : {}), logs };
+}
+
+/** The lines of a k6 summary that say why a run failed: its thresholds and the metrics they are on. */
+export function k6Verdict(logs: string): string[] {
+  return logs.split('\n').map((l) => l.trim()).filter((l) => /http_req_duration|http_req_failed|dropped_iterations|threshold|✗/.test(l)).slice(0, 8);
 }

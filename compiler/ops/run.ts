@@ -317,6 +317,18 @@ export function realTasks(checkGenerated: () => string | undefined): TaskRunner 
         if (d.failed) return `deleting versions of ${task.bucket} failed: ${String(d.stderr).split('\n').slice(-3).join(' ')}`;
       }
     }
+    if (task.type === 'loadtest') {
+      const { k6Verdict, LOADTEST_TIMEOUT_MS, loadtestCommands, runLoadtest } = await import('./loadtest.js');
+      const c = loadtestCommands(task.context, task.model, Date.now().toString(36));
+      log(`$ ${commandLine(c.create)}`);
+      const outcome = await runLoadtest(c, LOADTEST_TIMEOUT_MS, pollMs, () => log(`started Job ${c.job}; following it with: ${commandLine(c.status)}`));
+      if (!outcome.started) return `could not start the load test of ${task.model} from cronjob/${task.cronJob}: ${escapeTerminal(outcome.error)}`;
+      log(outcome.logs);
+      if (!outcome.verdict) return `the load test Job ${c.job} did not finish within ${LOADTEST_TIMEOUT_MS / 60_000} minutes`;
+      if (outcome.verdict === 'passed') return undefined;
+      const why = k6Verdict(outcome.logs).map(escapeTerminal);
+      return `the load test of ${task.model} broke its SLO (${task.slo}); Job ${c.job}${why.length ? `; k6 summary:\n      ${why.join('\n      ')}` : ''}`;
+    }
     const { connect, deploymentNotReady, gpuNodesNotReady, waitFor } = await import('./kube.js');
     const cluster = await connect(task.context);
     if (task.type === 'wait-gpu-nodes') {

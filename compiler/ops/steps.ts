@@ -4,8 +4,9 @@
  * compiler/ops/run.ts executes it.
  */
 import { join } from 'node:path';
-import { GPU_RESOURCE, NAMESPACES } from '../lib/conventions.js';
+import { GPU_RESOURCE, LOADTEST_JOB_PREFIX, NAMESPACES } from '../lib/conventions.js';
 import type { EnvironmentIR, PlatformIR, RegionIR } from '../resolve/ir.js';
+import { loadtestCommands } from './loadtest.js';
 
 export type Step =
   | {
@@ -39,7 +40,8 @@ export type TaskSpec =
   | { readonly type: 'leftovers'; readonly region: string; readonly cluster: string }
   | { readonly type: 'empty-bucket'; readonly region: string; readonly bucket: string }
   | { readonly type: 'verify-sha256'; readonly region: string; readonly uri: string; readonly sha256: string }
-  | { readonly type: 'disable-deletion-protection'; readonly region: string; readonly cluster: string };
+  | { readonly type: 'disable-deletion-protection'; readonly region: string; readonly cluster: string }
+  | { readonly type: 'loadtest'; readonly context: string; readonly model: string; readonly cronJob: string; readonly slo: string };
 
 export interface OpsOptions {
   /** generated/ folder (relative to the working directory). */
@@ -47,6 +49,8 @@ export interface OpsOptions {
   readonly region?: string;
   /** destroy: turn off the clusters' deletion protection just before terraform destroys them (a deliberate choice). */
   readonly disableDeletionProtection?: boolean;
+  /** apply: leave out the load tests that platform.yaml asks for after apply (observability.loadTests.afterApply). */
+  readonly skipLoadtests?: boolean;
 }
 
 // Every init installs exactly the providers the committed .terraform.lock.hcl pins, and never rewrites it
@@ -185,9 +189,9 @@ export function applySteps(ir: PlatformIR, env: EnvironmentIR, o: OpsOptions): S
   }
   const dns = dnsStep(ir, env, o);
   if (dns && !o.region) {
-    // The dns module looks the ALBs up: each region's internet-facing Ingresses have their load balancer first.
+    // The dns module looks the ALBs up: every Ingress with a host (each IngressGroup's) has its load balancer first.
     for (const r of env.regions) {
-      for (const x of r.deployments.filter((x) => x.ingressScheme === 'internet-facing')) {
+      for (const x of r.deployments.filter((x) => x.ingress.host)) {
         steps.push({
           kind: 'exec',
           id: `${r.region}:alb:${x.model}`,
@@ -199,13 +203,40 @@ export function applySteps(ir: PlatformIR, env: EnvironmentIR, o: OpsOptions): S
     }
     steps.push(
       { kind: 'exec', id: 'dns:init', title: `terraform init (DNS ${env.dns!.name})`, argv: tf(dns, 'init', '-input=false', '-lockfile=readonly') },
-      { kind: 'exec', id: 'dns:apply', title: `terraform apply (DNS ${env.dns!.name}: ${env.regions.length > 1 ? 'failover records, primary first' : 'record'} with health checks)`, argv: tf(dns, 'apply', '-input=false', '-auto-approve', '-lock-timeout=5m') },
+      { kind: 'exec', id: 'dns:apply', title: `terraform apply (DNS ${env.dns!.hosts.map((h) => h.name).join(', ')}: ${env.regions.length > 1 ? 'failover records, primary first' : 'records'} with health checks)`, argv: tf(dns, 'apply', '-input=false', '-auto-approve', '-lock-timeout=5m') },
     );
   }
+  steps.push(...loadtestSteps(env, o));
   return steps;
 }
 
-/** The dns root module of an environment, when platform.yaml names a zone and a model is internet-facing. */
+/**
+ * The last word of apply (observability.loadTests.afterApply, unless --skip-loadtests): each model's k6 load
+ * test at its target rate in the primary region, one after another (they share the general pool and would
+ * skew each other), each a Job from the model's CronJob. A broken SLO threshold fails the step. The standby
+ * region is left out: a warm standby runs at its minimum size and is not sized for the target rate.
+ */
+function loadtestSteps(env: EnvironmentIR, o: OpsOptions): Step[] {
+  if (!env.observability.loadTests.afterApply || o.skipLoadtests) return [];
+  const primary = env.regions[0]!;
+  if (o.region && o.region !== primary.region) return [];
+  return primary.deployments.map((d): Step => {
+    const slo = `p99 < ${d.latency.boundMs} ms, errors < ${Number((100 - d.slo.availability).toPrecision(4))}% at ${d.slo.targetRps} requests/s`;
+    const job = `${LOADTEST_JOB_PREFIX}${d.model}`;
+    // The Job is named at run time (loadtest-<model>-<run id>); RUN stands for that id here.
+    const c = loadtestCommands(primary.names.kubeContext, d.model, 'RUN');
+    return {
+      kind: 'task',
+      id: `${primary.region}:loadtest:${d.model}`,
+      title: `load test of ${d.model} meets its SLO (${slo}, ${primary.region})`,
+      describe: [c.create, c.status, c.logs].map((argv) => `$ ${commandLine(argv)}`).join('\n    '),
+      task: { type: 'loadtest', context: primary.names.kubeContext, model: d.model, cronJob: job, slo },
+      hint: `${d.model} does not hold its SLO at its target rate: read the k6 summary above and the load-test annotation on the Grafana dashboards (kubectl --context ${primary.names.kubeContext} -n ${NAMESPACES.platform} logs job/<the Job named above>); raise replicas or fix the model, or rerun with --skip-loadtests to apply without the load tests`,
+    };
+  });
+}
+
+/** The dns root module of an environment, when platform.yaml names a zone. */
 function dnsStep(ir: PlatformIR, env: EnvironmentIR, o: OpsOptions): string | undefined {
   return env.dns ? join(o.generated, 'terraform', env.name, env.regions[0]!.region, 'dns') : undefined;
 }

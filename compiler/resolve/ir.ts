@@ -67,6 +67,8 @@ export interface ModelIR {
 
 export interface EnvironmentIR {
   readonly name: string;
+  /** A production environment (named prod...): held to the stricter availability checks (NAT per AZ, no single-replica rollouts). */
+  readonly production: boolean;
   readonly account: string;
   /** Tags on every AWS resource of the environment (provider default_tags, launch templates, controllers), sorted by key. */
   readonly tags: Readonly<Record<string, string>>;
@@ -99,8 +101,11 @@ export interface EnvironmentIR {
   readonly state: { readonly bucket: string; readonly region: string };
   /** Primary region first, then the standby region if any. */
   readonly regions: readonly RegionIR[];
-  /** Route 53 records of the environment's internet-facing endpoints: set when platform.yaml names a zone and a model is internet-facing. */
-  readonly dns?: { readonly zone: string; readonly name: string };
+  /**
+   * Route 53 names of the environment, when platform.yaml names a zone: `name` is <env>.<zone> (every record and
+   * certificate of the environment is it or under it), and one host per IngressGroup (team and scheme).
+   */
+  readonly dns?: { readonly zone: string; readonly name: string; readonly hosts: readonly DnsHostIR[] };
   /**
    * Kubernetes Secrets (in the monitoring namespace) that External Secrets fills from AWS Secrets Manager for the
    * Helm releases, with the Secrets Manager secret each reads: they must exist in every region of the environment.
@@ -112,6 +117,22 @@ export interface EnvironmentIR {
 export interface BusyWindowIR {
   readonly schedule: string;
   readonly duration: string;
+}
+
+/**
+ * The DNS name of one IngressGroup (one ALB per region): <team>.<env>.<zone> for internet-facing groups,
+ * <team>.internal.<env>.<zone> for internal ones. Its record aliases the group's ALB (failover between
+ * regions; health-checked on each model's routed HTTPS path when internet-facing).
+ */
+export interface DnsHostIR {
+  readonly name: string;
+  readonly group: string;
+  readonly team: string;
+  readonly scheme: 'internal' | 'internet-facing';
+  /** The models the group routes (their Ingresses), sorted. */
+  readonly models: readonly string[];
+  /** Regions where the platform requests a DNS-validated ACM certificate for the host (a model of the group has no certificate ARN there). */
+  readonly managedCertificateRegions: readonly string[];
 }
 
 export interface BudgetIR {
@@ -228,6 +249,8 @@ export interface ObservabilityIR {
   readonly dashboards: { readonly enabled: boolean; readonly adminSecret: string };
   readonly logs: { readonly enabled: boolean; readonly retentionDays: number; readonly ingestGiBPerMonth: number };
   readonly alerting: AlertingIR;
+  /** k6 load tests: run by `platformc apply` at its end (primary region) and/or by their CronJobs on a UTC cron schedule. */
+  readonly loadTests: { readonly afterApply: boolean; readonly schedule?: string };
 }
 
 /** Where Alertmanager sends alerts; `secret` is the Secrets Manager secret the receiver reads (by reference). */
@@ -366,7 +389,8 @@ export interface DeploymentIR {
   readonly slo: { readonly latencyP99Ms: number; readonly availability: number; readonly targetRps: number; readonly period: string };
   /**
    * The latency SLI: the share of requests within `boundMs` must be at least `objective` (0.99 for a p99
-   * objective). `le` is the bucket label exactly as Triton's exporter writes the bound, so rules select it.
+   * objective). `le` is the label, exactly as Triton's exporter writes it, of the bucket that measures the
+   * bound: ceil(boundMs) - 1, because Triton observes whole milliseconds, truncated (see measuredBoundMs).
    */
   readonly latency: { readonly boundMs: number; readonly le: string; readonly objective: number };
   readonly ingressScheme: 'internal' | 'internet-facing';
@@ -381,15 +405,26 @@ export interface DeploymentIR {
   readonly resources: { readonly cpuMillis: number; readonly memoryMiB: number };
   /** HPA: scale on this custom metric (as prometheus-adapter names it) to this target; absent: fixed replicas. */
   readonly autoscaling?: { readonly metric: string; readonly targetMs: number };
-  /** Rolling update that fits: surge only when the pool and the team quota have a spare replica's GPUs at maximum scale. */
-  readonly rollout: { readonly maxSurge: number; readonly maxUnavailable: number };
+  /**
+   * Rolling update that fits: surge only when the pool and the team quota have a spare replica's GPUs at maximum
+   * scale (`spareGpus`: GPUs left in each when every model of the pool, and of the team, runs replicas.max).
+   * Without a surge a rollout takes one replica down at a time: a full outage when replicas.min is 1.
+   */
+  readonly rollout: { readonly maxSurge: number; readonly maxUnavailable: number; readonly spareGpus: { readonly pool: number; readonly quota: number } };
 }
 
 /** The ALB path of a model in one environment. */
 export interface IngressIR {
   readonly scheme: 'internal' | 'internet-facing';
-  /** ACM certificates in this region (HTTPS listener); empty for internal ALBs without certificates (HTTP). */
+  /** ACM certificates from platform.yaml in this region (HTTPS listener, by ARN). */
   readonly certificateArns: readonly string[];
+  /**
+   * The group's DNS name when platform.yaml names a zone: the Ingress lists it under spec.tls, so the load
+   * balancer controller finds the certificate the platform requests for it (no ARN needed before it exists).
+   */
+  readonly host?: string;
+  /** HTTPS only (certificate ARNs or a platform certificate for `host`); false only for an internal ALB with neither (HTTP inside the VPC). */
+  readonly tls: boolean;
   readonly authentication: 'none' | { readonly cognito: { readonly userPoolArn: string; readonly userPoolClientId: string; readonly userPoolDomain: string } };
   /** Client CIDRs the ALB accepts. */
   readonly allowedCidrs: readonly string[];

@@ -11,9 +11,9 @@ import { environmentSpec } from '../front/environments.js';
 import { rankInstanceTypes } from './auto-instance.js';
 import { busyWindowUtc, poolSharing, unitsPerReplica } from './fleet.js';
 import { ACCELERATOR_LABEL, ALERTMANAGER_SECRET, CA_GPU_LABEL, DAEMONSET_RESERVE, DEVICE_PLUGIN_CONFIG_LABEL, GPU_RESOURCE, GRAFANA_ADMIN_SECRET, GPU_TAINT, isProduction, LATENCY_OBJECTIVE, POOL_LABEL, QUEUE_TIME_METRIC, STACK_TAG, workloadName } from '../lib/conventions.js';
-import { byKey, sortedEntries } from '../lib/order.js';
+import { byKey, compareCodeUnits, sortedEntries } from '../lib/order.js';
 import { resolveIdentity } from './identity.js';
-import type { AlertingIR, DeploymentIR, EnvironmentIR, ModelIR, NamesIR, NodePoolIR, PlatformIR, RegionIR, TeamIR } from './ir.js';
+import type { AlertingIR, DeploymentIR, DnsHostIR, EnvironmentIR, ModelIR, NamesIR, NodePoolIR, PlatformIR, RegionIR, TeamIR } from './ir.js';
 
 export interface ResolveOptions {
   readonly compilerVersion: string;
@@ -91,11 +91,11 @@ function resolveEnvironment(platform: string, env: string, spec: PlatformSpec, v
     resolveRegion(platform, env, region, i === 0 ? 'primary' : 'standby', spec, validated),
   );
   const alerting = resolveAlerting(spec.observability.alerting.receiver);
-  const internetFacing = regions[0]!.deployments.some((d) => d.ingressScheme === 'internet-facing');
   // Written into a security group rule and the endpoint's CIDRs: one spelling each (validation parsed them).
   const runnerCidrs = [...new Set(spec.cluster.endpoint.ciRunnerCidrs.map((c) => formatCidr(parseCidr(c)!)))].sort();
   return {
     name: env,
+    production: isProduction(env),
     account: e.account,
     tags: Object.fromEntries(sortedEntries({ ...spec.metadata.tags, owner: spec.metadata.owner, platform, environment: env, 'managed-by': 'platformc', [STACK_TAG]: envPrefix })),
     budget: {
@@ -148,7 +148,7 @@ function resolveEnvironment(platform: string, env: string, spec: PlatformSpec, v
       : [],
     state: { bucket: e.state.bucket, region: e.state.region ?? e.region },
     regions,
-    ...(spec.dns && internetFacing ? { dns: { zone: spec.dns.zone, name: `${env}.${spec.dns.zone}` } } : {}),
+    ...(spec.dns && regions[0]!.deployments.length ? { dns: { zone: spec.dns.zone, name: envDomain(env, spec.dns.zone), hosts: dnsHosts(regions) } } : {}),
   };
 }
 
@@ -223,10 +223,15 @@ function resolveRegion(platform: string, env: string, region: string, role: 'pri
   const deployments: DeploymentIR[] = sortedEntries(spec.models).map(([name, m]) => {
     const pool = gpuPools.get(m.nodePool)!;
     const gpu = replicaGpu(m);
-    // Room left for a surge pod when every model is at its maximum: units in the pool at maxSize, and GPUs in the team's quota.
-    const spare = Math.min((pool.maxSize * pool.instance.gpus * pool.gpuSharing!.perGpu - poolUnits(m.nodePool)) / pool.gpuSharing!.perGpu, spec.teams[m.team]!.gpuQuota - teamGpus(m.team));
+    // GPUs left for a surge pod when every model is at its maximum: in the pool at maxSize (units of its GPU resource
+    // in GPUs' worth), and in the team's quota.
+    const spareGpus = { pool: (pool.maxSize * pool.instance.gpus * pool.gpuSharing!.perGpu - poolUnits(m.nodePool)) / pool.gpuSharing!.perGpu, quota: spec.teams[m.team]!.gpuQuota - teamGpus(m.team) };
+    const spare = Math.min(spareGpus.pool, spareGpus.quota);
     const scheme = m.ingress.scheme;
     const role = limitName(`${names.regionalPrefix}-triton-${name}`, 64);
+    // ACM certificates are regional and per account: the ALB of this region can only use this region's.
+    const certificateArns = m.ingress.certificateArns.filter((arn) => arn.split(':')[3] === region && arn.split(':')[4] === e.account).sort();
+    const host = spec.dns ? hostName(m.team, scheme, envDomain(env, spec.dns.zone)) : undefined;
     return {
       model: name,
       workload: workloadName(name),
@@ -236,12 +241,13 @@ function resolveRegion(platform: string, env: string, region: string, role: 'pri
       gpu,
       replicas: { min: m.replicas.min, max: m.replicas.max },
       slo: m.slo,
-      latency: { boundMs: m.slo.latencyP99Ms, le: exporterFloat(m.slo.latencyP99Ms), objective: LATENCY_OBJECTIVE },
+      latency: { boundMs: m.slo.latencyP99Ms, le: exporterFloat(measuredBoundMs(m.slo.latencyP99Ms)), objective: LATENCY_OBJECTIVE },
       ingressScheme: scheme,
       ingress: {
         scheme,
-        // ACM certificates are regional and per account: the ALB of this region can only use this region's.
-        certificateArns: m.ingress.certificateArns.filter((arn) => arn.split(':')[3] === region && arn.split(':')[4] === e.account).sort(),
+        certificateArns,
+        ...(host ? { host } : {}),
+        tls: certificateArns.length > 0 || host !== undefined,
         authentication: m.ingress.authentication ?? 'none',
         allowedCidrs: [...m.ingress.allowedCidrs].sort(),
         albSubnets: (scheme === 'internet-facing' ? plan.public : plan.private).map(formatCidr),
@@ -253,7 +259,7 @@ function resolveRegion(platform: string, env: string, region: string, role: 'pri
       ingressGroup: limitName(`${platform}-${env}-${m.team}-${scheme === 'internet-facing' ? 'public' : 'internal'}`, 63),
       resources: replicaResources(pool, gpu.gpus),
       ...(spec.observability.metrics.enabled ? { autoscaling: { metric: QUEUE_TIME_METRIC, targetMs: Math.max(1, Math.round(m.slo.latencyP99Ms / 5)) } } : {}),
-      rollout: spare >= gpu.gpus - 1e-9 ? { maxSurge: 1, maxUnavailable: 0 } : { maxSurge: 0, maxUnavailable: 1 },
+      rollout: spare >= gpu.gpus - 1e-9 ? { maxSurge: 1, maxUnavailable: 0, spareGpus } : { maxSurge: 0, maxUnavailable: 1, spareGpus },
     };
   });
   const workloadRoles = sortedEntries(spec.identity.workloads).map(([workload]) => ({ workload, roleName: limitName(`${names.regionalPrefix}-${workload}`, 64) }));
@@ -269,7 +275,7 @@ function resolveRegion(platform: string, env: string, region: string, role: 'pri
       privateSubnets: plan.private.map(formatCidr),
       // Production gets a NAT gateway per AZ unless platform.yaml chooses otherwise (one NAT is one AZ's outage away
       // from cutting all egress); written choices stand (validate warns about single in prod).
-      natGateways: /^prod/.test(env) && !natWritten(validated, env, region) ? 'perAz' : network.natGateways,
+      natGateways: isProduction(env) && !natWritten(validated, env, region) ? 'perAz' : network.natGateways,
       // Image pulls from ECR, IRSA's STS calls and log shipping stay inside the VPC, off the NAT gateways.
       interfaceEndpoints: ['ecr.api', 'ecr.dkr', 'logs', 'sts'],
     },
@@ -278,6 +284,31 @@ function resolveRegion(platform: string, env: string, region: string, role: 'pri
     deployments,
     workloadRoles,
   };
+}
+
+/** <env>.<zone>: the environment's part of the zone. */
+const envDomain = (env: string, zone: string) => `${env}.${zone}`;
+/** An IngressGroup's DNS name: <team>.<env>.<zone>, or <team>.internal.<env>.<zone> for the team's internal ALB. */
+const hostName = (team: string, scheme: 'internal' | 'internet-facing', domain: string) => `${team}.${scheme === 'internal' ? 'internal.' : ''}${domain}`;
+
+/** One host per IngressGroup of the environment, with the regions where the platform requests its certificate. */
+function dnsHosts(regions: readonly RegionIR[]): DnsHostIR[] {
+  const hosts = new Map<string, { group: string; team: string; scheme: DnsHostIR['scheme']; models: Set<string>; managed: Set<string> }>();
+  for (const r of regions) {
+    for (const d of r.deployments) {
+      const h = hosts.get(d.ingress.host!) ?? hosts.set(d.ingress.host!, { group: d.ingressGroup, team: d.namespace, scheme: d.ingressScheme, models: new Set(), managed: new Set() }).get(d.ingress.host!)!;
+      h.models.add(d.model);
+      if (d.ingress.certificateArns.length === 0) h.managed.add(r.region);
+    }
+  }
+  return [...hosts.entries()].sort(([a], [b]) => compareCodeUnits(a, b)).map(([name, h]) => ({
+    name,
+    group: h.group,
+    team: h.team,
+    scheme: h.scheme,
+    models: [...h.models].sort(compareCodeUnits),
+    managedCertificateRegions: regions.map((r) => r.region).filter((x) => h.managed.has(x)),
+  }));
 }
 
 /**
@@ -367,21 +398,30 @@ export function deriveNames(platform: string, env: string, region: string, short
 }
 
 /**
- * Histogram bounds (ms) for a model's latency: a log-spaced ladder around the tightest objective (6 significant
- * digits, so every bound prints as itself), plus every objective exactly, so "share of requests within the
- * SLO" is read off a bucket boundary.
+ * The bucket that holds the requests within a latency bound. Triton observes its latency histogram in whole
+ * milliseconds, truncated (`(now_ns - infer_start_ns_) / NANOS_PER_MILLIS`: a 50.9 ms request is observed as
+ * 50), so the bucket `le=k` holds the requests faster than k + 1 ms. Bucket ceil(bound) - 1 never counts a
+ * request slower than the bound as within it; it may count one within the last millisecond as outside (the
+ * SLO errs on the strict side, by less than 1 ms, instead of the lenient one).
+ * @see https://github.com/triton-inference-server/core/blob/main/src/infer_response.cc (UpdateResponseMetrics)
+ */
+export const measuredBoundMs = (boundMs: number) => Math.max(0, Math.ceil(boundMs) - 1);
+
+/**
+ * Histogram bounds (ms) for a model's latency: a log-spaced ladder around the tightest objective, in whole
+ * milliseconds (what Triton observes: a fractional bound would act as its floor), plus the measured bound of
+ * every objective, so "share of requests within the SLO" is read off a bucket boundary.
  */
 export function latencyBuckets(objectivesMs: readonly number[]): number[] {
   const tightest = Math.min(...objectivesMs);
-  const ladder = [0.1, 0.25, 0.5, 0.75, 1, 1.5, 2, 3, 5, 10].map((f) => Number((tightest * f).toPrecision(6)));
-  return [...new Set([...ladder, ...objectivesMs])].sort((a, b) => a - b);
+  const ladder = [0.1, 0.25, 0.5, 0.75, 1, 1.5, 2, 3, 5, 10].map((f) => Math.max(1, Math.round(tightest * f)));
+  return [...new Set([...ladder, ...objectivesMs.map(measuredBoundMs)])].sort((a, b) => a - b);
 }
 
 /**
  * A bucket bound as Triton's exporter writes it in the `le` label: prometheus-cpp (>= 0.13) streams doubles
  * with precision max_digits10 - 1 = 16 in the default float format, i.e. printf("%.16g") (trailing zeros
- * dropped, no ".0"). Bounds here are at least 0.1 ms (objectives are >= 1 ms), so %g never switches to
- * exponent form.
+ * dropped, no ".0"). Bounds here are whole milliseconds, so %g never switches to exponent form below 10^16.
  * @see https://github.com/jupp0r/prometheus-cpp/blob/v1.2.4/core/src/text_serializer.cc
  */
 export function exporterFloat(n: number): string {

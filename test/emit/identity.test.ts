@@ -112,7 +112,7 @@ function ownContext(env: EnvironmentIR): Json {
     'iam:AWSServiceName': 'eks.amazonaws.com',
     'eks:principalArn': env.identity.accessEntries[0]?.principalArn ?? '',
     'eks:bootstrapClusterCreatorAdminPermissions': 'false',
-    ...(env.dns ? { 'route53:ChangeResourceRecordSetsNormalizedRecordNames': [env.dns.name] } : {}),
+    ...(env.dns ? { 'route53:ChangeResourceRecordSetsNormalizedRecordNames': [env.dns.name, `_0a1b2c3d.${env.dns.hosts[0]!.name}`], 'acm:DomainNames': [env.dns.hosts[0]!.name] } : {}),
   };
 }
 
@@ -143,6 +143,7 @@ function samples(env: EnvironmentIR): Record<string, string[]> {
     dnsHealthChecks: ['arn:aws:route53:::healthcheck/abcdef11-2222-3333-4444-555555fedcba', 'arn:aws:route53:::change/C2682N5HXP0BZ4'],
     interruptionQueues: [`arn:aws:sqs:${r.region}:${a}:${env.cluster.provisioner === 'karpenter' ? r.names.interruption.karpenterQueue : r.names.interruption.nthQueue}`],
     interruptionRules: [`arn:aws:events:${r.region}:${a}:rule/${r.names.interruption.rulePrefix}SpotInterrupt-20261128000000000000000001`],
+    certificates: [`arn:aws:acm:${r.region}:${a}:certificate/12345678-1234-1234-1234-123456789012`],
   };
 }
 
@@ -265,7 +266,7 @@ describe.each(SPECS)('identity of %s', (spec) => {
       const scopes = new Set(Object.values(b.env.identity.ciActions).map((g) => g.scope));
       for (const [group, g] of Object.entries(b.env.identity.ciActions)) {
         const interruption = b.env.cluster.provisioner === 'karpenter' || b.env.nodeTerminationHandler;
-        if (!scopes.has(g.scope) || (g.scope.startsWith('dns') && !b.env.dns) || (g.scope === 'weights' && b.env.identity.weightsObjectArns.length === 0) || (g.scope.startsWith('interruption') && !interruption) || (g.scope === 'costAllocationTags' && !b.env.budget.activateTag)) continue;
+        if (!scopes.has(g.scope) || ((g.scope.startsWith('dns') || g.scope.startsWith('certificate')) && !b.env.dns) || (g.scope === 'weights' && b.env.identity.weightsObjectArns.length === 0) || (g.scope.startsWith('interruption') && !interruption) || (g.scope === 'costAllocationTags' && !b.env.budget.activateTag)) continue;
         for (const action of [...g.read, ...g.write]) {
           const resource = await resourceFor(b.env, g.scope, action);
           const context = ownContext(b.env);
@@ -609,5 +610,24 @@ describe('operators', () => {
     expect(eks).toContain('data "aws_iam_role" "operator_platform"');
     expect(eks).toMatch(/principal_arn\s+= data\.aws_iam_role\.operator_platform\.arn/);
     expect(eks).toMatch(/principal_arn\s+= data\.aws_iam_role\.ci_apply\.arn/);
+  });
+});
+
+describe('certificates and records of a DNS zone (issue #15 TLS)', () => {
+  it("the apply role requests certificates and writes records only under <env>.<zone>, and deletes only its environment's certificates", async () => {
+    const ir = irOf('examples/multi-region-prod.yaml');
+    const b = (await bootstraps(ir)).get('prod')!;
+    const apply = b.roles.get('ci_apply')!;
+    const env = b.env;
+    const ctx = ownContext(env);
+    const cert = `arn:aws:acm:us-east-1:${env.account}:certificate/12345678-1234-1234-1234-123456789012`;
+    expect(await decide(apply, env, 'acm:RequestCertificate', '*', { ...ctx, 'acm:DomainNames': ['vision.internal.prod.ml.example.com'] })).toBe('Allowed');
+    expect(await decide(apply, env, 'acm:RequestCertificate', '*', { ...ctx, 'acm:DomainNames': ['vision.dev.ml.example.com'] })).not.toBe('Allowed');
+    expect(await decide(apply, env, 'acm:RequestCertificate', '*', { ...ctx, 'acm:DomainNames': ['www.example.com'] })).not.toBe('Allowed');
+    expect(await decide(apply, env, 'acm:DeleteCertificate', cert, ctx)).toBe('Allowed');
+    expect(await decide(apply, env, 'acm:DeleteCertificate', cert, { ...ctx, 'aws:ResourceTag/environment': 'dev' })).not.toBe('Allowed');
+    const zone = 'arn:aws:route53:::hostedzone/Z0123456789ABCDEFGHIJ';
+    expect(await decide(apply, env, 'route53:ChangeResourceRecordSets', zone, { ...ctx, 'route53:ChangeResourceRecordSetsNormalizedRecordNames': ['_a1b2.vision.internal.prod.ml.example.com'] })).toBe('Allowed');
+    expect(await decide(apply, env, 'route53:ChangeResourceRecordSets', zone, { ...ctx, 'route53:ChangeResourceRecordSetsNormalizedRecordNames': ['vision.dev.ml.example.com'] })).not.toBe('Allowed');
   });
 });

@@ -9,7 +9,7 @@
  * sum_over_time/count_over_time of the 5m ratio, page = (5m and 1h > 14.4x) or (30m and 6h > 6x), ticket =
  * (2h and 1d > 3x) or (6h and 3d > 1x), no `for`. The SLOs given to Sloth: resnet50 availability 99.9%
  * (errors: failures, total: successes + failures) and latency 99% within 50 ms (errors: count minus the
- * le="50" bucket, total: count).
+ * le="49" bucket, which holds the requests under 50 ms: Triton observes whole ms, truncated; total: count).
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
@@ -86,7 +86,7 @@ describe.skipIf(!promtool)('platformc and Sloth fire the same alerts at the same
     stringify({
       groups: [
         ...slothRules('availability', 0.999, (w) => `sum(rate(nv_inference_request_failure${M}[${w}]))`, (w) => `sum(rate(nv_inference_request_success${M}[${w}])) + sum(rate(nv_inference_request_failure${M}[${w}]))`),
-        ...slothRules('latency', 0.99, (w) => `sum(rate(${H}_count${M}[${w}])) - sum(rate(${H}_bucket{model="resnet50",le="50"}[${w}]))`, (w) => `sum(rate(${H}_count${M}[${w}]))`),
+        ...slothRules('latency', 0.99, (w) => `sum(rate(${H}_count${M}[${w}])) - sum(rate(${H}_bucket{model="resnet50",le="49"}[${w}]))`, (w) => `sum(rate(${H}_count${M}[${w}]))`),
       ],
     }),
   );
@@ -97,7 +97,7 @@ describe.skipIf(!promtool)('platformc and Sloth fire the same alerts at the same
     const input = [
       { series: `nv_inference_request_success${M}`, values: counter(bad.map(([s, m]) => [requestsPerMinute * (1 - s), m])) },
       { series: `nv_inference_request_failure${M}`, values: counter(bad.map(([s, m]) => [requestsPerMinute * s, m])) },
-      { series: `${H}_bucket{model="resnet50",le="50"}`, values: counter(bad.map(([s, m]) => [requestsPerMinute * (1 - s), m])) },
+      { series: `${H}_bucket{model="resnet50",le="49"}`, values: counter(bad.map(([s, m]) => [requestsPerMinute * (1 - s), m])) },
       { series: `${H}_count${M}`, values: counter(bad.map(([, m]) => [requestsPerMinute, m])) },
     ];
     const times = Array.from({ length: Math.floor(minutes / 10) }, (_, i) => `${(i + 1) * 10}m`);

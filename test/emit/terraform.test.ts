@@ -153,7 +153,7 @@ describe.each(SPECS)('Terraform of %s', (spec) => {
     }
     expect(problems).toEqual([]);
     // Resources outside the offline schema: listed so a new one is a deliberate choice.
-    expect([...unchecked].filter((t) => !['aws_s3_bucket_policy', 'aws_autoscaling_group_tag', 'aws_s3_bucket_replication_configuration', 'helm_release', 'aws_route53_health_check', 'aws_route53_record', 'aws_vpc_endpoint', 'aws_s3_bucket_lifecycle_configuration', 'terraform_data', 'aws_ce_cost_allocation_tag',
+    expect([...unchecked].filter((t) => !['aws_s3_bucket_policy', 'aws_autoscaling_group_tag', 'aws_s3_bucket_replication_configuration', 'helm_release', 'aws_route53_health_check', 'aws_route53_record', 'aws_vpc_endpoint', 'aws_s3_bucket_lifecycle_configuration', 'terraform_data', 'aws_ce_cost_allocation_tag', 'aws_acm_certificate', 'aws_acm_certificate_validation',
       // The node termination handler's queue and rules (test/emit/karpenter.test.ts checks what they say).
       'aws_sqs_queue', 'aws_sqs_queue_policy', 'aws_cloudwatch_event_rule', 'aws_cloudwatch_event_target'].includes(t))).toEqual([]);
   });
@@ -227,26 +227,52 @@ describe('Terraform follows the spec', () => {
     expect(Object.keys(prod[2]!.files).some((f) => f.endsWith('identity.tf') || f.endsWith('budget.tf'))).toBe(false);
   });
 
-  it('a DNS zone with a standby region yields failover records with health checks, primary first', async () => {
+  it('a DNS zone: one record per team group host, failover with a standby region, health checks on routed HTTPS paths (TF #9, #22; issue #15 DNS per group)', async () => {
     const { roots } = await compileTerraform('examples/multi-region-prod.yaml');
-    const dns = roots.find((r) => r.dir === 'terraform/prod/us-east-1/dns')!;
-    const records = Object.assign({}, ...dns.hcl.map((h) => h.resource?.aws_route53_record ?? {})) as Record<string, Json[]>;
-    expect(Object.fromEntries(Object.entries(records).map(([k, [v]]) => [k, [v!.name, v!.failover_routing_policy[0].type, v!.health_check_id]]))).toEqual({
-      us_east_1: ['prod.ml.example.com', 'PRIMARY', '${aws_route53_health_check.us_east_1.id}'],
-      us_west_2: ['prod.ml.example.com', 'SECONDARY', '${aws_route53_health_check.us_west_2.id}'],
+    const of = (dir: string, type: string) => Object.assign({}, ...roots.find((r) => r.dir === dir)!.hcl.map((h) => h.resource?.[type] ?? {})) as Record<string, Json[]>;
+    const records = of('terraform/prod/us-east-1/dns', 'aws_route53_record');
+    // The public group (resnet50) and the internal one (mobilenet) of team vision each get their name, in both regions.
+    expect(Object.fromEntries(Object.entries(records).map(([k, [v]]) => [k, [v!.name, v!.failover_routing_policy[0].type, v!.health_check_id ?? null, v!.alias[0].evaluate_target_health]]))).toEqual({
+      vision_internal_prod_ml_example_com_us_east_1: ['vision.internal.prod.ml.example.com', 'PRIMARY', null, true],
+      vision_internal_prod_ml_example_com_us_west_2: ['vision.internal.prod.ml.example.com', 'SECONDARY', null, true],
+      vision_prod_ml_example_com_us_east_1: ['vision.prod.ml.example.com', 'PRIMARY', null, true],
+      vision_prod_ml_example_com_us_west_2: ['vision.prod.ml.example.com', 'SECONDARY', null, true],
     });
-    const checks = Object.assign({}, ...dns.hcl.map((h) => h.resource?.aws_route53_health_check ?? {})) as Record<string, Json[]>;
-    // HTTPS on a path the ALB routes to Triton (the Ingress rule is /v2/models/<model>); the region's record
-    // follows a calculated check over every internet-facing model (review TF #9, #22).
-    expect(Object.fromEntries(Object.entries(checks).map(([k, [c]]) => [k, c!.type === 'CALCULATED' ? ['CALCULATED', c!.child_health_threshold] : [c!.type, c!.port, c!.resource_path]]))).toEqual({
-      us_east_1: ['CALCULATED', 1],
-      us_east_1_resnet50: ['HTTPS', 443, '/v2/models/resnet50/ready'],
-      us_west_2: ['CALCULATED', 1],
-      us_west_2_resnet50: ['HTTPS', 443, '/v2/models/resnet50/ready'],
+    // Each record aliases its own group's ALB (the controller tags it with the group name).
+    const lbs = Object.assign({}, ...roots.find((r) => r.dir === 'terraform/prod/us-east-1/dns')!.hcl.map((h) => h.data?.aws_lb ?? {})) as Record<string, Json[]>;
+    expect(lbs.vision_prod_ml_example_com_us_east_1![0]!.tags['ingress.k8s.aws/stack']).toBe('vision-prod-prod-vision-public');
+    expect(lbs.vision_internal_prod_ml_example_com_us_west_2![0]!.tags['ingress.k8s.aws/stack']).toBe('vision-prod-prod-vision-internal');
+    // prod's public models sit behind Cognito (an anonymous probe gets 401) and internal ALBs are out of the
+    // checkers' reach: those fail over on the ALB's target health. dev's public resnet50 (authentication none)
+    // is probed over HTTPS on a path the ALB routes to Triton (the Ingress rule is /v2/models/<model>).
+    expect(of('terraform/prod/us-east-1/dns', 'aws_route53_health_check')).toEqual({});
+    const checks = of('terraform/dev/us-east-1/dns', 'aws_route53_health_check');
+    expect(Object.fromEntries(Object.entries(checks).map(([k, [c]]) => [k, c!.type === 'CALCULATED' ? ['CALCULATED', c!.child_health_threshold] : [c!.type, c!.port, c!.resource_path, c!.enable_sni]]))).toEqual({
+      vision_dev_ml_example_com_us_east_1: ['CALCULATED', 1],
+      vision_dev_ml_example_com_us_east_1_resnet50: ['HTTPS', 443, '/v2/models/resnet50/ready', true],
     });
+    expect(of('terraform/dev/us-east-1/dns', 'aws_route53_record').vision_dev_ml_example_com_us_east_1![0]!.health_check_id).toBe('${aws_route53_health_check.vision_dev_ml_example_com_us_east_1.id}');
     // The reference platform names no zone: no DNS module.
     const { roots: reference } = await compileTerraform('platform.yaml');
     expect(reference.some((r) => r.dir.endsWith('/dns'))).toBe(false);
+  });
+
+  it('a DNS zone without certificate ARNs: a DNS-validated ACM certificate per group host in each region, validated once per account, in the infra root (issue #15 TLS)', async () => {
+    const { roots } = await compileTerraform('examples/multi-region-prod.yaml');
+    const of = (dir: string, type: string) => Object.assign({}, ...roots.find((r) => r.dir === dir)!.hcl.map((h) => h.resource?.[type] ?? {})) as Record<string, Json[]>;
+    // mobilenet (internal) names no certificate: TLS inside the VPC too, with a platform certificate; resnet50's
+    // ARNs cover its public group in both regions, so none is requested for it.
+    for (const region of ['us-east-1', 'us-west-2']) {
+      const certs = of(`terraform/prod/${region}/infra`, 'aws_acm_certificate');
+      expect(Object.values(certs).map(([c]) => [c!.domain_name, c!.validation_method, c!.lifecycle[0].create_before_destroy])).toEqual([['vision.internal.prod.ml.example.com', 'DNS', true]]);
+      expect(Object.keys(of(`terraform/prod/${region}/infra`, 'aws_acm_certificate_validation'))).toEqual(['vision_internal_prod_ml_example_com']);
+    }
+    // The validation record is the same for every region of an account: the primary writes it, the standby waits on it.
+    const validation = of('terraform/prod/us-east-1/infra', 'aws_route53_record').vision_internal_prod_ml_example_com_validation![0]!;
+    expect(validation).toMatchObject({ allow_overwrite: true, name: '${each.value.resource_record_name}' });
+    expect(of('terraform/prod/us-west-2/infra', 'aws_route53_record')).toEqual({});
+    expect(of('terraform/prod/us-west-2/infra', 'aws_acm_certificate_validation').vision_internal_prod_ml_example_com![0]!.validation_record_fqdns).toBeUndefined();
+    expect(of('terraform/prod/us-east-1/infra', 'aws_acm_certificate_validation').vision_internal_prod_ml_example_com![0]!.validation_record_fqdns).toBe('${[for record in aws_route53_record.vision_internal_prod_ml_example_com_validation : record.fqdn]}');
   });
 
   it('NAT gateways: one shared, or one per AZ, as the spec says', async () => {

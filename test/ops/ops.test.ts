@@ -79,6 +79,8 @@ function workspace(spec = 'platform.yaml'): { dir: string; log: string; env: Rec
 
 /** The recorded calls, as command lines written the way --dry-run prints them. */
 const calls = (log: string) => (existsSync(log) ? readFileSync(log, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as { tool: string; argv: string[] }).map((c) => commandLine([c.tool, ...c.argv])) : []);
+/** A load-test Job's run id (chosen at run time) as the dry run shows it: RUN. */
+const runIdOf = (line: string) => line.replace(/(loadtest-[a-z0-9-]+)-[0-9a-z]{8}\b/g, '$1-RUN');
 /** The command lines a dry run lists, in order. */
 const dryRunCommands = (stdout: string) => [...stdout.matchAll(/^\s+\$ (.+)$/gm)].map((m) => m[1]!);
 
@@ -91,7 +93,7 @@ describe('apply', () => {
       expect(calls(w.log)).toEqual([]); // a dry run runs nothing
       const r = await (spec === 'platform.yaml' ? cliAsync : run)(['apply', '--env', env], { cwd: w.dir, env: { ...w.env, FAKE_ACCOUNT: account } });
       expect(r.code, r.stderr).toBe(0);
-      expect(calls(w.log)).toEqual(dryRunCommands(dry.stdout));
+      expect(calls(w.log).map(runIdOf)).toEqual(dryRunCommands(dry.stdout));
       // primary region first, then the standby; infra before platform; Kubernetes objects last
       const order = calls(w.log);
       const idx = (s: string) => order.findIndex((c) => c.includes(s));
@@ -99,13 +101,43 @@ describe('apply', () => {
       expect(idx('platform apply')).toBeLessThan(idx('kubectl apply'));
       if (spec.includes('multi-region')) {
         expect(idx('us-east-1/infra apply')).toBeLessThan(idx('us-west-2/infra apply'));
-        // DNS failover records last, once both regions' load balancers exist.
-        expect(order.at(-1)).toBe('terraform -chdir=generated/terraform/prod/us-east-1/dns apply -input=false -auto-approve -lock-timeout=5m');
+        // DNS failover records once both regions' load balancers exist, then the load tests (primary region only).
+        expect(order.filter((c) => !c.includes('loadtest-')).at(-1)).toBe('terraform -chdir=generated/terraform/prod/us-east-1/dns apply -input=false -auto-approve -lock-timeout=5m');
+        expect(order.filter((c) => c.includes('create job loadtest-')).every((c) => c.includes('--context vision-prod-prod-us-east-1'))).toBe(true);
       }
       expect(apiCalls.some((c) => c.includes('/proxy/v2/models/resnet50/ready'))).toBe(true);
       expect(r.stdout).toContain('is serving');
     });
   }
+
+  it('ends with each model\'s load test (issue #15 item 7): a broken SLO threshold fails the step with the k6 summary and what to do; --skip-loadtests leaves them out', async () => {
+    const w = workspace();
+    const ok = await run(['apply', '--env', 'prod'], { cwd: w.dir, env: { ...w.env, FAKE_ACCOUNT: '222222222222' } });
+    expect(ok.code, ok.stderr).toBe(0);
+    const jobs = calls(w.log).filter((c) => c.includes(' create job '));
+    expect(jobs.map(runIdOf)).toEqual([
+      'kubectl --context inference-prod-us-east-1 --namespace platform create job loadtest-mobilenet-RUN --from=cronjob/loadtest-mobilenet',
+      'kubectl --context inference-prod-us-east-1 --namespace platform create job loadtest-resnet50-RUN --from=cronjob/loadtest-resnet50',
+    ]);
+    // After everything else: the load tests are the last word of apply.
+    const order = calls(w.log);
+    expect(order.findIndex((c) => c.includes(' create job '))).toBeGreaterThan(order.findIndex((c) => c.includes('kubectl apply')));
+    expect(ok.stderr).toMatch(/load test of resnet50 meets its SLO \(p99 < 50 ms, errors < 0\.1% at 200 requests\/s, us-east-1\): ok/);
+
+    writeFileSync(w.log, '');
+    const failed = await run(['apply', '--env', 'prod'], { cwd: w.dir, env: { ...w.env, FAKE_ACCOUNT: '222222222222', FAKE_LOADTEST: 'fail' } });
+    expect(failed.code).toBe(1);
+    expect(failed.stderr).toMatch(/load test of mobilenet meets its SLO .*: FAILED after [\d.]+s: the load test of mobilenet broke its SLO \(p99 < 25 ms, errors < 0\.1% at 400 requests\/s\); Job loadtest-mobilenet-\w+; k6 summary:/);
+    expect(failed.stderr).toContain('http_req_duration..............: avg=12ms p(99)=31ms');
+    expect(failed.stderr).toContain('what to do: mobilenet does not hold its SLO at its target rate');
+    expect(failed.stderr).toContain('--skip-loadtests');
+    expect(failed.stderr).toContain("stopped at step 'us-east-1:loadtest:mobilenet'");
+
+    writeFileSync(w.log, '');
+    const skipped = await run(['apply', '--env', 'prod', '--skip-loadtests'], { cwd: w.dir, env: { ...w.env, FAKE_ACCOUNT: '222222222222', FAKE_LOADTEST: 'fail' } });
+    expect(skipped.code, skipped.stderr).toBe(0);
+    expect(calls(w.log).filter((c) => c.includes(' create job '))).toEqual([]);
+  });
 
   it('refuses a stale generated/', async () => {
     const w = workspace();

@@ -3,12 +3,12 @@
  * for the reference platform and every example, every environment: what a step needs was made (apply) or is
  * still there (destroy) when it runs. Each pair says why.
  */
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { applySteps, destroySteps, type Step } from '../../compiler/ops/steps.js';
 import type { EnvironmentIR, PlatformIR } from '../../compiler/resolve/ir.js';
 import { repoRoot } from '../helpers/cli.js';
-import { irOf } from '../helpers/platform.js';
+import { irOf, irOfText } from '../helpers/platform.js';
 
 const SPECS = ['platform.yaml', ...readdirSync(`${repoRoot}examples`).filter((f) => f.endsWith('.yaml')).map((f) => `examples/${f}`)];
 const o = { generated: 'generated' };
@@ -51,6 +51,7 @@ function applyPairs(env: EnvironmentIR): Pair[] {
       [`${r.region}:kustomize`, `${r.region}:rollout`, 'the Deployments exist'],
       [`${r.region}:rollout`, `${r.region}:verify`, 'the pods are ready'],
       [`${r.region}:kustomize`, new RegExp(`^${x}:alb:`), 'the Ingresses exist'],
+      [`${r.region}:infra:apply`, `${r.region}:kustomize`, "the Ingresses find their group host's ACM certificate by name: the infra root waits until it is issued"],
       [new RegExp(`^${x}:alb:`), 'dns:apply', 'the dns module looks the load balancers up'],
       [`${r.region}:platform:apply`, `${r.region}:karpenter`, "Karpenter's CRDs come with its chart, and its controller launches the NodePools' nodes"],
       [`${r.region}:karpenter`, `${r.region}:rollout`, "the models' pods wait for nodes of Karpenter's NodePools"],
@@ -58,6 +59,7 @@ function applyPairs(env: EnvironmentIR): Pair[] {
   }
   if (standby) pairs.push([`${primary!.region}:infra:apply`, `${standby.region}:infra:apply`, "the standby replicates the primary's model bucket"]);
   pairs.push(['dns:init', 'dns:apply', 'providers installed'], [/:verify$/, 'dns:apply', 'health checks probe models that answer']);
+  pairs.push([/:(verify|rollout|kustomize|apply)$/, /:loadtest:/, 'load tests measure models that serve, once everything is applied']);
   return pairs;
 }
 
@@ -137,6 +139,29 @@ describe("Karpenter's steps", () => {
     const moved = destroy.filter((s) => !s.id.includes(':karpenter'));
     moved.splice(moved.findIndex((s) => s.id === 'us-east-1:platform:destroy') + 1, 0, del, nodes);
     expect(violations(moved, destroyPairs(env))).toEqual([expect.stringContaining('Karpenter (a release of the platform root) must run')]);
+  });
+});
+
+describe('load tests after apply (issue #15 item 7)', () => {
+  const ir = irOf('platform.yaml');
+  it('one step per model of the primary region, after everything else; none with --skip-loadtests, with afterApply false, or for a standby region', () => {
+    for (const env of ir.environments) {
+      const ids = applySteps(ir, env, o).map((s) => s.id);
+      const tests = env.regions[0]!.deployments.map((d) => `${env.regions[0]!.region}:loadtest:${d.model}`);
+      expect(ids.slice(-tests.length)).toEqual(tests);
+      expect(applySteps(ir, env, { ...o, skipLoadtests: true }).map((s) => s.id).filter((id) => id.includes(':loadtest:'))).toEqual([]);
+    }
+    const off = irOf('examples/multi-region-prod.yaml');
+    const prod = off.environments.find((e) => e.name === 'prod')!;
+    const ids = applySteps(off, prod, o).map((s) => s.id).filter((id) => id.includes(':loadtest:'));
+    expect(ids.length).toBeGreaterThan(0);
+    expect(ids.every((id) => id.startsWith('us-east-1:'))).toBe(true);
+    expect(applySteps(off, prod, { ...o, region: 'us-west-2' }).some((s) => s.id.includes(':loadtest:'))).toBe(false);
+  });
+  it('none when platform.yaml says loadTests.afterApply: false', () => {
+    const text = readFileSync(`${repoRoot}platform.yaml`, 'utf8').replace('loadTests: { afterApply: true }', 'loadTests: { afterApply: false }');
+    const quiet = irOfText(text);
+    for (const env of quiet.environments) expect(applySteps(quiet, env, o).some((s) => s.id.includes(':loadtest:'))).toBe(false);
   });
 });
 

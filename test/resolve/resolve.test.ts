@@ -114,8 +114,9 @@ describe('the IR', () => {
     const ir = irOf('platform.yaml');
     expect(Object.isFrozen(ir.environments[0]!.regions[0]!.nodePools[0]!.labels)).toBe(true);
   });
-  it('latency buckets bracket every objective and include it exactly', () => {
-    expect(latencyBuckets([50])).toEqual([5, 12.5, 25, 37.5, 50, 75, 100, 150, 250, 500]);
-    expect(latencyBuckets([50, 120])).toContain(120);
+  it('latency buckets bracket every objective in whole milliseconds and include the bucket that measures it (Obs m2: Triton observes truncated whole ms)', () => {
+    expect(latencyBuckets([50])).toEqual([5, 13, 25, 38, 49, 50, 75, 100, 150, 250, 500]);
+    expect(latencyBuckets([50, 120])).toContain(119);
+    expect(latencyBuckets([12.34])).toContain(12);
   });
 });

@@ -12,7 +12,7 @@ import type { EnvironmentIR, PlatformIR, RegionIR } from '../../resolve/ir.js';
 import { NAMESPACES } from '../../lib/conventions.js';
 import { workingHoursObjects } from './working-hours.js';
 import {
-  albIngressPolicy, modelObjects, namespace, platformNetworkPolicies, teamNetworkPolicies, teamQuota, tritonServiceMonitor, type K8sObject,
+  albIngressPolicy, modelObjects, namespace, platformNetworkPolicies, teamNetworkPolicies, teamQuota, tritonEgressPolicy, tritonServiceMonitor, type K8sObject,
 } from './objects.js';
 import { karpenterObjects } from './karpenter.js';
 
@@ -81,6 +81,7 @@ function overlay(ir: PlatformIR, env: EnvironmentIR, r: RegionIR): FileOutput[] 
   const served = [...new Set(r.deployments.map((d) => d.namespace))].sort();
   add('region.yaml', [
     ...served.map((ns) => albIngressPolicy(ns, r.deployments.filter((d) => d.namespace === ns).flatMap((d) => d.ingress.albSubnets))),
+    ...served.map((ns) => tritonEgressPolicy(ns, r.network.vpcCidr)),
     // Prometheus scrapes Triton only where this environment runs Prometheus (and so has the CRD).
     ...(env.observability.metrics.enabled ? served.map(tritonServiceMonitor) : []),
     // The secret store and the ExternalSecrets of Grafana and Alertmanager come with the platform-prerequisites

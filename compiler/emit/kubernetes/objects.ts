@@ -70,18 +70,12 @@ function netpol(name: string, namespace: string, spec: V1NetworkPolicy['spec']):
   return obj('networking.k8s.io/v1', 'NetworkPolicy', p);
 }
 
-/** Default deny, then only what is needed: DNS; for Triton pods HTTPS egress (S3, STS), metrics from monitoring, inference from the platform namespace. */
+/** Default deny, then only what is needed: DNS; for Triton pods metrics from monitoring and inference from the platform namespace (HTTPS egress to AWS is per region: tritonEgressPolicy). */
 export function teamNetworkPolicies(namespace: string): K8sObject[] {
   const triton = { matchLabels: { 'app.kubernetes.io/name': 'triton' } };
   return [
     netpol('default-deny-all', namespace, { podSelector: {}, policyTypes: ['Ingress', 'Egress'] }),
     netpol('allow-dns', namespace, { podSelector: {}, policyTypes: ['Egress'], egress: [dns] }),
-    netpol('triton-allow-https-egress', namespace, {
-      podSelector: triton,
-      policyTypes: ['Egress'],
-      // S3 and STS over HTTPS; never the instance metadata service.
-      egress: [{ to: [{ ipBlock: { cidr: '0.0.0.0/0', except: ['169.254.169.254/32'] } }], ports: [{ protocol: 'TCP', port: 443 }] }],
-    }),
     // Only Prometheus (the operator labels its pods app.kubernetes.io/name=prometheus), not every pod of the monitoring namespace.
     netpol('triton-allow-metrics', namespace, {
       podSelector: triton,
@@ -97,10 +91,23 @@ export function teamNetworkPolicies(namespace: string): K8sObject[] {
 }
 
 /**
- * In this region: inference traffic from the ALB. With target type ip the ALB's nodes connect from the
- * subnets it sits in (private for internal ALBs, public for internet-facing ones); the VPC CNI's policy
- * agent matches ipBlocks only, so those subnets' CIDRs are as narrow as it gets (never the whole VPC,
- * which holds every pod).
+ * In this region: inference traffic from the ALB, to Triton's HTTP port only. With target type ip the ALB's
+ * nodes connect from addresses ELB picks in the subnets the ALB sits in, and changes as it scales.
+ *
+ * How narrow this can be, exactly: the VPC CNI's network policy agent enforces standard NetworkPolicy peers,
+ * i.e. pods (podSelector/namespaceSelector, resolved to pod IPs) and ipBlocks; an ALB is no pod, and a
+ * NetworkPolicy cannot name a security group or an ENI, so the ALB's subnets' CIDRs are the narrowest peer.
+ * For internet-facing ALBs those are the public subnets, where no pod runs (nodes and their pods sit in the
+ * private subnets): the allow admits the ALB and nothing else of the cluster. For internal ALBs they are the
+ * private subnets, which the VPC CNI also gives every pod its IP from, so any pod of the cluster passes this
+ * ipBlock to port 8000 (Triton's restricted APIs still need the pod's key; the default-deny egress of team
+ * namespaces and of the platform namespace still stops their pods on their side). Narrower needs a change
+ * outside NetworkPolicy: dedicated internal-ALB subnets without pods (VPC module intra subnets tagged
+ * kubernetes.io/role/internal-elb), or VPC CNI custom networking (pods in their own subnets), or security
+ * groups for pods (ENABLE_POD_ENI, a SecurityGroupPolicy giving Triton pods a group that admits 8000 only
+ * from the ALB's security group; compatible with network policies, trunk-capable Nitro instances only).
+ * @see https://docs.aws.amazon.com/eks/latest/userguide/cni-network-policy.html
+ * @see https://docs.aws.amazon.com/eks/latest/userguide/security-groups-for-pods.html
  */
 export function albIngressPolicy(namespace: string, albSubnets: readonly string[]): K8sObject {
   return fixFrom(
@@ -110,6 +117,31 @@ export function albIngressPolicy(namespace: string, albSubnets: readonly string[
       ingress: [{ _from: [...new Set(albSubnets)].sort().map((cidr) => ({ ipBlock: { cidr } })), ports: [{ protocol: 'TCP', port: TRITON_PORTS.http }] } as never],
     }),
   );
+}
+
+/** Address ranges that are never AWS's public endpoints: private (RFC 1918), shared (RFC 6598) and link-local (IMDS). */
+const NON_PUBLIC = ['10.0.0.0/8', '100.64.0.0/10', '169.254.0.0/16', '172.16.0.0/12', '192.168.0.0/16'];
+
+/**
+ * In this region: Triton's egress to AWS over HTTPS, as narrow as NetworkPolicy can say it. STS (IRSA's
+ * AssumeRoleWithWebIdentity) and the other interface endpoints answer inside the VPC: its CIDR. S3 (the model
+ * repository) goes through the gateway endpoint, to S3's public addresses: a gateway endpoint has no address
+ * of its own, NetworkPolicy cannot name its prefix list (pl-...), and S3's ranges change, so that rule stays
+ * "any public address on 443". What it does exclude: the instance metadata service, and every private range
+ * outside the VPC (peered VPCs, on-premises networks behind a transit gateway), so a Triton pod cannot reach
+ * into other networks. Closing the public side too needs S3 through an interface endpoint (then the VPC CIDR
+ * is all Triton needs), which puts every model download on PrivateLink's per-GB charge.
+ * @see https://docs.aws.amazon.com/vpc/latest/privatelink/vpc-endpoints-s3.html
+ */
+export function tritonEgressPolicy(namespace: string, vpcCidr: string): K8sObject {
+  return netpol('triton-allow-aws-egress', namespace, {
+    podSelector: { matchLabels: { 'app.kubernetes.io/name': 'triton' } },
+    policyTypes: ['Egress'],
+    egress: [
+      { to: [{ ipBlock: { cidr: vpcCidr } }], ports: [{ protocol: 'TCP', port: 443 }] },
+      { to: [{ ipBlock: { cidr: '0.0.0.0/0', except: NON_PUBLIC } }], ports: [{ protocol: 'TCP', port: 443 }] },
+    ],
+  });
 }
 
 /** The platform namespace runs load tests: they may reach Triton in team namespaces and Grafana for annotations. */
@@ -246,10 +278,15 @@ export function modelObjects(ir: PlatformIR, m: ModelIR, d: DeploymentIR, r: Reg
     metadata: { name, namespace: ns, labels, annotations: ingressAnnotations(d) },
     spec: {
       ingressClassName: 'alb',
+      // The host names the certificate only: rules match any Host, so Route 53 health checks can probe the ALB by its own name.
+      ...(d.ingress.host ? { tls: [{ hosts: [d.ingress.host] }] } : {}),
       rules: [{ http: { paths: [{ path: `/v2/models/${m.name}`, pathType: 'Prefix', backend: { service: { name, port: { name: 'http' } } } }] } }],
     },
   };
-  // One pod at a time, and a pod that is not ready never blocks a node drain.
+  // One pod at a time, as the rollout takes them (maxUnavailable 1 or a surge): with replicas.min >= 2 one
+  // keeps serving through a drain; a single replica cannot be kept without blocking the drain, so it is
+  // evicted (validation refuses that in production unless rollouts surge, and warns about drains). A pod
+  // that is not ready never blocks a drain.
   const pdb: V1PodDisruptionBudget = { metadata: { name, namespace: ns, labels }, spec: { maxUnavailable: 1, unhealthyPodEvictionPolicy: 'AlwaysAllow', selector: { matchLabels: labels } } };
   const objects = [
     obj('v1', 'ServiceAccount', sa),
@@ -279,14 +316,14 @@ export function modelObjects(ir: PlatformIR, m: ModelIR, d: DeploymentIR, r: Reg
 
 /**
  * The ALB of the model's team and scheme (one IngressGroup per team namespace), HTTPS when the environment
- * has certificates (always for internet-facing ones), the Cognito authentication asked for, and a
+ * has certificates (always for internet-facing ones; internal ones too with a DNS zone), the Cognito authentication asked for, and a
  * deregistration delay shorter than the pods' preStop.
  * @see https://kubernetes-sigs.github.io/aws-load-balancer-controller/latest/guide/ingress/annotations/
  */
 export function ingressAnnotations(d: DeploymentIR): Record<string, string> {
   const a = 'alb.ingress.kubernetes.io';
   const i = d.ingress;
-  const tls = i.certificateArns.length > 0;
+  const tls = i.tls;
   return {
     [`${a}/group.name`]: d.ingressGroup,
     [`${a}/scheme`]: i.scheme,
@@ -296,7 +333,10 @@ export function ingressAnnotations(d: DeploymentIR): Record<string, string> {
     [`${a}/success-codes`]: '200',
     [`${a}/target-group-attributes`]: `deregistration_delay.timeout_seconds=${DEREGISTRATION_DELAY_SECONDS}`,
     [`${a}/listen-ports`]: tls ? '[{"HTTPS": 443}]' : '[{"HTTP": 80}]',
-    ...(tls ? { [`${a}/certificate-arn`]: i.certificateArns.join(','), [`${a}/ssl-policy`]: 'ELBSecurityPolicy-TLS13-1-2-2021-06' } : {}),
+    ...(tls ? { [`${a}/ssl-policy`]: 'ELBSecurityPolicy-TLS13-1-2-2021-06' } : {}),
+    // Certificates named in platform.yaml; otherwise the controller discovers the one the platform requested for
+    // the host under spec.tls (issued before the Ingress exists: the infra root waits for its validation).
+    ...(i.certificateArns.length ? { [`${a}/certificate-arn`]: i.certificateArns.join(',') } : {}),
     ...(i.allowedCidrs.length ? { [`${a}/inbound-cidrs`]: i.allowedCidrs.join(',') } : {}),
     ...(i.authentication !== 'none'
       ? {

@@ -47,22 +47,24 @@ function dashboard(uid: string, title: string, tags: string[], panels: Panel[], 
     timezone: 'utc',
     graphTooltip: 1,
     templating: { list: [datasourceVariable, ...variables] },
-    annotations: {
-      list: [
-        {
-          name: 'Load tests',
-          enable: true,
-          iconColor: 'purple',
-          datasource: ds,
-          // A load test is a Job in the platform namespace: its run shows from start to end.
-          target: { refId: 'Anno', expr: `max by (job_name) (kube_job_status_active{namespace="${NAMESPACES.platform}",job_name=~"${LOADTEST_JOB_PREFIX}.*"}) > 0` } as never,
-          titleFormat: 'Load test {{job_name}}',
-        } as never,
-      ],
-    },
+    annotations: { list: LOAD_TEST_ANNOTATIONS as never },
     panels,
   };
 }
+
+/**
+ * Load-test runs and their results on every dashboard, from kube-state-metrics' Job metrics (a load test is a
+ * Job in the platform namespace, whoever started it: platformc apply or loadtest, or its CronJob's schedule).
+ * The run shows from start to end; the result as a region of the two minutes after the Job turned succeeded
+ * or failed (its status gauges stay set for the Job's day-long life, so only the change is annotated).
+ */
+const jobs = `namespace="${NAMESPACES.platform}",job_name=~"${LOADTEST_JOB_PREFIX}.*"`;
+const turned = (metric: string) => `max by (job_name) (${metric}{${jobs}}) > 0 unless max by (job_name) (${metric}{${jobs}} offset 2m) > 0`;
+export const LOAD_TEST_ANNOTATIONS = [
+  { name: 'Load tests', iconColor: 'purple', expr: `max by (job_name) (kube_job_status_active{${jobs}}) > 0`, titleFormat: 'Load test {{job_name}} running' },
+  { name: 'Load tests passed', iconColor: 'green', expr: turned('kube_job_status_succeeded'), titleFormat: 'Load test {{job_name}} passed: the SLO held at the target rate' },
+  { name: 'Load tests failed', iconColor: 'red', expr: turned('kube_job_status_failed'), titleFormat: 'Load test {{job_name}} FAILED: an SLO threshold broke (kubectl -n platform logs job/{{job_name}})' },
+].map((a) => ({ name: a.name, enable: true, iconColor: a.iconColor, datasource: ds, target: { refId: 'Anno', expr: a.expr }, titleFormat: a.titleFormat, step: '60s' }));
 
 /** Grafana uids are at most 40 characters: cut names keep a hash of the whole, so they stay distinct. */
 const idFor = (...parts: string[]) => limitName(parts.join('-'), 40);

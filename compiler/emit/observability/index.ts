@@ -16,7 +16,7 @@ import type { EnvironmentIR, PlatformIR } from '../../resolve/ir.js';
 import { GRAFANA_DASHBOARD_LABEL, GRAFANA_FOLDER_ANNOTATION, NAMESPACES } from '../../lib/conventions.js';
 import type { K8sObject } from '../shared/k8s.js';
 import { gpuFleetDashboard, modelDashboard, sloDashboard } from './dashboards.js';
-import { loadTestObjects } from './loadtest.js';
+import { loadTestObjects, loadTestRuleGroup } from './loadtest.js';
 import { gpuRuleGroup, sliRuleGroup, sloRuleGroups, type RuleGroup } from './slo.js';
 
 export const observabilityDir = (env: string) => `kustomize/overlays/${env}/observability`;
@@ -36,6 +36,7 @@ export function ruleFiles(ir: PlatformIR, env: EnvironmentIR): Record<string, Ru
   return {
     'gpu.rules.yaml': [gpuRuleGroup(env)],
     'sli.rules.yaml': [sliRuleGroup(ir, env, r.deployments)],
+    'load-tests.rules.yaml': [loadTestRuleGroup()],
     ...Object.fromEntries(r.deployments.map((d) => [`slo-${d.model}.rules.yaml`, sloRuleGroups(ir, env, d)])),
   };
 }
@@ -67,7 +68,7 @@ function environmentObservability(ir: PlatformIR, env: EnvironmentIR): FileOutpu
     }
   }
   const general = r.nodePools.find((p) => p.role === 'general')!.name;
-  add('load-tests.yaml', r.deployments.flatMap((d) => loadTestObjects(ir, env.name, ir.models.find((m) => m.name === d.model)!, d, general)));
+  add('load-tests.yaml', r.deployments.flatMap((d) => loadTestObjects(ir, env, ir.models.find((m) => m.name === d.model)!, d, general)));
   files.push({ path: `${dir}/kustomization.yaml`, content: toYaml({ apiVersion: 'kustomize.config.k8s.io/v1beta1', kind: 'Kustomization', resources: resources.sort() }) });
   return files;
 }

@@ -1,12 +1,17 @@
 /**
- * Headless load tests with k6: per model a suspended CronJob (a template that never fires on its own) and
- * its script. `platformc loadtest` creates a Job from it, follows it and reports the verdict: k6 exits
- * non-zero when the model's SLO thresholds (p99 latency, error rate) are broken.
+ * Headless load tests with k6: per model a CronJob and its script. The CronJob runs on the environment's
+ * `observability.loadTests.schedule` (UTC), or is suspended (a template that never fires on its own) when
+ * there is none. `platformc loadtest`, and `platformc apply` at its end (`loadTests.afterApply`), create a
+ * Job from it, follow it and report the verdict: k6 exits non-zero when the model's SLO thresholds (p99
+ * latency within the SLO's bound, error rate) are broken, so the Job fails. Every run is a Job in the platform
+ * namespace: kube-state-metrics exports it, the dashboards annotate its run and result, and a failed run
+ * alerts (LoadTestFailed).
  * @see https://grafana.com/docs/k6/latest/using-k6/thresholds/
  * @see https://github.com/triton-inference-server/server/blob/main/docs/protocol/extension_binary_data.md
  */
 import { LOADTEST_JOB_PREFIX, NAMESPACES, TRITON_PORTS } from '../../lib/conventions.js';
-import type { DeploymentIR, ModelIR, PlatformIR } from '../../resolve/ir.js';
+import type { DeploymentIR, EnvironmentIR, ModelIR, PlatformIR } from '../../resolve/ir.js';
+import type { RuleGroup } from './slo.js';
 import type { K8sObject } from '../shared/k8s.js';
 
 /** Bytes per element in Triton's binary tensor format; a BYTES (string) element of zero length is its 4-byte length prefix. */
@@ -73,11 +78,42 @@ const maxVUs = (d: DeploymentIR) => Math.max(50, Math.ceil(d.slo.targetRps * Mat
 /** k6 memory: every VU holds its own request body (k6 runs the init context per VU) plus about 2 MiB of its own. */
 const k6MemoryMiB = (m: ModelIR, d: DeploymentIR) => Math.ceil((256 + (maxVUs(d) * requestBody(m).bytes) / 2 ** 20 + maxVUs(d) * 2) / 64) * 64;
 
-/** The script ConfigMap and the suspended CronJob that `platformc loadtest` starts a Job from. */
-export function loadTestObjects(ir: PlatformIR, env: string, m: ModelIR, d: DeploymentIR, generalPool: string): K8sObject[] {
+/** The script ConfigMap and the CronJob: scheduled, or suspended as the template `platformc loadtest` and `apply` start Jobs from. */
+export function loadTestObjects(ir: PlatformIR, env: EnvironmentIR, m: ModelIR, d: DeploymentIR, generalPool: string): K8sObject[] {
+  const schedule = env.observability.loadTests.schedule;
   const name = `${LOADTEST_JOB_PREFIX}${m.name}`;
   const labels = { 'app.kubernetes.io/name': 'k6', 'app.kubernetes.io/instance': name, 'app.kubernetes.io/component': 'load-test', 'platformc.dev/model': m.name };
   const k6 = ir.versions.images.k6!;
+  const jobTemplate = {
+    metadata: { labels },
+    spec: {
+      backoffLimit: 0,
+      ttlSecondsAfterFinished: 86400,
+      activeDeadlineSeconds: 1800,
+      template: {
+        metadata: { labels },
+        spec: {
+          serviceAccountName: name,
+          automountServiceAccountToken: false,
+          restartPolicy: 'Never',
+          // The load generator runs on the general pool, never on the GPUs it measures.
+          nodeSelector: { 'platformc.dev/pool': generalPool },
+          securityContext: { runAsNonRoot: true, runAsUser: K6_UID, runAsGroup: K6_UID, seccompProfile: { type: 'RuntimeDefault' } },
+          containers: [
+            {
+              name: 'k6',
+              image: `${k6.repository}:${k6.tag}`,
+              args: ['run', '--quiet', '--no-color', '--summary-export=/tmp/summary.json', '/scripts/script.js'],
+              resources: { requests: { cpu: '1', memory: `${k6MemoryMiB(m, d)}Mi` }, limits: { cpu: '2', memory: `${k6MemoryMiB(m, d)}Mi` } },
+              securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, runAsNonRoot: true, capabilities: { drop: ['ALL'] }, seccompProfile: { type: 'RuntimeDefault' } },
+              volumeMounts: [{ name: 'script', mountPath: '/scripts', readOnly: true }, { name: 'tmp', mountPath: '/tmp' }],
+            },
+          ],
+          volumes: [{ name: 'script', configMap: { name } }, { name: 'tmp', emptyDir: { sizeLimit: '1Gi' } }],
+        },
+      },
+    },
+  };
   return [
     { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: NAMESPACES.platform, labels }, data: { 'script.js': k6Script(m, d) } },
     { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name, namespace: NAMESPACES.platform, labels }, automountServiceAccountToken: false },
@@ -92,43 +128,47 @@ export function loadTestObjects(ir: PlatformIR, env: string, m: ModelIR, d: Depl
     {
       apiVersion: 'batch/v1',
       kind: 'CronJob',
-      metadata: { name, namespace: NAMESPACES.platform, labels, annotations: { 'platformc.dev/run': `npx platformc loadtest --env ${env} --model ${m.name}` } },
-      spec: {
-        // Never runs on its own: it is the template for on-demand runs.
-        suspend: true,
-        schedule: '0 0 31 2 *',
-        concurrencyPolicy: 'Forbid',
-        jobTemplate: {
-          metadata: { labels },
-          spec: {
-            backoffLimit: 0,
-            ttlSecondsAfterFinished: 86400,
-            activeDeadlineSeconds: 1800,
-            template: {
-              metadata: { labels },
-              spec: {
-                serviceAccountName: name,
-                automountServiceAccountToken: false,
-                restartPolicy: 'Never',
-                // The load generator runs on the general pool, never on the GPUs it measures.
-                nodeSelector: { 'platformc.dev/pool': generalPool },
-                securityContext: { runAsNonRoot: true, runAsUser: K6_UID, runAsGroup: K6_UID, seccompProfile: { type: 'RuntimeDefault' } },
-                containers: [
-                  {
-                    name: 'k6',
-                    image: `${k6.repository}:${k6.tag}`,
-                    args: ['run', '--quiet', '--no-color', '--summary-export=/tmp/summary.json', '/scripts/script.js'],
-                    resources: { requests: { cpu: '1', memory: `${k6MemoryMiB(m, d)}Mi` }, limits: { cpu: '2', memory: `${k6MemoryMiB(m, d)}Mi` } },
-                    securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, runAsNonRoot: true, capabilities: { drop: ['ALL'] }, seccompProfile: { type: 'RuntimeDefault' } },
-                    volumeMounts: [{ name: 'script', mountPath: '/scripts', readOnly: true }, { name: 'tmp', mountPath: '/tmp' }],
-                  },
-                ],
-                volumes: [{ name: 'script', configMap: { name } }, { name: 'tmp', emptyDir: { sizeLimit: '1Gi' } }],
-              },
-            },
+      metadata: { name, namespace: NAMESPACES.platform, labels, annotations: { 'platformc.dev/run': `npx platformc loadtest --env ${env.name} --model ${m.name}` } },
+      spec: schedule
+        ? {
+            suspend: false,
+            schedule,
+            timeZone: 'Etc/UTC',
+            // A run missed by more than an hour (controller down, cluster asleep) is skipped, not run late.
+            startingDeadlineSeconds: 3600,
+            concurrencyPolicy: 'Forbid',
+            successfulJobsHistoryLimit: 3,
+            failedJobsHistoryLimit: 3,
+            jobTemplate,
+          }
+        : {
+            // Never runs on its own: the template for runs by platformc (loadtest, apply).
+            suspend: true,
+            schedule: '0 0 31 2 *',
+            concurrencyPolicy: 'Forbid',
+            jobTemplate,
           },
-        },
-      },
     },
   ];
+}
+
+/**
+ * A failed load test (scheduled, or started by platformc) is a ticket: the model did not hold its SLO at its
+ * target rate. The Job stays for a day (ttlSecondsAfterFinished), and so does the alert.
+ */
+export function loadTestRuleGroup(): RuleGroup {
+  return {
+    name: 'platformc-load-tests',
+    rules: [
+      {
+        alert: 'LoadTestFailed',
+        expr: `max by (namespace, job_name) (kube_job_status_failed{namespace="${NAMESPACES.platform}",job_name=~"${LOADTEST_JOB_PREFIX}.*"}) > 0`,
+        labels: { severity: 'ticket' },
+        annotations: {
+          summary: 'Load test {{ $labels.job_name }} failed',
+          description: 'k6 broke a threshold of the model\'s SLO (p99 latency, error rate, dropped iterations) at its target rate, or did not finish: kubectl -n platform logs job/{{ $labels.job_name }}.',
+        },
+      },
+    ],
+  };
 }

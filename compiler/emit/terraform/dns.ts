@@ -1,13 +1,17 @@
 /**
  * The `dns` root module of an environment (in its primary region's folder), when platform.yaml names a DNS
- * zone: Route 53 records for the internet-facing ALB of each region, with health checks on Triton's ready
- * endpoint. With a standby region they are failover records: the primary answers while healthy, the standby
- * behind it. The ALBs are made by the AWS Load Balancer Controller, so this module runs after the Kubernetes
- * objects exist (apply) and is destroyed first (destroy).
+ * zone: one record per IngressGroup host (<team>.<env>.<zone>, <team>.internal.<env>.<zone>), an alias of the
+ * group's ALB in each region. With a standby region they are failover records: the primary answers while
+ * healthy, the standby behind it. Internet-facing hosts are health-checked over HTTPS on each model's routed
+ * path (/v2/models/<model>/ready: the ALB routes only its Ingresses' paths, anything else gets its fixed 404);
+ * Route 53's checkers cannot reach internal ALBs, so internal records fail over on the ALB's target health.
+ * The ALBs are made by the AWS Load Balancer Controller, so this module runs after the Kubernetes objects
+ * exist and the ALBs are provisioned (apply) and is destroyed first (destroy).
  * @see https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/dns-failover-configuring.html
  */
 import type { FileOutput } from '../../output/files.js';
-import type { EnvironmentIR, PlatformIR, RegionIR } from '../../resolve/ir.js';
+import type { DnsHostIR, EnvironmentIR, PlatformIR, RegionIR } from '../../resolve/ir.js';
+import { hostId } from './certificates.js';
 import { expr } from './hcl.js';
 import { lockFile, providersTf, ROOT_PROVIDERS, versionsTf } from './infra.js';
 import { dataBlock, file, resourceBlock } from './templates.js';
@@ -17,60 +21,68 @@ export function emitDns(ir: PlatformIR, env: EnvironmentIR): FileOutput[] {
   if (!dns) return [];
   const primary = env.regions[0]!;
   const dir = `terraform/${env.name}/${primary.region}/dns`;
-  // The ALB of the environment's internet-facing IngressGroup.
-  const publicModels = primary.deployments.filter((d) => d.ingressScheme === 'internet-facing');
-  const group = publicModels[0]!.ingressGroup;
   const alias = (r: RegionIR) => (r.role === 'primary' ? undefined : r.region.replace(/-/g, '_'));
   const provider = (r: RegionIR) => (alias(r) ? expr(`aws.${alias(r)}`) : undefined);
-  const id = (r: RegionIR) => r.region.replace(/-/g, '_');
-  const failover = env.regions.length > 1;
   const blocks: string[] = [dataBlock('aws_route53_zone', 'zone', { name: dns.zone, private_zone: false })];
-  for (const r of env.regions) {
-    blocks.push(
-      // The ALB the controller made for this environment's internet-facing IngressGroup, found by its tags.
-      dataBlock('aws_lb', id(r), { provider: provider(r), tags: { 'elbv2.k8s.aws/cluster': r.names.cluster, 'ingress.k8s.aws/stack': group } }),
-      // One HTTPS check per internet-facing model, on a path the ALB routes to Triton (its Ingress rule is
-      // /v2/models/<model>; anything else gets the ALB's fixed 404), and one that is healthy only when all are.
-      // Route 53 does not validate the certificate, so the ALB's own DNS name can be probed.
-      ...publicModels.map((d) =>
-        resourceBlock('aws_route53_health_check', `${id(r)}_${d.model.replace(/-/g, '_')}`, {
-          fqdn: expr(`data.aws_lb.${id(r)}.dns_name`),
-          type: 'HTTPS',
-          port: 443,
-          enable_sni: true,
-          resource_path: `/v2/models/${d.model}/ready`,
-          failure_threshold: 3,
-          request_interval: 30,
-          tags: { Name: `${dns.name} ${r.region} ${d.model}` },
-        }),
-      ),
-      resourceBlock('aws_route53_health_check', id(r), {
-        type: 'CALCULATED',
-        child_health_threshold: publicModels.length,
-        child_healthchecks: publicModels.map((d) => expr(`aws_route53_health_check.${id(r)}_${d.model.replace(/-/g, '_')}.id`)),
-        tags: { Name: `${dns.name} ${r.region}` },
-      }),
-      resourceBlock(
-        'aws_route53_record',
-        id(r),
-        {
-          zone_id: expr('data.aws_route53_zone.zone.zone_id'),
-          name: dns.name,
-          type: 'A',
-          set_identifier: failover ? `${r.role}-${r.region}` : undefined,
-          health_check_id: expr(`aws_route53_health_check.${id(r)}.id`),
-        },
-        [
-          ...(failover ? [{ type: 'failover_routing_policy', body: { type: r.role === 'primary' ? 'PRIMARY' : 'SECONDARY' } }] : []),
-          { type: 'alias', body: { name: expr(`data.aws_lb.${id(r)}.dns_name`), zone_id: expr(`data.aws_lb.${id(r)}.zone_id`), evaluate_target_health: true } },
-        ],
-      ),
-    );
-  }
+  for (const h of dns.hosts) for (const r of env.regions) blocks.push(...hostBlocks(env, h, r, provider(r)));
   return [
     { path: `${dir}/versions.tf`, content: versionsTf(ir, env, primary, 'dns', ['aws']) },
     { path: `${dir}/.terraform.lock.hcl`, content: lockFile(ir, ROOT_PROVIDERS.dns) },
     { path: `${dir}/providers.tf`, content: providersTf(ir, env, env.regions.map((r) => ({ region: r.region, ...(alias(r) ? { alias: alias(r)! } : {}) }))) },
     { path: `${dir}/records.tf`, content: file(...blocks) },
+  ];
+}
+
+/** The ALB lookup, health checks and record of one host in one region. */
+function hostBlocks(env: EnvironmentIR, h: DnsHostIR, r: RegionIR, provider: ReturnType<typeof expr> | undefined): string[] {
+  const id = `${hostId(h.name)}_${r.region.replace(/-/g, '_')}`;
+  const failover = env.regions.length > 1;
+  const lb = `data.aws_lb.${id}`;
+  // Models whose ready path answers an anonymous probe: behind Cognito the ALB answers 401, so those are
+  // left to the alias's target health.
+  const probed = h.scheme === 'internet-facing' ? r.deployments.filter((d) => h.models.includes(d.model) && d.ingress.authentication === 'none') : [];
+  const check = (model: string) => `${id}_${model.replace(/-/g, '_')}`;
+  return [
+    // The ALB the controller made for this IngressGroup, found by its tags.
+    dataBlock('aws_lb', id, { provider, tags: { 'elbv2.k8s.aws/cluster': r.names.cluster, 'ingress.k8s.aws/stack': h.group } }),
+    // Route 53 does not validate the certificate, so the ALB's own DNS name can be probed (its rules match any Host).
+    ...probed.map((d) =>
+      resourceBlock('aws_route53_health_check', check(d.model), {
+        fqdn: expr(`${lb}.dns_name`),
+        type: 'HTTPS',
+        port: 443,
+        enable_sni: true,
+        resource_path: `/v2/models/${d.model}/ready`,
+        failure_threshold: 3,
+        request_interval: 30,
+        tags: { Name: `${h.name} ${r.region} ${d.model}` },
+      }),
+    ),
+    // Healthy only when every probed model of the group is.
+    ...(probed.length
+      ? [
+          resourceBlock('aws_route53_health_check', id, {
+            type: 'CALCULATED',
+            child_health_threshold: probed.length,
+            child_healthchecks: probed.map((d) => expr(`aws_route53_health_check.${check(d.model)}.id`)),
+            tags: { Name: `${h.name} ${r.region}` },
+          }),
+        ]
+      : []),
+    resourceBlock(
+      'aws_route53_record',
+      id,
+      {
+        zone_id: expr('data.aws_route53_zone.zone.zone_id'),
+        name: h.name,
+        type: 'A',
+        set_identifier: failover ? `${r.role}-${r.region}` : undefined,
+        health_check_id: probed.length ? expr(`aws_route53_health_check.${id}.id`) : undefined,
+      },
+      [
+        ...(failover ? [{ type: 'failover_routing_policy', body: { type: r.role === 'primary' ? 'PRIMARY' : 'SECONDARY' } }] : []),
+        { type: 'alias', body: { name: expr(`${lb}.dns_name`), zone_id: expr(`${lb}.zone_id`), evaluate_target_health: true } },
+      ],
+    ),
   ];
 }

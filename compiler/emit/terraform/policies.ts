@@ -25,7 +25,7 @@ export const policyDocument = (statements: readonly Statement[]): HclValue => ({
 export const jsonencode = (doc: HclValue) => expr(`jsonencode(${renderValue(doc, 1)})`);
 
 /** Scopes whose actions AWS authorises only on `Resource: "*"` (no ARN exists before the resource does, or none at all). */
-export const WILDCARD_RESOURCE_SCOPES = ['any', 'regions', 'createTagged', 'dnsHealthChecks', 'costAllocationTags'] as const;
+export const WILDCARD_RESOURCE_SCOPES = ['any', 'regions', 'createTagged', 'dnsHealthChecks', 'costAllocationTags', 'certificateRequests'] as const;
 
 /** AWS managed policies the modules attach to the roles they create: the only ones the apply role may attach. */
 export const ATTACHABLE_MANAGED_POLICIES = [
@@ -99,6 +99,9 @@ function scopes(env: EnvironmentIR): Record<string, Scope | undefined> {
     interruptionRules: interrupted(env) ? { Resource: each((r) => [`arn:aws:events:${r.region}:${account}:rule/${r.names.interruption.rulePrefix}*`]) } : undefined,
     dnsRecords: env.dns?.name ? { Resource: ['arn:aws:route53:::hostedzone/*'] } : undefined,
     dnsHealthChecks: env.dns?.name ? { Resource: '*' } : undefined,
+    // RequestCertificate takes no resource; the certificates it makes are regional.
+    certificateRequests: env.dns ? { Resource: '*', Condition: inRegions } : undefined,
+    certificates: env.dns ? { Resource: regions.map((r) => `arn:aws:acm:${r}:${account}:certificate/*`) } : undefined,
   };
 }
 
@@ -127,7 +130,16 @@ function writeConditions(env: EnvironmentIR): Record<string, Condition> {
     'eks:CreateAccessEntry': { StringEquals: { 'eks:principalArn': [...new Set([...env.identity.accessEntries.map((e) => e.principalArn), ...karpenterNodeRoles(env)])].sort() } },
     'eks:CreateCluster': { Bool: { 'eks:bootstrapClusterCreatorAdminPermissions': 'false' } },
     'iam:CreatePolicy': { StringEquals: ownTags(env, 'aws:RequestTag') },
-    ...(env.dns ? { 'route53:ChangeResourceRecordSets': { 'ForAllValues:StringEquals': { 'route53:ChangeResourceRecordSetsNormalizedRecordNames': [env.dns.name] } } } : {}),
+    // Records at or under <env>.<zone> only: the hosts and the certificates' validation records (_<token>.<host>).
+    ...(env.dns ? { 'route53:ChangeResourceRecordSets': { 'ForAllValues:StringLike': { 'route53:ChangeResourceRecordSetsNormalizedRecordNames': [env.dns.name, `*.${env.dns.name}`] } } } : {}),
+    // Certificates only for names under <env>.<zone>, tagged as this environment's; only its own are deleted or retagged.
+    ...(env.dns
+      ? {
+          'acm:RequestCertificate': { 'ForAllValues:StringLike': { 'acm:DomainNames': [`*.${env.dns.name}`] }, StringEquals: ownTags(env, 'aws:RequestTag') },
+          'acm:AddTagsToCertificate': { StringEqualsIfExists: { ...ownTags(env, 'aws:RequestTag'), ...ownTags(env, 'aws:ResourceTag') } },
+          'acm:DeleteCertificate': { StringEquals: ownTags(env, 'aws:ResourceTag') },
+        }
+      : {}),
   };
 }
 
