@@ -341,7 +341,8 @@ export interface NodePoolIR {
   /** For `instanceTypes: auto`: every GPU type, those that serve the pool cheapest first (the first is the choice), then the rest; each loser says why. */
   readonly auto?: { readonly ranked: readonly InstanceChoice[] };
   /**
-   * With Karpenter, a GPU pool is a NodePool: at most `gpuLimit` GPUs (maxSize nodes), drawn from every instance
+   * With Karpenter, a GPU pool is a NodePool: at most `gpuLimit` GPUs (maxSize nodes, and one more for a
+   * replacement launched before the node it replaces is deleted), drawn from every instance
    * type of the pool. Absent for managed node groups.
    */
   readonly karpenter?: { readonly gpuLimit: number };

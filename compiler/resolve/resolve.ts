@@ -188,7 +188,9 @@ function resolveRegion(platform: string, env: string, region: string, role: 'pri
       maxSize: standby.maxSize ?? pool.maxSize,
       diskSizeGiB: pool.diskSizeGiB,
       ...(ranked ? { auto: { ranked } } : {}),
-      ...(nodePool ? { karpenter: { gpuLimit: (standby.maxSize ?? pool.maxSize) * (facts.accelerator?.count ?? 0) } } : {}),
+      // One node more than maxSize: a drift or interruption replacement is launched before the node it replaces is
+      // gone, and Karpenter counts both against the limit (at maximum scale it would otherwise wait for the deletion).
+      ...(nodePool ? { karpenter: { gpuLimit: ((standby.maxSize ?? pool.maxSize) + 1) * (facts.accelerator?.count ?? 0) } } : {}),
       labels: byKey({ ...pool.labels, [POOL_LABEL]: name, ...(pool.role === 'gpu' ? gpuLabels(instanceTypes, !karpenter && sharing?.mode === 'exclusive') : {}), ...(sharing && sharing.mode !== 'exclusive' ? { [DEVICE_PLUGIN_CONFIG_LABEL]: sharing.config } : {}) }),
       ...(sharing ? { gpuSharing: sharing } : {}),
       taints: [...(pool.role === 'gpu' ? [GPU_TAINT] : []), ...pool.taints.filter((t) => !(pool.role === 'gpu' && t.key === GPU_TAINT.key))],

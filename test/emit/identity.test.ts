@@ -365,6 +365,8 @@ describe('Karpenter and the termination handler on a real account', () => {
       // (The evaluator wants an account in the ARN; public parameters have none: the policy's '*' matches both.)
       ['ssm:GetParameter', `arn:aws:ssm:${r.region}:${env.account}:parameter/aws/service/eks/optimized-ami/1.33/amazon-linux-2023/x86_64/nvidia/amazon-eks-node-al2023-x86_64-nvidia-1.33-v20260714/image_id`],
       ['pricing:GetProducts', '*'],
+      // EC2 Spot's service-linked role (the controller's policy grants it: test/emit/karpenter.test.ts).
+      ['iam:CreateServiceLinkedRole', `arn:aws:iam::${env.account}:role/aws-service-role/spot.amazonaws.com/AWSServiceRoleForEC2Spot`],
     ] as const;
     for (const [action, resource] of allowed) expect(await decide(controller, env, action, resource, ctx, b.boundary), action).toBe('Allowed');
     // Another queue, and any other role to pass, stay out of reach.

@@ -118,6 +118,13 @@ describe('MIG (gpu: {mig: 1g.5gb} on p4d.24xlarge, A100 40GB)', () => {
     expect(eks).toContain('cloudinit_pre_nodeadm');
     expect(eks).toContain(`nvidia-smi mig -i \\"$gpu\\" -cgi ${Array(7).fill('1g.5gb').join(',')} -C`);
     expect(eks).toContain('node-template/resources/nvidia.com/mig-1g.5gb');
+    // The mode change is refused while the persistence daemon or the fabric manager hold the GPUs (NVML IN_USE), and
+    // a mode left pending must fail the boot script rather than let a node join without partitions.
+    const at = (text: string) => eks.indexOf(text);
+    expect(at('systemctl stop nvidia-persistenced nvidia-fabricmanager')).toBeGreaterThan(-1);
+    expect(at('systemctl stop nvidia-persistenced')).toBeLessThan(at('nvidia-smi -mig 1'));
+    expect(at('nvidia-smi -mig 1')).toBeLessThan(at('mig.mode.current'));
+    expect(at('mig.mode.current')).toBeLessThan(at('-cgi'));
   });
 
   it('hands the boot script to the node group as a cloud-init part the EKS module takes, valid shell, formatted HCL', async () => {

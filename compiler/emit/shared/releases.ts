@@ -248,6 +248,9 @@ function karpenter(pin: ChartPin, env: EnvironmentIR): Release {
       replicas: 2,
       serviceAccount: { create: true, name: CONTROLLERS.karpenter.serviceAccount },
       nodeSelector: { 'kubernetes.io/os': 'linux', ...onGeneralPool(env) },
+      // A spot NodePool asks for two instance types per launch (minValues); when spot capacity leaves fewer, launch
+      // anyway rather than leave the models' pods pending (Strict, the default, fails the scheduling).
+      settings: { minValuesPolicy: 'BestEffort' },
       // Guaranteed memory: an OOM-killed controller launches nothing while pods wait for GPUs.
       controller: { resources: { requests: { cpu: '1', memory: '1Gi' }, limits: { memory: '1Gi' } } },
     },

@@ -548,7 +548,18 @@ function migPartitionScript(pool: NodePoolIR): string {
     '#!/bin/bash',
     `# platformc: split every GPU of node pool ${pool.name} into ${s.perGpu} MIG instances of ${s.profile}`,
     'set -euo pipefail',
+    // NVML refuses a MIG mode change (IN_USE) while anything holds a GPU: the AMI's persistence daemon and, on
+    // NVSwitch machines (p4d, p5), the fabric manager. Stop them, switch, reset, start them again.
+    'systemctl stop nvidia-persistenced nvidia-fabricmanager 2>/dev/null || true',
     'nvidia-smi -mig 1',
+    'nvidia-smi --gpu-reset 2>/dev/null || true',
+    'systemctl start nvidia-fabricmanager nvidia-persistenced 2>/dev/null || true',
+    // A mode still pending would leave the node without partitions: it would join, advertise no MIG instance, and the
+    // autoscaler would keep adding nodes for pods that never schedule. Fail the boot script loudly instead.
+    'if nvidia-smi --query-gpu=mig.mode.current --format=csv,noheader | grep -qv Enabled; then',
+    `  echo "platformc: MIG mode is not enabled on every GPU of node pool ${pool.name}" >&2`,
+    '  exit 1',
+    'fi',
     // Start from no instances: a replaced root volume keeps nothing, but a reboot keeps MIG mode.
     'nvidia-smi mig -dci || true',
     'nvidia-smi mig -dgi || true',

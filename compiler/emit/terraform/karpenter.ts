@@ -35,6 +35,17 @@ export function karpenterTf(ir: PlatformIR, env: EnvironmentIR, r: RegionIR, tag
       iam_policy_name: r.names.iam.karpenterPolicy,
       iam_policy_use_name_prefix: false,
       iam_role_source_assume_policy_documents: [expr(irsaTrust())],
+      // EC2 Spot needs its service-linked role, which an account that never used Spot lacks: CreateFleet makes it
+      // when its caller may (otherwise every spot launch fails with ServiceLinkedRoleCreationNotPermitted,
+      // aws/karpenter-provider-aws TROUBLESHOOTING.md "Missing Service Linked Role"); the submodule's policy does not grant it.
+      iam_policy_statements: [
+        {
+          sid: 'SpotServiceLinkedRole',
+          actions: ['iam:CreateServiceLinkedRole'],
+          resources: [`arn:aws:iam::${env.account}:role/aws-service-role/spot.amazonaws.com/AWSServiceRoleForEC2Spot`],
+          condition: [{ test: 'StringEquals', variable: 'iam:AWSServiceName', values: ['spot.amazonaws.com'] }],
+        },
+      ],
       create_pod_identity_association: false,
       node_iam_role_name: r.names.iam.karpenterNodeRole,
       node_iam_role_use_name_prefix: false,
