@@ -560,7 +560,7 @@ const Dns = z
     zone: z
       .string()
       .regex(/^([a-z0-9]([-a-z0-9]*[a-z0-9])?\.)+[a-z]{2,}$/, 'a DNS zone is a domain name such as ml.example.com')
-      .describe("Public Route 53 hosted zone (in each environment's account) for model endpoints: each team's ALB gets <team>.<env>.<zone> (internal: <team>.internal.<env>.<zone>) and, without certificate ARNs, a DNS-validated ACM certificate for that name."),
+      .describe("Parent domain of the model endpoints. Each environment's account holds the public Route 53 hosted zone <env>.<zone>, delegated from <zone> (a domain is served by one hosted zone, so accounts cannot share <zone> itself); each team's ALB gets <team>.<env>.<zone> (internal: <team>.internal.<env>.<zone>, pointing at the primary region only) and, without certificate ARNs, a DNS-validated ACM certificate for that name."),
   })
   .describe('DNS for model endpoints; with a standby region, failover records put the primary first.');
 

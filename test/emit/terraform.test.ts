@@ -231,17 +231,23 @@ describe('Terraform follows the spec', () => {
     const { roots } = await compileTerraform('examples/multi-region-prod.yaml');
     const of = (dir: string, type: string) => Object.assign({}, ...roots.find((r) => r.dir === dir)!.hcl.map((h) => h.resource?.[type] ?? {})) as Record<string, Json[]>;
     const records = of('terraform/prod/us-east-1/dns', 'aws_route53_record');
-    // The public group (resnet50) and the internal one (mobilenet) of team vision each get their name, in both regions.
-    expect(Object.fromEntries(Object.entries(records).map(([k, [v]]) => [k, [v!.name, v!.failover_routing_policy[0].type, v!.health_check_id ?? null, v!.alias[0].evaluate_target_health]]))).toEqual({
-      vision_internal_prod_ml_example_com_us_east_1: ['vision.internal.prod.ml.example.com', 'PRIMARY', null, true],
-      vision_internal_prod_ml_example_com_us_west_2: ['vision.internal.prod.ml.example.com', 'SECONDARY', null, true],
+    // The public group (resnet50) of team vision fails over between the regions; the internal one (mobilenet) points
+    // at the primary region's ALB only: the standby's internal addresses are in a VPC the primary's callers cannot reach.
+    expect(Object.fromEntries(Object.entries(records).map(([k, [v]]) => [k, [v!.name, v!.failover_routing_policy?.[0].type ?? null, v!.health_check_id ?? null, v!.alias[0].evaluate_target_health]]))).toEqual({
+      vision_internal_prod_ml_example_com_us_east_1: ['vision.internal.prod.ml.example.com', null, null, true],
       vision_prod_ml_example_com_us_east_1: ['vision.prod.ml.example.com', 'PRIMARY', null, true],
       vision_prod_ml_example_com_us_west_2: ['vision.prod.ml.example.com', 'SECONDARY', null, true],
     });
+    // Each environment's records live in its own account's zone <env>.<zone> (a domain is served by one hosted zone).
+    for (const env of ['dev', 'prod']) {
+      const zone = Object.assign({}, ...roots.find((r) => r.dir === `terraform/${env}/us-east-1/dns`)!.hcl.map((h) => h.data?.aws_route53_zone ?? {})) as Record<string, Json[]>;
+      expect(zone.zone![0]).toMatchObject({ name: `${env}.ml.example.com`, private_zone: false });
+    }
     // Each record aliases its own group's ALB (the controller tags it with the group name).
     const lbs = Object.assign({}, ...roots.find((r) => r.dir === 'terraform/prod/us-east-1/dns')!.hcl.map((h) => h.data?.aws_lb ?? {})) as Record<string, Json[]>;
     expect(lbs.vision_prod_ml_example_com_us_east_1![0]!.tags['ingress.k8s.aws/stack']).toBe('vision-prod-prod-vision-public');
-    expect(lbs.vision_internal_prod_ml_example_com_us_west_2![0]!.tags['ingress.k8s.aws/stack']).toBe('vision-prod-prod-vision-internal');
+    expect(lbs.vision_internal_prod_ml_example_com_us_east_1![0]!.tags['ingress.k8s.aws/stack']).toBe('vision-prod-prod-vision-internal');
+    expect(lbs.vision_internal_prod_ml_example_com_us_west_2).toBeUndefined();
     // prod's public models sit behind Cognito (an anonymous probe gets 401) and internal ALBs are out of the
     // checkers' reach: those fail over on the ALB's target health. dev's public resnet50 (authentication none)
     // is probed over HTTPS on a path the ALB routes to Triton (the Ingress rule is /v2/models/<model>).
@@ -252,6 +258,13 @@ describe('Terraform follows the spec', () => {
       vision_dev_ml_example_com_us_east_1_resnet50: ['HTTPS', 443, '/v2/models/resnet50/ready', true],
     });
     expect(of('terraform/dev/us-east-1/dns', 'aws_route53_record').vision_dev_ml_example_com_us_east_1![0]!.health_check_id).toBe('${aws_route53_health_check.vision_dev_ml_example_com_us_east_1.id}');
+    // An ALB that admits only ingress.allowedCidrs never answers Route 53's checkers: no probe (it would stay unhealthy).
+    const restricted = readFileSync(join(repoRoot, 'examples/multi-region-prod.yaml'), 'utf8').replaceAll('../models/', 'models/');
+    const withCidrs = restricted.replace(/(\n {4}ingress:\n)/, '$1      allowedCidrs: ["203.0.113.0/24"]\n');
+    expect(withCidrs).not.toBe(restricted);
+    const { roots: limited } = await compileTerraform(writeSpec(withCidrs));
+    const limitedChecks = Object.assign({}, ...limited.find((r) => r.dir === 'terraform/dev/us-east-1/dns')!.hcl.map((h) => h.resource?.aws_route53_health_check ?? {}));
+    expect(limitedChecks).toEqual({});
     // The reference platform names no zone: no DNS module.
     const { roots: reference } = await compileTerraform('platform.yaml');
     expect(reference.some((r) => r.dir.endsWith('/dns'))).toBe(false);

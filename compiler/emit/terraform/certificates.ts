@@ -25,7 +25,7 @@ export function emitCertificates(env: EnvironmentIR, r: RegionIR): FileOutput[] 
   if (!env.dns || hosts.length === 0) return [];
   const primary = r.role === 'primary';
   const blocks: string[] = [];
-  if (primary) blocks.push(dataBlock('aws_route53_zone', 'certificates', { name: env.dns.zone, private_zone: false }));
+  if (primary) blocks.push(dataBlock('aws_route53_zone', 'certificates', { name: env.dns.name, private_zone: false }));
   for (const h of hosts) {
     const id = hostId(h.name);
     blocks.push(

@@ -4,7 +4,8 @@
  * group's ALB in each region. With a standby region they are failover records: the primary answers while
  * healthy, the standby behind it. Internet-facing hosts are health-checked over HTTPS on each model's routed
  * path (/v2/models/<model>/ready: the ALB routes only its Ingresses' paths, anything else gets its fixed 404);
- * Route 53's checkers cannot reach internal ALBs, so internal records fail over on the ALB's target health.
+ * internal hosts point at the primary region's internal ALB only (no failover into a VPC callers cannot reach).
+ * Records live in the environment's own zone <env>.<zone>, delegated from <zone> to the environment's account.
  * The ALBs are made by the AWS Load Balancer Controller, so this module runs after the Kubernetes objects
  * exist and the ALBs are provisioned (apply) and is destroyed first (destroy).
  * @see https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/dns-failover-configuring.html
@@ -23,8 +24,12 @@ export function emitDns(ir: PlatformIR, env: EnvironmentIR): FileOutput[] {
   const dir = `terraform/${env.name}/${primary.region}/dns`;
   const alias = (r: RegionIR) => (r.role === 'primary' ? undefined : r.region.replace(/-/g, '_'));
   const provider = (r: RegionIR) => (alias(r) ? expr(`aws.${alias(r)}`) : undefined);
-  const blocks: string[] = [dataBlock('aws_route53_zone', 'zone', { name: dns.zone, private_zone: false })];
-  for (const h of dns.hosts) for (const r of env.regions) blocks.push(...hostBlocks(env, h, r, provider(r)));
+  // The environment's own zone, <env>.<zone>, in its own account: a domain is delegated to one hosted zone, so
+  // environments in separate accounts cannot each hold <zone> (the parent delegates <env>.<zone> to each account).
+  const blocks: string[] = [dataBlock('aws_route53_zone', 'zone', { name: dns.name, private_zone: false })];
+  // Internal hosts answer with the primary region's internal ALB only: the standby's addresses are in another VPC
+  // that callers of the primary cannot route to, so failing over to them would turn a partial outage into a total one.
+  for (const h of dns.hosts) for (const r of h.scheme === 'internal' ? [primary] : env.regions) blocks.push(...hostBlocks(env, h, r, provider(r)));
   return [
     { path: `${dir}/versions.tf`, content: versionsTf(ir, env, primary, 'dns', ['aws']) },
     { path: `${dir}/.terraform.lock.hcl`, content: lockFile(ir, ROOT_PROVIDERS.dns) },
@@ -36,11 +41,13 @@ export function emitDns(ir: PlatformIR, env: EnvironmentIR): FileOutput[] {
 /** The ALB lookup, health checks and record of one host in one region. */
 function hostBlocks(env: EnvironmentIR, h: DnsHostIR, r: RegionIR, provider: ReturnType<typeof expr> | undefined): string[] {
   const id = `${hostId(h.name)}_${r.region.replace(/-/g, '_')}`;
-  const failover = env.regions.length > 1;
+  const failover = env.regions.length > 1 && h.scheme === 'internet-facing';
   const lb = `data.aws_lb.${id}`;
-  // Models whose ready path answers an anonymous probe: behind Cognito the ALB answers 401, so those are
-  // left to the alias's target health.
-  const probed = h.scheme === 'internet-facing' ? r.deployments.filter((d) => h.models.includes(d.model) && d.ingress.authentication === 'none') : [];
+  // Models whose ready path answers an anonymous probe from Route 53's checkers: behind Cognito the ALB answers
+  // 401, and an ALB that admits only ingress.allowedCidrs never answers the checkers' addresses (the check would
+  // stay unhealthy and send everything to the standby); those are left to the alias's target health.
+  const probed =
+    h.scheme === 'internet-facing' ? r.deployments.filter((d) => h.models.includes(d.model) && d.ingress.authentication === 'none' && d.ingress.allowedCidrs.length === 0) : [];
   const check = (model: string) => `${id}_${model.replace(/-/g, '_')}`;
   return [
     // The ALB the controller made for this IngressGroup, found by its tags.
