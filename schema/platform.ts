@@ -125,7 +125,7 @@ const Cluster = z
       .enum(['karpenter', 'cluster-autoscaler'])
       .default('cluster-autoscaler')
       .describe(
-        "What adds and removes GPU nodes. karpenter (what `platformc init` writes): a NodePool per GPU pool launches nodes for pending pods from every instance type the pool lists, handles spot interruptions through its SQS queue and consolidates only outside working hours; the general pool stays a managed node group and runs the controller. cluster-autoscaler: every pool is an EKS managed node group, and spot pools get the AWS Node Termination Handler. Changing it replaces the GPU nodes.",
+        "What adds and removes GPU nodes. karpenter (what `platformc init` writes): a NodePool per GPU pool launches nodes for pending pods from every instance type the pool lists, handles spot interruptions through its SQS queue and consolidates only outside working hours; the general pool stays a managed node group, runs the controller and is scaled by cluster-autoscaler. cluster-autoscaler: every pool is an EKS managed node group, and spot pools get the AWS Node Termination Handler. Changing it replaces the GPU nodes.",
       ),
     deletionProtection: z
       .boolean()

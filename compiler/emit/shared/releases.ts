@@ -121,7 +121,10 @@ export function releases(ir: PlatformIR, env: EnvironmentIR): Release[] {
       : []),
     ...(env.nodeTerminationHandler ? [nodeTerminationHandler(chart('aws-node-termination-handler'), env)] : []),
   ];
-  if (env.cluster.provisioner === 'cluster-autoscaler') list.push({
+  // cluster-autoscaler scales the managed node groups it discovers by the tags EKS puts on their Auto Scaling groups:
+  // every pool, or, beside Karpenter, the general pool alone (Karpenter's GPU nodes are no node group, and its
+  // NodePools are tainted for GPU pods, so the two never act on the same pods or nodes).
+  list.push({
       name: 'cluster-autoscaler',
       chart: chart('cluster-autoscaler'),
       namespace: CONTROLLERS.clusterAutoscaler.namespace,

@@ -368,9 +368,7 @@ function irsa(ir: PlatformIR, env: EnvironmentIR, r: RegionIR): string {
   const secrets = [env.observability.dashboards.adminSecret, env.observability.alerting.secret?.name].filter((s): s is string => Boolean(s));
   const blocks = [
     irsaModule(ir, env, 'irsa_alb_controller', roles.albController, [sa(CONTROLLERS.albController)], { attach_load_balancer_controller_policy: true }),
-    env.cluster.provisioner === 'cluster-autoscaler'
-      ? irsaModule(ir, env, 'irsa_cluster_autoscaler', roles.clusterAutoscaler, [sa(CONTROLLERS.clusterAutoscaler)], { attach_cluster_autoscaler_policy: true, cluster_autoscaler_cluster_names: [r.names.cluster] })
-      : '',
+    irsaModule(ir, env, 'irsa_cluster_autoscaler', roles.clusterAutoscaler, [sa(CONTROLLERS.clusterAutoscaler)], { attach_cluster_autoscaler_policy: true, cluster_autoscaler_cluster_names: [r.names.cluster] }),
     irsaModule(ir, env, 'irsa_ebs_csi', roles.ebsCsi, [sa(CONTROLLERS.ebsCsi)], { attach_ebs_csi_policy: true }),
     irsaModule(ir, env, 'irsa_external_secrets', roles.externalSecrets, [sa(CONTROLLERS.externalSecrets)], {
       attach_external_secrets_policy: true,
@@ -583,7 +581,7 @@ function outputs(env: EnvironmentIR, r: RegionIR): string {
     out('model_bucket', expr('aws_s3_bucket.models.bucket'), 'S3 bucket of the Triton model repository.'),
     out('role_arns', {
       alb_controller: expr('module.irsa_alb_controller.arn'),
-      cluster_autoscaler: env.cluster.provisioner === 'cluster-autoscaler' ? expr('module.irsa_cluster_autoscaler.arn') : undefined,
+      cluster_autoscaler: expr('module.irsa_cluster_autoscaler.arn'),
       ebs_csi: expr('module.irsa_ebs_csi.arn'),
       external_secrets: expr('module.irsa_external_secrets.arn'),
       fluent_bit: env.observability.logs.enabled ? expr('module.irsa_fluent_bit.arn') : undefined,
