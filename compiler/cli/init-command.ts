@@ -101,6 +101,11 @@ environments:
     account: "222222222222"          # replace with your prod account
     region: ${region}
     state: { bucket: ${name}-tfstate-222222222222 }
+    overrides:
+      network:
+        ${region}: { natGateways: perAz }   # production egress survives an AZ outage
+      models:
+        resnet50: { replicas: { min: 2 } }  # a rollout or a node drain never stops the model
 `;
 }
 

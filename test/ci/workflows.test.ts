@@ -42,7 +42,11 @@ describe('platformc init', () => {
     expect(text).toContain('instanceTypes: [g5.xlarge]');
     expect(readFileSync(join(dir, '.gitignore'), 'utf8')).toMatch(/\*\.tfstate/);
     expect(readFileSync(join(dir, '.gitattributes'), 'utf8')).toContain('generated/** linguist-generated=true');
-    expect(await run(['validate'], { cwd: dir })).toMatchObject({ code: 0 });
+    const validated = await run(['validate', '--format', 'json'], { cwd: dir });
+    expect(validated).toMatchObject({ code: 0 });
+    // A new platform starts clean: the only finding is the example model's placeholder weights (no single NAT or
+    // single-replica rollout in prod).
+    expect(JSON.parse(validated.stdout).diagnostics.map((d: { code: string }) => d.code)).toEqual(['placeholder-weights']);
     expect((await run(['compile'], { cwd: dir })).code).toBe(0);
     // The workflow init wrote is the one compile generates.
     expect(readFileSync(join(dir, '.github/workflows/platform.yml'), 'utf8')).toBe(readFileSync(join(dir, 'generated/ci/platform.yml'), 'utf8'));
