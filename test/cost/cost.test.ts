@@ -51,11 +51,12 @@ describe('estimates equal the figures computed by hand', () => {
       ...nat('perAz', 2),
       'node pool general: Instance usage (Linux/UNIX, on-demand, m6i.xlarge)': [280.32, 280.32, 560.64],
       'node pool general: Root volume (gp3)': [8, 8, 16],
-      // minSize 1, but resnet50 and mobilenet each keep 1 replica of 1 GPU: 2 nodes at min; replicas.max 2 + 2 = 4 nodes.
-      'node pool gpu: Instance usage (Linux/UNIX, on-demand, g4dn.xlarge)': [767.96, 767.96, 1535.92],
-      'node pool gpu: Root volume (gp3)': [16, 16, 32],
-      // nodes 2 + 2 = 4 (40 GB -> 1.80) up to 4 + 4 = 8 (80 GB -> 3.60)
-      'NAT gateways (perAz): Data processed: image pulls': [1.8, 1.8, 3.6],
+      // minSize 1, but resnet50 and mobilenet each keep 2 replicas of 1 GPU in prod: 4 nodes at min (4 x 383.98);
+      // replicas.max 3 + 3 = 6 nodes (6 x 383.98 = 2303.88). maxSize 7 leaves the seventh for a rollout's surge pod, not costed.
+      'node pool gpu: Instance usage (Linux/UNIX, on-demand, g4dn.xlarge)': [1535.92, 1535.92, 2303.88],
+      'node pool gpu: Root volume (gp3)': [32, 32, 48],
+      // nodes 2 + 4 = 6 (60 GB -> 2.70) up to 4 + 6 = 10 (100 GB -> 4.50)
+      'NAT gateways (perAz): Data processed: image pulls': [2.7, 2.7, 4.5],
       'S3 model bucket inference-prod-models-222222222222-use1: Storage (standard)': [0.05, 0.05, 0.05],
     }));
     expect(lines(e, 'dev', 'us-east-1')).toEqual(withEnv('dev', {
@@ -72,8 +73,11 @@ describe('estimates equal the figures computed by hand', () => {
     // dev min: the two GPU nodes the models force (767.96 + 16) and their image pulls (0.90) over 458.46 without them,
     // then + 58.40 endpoints - 0.09 model downloads through NAT (now the S3 gateway) = 1301.63; max 1532.54 + 58.40 - 0.09.
     // prod: the same, plus a second NAT gateway and its address (32.85 + 3.65; perAz in prod): 1243.32 + 58.40 - 0.09 + 36.50;
-    // max 2317.49 + 58.40 - 0.18 + 36.50 = 2412.21. Each + 1.00: the key of the CloudWatch log groups (TF #28).
-    expect(e.environments.map((x) => [x.env, x.monthly.min, x.monthly.desired, x.monthly.max])).toEqual([['dev', 1302.63, 1302.63, 1591.85], ['prod', 1339.13, 1339.13, 2413.21]]);
+    // max 2317.49 + 58.40 - 0.18 + 36.50 = 2412.21. Each + 1.00: the key of the CloudWatch log groups (TF #28): dev 1302.63 /
+    // 1591.85, prod (with one replica of each model and 4 GPU nodes at most) 1339.13 / 2413.21. Prod's two replicas at least
+    // and three at most add two GPU nodes at every scale: + 2 x 383.98 + 2 x 8.00 (root volumes) + 20 GB x 0.045 (image
+    // pulls) = + 784.86: 2123.99 at min and desired, 3198.07 at max.
+    expect(e.environments.map((x) => [x.env, x.monthly.min, x.monthly.desired, x.monthly.max])).toEqual([['dev', 1302.63, 1302.63, 1591.85], ['prod', 2123.99, 2123.99, 3198.07]]);
   });
 
   it('examples/minimal-dev.yaml: spot at the us-west-2 spot price', () => {
@@ -191,11 +195,13 @@ describe('estimates equal the figures computed by hand', () => {
     const text = readFileSync(join(repoRoot, 'platform.yaml'), 'utf8')
       .replace('instanceTypes: [g4dn.xlarge]', 'instanceTypes: [g4dn.12xlarge]')
       .replace('  monthlyUsd: 3000', '  monthlyUsd: 100000')
-      .replace('budget: { monthlyUsd: 1800 }', 'budget: { monthlyUsd: 100000 }');
+      .replace('budget: { monthlyUsd: 1800 }', 'budget: { monthlyUsd: 100000 }')
+      .replace('budget: { monthlyUsd: 3500 }', 'budget: { monthlyUsd: 100000 }');
     const e = estimatePlatform(irOfText(text));
-    // g4dn.12xlarge has 4 T4: dev's 2 replicas fit one node, $3.912 x 730 = 2855.76; prod's replicas.max 2 + 2 = 4 GPUs also fit one.
+    // g4dn.12xlarge has 4 T4: dev's 2 replicas fit one node, $3.912 x 730 = 2855.76; prod's replicas.min 2 + 2 = 4 GPUs also
+    // fit one, its replicas.max 3 + 3 = 6 GPUs take two (5711.52), not six.
     expect(lines(e, 'dev', 'us-east-1')['node pool gpu: Instance usage (Linux/UNIX, on-demand, g4dn.12xlarge)']).toEqual([2855.76, 2855.76, 2855.76]);
-    expect(lines(e, 'prod', 'us-east-1')['node pool gpu: Instance usage (Linux/UNIX, on-demand, g4dn.12xlarge)']).toEqual([2855.76, 2855.76, 2855.76]);
+    expect(lines(e, 'prod', 'us-east-1')['node pool gpu: Instance usage (Linux/UNIX, on-demand, g4dn.12xlarge)']).toEqual([2855.76, 2855.76, 5711.52]);
   });
 
   it('forced nodes stop at maxSize (the autoscaler adds no more; the replicas beyond stay pending), and the line says so', () => {
@@ -238,11 +244,12 @@ describe('platformc cost', () => {
   });
   it('the JSON totals are the estimate at maximum scale', () => {
     const e = estimatePlatform(irOf('platform.yaml'));
-    expect(infracostJson(e).totalMonthlyCost).toBe('4005.06');
+    // dev 1591.85 + prod 3198.07 at max.
+    expect(infracostJson(e).totalMonthlyCost).toBe('4789.92');
   });
   it('prints a table for one environment, and markdown for a pull request', async () => {
     expect((await run(['cost', '--env', 'dev'])).stdout).toMatch(/^dev: \$1,302\.63 \(min\) \/ \$1,302\.63 \(desired\) \/ \$1,591\.85 \(max\) a month; budget \$1,800\.00 \(enforced: validate and compile fail when max exceeds it\)$/m);
-    expect((await run(['cost', '--format', 'markdown'])).stdout).toContain('| prod | $1,339.13 | $1,339.13 | $2,413.21 | $3,000.00 | within budget |');
+    expect((await run(['cost', '--format', 'markdown'])).stdout).toContain('| prod | $2,123.99 | $2,123.99 | $3,198.07 | $3,500.00 | within budget |');
     expect((await run(['cost', '--env', 'qa'])).code).toBe(2);
   });
 });
@@ -270,12 +277,12 @@ describe('compile --check shows the monthly cost delta', () => {
   it('before and after, per environment', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'platformc-delta-'));
     for (const f of ['platform.yaml', 'models', 'generated']) cpSync(join(repoRoot, f), join(dir, f), { recursive: true });
-    writeFileSync(join(dir, 'platform.yaml'), readFileSync(join(dir, 'platform.yaml'), 'utf8').replace('    minSize: 1\n    maxSize: 4\n    diskSizeGiB: 100', '    minSize: 3\n    maxSize: 4\n    diskSizeGiB: 100'));
+    writeFileSync(join(dir, 'platform.yaml'), readFileSync(join(dir, 'platform.yaml'), 'utf8').replace('    minSize: 1\n    maxSize: 4\n    diskSizeGiB: 100', '    minSize: 5\n    maxSize: 5\n    diskSizeGiB: 100'));
     const r = await run(['compile', 'platform.yaml', '--check'], { cwd: dir });
     expect(r.code).toBe(3);
-    // The models' replicas.min already hold 2 nodes: minSize 3 adds one g4dn.xlarge (383.98), its 100 GB root volume (8.00)
-    // and its image pulls through NAT (10 GB x 0.045 = 0.45) in prod.
-    expect(r.stdout).toContain('prod       $1,339.13 -> $1,731.56 (+$392.43 a month)');
+    // The models' replicas.min already hold 4 nodes in prod (2 + 2): minSize 5 adds one g4dn.xlarge (383.98), its 100 GB
+    // root volume (8.00) and its image pulls through NAT (10 GB x 0.045 = 0.45); dev overrides minSize (0) and maxSize (2).
+    expect(r.stdout).toContain('prod       $2,123.99 -> $2,516.42 (+$392.43 a month)');
     expect(r.stdout).toContain('dev        $1,302.63 -> $1,302.63 (±$0.00 a month)');
   });
 });

@@ -410,7 +410,8 @@ describe('names at their limits (TF #13)', () => {
       .replace('environments: [dev, prod]', 'environments: [dev, preprod-east]')
       .replace(/^ {2}gpu:$/m, '  gpu-inference-low-latency-t4x:')
       .replaceAll('nodePool: gpu\n', 'nodePool: gpu-inference-low-latency-t4x\n')
-      .replace('        gpu: { minSize: 0, maxSize: 2 }', '        gpu-inference-low-latency-t4x: { minSize: 0, maxSize: 2 }');
+      // the pool's overrides in dev and prod
+      .replace(/^ {8}gpu: \{/gm, '        gpu-inference-low-latency-t4x: {');
     const ir = irOf(writeSpec(text));
     const env = ir.environments.find((e) => e.name === 'preprod-east')!;
     const r = env.regions[0]!;

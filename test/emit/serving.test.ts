@@ -72,10 +72,14 @@ describe('prod overrides every SLO field (issue #13: prod scales on dev SLO; Obs
     '        mobilenet: { replicas: { min: 1, max: 1 } }',
     '        mobilenet: { replicas: { min: 1, max: 1 } }\n      observability:\n        metrics: { enabled: false }\n        dashboards: { enabled: false }',
   ).replace(
-    // prod's overrides (platform.yaml ends with them) gain a GPU type and resnet50's SLO; the larger GPU needs a larger budget.
-    "        us-east-1: { natGateways: perAz }",
-    "        us-east-1: { natGateways: perAz }\n      nodePools:\n        gpu: { instanceTypes: [g4dn.2xlarge] }\n      models:\n        resnet50:\n          slo: { latencyP99Ms: 20, availability: 99.5, targetRps: 150 }",
-  ).replace('    state: { bucket: inference-tfstate-222222222222 }', '    state: { bucket: inference-tfstate-222222222222 }\n    budget: { monthlyUsd: 5000 }');
+    // prod's overrides gain a GPU type and resnet50's SLO (next to the pool's maxSize and the replicas prod already
+    // overrides); the larger GPU needs a larger budget.
+    '        gpu: { maxSize: 7 }',
+    '        gpu: { maxSize: 7, instanceTypes: [g4dn.2xlarge] }',
+  ).replace(
+    '        resnet50: { replicas: { min: 2, max: 3 } }',
+    '        resnet50:\n          replicas: { min: 2, max: 3 }\n          slo: { latencyP99Ms: 20, availability: 99.5, targetRps: 150 }',
+  ).replace('    budget: { monthlyUsd: 3500 }', '    budget: { monthlyUsd: 5000 }');
   const ir = irOfText(overridden);
   const prod = overlayObjects(ir, 'prod', 'us-east-1');
   const dev = overlayObjects(ir, 'dev', 'us-east-1');

@@ -137,7 +137,8 @@ describe('prototype names (D8)', () => {
       .replaceAll('team: vision', 'team: constructor')
       .replace('  gpu:\n    role: gpu', '  constructor:\n    role: gpu')
       .replaceAll('nodePool: gpu', 'nodePool: constructor')
-      .replace('        gpu: { minSize', '        constructor: { minSize');
+      // the pool's overrides in dev and prod
+      .replace(/^ {8}gpu: \{/gm, '        constructor: {');
     expect(codes(renamed)).toEqual([]);
     const { ir } = checkPlatform(join(project(renamed), 'platform.yaml'), { display: 'platform.yaml', compilerVersion: '0.0.0-test' });
     const files = generateFiles(ir!);

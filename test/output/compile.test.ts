@@ -126,7 +126,8 @@ describe('compile', () => {
   });
   it('removes files that are no longer produced', async () => {
     const dir = workspace();
-    writeFileSync(join(dir, 'platform.yaml'), readFileSync(join(dir, 'platform.yaml'), 'utf8').replace(/\n  mobilenet:\n    definition[\s\S]*?targetRps: 400\n/, '\n').replace(/\n\s+mobilenet: \{ replicas: \{ min: 1, max: 1 \} \}/, ''));
+    // (with its replicas in dev's and prod's overrides)
+    writeFileSync(join(dir, 'platform.yaml'), readFileSync(join(dir, 'platform.yaml'), 'utf8').replace(/\n  mobilenet:\n    definition[\s\S]*?targetRps: 400\n/, '\n').replace(/\n\s+mobilenet: \{ replicas: \{ min: \d+, max: \d+ \} \}/g, ''));
     const r = await run(['compile', 'platform.yaml', '--format', 'json'], { cwd: dir });
     expect(r.code, r.stdout).toBe(0);
     expect(JSON.parse(r.stdout).removed).toContain('triton/models/mobilenet/config.pbtxt');

@@ -84,7 +84,8 @@ describe('compile --out refuses folders platformc did not write (D1)', () => {
     const check = cli(['compile', 'platform.yaml', '--out', 'out', '--check', '--format', 'json'], { cwd: dir });
     expect(JSON.parse(check.stdout).orphaned).toEqual(['notes.txt']);
     // Drop a model: its generated files (listed in the manifest) go, everything else stays.
-    writeFileSync(join(dir, 'platform.yaml'), readFileSync(join(dir, 'platform.yaml'), 'utf8').replace(/\n  mobilenet:\n    definition[\s\S]*?targetRps: 400\n/, '\n').replace(/\n\s+mobilenet: \{ replicas: \{ min: 1, max: 1 \} \}/, ''));
+    // (with its replicas in dev's and prod's overrides)
+    writeFileSync(join(dir, 'platform.yaml'), readFileSync(join(dir, 'platform.yaml'), 'utf8').replace(/\n  mobilenet:\n    definition[\s\S]*?targetRps: 400\n/, '\n').replace(/\n\s+mobilenet: \{ replicas: \{ min: \d+, max: \d+ \} \}/g, ''));
     const r = cli(['compile', 'platform.yaml', '--out', 'out', '--format', 'json'], { cwd: dir });
     expect(r.code, r.stderr).toBe(0);
     const summary = JSON.parse(r.stdout);

@@ -86,13 +86,18 @@ const base = readFileSync(join(repoRoot, 'platform.yaml'), 'utf8')
   .replace('instanceTypes: [g4dn.xlarge]', 'instanceTypes: auto')
   .replace(/    minSize: 1\n    maxSize: 4\n    diskSizeGiB: 100/, '    minSize: 1\n    maxSize: 40\n    diskSizeGiB: 100')
   .replace(/\n  mobilenet:\n    definition[\s\S]*?targetRps: 400\n/, '\n')
-  .replace(/\n\s+mobilenet: \{ replicas: \{ min: 1, max: 1 \} \}/, '')
-  .replace('gpuQuota: 4', 'gpuQuota: 40')
+  // MobileNet's per-environment replicas (dev and prod) go with it; prod (the environment ranked here) keeps the
+  // shared maxSize 40 and resnet50's shared replicas, as the cases below set them.
+  .replace(/\n\s+mobilenet: \{ replicas: \{ min: \d+, max: \d+ \} \}/g, '')
+  .replace(/\n {6}nodePools:\n {8}gpu: \{ maxSize: 7 \}/, '')
+  .replace(/\n {6}models:\n {8}resnet50: \{ replicas: \{ min: 2, max: 3 \} \}/, '')
+  .replace('gpuQuota: 7', 'gpuQuota: 40')
   .replace('  monthlyUsd: 3000', '  monthlyUsd: 100000')
-  .replace('budget: { monthlyUsd: 1800 }', 'budget: { monthlyUsd: 100000 }');
+  .replace('budget: { monthlyUsd: 1800 }', 'budget: { monthlyUsd: 100000 }')
+  .replace('budget: { monthlyUsd: 3500 }', 'budget: { monthlyUsd: 100000 }');
 /** resnet50's target rate and replicas, in prod and dev alike. */
 const load = (text: string, rps: number, min: number, max: number) =>
-  text.replace('targetRps: 200', `targetRps: ${rps}`).replace('replicas: { min: 1, max: 2 }', `replicas: { min: ${min}, max: ${max} }`).replace('resnet50: { replicas: { min: 1, max: 1 } }', `resnet50: { replicas: { min: ${min}, max: ${max} } }`);
+  text.replace('targetRps: 200', `targetRps: ${rps}`).replace('replicas: { min: 1, max: 2 }', `replicas: { min: ${min}, max: ${max} }`).replace(/resnet50: \{ replicas: \{ min: \d+, max: \d+ \} \}/g, `resnet50: { replicas: { min: ${min}, max: ${max} } }`);
 /** The issue's case: 3000/s, exactly 2 replicas. T4 needs 3 (1390.75/s each); L4 and A10G serve it with 2. */
 const issueCase = load(base, 3000, 2, 2);
 const euWest = (text: string) => text.replaceAll('us-east-1', 'eu-west-1');

@@ -82,25 +82,27 @@ describe('time-slicing (gpu: {share: 4})', () => {
       expect(requests.cpu).toBe(`${Math.max(500, Math.floor(whole.cpuMillis / 4 / 100) * 100)}m`);
     }
     const quota = docs(files, 'kustomize/base/quotas.yaml').find((o) => o.kind === 'ResourceQuota')!;
-    expect(quota.spec.hard).toEqual({ 'requests.nvidia.com/gpu': '4', 'requests.nvidia.com/gpu.shared': '16' });
+    // gpuQuota 7 GPUs = 7 x 4 = 28 slices.
+    expect(quota.spec.hard).toEqual({ 'requests.nvidia.com/gpu': '7', 'requests.nvidia.com/gpu.shared': '28' });
   });
 
   it.skipIf(!kubectl || !hasReference)('builds with kustomize into objects valid against the strict schemas', () => expect(overlayProblems(files)).toEqual([]));
 
-  it('costs a quarter GPU per replica: four replicas at max share one g4dn.xlarge node instead of four', () => {
-    // prod at max: resnet50 2 + mobilenet 2 replicas = 4 slices = 1 node; 730 h x $0.526 = $383.98.
-    expect(gpuLine(ir, 'prod').monthly.max).toBe(383.98);
-    expect(gpuLine(irOfText(reference), 'prod').monthly.max).toBe(1535.92);
+  it('costs a quarter GPU per replica: six replicas at max share two g4dn.xlarge nodes instead of six', () => {
+    // prod at max: resnet50 3 + mobilenet 3 replicas = 6 slices = ceil(6 / 4) = 2 nodes; 2 x 730 h x $0.526 = $767.96.
+    expect(gpuLine(ir, 'prod').monthly.max).toBe(767.96);
+    // whole GPUs: 6 nodes x 730 h x $0.526 = $2,303.88.
+    expect(gpuLine(irOfText(reference), 'prod').monthly.max).toBe(2303.88);
     expect(gpuLine(ir, 'prod').assumption).toContain('4 time-sliced replicas per GPU: a replica costs 1/4 of a GPU');
   });
 
   it('counts a slice as a quarter of the GPU\'s throughput in the capacity check', () => {
     // resnet50 on a T4: 5563/s x 0.25 derate = 1390.75/s per GPU; 2000/s needs 2 whole GPUs, or 6 quarter slices.
     const fast = (s: string) => s.replace('      targetRps: 200\n', '      targetRps: 2000\n');
-    // (dev caps resnet50 at one replica, which fails either way; prod allows 2)
-    expect(diagnose(fast(reference)).filter((d) => d.code === 'slo-capacity' && d.message.endsWith('replicas.max is 2'))).toEqual([]);
+    // (dev caps resnet50 at one replica, which fails either way; prod allows 3)
+    expect(diagnose(fast(reference)).filter((d) => d.code === 'slo-capacity' && d.message.endsWith("(in environment 'prod')"))).toEqual([]);
     const found = diagnose(withGpu('{ share: 4 }', fast)).filter((d) => d.code === 'slo-capacity');
-    expect(found.map((d) => d.message)).toContain("'resnet50' needs 6 replicas on g4dn.xlarge to serve 2000 requests/s (5563/s per T4 x 0.25 derate), but replicas.max is 2 (in environment 'prod')");
+    expect(found.map((d) => d.message)).toContain("'resnet50' needs 6 replicas on g4dn.xlarge to serve 2000 requests/s (5563/s per T4 x 0.25 derate), but replicas.max is 3 (in environment 'prod')");
   });
 });
 
@@ -152,7 +154,8 @@ describe('MIG (gpu: {mig: 1g.5gb} on p4d.24xlarge, A100 40GB)', () => {
     const dep = docs(files, 'kustomize/overlays/prod/us-east-1/models/resnet50.yaml').find((o) => o.kind === 'Deployment')!;
     expect(dep.spec.template.spec.containers[0].resources.requests['nvidia.com/mig-1g.5gb']).toBe('1');
     const quota = docs(files, 'kustomize/base/quotas.yaml').find((o) => o.kind === 'ResourceQuota')!;
-    expect(quota.spec.hard['requests.nvidia.com/mig-1g.5gb']).toBe('28');
+    // gpuQuota 7 GPUs x 7 1g.5gb instances = 49.
+    expect(quota.spec.hard['requests.nvidia.com/mig-1g.5gb']).toBe('49');
   });
 
   it('refuses a profile the GPU does not have, and MIG on a GPU without it, at the profile', () => {
@@ -178,7 +181,8 @@ describe('instanceTypes: auto with shared GPUs', () => {
   it('counts slices: four quarter replicas fit one 1-GPU node', () => {
     const pool = irOfText(withGpu('{ share: 4 }', auto)).environments.find((e) => e.name === 'prod')!.regions[0]!.nodePools.find((p) => p.name === 'gpu')!;
     expect(pool.auto!.ranked[0]).toMatchObject({ type: 'g4dn.xlarge', nodes: 1 });
-    expect(pool.auto!.ranked[0]!.reason).toContain('for 0.5 GPU(s)');
+    // prod's minimum: resnet50 2 + mobilenet 2 quarter slices = 1 GPU.
+    expect(pool.auto!.ranked[0]!.reason).toContain('for 1 GPU(s): mobilenet 2, resnet50 2');
   });
   it('rules out GPUs without the MIG profile, saying so', () => {
     const v = validated(writeSpec(withGpu('{ mig: 1g.10gb }', auto)));

@@ -18,13 +18,15 @@ const longNames = reference
   .replace('environments: [dev, prod]', 'environments: [dev, preprod-east]')
   .replace(/^ {2}resnet50:$/m, '  resnet50-imagenet-v1-fp32:')
   .replace(/^ {2}mobilenet:$/m, '  resnet50-imagenet-v1-int8:')
-  .replace('resnet50: { replicas', 'resnet50-imagenet-v1-fp32: { replicas')
-  .replace('mobilenet: { replicas', 'resnet50-imagenet-v1-int8: { replicas');
+  // the per-environment replicas of dev and prod
+  .replaceAll('resnet50: { replicas', 'resnet50-imagenet-v1-fp32: { replicas')
+  .replaceAll('mobilenet: { replicas', 'resnet50-imagenet-v1-int8: { replicas');
 
 describe('generated names', () => {
   it('the long-name platform is what the test means it to be', () => {
     expect(longNames).toContain('preprod-east:');
-    expect(longNames.match(/resnet50-imagenet-v1-(fp32|int8):/g)).toHaveLength(4);
+    expect(longNames.match(/resnet50-imagenet-v1-(fp32|int8):/g)).toHaveLength(6);
+    expect(longNames).not.toMatch(/\b(resnet50|mobilenet):/);
   });
 
   it('compile without collisions when names are at their limits and share long prefixes', () => {

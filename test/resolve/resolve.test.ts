@@ -40,7 +40,8 @@ describe('environment overrides', () => {
     const gpuDev = env(ir, 'dev').regions[0]!.nodePools.find((p) => p.name === 'gpu')!;
     const gpuProd = env(ir, 'prod').regions[0]!.nodePools.find((p) => p.name === 'gpu')!;
     expect([gpuDev.minSize, gpuDev.maxSize]).toEqual([0, 2]);
-    expect([gpuProd.minSize, gpuProd.maxSize]).toEqual([1, 4]);
+    // prod names only maxSize (7: 3 + 3 replicas and a GPU for a rollout's surge pod); minSize stays the shared 1.
+    expect([gpuProd.minSize, gpuProd.maxSize]).toEqual([1, 7]);
     // fields the override does not name keep the shared value
     expect(gpuDev.diskSizeGiB).toBe(100);
     expect(gpuDev.labels.workload).toBe('inference');
@@ -52,11 +53,11 @@ describe('environment overrides', () => {
   });
   it('merge the budget over the shared one', () => {
     expect(env(ir, 'dev').budget).toEqual({ monthlyUsd: 1800, alertThresholds: [50, 80, 100], notify: ['ml-platform@example.com'], enforcement: 'error' });
-    expect(env(ir, 'prod').budget.monthlyUsd).toBe(3000);
+    expect(env(ir, 'prod').budget).toEqual({ monthlyUsd: 3500, alertThresholds: [50, 80, 100], notify: ['ml-platform@example.com'], enforcement: 'error' });
   });
   it('model replicas per environment', () => {
     expect(env(ir, 'dev').regions[0]!.deployments.find((d) => d.model === 'resnet50')!.replicas).toEqual({ min: 1, max: 1 });
-    expect(env(ir, 'prod').regions[0]!.deployments.find((d) => d.model === 'resnet50')!.replicas).toEqual({ min: 1, max: 2 });
+    expect(env(ir, 'prod').regions[0]!.deployments.find((d) => d.model === 'resnet50')!.replicas).toEqual({ min: 2, max: 3 });
   });
 });
 

@@ -4,7 +4,7 @@
 resource "aws_budgets_budget" "monthly" {
   name         = "inference-prod-monthly"
   budget_type  = "COST"
-  limit_amount = "3000.00"
+  limit_amount = "3500.00"
   limit_unit   = "USD"
   time_unit    = "MONTHLY"
 

@@ -133,7 +133,7 @@ module "eks" {
       instance_types                 = ["g4dn.xlarge"]
       capacity_type                  = "ON_DEMAND"
       min_size                       = 1
-      max_size                       = 4
+      max_size                       = 7
       desired_size                   = 1
       labels = {
         "k8s.amazonaws.com/accelerator" = "nvidia-t4"
