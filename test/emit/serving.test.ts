@@ -438,3 +438,28 @@ describe.each(SPECS)('Triton egress of %s (K8s #28)', (spec) => {
     }
   });
 });
+
+describe.skipIf(!hasTool('kubectl', ['version', '--client']))('scheduled load tests run in the primary region only (issue #15 review)', () => {
+  it('the standby overlay suspends the CronJobs the schedule starts elsewhere; without a schedule nothing is patched', async () => {
+    const { kustomizeBuild } = await import('../helpers/kube.js');
+    const base = readFileSync(join(repoRoot, 'examples/multi-region-prod.yaml'), 'utf8').replaceAll('../models/', 'models/');
+    const scheduled = base.replace('observability:\n', 'observability:\n  loadTests: { schedule: "0 4 * * 1" }\n');
+    expect(scheduled).not.toBe(base);
+    const suspended = (text: string, region: string) => {
+      const out = join(mkdtempSync(join(tmpdir(), 'platformc-lt-')), 'generated');
+      writeTree(out, generateFiles(irOfText(text)));
+      return kustomizeBuild(join(out, `kustomize/overlays/prod/${region}`))
+        .filter((o) => o.kind === 'CronJob' && o.metadata.name.startsWith('loadtest-'))
+        .map((o) => [o.metadata.name, (o.spec as { suspend: boolean }).suspend]);
+    };
+    // A warm standby at minimum size cannot serve the target rate: a scheduled run there would fail every week.
+    const primary = suspended(scheduled, 'us-east-1');
+    expect(primary.length).toBeGreaterThan(0);
+    expect(primary.every(([, s]) => s === false)).toBe(true);
+    const standby = suspended(scheduled, 'us-west-2');
+    expect(standby.map(([n]) => n)).toEqual(primary.map(([n]) => n));
+    expect(standby.every(([, s]) => s === true)).toBe(true);
+    // Without a schedule the CronJobs are suspended templates everywhere (apply and `platformc loadtest` start Jobs).
+    expect(suspended(base, 'us-east-1').every(([, s]) => s === true)).toBe(true);
+  });
+});

@@ -89,11 +89,17 @@ function overlay(ir: PlatformIR, env: EnvironmentIR, r: RegionIR): FileOutput[] 
   ]);
   const schedule = workingHoursObjects(ir, env, r);
   if (schedule.length) add('working-hours.yaml', schedule);
+  // The environment's load-test CronJobs come with ../observability in every region; a warm standby is not sized for
+  // the target rate, so on a schedule there they would fail (and raise LoadTestFailed) every time: suspended there.
+  const suspendLoadTests = r.role === 'standby' && env.observability.loadTests.schedule !== undefined;
   files.push({
     path: `${dir}/kustomization.yaml`,
     content: kustomization({
       resources,
       labels: [{ pairs: { 'app.kubernetes.io/part-of': ir.name, 'app.kubernetes.io/managed-by': 'platformc', 'platformc.dev/environment': env.name, 'platformc.dev/region': r.region }, includeSelectors: false, includeTemplates: true }],
+      ...(suspendLoadTests
+        ? { patches: [{ target: { kind: 'CronJob', labelSelector: 'app.kubernetes.io/component=load-test' }, patch: '[{"op": "replace", "path": "/spec/suspend", "value": true}]' }] }
+        : {}),
     }),
   });
   return files;
