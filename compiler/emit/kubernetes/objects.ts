@@ -6,9 +6,9 @@ import type {
   V1Deployment, V1Ingress, V1LimitRange, V1Namespace, V1NetworkPolicy, V1NetworkPolicyPeer, V1NetworkPolicyPort, V1PodDisruptionBudget,
   V1ResourceQuota, V1Role, V1RoleBinding, V1Service, V1ServiceAccount, V2HorizontalPodAutoscaler,
 } from '@kubernetes/client-node';
-import type { DeploymentIR, EnvironmentIR, ModelIR, PlatformIR, RegionIR } from '../../resolve/ir.js';
+import type { DeploymentIR, ModelIR, PlatformIR, RegionIR } from '../../resolve/ir.js';
 import {
-  ALERTMANAGER_SECRET, CONTROLLERS, DEREGISTRATION_DELAY_SECONDS, GPU_RESOURCE, GRAFANA_ADMIN_SECRET, NAMESPACES, POOL_LABEL, PRESTOP_SECONDS, PROGRESS_DEADLINE_SECONDS, TERMINATION_GRACE_SECONDS, TRITON_PORTS,
+  DEREGISTRATION_DELAY_SECONDS, NAMESPACES, POOL_LABEL, PRESTOP_SECONDS, PROGRESS_DEADLINE_SECONDS, TERMINATION_GRACE_SECONDS, TRITON_PORTS,
 } from '../../lib/conventions.js';
 import { k8sObject as obj, type K8sObject } from '../shared/k8s.js';
 

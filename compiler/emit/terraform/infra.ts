@@ -6,7 +6,6 @@
  * @see https://registry.terraform.io/modules/terraform-aws-modules/vpc/aws/6.6.0
  */
 import type { FileOutput } from '../../output/files.js';
-import { sortedEntries } from '../../lib/order.js';
 import type { EnvironmentIR, NodePoolIR, PlatformIR, RegionIR } from '../../resolve/ir.js';
 import { CONTROLLERS } from '../../lib/conventions.js';
 import { expr, quote, renderValue, type HclValue } from './hcl.js';

@@ -9,7 +9,7 @@ import type { EnvironmentIR, PlatformIR, RegionIR } from '../../resolve/ir.js';
 import { isLocalChart, releases } from '../shared/releases.js';
 import { expr } from './hcl.js';
 import { lockFile, providersTf, ROOT_PROVIDERS, stateKey, versionsTf } from './infra.js';
-import { dataBlock, file, localsBlock, providerBlock, render, resourceBlock } from './templates.js';
+import { dataBlock, file, localsBlock, providerBlock, resourceBlock } from './templates.js';
 
 export function emitPlatform(ir: PlatformIR, env: EnvironmentIR, r: RegionIR): FileOutput[] {
   const dir = `terraform/${env.name}/${r.region}/platform`;

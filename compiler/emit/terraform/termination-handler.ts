@@ -12,7 +12,7 @@ import type { EnvironmentIR, PlatformIR, RegionIR } from '../../resolve/ir.js';
 import { CONTROLLERS } from '../../lib/conventions.js';
 import { expr, renderValue, type HclValue } from './hcl.js';
 import { jsonencode, policyDocument } from './policies.js';
-import { file, moduleBlock, outputBlock, resourceBlock } from './templates.js';
+import { file, outputBlock, resourceBlock } from './templates.js';
 
 /** The events NTH acts on, as EventBridge patterns. */
 const EVENTS: Readonly<Record<string, { description: string; pattern: Record<string, string[]> }>> = {
