@@ -391,7 +391,7 @@ export interface DeploymentIR {
   /**
    * The latency SLI: the share of requests within `boundMs` must be at least `objective` (0.99 for a p99
    * objective). `le` is the label, exactly as Triton's exporter writes it, of the bucket that measures the
-   * bound: ceil(boundMs) - 1, because Triton observes whole milliseconds, truncated (see measuredBoundMs).
+   * bound: floor(boundMs) - 1, because Triton observes whole milliseconds, truncated (see measuredBoundMs).
    */
   readonly latency: { readonly boundMs: number; readonly le: string; readonly objective: number };
   readonly ingressScheme: 'internal' | 'internet-facing';

@@ -401,12 +401,13 @@ export function deriveNames(platform: string, env: string, region: string, short
 /**
  * The bucket that holds the requests within a latency bound. Triton observes its latency histogram in whole
  * milliseconds, truncated (`(now_ns - infer_start_ns_) / NANOS_PER_MILLIS`: a 50.9 ms request is observed as
- * 50), so the bucket `le=k` holds the requests faster than k + 1 ms. Bucket ceil(bound) - 1 never counts a
- * request slower than the bound as within it; it may count one within the last millisecond as outside (the
- * SLO errs on the strict side, by less than 1 ms, instead of the lenient one).
+ * 50), so the bucket `le=k` holds the requests faster than k + 1 ms. Bucket floor(bound) - 1 is the largest k
+ * with k + 1 <= bound: it never counts a request slower than the bound as within it (for 12.34 ms, `le=12`
+ * would count a 12.9 ms request as good); it may count one within the last millisecond as outside (the SLO
+ * errs on the strict side, by less than 1 ms, instead of the lenient one).
  * @see https://github.com/triton-inference-server/core/blob/main/src/infer_response.cc (UpdateResponseMetrics)
  */
-export const measuredBoundMs = (boundMs: number) => Math.max(0, Math.ceil(boundMs) - 1);
+export const measuredBoundMs = (boundMs: number) => Math.max(0, Math.floor(boundMs) - 1);
 
 /**
  * Histogram bounds (ms) for a model's latency: a log-spaced ladder around the tightest objective, in whole

@@ -181,7 +181,7 @@ describe.skipIf(!promtool)('SLO alerts fire when they should (promtool test rule
     ]);
   });
   it('pages when half the requests are slower than the p99 objective (latency histogram)', () => {
-    // The bucket that measures the objective (Triton observes whole ms, truncated: ceil(bound) - 1).
+    // The bucket that measures the objective (Triton observes whole ms, truncated: floor(bound) - 1).
     const slo = env.regions[0]!.deployments.find((d) => d.model === 'resnet50')!.latency.le;
     runTest('latency', [[`nv_inference_first_response_histogram_ms_bucket{model="resnet50",le="${slo}"}`, '0+50x240'], ['nv_inference_first_response_histogram_ms_count{model="resnet50"}', '0+100x240']], [
       { at: '2h', alert: 'Resnet50LatencyErrorBudgetBurnFast', expect: [alert('latency', 'page')] },

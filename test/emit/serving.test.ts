@@ -45,8 +45,12 @@ describe('latency bound (issue #13: latency SLO never measured with > 3 signific
     const ir = irOfText(reference.replace('latencyP99Ms: 50', `latencyP99Ms: ${ms}`));
     const model = ir.models.find((m) => m.name === 'resnet50')!;
     const d = ir.environments.find((e) => e.name === 'prod')!.regions[0]!.deployments.find((x) => x.model === 'resnet50')!;
-    it(`${ms} ms: a bucket measures the objective (Triton observes whole ms, truncated: bucket ceil(bound) - 1, Obs m2), and the rules select the label Triton writes for it`, () => {
-      const measured = Math.ceil(ms) - 1;
+    it(`${ms} ms: a bucket measures the objective (Triton observes whole ms, truncated: the largest bucket k with k + 1 <= bound, Obs m2), and the rules select the label Triton writes for it`, () => {
+      // Observed k means k <= t < k + 1 ms: counting k as good is right only when k + 1 <= bound (for 12.34 ms,
+      // le=12 would count a 12.9 ms request as good); the largest such k loses less than a millisecond.
+      const measured = Number(d.latency.le);
+      expect(measured + 1).toBeLessThanOrEqual(ms);
+      expect(measured + 2).toBeGreaterThan(ms);
       expect(model.latencyBucketsMs).toContain(measured);
       expect(d.latency.boundMs).toBe(ms);
       const le = cFormat(measured);
