@@ -467,3 +467,36 @@ describe.skipIf(!hasTool('kubectl', ['version', '--client']))('scheduled load te
     expect(suspended(base, 'us-east-1').every(([, s]) => s === true)).toBe(true);
   });
 });
+
+describe('HPA metric when traffic stops (issue #15 item 5; K8s #30 follow-up)', () => {
+  const ir = irOf('platform.yaml');
+  it.skipIf(!promtool)('prometheus-adapter reports 0 ms for idle pods and the exact mean queue time for busy ones, so the HPA can scale down at night (promtool)', () => {
+    // An empty answer for every pod is "no metrics returned from custom metrics API": the HPA then makes no
+    // scaling decision at all and keeps the peak's replicas (kubernetes/pkg/controller/podautoscaler).
+    const values = parse(file(ir, 'helm/prod/prometheus-adapter.yaml')) as Json;
+    const query = (values.rules.custom[0].metricsQuery as string).replaceAll('<<.LabelMatchers>>', 'namespace="vision",pod=~"resnet50-.*"').replaceAll('<<.GroupBy>>', 'pod');
+    const out = mkdtempSync(join(tmpdir(), 'platformc-adapter-'));
+    const testFile = join(out, 'adapter.test.yaml');
+    const pod = (metric: string, name: string) => `${metric}{namespace="vision",pod="${name}"}`;
+    writeFileSync(testFile, stringify({
+      rule_files: [],
+      evaluation_interval: '1m',
+      tests: [{
+        interval: '1m',
+        input_series: [
+          // resnet50-a: 10 requests a minute that waited 30 ms each, then nothing from minute 10; resnet50-b idle throughout.
+          { series: pod('nv_inference_request_success', 'resnet50-a'), values: '0+10x10 100x20' },
+          { series: pod('nv_inference_queue_duration_us', 'resnet50-a'), values: '0+300000x10 3000000x20' },
+          { series: pod('nv_inference_request_success', 'resnet50-b'), values: '0x30' },
+          { series: pod('nv_inference_queue_duration_us', 'resnet50-b'), values: '0x30' },
+        ],
+        promql_expr_test: [
+          { expr: query, eval_time: '5m', exp_samples: [{ labels: '{pod="resnet50-a"}', value: 30 }, { labels: '{pod="resnet50-b"}', value: 0 }] },
+          { expr: query, eval_time: '20m', exp_samples: [{ labels: '{pod="resnet50-a"}', value: 0 }, { labels: '{pod="resnet50-b"}', value: 0 }] },
+        ],
+      }],
+    }));
+    const r = spawnSync('promtool', ['test', 'rules', testFile], { encoding: 'utf8' });
+    expect(r.status, r.stdout + r.stderr).toBe(0);
+  });
+});

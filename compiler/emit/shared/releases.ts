@@ -404,6 +404,11 @@ function alertmanager(env: EnvironmentIR): Record<string, unknown> {
   };
 }
 
+/** The HPA's metric: Triton's mean queue time per request (ms), 0 for a pod without requests. */
+export const QUEUE_MS = (matchers: string, groupBy: string) =>
+  `sum(rate(nv_inference_queue_duration_us{${matchers}}[1m])) by (${groupBy}) / (sum(rate(nv_inference_request_success{${matchers}}[1m])) by (${groupBy}) > 0) / 1000` +
+  ` or sum(rate(nv_inference_request_success{${matchers}}[1m])) by (${groupBy}) * 0`;
+
 /** prometheus-adapter exposes Triton's queue time as a per-pod custom metric for the HPA. */
 function prometheusAdapter(env: EnvironmentIR): Record<string, unknown> {
   return {
@@ -416,9 +421,10 @@ function prometheusAdapter(env: EnvironmentIR): Record<string, unknown> {
           seriesQuery: 'nv_inference_queue_duration_us{namespace!="",pod!=""}',
           resources: { overrides: { namespace: { resource: 'namespace' }, pod: { resource: 'pod' } } },
           name: { matches: '^nv_inference_queue_duration_us$', as: QUEUE_TIME_METRIC },
-          // Average queue time per request over 1m, in milliseconds; pods without requests report nothing (not a value biased by a clamp).
-          metricsQuery:
-            'sum(rate(nv_inference_queue_duration_us{<<.LabelMatchers>>}[1m])) by (<<.GroupBy>>) / (sum(rate(nv_inference_request_success{<<.LabelMatchers>>}[1m])) by (<<.GroupBy>>) > 0) / 1000',
+          // Average queue time per request over 1m, in milliseconds, and 0 for a pod that served nothing: if every pod
+          // reported nothing when traffic stops, the HPA would get "no metrics returned from custom metrics API",
+          // make no decision and keep the peak's replicas all night (an `or`, not a clamp that biases busy pods).
+          metricsQuery: QUEUE_MS('<<.LabelMatchers>>', '<<.GroupBy>>'),
         },
       ],
     },
