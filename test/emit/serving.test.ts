@@ -3,7 +3,7 @@
  * covers (K8s #n: reviews/kubernetes-2026-11.md; Obs id: reviews/observability-2026-11.md) and fails on the
  * output of commit c4204ea.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -257,6 +257,33 @@ describe('alerting (Obs B1, B2, M4, M7; K8s #12, #25)', () => {
     const xid = (parse(file(ir, 'prometheus/prod/gpu.rules.yaml')) as Json).groups[0].rules.find((r: Json) => r.alert === 'GpuXidError');
     expect(xid.expr).toContain('changes(DCGM_FI_DEV_XID_ERRORS');
   });
+  it.skipIf(!promtool)('GpuXidError pages on a new XID and names its code; GpuIdle tickets only GPUs no pod holds (promtool)', () => {
+    const out = join(mkdtempSync(join(tmpdir(), 'platformc-gpu-')), 'generated');
+    writeTree(out, generateFiles(ir));
+    const testFile = join(out, 'gpu.test.yaml');
+    const xid = 'DCGM_FI_DEV_XID_ERRORS{Hostname="ip-10-0-1-1",gpu="0"}';
+    writeFileSync(testFile, stringify({
+      rule_files: [join(out, 'prometheus/prod/gpu.rules.yaml')],
+      evaluation_interval: '1m',
+      tests: [{
+        interval: '1m',
+        input_series: [
+          // XID 79 at minute 5, then the gauge sticks.
+          { series: xid, values: '0x4 79x200' },
+          // ip-10-0-1-2: a GPU a replica holds at night, idle; ip-10-0-1-3: a GPU no pod holds, idle.
+          { series: 'DCGM_FI_DEV_GPU_UTIL{Hostname="ip-10-0-1-2",gpu="0",namespace="vision",pod="resnet50-a"}', values: '0x200' },
+          { series: 'DCGM_FI_DEV_GPU_UTIL{Hostname="ip-10-0-1-3",gpu="0"}', values: '0x200' },
+        ],
+        alert_rule_test: [
+          { eval_time: '7m', alertname: 'GpuXidError', exp_alerts: [{ exp_labels: { severity: 'page', Hostname: 'ip-10-0-1-1', gpu: '0' }, exp_annotations: { summary: 'GPU 0 on ip-10-0-1-1 reported XID error 79', description: 'XID errors signal driver or hardware faults; drain the node if they repeat.' } }] },
+          { eval_time: '30m', alertname: 'GpuXidError', exp_alerts: [] },
+          { eval_time: '190m', alertname: 'GpuIdle', exp_alerts: [{ exp_labels: { severity: 'ticket', Hostname: 'ip-10-0-1-3' }, exp_annotations: { summary: 'GPUs on ip-10-0-1-3 have been held by no pod and idle for 2 hours', description: "A GPU node no model uses costs money in prod: lower the pool's minSize (or let the autoscaler remove it)." } }] },
+        ],
+      }],
+    }));
+    const r = spawnSync('promtool', ['test', 'rules', testFile], { encoding: 'utf8' });
+    expect(r.status, r.stdout + r.stderr).toBe(0);
+  });
   it('Alertmanager sends pages and tickets to the Slack receiver, its URL from a mounted Secret (B2, K8s #12); no EKS control-plane targets (K8s #25)', () => {
     const values = parse(file(ir, 'helm/prod/kube-prometheus-stack.yaml')) as Json;
     expect(values.alertmanager.alertmanagerSpec.secrets).toEqual(['alertmanager-receiver']);
@@ -498,5 +525,71 @@ describe('HPA metric when traffic stops (issue #15 item 5; K8s #30 follow-up)', 
     }));
     const r = spawnSync('promtool', ['test', 'rules', testFile], { encoding: 'utf8' });
     expect(r.status, r.stdout + r.stderr).toBe(0);
+  });
+});
+
+describe('Alertmanager as configured (Obs m4; issue #15 item 6)', () => {
+  const ir = irOf('platform.yaml');
+  const values = parse(file(ir, 'helm/prod/kube-prometheus-stack.yaml')) as Json;
+  const amtool = hasTool('amtool');
+  const alertmanager = hasTool('prometheus-alertmanager');
+  const dir = mkdtempSync(join(tmpdir(), 'platformc-am-'));
+  const config = join(dir, 'alertmanager.yml');
+  writeFileSync(config, stringify(values.alertmanager.config));
+
+  it('every alert says its environment, region and cluster (Prometheus external labels: region and cluster set per region by Terraform)', () => {
+    expect(values.prometheus.prometheusSpec.externalLabels).toEqual({ environment: 'prod' });
+    const tf = file(ir, 'terraform/prod/us-east-1/platform/releases.tf');
+    const release = tf.slice(tf.indexOf('resource "helm_release" "kube_prometheus_stack"'));
+    expect(release.slice(0, release.indexOf('\n}'))).toMatch(/externalLabels\.region"\s+value = local\.infra\.region[\s\S]*externalLabels\.cluster"\s+value = local\.infra\.cluster_name/);
+  });
+  it.skipIf(!amtool)('amtool accepts the config; pages and tickets reach the receiver, Watchdog goes nowhere', () => {
+    expect(spawnSync('amtool', ['check-config', config], { encoding: 'utf8' }).status).toBe(0);
+    const route = (...labels: string[]) => spawnSync('amtool', ['config', 'routes', 'test', `--config.file=${config}`, ...labels], { encoding: 'utf8' }).stdout.trim();
+    expect(route('severity=page', 'alertname=Resnet50LatencyErrorBudgetBurnFast')).toBe('platform');
+    expect(route('severity=ticket', 'alertname=LoadTestFailed')).toBe('platform');
+    expect(route('severity=none', 'alertname=Watchdog')).toBe('null');
+  });
+  it.skipIf(!alertmanager)('a real Alertmanager: an SLO page silences the same SLO\'s ticket only; a GPU page silences no ticket (missing labels count as equal); the Slack message carries summary and description', async () => {
+    const port = 19000 + (process.pid % 1000);
+    const am = spawn('prometheus-alertmanager', [`--config.file=${config}`, `--storage.path=${join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`, '--cluster.listen-address='], { stdio: 'ignore' });
+    try {
+      const api = `http://127.0.0.1:${port}/api/v2`;
+      for (let i = 0; i < 100; i++) {
+        if (await fetch(`${api}/status`).then((r) => r.ok, () => false)) break;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      const base = { environment: 'prod', cluster: 'inference-prod-us-east-1', region: 'us-east-1' };
+      const slo = (alertname: string, severity: string, model: string) => ({ ...base, alertname, severity, model, slo: 'latency', namespace: 'vision' });
+      const alerts = [
+        slo('Resnet50LatencyErrorBudgetBurnFast', 'page', 'resnet50'),
+        slo('Resnet50LatencyErrorBudgetBurnSlow', 'ticket', 'resnet50'),
+        slo('MobilenetLatencyErrorBudgetBurnSlow', 'ticket', 'mobilenet'),
+        { ...base, alertname: 'GpuXidError', severity: 'page', Hostname: 'ip-10-0-1-1', gpu: '0' },
+        { ...base, alertname: 'GpuIdle', severity: 'ticket', Hostname: 'ip-10-0-1-2' },
+        { ...base, alertname: 'LoadTestFailed', severity: 'ticket', namespace: 'platform', job_name: 'loadtest-resnet50-a' },
+      ];
+      const post = await fetch(`${api}/alerts`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(alerts.map((labels) => ({ labels, annotations: { summary: 's', description: 'd' } }))) });
+      expect(post.ok).toBe(true);
+      let inhibited: string[] = [];
+      for (let i = 0; i < 50; i++) {
+        const got = (await (await fetch(`${api}/alerts`)).json()) as Json[];
+        inhibited = got.filter((a) => a.status.inhibitedBy.length).map((a) => a.labels.alertname).sort();
+        if (got.length === alerts.length && inhibited.length) break;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      expect(inhibited).toEqual(['Resnet50LatencyErrorBudgetBurnSlow']);
+    } finally {
+      am.kill();
+    }
+    const slack = values.alertmanager.config.receivers.find((r: Json) => r.name === 'platform').slack_configs[0];
+    expect(slack.text).toMatch(/\.Annotations\.summary[\s\S]*\.Annotations\.description/);
+    expect(slack.title).toContain('.CommonLabels.environment');
+    if (amtool) {
+      // The templates parse (amtool renders them with its example data).
+      const tmpl = join(dir, 'none.tmpl');
+      writeFileSync(tmpl, '{{ define "none" }}{{ end }}');
+      for (const t of [slack.title, slack.text]) expect(spawnSync('amtool', ['template', 'render', `--template.glob=${tmpl}`, `--template.text=${t}`], { encoding: 'utf8' }).status).toBe(0);
+    }
   });
 });

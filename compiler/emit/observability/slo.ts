@@ -189,17 +189,20 @@ export function gpuRuleGroup(env: EnvironmentIR): RuleGroup {
       },
       {
         alert: 'GpuXidError',
-        // The gauge holds the last XID until the exporter restarts: alert when it changes to a new error, not while it sticks.
-        expr: 'max by (Hostname, gpu) (changes(DCGM_FI_DEV_XID_ERRORS[5m])) > 0 and max by (Hostname, gpu) (DCGM_FI_DEV_XID_ERRORS) > 0',
+        // The gauge holds the last XID until the exporter restarts: alert when it changes to a new error, not while it
+        // sticks. The gauge is the left operand so that {{ $value }} is the XID code (79: fell off the bus), not the count of changes.
+        expr: 'max by (Hostname, gpu) (DCGM_FI_DEV_XID_ERRORS) > 0 and max by (Hostname, gpu) (changes(DCGM_FI_DEV_XID_ERRORS[5m])) > 0',
         labels: { severity: 'page' },
         annotations: { summary: 'GPU {{ $labels.gpu }} on {{ $labels.Hostname }} reported XID error {{ $value }}', description: 'XID errors signal driver or hardware faults; drain the node if they repeat.' },
       },
       {
         alert: 'GpuIdle',
-        expr: 'avg by (Hostname) (avg_over_time(DCGM_FI_DEV_GPU_UTIL[1h])) < 5',
+        // GPUs no pod holds (dcgm-exporter adds pod/namespace from the kubelet's pod-resources socket to a GPU in
+        // use): a GPU a replica holds is idle by design at night, when replicas.min keeps a model available.
+        expr: 'avg by (Hostname) (avg_over_time(DCGM_FI_DEV_GPU_UTIL{pod=""}[1h])) < 5',
         for: '1h',
         labels: { severity: 'ticket' },
-        annotations: { summary: 'GPUs on {{ $labels.Hostname }} have been under 5% busy for 2 hours', description: `Idle GPU nodes cost money in ${env.name}: lower the pool's minSize or the models' replicas.min.` },
+        annotations: { summary: 'GPUs on {{ $labels.Hostname }} have been held by no pod and idle for 2 hours', description: `A GPU node no model uses costs money in ${env.name}: lower the pool's minSize (or let the autoscaler remove it).` },
       },
     ],
   };

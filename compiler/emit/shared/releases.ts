@@ -170,7 +170,11 @@ export function releases(ir: PlatformIR, env: EnvironmentIR): Release[] {
         chart: chart('kube-prometheus-stack'),
         namespace: NAMESPACES.monitoring,
         values: kubePrometheusStack(env),
-        sets: [],
+        // Every alert names the cluster it comes from: several regions (and environments) page the same receiver.
+        sets: [
+          { name: 'prometheus.prometheusSpec.externalLabels.region', value: 'local.infra.region' },
+          { name: 'prometheus.prometheusSpec.externalLabels.cluster', value: 'local.infra.cluster_name' },
+        ],
         // The gp3 StorageClass and Grafana's (and Alertmanager's) Secrets exist first, or the atomic install times out.
         dependsOn: [PREREQUISITES],
         timeout: 900,
@@ -332,6 +336,7 @@ function kubePrometheusStack(env: EnvironmentIR): Record<string, unknown> {
   return {
     prometheus: {
       prometheusSpec: {
+        externalLabels: { environment: env.name },
         retention: obs.metrics.retention,
         // Pick up every ServiceMonitor, PodMonitor and PrometheusRule, not only those labelled for this release.
         serviceMonitorSelectorNilUsesHelmValues: false,
@@ -367,6 +372,22 @@ function kubePrometheusStack(env: EnvironmentIR): Record<string, unknown> {
   };
 }
 
+/**
+ * Slack's default text is empty (`slack.default.text`): the message would carry neither the summary nor what to
+ * do. The title says which environment and region; the text every alert's summary, description and runbook.
+ * Alertmanager templates, passed through untouched (the chart's tplConfig is false).
+ */
+const SLACK_TITLE = '[{{ .Status | toUpper }}{{ if eq .Status "firing" }}:{{ .Alerts.Firing | len }}{{ end }}] {{ .CommonLabels.alertname }}{{ with .CommonLabels.model }} {{ . }}{{ end }} ({{ .CommonLabels.environment }} {{ .CommonLabels.region }})';
+const SLACK_TEXT = '{{ range .Alerts }}*{{ .Annotations.summary }}*\n{{ .Annotations.description }}{{ with .Annotations.runbook }}\nRunbook: {{ . }}{{ end }}\n{{ end }}';
+
+/** kube-prometheus-stack's default inhibit rules (values.yaml alertmanager.config.inhibit_rules), kept when platformc adds its own. */
+const CHART_INHIBIT_RULES = [
+  { source_matchers: ['severity = critical'], target_matchers: ['severity =~ warning|info'], equal: ['namespace', 'alertname'] },
+  { source_matchers: ['severity = warning'], target_matchers: ['severity = info'], equal: ['namespace', 'alertname'] },
+  { source_matchers: ['alertname = InfoInhibitor'], target_matchers: ['severity = info'], equal: ['namespace'] },
+  { target_matchers: ['alertname = InfoInhibitor'] },
+];
+
 /** Where the receiver's secret is mounted (alertmanagerSpec.secrets mounts each Secret under /etc/alertmanager/secrets/<name>/). */
 const receiverSecretFile = (key: string) => `/etc/alertmanager/secrets/${ALERTMANAGER_SECRET}/${key}`;
 
@@ -381,7 +402,7 @@ function alertmanager(env: EnvironmentIR): Record<string, unknown> {
   const to = receiver.type === 'none' ? 'null' : 'platform';
   const configs =
     receiver.type === 'slack'
-      ? { slack_configs: [{ api_url_file: receiverSecretFile('url'), send_resolved: true, ...(receiver.channel ? { channel: receiver.channel } : {}) }] }
+      ? { slack_configs: [{ api_url_file: receiverSecretFile('url'), send_resolved: true, ...(receiver.channel ? { channel: receiver.channel } : {}), title: SLACK_TITLE, text: SLACK_TEXT }] }
       : receiver.type === 'pagerduty'
         ? { pagerduty_configs: [{ routing_key_file: receiverSecretFile('routingKey'), severity: '{{ if eq .CommonLabels.severity "page" }}critical{{ else }}warning{{ end }}' }] }
         : receiver.type === 'email'
@@ -399,6 +420,13 @@ function alertmanager(env: EnvironmentIR): Record<string, unknown> {
           { receiver: to, matchers: ['severity =~ "ticket|warning"'], repeat_interval: '12h' },
         ],
       },
+      // A list replaces the chart's: its own rules (kube-prometheus-stack's severities) stay, then an SLO's page
+      // silences the ticket of the same SLO (a fast burn is also a slow one). `slo =~ ".+"` on both sides, because
+      // `equal` treats a missing label as equal: without it any page would silence every ticket without model/slo.
+      inhibit_rules: [
+        ...CHART_INHIBIT_RULES,
+        { source_matchers: ['severity = "page"', 'slo =~ ".+"'], target_matchers: ['severity = "ticket"', 'slo =~ ".+"'], equal: ['environment', 'cluster', 'namespace', 'model', 'slo'] },
+      ],
       receivers: [{ name: 'null' }, ...(configs ? [{ name: 'platform', ...configs }] : [])],
     },
   };
