@@ -126,10 +126,20 @@ resource "helm_release" "kube_prometheus_stack" {
   chart            = "kube-prometheus-stack"
   version          = "88.5.3"
   values           = [file("${path.module}/../../../../helm/dev/kube-prometheus-stack.yaml")]
-  atomic           = true
-  wait             = true
-  timeout          = 900
-  depends_on       = [terraform_data.platform_prerequisites_ready]
+  set = [
+    {
+      name  = "prometheus.prometheusSpec.externalLabels.region"
+      value = local.infra.region
+    },
+    {
+      name  = "prometheus.prometheusSpec.externalLabels.cluster"
+      value = local.infra.cluster_name
+    },
+  ]
+  atomic     = true
+  wait       = true
+  timeout    = 900
+  depends_on = [terraform_data.platform_prerequisites_ready]
 }
 
 resource "helm_release" "dcgm_exporter" {
