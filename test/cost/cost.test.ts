@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { priceCatalog } from '../../compiler/catalog.js';
 import { estimatePlatform, type PlatformEstimate } from '../../compiler/cost/estimate.js';
 import { costTable, infracostJson } from '../../compiler/cost/formats.js';
+import { generateFiles } from '../../compiler/generate.js';
 import { listFiles } from '../../compiler/output/write.js';
 import { cli, repoRoot, run } from '../helpers/cli.js';
 import { irOf, irOfText, writeSpec } from '../helpers/platform.js';
@@ -153,15 +154,61 @@ describe('estimates equal the figures computed by hand', () => {
     expect(pool('dev', 'us-east-1')).toEqual([[1468.76, 1468.76, 1468.76], [24, 24, 24]]);
     // Was 588.90 / 1565.44 / 3729.14 at min: + 1468.76 + 24 (dev); + 734.38 + 12 (staging); + 734.38 + 12 and + 1468.76 + 24 (prod).
     // With the new lines (logs, KMS, flow logs, Route 53, NAT per node and replica) of each environment; + 1.00 a region for
-    // the log groups' KMS key (two in prod).
-    expect(e.environments.map((x) => [x.env, x.monthly.min, x.monthly.max])).toEqual([['dev', 2149.21, 2297.82], ['prod', 6144.63, 14653.2], ['staging', 2400.02, 4339.51]]);
-    // dns.zone: the primary region pays for the zone ($0.50) and both regions for a health check on their ALB ($0.50 each).
+    // the log groups' KMS key (two in prod). Route 53 health checks as the dns module creates them (was one $0.50 check a
+    // region, 2149.21 / 2297.82, 6144.63 / 14653.20, 2400.02 / 4339.51): dev probes resnet50 (authentication none) in us-east-1,
+    // an HTTPS check 0.50 + its HTTPS feature 1.00 + the host's calculated check 0.50 = 2.00, + 1.50; staging and prod put
+    // resnet50 behind Cognito (no probe) and mobilenet is internal: no check, - 0.50 in staging, - 1.00 in prod (two regions).
+    expect(e.environments.map((x) => [x.env, x.monthly.min, x.monthly.max])).toEqual([['dev', 2150.71, 2299.32], ['prod', 6143.63, 14652.2], ['staging', 2399.52, 4339.01]]);
+    // dns.zone: the primary region pays for the zone ($0.50); no health check in prod (see above).
     expect(lines(e, 'prod', 'us-east-1')['Route 53 ml.example.com: Hosted zone']).toEqual([0.5, 0.5, 0.5]);
-    expect(lines(e, 'prod', 'us-east-1')['Route 53 ml.example.com: Health check (AWS endpoint, HTTP, 30 s)']).toEqual([0.5, 0.5, 0.5]);
-    expect(lines(e, 'prod', 'us-west-2')['Route 53 ml.example.com: Hosted zone']).toBeUndefined();
-    expect(lines(e, 'prod', 'us-west-2')['Route 53 ml.example.com: Health check (AWS endpoint, HTTP, 30 s)']).toEqual([0.5, 0.5, 0.5]);
+    expect(Object.keys(lines(e, 'prod', 'us-east-1')).filter((k) => /health check/i.test(k))).toEqual([]);
+    expect(Object.keys(lines(e, 'prod', 'us-west-2')).filter((k) => k.startsWith('Route 53'))).toEqual([]);
+    expect(Object.fromEntries(Object.entries(lines(e, 'dev', 'us-east-1')).filter(([k]) => k.startsWith('Route 53')))).toEqual({
+      'Route 53 ml.example.com: Hosted zone': [0.5, 0.5, 0.5],
+      'Route 53 ml.example.com: Health checks (AWS endpoint, HTTPS, 30 s)': [0.5, 0.5, 0.5],
+      'Route 53 ml.example.com: Health check optional features (HTTPS)': [1, 1, 1],
+      'Route 53 ml.example.com: Calculated health checks': [0.5, 0.5, 0.5],
+    });
     // Five control-plane log types x 2 GB = 10 GB x 0.50 = 5.00 in each region's cluster.
     expect(lines(e, 'prod', 'us-west-2')['EKS cluster vision-prod-prod: Control plane logs ingested']).toEqual([5, 5, 5]);
+  });
+
+  it('Route 53 health checks: per region, the checks and optional features the dns module creates, none for Cognito, allowedCidrs or internal hosts', () => {
+    // multi-region-prod with resnet50 without Cognito and mobilenet internet-facing too (one host, vision.<env>.ml.example.com);
+    // dev keeps mobilenet to allowedCidrs (not probed: the checkers' addresses never get in).
+    const base = readFileSync(join(repoRoot, 'examples/multi-region-prod.yaml'), 'utf8').replaceAll('../models/', 'models/');
+    const text = base
+      .replace(/      # Callers authenticate against[\s\S]*?userPoolDomain: vision-prod\n/, '      authentication: none\n')
+      .replace('    slo: { latencyP99Ms: 20, availability: 99.9, targetRps: 300 }\n', '    slo: { latencyP99Ms: 20, availability: 99.9, targetRps: 300 }\n    ingress: { scheme: internet-facing, authentication: none }\n')
+      .replace('        mobilenet: { replicas: { min: 1, max: 1 } }\n  staging:', '        mobilenet: { replicas: { min: 1, max: 1 }, ingress: { allowedCidrs: [198.51.100.0/24] } }\n  staging:');
+    expect(text).not.toBe(base);
+    const ir = irOfText(text);
+    const e = estimatePlatform(ir);
+    const files = generateFiles(ir);
+    // The checks in the generated Terraform, by region (the resource names end in the region) and type.
+    const created = (env: string, region: string) => {
+      const tf = files.find((f) => f.path === `terraform/${env}/us-east-1/dns/records.tf`)!.content;
+      const blocks = [...tf.matchAll(/resource "aws_route53_health_check" "(\w+)" \{([\s\S]*?)\n\}/g)].filter((m) => m[1]!.includes(region.replace(/-/g, '_')));
+      const type = (t: string) => blocks.filter((m) => new RegExp(`\\btype\\s+= "${t}"`).test(m[2]!)).length;
+      expect(blocks.every((m) => /request_interval\s+= 30/.test(m[2]!) || /CALCULATED/.test(m[2]!)), 'standard 30 s interval').toBe(true);
+      return { https: type('HTTPS'), calculated: type('CALCULATED'), other: blocks.length - type('HTTPS') - type('CALCULATED') };
+    };
+    const estimated = (env: string, region: string) => {
+      const l = lines(e, env, region);
+      const q = (name: string) => (l[`Route 53 ml.example.com: ${name}`]?.[0] ?? 0);
+      // Quantities from the prices: endpoint checks and calculated checks at $0.50, one HTTPS feature a check at $1.00.
+      return { https: q('Health checks (AWS endpoint, HTTPS, 30 s)') / 0.5, calculated: q('Calculated health checks') / 0.5, other: 0, features: q('Health check optional features (HTTPS)') / 1 };
+    };
+    // dev: resnet50 only (mobilenet behind allowedCidrs); staging: both models; prod: both, in each region of the failover pair.
+    const expected = { dev: { 'us-east-1': 1 }, staging: { 'us-east-1': 2 }, prod: { 'us-east-1': 2, 'us-west-2': 2 } } as Record<string, Record<string, number>>;
+    for (const [env, regions] of Object.entries(expected)) {
+      for (const [region, models] of Object.entries(regions)) {
+        expect(created(env, region), `${env} ${region}`).toEqual({ https: models, calculated: 1, other: 0 });
+        expect(estimated(env, region), `${env} ${region}`).toEqual({ https: models, calculated: 1, other: 0, features: models });
+      }
+    }
+    // prod us-west-2: 2 x 0.50 + 2 x 1.00 + 0.50 = 3.50, and no hosted zone (the primary pays for it).
+    expect(Object.entries(lines(e, 'prod', 'us-west-2')).filter(([k]) => k.startsWith('Route 53')).reduce((a, [, v]) => a + v[0], 0)).toBe(3.5);
   });
 
   it('examples/multi-model-teams.yaml: every GPU pool at the nodes its models force and need', () => {
