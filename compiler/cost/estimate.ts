@@ -238,7 +238,7 @@ function regionEstimate(ir: PlatformIR, env: EnvironmentIR, r: RegionIR, hoursPe
     const features = [hc.type.startsWith('HTTPS') ? 'HTTPS' : '', hc.requestIntervalSeconds === 10 ? '10 s interval' : '', hc.type.endsWith('STR_MATCH') ? 'string matching' : '', hc.measureLatency ? 'latency measurement' : ''].filter(Boolean);
     const free = 'the first 50 AWS-endpoint checks of an account are free: not subtracted, other checks of the account may use them';
     const components = [
-      ...(r.role === 'primary' ? [component('Hosted zone', 'zones', flat(1), price('route53HostedZoneMonth'), `the zone dns.zone names, counted in every environment that uses it`)] : []),
+      ...(r.role === 'primary' ? [component('Hosted zone', 'zones', flat(1), price('route53HostedZoneMonth'), `${env.dns.name}, the environment's own zone (delegated from dns.zone to its account), which the dns and certificate modules read`)] : []),
       ...(endpointChecks
         ? [
             component(`Health checks (AWS endpoint, ${hc.type}, ${hc.requestIntervalSeconds} s)`, 'checks', flat(endpointChecks), price('route53HealthCheckMonth'), `one per internet-facing model that answers an anonymous probe (no Cognito, no allowedCidrs), per host in this region; ${free}`),
