@@ -7,6 +7,7 @@ import type { EnvironmentIR, NodePoolIR, PlatformIR, RegionIR } from '../resolve
 import type { InstanceChoice } from '../resolve/auto-instance.js';
 import { regionCatalog, servicePrices, type PriceFact } from '../catalog.js';
 import { hourPrice, nodesFor, replicasOf } from '../resolve/fleet.js';
+import { ROUTE53_HEALTH_CHECK } from '../lib/conventions.js';
 
 export type Scale = 'min' | 'desired' | 'max';
 export const SCALES: readonly Scale[] = ['min', 'desired', 'max'];
@@ -228,14 +229,25 @@ function regionEstimate(ir: PlatformIR, env: EnvironmentIR, r: RegionIR, hoursPe
     ],
   });
   if (env.dns) {
-    resources.push({
-      name: `Route 53 ${ir.dnsZone}`,
-      kind: 'aws_route53_health_check',
-      components: [
-        ...(r.role === 'primary' ? [component('Hosted zone', 'zones', flat(1), price('route53HostedZoneMonth'), `the zone dns.zone names, counted in every environment that uses it`)] : []),
-        component('Health check (AWS endpoint, HTTP, 30 s)', 'checks', flat(1), price('route53HealthCheckMonth'), 'one health check on this region\'s internet-facing load balancer'),
-      ],
-    });
+    // What the dns root module creates in this region: per record of a host here, one endpoint check per probed model
+    // and, when there is one, a calculated check over them (DnsHostIR.records).
+    const probed = env.dns.hosts.flatMap((h) => h.records.filter((x) => x.region === r.region && x.probedModels.length > 0).map((x) => x.probedModels.length));
+    const endpointChecks = probed.reduce((a, n) => a + n, 0);
+    // Widened: the optional features AWS bills for, whichever settings the constant has.
+    const hc: { readonly type: string; readonly requestIntervalSeconds: number; readonly measureLatency: boolean } = ROUTE53_HEALTH_CHECK;
+    const features = [hc.type.startsWith('HTTPS') ? 'HTTPS' : '', hc.requestIntervalSeconds === 10 ? '10 s interval' : '', hc.type.endsWith('STR_MATCH') ? 'string matching' : '', hc.measureLatency ? 'latency measurement' : ''].filter(Boolean);
+    const free = 'the first 50 AWS-endpoint checks of an account are free: not subtracted, other checks of the account may use them';
+    const components = [
+      ...(r.role === 'primary' ? [component('Hosted zone', 'zones', flat(1), price('route53HostedZoneMonth'), `${env.dns.name}, the environment's own zone (delegated from dns.zone to its account), which the dns and certificate modules read`)] : []),
+      ...(endpointChecks
+        ? [
+            component(`Health checks (AWS endpoint, ${hc.type}, ${hc.requestIntervalSeconds} s)`, 'checks', flat(endpointChecks), price('route53HealthCheckMonth'), `one per internet-facing model that answers an anonymous probe (no Cognito, no allowedCidrs), per host in this region; ${free}`),
+            ...(features.length ? [component(`Health check optional features (${features.join(', ')})`, 'features', flat(endpointChecks * features.length), price('route53HealthCheckOptionMonth'), `${features.length} a check`)] : []),
+            component('Calculated health checks', 'checks', flat(probed.length), price('route53HealthCheckMonth'), `one per host in this region over its model checks; UNCONFIRMED: priced as a basic AWS-endpoint check, as infracost prices every aws_route53_health_check; ${free}`),
+          ]
+        : []),
+    ];
+    if (components.length) resources.push({ name: `Route 53 ${ir.dnsZone}`, kind: 'aws_route53_health_check', components });
   }
   if (obs.logs.enabled) {
     const storedGb = retained(obs.logs.ingestGiBPerMonth);

@@ -89,6 +89,12 @@ export const GRAFANA_DASHBOARD_LABEL = 'grafana_dashboard';
 export const GRAFANA_FOLDER_ANNOTATION = 'grafana_folder';
 /** Load-test Jobs are named with this prefix (dashboards annotate their runs). */
 export const LOADTEST_JOB_PREFIX = 'loadtest-';
+/**
+ * The Route 53 health check of a probed model (dns root module): HTTPS on port 443, standard 30 s interval, no
+ * string matching, no latency measurement. AWS bills HTTPS, the 10 s interval, string matching and latency
+ * measurement each as an optional feature on top of the basic check, so the cost estimate reads these settings.
+ */
+export const ROUTE53_HEALTH_CHECK = { type: 'HTTPS', port: 443, requestIntervalSeconds: 30, failureThreshold: 3, measureLatency: false } as const;
 
 /** Name of every Kubernetes object of a model's Triton workload (Deployment, Service, HPA, ...). */
 export const workloadName = (model: string) => `triton-${model}`;

@@ -133,6 +133,15 @@ export interface DnsHostIR {
   readonly models: readonly string[];
   /** Regions where the platform requests a DNS-validated ACM certificate for the host (a model of the group has no certificate ARN there). */
   readonly managedCertificateRegions: readonly string[];
+  /**
+   * The regions with a record for the host (internal: the primary only; internet-facing: every region, failover
+   * with a standby), each with the models Route 53 health-checks there (ROUTE53_HEALTH_CHECK on the model's ready
+   * path). Only internet-facing models that answer an anonymous probe from Route 53's checkers: behind Cognito the
+   * ALB answers 401, and an ALB that admits only ingress.allowedCidrs never answers the checkers' addresses (the
+   * check would stay unhealthy and send everything to the standby). The dns module creates one check per model and
+   * a calculated check over them per record; the cost estimate counts the same.
+   */
+  readonly records: readonly { readonly region: string; readonly probedModels: readonly string[] }[];
 }
 
 export interface BudgetIR {

@@ -309,6 +309,15 @@ function dnsHosts(regions: readonly RegionIR[]): DnsHostIR[] {
     scheme: h.scheme,
     models: [...h.models].sort(compareCodeUnits),
     managedCertificateRegions: regions.map((r) => r.region).filter((x) => h.managed.has(x)),
+    // Internal hosts answer with the primary region's internal ALB only: the standby's addresses are in another VPC
+    // that callers of the primary cannot route to, so failing over to them would turn a partial outage into a total one.
+    records: (h.scheme === 'internal' ? regions.slice(0, 1) : regions).map((r) => ({
+      region: r.region,
+      probedModels:
+        h.scheme === 'internet-facing'
+          ? r.deployments.filter((d) => h.models.has(d.model) && d.ingress.authentication === 'none' && d.ingress.allowedCidrs.length === 0).map((d) => d.model)
+          : [],
+    })),
   }));
 }
 

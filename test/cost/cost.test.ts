@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { priceCatalog } from '../../compiler/catalog.js';
 import { estimatePlatform, type PlatformEstimate } from '../../compiler/cost/estimate.js';
 import { costTable, infracostJson } from '../../compiler/cost/formats.js';
+import { generateFiles } from '../../compiler/generate.js';
 import { listFiles } from '../../compiler/output/write.js';
 import { cli, repoRoot, run } from '../helpers/cli.js';
 import { irOf, irOfText, writeSpec } from '../helpers/platform.js';
@@ -142,26 +143,75 @@ describe('estimates equal the figures computed by hand', () => {
     expect(lines(e, 'prod', 'us-west-2')['S3 model bucket vision-prod-prod-models-444400000003-usw2: Cross-region replication transfer']).toEqual([0.04, 0.04, 0.04]);
     expect(lines(e, 'prod', 'us-east-1')['NAT gateways (perAz): NAT gateway']).toEqual([98.55, 98.55, 98.55]);
     // g5.xlarge $1.006 x 730 = 734.38 a node; 150 GB root volume x $0.08 = $12.00 a node.
-    // The standby's own gpu minSize is 1, but it runs the same Deployments: resnet50 2 + mobilenet 1 replicas hold 3 nodes;
-    // max: 6 + 2 = 8 replicas = maxSize 8.
+    // The standby's own gpu minSize is 1, but it runs the same Deployments: resnet50 2 + mobilenet 2 replicas (prod keeps two of
+    // each) hold 4 nodes, 4 x 734.38 = 2937.52 (was 3 with mobilenet at 1: 2203.14, root volumes 36); max: 6 + 2 = 8 replicas
+    // = 8 nodes; maxSize 9 leaves the ninth for a rollout's surge pod, not costed.
     const pool = (env: string, region: string) => [lines(e, env, region)['node pool gpu: Instance usage (Linux/UNIX, on-demand, g5.xlarge)'], lines(e, env, region)['node pool gpu: Root volume (gp3)']];
-    expect(pool('prod', 'us-west-2')).toEqual([[2203.14, 2203.14, 5875.04], [36, 36, 96]]);
-    // Primary: minSize 2 < the 3 nodes replicas.min force.
-    expect(pool('prod', 'us-east-1')).toEqual([[2203.14, 2203.14, 5875.04], [36, 36, 96]]);
+    expect(pool('prod', 'us-west-2')).toEqual([[2937.52, 2937.52, 5875.04], [48, 48, 96]]);
+    // Primary: minSize 2 < the 4 nodes replicas.min force.
+    expect(pool('prod', 'us-east-1')).toEqual([[2937.52, 2937.52, 5875.04], [48, 48, 96]]);
     // staging: minSize 1, resnet50 1..2 + mobilenet 1..2 -> 2 nodes at min, 4 at max; dev: minSize 0, 1 + 1 -> 2 nodes (maxSize 2).
     expect(pool('staging', 'us-east-1')).toEqual([[1468.76, 1468.76, 2937.52], [24, 24, 48]]);
     expect(pool('dev', 'us-east-1')).toEqual([[1468.76, 1468.76, 1468.76], [24, 24, 24]]);
     // Was 588.90 / 1565.44 / 3729.14 at min: + 1468.76 + 24 (dev); + 734.38 + 12 (staging); + 734.38 + 12 and + 1468.76 + 24 (prod).
     // With the new lines (logs, KMS, flow logs, Route 53, NAT per node and replica) of each environment; + 1.00 a region for
-    // the log groups' KMS key (two in prod).
-    expect(e.environments.map((x) => [x.env, x.monthly.min, x.monthly.max])).toEqual([['dev', 2149.21, 2297.82], ['prod', 6144.63, 14653.2], ['staging', 2400.02, 4339.51]]);
-    // dns.zone: the primary region pays for the zone ($0.50) and both regions for a health check on their ALB ($0.50 each).
+    // the log groups' KMS key (two in prod). Route 53 health checks as the dns module creates them (was one $0.50 check a
+    // region, 2149.21 / 2297.82, 6144.63 / 14653.20, 2400.02 / 4339.51): dev probes resnet50 (authentication none) in us-east-1,
+    // an HTTPS check 0.50 + its HTTPS feature 1.00 + the host's calculated check 0.50 = 2.00, + 1.50; staging and prod put
+    // resnet50 behind Cognito (no probe) and mobilenet is internal: no check, - 0.50 in staging, - 1.00 in prod (two regions).
+    // prod's second mobilenet replica (6143.63 before): one more node in each region, 734.38 + its root volume 12.00 + its image
+    // pulls 10 GB x 0.045 = 0.45, = 746.83 a region, + 1493.66 at min; max unchanged (mobilenet's replicas.max is still 2).
+    expect(e.environments.map((x) => [x.env, x.monthly.min, x.monthly.max])).toEqual([['dev', 2150.71, 2299.32], ['prod', 7637.29, 14652.2], ['staging', 2399.52, 4339.01]]);
+    // dns.zone: the primary region pays for the zone ($0.50); no health check in prod (see above).
     expect(lines(e, 'prod', 'us-east-1')['Route 53 ml.example.com: Hosted zone']).toEqual([0.5, 0.5, 0.5]);
-    expect(lines(e, 'prod', 'us-east-1')['Route 53 ml.example.com: Health check (AWS endpoint, HTTP, 30 s)']).toEqual([0.5, 0.5, 0.5]);
-    expect(lines(e, 'prod', 'us-west-2')['Route 53 ml.example.com: Hosted zone']).toBeUndefined();
-    expect(lines(e, 'prod', 'us-west-2')['Route 53 ml.example.com: Health check (AWS endpoint, HTTP, 30 s)']).toEqual([0.5, 0.5, 0.5]);
+    expect(Object.keys(lines(e, 'prod', 'us-east-1')).filter((k) => /health check/i.test(k))).toEqual([]);
+    expect(Object.keys(lines(e, 'prod', 'us-west-2')).filter((k) => k.startsWith('Route 53'))).toEqual([]);
+    expect(Object.fromEntries(Object.entries(lines(e, 'dev', 'us-east-1')).filter(([k]) => k.startsWith('Route 53')))).toEqual({
+      'Route 53 ml.example.com: Hosted zone': [0.5, 0.5, 0.5],
+      'Route 53 ml.example.com: Health checks (AWS endpoint, HTTPS, 30 s)': [0.5, 0.5, 0.5],
+      'Route 53 ml.example.com: Health check optional features (HTTPS)': [1, 1, 1],
+      'Route 53 ml.example.com: Calculated health checks': [0.5, 0.5, 0.5],
+    });
     // Five control-plane log types x 2 GB = 10 GB x 0.50 = 5.00 in each region's cluster.
     expect(lines(e, 'prod', 'us-west-2')['EKS cluster vision-prod-prod: Control plane logs ingested']).toEqual([5, 5, 5]);
+  });
+
+  it('Route 53 health checks: per region, the checks and optional features the dns module creates, none for Cognito, allowedCidrs or internal hosts', () => {
+    // multi-region-prod with resnet50 without Cognito and mobilenet internet-facing too (one host, vision.<env>.ml.example.com);
+    // dev keeps mobilenet to allowedCidrs (not probed: the checkers' addresses never get in).
+    const base = readFileSync(join(repoRoot, 'examples/multi-region-prod.yaml'), 'utf8').replaceAll('../models/', 'models/');
+    const text = base
+      .replace(/      # Callers authenticate against[\s\S]*?userPoolDomain: vision-prod\n/, '      authentication: none\n')
+      .replace('    slo: { latencyP99Ms: 20, availability: 99.9, targetRps: 300 }\n', '    slo: { latencyP99Ms: 20, availability: 99.9, targetRps: 300 }\n    ingress: { scheme: internet-facing, authentication: none }\n')
+      .replace('        mobilenet: { replicas: { min: 1, max: 1 } }\n  staging:', '        mobilenet: { replicas: { min: 1, max: 1 }, ingress: { allowedCidrs: [198.51.100.0/24] } }\n  staging:');
+    expect(text).not.toBe(base);
+    const ir = irOfText(text);
+    const e = estimatePlatform(ir);
+    const files = generateFiles(ir);
+    // The checks in the generated Terraform, by region (the resource names end in the region) and type.
+    const created = (env: string, region: string) => {
+      const tf = files.find((f) => f.path === `terraform/${env}/us-east-1/dns/records.tf`)!.content;
+      const blocks = [...tf.matchAll(/resource "aws_route53_health_check" "(\w+)" \{([\s\S]*?)\n\}/g)].filter((m) => m[1]!.includes(region.replace(/-/g, '_')));
+      const type = (t: string) => blocks.filter((m) => new RegExp(`\\btype\\s+= "${t}"`).test(m[2]!)).length;
+      expect(blocks.every((m) => /request_interval\s+= 30/.test(m[2]!) || /CALCULATED/.test(m[2]!)), 'standard 30 s interval').toBe(true);
+      return { https: type('HTTPS'), calculated: type('CALCULATED'), other: blocks.length - type('HTTPS') - type('CALCULATED') };
+    };
+    const estimated = (env: string, region: string) => {
+      const l = lines(e, env, region);
+      const q = (name: string) => (l[`Route 53 ml.example.com: ${name}`]?.[0] ?? 0);
+      // Quantities from the prices: endpoint checks and calculated checks at $0.50, one HTTPS feature a check at $1.00.
+      return { https: q('Health checks (AWS endpoint, HTTPS, 30 s)') / 0.5, calculated: q('Calculated health checks') / 0.5, other: 0, features: q('Health check optional features (HTTPS)') / 1 };
+    };
+    // dev: resnet50 only (mobilenet behind allowedCidrs); staging: both models; prod: both, in each region of the failover pair.
+    const expected = { dev: { 'us-east-1': 1 }, staging: { 'us-east-1': 2 }, prod: { 'us-east-1': 2, 'us-west-2': 2 } } as Record<string, Record<string, number>>;
+    for (const [env, regions] of Object.entries(expected)) {
+      for (const [region, models] of Object.entries(regions)) {
+        expect(created(env, region), `${env} ${region}`).toEqual({ https: models, calculated: 1, other: 0 });
+        expect(estimated(env, region), `${env} ${region}`).toEqual({ https: models, calculated: 1, other: 0, features: models });
+      }
+    }
+    // prod us-west-2: 2 x 0.50 + 2 x 1.00 + 0.50 = 3.50, and no hosted zone (the primary pays for it).
+    expect(Object.entries(lines(e, 'prod', 'us-west-2')).filter(([k]) => k.startsWith('Route 53')).reduce((a, [, v]) => a + v[0], 0)).toBe(3.5);
   });
 
   it('examples/multi-model-teams.yaml: every GPU pool at the nodes its models force and need', () => {
@@ -179,16 +229,20 @@ describe('estimates equal the figures computed by hand', () => {
       'node pool l40s: Instance usage (Linux/UNIX, on-demand, g6e.xlarge)': [1358.53, 1358.53, 1358.53],
       'node pool t4: Instance usage (Linux/UNIX, on-demand, g4dn.xlarge)': [767.96, 767.96, 1151.94],
     });
-    // prod: t4 (min 1, max 6): 1 + 1 -> 2, 2 + 4 = 6 at max; l4 (min 1, max 6): 1 + 1 -> 2, 4 + 2 = 6 (6 x 587.504 = 3525.024);
-    //       l40s (min 0, max 2): 1, 2 at max.
+    // prod keeps two replicas of every model (replicas.min 2) and a GPU of surge headroom per pool (maxSize 7/7/3, not costed):
+    //       t4 (min 1, max 7): 2 + 2 -> 4 nodes (4 x 383.98 = 1535.92), 2 + 4 = 6 at max;
+    //       l4 (min 1, max 7): 2 + 2 -> 4 (4 x 587.504 = 2350.016), 4 + 2 = 6 (6 x 587.504 = 3525.024);
+    //       l40s (min 0, max 3): 2 (2717.06), 2 at max.
     expect(pools('prod')).toEqual({
-      'node pool l4: Instance usage (Linux/UNIX, on-demand, g6.xlarge)': [1175.01, 1175.01, 3525.02],
-      'node pool l40s: Instance usage (Linux/UNIX, on-demand, g6e.xlarge)': [1358.53, 1358.53, 2717.06],
-      'node pool t4: Instance usage (Linux/UNIX, on-demand, g4dn.xlarge)': [767.96, 767.96, 2303.88],
+      'node pool l4: Instance usage (Linux/UNIX, on-demand, g6.xlarge)': [2350.02, 2350.02, 3525.02],
+      'node pool l40s: Instance usage (Linux/UNIX, on-demand, g6e.xlarge)': [2717.06, 2717.06, 2717.06],
+      'node pool t4: Instance usage (Linux/UNIX, on-demand, g4dn.xlarge)': [1535.92, 1535.92, 2303.88],
     });
     // dev max fell by one l4 node, its root volume and its image pulls; each of the three teams has its own internal ALB
     // (one IngressGroup per team): two more than one shared ALB, 2 x (16.43 + 5.84) = 44.53 at every scale; + 1.00 the log groups' key.
-    expect(e.environments.map((x) => [x.env, x.monthly.min, x.monthly.max])).toEqual([['dev', 4483.21, 5741.95], ['prod', 4585.41, 10772.23]]);
+    // prod min was 4585.41 with one replica each: + 5 GPU nodes (t4 2 x 383.98 = 767.96, l4 2 x 587.504 = 1175.01, l40s 1358.53),
+    // their root volumes 5 x 100 GB x 0.08 = 40.00 and image pulls 5 x 10 GB x 0.045 = 2.25: + 3343.75 = 7929.16. Max unchanged.
+    expect(e.environments.map((x) => [x.env, x.monthly.min, x.monthly.max])).toEqual([['dev', 4483.21, 5741.95], ['prod', 7929.16, 10772.23]]);
   });
 
   it('replicas share multi-GPU nodes: the forced nodes are the GPUs packed, not one node a replica', () => {
@@ -210,9 +264,9 @@ describe('estimates equal the figures computed by hand', () => {
       .replace('gpu: { minSize: 1, desiredSize: 1 }', 'gpu: { minSize: 1, desiredSize: 1, maxSize: 2 }');
     const r = estimatePlatform(irOfText(text)).environments.find((x) => x.env === 'prod')!.regions.find((x) => x.region === 'us-west-2')!;
     const c = r.resources.find((x) => x.name === 'node pool gpu')!.components[0]!;
-    // replicas.min 2 + 1 would need 3 nodes; the standby's maxSize is 2: 2 x 734.38 = 1468.76 at every scale.
+    // replicas.min 2 + 2 (prod keeps two mobilenet) would need 4 nodes; the standby's maxSize is 2: 2 x 734.38 = 1468.76 at every scale.
     expect(c.monthly).toEqual({ min: 1468.76, desired: 1468.76, max: 1468.76 });
-    expect(c.assumption).toBe("2/2/2 nodes at min/desired/max (pool sizes 1/1/2): the models' replicas.min force 3, their replicas.max need 8, capped at maxSize 2 (replicas beyond it stay pending)");
+    expect(c.assumption).toBe("2/2/2 nodes at min/desired/max (pool sizes 1/1/2): the models' replicas.min force 4, their replicas.max need 8, capped at maxSize 2 (replicas beyond it stay pending)");
   });
 
   it('a budget that only warns says so', () => {

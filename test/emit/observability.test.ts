@@ -33,8 +33,8 @@ const KNOWN_METRICS: Record<string, string[]> = {
   triton: ['nv_inference_request_success', 'nv_inference_request_failure', 'nv_inference_count', 'nv_inference_exec_count', 'nv_inference_queue_duration_us', 'nv_inference_compute_infer_duration_us', 'nv_inference_first_response_histogram_ms_bucket', 'nv_inference_first_response_histogram_ms_count'],
   // NVIDIA DCGM exporter default counters (etc/default-counters.csv).
   dcgm: ['DCGM_FI_DEV_GPU_UTIL', 'DCGM_FI_DEV_FB_USED', 'DCGM_FI_DEV_FB_FREE', 'DCGM_FI_DEV_POWER_USAGE', 'DCGM_FI_DEV_GPU_TEMP', 'DCGM_FI_DEV_XID_ERRORS'],
-  // kube-state-metrics.
-  ksm: ['kube_node_labels', 'kube_node_status_allocatable', 'kube_deployment_status_replicas_available', 'kube_deployment_spec_replicas', 'kube_job_status_active', 'kube_job_status_succeeded', 'kube_job_status_failed'],
+  // kube-state-metrics (v2.20.0, internal/store/*.go).
+  ksm: ['kube_node_labels', 'kube_node_status_allocatable', 'kube_deployment_status_replicas_available', 'kube_deployment_spec_replicas', 'kube_job_status_active', 'kube_job_status_succeeded', 'kube_job_status_failed', 'kube_job_status_start_time', 'kube_job_owner'],
   // Prometheus itself (one per scrape target).
   prometheus: ['up'],
   // Our own recording rules.

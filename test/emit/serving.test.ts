@@ -371,9 +371,14 @@ describe('load tests on a schedule, annotated and alerting (issue #15 item 7)', 
           { series: `kube_job_status_failed${job('loadtest-resnet50-a')}`, values: '0x24' },
           { series: `kube_job_status_succeeded${job('loadtest-mobilenet-b')}`, values: '0x24' },
           { series: `kube_job_status_failed${job('loadtest-mobilenet-b')}`, values: '0x4 1x20' },
+          // LoadTestFailed reads the model from the Job's owner CronJob and compares start times (test/emit/loadtest-alert.test.ts).
+          { series: `kube_job_owner{namespace="platform",job_name="loadtest-resnet50-a",owner_kind="CronJob",owner_name="loadtest-resnet50",owner_is_controller="true"}`, values: '1x24' },
+          { series: `kube_job_owner{namespace="platform",job_name="loadtest-mobilenet-b",owner_kind="CronJob",owner_name="loadtest-mobilenet",owner_is_controller="true"}`, values: '1x24' },
+          { series: `kube_job_status_start_time${job('loadtest-resnet50-a')}`, values: '0x24' },
+          { series: `kube_job_status_start_time${job('loadtest-mobilenet-b')}`, values: '0x24' },
         ],
         alert_rule_test: [
-          { eval_time: '10m', alertname: 'LoadTestFailed', exp_alerts: [{ exp_labels: { severity: 'ticket', namespace: 'platform', job_name: 'loadtest-mobilenet-b' }, exp_annotations: { summary: 'Load test loadtest-mobilenet-b failed', description: "k6 broke a threshold of the model's SLO (p99 latency, error rate, dropped iterations) at its target rate, or did not finish: kubectl -n platform logs job/loadtest-mobilenet-b." } }] },
+          { eval_time: '10m', alertname: 'LoadTestFailed', exp_alerts: [{ exp_labels: { severity: 'ticket', namespace: 'platform', model: 'mobilenet', job_name: 'loadtest-mobilenet-b' }, exp_annotations: { summary: 'The newest load test of mobilenet failed (loadtest-mobilenet-b)', description: "k6 broke a threshold of the model's SLO (p99 latency, error rate, dropped iterations) at its target rate, or did not finish: kubectl -n platform logs job/loadtest-mobilenet-b. The alert resolves when a newer run of the model passes." } }] },
           { eval_time: '3m', alertname: 'LoadTestFailed', exp_alerts: [] },
         ],
         promql_expr_test: [

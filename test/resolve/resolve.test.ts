@@ -67,8 +67,9 @@ describe('standby regions', () => {
     const prod = env(ir, 'prod');
     expect(prod.regions.map((r) => [r.region, r.role])).toEqual([['us-east-1', 'primary'], ['us-west-2', 'standby']]);
     const gpu = (i: number) => prod.regions[i]!.nodePools.find((p) => p.name === 'gpu')!;
-    expect([gpu(0).minSize, gpu(0).desiredSize, gpu(0).maxSize]).toEqual([2, 2, 8]);
-    expect([gpu(1).minSize, gpu(1).desiredSize, gpu(1).maxSize]).toEqual([1, 1, 8]);
+    // prod's maxSize 9 (a GPU of surge headroom) holds in both regions; the standby sets only its own minimum.
+    expect([gpu(0).minSize, gpu(0).desiredSize, gpu(0).maxSize]).toEqual([2, 2, 9]);
+    expect([gpu(1).minSize, gpu(1).desiredSize, gpu(1).maxSize]).toEqual([1, 1, 9]);
     expect(prod.regions[1]!.network.vpcCidr).toBe('10.11.0.0/16');
   });
   it('uses the per-environment network override', () => {

@@ -12,6 +12,7 @@
  */
 import type { FileOutput } from '../../output/files.js';
 import type { DnsHostIR, EnvironmentIR, PlatformIR, RegionIR } from '../../resolve/ir.js';
+import { ROUTE53_HEALTH_CHECK } from '../../lib/conventions.js';
 import { hostId } from './certificates.js';
 import { expr } from './hcl.js';
 import { lockFile, providersTf, ROOT_PROVIDERS, versionsTf } from './infra.js';
@@ -27,9 +28,13 @@ export function emitDns(ir: PlatformIR, env: EnvironmentIR): FileOutput[] {
   // The environment's own zone, <env>.<zone>, in its own account: a domain is delegated to one hosted zone, so
   // environments in separate accounts cannot each hold <zone> (the parent delegates <env>.<zone> to each account).
   const blocks: string[] = [dataBlock('aws_route53_zone', 'zone', { name: dns.name, private_zone: false })];
-  // Internal hosts answer with the primary region's internal ALB only: the standby's addresses are in another VPC
-  // that callers of the primary cannot route to, so failing over to them would turn a partial outage into a total one.
-  for (const h of dns.hosts) for (const r of h.scheme === 'internal' ? [primary] : env.regions) blocks.push(...hostBlocks(env, h, r, provider(r)));
+  // The regions of each host's records (internal: the primary only) and the models probed there come from resolve.
+  for (const h of dns.hosts) {
+    for (const rec of h.records) {
+      const r = env.regions.find((x) => x.region === rec.region)!;
+      blocks.push(...hostBlocks(env, h, r, rec.probedModels, provider(r)));
+    }
+  }
   return [
     { path: `${dir}/versions.tf`, content: versionsTf(ir, env, primary, 'dns', ['aws']) },
     { path: `${dir}/.terraform.lock.hcl`, content: lockFile(ir, ROOT_PROVIDERS.dns) },
@@ -38,31 +43,30 @@ export function emitDns(ir: PlatformIR, env: EnvironmentIR): FileOutput[] {
   ];
 }
 
-/** The ALB lookup, health checks and record of one host in one region. */
-function hostBlocks(env: EnvironmentIR, h: DnsHostIR, r: RegionIR, provider: ReturnType<typeof expr> | undefined): string[] {
+/**
+ * The ALB lookup, health checks and record of one host in one region. The probed models answer an anonymous probe
+ * (DnsHostIR.records); the others are left to the alias's target health.
+ */
+function hostBlocks(env: EnvironmentIR, h: DnsHostIR, r: RegionIR, probed: readonly string[], provider: ReturnType<typeof expr> | undefined): string[] {
   const id = `${hostId(h.name)}_${r.region.replace(/-/g, '_')}`;
   const failover = env.regions.length > 1 && h.scheme === 'internet-facing';
   const lb = `data.aws_lb.${id}`;
-  // Models whose ready path answers an anonymous probe from Route 53's checkers: behind Cognito the ALB answers
-  // 401, and an ALB that admits only ingress.allowedCidrs never answers the checkers' addresses (the check would
-  // stay unhealthy and send everything to the standby); those are left to the alias's target health.
-  const probed =
-    h.scheme === 'internet-facing' ? r.deployments.filter((d) => h.models.includes(d.model) && d.ingress.authentication === 'none' && d.ingress.allowedCidrs.length === 0) : [];
   const check = (model: string) => `${id}_${model.replace(/-/g, '_')}`;
   return [
     // The ALB the controller made for this IngressGroup, found by its tags.
     dataBlock('aws_lb', id, { provider, tags: { 'elbv2.k8s.aws/cluster': r.names.cluster, 'ingress.k8s.aws/stack': h.group } }),
     // Route 53 does not validate the certificate, so the ALB's own DNS name can be probed (its rules match any Host).
-    ...probed.map((d) =>
-      resourceBlock('aws_route53_health_check', check(d.model), {
+    ...probed.map((model) =>
+      resourceBlock('aws_route53_health_check', check(model), {
         fqdn: expr(`${lb}.dns_name`),
-        type: 'HTTPS',
-        port: 443,
+        type: ROUTE53_HEALTH_CHECK.type,
+        port: ROUTE53_HEALTH_CHECK.port,
         enable_sni: true,
-        resource_path: `/v2/models/${d.model}/ready`,
-        failure_threshold: 3,
-        request_interval: 30,
-        tags: { Name: `${h.name} ${r.region} ${d.model}` },
+        resource_path: `/v2/models/${model}/ready`,
+        failure_threshold: ROUTE53_HEALTH_CHECK.failureThreshold,
+        request_interval: ROUTE53_HEALTH_CHECK.requestIntervalSeconds,
+        measure_latency: ROUTE53_HEALTH_CHECK.measureLatency || undefined,
+        tags: { Name: `${h.name} ${r.region} ${model}` },
       }),
     ),
     // Healthy only when every probed model of the group is.
@@ -71,7 +75,7 @@ function hostBlocks(env: EnvironmentIR, h: DnsHostIR, r: RegionIR, provider: Ret
           resourceBlock('aws_route53_health_check', id, {
             type: 'CALCULATED',
             child_health_threshold: probed.length,
-            child_healthchecks: probed.map((d) => expr(`aws_route53_health_check.${check(d.model)}.id`)),
+            child_healthchecks: probed.map((model) => expr(`aws_route53_health_check.${check(model)}.id`)),
             tags: { Name: `${h.name} ${r.region}` },
           }),
         ]
