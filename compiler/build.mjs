@@ -8,8 +8,12 @@
 // cache holds the functions a command called. The two large libraries only the ops commands use are bundles
 // of their own under dist/vendor/, required when `apply`, `destroy`, `status` or `loadtest` need them, so the
 // other commands never read them.
-import { rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { build } from 'esbuild';
+import Handlebars from 'handlebars';
 
 // A clean dist/: a stale file would otherwise be packed and published.
 rmSync('dist', { recursive: true, force: true });
@@ -33,11 +37,64 @@ const common = {
   logLevel: 'warning',
 };
 
+/**
+ * The Terraform templates, precompiled here rather than on every compile: the template compiler parses each
+ * template and generates its JavaScript at run time (code that the code cache cannot hold), and the bundle
+ * then carries only Handlebars' runtime. Handlebars renders a precompiled template exactly as a compiled one.
+ */
+async function precompiledTemplates() {
+  const templates = resolve('compiler/emit/terraform/templates.ts');
+  const scratch = mkdtempSync(join(tmpdir(), 'platformc-build-'));
+  try {
+    // Only the module's top level runs: it registers helpers, which a stand-in accepts.
+    await build({
+      ...common,
+      banner: undefined,
+      define: undefined,
+      entryPoints: [templates],
+      outfile: join(scratch, 'templates.cjs'),
+      plugins: [{ name: 'stand-in', setup: (b) => b.onResolve({ filter: /^handlebars$/ }, () => ({ path: 'handlebars', namespace: 'stand-in' })) || b.onLoad({ filter: /.*/, namespace: 'stand-in' }, () => ({ contents: 'module.exports = { create: () => ({ registerHelper() {} }) };', loader: 'js' })) }],
+    });
+    const { sources, COMPILE_OPTIONS } = createRequire(import.meta.url)(join(scratch, 'templates.cjs'));
+    // precompile() adds its defaults to the options it is given: a copy each, so that the keys stay the options compile() gets.
+    const entries = Object.values(sources).map((source) => `[${JSON.stringify(JSON.stringify([source, COMPILE_OPTIONS]))}, ${Handlebars.precompile(source, { ...COMPILE_OPTIONS })}]`);
+    return {
+      name: 'precompiled-templates',
+      setup(b) {
+        b.onResolve({ filter: /^handlebars$/ }, (args) => (args.importer === templates ? { path: 'handlebars', namespace: 'precompiled-templates' } : undefined));
+        b.onLoad({ filter: /.*/, namespace: 'precompiled-templates' }, () => ({
+          resolveDir: process.cwd(),
+          loader: 'js',
+          contents: `import runtime from 'handlebars/runtime';
+const specs = new Map([${entries.join(',\n')}]);
+export default {
+  create() {
+    const env = runtime.create();
+    return {
+      registerHelper: (...args) => env.registerHelper(...args),
+      compile(source, options) {
+        const spec = specs.get(JSON.stringify([source, options]));
+        if (!spec) throw new Error('platformc: a Terraform template was not precompiled (compiler/build.mjs)');
+        return env.template(spec);
+      },
+    };
+  },
+};
+`,
+        }));
+      },
+    };
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
+  }
+}
+
 await build({
   ...common,
   entryPoints: ['compiler/cli/main.ts'],
   outfile: 'dist/main.cjs',
   plugins: [
+    await precompiledTemplates(),
     {
       name: 'vendor',
       setup(b) {
