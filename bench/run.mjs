@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 const root = fileURLToPath(new URL('..', import.meta.url));
 const runs = Number(process.env.BENCH_RUNS ?? 15);
 const sizes = (process.env.BENCH_SIZES ?? '10,100,500,1000').split(',').map(Number);
-if (!existsSync(join(root, 'dist/main.js'))) {
+if (!existsSync(join(root, 'dist/main.cjs'))) {
   console.error('bench: dist/ is missing; run npm run build first');
   process.exit(2);
 }

@@ -46,7 +46,7 @@ describe('the packed package', () => {
 
   it('holds the built CLI, specs, schemas and init models, and nothing a platform repository has to fetch', () => {
     const listed = run('tar', ['-tzf', tarball], work).stdout.split('\n').filter(Boolean).map((p) => p.replace(/^package\//, ''));
-    for (const f of ['bin/platformc.js', 'dist/main.js', 'specs/instances.json', 'specs/regions.json', 'specs/versions.json', 'models/resnet50.yaml', 'schema/platform.schema.json', 'schema/README.md', 'README.md']) expect(listed).toContain(f);
+    for (const f of ['bin/platformc.js', 'dist/main.cjs', 'specs/instances.json', 'specs/regions.json', 'specs/versions.json', 'models/resnet50.yaml', 'schema/platform.schema.json', 'schema/README.md', 'README.md']) expect(listed).toContain(f);
     expect(listed.filter((p) => p.startsWith('compiler/') || p.startsWith('test/') || p.endsWith('.ts'))).toEqual([]);
     const manifest = JSON.parse(run('tar', ['-xzOf', tarball, 'package/package.json'], work).stdout) as Json;
     // Everything the CLI runs is bundled into dist/ (the Kubernetes client in a chunk of its own).

@@ -23,7 +23,8 @@ function renderBody(body: Readonly<Record<string, HclValue | undefined>>, blocks
   return [attributes(body, level), ...nested].filter(Boolean).join('\n\n');
 }
 
-const sources: Record<string, string> = {
+/** The templates by name (exported for the build, which precompiles them: compiler/build.mjs). */
+export const sources: Record<string, string> = {
   versions: `terraform {
 {{{attrs terraform 1}}}
 
@@ -77,6 +78,9 @@ provider "aws" {
 `,
 };
 
+/** How every template is compiled (exported for the build, which precompiles them with the same options). */
+export const COMPILE_OPTIONS = { noEscape: true, strict: true } as const;
+
 const compiled = new Map<string, Handlebars.TemplateDelegate>();
 
 /** Renders one named template (compiled once, on first use). */
@@ -85,7 +89,7 @@ export function render(template: keyof typeof sources | string, context: object)
   if (!fn) {
     const source = sources[template];
     if (source === undefined) throw new Error(`no Terraform template '${template}'`);
-    fn = hb.compile(source, { noEscape: true, strict: true });
+    fn = hb.compile(source, COMPILE_OPTIONS);
     compiled.set(template, fn);
   }
   return fn(context);
