@@ -89,6 +89,8 @@ export const GRAFANA_DASHBOARD_LABEL = 'grafana_dashboard';
 export const GRAFANA_FOLDER_ANNOTATION = 'grafana_folder';
 /** Load-test Jobs are named with this prefix (dashboards annotate their runs). */
 export const LOADTEST_JOB_PREFIX = 'loadtest-';
+/** The infra root's output of the ACM certificates the platform requests, host -> ARN: platformc apply reads it. */
+export const CERTIFICATE_ARNS_OUTPUT = 'certificate_arns';
 
 /** Name of every Kubernetes object of a model's Triton workload (Deployment, Service, HPA, ...). */
 export const workloadName = (model: string) => `triton-${model}`;
