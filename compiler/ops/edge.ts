@@ -95,5 +95,6 @@ export function probeFailure(exitCode: number | undefined, stderr: string): stri
     60: "the ALB's certificate is not trusted for the host",
   };
   const line = stderr.trim().split('\n').at(-1) ?? '';
-  return `${(exitCode !== undefined && known[exitCode]) || `curl exited with code ${exitCode}`}${line ? ` (${line})` : ''}`;
+  if (exitCode === undefined) return `could not run curl${line ? ` (${line})` : ''}: install it on this machine`;
+  return `${known[exitCode] ?? `curl exited with code ${exitCode}`}${line ? ` (${line})` : ''}`;
 }
