@@ -14,9 +14,10 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseAllDocuments, stringify } from 'yaml';
 import { deploymentNotReady, gpuNodesNotReady } from '../../compiler/ops/kube.js';
-import { commandLine, runSteps } from '../../compiler/ops/run.js';
+import { edgeChecks, type EdgeCheck } from '../../compiler/ops/edge.js';
+import { commandLine, realTasks, runSteps } from '../../compiler/ops/run.js';
 import { cli, cliAsync, repoRoot, run } from '../helpers/cli.js';
-import { compileIn } from '../helpers/platform.js';
+import { compileIn, irOf } from '../helpers/platform.js';
 
 const fakebin = join(repoRoot, 'test/fixtures/fakebin');
 
@@ -558,7 +559,7 @@ describe('ALB certificates and the path through the ALBs (issue #15: certificate
   const kustomized = (dir: string) => parseAllDocuments(execFileSync('kubectl', ['kustomize', dir], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 })).map((d) => d.toJS() as { kind: string; metadata: { name: string; namespace?: string; annotations?: Record<string, string> } });
   const certificateOf = (objects: ReturnType<typeof kustomized>, name: string) => objects.find((o) => o.kind === 'Ingress' && o.metadata.name === name)?.metadata.annotations?.['alb.ingress.kubernetes.io/certificate-arn'];
 
-  it('the ARN terraform outputs for a platform certificate reaches the Ingress by annotation, not by discovery; the dry run shows it', async () => {
+  it('the ARN terraform outputs for a platform certificate reaches the Ingress by annotation, not by discovery; the dry run shows it; after DNS each host answers through its ALB', async () => {
     const w = workspace(MR);
     const dry = await run(['apply', '--env', 'prod', '--dry-run'], { cwd: w.dir, env: w.env });
     expect(dry.stdout).toContain('$ terraform -chdir=generated/terraform/prod/us-east-1/infra output -json certificate_arns');
@@ -580,16 +581,28 @@ describe('ALB certificates and the path through the ALBs (issue #15: certificate
     const at = (s: string) => order.findIndex((c) => c.includes(s));
     expect(at('us-east-1/infra output -json certificate_arns')).toBeGreaterThan(at('us-east-1/infra apply'));
     expect(at('us-east-1/infra output -json certificate_arns')).toBeLessThan(at('update-kubeconfig'));
-    // A rerun writes and applies the same objects (idempotent: one field manager, same annotation).
+
+    // After DNS, through each region's ALB, TLS verified (never --insecure); Cognito answers 401.
+    const probes = order.filter((c) => c.startsWith('curl '));
+    expect(probes).toEqual(['us-east-1', 'us-west-2'].map((region) => `curl --silent --show-error --output /dev/null --write-out '%{http_code}' --max-time 10 --connect-to vision.prod.ml.example.com:443:k8s-vision-vision-prod-prod-${region}.elb.amazonaws.com:443 https://vision.prod.ml.example.com/v2/models/resnet50/ready`));
+    expect(at('curl ')).toBeGreaterThan(at('dns apply'));
+    expect(probes.some((c) => / (-k|--insecure)( |$)/.test(c))).toBe(false);
+    // The internal ALB: this machine is not in the VPC.
+    expect(r.stderr).toMatch(/https:\/\/vision\.internal\.prod\.ml\.example\.com answers through the ALB of us-east-1 \(mobilenet 200\): ok \([\d.]+s\): skipped: vision\.internal\.prod\.ml\.example\.com is an internal ALB and this machine \([^)]*\) is not in the VPC 10\.10\.0\.0\/16 of us-east-1: run apply from inside it to check it/);
+
+    // plan diffs what apply sends, and writes the same kustomization (a rerun is idempotent).
     const first = readFileSync(join(w.dir, '.platformc/apply/prod/us-east-1/kustomization.yaml'), 'utf8');
-    expect((await run(['apply', '--env', 'prod', '--skip-loadtests'], { cwd: w.dir, env: { ...w.env, ...prod() } })).code).toBe(0);
+    writeFileSync(w.log, '');
+    const plan = await run(['plan', '--env', 'prod'], { cwd: w.dir, env: { ...w.env, ...prod() } });
+    expect(plan.code, plan.stderr).toBe(0);
+    expect(calls(w.log)).toContain('kubectl diff --server-side --context vision-prod-prod-us-east-1 -k .platformc/apply/prod/us-east-1');
     expect(readFileSync(join(w.dir, '.platformc/apply/prod/us-east-1/kustomization.yaml'), 'utf8')).toBe(first);
   });
 
   it("puts the host's certificate first on every Ingress of its group, so the listener's default does not depend on which Ingress sorts first", async () => {
     // mobilenet joins resnet50's internet-facing group; resnet50 keeps its own ARN, mobilenet has none: the group gets a platform certificate.
     const w = workspace(MR, (t) => t.replace('  mobilenet:\n    definition: models/mobilenet.yaml', '  mobilenet:\n    ingress: { scheme: internet-facing, authentication: none }\n    definition: models/mobilenet.yaml'));
-    const r = await run(['apply', '--env', 'prod', '--skip-loadtests'], { cwd: w.dir, env: { ...w.env, ...prod() } });
+    const r = await run(['apply', '--env', 'prod', '--region', 'us-east-1', '--skip-loadtests'], { cwd: w.dir, env: { ...w.env, ...prod() } });
     expect(r.code, r.stderr).toBe(0);
     const applied = kustomized(join(w.dir, '.platformc/apply/prod/us-east-1'));
     const host = 'arn:aws:acm:us-east-1:444400000003:certificate/fake-vision.prod.ml.example.com';
@@ -612,15 +625,12 @@ describe('ALB certificates and the path through the ALBs (issue #15: certificate
     }
   });
 
-  it('plan diffs what apply would send: the ARNs once the infra root has them, the plain overlay with a note before', async () => {
+  it('plan before the infra root has the ARNs diffs the plain overlay and says apply adds them', async () => {
     const w = workspace(MR);
-    const ok = await run(['plan', '--env', 'prod'], { cwd: w.dir, env: { ...w.env, ...prod() } });
-    expect(ok.code, ok.stderr).toBe(0);
-    expect(calls(w.log)).toContain('kubectl diff --server-side --context vision-prod-prod-us-east-1 -k .platformc/apply/prod/us-east-1');
-    expect(certificateOf(kustomized(join(w.dir, '.platformc/apply/prod/us-east-1')), 'triton-mobilenet')).toContain('fake-vision.internal.prod.ml.example.com');
     const fresh = await run(['plan', '--env', 'prod'], { cwd: w.dir, env: { ...w.env, ...prod({ FAKE_TF_OUTPUT: '{}' }) } });
     expect(fresh.code, fresh.stderr).toBe(0);
     expect(fresh.stderr).toContain('the diff shows the Ingresses without their certificate ARN, which apply adds once the root is applied');
+    expect(calls(w.log)).toContain('kubectl diff --server-side --context vision-prod-prod-us-east-1 -k .platformc/apply/prod/us-east-1');
     expect(certificateOf(kustomized(join(w.dir, '.platformc/apply/prod/us-east-1')), 'triton-mobilenet')).toBeUndefined();
   });
 
@@ -642,46 +652,44 @@ describe('ALB certificates and the path through the ALBs (issue #15: certificate
     }
   });
 
-  it('checks each host through its region\'s ALB with verified TLS (Cognito: 401), retries while the ALB provisions, and says why on timeout', async () => {
-    const w = workspace(MR);
-    const r = await run(['apply', '--env', 'prod', '--skip-loadtests'], { cwd: w.dir, env: { ...w.env, ...prod() } });
-    expect(r.code, r.stderr).toBe(0);
-    const probes = calls(w.log).filter((c) => c.startsWith('curl '));
-    expect(probes).toEqual(['us-east-1', 'us-west-2'].map((region) => `curl --silent --show-error --output /dev/null --write-out '%{http_code}' --max-time 10 --connect-to vision.prod.ml.example.com:443:k8s-vision-vision-prod-prod-${region}.elb.amazonaws.com:443 https://vision.prod.ml.example.com/v2/models/resnet50/ready`));
-    // After DNS, TLS verified (never --insecure).
-    expect(calls(w.log).findIndex((c) => c.startsWith('curl '))).toBeGreaterThan(calls(w.log).findIndex((c) => c.includes('dns apply')));
-    expect(probes.some((c) => / (-k|--insecure)( |$)/.test(c))).toBe(false);
-    // The internal ALB: this machine is not in the VPC.
-    expect(r.stderr).toMatch(/https:\/\/vision\.internal\.prod\.ml\.example\.com answers through the ALB of us-east-1 \(mobilenet 200\): ok \([\d.]+s\): skipped: vision\.internal\.prod\.ml\.example\.com is an internal ALB and this machine \([^)]*\) is not in the VPC 10\.10\.0\.0\/16 of us-east-1: run apply from inside it to check it/);
+  describe('the check through an ALB, as apply runs it (realTasks with the fake curl and kubectl)', () => {
+    const [internal, pub] = edgeChecks(irOf(MR).environments.find((e) => e.name === 'prod')!.regions[0]!);
+    const edge = async (check: EdgeCheck, extra: Record<string, string>, waitMs = 200) => {
+      const saved = { ...process.env };
+      const log = mkdtempSync(join(tmpdir(), 'platformc-edge-'));
+      try {
+        Object.assign(process.env, { PATH: `${fakebin}:${process.env.PATH}`, FAKE_LOG: join(log, 'calls.jsonl'), ...extra });
+        const outcome = await realTasks(() => undefined)({ type: 'verify-edge', check }, () => {}, { waitMs, pollMs: 50 });
+        return { outcome, calls: calls(join(log, 'calls.jsonl')) };
+      } finally {
+        process.env = saved;
+      }
+    };
 
-    // An ALB that answers only after a few tries (its name does not resolve yet) passes.
-    writeFileSync(w.log, '');
-    const late = await run(['apply', '--env', 'prod', '--skip-loadtests'], { cwd: w.dir, env: { ...w.env, ...prod({ FAKE_CURL: JSON.stringify([['us-east-1.elb.amazonaws.com:443', 'exit 6', '401'], ['/v2/models/resnet50/', '401', '401']]), FAKE_CURL_AFTER: '2', PLATFORMC_WAIT_MS: '5000' }) } });
-    expect(late.code, late.stderr).toBe(0);
-    expect(calls(w.log).filter((c) => c.startsWith('curl ') && c.includes('us-east-1'))).toHaveLength(3);
-    // Without Cognito's 401 (a listener rule that lets unauthenticated callers through, or none), the check fails.
-    writeFileSync(w.log, '');
-    const open = await run(['apply', '--env', 'prod', '--skip-loadtests'], { cwd: w.dir, env: { ...w.env, ...prod({ FAKE_CURL: '[]' }) } });
-    expect(open.code).toBe(1);
-    expect(open.stderr).toContain('https://vision.prod.ml.example.com/v2/models/resnet50/ready through k8s-vision-vision-prod-prod-us-east-1.elb.amazonaws.com: answered 200, not 401');
+    it('retries while the ALB provisions (its name does not resolve yet), then passes on the answer expected (Cognito: 401)', async () => {
+      const r = await edge(pub!, { FAKE_CURL: JSON.stringify([['/v2/models/resnet50/', 'exit 6', '401']]), FAKE_CURL_AFTER: '2' }, 5000);
+      expect(r.outcome).toBeUndefined();
+      expect(r.calls.filter((c) => c.startsWith('curl '))).toHaveLength(3);
+    });
 
-    // A certificate the client does not trust fails the step with curl's reason and the time it waited.
-    writeFileSync(w.log, '');
-    const untrusted = await run(['apply', '--env', 'prod', '--skip-loadtests'], { cwd: w.dir, env: { ...w.env, ...prod({ FAKE_CURL: JSON.stringify([['/v2/models/resnet50/', 'exit 60']]) }) } });
-    expect(untrusted.code).toBe(1);
-    expect(untrusted.stderr).toMatch(/https:\/\/vision\.prod\.ml\.example\.com\/v2\/models\/resnet50\/ready through k8s-vision-vision-prod-prod-us-east-1\.elb\.amazonaws\.com: the ALB's certificate is not trusted for the host \(curl: \(60\) SSL certificate problem: unable to get local issuer certificate\) \(still so after [\d.]+ s\)/);
-    expect(untrusted.stderr).toContain("stopped at step 'us-east-1:edge:vision.prod.ml.example.com'");
-  }, 60_000);
+    it('fails with the reason and the time it waited: a certificate not trusted for the host, or 200 where Cognito should deny', async () => {
+      const untrusted = await edge(pub!, { FAKE_CURL: JSON.stringify([['/v2/models/resnet50/', 'exit 60']]) });
+      expect(untrusted.outcome).toMatch(/^https:\/\/vision\.prod\.ml\.example\.com\/v2\/models\/resnet50\/ready through k8s-vision-vision-prod-prod-us-east-1\.elb\.amazonaws\.com: the ALB's certificate is not trusted for the host \(curl: \(60\) SSL certificate problem: unable to get local issuer certificate\) \(still so after [\d.]+ s\)$/);
+      const open = await edge(pub!, {});
+      expect(open.outcome).toMatch(/resnet50\/ready through k8s-vision-vision-prod-prod-us-east-1\.elb\.amazonaws\.com: answered 200, not 401/);
+    });
 
-  it('skips an ALB restricted to allowedCidrs when this machine is outside them, with a sentence, and checks it from inside', async () => {
-    const w = workspace(MR, (t) => t.replace('      scheme: internet-facing\n', '      scheme: internet-facing\n      allowedCidrs: [203.0.113.0/24]\n'));
-    const outside = await run(['apply', '--env', 'prod', '--skip-loadtests'], { cwd: w.dir, env: { ...w.env, ...prod({ FAKE_PUBLIC_IP: '198.51.100.7' }) } });
-    expect(outside.code, outside.stderr).toBe(0);
-    expect(outside.stderr).toContain('skipped: vision.prod.ml.example.com admits only 203.0.113.0/24 (allowedCidrs) and this machine\'s public address 198.51.100.7 is outside them');
-    expect(calls(w.log).filter((c) => c.startsWith('curl ') && c.includes('/v2/models/'))).toEqual([]);
-    writeFileSync(w.log, '');
-    const inside = await run(['apply', '--env', 'prod', '--skip-loadtests'], { cwd: w.dir, env: { ...w.env, ...prod({ FAKE_PUBLIC_IP: '203.0.113.9' }) } });
-    expect(inside.code, inside.stderr).toBe(0);
-    expect(calls(w.log).filter((c) => c.startsWith('curl ') && c.includes('/v2/models/resnet50/ready'))).toHaveLength(2);
+    it('skips an ALB restricted to allowedCidrs from outside them, with a sentence, and checks it from inside; an internal one from outside its VPC', async () => {
+      const restricted = { ...pub!, allowedCidrs: ['203.0.113.0/24'] };
+      const outside = await edge(restricted, { FAKE_PUBLIC_IP: '198.51.100.7' });
+      expect(outside.outcome).toEqual({ note: "skipped: vision.prod.ml.example.com admits only 203.0.113.0/24 (allowedCidrs) and this machine's public address 198.51.100.7 is outside them" });
+      expect(outside.calls).toEqual(['curl --silent --show-error --max-time 10 https://checkip.amazonaws.com']);
+      const inside = await edge(restricted, { FAKE_PUBLIC_IP: '203.0.113.9', FAKE_CURL: COGNITO_401 });
+      expect(inside.outcome).toBeUndefined();
+      expect(inside.calls.filter((c) => c.includes('/v2/models/resnet50/ready'))).toHaveLength(1);
+      const vpc = await edge(internal!, {});
+      expect(vpc.outcome).toMatchObject({ note: expect.stringContaining('is an internal ALB and this machine') });
+      expect(vpc.calls).toEqual([]);
+    });
   });
 });
