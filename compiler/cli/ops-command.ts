@@ -94,7 +94,8 @@ async function execute(kind: Kind, inv: InvocationOf<'plan'>, autoApprove = fals
 async function executeLocked(kind: Kind, inv: InvocationOf<'plan'>, ctx: Context, autoApprove: boolean, disableDeletionProtection = false): Promise<number> {
   const build = { plan: planSteps, apply: applySteps, destroy: destroySteps, bootstrap: bootstrapSteps }[kind];
   const skip = kind === 'apply' && (inv.values as { 'skip-loadtests'?: boolean })['skip-loadtests'] === true;
-  const options = { generated: ctx.generated, ...(ctx.region ? { region: ctx.region } : {}), ...(disableDeletionProtection ? { disableDeletionProtection } : {}), ...(skip ? { skipLoadtests: true } : {}) };
+  // Apply writes the Kubernetes objects with their certificate ARNs under .platformc (compiler/ops/certificates.ts).
+  const options = { generated: ctx.generated, stateDir: relative(process.cwd(), join(dirname(ctx.file), '.platformc')), ...(ctx.region ? { region: ctx.region } : {}), ...(disableDeletionProtection ? { disableDeletionProtection } : {}), ...(skip ? { skipLoadtests: true } : {}) };
   const refusal = kind === 'destroy' ? destroyRefusal(ctx.env, options) : undefined;
   if (refusal) {
     process.stderr.write(`platformc: ${refusal}\n`);

@@ -397,6 +397,14 @@ function checkEnvironment(ctx: Context, env: string) {
     const gpus = model.replicas.max * replicaGpus(model, pool);
     gpusByPool.set(model.nodePool, (gpusByPool.get(model.nodePool) ?? 0) + gpus);
     gpusByTeam.set(model.team, (gpusByTeam.get(model.team) ?? 0) + gpus);
+    // ACM certificates are regional: one of this account in a region the environment does not run in never serves
+    // (another account's belongs to another environment sharing the list).
+    model.ingress.certificateArns.forEach((arn, i) => {
+      const [, , , region, account] = arn.split(':');
+      if (account === e.account && region && !regions.includes(region)) {
+        report('certificate-region', [...path, 'ingress', 'certificateArns', i], { arn, model: name, region, env, regions: regions.join(' and ') }, `use a certificate of ${regions.join(' or ')} in account ${e.account} (request or import it there: an ALB takes certificates of its own region only)`);
+      }
+    });
     // Public endpoints: HTTPS with a certificate in every region of the environment, and a stated authentication.
     if (model.ingress.scheme === 'internet-facing') {
       // With a DNS zone the platform requests a DNS-validated certificate for the team's host in each region.

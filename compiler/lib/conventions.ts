@@ -96,5 +96,8 @@ export const LOADTEST_JOB_PREFIX = 'loadtest-';
  */
 export const ROUTE53_HEALTH_CHECK = { type: 'HTTPS', port: 443, requestIntervalSeconds: 30, failureThreshold: 3, measureLatency: false } as const;
 
+/** The infra root's output of the ACM certificates the platform requests, host -> ARN: platformc apply reads it. */
+export const CERTIFICATE_ARNS_OUTPUT = 'certificate_arns';
+
 /** Name of every Kubernetes object of a model's Triton workload (Deployment, Service, HPA, ...). */
 export const workloadName = (model: string) => `triton-${model}`;

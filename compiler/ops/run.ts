@@ -8,9 +8,11 @@
 import { spawn as spawnProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { appendFileSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, writeFileSync, writeSync } from 'node:fs';
-import { join } from 'node:path';
+import { networkInterfaces } from 'node:os';
+import { join, relative } from 'node:path';
 import { execa } from 'execa';
 import { escapeTerminal } from '../diagnostics/render.js';
+import type { AcmCertificate } from './certificates.js';
 import { awsQueries, commandLine, type Step, type TaskSpec } from './steps.js';
 
 /** Shell-quoted command lines, as --dry-run and the logs show them. */
@@ -85,7 +87,9 @@ setInterval(() => {
   }
 }
 
-export type TaskRunner = (task: TaskSpec, log: (line: string) => void, opts: { waitMs: number; pollMs: number }) => Promise<string | undefined>;
+/** A task's verdict: a problem to stop on, undefined when it passed, or a note when it passed with something to say (a check skipped). */
+export type TaskOutcome = string | undefined | { readonly note: string };
+export type TaskRunner = (task: TaskSpec, log: (line: string) => void, opts: { waitMs: number; pollMs: number }) => Promise<TaskOutcome>;
 
 export interface RunResult {
   readonly ok: boolean;
@@ -154,6 +158,7 @@ export async function runSteps(steps: readonly Step[], o: RunOptions): Promise<R
       const ticker = tty ? setInterval(() => out.write(`\r${label} ... ${elapsed(start)}`), 1000) : undefined;
       say(tty ? `${label} ...` : `${label}: started`);
       let problem: string | undefined;
+      let note: string | undefined;
       let tail = '';
       try {
         if (step.kind === 'exec') {
@@ -205,7 +210,9 @@ export async function runSteps(steps: readonly Step[], o: RunOptions): Promise<R
             closeSync(fd);
           }
         } else {
-          problem = await o.tasks(step.task, log, { waitMs: o.waitMs ?? 20 * 60_000, pollMs: o.pollMs ?? 10_000 });
+          const outcome = await o.tasks(step.task, log, { waitMs: o.waitMs ?? 20 * 60_000, pollMs: o.pollMs ?? 10_000 });
+          if (typeof outcome === 'object') note = outcome.note;
+          else problem = outcome;
         }
       } finally {
         if (ticker) clearInterval(ticker);
@@ -218,7 +225,7 @@ export async function runSteps(steps: readonly Step[], o: RunOptions): Promise<R
         out.write(`  full log: ${logFile}\n`);
         return { ok: false, completed, skipped, failed: step.id };
       }
-      say(`${label}: ok (${elapsed(start)})`);
+      say(`${label}: ok (${elapsed(start)})${note ? `: ${escapeTerminal(note)}` : ''}`);
       completed.push(step.id);
       if (step.kind === 'exec' && step.resumable) {
         done.add(step.id);
@@ -328,6 +335,92 @@ export function realTasks(checkGenerated: () => string | undefined): TaskRunner 
       if (outcome.verdict === 'passed') return undefined;
       const why = k6Verdict(outcome.logs).map(escapeTerminal);
       return `the load test of ${task.model} broke its SLO (${task.slo}); Job ${c.job}${why.length ? `; k6 summary:\n      ${why.join('\n      ')}` : ''}`;
+    }
+    if (task.type === 'certificate-arns') {
+      const { certificateKustomization, certificateOutputCommand, readCertificateArns } = await import('./certificates.js');
+      const argv = certificateOutputCommand(task.infraDir);
+      log(`$ ${commandLine(argv)}`);
+      const r = await execa(argv[0]!, argv.slice(1), { reject: false, env: { TF_IN_AUTOMATION: '1' } });
+      log(String(r.stdout));
+      const read = r.failed
+        ? { problem: `terraform output of ${task.infraDir} failed: ${String(r.stderr).trim().split('\n').filter(Boolean).slice(-2).map(escapeTerminal).join(' ')}` }
+        : readCertificateArns(String(r.stdout), task.hosts, task.infraDir);
+      if ('problem' in read && !task.optional) return `${read.problem}; nothing was applied to the cluster`;
+      const arns = 'arns' in read ? read.arns : {};
+      mkdirSync(task.dir, { recursive: true });
+      const text = certificateKustomization(relative(task.dir, task.overlay), 'arns' in read ? task.patches : [], arns);
+      writeAtomic(join(task.dir, 'kustomization.yaml'), text);
+      log(text);
+      if ('problem' in read) return { note: `${read.problem}: the diff shows the Ingresses without their certificate ARN, which apply adds once the root is applied` };
+      return undefined;
+    }
+    if (task.type === 'check-certificates') {
+      const { certificateProblems, describeCertificateCommand } = await import('./certificates.js');
+      const found = new Map<string, AcmCertificate>();
+      const failures: string[] = [];
+      for (const c of task.check.certificates) {
+        const argv = describeCertificateCommand(c.arn);
+        log(`$ ${commandLine(argv)}`);
+        const r = await execa(argv[0]!, argv.slice(1), { reject: false });
+        log(String(r.stdout));
+        if (r.failed) {
+          const why = String(r.stderr).trim().split('\n').filter(Boolean).at(-1) ?? `exit code ${r.exitCode}`;
+          failures.push(/ResourceNotFoundException/.test(why) ? `${c.arn} (ingress.certificateArns of ${c.models.join(', ')}) does not exist in ACM of ${task.check.region}` : `could not describe ${c.arn}: ${escapeTerminal(why)}`);
+          continue;
+        }
+        try {
+          found.set(c.arn, JSON.parse(String(r.stdout)) as AcmCertificate);
+        } catch {
+          failures.push(`aws acm describe-certificate of ${c.arn} printed no JSON`);
+        }
+      }
+      const problems = failures.length ? failures : certificateProblems(task.check, found);
+      return problems.length ? `${problems.join('; ')}; nothing was changed` : undefined;
+    }
+    if (task.type === 'verify-edge') {
+      const { edgeCommands, edgeSkip, probeFailure } = await import('./edge.js');
+      const c = task.check;
+      const local = Object.values(networkInterfaces()).flatMap((xs) => (xs ?? []).filter((x) => x.family === 'IPv4' && !x.internal).map((x) => x.address));
+      let publicAddress: string | undefined;
+      if (c.scheme === 'internet-facing' && c.allowedCidrs.length) {
+        const q = edgeCommands.publicAddress;
+        log(`$ ${commandLine(q)}`);
+        const r = await execa(q[0]!, q.slice(1), { reject: false });
+        publicAddress = r.failed ? undefined : String(r.stdout).trim() || undefined;
+        log(`public address: ${publicAddress ?? `unknown (${String(r.stderr).trim()})`}`);
+      }
+      const skip = edgeSkip(c, local, publicAddress);
+      if (skip) {
+        log(`skipped: ${skip}`);
+        return { note: `skipped: ${skip}` };
+      }
+      const deadline = Date.now() + waitMs;
+      let alb = '';
+      const last = new Map<string, string>();
+      for (;;) {
+        if (!alb) {
+          const q = edgeCommands.albAddress(c);
+          log(`$ ${commandLine(q)}`);
+          const r = await execa(q[0]!, q.slice(1), { reject: false });
+          alb = r.failed ? '' : String(r.stdout).trim();
+          if (!alb) last.set('*', `the Ingress ${c.ingress.namespace}/${c.ingress.name} has no load balancer address${r.failed ? ` (${escapeTerminal(String(r.stderr).trim())})` : ''}`);
+        }
+        if (alb) {
+          last.delete('*');
+          for (const m of c.models) {
+            const q = edgeCommands.probe(c.host, alb, m.model);
+            log(`$ ${commandLine(q)}`);
+            const r = await execa(q[0]!, q.slice(1), { reject: false });
+            const code = String(r.stdout).trim();
+            log(`${m.model}: ${r.failed ? `curl exit ${r.exitCode}: ${String(r.stderr).trim()}` : code}`);
+            if (!r.failed && code === String(m.expect)) last.delete(m.model);
+            else last.set(m.model, `https://${c.host}/v2/models/${m.model}/ready through ${alb}: ${r.failed ? probeFailure(r.exitCode, escapeTerminal(String(r.stderr))) : `answered ${code || 'nothing'}, not ${m.expect}`}`);
+          }
+          if (last.size === 0) return undefined;
+        }
+        if (Date.now() >= deadline) return `${[...last.values()].join('; ')} (still so after ${Math.round(waitMs / 1000)} s)`;
+        await new Promise((resolve) => setTimeout(resolve, pollMs));
+      }
     }
     const { connect, deploymentNotReady, gpuNodesNotReady, waitFor } = await import('./kube.js');
     const cluster = await connect(task.context);

@@ -6,6 +6,8 @@
 import { join } from 'node:path';
 import { GPU_RESOURCE, LOADTEST_JOB_PREFIX, NAMESPACES } from '../lib/conventions.js';
 import type { EnvironmentIR, PlatformIR, RegionIR } from '../resolve/ir.js';
+import { CERTIFICATE_ANNOTATION, certificateCheck, certificateOutputCommand, certificatePatches, describeCertificateCommand, type CertificateCheck, type CertificatePatch } from './certificates.js';
+import { edgeChecks, edgeCommands, type EdgeCheck } from './edge.js';
 import { loadtestCommands } from './loadtest.js';
 
 export type Step =
@@ -41,7 +43,20 @@ export type TaskSpec =
   | { readonly type: 'empty-bucket'; readonly region: string; readonly bucket: string }
   | { readonly type: 'verify-sha256'; readonly region: string; readonly uri: string; readonly sha256: string }
   | { readonly type: 'disable-deletion-protection'; readonly region: string; readonly cluster: string }
-  | { readonly type: 'loadtest'; readonly context: string; readonly model: string; readonly cronJob: string; readonly slo: string };
+  | { readonly type: 'loadtest'; readonly context: string; readonly model: string; readonly cronJob: string; readonly slo: string }
+  | {
+      readonly type: 'certificate-arns';
+      /** Where the ARNs come from (the region's infra root) and where the kustomization goes (relative to the working directory). */
+      readonly infraDir: string;
+      readonly overlay: string;
+      readonly dir: string;
+      readonly hosts: readonly string[];
+      readonly patches: readonly CertificatePatch[];
+      /** plan: a root not applied yet has no ARNs; the diff then shows the Ingresses without them. */
+      readonly optional?: boolean;
+    }
+  | { readonly type: 'check-certificates'; readonly check: CertificateCheck }
+  | { readonly type: 'verify-edge'; readonly check: EdgeCheck };
 
 export interface OpsOptions {
   /** generated/ folder (relative to the working directory). */
@@ -51,6 +66,8 @@ export interface OpsOptions {
   readonly disableDeletionProtection?: boolean;
   /** apply: leave out the load tests that platform.yaml asks for after apply (observability.loadTests.afterApply). */
   readonly skipLoadtests?: boolean;
+  /** .platformc next to platform.yaml (relative to the working directory): apply writes the kustomization with certificate ARNs there. */
+  readonly stateDir?: string;
 }
 
 // Every init installs exactly the providers the committed .terraform.lock.hcl pins, and never rewrites it
@@ -63,6 +80,46 @@ const roots = (o: OpsOptions, env: EnvironmentIR, r: RegionIR) => ({
   karpenter: join(o.generated, 'kustomize', 'overlays', env.name, r.region, 'karpenter'),
 });
 const regionsOf = (env: EnvironmentIR, o: OpsOptions) => env.regions.filter((r) => !o.region || r.region === o.region);
+
+/**
+ * The region's Kubernetes objects as apply and plan send them: the generated overlay, or, when the platform requests
+ * certificates there, the kustomization apply writes with their ARNs (compiler/ops/certificates.ts), and the step
+ * that reads the ARNs from the infra root and writes it.
+ */
+function kubernetesObjects(o: OpsOptions, env: EnvironmentIR, r: RegionIR, optional: boolean): { readonly dir: string; readonly step?: Step } {
+  const d = roots(o, env, r);
+  const { hosts, patches } = certificatePatches(env, r);
+  if (patches.length === 0) return { dir: d.overlay };
+  const dir = join(o.stateDir ?? '.platformc', 'apply', env.name, r.region);
+  const ingresses = patches.map((p) => `${p.namespace}/${p.ingress}`).join(', ');
+  return {
+    dir,
+    step: {
+      kind: 'task',
+      id: `${r.region}:certificates`,
+      title: `ACM certificates of ${hosts.join(', ')} from the infra root (${r.region})`,
+      describe: `$ ${commandLine(certificateOutputCommand(d.infra))}\n    write ${join(dir, 'kustomization.yaml')}: ${d.overlay} with ${CERTIFICATE_ANNOTATION} on Ingress ${ingresses}`,
+      task: { type: 'certificate-arns', infraDir: d.infra, overlay: d.overlay, dir, hosts, patches, ...(optional ? { optional } : {}) },
+      hint: `the infra root of ${r.region} outputs the certificates once they are issued: apply it (terraform -chdir=${d.infra} apply) and rerun; a certificate stuck in PENDING_VALIDATION means the validation record is not in the public zone ${env.dns?.name ?? ''}`,
+    },
+  };
+}
+
+/** Before Terraform: the certificates platform.yaml names are ISSUED in ACM and cover their hosts. */
+function certificateChecks(env: EnvironmentIR, o: OpsOptions): Step[] {
+  return regionsOf(env, o).flatMap((r): Step[] => {
+    const check = certificateCheck(env, r);
+    if (!check) return [];
+    return [{
+      kind: 'task',
+      id: `${r.region}:certificates:check`,
+      title: `the ACM certificates in platform.yaml are issued${check.hosts.length ? ` and cover ${check.hosts.map((h) => h.host).join(', ')}` : ''} (${r.region})`,
+      describe: check.certificates.map((c) => `$ ${commandLine(describeCertificateCommand(c.arn))}`).join('\n    '),
+      task: { type: 'check-certificates', check },
+      hint: `fix ingress.certificateArns in platform.yaml (an ISSUED certificate of ${r.region} in account ${env.account} whose name or a subject alternative name covers the host), or leave them out with dns.zone set and platformc requests one`,
+    }];
+  });
+}
 
 function accountCheck(env: EnvironmentIR): Step {
   return {
@@ -84,17 +141,20 @@ export function planSteps(ir: PlatformIR, env: EnvironmentIR, o: OpsOptions): St
     accountCheck(env),
     ...regionsOf(env, o).flatMap((r): Step[] => {
       const d = roots(o, env, r);
+      // The diff compares what apply would send, certificate ARNs included (once the infra root has them).
+      const objects = kubernetesObjects(o, env, r, true);
       return [
         { kind: 'exec', id: `${r.region}:infra:init`, title: `terraform init (${r.region} infra)`, argv: tf(d.infra, 'init', '-input=false', '-lockfile=readonly') },
         { kind: 'exec', id: `${r.region}:infra:plan`, title: `terraform plan (${r.region} infra)`, argv: tf(d.infra, 'plan', '-input=false', '-lock-timeout=5m') },
         { kind: 'exec', id: `${r.region}:platform:init`, title: `terraform init (${r.region} platform)`, argv: tf(d.platform, 'init', '-input=false', '-lockfile=readonly') },
         { kind: 'exec', id: `${r.region}:platform:plan`, title: `terraform plan (${r.region} platform)`, argv: tf(d.platform, 'plan', '-input=false', '-lock-timeout=5m') },
+        ...(objects.step ? [objects.step] : []),
         {
           kind: 'exec',
           id: `${r.region}:kubectl:diff`,
           title: `server-side diff of the Kubernetes objects (${r.region})`,
           // kubectl diff exits 1 when there are differences: that is a result, not a failure.
-          argv: ['kubectl', 'diff', '--server-side', '--context', r.names.kubeContext, '-k', d.overlay],
+          argv: ['kubectl', 'diff', '--server-side', '--context', r.names.kubeContext, '-k', objects.dir],
         },
         ...(env.cluster.provisioner === 'karpenter'
           ? [{ kind: 'exec', id: `${r.region}:karpenter:diff`, title: `server-side diff of Karpenter's NodePools and EC2NodeClasses (${r.region})`, argv: ['kubectl', 'diff', '--server-side', '--context', r.names.kubeContext, '-k', d.karpenter] } as const]
@@ -106,13 +166,15 @@ export function planSteps(ir: PlatformIR, env: EnvironmentIR, o: OpsOptions): St
 
 /** apply: a fresh account to a serving, verified platform; primary region first, then the standby. */
 export function applySteps(ir: PlatformIR, env: EnvironmentIR, o: OpsOptions): Step[] {
-  const steps: Step[] = [freshness, accountCheck(env)];
+  const steps: Step[] = [freshness, accountCheck(env), ...certificateChecks(env, o)];
   const regions = regionsOf(env, o);
   for (const r of regions) {
     const d = roots(o, env, r);
     steps.push(
       { kind: 'exec', id: `${r.region}:infra:init`, title: `terraform init (${r.region} infra)`, argv: tf(d.infra, 'init', '-input=false', '-lockfile=readonly') },
-      { kind: 'exec', id: `${r.region}:infra:apply`, title: `terraform apply (${r.region} infra: network, IAM, EKS, node pools, model bucket)`, argv: tf(d.infra, 'apply', '-input=false', '-auto-approve', '-lock-timeout=5m'), resumable: true, hint: 'fix the cause shown above and rerun: Terraform continues from its state' },
+      { kind: 'exec', id: `${r.region}:infra:apply`, title: `terraform apply (${r.region} infra: network, IAM, EKS, node pools, model bucket${certificatePatches(env, r).hosts.length ? ', ACM certificates' : ''})`, argv: tf(d.infra, 'apply', '-input=false', '-auto-approve', '-lock-timeout=5m'), resumable: true, hint: 'fix the cause shown above and rerun: Terraform continues from its state' },
+      // Right after the root that issues them, before anything reaches the cluster: a missing ARN stops apply here.
+      ...[kubernetesObjects(o, env, r, false).step].filter((x) => x !== undefined),
     );
   }
   for (const r of regions) {
@@ -169,7 +231,7 @@ export function applySteps(ir: PlatformIR, env: EnvironmentIR, o: OpsOptions): S
       });
     }
     steps.push(
-      { kind: 'exec', id: `${r.region}:kustomize`, title: `apply the Kubernetes objects (${r.region})`, argv: ['kubectl', 'apply', '--server-side', '--force-conflicts', '--context', context, '-k', d.overlay] },
+      { kind: 'exec', id: `${r.region}:kustomize`, title: `apply the Kubernetes objects (${r.region})`, argv: ['kubectl', 'apply', '--server-side', '--force-conflicts', '--context', context, '-k', kubernetesObjects(o, env, r, false).dir] },
       {
         kind: 'task',
         id: `${r.region}:rollout`,
@@ -205,6 +267,19 @@ export function applySteps(ir: PlatformIR, env: EnvironmentIR, o: OpsOptions): S
       { kind: 'exec', id: 'dns:init', title: `terraform init (DNS ${env.dns!.name})`, argv: tf(dns, 'init', '-input=false', '-lockfile=readonly') },
       { kind: 'exec', id: 'dns:apply', title: `terraform apply (DNS ${env.dns!.hosts.map((h) => h.name).join(', ')}: ${env.regions.length > 1 ? 'failover records, primary first' : 'records'} with health checks)`, argv: tf(dns, 'apply', '-input=false', '-auto-approve', '-lock-timeout=5m') },
     );
+    // Each host through the path its clients take (name, verified TLS, the region's ALB): compiler/ops/edge.ts.
+    for (const r of env.regions) {
+      for (const c of edgeChecks(r)) {
+        steps.push({
+          kind: 'task',
+          id: `${r.region}:edge:${c.host}`,
+          title: `https://${c.host} answers through the ALB of ${r.region} (${c.models.map((m) => `${m.model} ${m.expect}`).join(', ')})`,
+          describe: [`$ ${commandLine(edgeCommands.albAddress(c))}`, ...c.models.map((m) => `$ ${commandLine(edgeCommands.probe(c.host, 'ALB', m.model))}`), `(ALB: the address above; retried until each answers ${[...new Set(c.models.map((m) => m.expect))].join(' or ')}; skipped when this machine cannot reach the ALB)`].join('\n    '),
+          task: { type: 'verify-edge', check: c },
+          hint: `check the listener certificate and rules of the ALB (kubectl --context ${c.context} -n ${c.ingress.namespace} describe ingress ${c.ingress.name}), and the certificate of ${c.host}: curl -v --connect-to ${c.host}:443:<ALB>:443 https://${c.host}/v2/models/${c.models[0]!.model}/ready`,
+        });
+      }
+    }
   }
   steps.push(...loadtestSteps(env, o));
   return steps;

@@ -429,8 +429,8 @@ export interface IngressIR {
   /** ACM certificates from platform.yaml in this region (HTTPS listener, by ARN). */
   readonly certificateArns: readonly string[];
   /**
-   * The group's DNS name when platform.yaml names a zone: the Ingress lists it under spec.tls, so the load
-   * balancer controller finds the certificate the platform requests for it (no ARN needed before it exists).
+   * The group's DNS name when platform.yaml names a zone: the Ingress lists it under spec.tls, and platformc apply
+   * sets the ARN of the certificate the platform requests for it (the infra root's output) on the Ingress.
    */
   readonly host?: string;
   /** HTTPS only (certificate ARNs or a platform certificate for `host`); false only for an internal ALB with neither (HTTP inside the VPC). */

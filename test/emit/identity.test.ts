@@ -144,6 +144,7 @@ function samples(env: EnvironmentIR): Record<string, string[]> {
     interruptionQueues: [`arn:aws:sqs:${r.region}:${a}:${env.cluster.provisioner === 'karpenter' ? r.names.interruption.karpenterQueue : r.names.interruption.nthQueue}`],
     interruptionRules: [`arn:aws:events:${r.region}:${a}:rule/${r.names.interruption.rulePrefix}SpotInterrupt-20261128000000000000000001`],
     certificates: [`arn:aws:acm:${r.region}:${a}:certificate/12345678-1234-1234-1234-123456789012`],
+    namedCertificates: r.deployments.flatMap((d) => d.ingress.certificateArns),
   };
 }
 
@@ -266,7 +267,7 @@ describe.each(SPECS)('identity of %s', (spec) => {
       const scopes = new Set(Object.values(b.env.identity.ciActions).map((g) => g.scope));
       for (const [group, g] of Object.entries(b.env.identity.ciActions)) {
         const interruption = b.env.cluster.provisioner === 'karpenter' || b.env.nodeTerminationHandler;
-        if (!scopes.has(g.scope) || ((g.scope.startsWith('dns') || g.scope.startsWith('certificate')) && !b.env.dns) || (g.scope === 'weights' && b.env.identity.weightsObjectArns.length === 0) || (g.scope.startsWith('interruption') && !interruption) || (g.scope === 'costAllocationTags' && !b.env.budget.activateTag)) continue;
+        if (!scopes.has(g.scope) || ((g.scope.startsWith('dns') || g.scope.startsWith('certificate')) && !b.env.dns) || (g.scope === 'weights' && b.env.identity.weightsObjectArns.length === 0) || (g.scope.startsWith('interruption') && !interruption) || (g.scope === 'costAllocationTags' && !b.env.budget.activateTag) || (g.scope === 'namedCertificates' && samples(b.env).namedCertificates!.length === 0)) continue;
         for (const action of [...g.read, ...g.write]) {
           const resource = await resourceFor(b.env, g.scope, action);
           const context = ownContext(b.env);

@@ -396,7 +396,7 @@ describe('load tests on a schedule, annotated and alerting (issue #15 item 7)', 
 
 describe('DNS and TLS per team group (issue #15 DNS/TLS; K8s #6)', () => {
   const ir = irOf('examples/multi-region-prod.yaml');
-  it('every Ingress of a zone names its group host under spec.tls and listens on HTTPS only, internal ones too; ARNs from platform.yaml stay, otherwise the controller discovers the platform certificate', () => {
+  it('every Ingress of a zone names its group host under spec.tls and listens on HTTPS only, internal ones too; ARNs from platform.yaml stay, otherwise none: apply sets the ARN of the platform certificate (test/ops)', () => {
     for (const env of ir.environments) {
       for (const r of env.regions) {
         const objects = overlayObjects(ir, env.name, r.region);

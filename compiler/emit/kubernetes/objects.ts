@@ -334,8 +334,8 @@ export function ingressAnnotations(d: DeploymentIR): Record<string, string> {
     [`${a}/target-group-attributes`]: `deregistration_delay.timeout_seconds=${DEREGISTRATION_DELAY_SECONDS}`,
     [`${a}/listen-ports`]: tls ? '[{"HTTPS": 443}]' : '[{"HTTP": 80}]',
     ...(tls ? { [`${a}/ssl-policy`]: 'ELBSecurityPolicy-TLS13-1-2-2021-06' } : {}),
-    // Certificates named in platform.yaml; otherwise the controller discovers the one the platform requested for
-    // the host under spec.tls (issued before the Ingress exists: the infra root waits for its validation).
+    // Certificates named in platform.yaml. The one the platform requests for the host under spec.tls exists only
+    // once the infra root is applied: platformc apply sets its ARN here from that root's output (compiler/ops/certificates.ts).
     ...(i.certificateArns.length ? { [`${a}/certificate-arn`]: i.certificateArns.join(',') } : {}),
     ...(i.allowedCidrs.length ? { [`${a}/inbound-cidrs`]: i.allowedCidrs.join(',') } : {}),
     ...(i.authentication !== 'none'

@@ -2,9 +2,13 @@
  * certificates.tf of a region's infra root, when platform.yaml names a DNS zone: a public ACM certificate for
  * each IngressGroup host that has no certificate ARN in this region (internet-facing and internal groups
  * alike: HTTPS inside the VPC too), validated through DNS in the zone. The infra root is applied before the
- * Kubernetes objects and `aws_acm_certificate_validation` waits until the certificate is issued, so the
- * load balancer controller finds it by host when the Ingress arrives (certificate discovery: the Ingress
- * lists the host under spec.tls and carries no ARN). Destroyed with infra, after the Ingresses are gone.
+ * Kubernetes objects and `aws_acm_certificate_validation` waits until the certificate is issued; its ARN is the
+ * root's output `certificate_arns` (host -> ARN), which `platformc apply` writes into the group's Ingresses as
+ * alb.ingress.kubernetes.io/certificate-arn. Not certificate discovery by the host under spec.tls: the load
+ * balancer controller (v2.5+) attaches every ISSUED certificate of the account that matches the host, a wildcard
+ * of someone else's or the old one of a replacement, and makes the first ARN in sort order the listener's default
+ * (pkg/certs/cert_discovery.go Discover; before v2.5 it failed the reconcile: "multiple certificates found for
+ * host"). Destroyed with infra, after the Ingresses are gone.
  *
  * ACM's validation record of a domain is the same in every region of an account ("the CNAME validation token
  * works for any AWS Region"), so only the primary region writes it; a standby region's certificate is issued
@@ -12,10 +16,11 @@
  * @see https://docs.aws.amazon.com/acm/latest/userguide/dns-validation.html
  * @see https://kubernetes-sigs.github.io/aws-load-balancer-controller/latest/guide/ingress/cert_discovery/
  */
+import { CERTIFICATE_ARNS_OUTPUT } from '../../lib/conventions.js';
 import type { FileOutput } from '../../output/files.js';
 import type { EnvironmentIR, RegionIR } from '../../resolve/ir.js';
 import { expr } from './hcl.js';
-import { dataBlock, file, resourceBlock } from './templates.js';
+import { dataBlock, file, outputBlock, resourceBlock } from './templates.js';
 
 /** Terraform name of a host's resources: vision.prod.ml.example.com -> vision_prod_ml_example_com. */
 export const hostId = (host: string) => host.replace(/[^A-Za-z0-9]/g, '_');
@@ -56,5 +61,11 @@ export function emitCertificates(env: EnvironmentIR, r: RegionIR): FileOutput[] 
       blocks.push(resourceBlock('aws_acm_certificate_validation', id, { certificate_arn: expr(`aws_acm_certificate.${id}.arn`) }));
     }
   }
+  blocks.push(
+    outputBlock(CERTIFICATE_ARNS_OUTPUT, {
+      description: 'ACM certificate of each IngressGroup host, issued (the ARN of its validation, so only after it is): platformc apply sets it on the Ingresses',
+      value: Object.fromEntries(hosts.map((h) => [h.name, expr(`aws_acm_certificate_validation.${hostId(h.name)}.certificate_arn`)])),
+    }),
+  );
   return [{ path: `terraform/${env.name}/${r.region}/infra/certificates.tf`, content: file(...blocks) }];
 }

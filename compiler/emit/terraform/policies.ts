@@ -102,8 +102,13 @@ function scopes(env: EnvironmentIR): Record<string, Scope | undefined> {
     // RequestCertificate takes no resource; the certificates it makes are regional.
     certificateRequests: env.dns ? { Resource: '*', Condition: inRegions } : undefined,
     certificates: env.dns ? { Resource: regions.map((r) => `arn:aws:acm:${r}:${account}:certificate/*`) } : undefined,
+    // Exactly the certificates platform.yaml names: apply describes them (compiler/ops/certificates.ts).
+    namedCertificates: namedCertificateArns(env).length ? { Resource: namedCertificateArns(env) } : undefined,
   };
 }
+
+/** The certificate ARNs platform.yaml gives the environment's Ingresses, in every region. */
+const namedCertificateArns = (env: EnvironmentIR) => [...new Set(env.regions.flatMap((r) => r.deployments.flatMap((d) => d.ingress.certificateArns)))].sort();
 
 /** Whether the environment has an interruption queue: Karpenter's, or the termination handler's. */
 const interrupted = (env: EnvironmentIR) => env.cluster.provisioner === 'karpenter' || env.nodeTerminationHandler;
