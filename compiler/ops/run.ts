@@ -6,11 +6,11 @@
  * running tool (Terraform then stops cleanly and releases its lock) before platformc exits.
  */
 import { spawn as spawnProcess } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import { appendFileSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { escapeTerminal } from '../diagnostics/render.js';
+import { uploadRevision, verifyRevision, type Exec } from './models.js';
 import { awsQueries, commandLine, type Step, type TaskSpec } from './steps.js';
 
 /** Shell-quoted command lines, as --dry-run and the logs show them. */
@@ -255,17 +255,14 @@ export function realTasks(checkGenerated: () => string | undefined): TaskRunner 
         await new Promise((r) => setTimeout(r, pollMs));
       }
     }
-    if (task.type === 'verify-sha256') {
-      const argv = awsQueries.download(task.region, task.uri);
-      log(`$ ${commandLine(argv)} | sha256`);
-      const hash = createHash('sha256');
-      const child = execa(argv[0]!, argv.slice(1), { reject: false, buffer: { stdout: false }, encoding: 'buffer' });
-      child.stdout!.on('data', (chunk: Buffer) => hash.update(chunk));
-      const r = await child;
-      if (r.failed) return `${commandLine(argv)} failed: ${String(r.stderr).split('\n').slice(-3).join(' ')}`;
-      const actual = hash.digest('hex');
-      log(`sha256 ${actual}`);
-      return actual === task.sha256 ? undefined : `${task.uri} has sha256 ${actual}, not ${task.sha256}`;
+    if (task.type === 'upload-model' || task.type === 'verify-model') {
+      const exec: Exec = async (argv, onStdout) => {
+        const child = execa(argv[0]!, argv.slice(1), { reject: false, ...(onStdout ? { buffer: { stdout: false }, encoding: 'buffer' as const } : {}) });
+        if (onStdout) child.stdout!.on('data', onStdout);
+        const r = await child;
+        return { failed: r.failed, stdout: onStdout ? '' : String(r.stdout), stderr: String(r.stderr) };
+      };
+      return (task.type === 'upload-model' ? uploadRevision : verifyRevision)(task.objects, exec, log);
     }
     if (task.type === 'disable-deletion-protection') {
       // Turn it off once, then wait until EKS reports it off with the cluster ACTIVE (DeleteCluster refuses a cluster
