@@ -54,22 +54,23 @@ export const modelCommands = {
   copyWeights: (o: ModelRevisionObjects) => ['aws', 's3api', 'copy-object', '--copy-source', o.weights.source.replace(/^s3:\/\//, ''), '--bucket', o.bucket, '--key', o.weights.key, '--checksum-algorithm', 'SHA256', '--region', o.region],
 };
 
-/** What --dry-run prints for the upload step. */
+/** What --dry-run prints for the upload step: the commands in the order a first upload runs them. */
 export function describeUpload(o: ModelRevisionObjects, line: (argv: readonly string[]) => string): string {
   return [
     `$ ${line(modelCommands.checksum(o, o.config.key))}`,
-    `$ ${line(modelCommands.checksum(o, o.weights.key))}`,
-    `each object that is not there with its sha256 (${o.config.sha256}, ${o.weights.sha256}):`,
     `$ ${line(modelCommands.putConfig(o))}`,
+    `$ ${line(modelCommands.checksum(o, o.weights.key))}`,
     `$ ${line(modelCommands.copyWeights(o))}`,
+    `(each upload only when head-object does not find the object with its sha256: a revision already there is not uploaded again)`,
   ].join('\n    ');
 }
 
 /** What --dry-run prints for the verification step. */
 export function describeVerify(o: ModelRevisionObjects, line: (argv: readonly string[]) => string): string {
   return [
-    `$ ${line(modelCommands.checksum(o, o.config.key))}  (must be ${base64Sha256(o.config.sha256)})`,
-    `$ ${line(modelCommands.checksum(o, o.weights.key))}  (must be ${base64Sha256(o.weights.sha256)}; a multipart checksum: ${line(modelCommands.download(o, o.weights.key))} | sha256)`,
+    `$ ${line(modelCommands.checksum(o, o.config.key))}`,
+    `$ ${line(modelCommands.checksum(o, o.weights.key))}`,
+    `(S3's SHA-256 must be ${base64Sha256(o.config.sha256)} and ${base64Sha256(o.weights.sha256)}; an object with only a multipart checksum is downloaded and hashed: ${line(modelCommands.download(o, o.weights.key))} | sha256)`,
   ].join('\n    ');
 }
 
