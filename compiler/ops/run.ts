@@ -234,6 +234,14 @@ export async function runSteps(steps: readonly Step[], o: RunOptions): Promise<R
   }
 }
 
+/** How the model tasks (compiler/ops/models.ts) run the AWS CLI: execa, the tool found on PATH, never a shell. */
+export const execTool: Exec = async (argv, onStdout) => {
+  const child = execa(argv[0]!, argv.slice(1), { reject: false, ...(onStdout ? { buffer: { stdout: false }, encoding: 'buffer' as const } : {}) });
+  if (onStdout) child.stdout!.on('data', onStdout);
+  const r = await child;
+  return { failed: r.failed, stdout: onStdout ? '' : String(r.stdout), stderr: String(r.stderr) };
+};
+
 /** The in-process tasks, against the real cluster and AWS CLI. */
 export function realTasks(checkGenerated: () => string | undefined): TaskRunner {
   return async (task, log, { waitMs, pollMs }) => {
@@ -256,13 +264,7 @@ export function realTasks(checkGenerated: () => string | undefined): TaskRunner 
       }
     }
     if (task.type === 'upload-model' || task.type === 'verify-model') {
-      const exec: Exec = async (argv, onStdout) => {
-        const child = execa(argv[0]!, argv.slice(1), { reject: false, ...(onStdout ? { buffer: { stdout: false }, encoding: 'buffer' as const } : {}) });
-        if (onStdout) child.stdout!.on('data', onStdout);
-        const r = await child;
-        return { failed: r.failed, stdout: onStdout ? '' : String(r.stdout), stderr: String(r.stderr) };
-      };
-      return (task.type === 'upload-model' ? uploadRevision : verifyRevision)(task.objects, exec, log);
+      return (task.type === 'upload-model' ? uploadRevision : verifyRevision)(task.objects, execTool, log);
     }
     if (task.type === 'disable-deletion-protection') {
       // Turn it off once, then wait until EKS reports it off with the cluster ACTIVE (DeleteCluster refuses a cluster
