@@ -48,6 +48,8 @@ function applyPairs(env: EnvironmentIR): Pair[] {
       [`${r.region}:infra:apply`, new RegExp(`^${x}:upload:`), 'the model bucket exists'],
       [`${r.region}:platform:apply`, `${r.region}:kustomize`, 'CRDs (ServiceMonitor, PrometheusRule), the ALB controller and the gp3 StorageClass exist'],
       [new RegExp(`^${x}:upload:`), `${r.region}:rollout`, 'Triton loads its model repository from the bucket at start'],
+      [new RegExp(`^${x}:upload:`), new RegExp(`^${x}:verify:`), 'a revision is verified where it was uploaded'],
+      [new RegExp(`^${x}:verify:`), `${r.region}:kustomize`, 'the Deployments name the model revisions: each is in the bucket and verified before any pod can fetch it'],
       [`${r.region}:kustomize`, `${r.region}:rollout`, 'the Deployments exist'],
       [`${r.region}:rollout`, `${r.region}:verify`, 'the pods are ready'],
       [`${r.region}:kustomize`, new RegExp(`^${x}:alb:`), 'the Ingresses exist'],
