@@ -6,13 +6,13 @@
  * running tool (Terraform then stops cleanly and releases its lock) before platformc exits.
  */
 import { spawn as spawnProcess } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import { appendFileSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, writeFileSync, writeSync } from 'node:fs';
 import { networkInterfaces } from 'node:os';
 import { join, relative } from 'node:path';
 import { execa } from 'execa';
 import { escapeTerminal } from '../diagnostics/render.js';
 import type { AcmCertificate } from './certificates.js';
+import { uploadRevision, verifyRevision, type Exec } from './models.js';
 import { awsQueries, commandLine, type Step, type TaskSpec } from './steps.js';
 
 /** Shell-quoted command lines, as --dry-run and the logs show them. */
@@ -241,6 +241,14 @@ export async function runSteps(steps: readonly Step[], o: RunOptions): Promise<R
   }
 }
 
+/** How the model tasks (compiler/ops/models.ts) run the AWS CLI: execa, the tool found on PATH, never a shell. */
+export const execTool: Exec = async (argv, onStdout) => {
+  const child = execa(argv[0]!, argv.slice(1), { reject: false, ...(onStdout ? { buffer: { stdout: false }, encoding: 'buffer' as const } : {}) });
+  if (onStdout) child.stdout!.on('data', onStdout);
+  const r = await child;
+  return { failed: r.failed, stdout: onStdout ? '' : String(r.stdout), stderr: String(r.stderr) };
+};
+
 /** The in-process tasks, against the real cluster and AWS CLI. */
 export function realTasks(checkGenerated: () => string | undefined): TaskRunner {
   return async (task, log, { waitMs, pollMs }) => {
@@ -262,17 +270,8 @@ export function realTasks(checkGenerated: () => string | undefined): TaskRunner 
         await new Promise((r) => setTimeout(r, pollMs));
       }
     }
-    if (task.type === 'verify-sha256') {
-      const argv = awsQueries.download(task.region, task.uri);
-      log(`$ ${commandLine(argv)} | sha256`);
-      const hash = createHash('sha256');
-      const child = execa(argv[0]!, argv.slice(1), { reject: false, buffer: { stdout: false }, encoding: 'buffer' });
-      child.stdout!.on('data', (chunk: Buffer) => hash.update(chunk));
-      const r = await child;
-      if (r.failed) return `${commandLine(argv)} failed: ${String(r.stderr).split('\n').slice(-3).join(' ')}`;
-      const actual = hash.digest('hex');
-      log(`sha256 ${actual}`);
-      return actual === task.sha256 ? undefined : `${task.uri} has sha256 ${actual}, not ${task.sha256}`;
+    if (task.type === 'upload-model' || task.type === 'verify-model') {
+      return (task.type === 'upload-model' ? uploadRevision : verifyRevision)(task.objects, execTool, log);
     }
     if (task.type === 'disable-deletion-protection') {
       // Turn it off once, then wait until EKS reports it off with the cluster ACTIVE (DeleteCluster refuses a cluster

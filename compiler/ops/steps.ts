@@ -9,6 +9,7 @@ import type { EnvironmentIR, PlatformIR, RegionIR } from '../resolve/ir.js';
 import { CERTIFICATE_ANNOTATION, certificateCheck, certificateOutputCommand, certificatePatches, describeCertificateCommand, type CertificateCheck, type CertificatePatch } from './certificates.js';
 import { edgeChecks, edgeCommands, type EdgeCheck } from './edge.js';
 import { loadtestCommands } from './loadtest.js';
+import { describeUpload, describeVerify, revisionObjects, type ModelRevisionObjects } from './models.js';
 
 export type Step =
   | {
@@ -41,7 +42,8 @@ export type TaskSpec =
   | { readonly type: 'wait-load-balancers-gone'; readonly region: string; readonly cluster: string }
   | { readonly type: 'leftovers'; readonly region: string; readonly cluster: string }
   | { readonly type: 'empty-bucket'; readonly region: string; readonly bucket: string }
-  | { readonly type: 'verify-sha256'; readonly region: string; readonly uri: string; readonly sha256: string }
+  | { readonly type: 'upload-model'; readonly objects: ModelRevisionObjects }
+  | { readonly type: 'verify-model'; readonly objects: ModelRevisionObjects }
   | { readonly type: 'disable-deletion-protection'; readonly region: string; readonly cluster: string }
   | { readonly type: 'loadtest'; readonly context: string; readonly model: string; readonly cronJob: string; readonly slo: string }
   | {
@@ -203,32 +205,28 @@ export function applySteps(ir: PlatformIR, env: EnvironmentIR, o: OpsOptions): S
     if (gpuPools.length) {
       steps.push({ kind: 'task', id: `${r.region}:gpus`, title: `GPU nodes advertise ${GPU_RESOURCE} (${r.region})`, describe: `list nodes of pools ${gpuPools.join(', ')} in ${context} and wait until each has allocatable ${GPU_RESOURCE}`, task: { type: 'wait-gpu-nodes', context, pools: gpuPools, ...(Object.keys(sharedResources).length ? { resources: sharedResources } : {}) }, hint: 'check the nvidia-device-plugin DaemonSet in kube-system and that GPU nodes run the NVIDIA AMI' });
     }
+    // Each model's revision, uploaded to its own prefix and verified before any Deployment names it (compiler/ops/models.ts):
+    // a pod that starts before the rollout still loads its own revision, and a failed check stops here.
     for (const m of ir.models) {
-      steps.push({
-        kind: 'exec',
-        id: `${r.region}:upload:${m.name}:config`,
-        title: `upload the Triton config of ${m.name} (${r.region})`,
-        argv: ['aws', 's3', 'cp', join(o.generated, 'triton', 'models', m.name, 'config.pbtxt'), `s3://${r.names.modelBucket}/${m.name}/${m.name}/config.pbtxt`, '--region', r.region],
-      });
-      steps.push({
-        kind: 'exec',
-        id: `${r.region}:upload:${m.name}:weights`,
-        title: `copy the weights of ${m.name} from ${m.definition.weights.uri} (${r.region})`,
-        argv: ['aws', 's3', 'cp', m.definition.weights.uri, `s3://${r.names.modelBucket}/${m.name}/${m.name}/1/model.onnx`, '--region', r.region],
-        resumable: true,
-        hint: `the weights of ${m.name} are missing or unreadable at ${m.definition.weights.uri}: upload them there (see ${m.definitionPath}) and rerun`,
-      });
-      // What Triton will load is what the model definition names, byte for byte: the bucket's copy is hashed.
-      const copy = `s3://${r.names.modelBucket}/${m.name}/${m.name}/1/model.onnx`;
-      steps.push({
-        kind: 'task',
-        id: `${r.region}:verify:${m.name}:weights`,
-        title: `the weights of ${m.name} have sha256 ${m.weightsSha256} (${r.region})`,
-        // Shown as the command it runs; its output is hashed in-process.
-        describe: `$ ${commandLine(awsQueries.download(r.region, copy))}`,
-        task: { type: 'verify-sha256', region: r.region, uri: copy, sha256: m.weightsSha256 },
-        hint: `the weights at ${m.definition.weights.uri} are not the ones ${m.definitionPath} names: check weights.uri and weights.sha256, then rerun`,
-      });
+      const objects = revisionObjects(m, r, o.generated);
+      steps.push(
+        {
+          kind: 'task',
+          id: `${r.region}:upload:${m.name}`,
+          title: `upload revision ${m.revision} of ${m.name} to s3://${objects.bucket}/${m.repository.prefix}/ (${r.region})`,
+          describe: describeUpload(objects, commandLine),
+          task: { type: 'upload-model', objects },
+          hint: `the weights of ${m.name} must be readable at ${m.definition.weights.uri} by the credentials apply runs with (upload them there, see ${m.definitionPath}), and the model bucket ${objects.bucket} writable; then rerun`,
+        },
+        {
+          kind: 'task',
+          id: `${r.region}:verify:${m.name}`,
+          title: `revision ${m.revision} of ${m.name} holds config sha256 ${m.configSha256} and weights sha256 ${m.weightsSha256} (${r.region})`,
+          describe: describeVerify(objects, commandLine),
+          task: { type: 'verify-model', objects },
+          hint: `nothing was rolled out: the Deployments still name their previous revision. The weights at ${m.definition.weights.uri} are not the ones ${m.definitionPath} names: check weights.uri and weights.sha256, then rerun`,
+        },
+      );
     }
     steps.push(
       { kind: 'exec', id: `${r.region}:kustomize`, title: `apply the Kubernetes objects (${r.region})`, argv: ['kubectl', 'apply', '--server-side', '--force-conflicts', '--context', context, '-k', kubernetesObjects(o, env, r, false).dir] },
@@ -409,8 +407,6 @@ export const commandLine = (argv: readonly string[]) => argv.map((a) => (/^[\w@%
 /** The AWS CLI queries behind the destroy checks (shared by dry-run output and the runner). */
 export const awsQueries = {
   /** Up to 1000 object versions and delete markers of a bucket, as the Objects list delete-objects takes. */
-  /** An object's bytes on stdout. */
-  download: (region: string, uri: string) => ['aws', 's3', 'cp', uri, '-', '--region', region],
   objectVersions: (region: string, bucket: string) => ['aws', 's3api', 'list-object-versions', '--bucket', bucket, '--region', region, '--max-items', '1000', '--query', '{Objects: [Versions, DeleteMarkers][].{Key: Key, VersionId: VersionId}}', '--output', 'json'],
   deleteObjects: (region: string, bucket: string, objects: readonly { Key: string; VersionId: string }[]) => ['aws', 's3api', 'delete-objects', '--bucket', bucket, '--region', region, '--delete', JSON.stringify({ Objects: objects, Quiet: true })],
   /** Whether the cluster is protected, and its status: "True\tACTIVE". */

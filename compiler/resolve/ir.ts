@@ -58,11 +58,20 @@ export interface ModelIR {
   readonly latencyBucketsMs: readonly number[];
   /** Expected SHA-256 of the weights file (the upload is verified against it). */
   readonly weightsSha256: string;
+  /** SHA-256 of generated/triton/models/<name>/config.pbtxt, byte for byte (header included): the bytes apply uploads. */
+  readonly configSha256: string;
   /**
-   * Short hash of everything Triton loads for this model (its config.pbtxt inputs and the weights checksum):
-   * a pod-template annotation, so a change rolls the pods instead of waiting for some restart.
+   * Content address of everything Triton loads for this model: the first 16 hex digits of sha256 over the weights'
+   * and the config's sha256. apply uploads both under the revision's own prefix of the model bucket (never
+   * overwritten) and verifies them before any Deployment names it; the pods load exactly that prefix, so a change
+   * rolls them, a pod that restarts mid-rollout loads what its template names, and a rollback loads the old bytes.
    */
   readonly revision: string;
+  /**
+   * The revision's Triton model repository in the model bucket (the same keys in every region):
+   * <prefix>/<model>/config.pbtxt and <prefix>/<model>/1/model.onnx, prefix = <model>/<revision>.
+   */
+  readonly repository: { readonly prefix: string; readonly configKey: string; readonly weightsKey: string };
 }
 
 export interface EnvironmentIR {

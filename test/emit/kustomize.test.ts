@@ -91,10 +91,17 @@ describe.skipIf(!kubectl).each(SPECS)('Kustomize output of %s', (spec) => {
           expect(c.readinessProbe.httpGet).toEqual({ path: '/v2/health/ready', port: 'http' });
           expect(c.startupProbe.httpGet.path).toBe('/v2/health/ready');
           expect(c.ports.find((p: Json) => p.name === 'http').containerPort).toBe(8000);
-          expect(c.args).toContain(`--model-repository=s3://${region.names.modelBucket}/${d.model}`);
+          // Triton loads the files the init container fetched from the model's revision prefix and checked (K8s #13, #17).
+          const m = ir.models.find((x) => x.name === d.model)!;
+          expect(c.args).toContain('--model-repository=/models');
+          expect(c.volumeMounts).toContainEqual({ name: 'models', mountPath: '/models', readOnly: true });
+          const fetch = pod.initContainers.find((x: Json) => x.name === 'fetch-model');
+          expect(fetch.env).toContainEqual({ name: 'SOURCE', value: `s3://${region.names.modelBucket}/${d.model}/${m.revision}` });
+          expect(fetch.env).toContainEqual({ name: 'AWS_REGION', value: region.region });
+          expect(fetch.env).toContainEqual({ name: 'WEIGHTS_SHA256', value: m.weightsSha256 });
+          expect(fetch.env).toContainEqual({ name: 'CONFIG_SHA256', value: m.configSha256 });
           expect(c.args).toContain(`--load-model=${d.model}`);
           expect(c.args).toContain('--metrics-config=histogram_latencies=true');
-          expect(c.env).toContainEqual({ name: 'AWS_REGION', value: region.region });
           // RBAC: ServiceAccount, Role and RoleBinding exist and are bound to each other.
           const sa = find('ServiceAccount', d.serviceAccount)!;
           expect(sa.metadata.annotations['eks.amazonaws.com/role-arn']).toBe(`arn:aws:iam::${env.account}:role/${d.roleName}`);

@@ -155,12 +155,17 @@ describe('apply', () => {
 
   it('stops when the weights in the model bucket are not the bytes weights.sha256 names (K8s #17), and says what to check', async () => {
     const w = workspace();
+    const tampered = createHash('sha256').update('tampered weights\n').digest('hex');
     const r = await run(['apply', '--env', 'prod'], { cwd: w.dir, env: { ...w.env, FAKE_ACCOUNT: '222222222222', FAKE_S3_OBJECT: 'tampered weights\n' } });
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/the weights of mobilenet have sha256 [0-9a-f]{64} \(us-east-1\): FAILED/);
+    expect(r.stderr).toMatch(/revision [0-9a-f]{16} of mobilenet holds config sha256 [0-9a-f]{64} and weights sha256 [0-9a-f]{64} \(us-east-1\): FAILED/);
+    expect(r.stderr).toMatch(new RegExp(`mobilenet/[0-9a-f]{16}/mobilenet/1/model.onnx has sha256 ${tampered}, not ${FAKE_WEIGHTS_SHA256}`));
     expect(r.stderr).toContain('are not the ones models/mobilenet.yaml names');
-    // Nothing that serves the model runs before its weights are verified.
-    expect(calls(w.log).some((c) => c.startsWith('kubectl apply'))).toBe(false);
+    // The upload went to the revision's own prefix, and nothing that serves the model ran after the failed check:
+    // the Deployments still name the revision they had.
+    const log = calls(w.log);
+    expect(log.some((c) => /copy-object .*--key mobilenet\/[0-9a-f]{16}\/mobilenet\/1\/model.onnx/.test(c))).toBe(true);
+    expect(log.some((c) => c.startsWith('kubectl apply'))).toBe(false);
   });
 
   it('refuses credentials of another account', async () => {
@@ -179,10 +184,11 @@ describe('apply', () => {
       const r = await run(['apply', '--env', 'prod'], { cwd: w.dir, env: { ...w.env, FAKE_ACCOUNT: '222222222222', FAKE_FAIL: fault } });
       expect(r.code, fault).toBe(1);
       expect(r.stderr).toContain('FAILED');
-      expect(r.stderr).toContain('| something went wrong on the provider side');
+      // An exec step shows the tool's last lines; the model upload (a task) names the command that failed and its error.
+      expect(r.stderr).toContain(fault.includes('resnet50') ? 'something went wrong on the provider side' : '| something went wrong on the provider side');
       expect(r.stderr).toMatch(/full log: .*\.platformc\/logs\//);
       expect(r.stderr).toContain('Fix the cause and rerun');
-      if (fault.endsWith('.onnx')) expect(r.stderr).toContain('what to do: the weights of resnet50 are missing or unreadable at s3://platformc-model-zoo/resnet50/resnet50-v1-12.onnx');
+      if (fault.endsWith('.onnx')) expect(r.stderr).toContain('what to do: the weights of resnet50 must be readable at s3://platformc-model-zoo/resnet50/resnet50-v1-12.onnx');
     }
     writeFileSync(w.log, '');
     const r = await run(['apply', '--env', 'prod'], { cwd: w.dir, env: { ...w.env, FAKE_ACCOUNT: '222222222222' } });

@@ -48,6 +48,7 @@ function applyPairs(env: EnvironmentIR): Pair[] {
       [`${r.region}:infra:apply`, new RegExp(`^${x}:upload:`), 'the model bucket exists'],
       [`${r.region}:platform:apply`, `${r.region}:kustomize`, 'CRDs (ServiceMonitor, PrometheusRule), the ALB controller and the gp3 StorageClass exist'],
       [new RegExp(`^${x}:upload:`), `${r.region}:rollout`, 'Triton loads its model repository from the bucket at start'],
+      [new RegExp(`^${x}:verify:`), `${r.region}:kustomize`, 'the Deployments name the model revisions: each is in the bucket and verified before any pod can fetch it'],
       [`${r.region}:kustomize`, `${r.region}:rollout`, 'the Deployments exist'],
       [`${r.region}:rollout`, `${r.region}:verify`, 'the pods are ready'],
       [`${r.region}:kustomize`, new RegExp(`^${x}:alb:`), 'the Ingresses exist'],
@@ -55,6 +56,7 @@ function applyPairs(env: EnvironmentIR): Pair[] {
       [new RegExp(`^${x}:alb:`), 'dns:apply', 'the dns module looks the load balancers up'],
       [`${r.region}:platform:apply`, `${r.region}:karpenter`, "Karpenter's CRDs come with its chart, and its controller launches the NodePools' nodes"],
       [`${r.region}:karpenter`, `${r.region}:rollout`, "the models' pods wait for nodes of Karpenter's NodePools"],
+      ...r.deployments.map((d): Pair => [`${r.region}:upload:${d.model}`, `${r.region}:verify:${d.model}`, 'a revision is verified where it was uploaded']),
     );
   }
   if (standby) pairs.push([`${primary!.region}:infra:apply`, `${standby.region}:infra:apply`, "the standby replicates the primary's model bucket"]);

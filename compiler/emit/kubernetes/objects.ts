@@ -3,7 +3,7 @@
  * Everything a model needs to serve on Triton: identity, workload, network path, disruption and scaling.
  */
 import type {
-  V1Deployment, V1Ingress, V1LimitRange, V1Namespace, V1NetworkPolicy, V1NetworkPolicyPeer, V1NetworkPolicyPort, V1PodDisruptionBudget,
+  V1Container, V1Deployment, V1Ingress, V1LimitRange, V1Namespace, V1NetworkPolicy, V1NetworkPolicyPeer, V1NetworkPolicyPort, V1PodDisruptionBudget,
   V1ResourceQuota, V1Role, V1RoleBinding, V1Service, V1ServiceAccount, V2HorizontalPodAutoscaler,
 } from '@kubernetes/client-node';
 import type { DeploymentIR, ModelIR, PlatformIR, RegionIR } from '../../resolve/ir.js';
@@ -220,6 +220,8 @@ export function modelObjects(ir: PlatformIR, m: ModelIR, d: DeploymentIR, r: Reg
             { maxSkew: 1, topologyKey: 'topology.kubernetes.io/zone', whenUnsatisfiable: 'ScheduleAnyway', labelSelector: { matchLabels: labels } },
           ],
           securityContext: { runAsNonRoot: true, runAsUser: TRITON_UID, runAsGroup: TRITON_UID, fsGroup: TRITON_UID, seccompProfile: { type: 'RuntimeDefault' } },
+          // The model revision's files, fetched and checked against their sha256 before Triton starts (fetchModel).
+          initContainers: [fetchModel(ir, m, r)],
           // preStop keeps serving while the ALB deregisters the target, then Triton finishes in-flight requests.
           terminationGracePeriodSeconds: TERMINATION_GRACE_SECONDS,
           containers: [
@@ -227,10 +229,9 @@ export function modelObjects(ir: PlatformIR, m: ModelIR, d: DeploymentIR, r: Reg
               name: 'triton',
               image: `${triton.repository}:${triton.tag}`,
               command: ['tritonserver'],
-              args: tritonArgs(m, r.names.modelBucket),
+              args: tritonArgs(m),
               env: [
                 { name: 'HOME', value: '/tmp' },
-                { name: 'AWS_REGION', value: r.region },
                 // The restricted APIs' key: known to whoever can read the pod, never written anywhere.
                 { name: 'POD_UID', valueFrom: { fieldRef: { fieldPath: 'metadata.uid' } } },
               ],
@@ -251,11 +252,15 @@ export function modelObjects(ir: PlatformIR, m: ModelIR, d: DeploymentIR, r: Reg
               volumeMounts: [
                 { name: 'tmp', mountPath: '/tmp' },
                 { name: 'shm', mountPath: '/dev/shm' },
+                // Triton reads the verified files; nothing in the container can change them.
+                { name: 'models', mountPath: MODEL_REPOSITORY, readOnly: true },
               ],
             },
           ],
           volumes: [
             { name: 'tmp', emptyDir: { sizeLimit: '20Gi' } },
+            // One model.onnx is at most 2 GiB (the protobuf limit of an ONNX file without external data), plus its config.
+            { name: 'models', emptyDir: { sizeLimit: '4Gi' } },
             { name: 'shm', emptyDir: { medium: 'Memory', sizeLimit: '1Gi' } },
           ],
         },
@@ -350,17 +355,65 @@ export function ingressAnnotations(d: DeploymentIR): Record<string, string> {
   };
 }
 
+/** Where the pod's model repository lives: the fetch-model init container fills it, Triton reads it. */
+const MODEL_REPOSITORY = '/models';
+
 /**
- * Triton's command line: its own model repository prefix, exactly this model, latency histograms on, the
+ * Verification on load. Downloads the revision's config.pbtxt and model.onnx from the model bucket into the pod's
+ * model repository and checks both against the sha256 the IR holds (sha256sum exits non-zero on any difference,
+ * so the pod never starts Triton on other bytes and stays in Init with the mismatch in this container's log).
+ * Triton then loads these local files, not S3: what it loads is exactly what was hashed, with no second read that
+ * could differ, and its own S3 client (HeadBucket, listing) is out of the path. The files come from the prefix of
+ * the revision the pod template names, so a pod started mid-rollout or after `kubectl rollout undo` loads its own
+ * revision. The pinned AWS CLI image (Amazon Linux 2: sh and coreutils' sha256sum), the model's service account and
+ * IRSA role (s3:GetObject on <model>/*), and Triton's restricted security context and egress policy.
+ */
+function fetchModel(ir: PlatformIR, m: ModelIR, r: RegionIR): V1Container {
+  const cli = ir.versions.images.awsCli!;
+  const script = [
+    'set -eu',
+    'dir="$MODEL_REPOSITORY/$MODEL"',
+    'mkdir -p "$dir/1"',
+    'aws s3 cp --only-show-errors "$SOURCE/$MODEL/config.pbtxt" "$dir/config.pbtxt"',
+    'aws s3 cp --only-show-errors "$SOURCE/$MODEL/1/model.onnx" "$dir/1/model.onnx"',
+    `printf '%s  %s\\n' "$CONFIG_SHA256" "$dir/config.pbtxt" "$WEIGHTS_SHA256" "$dir/1/model.onnx" | sha256sum --check --strict -`,
+  ].join('\n');
+  // Guaranteed QoS needs limits equal to requests in every container; below Triton's smallest requests, so the pod asks for no more.
+  const resources = { cpu: '500m', memory: '512Mi' };
+  return {
+    name: 'fetch-model',
+    image: `${cli.repository}:${cli.tag}`,
+    command: ['/bin/sh', '-c', script],
+    env: [
+      { name: 'HOME', value: '/tmp' },
+      { name: 'AWS_REGION', value: r.region },
+      { name: 'MODEL', value: m.name },
+      { name: 'MODEL_REPOSITORY', value: MODEL_REPOSITORY },
+      { name: 'SOURCE', value: `s3://${r.names.modelBucket}/${m.repository.prefix}` },
+      { name: 'CONFIG_SHA256', value: m.configSha256 },
+      { name: 'WEIGHTS_SHA256', value: m.weightsSha256 },
+    ],
+    resources: { requests: resources, limits: resources },
+    securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, runAsNonRoot: true, capabilities: { drop: ['ALL'] }, seccompProfile: { type: 'RuntimeDefault' } },
+    // The CLI caches the web-identity credentials under $HOME.
+    volumeMounts: [
+      { name: 'tmp', mountPath: '/tmp' },
+      { name: 'models', mountPath: MODEL_REPOSITORY },
+    ],
+  };
+}
+
+/**
+ * Triton's command line: the pod's verified model repository, exactly this model, latency histograms on, the
  * configuration taken as written (no auto-complete), and the model-control, shared-memory, trace and logging
  * APIs closed to callers without the pod's UID in a header (the ALB routes only /v2/models/<model>, but every
  * pod of the VPC could reach port 8000 otherwise).
  * @see https://github.com/triton-inference-server/server/blob/main/docs/customization_guide/deploy.md
  */
-export function tritonArgs(m: ModelIR, bucket: string): string[] {
+export function tritonArgs(m: ModelIR): string[] {
   const restricted = `model-repository,shared-memory,trace,logging:${RESTRICTED_API_HEADER}=$(POD_UID)`;
   return [
-    `--model-repository=s3://${bucket}/${m.name}`,
+    `--model-repository=${MODEL_REPOSITORY}`,
     '--model-control-mode=explicit',
     `--load-model=${m.name}`,
     '--disable-auto-complete-config',

@@ -1,78 +1,14 @@
 /**
- * Triton model configuration (config.pbtxt), one per model.
+ * Triton model configuration (config.pbtxt), one per model. The text is rendered in resolve
+ * (compiler/resolve/triton-config.ts): the model revision is derived from its exact bytes.
  * @see https://github.com/triton-inference-server/server/blob/main/docs/user_guide/model_configuration.md
  */
 import type { FileOutput } from '../../output/files.js';
-import { LATENCY_HISTOGRAM } from '../../lib/conventions.js';
-import type { ModelIR, PlatformIR } from '../../resolve/ir.js';
+import { modelConfig, tritonConfigPath } from '../../resolve/triton-config.js';
+import type { PlatformIR } from '../../resolve/ir.js';
 
+export { modelConfig };
 
 export function emitTritonConfigs(ir: PlatformIR): FileOutput[] {
-  return ir.models.map((m) => ({ path: `triton/models/${m.name}/config.pbtxt`, content: modelConfig(m) }));
-}
-
-/** A protobuf text-format string literal. */
-const str = (s: string) => `"${s.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')}"`;
-const list = (xs: readonly (number | string)[]) => `[ ${xs.join(', ')} ]`;
-
-export function modelConfig(m: ModelIR): string {
-  const tensor = (t: ModelIR['definition']['inputs'][number]) =>
-    ['  {', `    name: ${str(t.name)}`, `    data_type: ${t.dataType}`, ...(t.format && t.format !== 'FORMAT_NONE' ? [`    format: ${t.format}`] : []), `    dims: ${list(t.dims)}`, '  }'].join('\n');
-  const gpus = Array.from({ length: m.gpusPerReplica }, (_, i) => i);
-  return [
-    `name: ${str(m.name)}`,
-    `platform: ${str(m.definition.backend)}`,
-    `max_batch_size: ${m.maxBatchSize}`,
-    `input [\n${m.definition.inputs.map(tensor).join(',\n')}\n]`,
-    `output [\n${m.definition.outputs.map(tensor).join(',\n')}\n]`,
-    // One model instance on each GPU of the replica (count is per listed GPU).
-    `instance_group [\n  {\n    count: 1\n    kind: KIND_GPU\n    gpus: ${list(gpus)}\n  }\n]`,
-    [
-      'dynamic_batching {',
-      ...(m.preferredBatchSizes.length ? [`  preferred_batch_size: ${list(m.preferredBatchSizes)}`] : []),
-      `  max_queue_delay_microseconds: ${m.maxQueueDelayMicroseconds}`,
-      '}',
-    ].join('\n'),
-    // Histogram buckets around the p99 objective, so the latency SLO is measured, not estimated.
-    [
-      'model_metrics {',
-      '  metric_control: [',
-      '    {',
-      `      metric_identifier: { family: ${str(LATENCY_HISTOGRAM)} }`,
-      `      histogram_options: { buckets: ${list(m.latencyBucketsMs)} }`,
-      '    }',
-      '  ]',
-      '}',
-    ].join('\n'),
-    ...accelerators(m),
-    warmup(m),
-    '',
-  ].join('\n');
-}
-
-/**
- * Warm-up requests Triton runs before it reports the model ready: zeros at every batch size the batcher
- * forms, so cuDNN/ORT initialisation happens before the ALB sends traffic, not on the first user requests.
- * @see https://github.com/triton-inference-server/server/blob/main/docs/user_guide/model_configuration.md#model-warmup
- */
-function warmup(m: ModelIR): string {
-  const sizes = [...new Set([1, ...m.preferredBatchSizes, m.maxBatchSize])].sort((a, b) => a - b);
-  const input = (t: ModelIR['definition']['inputs'][number]) =>
-    `      {\n        key: ${str(t.name)}\n        value: { data_type: ${t.dataType} dims: ${list(t.dims.map((d) => (d < 0 ? 1 : d)))} zero_data: true }\n      }`;
-  const samples = sizes.map((b) => ['  {', `    name: ${str(`zeros-batch-${b}`)}`, `    batch_size: ${b}`, `    inputs [\n${m.definition.inputs.map(input).join(',\n')}\n    ]`, '  }'].join('\n'));
-  return `model_warmup [\n${samples.join(',\n')}\n]`;
-}
-
-/**
- * The GPU execution accelerator the model definition asks for (ONNX Runtime's TensorRT execution provider,
- * with its precision), or nothing: ORT's CUDA provider.
- * @see https://github.com/triton-inference-server/onnxruntime_backend#onnx-runtime-with-tensorrt-optimization
- */
-function accelerators(m: ModelIR): string[] {
-  const a = m.definition.accelerator;
-  if (!a) return [];
-  const params = Object.entries({ precision_mode: a.precision, max_workspace_size_bytes: String(a.maxWorkspaceBytes) }).map(
-    ([k, v]) => `        parameters { key: ${str(k)} value: ${str(v)} }`,
-  );
-  return [['optimization {', '  execution_accelerators {', '    gpu_execution_accelerator [', '      {', `        name: ${str(a.name)}`, ...params, '      }', '    ]', '  }', '}'].join('\n')];
+  return ir.models.map((m) => ({ path: tritonConfigPath(m.name), content: modelConfig(m) }));
 }

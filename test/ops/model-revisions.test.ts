@@ -1,0 +1,116 @@
+/**
+ * Model revisions in the model bucket (K8s #13, #17; issue 15 items 1 and 4): apply uploads each model's config.pbtxt
+ * and weights to the revision's own prefix, verifies them there, and only then applies the Deployments that name
+ * that prefix. The plan is read from the step list --dry-run prints; the upload and the checks run against the fake
+ * aws of test/fixtures/fakebin, which keeps the objects' SHA-256 as S3 does.
+ */
+import { createHash } from 'node:crypto';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { revisionObjects, uploadRevision, verifyRevision, type ModelRevisionObjects } from '../../compiler/ops/models.js';
+import { execTool } from '../../compiler/ops/run.js';
+import { applySteps, commandLine, type Step } from '../../compiler/ops/steps.js';
+import { repoRoot } from '../helpers/cli.js';
+import { irOf } from '../helpers/platform.js';
+
+const SPECS = ['platform.yaml', 'examples/minimal-dev.yaml', 'examples/multi-region-prod.yaml', 'examples/spot-cost-optimised.yaml', 'examples/multi-model-teams.yaml'];
+const described = (s: Step) => (s.kind === 'task' ? s.describe : commandLine(s.argv));
+
+describe('apply plan: upload to the revision prefix, verify there, then kubectl apply', () => {
+  for (const spec of SPECS) {
+    it(`${spec}: every model's config and weights go to <model>/<revision>/, are verified, and only then do the Deployments that name it apply`, () => {
+      const ir = irOf(spec);
+      for (const env of ir.environments) {
+        const steps = applySteps(ir, env, { generated: 'generated' });
+        const at = (id: string) => steps.findIndex((s) => s.id === id);
+        for (const r of env.regions) {
+          const apply = at(`${r.region}:kustomize`);
+          for (const m of ir.models) {
+            const upload = steps[at(`${r.region}:upload:${m.name}`)]!;
+            const prefix = `${m.name}/${m.revision}/${m.name}`;
+            expect(described(upload)).toContain(`put-object --bucket ${r.names.modelBucket} --key ${prefix}/config.pbtxt --body generated/triton/models/${m.name}/config.pbtxt`);
+            expect(described(upload)).toContain(`copy-object --copy-source ${m.definition.weights.uri.slice('s3://'.length)} --bucket ${r.names.modelBucket} --key ${prefix}/1/model.onnx --checksum-algorithm SHA256`);
+            expect(described(steps[at(`${r.region}:verify:${m.name}`)]!)).toContain(`head-object --bucket ${r.names.modelBucket} --key ${prefix}/1/model.onnx --checksum-mode ENABLED`);
+            expect(at(`${r.region}:upload:${m.name}`)).toBeGreaterThan(-1);
+            expect(at(`${r.region}:upload:${m.name}`)).toBeLessThan(at(`${r.region}:verify:${m.name}`));
+            expect(at(`${r.region}:verify:${m.name}`)).toBeLessThan(apply);
+          }
+          // Nothing writes to the prefix running pods used to read (<model>/<model>/...) any more.
+          for (const s of steps) for (const m of ir.models) expect(described(s)).not.toContain(`${r.names.modelBucket}/${m.name}/${m.name}/`);
+        }
+      }
+    });
+  }
+});
+
+describe('upload and verification against S3 checksums (the fake aws keeps them as S3 does)', () => {
+  const ir = irOf('platform.yaml');
+  const env = ir.environments.find((e) => e.name === 'prod')!;
+  const m = ir.models.find((x) => x.name === 'resnet50')!;
+  const fakeWeights = createHash('sha256').update('fake weights\n').digest('hex');
+  const saved = { ...process.env };
+  let log = '';
+  beforeEach(() => {
+    log = join(mkdtempSync(join(tmpdir(), 'platformc-s3-')), 'calls.log');
+    Object.assign(process.env, { PATH: `${join(repoRoot, 'test/fixtures/fakebin')}:${saved.PATH}`, FAKE_LOG: log });
+  });
+  afterEach(() => {
+    for (const k of Object.keys(process.env)) if (!(k in saved)) delete process.env[k];
+    Object.assign(process.env, saved);
+  });
+  // The repository's generated/ config.pbtxt; the fake copies 'fake weights\n' (FAKE_S3_OBJECT).
+  const objects = (): ModelRevisionObjects => {
+    const o = revisionObjects(m, env.regions[0]!, join(repoRoot, 'generated'));
+    return { ...o, weights: { ...o.weights, sha256: fakeWeights } };
+  };
+  const calls = () => (existsSync(log) ? readFileSync(log, 'utf8').trim().split('\n').filter(Boolean).map((l) => (JSON.parse(l) as { argv: string[] }).argv.slice(0, 2).join(' ')) : []);
+  const lines: string[] = [];
+  const note = (l: string) => lines.push(l);
+
+  it('the IR holds the sha256 of config.pbtxt exactly as generated/ has it (what apply uploads and the pods check)', () => {
+    expect(createHash('sha256').update(readFileSync(objects().config.file)).digest('hex')).toBe(m.configSha256);
+  });
+
+  it('uploads a new revision, verifies it, and does not upload it again on the next apply', async () => {
+    const o = objects();
+    expect(await uploadRevision(o, execTool, note)).toBeUndefined();
+    expect(calls()).toEqual(['s3api head-object', 's3api put-object', 's3api head-object', 's3api copy-object']);
+    expect(await verifyRevision(o, execTool, note)).toBeUndefined();
+    writeFileSync(log, '');
+    expect(await uploadRevision(o, execTool, note)).toBeUndefined();
+    expect(calls()).toEqual(['s3api head-object', 's3api head-object']);
+  });
+
+  it('fails verification when the copied weights are not the declared bytes, naming the object and both hashes', async () => {
+    process.env.FAKE_S3_OBJECT = 'tampered weights\n';
+    const o = objects();
+    expect(await uploadRevision(o, execTool, note)).toBeUndefined();
+    const tampered = createHash('sha256').update('tampered weights\n').digest('hex');
+    expect(await verifyRevision(o, execTool, note)).toBe(`s3://${o.bucket}/${o.weights.key} has sha256 ${tampered}, not ${fakeWeights}`);
+  });
+
+  it('a revision that is missing fails verification (nothing to roll out to)', async () => {
+    const o = objects();
+    expect(await verifyRevision(o, execTool, note)).toBe(`s3://${o.bucket}/${o.config.key} is missing; s3://${o.bucket}/${o.weights.key} is missing`);
+  });
+
+  it("S3 refuses a config.pbtxt whose bytes are not the IR's sha256 (put-object with --checksum-sha256)", async () => {
+    const o = objects();
+    const r = await uploadRevision({ ...o, config: { ...o.config, sha256: fakeWeights } }, execTool, note);
+    expect(r).toMatch(/put-object .* failed: .*BadDigest/);
+  });
+
+  it("a multipart checksum (checksum of the parts' checksums) is never compared: the object is downloaded and hashed", async () => {
+    const o = objects();
+    expect(await uploadRevision(o, execTool, note)).toBeUndefined();
+    process.env.FAKE_S3_COMPOSITE = '1';
+    writeFileSync(log, '');
+    expect(await verifyRevision(o, execTool, note)).toBeUndefined();
+    expect(calls()).toEqual(['s3api head-object', 's3api head-object', 's3 cp']);
+    // The bytes S3 serves are hashed: other bytes fail.
+    process.env.FAKE_S3_OBJECT = 'tampered weights\n';
+    expect(await verifyRevision(o, execTool, note)).toMatch(/model.onnx has sha256 [0-9a-f]{64}, not /);
+  });
+});
