@@ -148,6 +148,17 @@ for (const spec of SPECS) {
         });
       }
     }
+    it('nothing but load balancers and NAT gateways is placed in the ALB subnets: every node, control-plane and endpoint interface takes the private subnets', () => {
+      const tf = files.filter((f) => f.path.endsWith('.tf'));
+      for (const f of tf) {
+        expect(f.content, f.path).not.toMatch(/module\.vpc\.(public|elasticache)_subnets/);
+        for (const m of f.content.matchAll(/^\s*(?:subnet_ids|control_plane_subnet_ids)\s*=\s*(.+)$/gm)) expect(m[1], f.path).toBe('module.vpc.private_subnets');
+      }
+      // Karpenter finds its subnets by a tag only the private subnets carry (checked per region above).
+      for (const f of files.filter((x) => /karpenter\/node-classes\.yaml$/.test(x.path))) {
+        for (const c of parseAllDocuments(f.content).map((d) => d.toJS() as Json)) expect(c.spec.subnetSelectorTerms.every((t: Json) => Object.keys(t).join() === 'tags' && Object.keys(t.tags).join() === 'karpenter.sh/discovery')).toBe(true);
+      }
+    });
     it('Prometheus reaches Triton by namespace and pod selector together (one peer), on the metrics port only, never by CIDR', () => {
       const base = parseAllDocuments(content('kustomize/base/network-policies.yaml')).map((d) => d.toJS() as Json);
       const teams = [...new Set(ir.environments.flatMap((e) => e.regions.flatMap((r) => r.deployments.map((d) => d.namespace))))];
