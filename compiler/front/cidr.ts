@@ -40,10 +40,48 @@ export function subnet(c: Cidr, newbits: number, netnum: number): Cidr {
 /** Smallest private subnet platformc accepts: pods take VPC addresses (VPC CNI), so /24 per AZ is the floor. */
 export const MAX_SUBNET_PREFIX = 24;
 
-/** Subnet plan: the VPC split into 2 x azs equal subnets, public ones first. Undefined when they would be smaller than /24. */
-export function planSubnets(vpc: Cidr, azs: number): { newbits: number; public: Cidr[]; private: Cidr[] } | undefined {
-  const newbits = Math.ceil(Math.log2(2 * azs));
-  if (vpc.prefix + newbits > MAX_SUBNET_PREFIX) return undefined;
-  const all = Array.from({ length: 2 * azs }, (_, i) => subnet(vpc, newbits, i));
-  return { newbits, public: all.slice(0, azs), private: all.slice(azs) };
+/**
+ * Smallest subnet a load balancer may sit in: "each subnet for your load balancer has a CIDR block with at least a
+ * /27 bitmask ... and has at least 8 free IP addresses" (ELB, Application Load Balancers, Subnets for your load
+ * balancer); the AWS Load Balancer Controller skips subnets with fewer than 8 free addresses when it discovers them.
+ * @see https://docs.aws.amazon.com/elasticloadbalancing/latest/application/application-load-balancers.html#subnets-load-balancer
+ * @see https://github.com/kubernetes-sigs/aws-load-balancer-controller/blob/main/docs/deploy/subnet_discovery.md
+ */
+export const MAX_LOAD_BALANCER_SUBNET_PREFIX = 27;
+
+/** A VPC's subnets, one of each kind per availability zone (index i: the i-th zone). */
+export interface SubnetPlan {
+  readonly newbits: number;
+  /** NAT gateways and internet-facing ALBs: nothing else runs there (nodes, pods, endpoints are private). */
+  readonly public: Cidr[];
+  /** Internal ALBs only: no node or pod ever has an address here, so a NetworkPolicy may admit these CIDRs. */
+  readonly internalLoadBalancer: Cidr[];
+  /** Nodes, their pods (the VPC CNI gives pods addresses of the node's subnet), the control plane's and endpoints' interfaces. */
+  readonly private: Cidr[];
+}
+
+/** Bits that split a VPC into its per-AZ slots: 2 x azs of them, rounded up to a power of two. */
+const slotBits = (azs: number) => Math.ceil(Math.log2(2 * azs));
+
+/** The longest VPC prefix (smallest VPC) whose plan fits azs zones: private /24 or larger, load balancers /27 or larger. */
+export const maxVpcPrefix = (azs: number) => Math.min(MAX_SUBNET_PREFIX, MAX_LOAD_BALANCER_SUBNET_PREFIX - 1) - slotBits(azs);
+
+/**
+ * Subnet plan: the VPC split into 2 x azs equal slots (rounded up to a power of two); the first azs slots each hold
+ * the zone's public subnet (first half) and internal load-balancer subnet (second half), the next azs slots are the
+ * private subnets. Private subnets are exactly where they were before load balancers got subnets of their own, so
+ * adding them replaces no node subnet. Undefined when a private subnet would be smaller than /24 (the load-balancer
+ * and public subnets are then /25 or larger, above the ALB's /27 floor).
+ */
+export function planSubnets(vpc: Cidr, azs: number): SubnetPlan | undefined {
+  const newbits = slotBits(azs);
+  if (vpc.prefix > maxVpcPrefix(azs)) return undefined;
+  const slot = (i: number) => subnet(vpc, newbits, i);
+  const zones = Array.from({ length: azs }, (_, i) => i);
+  return {
+    newbits,
+    public: zones.map((i) => subnet(slot(i), 1, 0)),
+    internalLoadBalancer: zones.map((i) => subnet(slot(i), 1, 1)),
+    private: zones.map((i) => slot(azs + i)),
+  };
 }

@@ -5,7 +5,7 @@ import type { DiagnosticCode } from '../diagnostics/codes.js';
 import { didYouMean } from '../diagnostics/suggest.js';
 import { GPU_MEMORY_HEADROOM, instanceCatalog, migProfiles, notOfferedHint, regionCatalog } from '../catalog.js';
 import { worstCaseSharedGiB } from '../lib/sharing.js';
-import { formatCidr, overlaps, parseCidr, planSubnets, MAX_SUBNET_PREFIX } from './cidr.js';
+import { formatCidr, maxVpcPrefix, overlaps, parseCidr, planSubnets, MAX_SUBNET_PREFIX } from './cidr.js';
 import { environmentSpec, overridePath } from './environments.js';
 import { durationSeconds } from '../lib/durations.js';
 import { ciApplies, createsOidcProvider } from './identity.js';
@@ -322,7 +322,7 @@ function checkEnvironment(ctx: Context, env: string) {
     const c = parseCidr(network.vpcCidr);
     if (!c || c.prefix < 16) continue;
     if (!planSubnets(c, network.availabilityZones)) {
-      report('subnets-do-not-fit', ['regions', region, 'vpcCidr'], { cidr: network.vpcCidr, count: 2 * network.availabilityZones, prefix: MAX_SUBNET_PREFIX }, 'use a larger VPC CIDR (e.g. /16) or fewer availability zones');
+      report('subnets-do-not-fit', ['regions', region, 'vpcCidr'], { cidr: network.vpcCidr, azs: network.availabilityZones, prefix: MAX_SUBNET_PREFIX }, `use a /${maxVpcPrefix(network.availabilityZones)} or larger VPC CIDR (e.g. /16), or fewer availability zones`);
     }
     for (const [other, oc] of cidrs) {
       if (other !== region && oc && overlaps(c, oc)) report('cidr-overlap', ['regions', region, 'vpcCidr'], { cidr: network.vpcCidr, region, other: spec.regions[other]!.vpcCidr, otherRegion: other }, 'give every region of an environment its own CIDR');

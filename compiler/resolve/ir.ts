@@ -302,7 +302,14 @@ export interface NetworkIR {
    * name means a different zone in every account, and not every zone offers every GPU type.
    */
   readonly availabilityZoneCount: number;
+  /** Per AZ (planSubnets): NAT gateways and internet-facing ALBs only, tagged kubernetes.io/role/elb. */
   readonly publicSubnets: readonly string[];
+  /**
+   * Per AZ: internal ALBs only, the one subnet kind tagged kubernetes.io/role/internal-elb, so the AWS Load Balancer
+   * Controller never places an internal ALB where pods live and the ALB allow of Triton admits no pod.
+   */
+  readonly internalLoadBalancerSubnets: readonly string[];
+  /** Per AZ: nodes and their pods (VPC CNI), the control plane's and the interface endpoints' network interfaces. */
   readonly privateSubnets: readonly string[];
   readonly natGateways: 'single' | 'perAz';
   /** AWS services reached through interface endpoints in every AZ (S3 always through a free gateway endpoint). */
@@ -447,6 +454,9 @@ export interface IngressIR {
   readonly authentication: 'none' | { readonly cognito: { readonly userPoolArn: string; readonly userPoolClientId: string; readonly userPoolDomain: string } };
   /** Client CIDRs the ALB accepts. */
   readonly allowedCidrs: readonly string[];
-  /** CIDRs of the subnets the ALB's nodes sit in (target type ip: the only sources Triton needs to admit). */
+  /**
+   * CIDRs of the subnets the ALB's nodes sit in (target type ip: the only sources Triton needs to admit): the public
+   * subnets for internet-facing ALBs, the internal load-balancer subnets for internal ones; never a subnet with pods.
+   */
   readonly albSubnets: readonly string[];
 }

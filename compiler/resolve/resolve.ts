@@ -253,7 +253,7 @@ function resolveRegion(platform: string, env: string, region: string, role: 'pri
         tls: certificateArns.length > 0 || host !== undefined,
         authentication: m.ingress.authentication ?? 'none',
         allowedCidrs: [...m.ingress.allowedCidrs].sort(),
-        albSubnets: (scheme === 'internet-facing' ? plan.public : plan.private).map(formatCidr),
+        albSubnets: (scheme === 'internet-facing' ? plan.public : plan.internalLoadBalancer).map(formatCidr),
       },
       serviceAccount: workloadName(name),
       roleName: role,
@@ -275,6 +275,7 @@ function resolveRegion(platform: string, env: string, region: string, role: 'pri
       vpcCidr: network.vpcCidr,
       availabilityZoneCount: network.availabilityZones,
       publicSubnets: plan.public.map(formatCidr),
+      internalLoadBalancerSubnets: plan.internalLoadBalancer.map(formatCidr),
       privateSubnets: plan.private.map(formatCidr),
       // Production gets a NAT gateway per AZ unless platform.yaml chooses otherwise (one NAT is one AZ's outage away
       // from cutting all egress); written choices stand (validate warns about single in prod).

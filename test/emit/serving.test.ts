@@ -165,7 +165,7 @@ describe.each(SPECS)('rollouts and security of %s', (spec) => {
         for (const np of objects.filter((o) => o.kind === 'NetworkPolicy' && o.metadata.name === 'triton-allow-alb')) {
           const cidrs = np.spec.ingress[0].from.map((p: Json) => p.ipBlock.cidr);
           expect(cidrs).not.toContain(r.network.vpcCidr);
-          for (const c of cidrs) expect([...r.network.publicSubnets, ...r.network.privateSubnets]).toContain(c);
+          for (const c of cidrs) expect([...r.network.publicSubnets, ...r.network.internalLoadBalancerSubnets]).toContain(c);
         }
         // The secret store comes with the platform-prerequisites chart (before kube-prometheus-stack), not the overlay.
         expect(objects.filter((o) => o.kind === 'ClusterSecretStore' || o.kind === 'ExternalSecret')).toEqual([]);

@@ -76,9 +76,10 @@ describe('standby regions', () => {
     expect(env(ir, 'dev').regions[0]!.network).toMatchObject({ vpcCidr: '10.20.0.0/16', natGateways: 'single', availabilityZoneCount: 2 });
     expect(env(ir, 'prod').regions[0]!.network.availabilityZoneCount).toBe(3);
   });
-  it('plans one public and one private subnet per AZ', () => {
+  it('plans one public, one internal load-balancer and one private subnet per AZ', () => {
     expect(env(ir, 'prod').regions[0]!.network).toMatchObject({
-      publicSubnets: ['10.10.0.0/19', '10.10.32.0/19', '10.10.64.0/19'],
+      publicSubnets: ['10.10.0.0/20', '10.10.32.0/20', '10.10.64.0/20'],
+      internalLoadBalancerSubnets: ['10.10.16.0/20', '10.10.48.0/20', '10.10.80.0/20'],
       privateSubnets: ['10.10.96.0/19', '10.10.128.0/19', '10.10.160.0/19'],
     });
   });

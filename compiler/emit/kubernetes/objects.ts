@@ -97,17 +97,12 @@ export function teamNetworkPolicies(namespace: string): K8sObject[] {
  * How narrow this can be, exactly: the VPC CNI's network policy agent enforces standard NetworkPolicy peers,
  * i.e. pods (podSelector/namespaceSelector, resolved to pod IPs) and ipBlocks; an ALB is no pod, and a
  * NetworkPolicy cannot name a security group or an ENI, so the ALB's subnets' CIDRs are the narrowest peer.
- * For internet-facing ALBs those are the public subnets, where no pod runs (nodes and their pods sit in the
- * private subnets): the allow admits the ALB and nothing else of the cluster. For internal ALBs they are the
- * private subnets, which the VPC CNI also gives every pod its IP from, so any pod of the cluster passes this
- * ipBlock to port 8000 (Triton's restricted APIs still need the pod's key; the default-deny egress of team
- * namespaces and of the platform namespace still stops their pods on their side). Narrower needs a change
- * outside NetworkPolicy: dedicated internal-ALB subnets without pods (VPC module intra subnets tagged
- * kubernetes.io/role/internal-elb), or VPC CNI custom networking (pods in their own subnets), or security
- * groups for pods (ENABLE_POD_ENI, a SecurityGroupPolicy giving Triton pods a group that admits 8000 only
- * from the ALB's security group; compatible with network policies, trunk-capable Nitro instances only).
+ * Those subnets hold load balancers only (NetworkIR, planSubnets): internet-facing ALBs sit in the public
+ * subnets (with the NAT gateways, which only forward pod-initiated flows), internal ALBs in subnets of their
+ * own, the only ones tagged kubernetes.io/role/internal-elb. Nodes, and with the VPC CNI every pod, take
+ * addresses of the private subnets, which no ipBlock here overlaps: no pod of the cluster passes this allow.
  * @see https://docs.aws.amazon.com/eks/latest/userguide/cni-network-policy.html
- * @see https://docs.aws.amazon.com/eks/latest/userguide/security-groups-for-pods.html
+ * @see https://github.com/kubernetes-sigs/aws-load-balancer-controller/blob/main/docs/deploy/subnet_discovery.md
  */
 export function albIngressPolicy(namespace: string, albSubnets: readonly string[]): K8sObject {
   return fixFrom(

@@ -173,6 +173,16 @@ function vpc(ir: PlatformIR, env: EnvironmentIR, r: RegionIR): string {
     azs: expr('local.azs'),
     public_subnets: [...r.network.publicSubnets],
     private_subnets: [...r.network.privateSubnets],
+    // Internal ALBs get subnets of their own, where no node and so no pod (VPC CNI: pods take their node's subnet's
+    // addresses) ever has an address: Triton's ALB allow (a NetworkPolicy ipBlock of these CIDRs) admits no pod.
+    // The module's elasticache group is the one that fits: its subnets share the private route tables (module
+    // main.tf aws_route_table_association.elasticache, with create_elasticache_subnet_route_table false), so an
+    // internal ALB reaches the NAT gateway, which Cognito authentication needs (the ALB calls the user pool's token
+    // endpoint), while intra_subnets would get a route table without one. No ElastiCache subnet group is made.
+    elasticache_subnets: [...r.network.internalLoadBalancerSubnets],
+    elasticache_subnet_suffix: 'internal-alb',
+    create_elasticache_subnet_group: false,
+    create_elasticache_subnet_route_table: false,
     enable_nat_gateway: true,
     single_nat_gateway: !perAz,
     one_nat_gateway_per_az: perAz,
@@ -180,9 +190,14 @@ function vpc(ir: PlatformIR, env: EnvironmentIR, r: RegionIR): string {
     enable_dns_support: true,
     // Nodes live in private subnets only; nothing in a public subnet gets a public IP by default.
     map_public_ip_on_launch: false,
+    // The AWS Load Balancer Controller places an ALB only in subnets with the role tag of its scheme when any subnet
+    // has one (subnet_discovery.md: "If subnets with matching role tag exists: Only these become candidates"):
+    // internet-facing ones in the public subnets, internal ones in their own subnets. The private subnets carry no
+    // role tag, so an internal ALB can never land where the pods are.
     public_subnet_tags: { 'kubernetes.io/role/elb': 1 },
+    elasticache_subnet_tags: { 'kubernetes.io/role/internal-elb': 1 },
     // Karpenter launches nodes into the subnets that carry its discovery tag: the private ones.
-    private_subnet_tags: { 'kubernetes.io/role/internal-elb': 1, ...(env.cluster.provisioner === 'karpenter' ? { 'karpenter.sh/discovery': r.names.discoveryTag } : {}) },
+    ...(env.cluster.provisioner === 'karpenter' ? { private_subnet_tags: { 'karpenter.sh/discovery': r.names.discoveryTag } } : {}),
     // The default security group denies everything.
     manage_default_security_group: true,
     default_security_group_ingress: [],

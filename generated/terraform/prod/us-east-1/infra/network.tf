@@ -42,21 +42,25 @@ module "vpc" {
   source  = "terraform-aws-modules/vpc/aws"
   version = "6.6.0"
 
-  name                    = "inference-prod-use1"
-  cidr                    = "10.40.0.0/16"
-  azs                     = local.azs
-  public_subnets          = ["10.40.0.0/18", "10.40.64.0/18"]
-  private_subnets         = ["10.40.128.0/18", "10.40.192.0/18"]
-  enable_nat_gateway      = true
-  single_nat_gateway      = false
-  one_nat_gateway_per_az  = true
-  enable_dns_hostnames    = true
-  enable_dns_support      = true
-  map_public_ip_on_launch = false
+  name                                  = "inference-prod-use1"
+  cidr                                  = "10.40.0.0/16"
+  azs                                   = local.azs
+  public_subnets                        = ["10.40.0.0/19", "10.40.64.0/19"]
+  private_subnets                       = ["10.40.128.0/18", "10.40.192.0/18"]
+  elasticache_subnets                   = ["10.40.32.0/19", "10.40.96.0/19"]
+  elasticache_subnet_suffix             = "internal-alb"
+  create_elasticache_subnet_group       = false
+  create_elasticache_subnet_route_table = false
+  enable_nat_gateway                    = true
+  single_nat_gateway                    = false
+  one_nat_gateway_per_az                = true
+  enable_dns_hostnames                  = true
+  enable_dns_support                    = true
+  map_public_ip_on_launch               = false
   public_subnet_tags = {
     "kubernetes.io/role/elb" = 1
   }
-  private_subnet_tags = {
+  elasticache_subnet_tags = {
     "kubernetes.io/role/internal-elb" = 1
   }
   manage_default_security_group                   = true
