@@ -80,6 +80,7 @@ const roots = (o: OpsOptions, env: EnvironmentIR, r: RegionIR) => ({
   platform: join(o.generated, 'terraform', env.name, r.region, 'platform'),
   overlay: join(o.generated, 'kustomize', 'overlays', env.name, r.region),
   karpenter: join(o.generated, 'kustomize', 'overlays', env.name, r.region, 'karpenter'),
+  admission: join(o.generated, 'kustomize', 'overlays', env.name, r.region, 'admission'),
 });
 const regionsOf = (env: EnvironmentIR, o: OpsOptions) => env.regions.filter((r) => !o.region || r.region === o.region);
 
@@ -158,6 +159,7 @@ export function planSteps(ir: PlatformIR, env: EnvironmentIR, o: OpsOptions): St
           // kubectl diff exits 1 when there are differences: that is a result, not a failure.
           argv: ['kubectl', 'diff', '--server-side', '--context', r.names.kubeContext, '-k', objects.dir],
         },
+        { kind: 'exec', id: `${r.region}:admission:diff`, title: `server-side diff of the team IngressClasses and admission policies (${r.region})`, argv: ['kubectl', 'diff', '--server-side', '--context', r.names.kubeContext, '-k', d.admission] },
         ...(env.cluster.provisioner === 'karpenter'
           ? [{ kind: 'exec', id: `${r.region}:karpenter:diff`, title: `server-side diff of Karpenter's NodePools and EC2NodeClasses (${r.region})`, argv: ['kubectl', 'diff', '--server-side', '--context', r.names.kubeContext, '-k', d.karpenter] } as const]
           : []),
@@ -229,6 +231,9 @@ export function applySteps(ir: PlatformIR, env: EnvironmentIR, o: OpsOptions): S
       );
     }
     steps.push(
+      // After the platform root (the load balancer controller and its IngressClassParams CRD), before the Ingresses: the
+      // controller's webhook admits an Ingress only once its class exists, and the policies must know its annotations.
+      { kind: 'exec', id: `${r.region}:admission`, title: `apply the team IngressClasses and admission policies (${r.region})`, argv: ['kubectl', 'apply', '--server-side', '--force-conflicts', '--context', context, '-k', d.admission], hint: 'check the aws-load-balancer-controller Deployment in kube-system (the IngressClassParams CRD comes with its chart), then rerun' },
       { kind: 'exec', id: `${r.region}:kustomize`, title: `apply the Kubernetes objects (${r.region})`, argv: ['kubectl', 'apply', '--server-side', '--force-conflicts', '--context', context, '-k', kubernetesObjects(o, env, r, false).dir] },
       {
         kind: 'task',
@@ -330,7 +335,7 @@ export function destroyRefusal(env: EnvironmentIR, o: OpsOptions): string | unde
 
 /**
  * destroy, in the order that leaves nothing behind: DNS records; load tests; Ingresses (and the load balancers the
- * controller made for them); our namespaces; then Terraform, platform before infra, standby before primary;
+ * controller made for them); our namespaces; the team IngressClasses and admission policies; then Terraform, platform before infra, standby before primary;
  * then a search for anything still tagged for the cluster.
  */
 export function destroySteps(ir: PlatformIR, env: EnvironmentIR, o: OpsOptions): Step[] {
@@ -355,6 +360,8 @@ export function destroySteps(ir: PlatformIR, env: EnvironmentIR, o: OpsOptions):
       { kind: 'task', id: `${r.region}:lbs`, title: `load balancers and target groups are gone (${r.region})`, describe: `aws resourcegroupstaggingapi get-resources --tag-filters Key=elbv2.k8s.aws/cluster,Values=${r.names.cluster} until none is left`, task: { type: 'wait-load-balancers-gone', region: r.region, cluster: r.names.cluster }, hint: 'the AWS Load Balancer Controller removes them; check its logs in kube-system' },
       { kind: 'exec', id: `${r.region}:kustomize`, title: `delete our namespaces and objects (${r.region})`, argv: ['kubectl', 'delete', '--context', context, '--ignore-not-found', '--wait=true', '-k', d.overlay] },
       { kind: 'exec', id: `${r.region}:namespaces`, title: `namespaces are gone (${r.region})`, argv: ['kubectl', 'wait', '--for=delete', ...namespaces.map((n) => `namespace/${n}`), '--timeout=10m', '--context', context] },
+      // Only now: the controller needs an Ingress's class to delete its load balancer.
+      { kind: 'exec', id: `${r.region}:admission`, title: `delete the team IngressClasses and admission policies (${r.region})`, argv: ['kubectl', 'delete', '--context', context, '--ignore-not-found', '--wait=true', '-k', d.admission] },
       ...(env.cluster.provisioner === 'karpenter'
         ? ([
             // While Karpenter still runs: deleting a NodePool deletes its NodeClaims, and Karpenter drains and terminates

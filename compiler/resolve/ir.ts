@@ -427,6 +427,12 @@ export interface DeploymentIR {
   readonly roleArn: string;
   /** IngressGroup (one ALB) this model's Ingress joins in this environment: one per team namespace and scheme. */
   readonly ingressGroup: string;
+  /**
+   * IngressClass (and IngressClassParams of the same name) of this model's team and scheme. The class fixes the
+   * group and the scheme, and the controller admits it only from the team's namespace; an admission policy keeps
+   * the team's Ingresses on it (a group name in an annotation is only a request any namespace could make).
+   */
+  readonly ingressClass: string;
   /** Requests (= limits) of one replica, sized from the node's allocatable (kubelet reservations, DaemonSets). */
   readonly resources: { readonly cpuMillis: number; readonly memoryMiB: number };
   /** HPA: scale on this custom metric (as prometheus-adapter names it) to this target; absent: fixed replicas. */

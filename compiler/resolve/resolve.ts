@@ -231,6 +231,7 @@ function resolveRegion(platform: string, env: string, region: string, role: 'pri
     const spareGpus = { pool: (pool.maxSize * pool.instance.gpus * pool.gpuSharing!.perGpu - poolUnits(m.nodePool)) / pool.gpuSharing!.perGpu, quota: spec.teams[m.team]!.gpuQuota - teamGpus(m.team) };
     const spare = Math.min(spareGpus.pool, spareGpus.quota);
     const scheme = m.ingress.scheme;
+    const group = limitName(`${platform}-${env}-${m.team}-${scheme === 'internet-facing' ? 'public' : 'internal'}`, 63);
     const role = limitName(`${names.regionalPrefix}-triton-${name}`, 64);
     // ACM certificates are regional and per account: the ALB of this region can only use this region's.
     const certificateArns = m.ingress.certificateArns.filter((arn) => arn.split(':')[3] === region && arn.split(':')[4] === e.account).sort();
@@ -259,7 +260,9 @@ function resolveRegion(platform: string, env: string, region: string, role: 'pri
       roleName: role,
       roleArn: roleArn(e.account, role),
       // One ALB per team namespace and scheme: a team can never add rules to another team's ALB (LBC IngressGroups).
-      ingressGroup: limitName(`${platform}-${env}-${m.team}-${scheme === 'internet-facing' ? 'public' : 'internal'}`, 63),
+      ingressGroup: group,
+      // Named as its group: one class per group, which only the team's namespace may use.
+      ingressClass: group,
       resources: replicaResources(pool, gpu.gpus),
       ...(spec.observability.metrics.enabled ? { autoscaling: { metric: QUEUE_TIME_METRIC, targetMs: Math.max(1, Math.round(m.slo.latencyP99Ms / 5)) } } : {}),
       rollout: spare >= gpu.gpus - 1e-9 ? { maxSurge: 1, maxUnavailable: 0, spareGpus } : { maxSurge: 0, maxUnavailable: 1, spareGpus },

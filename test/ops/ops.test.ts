@@ -377,6 +377,7 @@ describe('plan, status, loadtest', () => {
       'terraform -chdir=generated/terraform/prod/us-east-1/infra plan -input=false -lock-timeout=5m',
       'terraform -chdir=generated/terraform/prod/us-east-1/platform plan -input=false -lock-timeout=5m',
       'kubectl diff --server-side --context inference-prod-us-east-1 -k generated/kustomize/overlays/prod/us-east-1',
+      'kubectl diff --server-side --context inference-prod-us-east-1 -k generated/kustomize/overlays/prod/us-east-1/admission',
     ]);
     expect(r.stdout).toContain('prod       $2,123.99 -> $2,123.99 (±$0.00 a month) [max $3,198.07 -> $3,198.07]');
   });

@@ -15,6 +15,7 @@ import {
   albIngressPolicy, modelObjects, namespace, platformNetworkPolicies, teamNetworkPolicies, teamQuota, tritonEgressPolicy, tritonServiceMonitor, type K8sObject,
 } from './objects.js';
 import { karpenterObjects } from './karpenter.js';
+import { admissionOverlay } from './admission.js';
 
 const kustomization = (body: Record<string, unknown>) => toYaml({ apiVersion: 'kustomize.config.k8s.io/v1beta1', kind: 'Kustomization', ...body });
 
@@ -41,7 +42,7 @@ export function emitKustomize(ir: PlatformIR): FileOutput[] {
 
   for (const env of ir.environments) {
     for (const r of env.regions) {
-      files.push(...overlay(ir, env, r));
+      files.push(...overlay(ir, env, r), ...admissionOverlay(ir, env, r));
       if (env.cluster.provisioner === 'karpenter') files.push(...karpenterOverlay(ir, env, r));
     }
   }

@@ -277,7 +277,8 @@ export function modelObjects(ir: PlatformIR, m: ModelIR, d: DeploymentIR, r: Reg
   const ingress: V1Ingress = {
     metadata: { name, namespace: ns, labels, annotations: ingressAnnotations(d) },
     spec: {
-      ingressClassName: 'alb',
+      // The team's class (kustomize/overlays/<env>/<region>/admission): its group, its scheme, its namespace only.
+      ingressClassName: d.ingressClass,
       // The host names the certificate only: rules match any Host, so Route 53 health checks can probe the ALB by its own name.
       ...(d.ingress.host ? { tls: [{ hosts: [d.ingress.host] }] } : {}),
       rules: [{ http: { paths: [{ path: `/v2/models/${m.name}`, pathType: 'Prefix', backend: { service: { name, port: { name: 'http' } } } }] } }],
