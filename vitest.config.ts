@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
@@ -11,6 +12,9 @@ export default defineConfig({
     // back cwd, env and stdout; rename-faults.test.ts resets the modules around its node:fs mock).
     pool: 'forks',
     isolate: false,
+    // vitest's default is one worker less than the cores: on the 2-core CI machine that is a single worker,
+    // and every file ran one after another while a core idled (the main process does little).
+    maxWorkers: Math.max(2, availableParallelism() - 1),
     env: {
       // promtool, terraform and kubectl are Go programs; promtool's rule evaluation over days of samples is
       // the suite's largest CPU cost, and collecting garbage less often saves about a fifth of it (memory
