@@ -1,13 +1,15 @@
 /**
  * platformc bootstrap against fake aws and terraform executables that record their calls: the state bucket is
  * made before terraform init (the bootstrap root keeps its own state there), then the bootstrap root is applied;
- * the dry run lists exactly that and runs nothing.
+ * the dry run lists exactly that and runs nothing. One run starts the built CLI as a user would (`cliAsync`); the
+ * others call its entry point in this process (`run`, test/helpers/cli.ts).
  */
 import { cpSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { cli, cliAsync, repoRoot } from '../helpers/cli.js';
+import { cliAsync, repoRoot, run } from '../helpers/cli.js';
+import { compileIn } from '../helpers/platform.js';
 
 const fakebin = join(repoRoot, 'test/fixtures/fakebin');
 
@@ -15,7 +17,7 @@ function workspace(spec = 'platform.yaml') {
   const dir = mkdtempSync(join(tmpdir(), 'platformc-bootstrap-'));
   cpSync(join(repoRoot, 'models'), join(dir, 'models'), { recursive: true });
   writeFileSync(join(dir, 'platform.yaml'), readFileSync(join(repoRoot, spec), 'utf8').replaceAll('../models/', 'models/'));
-  expect(cli(['compile', 'platform.yaml'], { cwd: dir }).code).toBe(0);
+  compileIn(dir);
   const log = join(dir, 'calls.jsonl');
   return { dir, log, env: { PATH: `${fakebin}:${process.env.PATH}`, FAKE_LOG: log, CI: 'true' } };
 }
@@ -24,7 +26,7 @@ const calls = (log: string) => (existsSync(log) ? readFileSync(log, 'utf8').trim
 describe('bootstrap', () => {
   it('makes the state bucket of each region, then applies the bootstrap root; says who does what next', async () => {
     const w = workspace('examples/multi-region-prod.yaml');
-    const dry = await cliAsync(['bootstrap', '--env', 'prod', '--dry-run'], { cwd: w.dir, env: w.env });
+    const dry = await run(['bootstrap', '--env', 'prod', '--dry-run'], { cwd: w.dir, env: w.env });
     expect(dry.code, dry.stderr).toBe(0);
     expect(calls(w.log)).toEqual([]);
     expect(dry.stdout).toContain('$ terraform -chdir=generated/terraform/prod/bootstrap apply -input=false -auto-approve -lock-timeout=5m');
@@ -46,11 +48,11 @@ describe('bootstrap', () => {
 
   it('creates a missing bucket, and refuses credentials of another account', async () => {
     const w = workspace();
-    const r = await cliAsync(['bootstrap', '--env', 'prod'], { cwd: w.dir, env: { ...w.env, FAKE_ACCOUNT: '222222222222', FAKE_FAIL: 's3api head-bucket' } });
+    const r = await run(['bootstrap', '--env', 'prod'], { cwd: w.dir, env: { ...w.env, FAKE_ACCOUNT: '222222222222', FAKE_FAIL: 's3api head-bucket' } });
     expect(r.code, r.stderr).toBe(0);
     expect(calls(w.log)).toContain('aws s3api create-bucket --bucket inference-tfstate-222222222222 --region us-east-1');
     const other = workspace();
-    const denied = await cliAsync(['bootstrap', '--env', 'prod'], { cwd: other.dir, env: { ...other.env, FAKE_ACCOUNT: '999999999999' } });
+    const denied = await run(['bootstrap', '--env', 'prod'], { cwd: other.dir, env: { ...other.env, FAKE_ACCOUNT: '999999999999' } });
     expect(denied.code).toBe(1);
     expect(denied.stderr).toContain('the AWS credentials are for account 999999999999, but prod lives in 222222222222');
     expect(calls(other.log).filter((c) => !c.startsWith('aws sts'))).toEqual([]);

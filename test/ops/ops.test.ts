@@ -509,6 +509,11 @@ describe('signals, faults and hygiene (D3, D4, D12, D22, D23)', () => {
 
 describe('runSteps with fake tools', () => {
   const env = (extra: Record<string, string>) => Object.assign(process.env, { PATH: `${fakebin}:${process.env.PATH}`, ...extra });
+  /** Puts process.env back in place: the worker runs other test files after this one (isolate: false), which must find the real tools on PATH. */
+  const restore = (saved: NodeJS.ProcessEnv) => {
+    for (const k of Object.keys(process.env)) if (!(k in saved)) delete process.env[k];
+    Object.assign(process.env, saved);
+  };
   const quiet = { write: () => true, isTTY: false } as unknown as NodeJS.WriteStream;
   const run = (argv: string[], o: Partial<Parameters<typeof runSteps>[1]> = {}) =>
     runSteps([{ kind: 'exec', id: 'tool', title: 'tool', argv }], { stateDir: mkdtempSync(join(tmpdir(), 'platformc-run-')), runKey: 'k', fingerprint: 'f', tasks: async () => undefined, out: quiet, ...o });
@@ -522,7 +527,7 @@ describe('runSteps with fake tools', () => {
       expect(r.ok).toBe(false);
       expect(Date.now() - t0).toBeLessThan(10_000);
     } finally {
-      process.env = saved;
+      restore(saved);
     }
   }, 30_000);
 
@@ -537,7 +542,7 @@ describe('runSteps with fake tools', () => {
       expect(Number(log.split('\n')[0])).toBeGreaterThan(20 * 1024 * 1024);
       expect(log).toContain('last line of a verbose run');
     } finally {
-      process.env = saved;
+      restore(saved);
     }
   }, 60_000);
 });

@@ -61,7 +61,7 @@ describe('compile --check', () => {
     expect(r.stdout).toContain('+  max_queue_delay_microseconds: 300');
     expect(snapshot(join(dir, 'generated'))).toEqual(before);
   });
-  it('prints a patch that git apply turns into the fresh compile: changed, new, deleted and mode-changed files', () => {
+  it('prints a patch that git apply turns into the fresh compile: changed, new, deleted and mode-changed files', async () => {
     const dir = workspace();
     const git = (...args: string[]) => execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@example.com', ...args], { cwd: dir, encoding: 'utf8' });
     git('init', '-q');
@@ -71,30 +71,30 @@ describe('compile --check', () => {
     unlinkSync(join(dir, 'generated/README.md'));
     writeFileSync(join(dir, 'generated/extra.yaml'), 'x: 1\n');
     chmodSync(join(dir, 'generated/ci/platform.yml'), 0o755);
-    const r = cli(['compile', 'platform.yaml', '--check'], { cwd: dir });
+    const r = await run(['compile', 'platform.yaml', '--check'], { cwd: dir });
     expect(r.code).toBe(3);
     expect(r.stdout).toContain('diff --git a/generated/ci/platform.yml b/generated/ci/platform.yml\nold mode 100755\nnew mode 100644');
     expect(r.stdout).toContain('--- /dev/null\n+++ b/generated/README.md');
     writeFileSync(join(dir, 'drift.patch'), r.stdout);
     git('apply', 'drift.patch');
     unlinkSync(join(dir, 'drift.patch'));
-    const after = cli(['compile', 'platform.yaml', '--check'], { cwd: dir });
+    const after = await run(['compile', 'platform.yaml', '--check'], { cwd: dir });
     expect(after.stderr + after.stdout).toContain('generated is up to date');
     expect(after.code).toBe(0);
   });
-  it('a committed estimate of another shape is drift (exit 3), not an internal error', () => {
+  it('a committed estimate of another shape is drift (exit 3), not an internal error', async () => {
     const dir = workspace();
     writeFileSync(join(dir, 'generated/cost/estimate.json'), '{}\n');
-    const r = cli(['compile', 'platform.yaml', '--check'], { cwd: dir });
+    const r = await run(['compile', 'platform.yaml', '--check'], { cwd: dir });
     expect(r.code).toBe(3);
     expect(r.stderr).not.toContain('internal error');
     expect(r.stdout).toContain('changed:  generated/cost/estimate.json');
   });
-  it('generated/ that is a file, or unreadable, is a one-line error', () => {
+  it('generated/ that is a file, or unreadable, is a one-line error', async () => {
     const dir = workspace();
     rmSync(join(dir, 'generated'), { recursive: true });
     writeFileSync(join(dir, 'generated'), 'not a folder\n');
-    const r = cli(['compile', 'platform.yaml', '--check'], { cwd: dir });
+    const r = await run(['compile', 'platform.yaml', '--check'], { cwd: dir });
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/^platformc: --out generated is a file, not a folder\n/);
   });

@@ -1,6 +1,7 @@
 /**
  * platformc only removes files it wrote (D1, D5, D20, D22) and one compile at a time writes a folder (D13).
- * Each case runs the built CLI in a temporary copy of the project, as a user would.
+ * Each case runs the CLI's entry point in a temporary copy of the project (in this process, see
+ * test/helpers/cli.ts); the concurrent compiles start the built CLI, one process each, as users would.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
@@ -9,7 +10,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { acquireLock, OutputError } from '../../compiler/output/lock.js';
 import { listFiles, writeTree } from '../../compiler/output/write.js';
-import { bin, cli, hasStackTrace, repoRoot } from '../helpers/cli.js';
+import { bin, hasStackTrace, repoRoot, run } from '../helpers/cli.js';
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'platformc-out-'));
 const snapshot = (dir: string) => Object.fromEntries(listFiles(dir).map((p) => [p, readFileSync(join(dir, p), 'utf8')]));
@@ -23,11 +24,11 @@ function project(): string {
 const leftovers = (dir: string) => readdirSync(dir).filter((n) => /\.(new-.*|old|lock)$/.test(n));
 
 describe('compile --out refuses folders platformc did not write (D1)', () => {
-  it('keeps thesis.txt: a non-empty folder without a platformc manifest is refused', () => {
+  it('keeps thesis.txt: a non-empty folder without a platformc manifest is refused', async () => {
     const dir = project();
     mkdirSync(join(dir, 'mydocs'));
     writeFileSync(join(dir, 'mydocs/thesis.txt'), 'precious\n');
-    const r = cli(['compile', 'platform.yaml', '--out', 'mydocs'], { cwd: dir });
+    const r = await run(['compile', 'platform.yaml', '--out', 'mydocs'], { cwd: dir });
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('mydocs is not empty and holds no platformc manifest.json');
     expect(r.stderr).not.toContain('internal error');
@@ -43,10 +44,10 @@ describe('compile --out refuses folders platformc did not write (D1)', () => {
     ['platform.yaml/x', 'is inside a file'],
     ['', '--out is empty'],
     ['/', 'is the root folder'],
-  ])('--out %j is refused with a message, nothing touched', (out, message) => {
+  ])('--out %j is refused with a message, nothing touched', async (out, message) => {
     const dir = project();
     const before = snapshot(dir);
-    const r = cli(['compile', 'platform.yaml', '--out', out], { cwd: dir });
+    const r = await run(['compile', 'platform.yaml', '--out', out], { cwd: dir });
     expect(r.code).toBe(1);
     expect(r.stderr).toContain(message);
     expect(r.stderr + r.stdout).not.toMatch(/internal error/);
@@ -55,24 +56,24 @@ describe('compile --out refuses folders platformc did not write (D1)', () => {
     expect(leftovers(dir)).toEqual([]);
   });
 
-  it('refuses the home folder and a repository root', () => {
+  it('refuses the home folder and a repository root', async () => {
     const home = project();
     writeFileSync(join(home, '.bashrc'), 'keep\n');
-    const r = cli(['compile', join(repoRoot, 'platform.yaml'), '--out', home], { env: { HOME: home } });
+    const r = await run(['compile', join(repoRoot, 'platform.yaml'), '--out', home], { env: { HOME: home } });
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('is the home folder');
     const repo = tmp();
     mkdirSync(join(repo, '.git'));
-    const g = cli(['compile', join(repoRoot, 'platform.yaml'), '--out', repo]);
+    const g = await run(['compile', join(repoRoot, 'platform.yaml'), '--out', repo]);
     expect(g.code).toBe(1);
     expect(g.stderr).toContain('is the root of a git repository');
     expect(readdirSync(repo)).toEqual(['.git']);
   });
 
-  it('writes into an empty folder, and removes only files the previous manifest lists', () => {
+  it('writes into an empty folder, and removes only files the previous manifest lists', async () => {
     const dir = project();
     mkdirSync(join(dir, 'out'));
-    expect(cli(['compile', 'platform.yaml', '--out', 'out'], { cwd: dir }).code).toBe(0);
+    expect((await run(['compile', 'platform.yaml', '--out', 'out'], { cwd: dir })).code).toBe(0);
     // A person's file and terraform's working data inside the output (D5).
     writeFileSync(join(dir, 'out/notes.txt'), 'mine\n');
     mkdirSync(join(dir, 'out/terraform/dev/infra/.terraform/providers'), { recursive: true });
@@ -81,12 +82,12 @@ describe('compile --out refuses folders platformc did not write (D1)', () => {
     writeFileSync(join(dir, 'out/terraform/dev/infra/dev.tfplan'), 'plan\n');
     const lockInode = statSync(join(dir, 'out/terraform/dev/infra/.terraform.lock.hcl')).ino;
     // --check: terraform's data is not drift; the person's file is (it is not compiler output).
-    const check = cli(['compile', 'platform.yaml', '--out', 'out', '--check', '--format', 'json'], { cwd: dir });
+    const check = await run(['compile', 'platform.yaml', '--out', 'out', '--check', '--format', 'json'], { cwd: dir });
     expect(JSON.parse(check.stdout).orphaned).toEqual(['notes.txt']);
     // Drop a model: its generated files (listed in the manifest) go, everything else stays.
     // (with its replicas in dev's and prod's overrides)
     writeFileSync(join(dir, 'platform.yaml'), readFileSync(join(dir, 'platform.yaml'), 'utf8').replace(/\n  mobilenet:\n    definition[\s\S]*?targetRps: 400\n/, '\n').replace(/\n\s+mobilenet: \{ replicas: \{ min: \d+, max: \d+ \} \}/g, ''));
-    const r = cli(['compile', 'platform.yaml', '--out', 'out', '--format', 'json'], { cwd: dir });
+    const r = await run(['compile', 'platform.yaml', '--out', 'out', '--format', 'json'], { cwd: dir });
     expect(r.code, r.stderr).toBe(0);
     const summary = JSON.parse(r.stdout);
     expect(summary.removed).toContain('triton/models/mobilenet/config.pbtxt');
@@ -121,12 +122,12 @@ describe('compile --out refuses folders platformc did not write (D1)', () => {
 });
 
 describe('an interrupted swap (D20)', () => {
-  it('is repaired by compile --check, which then finds the tree up to date', () => {
+  it('is repaired by compile --check, which then finds the tree up to date', async () => {
     const dir = project();
-    expect(cli(['compile', 'platform.yaml'], { cwd: dir }).code).toBe(0);
+    expect((await run(['compile', 'platform.yaml'], { cwd: dir })).code).toBe(0);
     // What a kill between the two renames leaves: no generated/, the old tree aside.
     renameSync(join(dir, 'generated'), join(dir, '.generated.old'));
-    const r = cli(['compile', 'platform.yaml', '--check'], { cwd: dir });
+    const r = await run(['compile', 'platform.yaml', '--check'], { cwd: dir });
     expect(r.stderr).toContain('generated is up to date');
     expect(r.code).toBe(0);
     expect(leftovers(dir)).toEqual([]);
@@ -137,7 +138,7 @@ describe('one compile at a time per output folder (D13)', () => {
   it('four concurrent compiles all end cleanly and leave the complete tree', async () => {
     const dir = project();
     const reference = tmp();
-    expect(cli(['compile', join(dir, 'platform.yaml'), '--out', join(reference, 'generated')]).code).toBe(0);
+    expect((await run(['compile', join(dir, 'platform.yaml'), '--out', join(reference, 'generated')])).code).toBe(0);
     const runs = await Promise.all(
       [0, 1, 2, 3].map(
         () =>
@@ -173,11 +174,11 @@ describe('one compile at a time per output folder (D13)', () => {
     expect(existsSync(lock)).toBe(false);
   });
 
-  it('a lock left by a killed platformc (dead pid) is taken over', () => {
+  it('a lock left by a killed platformc (dead pid) is taken over', async () => {
     const dir = project();
     const dead = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' }).stdout;
     writeFileSync(join(dir, '.generated.lock'), `${dead}\n`);
-    const r = cli(['compile', 'platform.yaml'], { cwd: dir });
+    const r = await run(['compile', 'platform.yaml'], { cwd: dir });
     expect(r.code, r.stderr).toBe(0);
     expect(leftovers(dir)).toEqual([]);
   });

@@ -8,7 +8,7 @@ import * as fs from 'node:fs';
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 
 /** Which rename fails: the nth call (1-based) of renameSync throws this code. */
 const fault: { call?: number; code?: string; calls: number } = { calls: 0 };
@@ -23,7 +23,15 @@ vi.mock('node:fs', async (importOriginal) => {
   return { ...real, renameSync, default: { ...real, renameSync } };
 });
 
+// A fresh copy of the writer that sees the mock, also when an earlier test file in this worker (isolate: false
+// in vitest.config.ts) already loaded it with the real node:fs.
+vi.resetModules();
 const { listFiles, writeTree, OutputError } = await import('../../compiler/output/write.js');
+// ...and the next file in the worker gets the real node:fs again.
+afterAll(() => {
+  vi.doUnmock('node:fs');
+  vi.resetModules();
+});
 
 const file = (path: string, content: string) => ({ path, content });
 const manifest = (paths: string[]) => file('manifest.json', JSON.stringify({ generator: 'platformc', files: paths.map((path) => ({ path })) }));

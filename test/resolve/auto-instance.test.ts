@@ -12,7 +12,7 @@ import { instanceCatalog, priceCatalog } from '../../compiler/catalog.js';
 import { nodesFor } from '../../compiler/resolve/fleet.js';
 import { environmentSpec } from '../../compiler/front/environments.js';
 import { rankInstanceTypes, type InstanceChoice } from '../../compiler/resolve/auto-instance.js';
-import { cli, repoRoot } from '../helpers/cli.js';
+import { repoRoot, run } from '../helpers/cli.js';
 import { irOfText, validated, writeSpec } from '../helpers/platform.js';
 
 type Spec = ReturnType<typeof environmentSpec>;
@@ -169,16 +169,16 @@ describe('auto equals an exhaustive search over every type x node count', () => 
 });
 
 describe('the issue case through the whole pipeline', () => {
-  it('compiles with the L4 instead of failing slo-capacity on a T4', () => {
+  it('compiles with the L4 instead of failing slo-capacity on a T4', async () => {
     const ir = irOfText(issueCase);
     for (const env of ir.environments) expect(env.regions[0]!.nodePools.find((p) => p.name === 'gpu')!.instance.type).toBe('g6.xlarge');
-    const r = cli(['validate', writeSpec(issueCase)]);
+    const r = await run(['validate', writeSpec(issueCase)]);
     expect(r.code).toBe(0);
     expect(r.stdout).not.toContain('slo-capacity');
   });
 
-  it('`cost` shows the winner, the runners-up and why the rest lost, in the table', () => {
-    const r = cli(['cost', writeSpec(issueCase), '--env', 'prod']);
+  it('`cost` shows the winner, the runners-up and why the rest lost, in the table', async () => {
+    const r = await run(['cost', writeSpec(issueCase), '--env', 'prod']);
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('    auto pool gpu: g6.xlarge wins, 2 x g6.xlarge (1 x L4, $0.8048/h) for 2 GPU(s): resnet50 2, $1,175.01 a month');
     expect(r.stdout).toContain('      next: g5.xlarge, 2 x g5.xlarge (1 x A10G, $1.006/h) for 2 GPU(s): resnet50 2: $293.75 a month more than g6.xlarge');
@@ -186,8 +186,8 @@ describe('the issue case through the whole pipeline', () => {
     expect(r.stdout).toContain('      lost (accelerator): inf2.24xlarge, inf2.48xlarge, inf2.8xlarge, inf2.xlarge: AWS Inferentia2 is not an NVIDIA GPU');
   });
 
-  it('`cost --format json` carries autoChoices per project, valid against schema/cost-estimate.schema.json', () => {
-    const r = cli(['cost', writeSpec(issueCase), '--format', 'json']);
+  it('`cost --format json` carries autoChoices per project, valid against schema/cost-estimate.schema.json', async () => {
+    const r = await run(['cost', writeSpec(issueCase), '--format', 'json']);
     expect(r.code).toBe(0);
     const json = JSON.parse(r.stdout);
     const ajv = new Ajv({ strict: false });
@@ -206,7 +206,7 @@ describe('the issue case through the whole pipeline', () => {
     expect(a.candidates).toHaveLength(Object.values(instanceCatalog.instances).filter((f) => f.accelerator).length);
     expect(a.candidates.filter((c: { status: string }) => c.status === 'chosen')).toHaveLength(1);
     // Projects without an auto pool carry none.
-    expect(JSON.parse(cli(['cost', '--format', 'json']).stdout).projects.every((p: object) => !('autoChoices' in p))).toBe(true);
+    expect(JSON.parse((await run(['cost', '--format', 'json'])).stdout).projects.every((p: object) => !('autoChoices' in p))).toBe(true);
   });
 });
 
