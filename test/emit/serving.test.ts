@@ -16,18 +16,30 @@ import { writeTree } from '../../compiler/output/write.js';
 import type { PlatformIR } from '../../compiler/resolve/ir.js';
 import { hasTool, referenceDir, repoRoot } from '../helpers/cli.js';
 import { irOf, irOfText, writeSpec } from '../helpers/platform.js';
+import { applyJsonPatch } from '../helpers/json-patch.js';
 
 type Json = Record<string, any>;
 const SPECS = ['platform.yaml', 'examples/minimal-dev.yaml', 'examples/multi-region-prod.yaml', 'examples/spot-cost-optimised.yaml', 'examples/multi-model-teams.yaml'];
 const reference = readFileSync(join(repoRoot, 'platform.yaml'), 'utf8');
 const promtool = hasTool('promtool');
 
-/** Every Kubernetes object of a region overlay's own files (models and region.yaml), by kind and name. */
+/**
+ * Every Kubernetes object of a region overlay's own files (models and region.yaml) and of the environment's
+ * shared model files, with this region's patches of those applied as kustomize applies them.
+ */
 function overlayObjects(ir: PlatformIR, env: string, region: string): Json[] {
   const prefix = `kustomize/overlays/${env}/${region}/`;
-  return generateFiles(ir)
-    .filter((f) => f.path.startsWith(prefix) && f.path.endsWith('.yaml') && !f.path.endsWith('kustomization.yaml'))
+  const files = generateFiles(ir);
+  const k = parse(files.find((f) => f.path === `${prefix}kustomization.yaml`)!.content) as Json;
+  const shared = (k.resources as string[]).includes('../models') ? `kustomize/overlays/${env}/models/` : undefined;
+  const objects = files
+    .filter((f) => (f.path.startsWith(prefix) || (shared && f.path.startsWith(shared))) && f.path.endsWith('.yaml') && !f.path.endsWith('kustomization.yaml'))
     .flatMap((f) => parseAllDocuments(f.content).map((d) => d.toJS() as Json));
+  for (const p of (k.patches ?? []) as Json[]) {
+    const o = p.target.name && objects.find((x) => x.kind === p.target.kind && x.metadata.name === p.target.name && x.metadata.namespace === p.target.namespace);
+    if (o) applyJsonPatch(o, parse(p.patch));
+  }
+  return objects;
 }
 const find = (objects: Json[], kind: string, name: string): Json => objects.find((o) => o.kind === kind && o.metadata.name === name)!;
 const file = (ir: PlatformIR, path: string) => generateFiles(ir).find((f) => f.path === path)!.content;
