@@ -18,6 +18,7 @@ import { generateFiles } from '../../compiler/generate.js';
 import { writeTree } from '../../compiler/output/write.js';
 import { hasReference, hasTool, referenceDir, repoRoot } from '../helpers/cli.js';
 import { irOf } from '../helpers/platform.js';
+import { promtoolFile, ruleGroups, rulesOfFile } from '../helpers/rules.js';
 
 type Json = Record<string, any>;
 const promtool = hasTool('promtool');
@@ -62,7 +63,7 @@ function metricsOf(expr: string): { metrics: string[]; error?: string } {
 describe.each(SPECS)('observability of %s', (spec) => {
   const ir = irOf(spec);
   const files = generateFiles(ir);
-  const ruleFiles = files.filter((f) => f.path.startsWith('prometheus/'));
+  const ruleFiles = files.filter((f) => f.path.startsWith('prometheus/') && f.path.endsWith('.rules.yaml'));
   const dashboards = files.filter((f) => f.path.startsWith('grafana/') && f.path.endsWith('.json'));
 
   it('has rule files for every environment and model, and three dashboards per environment whatever the number of models', () => {
@@ -86,7 +87,7 @@ describe.each(SPECS)('observability of %s', (spec) => {
   it.skipIf(!promtool)('promtool check rules passes on every rule file', () => {
     const out = join(mkdtempSync(join(tmpdir(), 'platformc-rules-')), 'generated');
     writeTree(out, files);
-    const r = spawnSync('promtool', ['check', 'rules', ...ruleFiles.map((f) => join(out, f.path))], { encoding: 'utf8' });
+    const r = spawnSync('promtool', ['check', 'rules', ...ruleFiles.map((f) => promtoolFile(out, f.path))], { encoding: 'utf8' });
     expect(r.status, r.stdout + r.stderr).toBe(0);
   });
 
@@ -99,7 +100,7 @@ describe.each(SPECS)('observability of %s', (spec) => {
 
   it('every PromQL expression parses and queries only known metrics', () => {
     const exprs: [string, string][] = [];
-    for (const f of ruleFiles) for (const g of (parse(f.content) as Json).groups) for (const r of g.rules) exprs.push([f.path, r.expr]);
+    for (const f of ruleFiles) for (const g of ruleGroups(f.content)) for (const r of g.rules) exprs.push([f.path, r.expr]);
     for (const f of dashboards) {
       const db = JSON.parse(f.content) as Json;
       for (const p of db.panels) for (const t of p.targets) exprs.push([f.path, t.expr]);
@@ -144,8 +145,8 @@ describe.skipIf(!promtool)('SLO alerts fire when they should (promtool test rule
   const env = ir.environments.find((e) => e.name === 'prod')!;
   const out = join(mkdtempSync(join(tmpdir(), 'platformc-promtest-')), 'generated');
   writeTree(out, generateFiles(ir));
-  const ruleFile = join(out, 'prometheus/prod/slo-resnet50.rules.yaml');
-  const sliFile = join(out, 'prometheus/prod/sli.rules.yaml');
+  const ruleFile = promtoolFile(out, 'prometheus/prod/slo-resnet50.rules.yaml');
+  const sliFile = promtoolFile(out, 'prometheus/prod/sli.rules.yaml');
   const recordingLabels = { model: 'resnet50', team: 'vision', platform: 'inference', environment: 'prod' };
   const alert = (slo: string, severity: string) => ({ ...recordingLabels, namespace: 'vision', slo, severity });
 
@@ -193,7 +194,7 @@ describe('SLI recordings are written once per environment for every model', () =
   const ir = irOf('platform.yaml');
   const env = ir.environments.find((e) => e.name === 'prod')!;
   const files = generateFiles(ir);
-  const rulesIn = (path: string) => (parse(files.find((f) => f.path === path)!.content) as Json).groups.flatMap((g: Json) => g.rules) as Json[];
+  const rulesIn = (path: string) => rulesOfFile(files.find((f) => f.path === path)!.content);
 
   it('one rule per window and SLO in sli.rules.yaml, none in the model files (which keep the objective, the period and the alerts)', () => {
     const sli = rulesIn('prometheus/prod/sli.rules.yaml');
@@ -222,7 +223,7 @@ describe('SLI recordings are written once per environment for every model', () =
     ];
     const file = join(out, 'sli.test.yaml');
     writeFileSync(file, stringify({
-      rule_files: ['sli', 'slo-resnet50', 'slo-mobilenet'].map((f) => join(out, `prometheus/prod/${f}.rules.yaml`)),
+      rule_files: ['sli', 'slo-resnet50', 'slo-mobilenet'].map((f) => promtoolFile(out, `prometheus/prod/${f}.rules.yaml`)),
       evaluation_interval: '1m',
       tests: [{
         interval: '1m',

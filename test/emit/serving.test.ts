@@ -17,6 +17,7 @@ import type { PlatformIR } from '../../compiler/resolve/ir.js';
 import { hasTool, referenceDir, repoRoot } from '../helpers/cli.js';
 import { irOf, irOfText, writeSpec } from '../helpers/platform.js';
 import { applyJsonPatch } from '../helpers/json-patch.js';
+import { promtoolFile, ruleGroups, rulesOfFile } from '../helpers/rules.js';
 
 type Json = Record<string, any>;
 const SPECS = ['platform.yaml', 'examples/minimal-dev.yaml', 'examples/multi-region-prod.yaml', 'examples/spot-cost-optimised.yaml', 'examples/multi-model-teams.yaml'];
@@ -43,7 +44,7 @@ function overlayObjects(ir: PlatformIR, env: string, region: string): Json[] {
 }
 const find = (objects: Json[], kind: string, name: string): Json => objects.find((o) => o.kind === kind && o.metadata.name === name)!;
 const file = (ir: PlatformIR, path: string) => generateFiles(ir).find((f) => f.path === path)!.content;
-const groupsOf = (ir: PlatformIR, path: string) => (parse(file(ir, path)) as Json).groups.flatMap((g: Json) => g.rules) as Json[];
+const groupsOf = (ir: PlatformIR, path: string) => rulesOfFile(file(ir, path));
 /** A model's SLO rules, and the SLI recordings (written once for every model) that select it. */
 const rulesOf = (ir: PlatformIR, env: string, model: string) => [
   ...groupsOf(ir, `prometheus/${env}/slo-${model}.rules.yaml`),
@@ -262,7 +263,7 @@ describe('alerting (Obs B1, B2, M4, M7; K8s #12, #25)', () => {
   });
   it('has no-data alerts for Triton and both SLIs (M4), and an XID alert on a new error (M7)', () => {
     expect(rules.filter((r) => r.alert && /absent\(/.test(r.expr)).map((r) => r.alert).sort()).toEqual(['Resnet50AvailabilitySliNoData', 'Resnet50LatencySliNoData', 'Resnet50TritonDown']);
-    const xid = (parse(file(ir, 'prometheus/prod/gpu.rules.yaml')) as Json).groups[0].rules.find((r: Json) => r.alert === 'GpuXidError');
+    const xid = ruleGroups(file(ir, 'prometheus/prod/gpu.rules.yaml'))[0]!.rules.find((r: Json) => r.alert === 'GpuXidError');
     expect(xid.expr).toContain('changes(DCGM_FI_DEV_XID_ERRORS');
   });
   it('Alertmanager sends pages and tickets to the Slack receiver, its URL from a mounted Secret (B2, K8s #12); no EKS control-plane targets (K8s #25)', () => {
@@ -282,7 +283,7 @@ describe.skipIf(!promtool)('latency alerts on synthetic traffic (Obs B1, issue #
   function fires(ir: PlatformIR, le: string, slowShare: number, at: string): string[] {
     const out = join(mkdtempSync(join(tmpdir(), 'platformc-serving-')), 'generated');
     writeTree(out, generateFiles(ir));
-    const ruleFiles = ['slo-resnet50', 'sli'].map((f) => join(out, `prometheus/prod/${f}.rules.yaml`));
+    const ruleFiles = ['slo-resnet50', 'sli'].map((f) => promtoolFile(out, `prometheus/prod/${f}.rules.yaml`));
     const perMinute = 1000;
     const series = [
       { series: `nv_inference_first_response_histogram_ms_bucket{model="resnet50",le="${le}"}`, values: `0+${perMinute * (1 - slowShare)}x3000` },
@@ -342,7 +343,7 @@ describe('load tests on a schedule, annotated and alerting (issue #15 item 7)', 
     const job = (name: string) => `{namespace="platform",job_name="${name}"}`;
     const testFile = join(out, 'load-tests.test.yaml');
     writeFileSync(testFile, stringify({
-      rule_files: [join(out, 'prometheus/prod/load-tests.rules.yaml'), records],
+      rule_files: [promtoolFile(out, 'prometheus/prod/load-tests.rules.yaml'), records],
       evaluation_interval: '1m',
       tests: [{
         interval: '1m',

@@ -1,5 +1,5 @@
 /**
- * Each model's objects written once per environment (kustomize/overlays/<env>/models), the other regions
+ * Nothing written twice (issue #16). Each model's objects written once per environment (kustomize/overlays/<env>/models), the other regions
  * patching what differs (issue #16: the primary and standby copies differed in three lines and were written
  * in full). The rendered overlays are checked by kustomize.test.ts with the real kubectl kustomize; this file
  * checks the patch generator and what the overlays of a two-region environment hold.
@@ -60,7 +60,7 @@ describe('a two-region environment (examples/multi-region-prod.yaml, prod with a
       const expected = modelObjects(ir, model, d, standby!);
       shared.forEach((o, i) => {
         for (const p of patches.filter((x) => x.target.kind === o.kind && x.target.name === o.metadata.name && x.target.namespace === o.metadata.namespace)) {
-          const ops = parse(p.patch) as Json[];
+          const ops = parse(p.patch) as { op: string; path: string }[];
           ops.forEach((op) => paths.add(op.path));
           applyJsonPatch(o, ops);
         }
@@ -68,5 +68,27 @@ describe('a two-region environment (examples/multi-region-prod.yaml, prod with a
       });
     }
     expect([...paths].sort()).toEqual(['/metadata/annotations/alb.ingress.kubernetes.io~1certificate-arn', '/metadata/annotations/eks.amazonaws.com~1role-arn', '/spec/template/spec/containers/0/args/0', '/spec/template/spec/containers/0/env/1/value']);
+  });
+});
+
+describe('rules written once (issue #16: each rule group was a plain rule file and again the spec of a PrometheusRule)', () => {
+  const ir = irOf('platform.yaml');
+  const files = generateFiles(ir);
+  it('each rule file is a PrometheusRule, listed by prometheus/<env>/kustomization.yaml, which the observability overlay includes; no group is written anywhere else', () => {
+    for (const env of ir.environments) {
+      const rules = files.filter((f) => f.path.startsWith(`prometheus/${env.name}/`) && f.path.endsWith('.rules.yaml'));
+      expect(rules.length).toBe(env.regions[0]!.deployments.length + 3);
+      const k = parse(files.find((f) => f.path === `prometheus/${env.name}/kustomization.yaml`)!.content);
+      expect([...k.resources].sort()).toEqual(rules.map((f) => f.path.split('/').pop()).sort());
+      expect(parse(files.find((f) => f.path === `kustomize/overlays/${env.name}/observability/kustomization.yaml`)!.content).resources).toContain(`../../../../prometheus/${env.name}`);
+      for (const f of rules) {
+        const o = parse(f.content);
+        expect([o.apiVersion, o.kind, o.metadata.namespace, o.metadata.labels.release]).toEqual(['monitoring.coreos.com/v1', 'PrometheusRule', 'monitoring', 'kube-prometheus-stack']);
+        for (const g of o.spec.groups) {
+          const elsewhere = files.filter((x) => x !== f && x.path.split('/').includes(env.name) && x.content.includes(`name: ${g.name}\n`)).map((x) => x.path);
+          expect(elsewhere, g.name).toEqual([]);
+        }
+      }
+    }
   });
 });
