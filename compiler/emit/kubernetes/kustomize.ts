@@ -17,6 +17,7 @@ import {
 } from './objects.js';
 import { karpenterObjects } from './karpenter.js';
 import { jsonPatch } from '../shared/json-patch.js';
+import { byName } from '../shared/lookup.js';
 
 const kustomization = (body: Record<string, unknown>) => toYaml({ apiVersion: 'kustomize.config.k8s.io/v1beta1', kind: 'Kustomization', ...body });
 
@@ -92,11 +93,11 @@ function sharedModels(ir: PlatformIR, env: EnvironmentIR): SharedModels {
   const models = new Set<string>();
   const patches = new Map<string, KustomizePatch[]>(others.map((r) => [r.region, []]));
   for (const d of primary!.deployments) {
-    const model = ir.models.find((m) => m.name === d.model)!;
+    const model = byName(ir.models, (m) => m.name).get(d.model)!;
     const base = modelObjects(ir, model, d, primary!);
     const perRegion: [RegionIR, K8sObject[]][] = [];
     for (const r of others) {
-      const rd = r.deployments.find((x) => x.model === d.model);
+      const rd = byName(r.deployments, (x) => x.model).get(d.model);
       if (!rd) break;
       const objects = modelObjects(ir, model, rd, r);
       if (!sameIdentities(base, objects)) break;
@@ -136,7 +137,7 @@ function overlay(ir: PlatformIR, env: EnvironmentIR, r: RegionIR, shared: Shared
     files.push({ path: `${dir}/${path}`, content: toYamlDocuments(objects) });
     resources.push(path);
   };
-  for (const d of r.deployments) if (!shared.models.has(d.model)) add(`models/${d.model}.yaml`, modelObjects(ir, ir.models.find((m) => m.name === d.model)!, d, r));
+  for (const d of r.deployments) if (!shared.models.has(d.model)) add(`models/${d.model}.yaml`, modelObjects(ir, byName(ir.models, (m) => m.name).get(d.model)!, d, r));
   const served = [...new Set(r.deployments.map((d) => d.namespace))].sort();
   add('region.yaml', [
     ...served.map((ns) => albIngressPolicy(ns, r.deployments.filter((d) => d.namespace === ns).flatMap((d) => d.ingress.albSubnets))),

@@ -14,6 +14,7 @@ import { toJson, toYaml, toYamlDocuments } from '../../output/serialize.js';
 import type { EnvironmentIR, PlatformIR } from '../../resolve/ir.js';
 import { GRAFANA_DASHBOARD_LABEL, GRAFANA_FOLDER_ANNOTATION, NAMESPACES } from '../../lib/conventions.js';
 import type { K8sObject } from '../shared/k8s.js';
+import { byName } from '../shared/lookup.js';
 import { gpuFleetDashboard, modelDashboard, sloDashboard } from './dashboards.js';
 import { loadTestObjects, loadTestRuleGroup } from './loadtest.js';
 import { gpuRuleGroup, sliRuleGroup, sloRuleGroups, type RuleGroup } from './slo.js';
@@ -54,9 +55,9 @@ function environmentObservability(ir: PlatformIR, env: EnvironmentIR): FileOutpu
   if (env.observability.metrics.enabled) {
     const rulesDir = prometheusDir(env.name);
     const names = Object.entries(ruleFiles(ir, env)).map(([name, groups]) => {
-      const metadata = toYaml({ apiVersion: 'monitoring.coreos.com/v1', kind: 'PrometheusRule', metadata: { name: `platformc-${name.replace(/\.rules\.yaml$/, '')}`, namespace: NAMESPACES.monitoring, labels: { release: 'kube-prometheus-stack' } } });
-      // The rule file's text, indented under spec: what promtool reads is `spec` (test/helpers/rules.ts).
-      files.push({ path: `${rulesDir}/${name}`, content: `${metadata}spec:\n${toYaml({ groups }).replace(/^(?=.)/gm, '  ')}` });
+      const rule = { apiVersion: 'monitoring.coreos.com/v1', kind: 'PrometheusRule', metadata: { name: `platformc-${name.replace(/\.rules\.yaml$/, '')}`, namespace: NAMESPACES.monitoring, labels: { release: 'kube-prometheus-stack' } }, spec: { groups } };
+      // `spec` is a Prometheus rule file as it stands: promtool reads it (test/helpers/rules.ts).
+      files.push({ path: `${rulesDir}/${name}`, content: toYaml(rule) });
       return name;
     });
     files.push({ path: `${rulesDir}/kustomization.yaml`, content: toYaml({ apiVersion: 'kustomize.config.k8s.io/v1beta1', kind: 'Kustomization', resources: names }) });
@@ -67,7 +68,7 @@ function environmentObservability(ir: PlatformIR, env: EnvironmentIR): FileOutpu
     }
   }
   const general = r.nodePools.find((p) => p.role === 'general')!.name;
-  add('load-tests.yaml', r.deployments.flatMap((d) => loadTestObjects(ir, env, ir.models.find((m) => m.name === d.model)!, d, general)));
+  add('load-tests.yaml', r.deployments.flatMap((d) => loadTestObjects(ir, env, byName(ir.models, (m) => m.name).get(d.model)!, d, general)));
   files.push({ path: `${dir}/kustomization.yaml`, content: toYaml({ apiVersion: 'kustomize.config.k8s.io/v1beta1', kind: 'Kustomization', resources: resources.sort() }) });
   return files;
 }

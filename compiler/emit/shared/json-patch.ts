@@ -14,7 +14,7 @@ export function jsonPatch(from: unknown, to: unknown): PatchOperation[] {
 }
 
 /** A JSON Pointer token (RFC 6901): ~ and / escaped. */
-const token = (key: string) => key.replace(/~/g, '~0').replace(/\//g, '~1');
+const token = (key: string) => (key.includes('~') || key.includes('/') ? key.replace(/~/g, '~0').replace(/\//g, '~1') : key);
 const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
 
 function diff(a: unknown, b: unknown, path: string, ops: PatchOperation[]): void {
