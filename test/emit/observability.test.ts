@@ -13,7 +13,7 @@ import addFormats from 'ajv-formats';
 import { parse, parseAllDocuments, stringify } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { burnFactor, WINDOWS } from '../../compiler/emit/observability/slo.js';
-import { k6Script } from '../../compiler/emit/observability/loadtest.js';
+import { inferenceHeader, runK6Script } from '../helpers/k6.js';
 import { generateFiles } from '../../compiler/generate.js';
 import { writeTree } from '../../compiler/output/write.js';
 import { hasReference, hasTool, referenceDir, repoRoot } from '../helpers/cli.js';
@@ -258,14 +258,30 @@ describe('load tests', () => {
   const ir = irOf('platform.yaml');
   const prod = ir.environments.find((e) => e.name === 'prod')!;
   const d = prod.regions[0]!.deployments.find((x) => x.model === 'resnet50')!;
-  const script = k6Script(ir.models.find((m) => m.name === 'resnet50')!, d);
-  it("drive the model at its target rate and fail on its SLO", () => {
-    expect(script).toContain(`rate: ${d.slo.targetRps},`);
-    expect(script).toContain(`'p(99)<${d.slo.latencyP99Ms}'`);
-    expect(script).toContain("http_req_failed: ['rate<0.001']");
-    expect(script).toContain('/v2/models/resnet50/infer');
-    // The binary header announces exactly the tensor's bytes: 3 x 224 x 224 FP32.
-    expect(script).toContain('"binary_data_size":602112');
+  const objects = (env: string) => parseAllDocuments(generateFiles(ir).find((f) => f.path === `kustomize/overlays/${env}/observability/load-tests.yaml`)!.content).map((x) => x.toJS() as Json);
+  it("drive the model at its target rate and fail on its SLO: the environment's one script, run with the settings on the model's CronJob", () => {
+    const prodObjects = objects('prod');
+    const cron = prodObjects.find((x) => x.kind === 'CronJob' && x.metadata.name === 'loadtest-resnet50')!;
+    const pod = cron.spec.jobTemplate.spec.template.spec;
+    const script = prodObjects.find((x) => x.kind === 'ConfigMap' && x.metadata.name === pod.volumes.find((v: Json) => v.name === 'script').configMap.name)!.data['script.js'];
+    expect(pod.containers[0].args.at(-1)).toBe('/scripts/script.js');
+    const env = Object.fromEntries(pod.containers[0].env.map((e: Json) => [e.name, e.value]));
+    const { options, posts } = runK6Script(script, env);
+    expect(options.scenarios.target_rps).toMatchObject({ executor: 'constant-arrival-rate', rate: d.slo.targetRps, timeUnit: '1s', duration: '5m' });
+    expect(options.thresholds.http_req_duration).toEqual([{ threshold: `p(99)<${d.slo.latencyP99Ms}`, abortOnFail: false }]);
+    expect(options.thresholds.http_req_failed).toEqual(['rate<0.001']);
+    expect(posts.map((p) => p.url)).toEqual([`http://triton-resnet50.${d.namespace}.svc:8000/v2/models/resnet50/infer`]);
+    expect(posts[0]!.params.tags).toEqual({ model: 'resnet50' });
+    // The binary header announces exactly the tensor's bytes (3 x 224 x 224 FP32), and they follow it.
+    const header = inferenceHeader(posts[0]!);
+    expect(header).toContain('"binary_data_size":602112');
+    expect(posts[0]!.body.byteLength).toBe(header.length + 602112);
+  });
+  it('write the script once per environment, not per model', () => {
+    for (const env of ir.environments) {
+      const configMaps = objects(env.name).filter((x) => x.kind === 'ConfigMap');
+      expect(configMaps.map((x) => x.metadata.name)).toEqual(['platformc-k6-script']);
+    }
   });
   it('are suspended CronJobs without a schedule in platform.yaml, so they run only when asked (dev)', () => {
     const cron = generateFiles(ir).find((f) => f.path === 'kustomize/overlays/dev/observability/load-tests.yaml')!.content.split('\n---\n').map((x) => parse(x) as Json).find((x) => x.kind === 'CronJob' && x.metadata.name === 'loadtest-resnet50')!;

@@ -9,7 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse, parseAllDocuments, stringify } from 'yaml';
 import { describe, expect, it } from 'vitest';
-import { k6Script } from '../../compiler/emit/observability/loadtest.js';
+import { K6_SCRIPT, k6Config } from '../../compiler/emit/observability/loadtest.js';
+import { inferenceHeader, runK6Script } from '../helpers/k6.js';
 import { generateFiles } from '../../compiler/generate.js';
 import { checkPlatform } from '../../compiler/pipeline.js';
 import { writeTree } from '../../compiler/output/write.js';
@@ -75,7 +76,7 @@ describe('latency bound (issue #13: latency SLO never measured with > 3 signific
       // Every bucket prints as itself, so no bound is ever written differently from what config.pbtxt says.
       for (const b of model.latencyBucketsMs) expect(cFormat(b)).toBe(String(b));
       // The k6 threshold uses the same bound.
-      expect(k6Script(model, d)).toContain(`'p(99)<${ms}'`);
+      expect(runK6Script(K6_SCRIPT, { LOADTEST: JSON.stringify(k6Config(model, d)) }).options.thresholds.http_req_duration[0].threshold).toBe(`p(99)<${ms}`);
     });
   }
 });
@@ -114,10 +115,10 @@ describe('prod overrides every SLO field (issue #13: prod scales on dev SLO; Obs
     expect(rules.find((r) => r.record === 'slo:objective:ratio' && r.labels.slo === 'availability')!.expr).toBe('0.995');
     expect(rules.find((r) => r.record === 'slo:sli_error:ratio_rate5m' && r.labels.slo === 'latency')!.expr).toContain('le=~"19(');
     expect(ir.models.find((m) => m.name === 'resnet50')!.latencyBucketsMs).toContain(20);
-    const k6 = k6Script(ir.models.find((m) => m.name === 'resnet50')!, prodD);
-    expect(k6).toContain("'p(99)<20'");
-    expect(k6).toContain('rate: 150,');
-    expect(k6).toContain("http_req_failed: ['rate<0.005']");
+    const k6 = runK6Script(K6_SCRIPT, { LOADTEST: JSON.stringify(k6Config(ir.models.find((m) => m.name === 'resnet50')!, prodD)) }).options;
+    expect(k6.thresholds.http_req_duration[0].threshold).toBe('p(99)<20');
+    expect(k6.scenarios.target_rps.rate).toBe(150);
+    expect(k6.thresholds.http_req_failed).toEqual(['rate<0.005']);
   });
 });
 
@@ -309,10 +310,11 @@ describe('load test body (K8s #24)', () => {
     const ir = irOf('platform.yaml');
     const m = ir.models.find((x) => x.name === 'resnet50')!;
     const two = { ...m, definition: { ...m.definition, inputs: [...m.definition.inputs, { name: 'mask', dataType: 'TYPE_INT64' as const, dims: [-1, 4] }] } };
-    const script = k6Script(two, ir.environments[1]!.regions[0]!.deployments.find((d) => d.model === 'resnet50')!);
-    expect(script).toContain('"name":"data"');
-    expect(script).toContain('{"name":"mask","shape":[1,1,4],"datatype":"INT64","parameters":{"binary_data_size":32}}');
-    expect(script).toContain(`new Uint8Array(header.length + ${602112 + 32})`);
+    const [post] = runK6Script(K6_SCRIPT, { LOADTEST: JSON.stringify(k6Config(two, ir.environments[1]!.regions[0]!.deployments.find((d) => d.model === 'resnet50')!)) }).posts;
+    const header = inferenceHeader(post!);
+    expect(header).toContain('"name":"data"');
+    expect(header).toContain('{"name":"mask","shape":[1,1,4],"datatype":"INT64","parameters":{"binary_data_size":32}}');
+    expect(post!.body.byteLength).toBe(header.length + 602112 + 32);
   });
 });
 

@@ -16,7 +16,7 @@ import { GRAFANA_DASHBOARD_LABEL, GRAFANA_FOLDER_ANNOTATION, NAMESPACES } from '
 import type { K8sObject } from '../shared/k8s.js';
 import { byName } from '../shared/lookup.js';
 import { gpuFleetDashboard, modelDashboard, sloDashboard } from './dashboards.js';
-import { loadTestObjects, loadTestRuleGroup } from './loadtest.js';
+import { k6ScriptObject, loadTestObjects, loadTestRuleGroup } from './loadtest.js';
 import { gpuRuleGroup, sliRuleGroup, sloRuleGroups, type RuleGroup } from './slo.js';
 
 export const observabilityDir = (env: string) => `kustomize/overlays/${env}/observability`;
@@ -68,7 +68,7 @@ function environmentObservability(ir: PlatformIR, env: EnvironmentIR): FileOutpu
     }
   }
   const general = r.nodePools.find((p) => p.role === 'general')!.name;
-  add('load-tests.yaml', r.deployments.flatMap((d) => loadTestObjects(ir, env, byName(ir.models, (m) => m.name).get(d.model)!, d, general)));
+  add('load-tests.yaml', r.deployments.length === 0 ? [] : [k6ScriptObject(), ...r.deployments.flatMap((d) => loadTestObjects(ir, env, byName(ir.models, (m) => m.name).get(d.model)!, d, general))]);
   files.push({ path: `${dir}/kustomization.yaml`, content: toYaml({ apiVersion: 'kustomize.config.k8s.io/v1beta1', kind: 'Kustomization', resources: resources.sort() }) });
   return files;
 }
