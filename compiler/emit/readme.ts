@@ -19,7 +19,7 @@ export function emitReadme(ir: PlatformIR): FileOutput[] {
     '| `terraform/<env>/<region>/` | Terraform root modules per environment and region: `infra`, `platform` (and `dns` in the primary region when a zone is set) |',
     '| `helm/<env>/` | values files of the Helm releases Terraform installs |',
     '| `kustomize/base/`, `kustomize/overlays/<env>/<region>/` | Kubernetes objects: namespaces, Triton, RBAC, network policies |',
-    '| `prometheus/` | SLO and GPU alerting rules, as plain rule files |',
+    '| `prometheus/` | SLO and GPU alerting rules, as PrometheusRule objects (their `spec` is a rule file for promtool) |',
     '| `grafana/` | dashboards as JSON |',
     '| `triton/models/<model>/config.pbtxt` | Triton model configurations |',
     '| `manifest.json` | file list with hashes; compiler version; input hash |',

@@ -92,8 +92,7 @@ function block(value: object, indent: string, lines: string[]): void {
     const v = (value as Record<string, unknown>)[key];
     if (v === undefined) continue; // the library drops undefined values, as JSON.stringify does
     if (v !== null) allNull = false;
-    const k = scalarString(key, inner, true);
-    if (k.length > 1024) throw UNSUPPORTED; // the library writes such a key as an explicit `? key`
+    const k = PLAIN_KEYS.has(key) ? key : keyString(key, inner);
     const lead = lines.length === first ? '' : indent;
     if (v !== null && typeof v === 'object') {
       if (isEmpty(v)) lines.push(`${lead}${k}: ${Array.isArray(v) ? '[]' : '{}'}`);
@@ -107,6 +106,20 @@ function block(value: object, indent: string, lines: string[]): void {
   }
   // The library writes a map whose values are all null as a set of explicit keys (`? key`).
   if (allNull) throw UNSUPPORTED;
+}
+
+/**
+ * Keys known to be written plain, as they are: a few hundred distinct keys make up most of a large compile's
+ * keys, and a set lookup is cheaper than the regular expressions of scalarString (whose answer for a plain
+ * key does not depend on the indent).
+ */
+const PLAIN_KEYS = new Set<string>();
+
+function keyString(key: string, indent: string): string {
+  const k = scalarString(key, indent, true);
+  if (k.length > 1024) throw UNSUPPORTED; // the library writes such a key as an explicit `? key`
+  if (k === key && SURELY_PLAIN.test(key)) PLAIN_KEYS.add(key);
+  return k;
 }
 
 /** An empty array, or a plain object without a defined value: written in flow style, [] or {}. */

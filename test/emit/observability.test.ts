@@ -13,11 +13,12 @@ import addFormats from 'ajv-formats';
 import { parse, parseAllDocuments, stringify } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { burnFactor, WINDOWS } from '../../compiler/emit/observability/slo.js';
-import { k6Script } from '../../compiler/emit/observability/loadtest.js';
+import { inferenceHeader, runK6Script } from '../helpers/k6.js';
 import { generateFiles } from '../../compiler/generate.js';
 import { writeTree } from '../../compiler/output/write.js';
 import { hasReference, hasTool, referenceDir, repoRoot } from '../helpers/cli.js';
 import { irOf } from '../helpers/platform.js';
+import { promtoolFile, ruleGroups, rulesOfFile } from '../helpers/rules.js';
 
 type Json = Record<string, any>;
 const promtool = hasTool('promtool');
@@ -62,7 +63,7 @@ function metricsOf(expr: string): { metrics: string[]; error?: string } {
 describe.each(SPECS)('observability of %s', (spec) => {
   const ir = irOf(spec);
   const files = generateFiles(ir);
-  const ruleFiles = files.filter((f) => f.path.startsWith('prometheus/'));
+  const ruleFiles = files.filter((f) => f.path.startsWith('prometheus/') && f.path.endsWith('.rules.yaml'));
   const dashboards = files.filter((f) => f.path.startsWith('grafana/') && f.path.endsWith('.json'));
 
   it('has rule files for every environment and model, and three dashboards per environment whatever the number of models', () => {
@@ -86,7 +87,7 @@ describe.each(SPECS)('observability of %s', (spec) => {
   it.skipIf(!promtool)('promtool check rules passes on every rule file', () => {
     const out = join(mkdtempSync(join(tmpdir(), 'platformc-rules-')), 'generated');
     writeTree(out, files);
-    const r = spawnSync('promtool', ['check', 'rules', ...ruleFiles.map((f) => join(out, f.path))], { encoding: 'utf8' });
+    const r = spawnSync('promtool', ['check', 'rules', ...ruleFiles.map((f) => promtoolFile(out, f.path))], { encoding: 'utf8' });
     expect(r.status, r.stdout + r.stderr).toBe(0);
   });
 
@@ -99,7 +100,7 @@ describe.each(SPECS)('observability of %s', (spec) => {
 
   it('every PromQL expression parses and queries only known metrics', () => {
     const exprs: [string, string][] = [];
-    for (const f of ruleFiles) for (const g of (parse(f.content) as Json).groups) for (const r of g.rules) exprs.push([f.path, r.expr]);
+    for (const f of ruleFiles) for (const g of ruleGroups(f.content)) for (const r of g.rules) exprs.push([f.path, r.expr]);
     for (const f of dashboards) {
       const db = JSON.parse(f.content) as Json;
       for (const p of db.panels) for (const t of p.targets) exprs.push([f.path, t.expr]);
@@ -144,8 +145,8 @@ describe.skipIf(!promtool)('SLO alerts fire when they should (promtool test rule
   const env = ir.environments.find((e) => e.name === 'prod')!;
   const out = join(mkdtempSync(join(tmpdir(), 'platformc-promtest-')), 'generated');
   writeTree(out, generateFiles(ir));
-  const ruleFile = join(out, 'prometheus/prod/slo-resnet50.rules.yaml');
-  const sliFile = join(out, 'prometheus/prod/sli.rules.yaml');
+  const ruleFile = promtoolFile(out, 'prometheus/prod/slo-resnet50.rules.yaml');
+  const sliFile = promtoolFile(out, 'prometheus/prod/sli.rules.yaml');
   const recordingLabels = { model: 'resnet50', team: 'vision', platform: 'inference', environment: 'prod' };
   const alert = (slo: string, severity: string) => ({ ...recordingLabels, namespace: 'vision', slo, severity });
 
@@ -193,7 +194,7 @@ describe('SLI recordings are written once per environment for every model', () =
   const ir = irOf('platform.yaml');
   const env = ir.environments.find((e) => e.name === 'prod')!;
   const files = generateFiles(ir);
-  const rulesIn = (path: string) => (parse(files.find((f) => f.path === path)!.content) as Json).groups.flatMap((g: Json) => g.rules) as Json[];
+  const rulesIn = (path: string) => rulesOfFile(files.find((f) => f.path === path)!.content);
 
   it('one rule per window and SLO in sli.rules.yaml, none in the model files (which keep the objective, the period and the alerts)', () => {
     const sli = rulesIn('prometheus/prod/sli.rules.yaml');
@@ -222,7 +223,7 @@ describe('SLI recordings are written once per environment for every model', () =
     ];
     const file = join(out, 'sli.test.yaml');
     writeFileSync(file, stringify({
-      rule_files: ['sli', 'slo-resnet50', 'slo-mobilenet'].map((f) => join(out, `prometheus/prod/${f}.rules.yaml`)),
+      rule_files: ['sli', 'slo-resnet50', 'slo-mobilenet'].map((f) => promtoolFile(out, `prometheus/prod/${f}.rules.yaml`)),
       evaluation_interval: '1m',
       tests: [{
         interval: '1m',
@@ -257,14 +258,30 @@ describe('load tests', () => {
   const ir = irOf('platform.yaml');
   const prod = ir.environments.find((e) => e.name === 'prod')!;
   const d = prod.regions[0]!.deployments.find((x) => x.model === 'resnet50')!;
-  const script = k6Script(ir.models.find((m) => m.name === 'resnet50')!, d);
-  it("drive the model at its target rate and fail on its SLO", () => {
-    expect(script).toContain(`rate: ${d.slo.targetRps},`);
-    expect(script).toContain(`'p(99)<${d.slo.latencyP99Ms}'`);
-    expect(script).toContain("http_req_failed: ['rate<0.001']");
-    expect(script).toContain('/v2/models/resnet50/infer');
-    // The binary header announces exactly the tensor's bytes: 3 x 224 x 224 FP32.
-    expect(script).toContain('"binary_data_size":602112');
+  const objects = (env: string) => parseAllDocuments(generateFiles(ir).find((f) => f.path === `kustomize/overlays/${env}/observability/load-tests.yaml`)!.content).map((x) => x.toJS() as Json);
+  it("drive the model at its target rate and fail on its SLO: the environment's one script, run with the settings on the model's CronJob", () => {
+    const prodObjects = objects('prod');
+    const cron = prodObjects.find((x) => x.kind === 'CronJob' && x.metadata.name === 'loadtest-resnet50')!;
+    const pod = cron.spec.jobTemplate.spec.template.spec;
+    const script = prodObjects.find((x) => x.kind === 'ConfigMap' && x.metadata.name === pod.volumes.find((v: Json) => v.name === 'script').configMap.name)!.data['script.js'];
+    expect(pod.containers[0].args.at(-1)).toBe('/scripts/script.js');
+    const env = Object.fromEntries(pod.containers[0].env.map((e: Json) => [e.name, e.value]));
+    const { options, posts } = runK6Script(script, env);
+    expect(options.scenarios.target_rps).toMatchObject({ executor: 'constant-arrival-rate', rate: d.slo.targetRps, timeUnit: '1s', duration: '5m' });
+    expect(options.thresholds.http_req_duration).toEqual([{ threshold: `p(99)<${d.slo.latencyP99Ms}`, abortOnFail: false }]);
+    expect(options.thresholds.http_req_failed).toEqual(['rate<0.001']);
+    expect(posts.map((p) => p.url)).toEqual([`http://triton-resnet50.${d.namespace}.svc:8000/v2/models/resnet50/infer`]);
+    expect(posts[0]!.params.tags).toEqual({ model: 'resnet50' });
+    // The binary header announces exactly the tensor's bytes (3 x 224 x 224 FP32), and they follow it.
+    const header = inferenceHeader(posts[0]!);
+    expect(header).toContain('"binary_data_size":602112');
+    expect(posts[0]!.body.byteLength).toBe(header.length + 602112);
+  });
+  it('write the script once per environment, not per model', () => {
+    for (const env of ir.environments) {
+      const configMaps = objects(env.name).filter((x) => x.kind === 'ConfigMap');
+      expect(configMaps.map((x) => x.metadata.name)).toEqual(['platformc-k6-script']);
+    }
   });
   it('are suspended CronJobs without a schedule in platform.yaml, so they run only when asked (dev)', () => {
     const cron = generateFiles(ir).find((f) => f.path === 'kustomize/overlays/dev/observability/load-tests.yaml')!.content.split('\n---\n').map((x) => parse(x) as Json).find((x) => x.kind === 'CronJob' && x.metadata.name === 'loadtest-resnet50')!;

@@ -9,29 +9,43 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse, parseAllDocuments, stringify } from 'yaml';
 import { describe, expect, it } from 'vitest';
-import { k6Script } from '../../compiler/emit/observability/loadtest.js';
+import { K6_SCRIPT, k6Config } from '../../compiler/emit/observability/loadtest.js';
+import { inferenceHeader, runK6Script } from '../helpers/k6.js';
 import { generateFiles } from '../../compiler/generate.js';
 import { checkPlatform } from '../../compiler/pipeline.js';
 import { writeTree } from '../../compiler/output/write.js';
 import type { PlatformIR } from '../../compiler/resolve/ir.js';
 import { hasTool, referenceDir, repoRoot } from '../helpers/cli.js';
 import { irOf, irOfText, writeSpec } from '../helpers/platform.js';
+import { applyJsonPatch } from '../helpers/json-patch.js';
+import { promtoolFile, ruleGroups, rulesOfFile } from '../helpers/rules.js';
 
 type Json = Record<string, any>;
 const SPECS = ['platform.yaml', 'examples/minimal-dev.yaml', 'examples/multi-region-prod.yaml', 'examples/spot-cost-optimised.yaml', 'examples/multi-model-teams.yaml'];
 const reference = readFileSync(join(repoRoot, 'platform.yaml'), 'utf8');
 const promtool = hasTool('promtool');
 
-/** Every Kubernetes object of a region overlay's own files (models and region.yaml), by kind and name. */
+/**
+ * Every Kubernetes object of a region overlay's own files (models and region.yaml) and of the environment's
+ * shared model files, with this region's patches of those applied as kustomize applies them.
+ */
 function overlayObjects(ir: PlatformIR, env: string, region: string): Json[] {
   const prefix = `kustomize/overlays/${env}/${region}/`;
-  return generateFiles(ir)
-    .filter((f) => f.path.startsWith(prefix) && f.path.endsWith('.yaml') && !f.path.endsWith('kustomization.yaml'))
+  const files = generateFiles(ir);
+  const k = parse(files.find((f) => f.path === `${prefix}kustomization.yaml`)!.content) as Json;
+  const shared = (k.resources as string[]).includes('../models') ? `kustomize/overlays/${env}/models/` : undefined;
+  const objects = files
+    .filter((f) => (f.path.startsWith(prefix) || (shared && f.path.startsWith(shared))) && f.path.endsWith('.yaml') && !f.path.endsWith('kustomization.yaml'))
     .flatMap((f) => parseAllDocuments(f.content).map((d) => d.toJS() as Json));
+  for (const p of (k.patches ?? []) as Json[]) {
+    const o = p.target.name && objects.find((x) => x.kind === p.target.kind && x.metadata.name === p.target.name && x.metadata.namespace === p.target.namespace);
+    if (o) applyJsonPatch(o, parse(p.patch));
+  }
+  return objects;
 }
 const find = (objects: Json[], kind: string, name: string): Json => objects.find((o) => o.kind === kind && o.metadata.name === name)!;
 const file = (ir: PlatformIR, path: string) => generateFiles(ir).find((f) => f.path === path)!.content;
-const groupsOf = (ir: PlatformIR, path: string) => (parse(file(ir, path)) as Json).groups.flatMap((g: Json) => g.rules) as Json[];
+const groupsOf = (ir: PlatformIR, path: string) => rulesOfFile(file(ir, path));
 /** A model's SLO rules, and the SLI recordings (written once for every model) that select it. */
 const rulesOf = (ir: PlatformIR, env: string, model: string) => [
   ...groupsOf(ir, `prometheus/${env}/slo-${model}.rules.yaml`),
@@ -66,7 +80,7 @@ describe('latency bound (issue #13: latency SLO never measured with > 3 signific
       // Every bucket prints as itself, so no bound is ever written differently from what config.pbtxt says.
       for (const b of model.latencyBucketsMs) expect(cFormat(b)).toBe(String(b));
       // The k6 threshold uses the same bound.
-      expect(k6Script(model, d)).toContain(`'p(99)<${ms}'`);
+      expect(runK6Script(K6_SCRIPT, { LOADTEST: JSON.stringify(k6Config(model, d)) }).options.thresholds.http_req_duration[0].threshold).toBe(`p(99)<${ms}`);
     });
   }
 });
@@ -105,10 +119,10 @@ describe('prod overrides every SLO field (issue #13: prod scales on dev SLO; Obs
     expect(rules.find((r) => r.record === 'slo:objective:ratio' && r.labels.slo === 'availability')!.expr).toBe('0.995');
     expect(rules.find((r) => r.record === 'slo:sli_error:ratio_rate5m' && r.labels.slo === 'latency')!.expr).toContain('le=~"19(');
     expect(ir.models.find((m) => m.name === 'resnet50')!.latencyBucketsMs).toContain(20);
-    const k6 = k6Script(ir.models.find((m) => m.name === 'resnet50')!, prodD);
-    expect(k6).toContain("'p(99)<20'");
-    expect(k6).toContain('rate: 150,');
-    expect(k6).toContain("http_req_failed: ['rate<0.005']");
+    const k6 = runK6Script(K6_SCRIPT, { LOADTEST: JSON.stringify(k6Config(ir.models.find((m) => m.name === 'resnet50')!, prodD)) }).options;
+    expect(k6.thresholds.http_req_duration[0].threshold).toBe('p(99)<20');
+    expect(k6.scenarios.target_rps.rate).toBe(150);
+    expect(k6.thresholds.http_req_failed).toEqual(['rate<0.005']);
   });
 });
 
@@ -254,7 +268,7 @@ describe('alerting (Obs B1, B2, M4, M7; K8s #12, #25)', () => {
   });
   it('has no-data alerts for Triton and both SLIs (M4), and an XID alert on a new error (M7)', () => {
     expect(rules.filter((r) => r.alert && /absent\(/.test(r.expr)).map((r) => r.alert).sort()).toEqual(['Resnet50AvailabilitySliNoData', 'Resnet50LatencySliNoData', 'Resnet50TritonDown']);
-    const xid = (parse(file(ir, 'prometheus/prod/gpu.rules.yaml')) as Json).groups[0].rules.find((r: Json) => r.alert === 'GpuXidError');
+    const xid = ruleGroups(file(ir, 'prometheus/prod/gpu.rules.yaml'))[0]!.rules.find((r: Json) => r.alert === 'GpuXidError');
     expect(xid.expr).toContain('changes(DCGM_FI_DEV_XID_ERRORS');
   });
   it.skipIf(!promtool)('GpuXidError pages on a new XID and names its code; GpuIdle tickets only GPUs no pod holds (promtool)', () => {
@@ -301,7 +315,7 @@ describe.skipIf(!promtool)('latency alerts on synthetic traffic (Obs B1, issue #
   function fires(ir: PlatformIR, le: string, slowShare: number, at: string): string[] {
     const out = join(mkdtempSync(join(tmpdir(), 'platformc-serving-')), 'generated');
     writeTree(out, generateFiles(ir));
-    const ruleFiles = ['slo-resnet50', 'sli'].map((f) => join(out, `prometheus/prod/${f}.rules.yaml`));
+    const ruleFiles = ['slo-resnet50', 'sli'].map((f) => promtoolFile(out, `prometheus/prod/${f}.rules.yaml`));
     const perMinute = 1000;
     const series = [
       { series: `nv_inference_first_response_histogram_ms_bucket{model="resnet50",le="${le}"}`, values: `0+${perMinute * (1 - slowShare)}x3000` },
@@ -327,10 +341,11 @@ describe('load test body (K8s #24)', () => {
     const ir = irOf('platform.yaml');
     const m = ir.models.find((x) => x.name === 'resnet50')!;
     const two = { ...m, definition: { ...m.definition, inputs: [...m.definition.inputs, { name: 'mask', dataType: 'TYPE_INT64' as const, dims: [-1, 4] }] } };
-    const script = k6Script(two, ir.environments[1]!.regions[0]!.deployments.find((d) => d.model === 'resnet50')!);
-    expect(script).toContain('"name":"data"');
-    expect(script).toContain('{"name":"mask","shape":[1,1,4],"datatype":"INT64","parameters":{"binary_data_size":32}}');
-    expect(script).toContain(`new Uint8Array(header.length + ${602112 + 32})`);
+    const [post] = runK6Script(K6_SCRIPT, { LOADTEST: JSON.stringify(k6Config(two, ir.environments[1]!.regions[0]!.deployments.find((d) => d.model === 'resnet50')!)) }).posts;
+    const header = inferenceHeader(post!);
+    expect(header).toContain('"name":"data"');
+    expect(header).toContain('{"name":"mask","shape":[1,1,4],"datatype":"INT64","parameters":{"binary_data_size":32}}');
+    expect(post!.body.byteLength).toBe(header.length + 602112 + 32);
   });
 });
 
@@ -361,7 +376,7 @@ describe('load tests on a schedule, annotated and alerting (issue #15 item 7)', 
     const job = (name: string) => `{namespace="platform",job_name="${name}"}`;
     const testFile = join(out, 'load-tests.test.yaml');
     writeFileSync(testFile, stringify({
-      rule_files: [join(out, 'prometheus/prod/load-tests.rules.yaml'), records],
+      rule_files: [promtoolFile(out, 'prometheus/prod/load-tests.rules.yaml'), records],
       evaluation_interval: '1m',
       tests: [{
         interval: '1m',

@@ -21,6 +21,7 @@ import { generateFiles } from '../../compiler/generate.js';
 import { writeTree } from '../../compiler/output/write.js';
 import { hasTool } from '../helpers/cli.js';
 import { irOf } from '../helpers/platform.js';
+import { promtoolFile } from '../helpers/rules.js';
 
 const promtool = hasTool('promtool');
 const WINDOWS = ['5m', '30m', '1h', '2h', '6h', '1d', '3d'];
@@ -78,8 +79,8 @@ describe.skipIf(!promtool)('platformc and Sloth fire the same alerts at the same
   const out = join(mkdtempSync(join(tmpdir(), 'platformc-sloth-')), 'generated');
   writeTree(out, generateFiles(ir));
   // The model's SLO rules, and the SLI recordings of every model they read.
-  const ours = join(out, 'prometheus/prod/slo-resnet50.rules.yaml');
-  const sli = join(out, 'prometheus/prod/sli.rules.yaml');
+  const ours = promtoolFile(out, 'prometheus/prod/slo-resnet50.rules.yaml');
+  const sli = promtoolFile(out, 'prometheus/prod/sli.rules.yaml');
   const sloth = join(out, 'sloth.rules.yaml');
   writeFileSync(
     sloth,

@@ -19,6 +19,7 @@ import { hasReference, hasTool, repoRoot } from '../helpers/cli.js';
 import { kustomizeBuild, schemaProblems } from '../helpers/kube.js';
 import { irOf } from '../helpers/platform.js';
 import { restrictedViolations } from './pod-security.js';
+import { promtoolFile } from '../helpers/rules.js';
 
 type Json = Record<string, any>;
 const kubectl = hasTool('kubectl', ['version', '--client']);
@@ -157,7 +158,7 @@ describe.skipIf(!promtool)('no-data alerts and the schedule (promtool test rules
   const alertName = `${pascal}TritonDown`;
 
   function runTest(env: string, name: string, series: [string, string][], checks: { at: string; expect: boolean }[]) {
-    const ruleFile = join(out, `prometheus/${env}/slo-${d.model}.rules.yaml`);
+    const ruleFile = promtoolFile(out, `prometheus/${env}/slo-${d.model}.rules.yaml`);
     const rule = (parse(readFileSync(ruleFile, 'utf8')) as Json).groups.flatMap((g: Json) => g.rules).find((r: Json) => r.alert === alertName)!;
     const file = join(out, `${env}-${name}.test.yaml`);
     writeFileSync(file, stringify({

@@ -21,6 +21,7 @@ import { checkPlatform } from '../../compiler/pipeline.js';
 import { hasReference, hasTool, repoRoot } from '../helpers/cli.js';
 import { kustomizeBuild, schemaProblems } from '../helpers/kube.js';
 import { writeSpec } from '../helpers/platform.js';
+import { promtoolFile } from '../helpers/rules.js';
 
 type Json = Record<string, any>;
 
@@ -219,7 +220,7 @@ describe('generated platforms', () => {
         const files = compiled[i * step]!;
         const out = join(root, `case-${i}`);
         writeTree(out, files);
-        rules.push(...files.filter((f) => f.path.startsWith('prometheus/')).map((f) => join(out, f.path)));
+        rules.push(...files.filter((f) => f.path.startsWith('prometheus/') && f.path.endsWith('.rules.yaml')).map((f) => promtoolFile(out, f.path)));
         for (const f of files.filter((x) => /^kustomize\/overlays\/[^/]+\/[a-z]+-[a-z]+-\d+\/kustomization\.yaml$/.test(x.path))) {
           const objects = kustomizeBuild(join(out, f.path.replace(/\/kustomization\.yaml$/, '')));
           const problems = objects.flatMap(schemaProblems).filter((p) => !p.endsWith('no schema'));

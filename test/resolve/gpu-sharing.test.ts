@@ -73,7 +73,7 @@ describe('time-slicing (gpu: {share: 4})', () => {
 
   it('requests one slice per replica, with a quarter of the node\'s CPU and memory, within a quota in slices', () => {
     for (const model of ['resnet50', 'mobilenet']) {
-      const dep = docs(files, `kustomize/overlays/prod/us-east-1/models/${model}.yaml`).find((o) => o.kind === 'Deployment')!;
+      const dep = docs(files, `kustomize/overlays/prod/models/${model}.yaml`).find((o) => o.kind === 'Deployment')!;
       const { requests, limits } = dep.spec.template.spec.containers[0].resources;
       expect(requests['nvidia.com/gpu.shared']).toBe('1');
       expect(requests['nvidia.com/gpu']).toBeUndefined();
@@ -151,7 +151,7 @@ describe('MIG (gpu: {mig: 1g.5gb} on p4d.24xlarge, A100 40GB)', () => {
   it.skipIf(!kubectl || !hasReference)('builds with kustomize into objects valid against the strict schemas', () => expect(overlayProblems(files)).toEqual([]));
 
   it('requests one MIG instance per replica and quotas the team at gpuQuota GPUs of instances', () => {
-    const dep = docs(files, 'kustomize/overlays/prod/us-east-1/models/resnet50.yaml').find((o) => o.kind === 'Deployment')!;
+    const dep = docs(files, 'kustomize/overlays/prod/models/resnet50.yaml').find((o) => o.kind === 'Deployment')!;
     expect(dep.spec.template.spec.containers[0].resources.requests['nvidia.com/mig-1g.5gb']).toBe('1');
     const quota = docs(files, 'kustomize/base/quotas.yaml').find((o) => o.kind === 'ResourceQuota')!;
     // gpuQuota 7 GPUs x 7 1g.5gb instances = 49.

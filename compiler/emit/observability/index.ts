@@ -1,26 +1,27 @@
 /**
- * Observability per environment: SLO and GPU rules (plain files under prometheus/ for promtool, and
- * PrometheusRule objects), dashboards (JSON under grafana/<env>/, turned into ConfigMaps for Grafana's
- * sidecar by a configMapGenerator beside them) and load tests, gathered in
+ * Observability per environment: SLO and GPU rules (PrometheusRule objects under prometheus/<env>/, one
+ * file per rule file, with a kustomization beside them), dashboards (JSON under grafana/<env>/, turned into
+ * ConfigMaps for Grafana's sidecar by a configMapGenerator beside them) and load tests, gathered in
  * kustomize/overlays/<env>/observability, which every region overlay includes.
  *
- * What is written twice, and why: a rule group is both a plain rule file and the spec of a PrometheusRule,
- * because its two consumers read different shapes (promtool check/test rules read only plain rule files;
- * the Prometheus Operator reads only PrometheusRule objects) and neither kubectl nor kustomize can wrap a
- * file into an object's spec. It is serialised once and indented into the object. A dashboard's JSON is
- * written once: kustomize builds its ConfigMap from the file at apply time.
+ * Nothing is written twice. The rules were once also written as plain rule files for promtool; their only
+ * reader at run time is the Prometheus Operator, which reads PrometheusRule objects, so only those are
+ * written, and promtool (check rules, test rules) reads their `spec`, which is a rule file as it stands.
+ * A dashboard's JSON is written once: kustomize builds its ConfigMap from the file at apply time.
  */
 import type { FileOutput } from '../../output/files.js';
 import { toJson, toYaml, toYamlDocuments } from '../../output/serialize.js';
 import type { EnvironmentIR, PlatformIR } from '../../resolve/ir.js';
 import { GRAFANA_DASHBOARD_LABEL, GRAFANA_FOLDER_ANNOTATION, NAMESPACES } from '../../lib/conventions.js';
 import type { K8sObject } from '../shared/k8s.js';
+import { byName } from '../shared/lookup.js';
 import { gpuFleetDashboard, modelDashboard, sloDashboard } from './dashboards.js';
-import { loadTestObjects, loadTestRuleGroup } from './loadtest.js';
+import { k6ScriptObject, loadTestObjects, loadTestRuleGroup } from './loadtest.js';
 import { gpuRuleGroup, sliRuleGroup, sloRuleGroups, type RuleGroup } from './slo.js';
 
 export const observabilityDir = (env: string) => `kustomize/overlays/${env}/observability`;
 export const grafanaDir = (env: string) => `grafana/${env}`;
+export const prometheusDir = (env: string) => `prometheus/${env}`;
 
 export function emitObservability(ir: PlatformIR): FileOutput[] {
   return ir.environments.flatMap((env) => environmentObservability(ir, env));
@@ -52,23 +53,22 @@ function environmentObservability(ir: PlatformIR, env: EnvironmentIR): FileOutpu
   };
 
   if (env.observability.metrics.enabled) {
-    const objects: string[] = [];
-    for (const [name, groups] of Object.entries(ruleFiles(ir, env))) {
-      // Serialised once: the plain rule file for promtool, and the same text, indented, as the spec of a PrometheusRule.
-      const rules = toYaml({ groups });
-      files.push({ path: `prometheus/${env.name}/${name}`, content: rules });
-      const metadata = toYaml({ apiVersion: 'monitoring.coreos.com/v1', kind: 'PrometheusRule', metadata: { name: `platformc-${name.replace(/\.rules\.yaml$/, '')}`, namespace: NAMESPACES.monitoring, labels: { release: 'kube-prometheus-stack' } } });
-      objects.push(`${metadata}spec:\n${rules.replace(/^(?=.)/gm, '  ')}`);
-    }
-    files.push({ path: `${dir}/prometheus-rules.yaml`, content: objects.join('---\n') });
-    resources.push('prometheus-rules.yaml');
+    const rulesDir = prometheusDir(env.name);
+    const names = Object.entries(ruleFiles(ir, env)).map(([name, groups]) => {
+      const rule = { apiVersion: 'monitoring.coreos.com/v1', kind: 'PrometheusRule', metadata: { name: `platformc-${name.replace(/\.rules\.yaml$/, '')}`, namespace: NAMESPACES.monitoring, labels: { release: 'kube-prometheus-stack' } }, spec: { groups } };
+      // `spec` is a Prometheus rule file as it stands: promtool reads it (test/helpers/rules.ts).
+      files.push({ path: `${rulesDir}/${name}`, content: toYaml(rule) });
+      return name;
+    });
+    files.push({ path: `${rulesDir}/kustomization.yaml`, content: toYaml({ apiVersion: 'kustomize.config.k8s.io/v1beta1', kind: 'Kustomization', resources: names }) });
+    resources.push(`../../../../${rulesDir}`);
     if (env.observability.dashboards.enabled) {
       files.push(...dashboardFiles(ir, env));
       resources.push(`../../../../${grafanaDir(env.name)}`);
     }
   }
   const general = r.nodePools.find((p) => p.role === 'general')!.name;
-  add('load-tests.yaml', r.deployments.flatMap((d) => loadTestObjects(ir, env, ir.models.find((m) => m.name === d.model)!, d, general)));
+  add('load-tests.yaml', r.deployments.length === 0 ? [] : [k6ScriptObject(), ...r.deployments.flatMap((d) => loadTestObjects(ir, env, byName(ir.models, (m) => m.name).get(d.model)!, d, general))]);
   files.push({ path: `${dir}/kustomization.yaml`, content: toYaml({ apiVersion: 'kustomize.config.k8s.io/v1beta1', kind: 'Kustomization', resources: resources.sort() }) });
   return files;
 }

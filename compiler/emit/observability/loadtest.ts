@@ -1,9 +1,11 @@
 /**
- * Headless load tests with k6: per model a CronJob and its script. The CronJob runs on the environment's
- * `observability.loadTests.schedule` (UTC), or is suspended (a template that never fires on its own) when
- * there is none. `platformc loadtest`, and `platformc apply` at its end (`loadTests.afterApply`), create a
- * Job from it, follow it and report the verdict: k6 exits non-zero when the model's SLO thresholds (p99
- * latency within the SLO's bound, error rate) are broken, so the Job fails. Every run is a Job in the platform
+ * Headless load tests with k6: per model a CronJob that runs the environment's one script with the model's
+ * settings (the models' scripts differed only in those values: the script is written once, the values go on
+ * each CronJob). The CronJob runs on the environment's `observability.loadTests.schedule` (UTC), or is
+ * suspended (a template that never fires on its own) when there is none. `platformc loadtest`, and
+ * `platformc apply` at its end (`loadTests.afterApply`), create a Job from it, follow it and report the
+ * verdict: k6 exits non-zero when the model's SLO thresholds (p99 latency within the SLO's bound, error
+ * rate) are broken, so the Job fails. Every run is a Job in the platform
  * namespace: kube-state-metrics exports it, the dashboards annotate its run and result, and a model whose
  * newest finished run failed alerts (LoadTestFailed).
  * @see https://grafana.com/docs/k6/latest/using-k6/thresholds/
@@ -31,45 +33,90 @@ function requestBody(m: ModelIR): { header: Record<string, unknown>; bytes: numb
   return { header, bytes: inputs.reduce((n, i) => n + i.parameters.binary_data_size, 0) };
 }
 
-/** The k6 script: a constant arrival rate at the model's target RPS, thresholds from its SLO. */
-export function k6Script(m: ModelIR, d: DeploymentIR): string {
+/**
+ * What a model's load test runs: its URL and request, its target rate, and its SLO as thresholds. Set on its
+ * CronJob as the LOADTEST environment variable (JSON), read by the one script of the environment (K6_SCRIPT).
+ */
+export interface K6Config {
+  readonly model: string;
+  readonly url: string;
+  /** The KServe v2 binary request header; `bytes` zeros follow it. */
+  readonly header: Record<string, unknown>;
+  readonly bytes: number;
+  readonly rate: number;
+  readonly duration: string;
+  readonly preAllocatedVUs: number;
+  readonly maxVUs: number;
+  readonly p99Ms: number;
+  readonly errorRate: number;
+  readonly droppedRate: number;
+}
+
+export function k6Config(m: ModelIR, d: DeploymentIR): K6Config {
   const { header, bytes } = requestBody(m);
-  const errorRate = Number((1 - d.slo.availability / 100).toPrecision(6));
-  return `// k6 load test for ${m.name}: ${d.slo.targetRps} requests/s for ${LOADTEST_DURATION}; fails when the SLO does.
+  return {
+    model: m.name,
+    url: `http://${d.workload}.${d.namespace}.svc:${TRITON_PORTS.http}/v2/models/${m.name}/infer`,
+    header,
+    bytes,
+    rate: Math.ceil(d.slo.targetRps),
+    duration: LOADTEST_DURATION,
+    preAllocatedVUs: Math.max(10, Math.ceil(d.slo.targetRps * (d.slo.latencyP99Ms / 1000) * 2)),
+    maxVUs: maxVUs(d),
+    p99Ms: d.latency.boundMs,
+    errorRate: Number((1 - d.slo.availability / 100).toPrecision(6)),
+    droppedRate: Math.max(1, Math.ceil(d.slo.targetRps * 0.01)),
+  };
+}
+
+/** The ConfigMap that holds the script, one per environment, mounted by every model's load test. */
+export const K6_SCRIPT_CONFIGMAP = 'platformc-k6-script';
+
+/**
+ * The k6 script, the same for every model (written once per environment): a constant arrival rate at the
+ * model's target rate, thresholds from its SLO, all from LOADTEST. k6 exits non-zero when a threshold breaks.
+ */
+export const K6_SCRIPT = `// k6 load test of one model, set by LOADTEST (JSON, on the model's CronJob): its target rate for the
+// configured duration; fails when the model's SLO does.
 import http from 'k6/http';
 import { check } from 'k6';
 
-const url = 'http://${d.workload}.${d.namespace}.svc:${TRITON_PORTS.http}/v2/models/${m.name}/infer';
+const c = JSON.parse(__ENV.LOADTEST);
 // Triton's binary tensor extension: a JSON header followed by the raw input bytes (zeros).
-const header = JSON.stringify(${JSON.stringify(header)});
-const body = new Uint8Array(header.length + ${bytes});
+const header = JSON.stringify(c.header);
+const body = new Uint8Array(header.length + c.bytes);
 for (let i = 0; i < header.length; i++) body[i] = header.charCodeAt(i);
-const params = { headers: { 'Content-Type': 'application/octet-stream', 'Inference-Header-Content-Length': String(header.length) }, tags: { model: '${m.name}' } };
+const params = { headers: { 'Content-Type': 'application/octet-stream', 'Inference-Header-Content-Length': String(header.length) }, tags: { model: c.model } };
 
 export const options = {
   scenarios: {
     target_rps: {
       executor: 'constant-arrival-rate',
-      rate: ${Math.ceil(d.slo.targetRps)},
+      rate: c.rate,
       timeUnit: '1s',
-      duration: '${LOADTEST_DURATION}',
-      preAllocatedVUs: ${Math.max(10, Math.ceil(d.slo.targetRps * (d.slo.latencyP99Ms / 1000) * 2))},
-      maxVUs: ${maxVUs(d)},
+      duration: c.duration,
+      preAllocatedVUs: c.preAllocatedVUs,
+      maxVUs: c.maxVUs,
     },
   },
   thresholds: {
-    http_req_duration: [{ threshold: 'p(99)<${d.latency.boundMs}', abortOnFail: false }],
-    http_req_failed: ['rate<${errorRate}'],
-    dropped_iterations: ['rate<${Math.max(1, Math.ceil(d.slo.targetRps * 0.01))}'],
+    http_req_duration: [{ threshold: 'p(99)<' + c.p99Ms, abortOnFail: false }],
+    http_req_failed: ['rate<' + c.errorRate],
+    dropped_iterations: ['rate<' + c.droppedRate],
   },
   summaryTrendStats: ['avg', 'p(50)', 'p(95)', 'p(99)', 'max'],
 };
 
 export default function () {
-  const res = http.post(url, body.buffer, params);
+  const res = http.post(c.url, body.buffer, params);
   check(res, { 'status is 200': (r) => r.status === 200 });
 }
 `;
+
+/** The script's ConfigMap: once per environment, beside the load tests. */
+export function k6ScriptObject(): K8sObject {
+  const labels = { 'app.kubernetes.io/name': 'k6', 'app.kubernetes.io/component': 'load-test' };
+  return { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: K6_SCRIPT_CONFIGMAP, namespace: NAMESPACES.platform, labels }, data: { 'script.js': K6_SCRIPT } };
 }
 
 /** VUs enough for the target rate at four times the latency bound (an SLO breach must show, not starve k6). */
@@ -78,7 +125,7 @@ const maxVUs = (d: DeploymentIR) => Math.max(50, Math.ceil(d.slo.targetRps * Mat
 /** k6 memory: every VU holds its own request body (k6 runs the init context per VU) plus about 2 MiB of its own. */
 const k6MemoryMiB = (m: ModelIR, d: DeploymentIR) => Math.ceil((256 + (maxVUs(d) * requestBody(m).bytes) / 2 ** 20 + maxVUs(d) * 2) / 64) * 64;
 
-/** The script ConfigMap and the CronJob: scheduled, or suspended as the template `platformc loadtest` and `apply` start Jobs from. */
+/** The identity of a model's load test and its CronJob: scheduled, or suspended as the template `platformc loadtest` and `apply` start Jobs from. */
 export function loadTestObjects(ir: PlatformIR, env: EnvironmentIR, m: ModelIR, d: DeploymentIR, generalPool: string): K8sObject[] {
   const schedule = env.observability.loadTests.schedule;
   const name = `${LOADTEST_JOB_PREFIX}${m.name}`;
@@ -106,18 +153,18 @@ export function loadTestObjects(ir: PlatformIR, env: EnvironmentIR, m: ModelIR, 
               // The verdict is k6's exit code and its end-of-test summary in the log (thresholds marked ✗); no summary file, which
               // would die with the container.
               args: ['run', '--quiet', '--no-color', '/scripts/script.js'],
+              env: [{ name: 'LOADTEST', value: JSON.stringify(k6Config(m, d)) }],
               resources: { requests: { cpu: '1', memory: `${k6MemoryMiB(m, d)}Mi` }, limits: { cpu: '2', memory: `${k6MemoryMiB(m, d)}Mi` } },
               securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, runAsNonRoot: true, capabilities: { drop: ['ALL'] }, seccompProfile: { type: 'RuntimeDefault' } },
               volumeMounts: [{ name: 'script', mountPath: '/scripts', readOnly: true }, { name: 'tmp', mountPath: '/tmp' }],
             },
           ],
-          volumes: [{ name: 'script', configMap: { name } }, { name: 'tmp', emptyDir: { sizeLimit: '1Gi' } }],
+          volumes: [{ name: 'script', configMap: { name: K6_SCRIPT_CONFIGMAP } }, { name: 'tmp', emptyDir: { sizeLimit: '1Gi' } }],
         },
       },
     },
   };
   return [
-    { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: NAMESPACES.platform, labels }, data: { 'script.js': k6Script(m, d) } },
     { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name, namespace: NAMESPACES.platform, labels }, automountServiceAccountToken: false },
     { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role', metadata: { name, namespace: NAMESPACES.platform, labels }, rules: [] },
     {

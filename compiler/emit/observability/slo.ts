@@ -161,7 +161,12 @@ export function sloRuleGroups(ir: PlatformIR, env: EnvironmentIR, d: DeploymentI
 export function sliRuleGroup(ir: PlatformIR, env: EnvironmentIR, deployments: readonly DeploymentIR[]): RuleGroup {
   const labels = (slo: string) => ({ slo, platform: ir.name, environment: env.name });
   const byBound = new Map<string, string[]>();
-  for (const d of deployments) byBound.set(latencyBucketMatcher(d), [...(byBound.get(latencyBucketMatcher(d)) ?? []), d.model]);
+  for (const d of deployments) {
+    const bucket = latencyBucketMatcher(d);
+    const models = byBound.get(bucket);
+    if (models) models.push(d.model);
+    else byBound.set(bucket, [d.model]);
+  }
   const bounds = [...byBound.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
   // Model names are DNS labels (letters, digits, '-'): nothing to escape in the regular expression.
   const latency = bounds.map(([bucket, models]) => ({ bucket, models: bounds.length > 1 ? `model=~"${models.join('|')}"` : '' }));
