@@ -131,7 +131,9 @@ for (const spec of SPECS) {
             const schemes = new Set(r.deployments.filter((d) => d.namespace === ns).map((d) => d.ingressScheme));
             // What the Ingresses of the namespace really ask the controller for.
             for (const d of r.deployments.filter((x) => x.namespace === ns)) {
-              const ingress = parseAllDocuments(content(`${prefix}models/${d.model}.yaml`)).map((x) => x.toJS() as Json).find((o) => o.kind === 'Ingress')!;
+              // Written once per environment (kustomize/overlays/<env>/models/), or per region when its objects differ there.
+              const own = files.find((f) => f.path === `${prefix}models/${d.model}.yaml`);
+              const ingress = parseAllDocuments(own ? own.content : content(`kustomize/overlays/${env.name}/models/${d.model}.yaml`)).map((x) => x.toJS() as Json).find((o) => o.kind === 'Ingress')!;
               expect(ingress.metadata.annotations['alb.ingress.kubernetes.io/scheme']).toBe(d.ingressScheme);
               expect(ingress.metadata.annotations['alb.ingress.kubernetes.io/target-type']).toBe('ip');
             }

@@ -277,7 +277,7 @@ describe('alerting (Obs B1, B2, M4, M7; K8s #12, #25)', () => {
     const testFile = join(out, 'gpu.test.yaml');
     const xid = 'DCGM_FI_DEV_XID_ERRORS{Hostname="ip-10-0-1-1",gpu="0"}';
     writeFileSync(testFile, stringify({
-      rule_files: [join(out, 'prometheus/prod/gpu.rules.yaml')],
+      rule_files: [promtoolFile(out, 'prometheus/prod/gpu.rules.yaml')],
       evaluation_interval: '1m',
       tests: [{
         interval: '1m',

@@ -49,7 +49,7 @@ describe('a two-region environment (examples/multi-region-prod.yaml, prod with a
     for (const r of prod.regions) expect(parse(content(`${dir}/${r.region}/kustomization.yaml`)!).resources).toContain('../models');
   });
 
-  it("the primary's overlay patches nothing; the standby's patches give exactly the standby's objects, and touch only the role ARN, the bucket, the region and the (regional) certificate", () => {
+  it("the primary's overlay patches nothing; the standby's patches give exactly the standby's objects, and touch only the role ARN, the bucket and the region (fetch-model's AWS_REGION and SOURCE) and the (regional) certificate", () => {
     const patchesOf = (r: string) => ((parse(content(`${dir}/${r}/kustomization.yaml`)!).patches ?? []) as Json[]).filter((p) => p.target.name);
     expect(patchesOf(primary!.region)).toEqual([]);
     const patches = patchesOf(standby!.region);
@@ -67,7 +67,7 @@ describe('a two-region environment (examples/multi-region-prod.yaml, prod with a
         expect(o, `${d.model} ${o.kind}`).toEqual(JSON.parse(JSON.stringify(expected[i])));
       });
     }
-    expect([...paths].sort()).toEqual(['/metadata/annotations/alb.ingress.kubernetes.io~1certificate-arn', '/metadata/annotations/eks.amazonaws.com~1role-arn', '/spec/template/spec/containers/0/args/0', '/spec/template/spec/containers/0/env/1/value']);
+    expect([...paths].sort()).toEqual(['/metadata/annotations/alb.ingress.kubernetes.io~1certificate-arn', '/metadata/annotations/eks.amazonaws.com~1role-arn', '/spec/template/spec/initContainers/0/env/1/value', '/spec/template/spec/initContainers/0/env/4/value']);
   });
 });
 

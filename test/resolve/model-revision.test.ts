@@ -33,7 +33,7 @@ const same = (t: string) => t;
 const resnet = (ir: PlatformIR) => ir.models.find((m) => m.name === 'resnet50')!;
 /** The pod template of resnet50's Deployment in prod, as generated. */
 function template(ir: PlatformIR): Json {
-  const f = generateFiles(ir).find((x) => x.path === 'kustomize/overlays/prod/us-east-1/models/resnet50.yaml')!;
+  const f = generateFiles(ir).find((x) => x.path === 'kustomize/overlays/prod/models/resnet50.yaml')!;
   return parseAllDocuments(f.content).map((d) => d.toJS() as Json).find((d) => d?.kind === 'Deployment')!.spec.template;
 }
 
