@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { acquireLock, OutputError } from '../../compiler/output/lock.js';
 import { listFiles, writeTree } from '../../compiler/output/write.js';
-import { bin, hasStackTrace, repoRoot, run } from '../helpers/cli.js';
+import { bin, cli, hasStackTrace, repoRoot, run } from '../helpers/cli.js';
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'platformc-out-'));
 const snapshot = (dir: string) => Object.fromEntries(listFiles(dir).map((p) => [p, readFileSync(join(dir, p), 'utf8')]));
@@ -59,7 +59,9 @@ describe('compile --out refuses folders platformc did not write (D1)', () => {
   it('refuses the home folder and a repository root', async () => {
     const home = project();
     writeFileSync(join(home, '.bashrc'), 'keep\n');
-    const r = await run(['compile', join(repoRoot, 'platform.yaml'), '--out', home], { env: { HOME: home } });
+    // A real process: the home folder is the one the process starts with (in-process, HOME set by the test was not
+    // always what os.homedir() returned in a shared vitest worker, and CI failed on it).
+    const r = cli(['compile', join(repoRoot, 'platform.yaml'), '--out', home], { env: { HOME: home } });
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('is the home folder');
     const repo = tmp();
