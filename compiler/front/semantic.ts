@@ -5,7 +5,7 @@ import type { DiagnosticCode } from '../diagnostics/codes.js';
 import { didYouMean } from '../diagnostics/suggest.js';
 import { GPU_MEMORY_HEADROOM, instanceCatalog, migProfiles, notOfferedHint, regionCatalog } from '../catalog.js';
 import { worstCaseSharedGiB } from '../lib/sharing.js';
-import { formatCidr, maxVpcPrefix, overlaps, parseCidr, planSubnets, MAX_SUBNET_PREFIX } from './cidr.js';
+import { formatCidr, maxVpcPrefix, overlaps, parseCidr, planSubnets, MAX_SUBNET_PREFIX } from '../lib/cidr.js';
 import { environmentSpec, overridePath } from './environments.js';
 import { durationSeconds } from '../lib/durations.js';
 import { ciApplies, createsOidcProvider } from './identity.js';

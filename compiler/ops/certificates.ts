@@ -22,6 +22,7 @@
  */
 import { stringify } from 'yaml';
 import { CERTIFICATE_ARNS_OUTPUT } from '../lib/conventions.js';
+import { compareCodeUnits } from '../lib/order.js';
 import type { EnvironmentIR, RegionIR } from '../resolve/ir.js';
 
 export const CERTIFICATE_ANNOTATION = 'alb.ingress.kubernetes.io/certificate-arn';
@@ -137,8 +138,8 @@ export function certificateCheck(env: EnvironmentIR, r: RegionIR): CertificateCh
   }
   return {
     region: r.region,
-    certificates: [...byArn.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([arn, models]) => ({ arn, models })),
-    hosts: [...hosts.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([host, arns]) => ({ host, arns: [...arns].sort() })),
+    certificates: [...byArn.entries()].sort(([a], [b]) => compareCodeUnits(a, b)).map(([arn, models]) => ({ arn, models })),
+    hosts: [...hosts.entries()].sort(([a], [b]) => compareCodeUnits(a, b)).map(([host, arns]) => ({ host, arns: [...arns].sort() })),
   };
 }
 

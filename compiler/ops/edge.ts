@@ -11,6 +11,8 @@
  * without a login. An ALB the runner cannot reach is skipped with a sentence: an internal one from outside its VPC,
  * one restricted to allowedCidrs from an address outside them.
  */
+import { parseCidr, overlaps } from '../lib/cidr.js';
+import { compareCodeUnits } from '../lib/order.js';
 import type { DeploymentIR, RegionIR } from '../resolve/ir.js';
 
 export interface EdgeCheck {
@@ -30,7 +32,7 @@ export interface EdgeCheck {
 export function edgeChecks(r: RegionIR): EdgeCheck[] {
   const byHost = new Map<string, DeploymentIR[]>();
   for (const d of r.deployments) if (d.ingress.host) byHost.set(d.ingress.host, [...(byHost.get(d.ingress.host) ?? []), d]);
-  return [...byHost.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([host, ds]) => ({
+  return [...byHost.entries()].sort(([a], [b]) => compareCodeUnits(a, b)).map(([host, ds]) => ({
     region: r.region,
     context: r.names.kubeContext,
     host,
@@ -52,21 +54,11 @@ export const edgeCommands = {
   publicAddress: ['curl', '--silent', '--show-error', '--max-time', '10', 'https://checkip.amazonaws.com'],
 };
 
-const ipv4 = (text: string): number | undefined => {
-  const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(text.trim());
-  if (!m || m.slice(1).some((o) => Number(o) > 255)) return undefined;
-  return m.slice(1).reduce((a, o) => a * 256 + Number(o), 0);
-};
-
-/** Whether an IPv4 address lies in a CIDR. */
+/** Whether an IPv4 address lies in a CIDR (false when either is malformed). */
 export function inCidr(address: string, cidr: string): boolean {
-  const [base, bits] = cidr.split('/');
-  const a = ipv4(address);
-  const b = ipv4(base ?? '');
-  const prefix = Number(bits);
-  if (a === undefined || b === undefined || !(prefix >= 0 && prefix <= 32)) return false;
-  const size = 2 ** (32 - prefix);
-  return Math.floor(a / size) === Math.floor(b / size);
+  const a = parseCidr(`${address.trim()}/32`);
+  const c = parseCidr(cidr);
+  return a !== undefined && c !== undefined && overlaps(a, c);
 }
 
 /**

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { API_VERSION, type PlatformSpec } from '../../schema/platform.js';
 import type { Validated } from '../front/validate.js';
 import { instanceCatalog, instancePrice, versions } from '../catalog.js';
-import { formatCidr, isPrivate, parseCidr, planSubnets } from '../front/cidr.js';
+import { formatCidr, isPrivate, parseCidr, planSubnets } from '../lib/cidr.js';
 import { environmentSpec } from '../front/environments.js';
 import { rankInstanceTypes } from './auto-instance.js';
 import { busyWindowUtc, poolSharing, unitsPerReplica } from './fleet.js';

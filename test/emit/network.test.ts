@@ -6,7 +6,7 @@
  */
 import { parseAllDocuments } from 'yaml';
 import { describe, expect, it } from 'vitest';
-import { formatCidr, maxVpcPrefix, overlaps, parseCidr, planSubnets, subnet, MAX_LOAD_BALANCER_SUBNET_PREFIX, MAX_SUBNET_PREFIX, type Cidr } from '../../compiler/front/cidr.js';
+import { formatCidr, maxVpcPrefix, overlaps, parseCidr, planSubnets, subnet, MAX_LOAD_BALANCER_SUBNET_PREFIX, MAX_SUBNET_PREFIX, type Cidr } from '../../compiler/lib/cidr.js';
 import { generateFiles } from '../../compiler/generate.js';
 import { checkPlatform } from '../../compiler/pipeline.js';
 import type { PlatformIR } from '../../compiler/resolve/ir.js';

@@ -7,6 +7,7 @@
  * @see https://sre.google/workbook/alerting-on-slos/
  * @see https://sloth.dev/introduction/
  */
+import { compareCodeUnits } from '../../lib/order.js';
 import { durationSeconds } from '../../lib/durations.js';
 import type { DeploymentIR, EnvironmentIR, PlatformIR } from '../../resolve/ir.js';
 import { LATENCY_HISTOGRAM } from '../../lib/conventions.js';
@@ -167,7 +168,7 @@ export function sliRuleGroup(ir: PlatformIR, env: EnvironmentIR, deployments: re
     if (models) models.push(d.model);
     else byBound.set(bucket, [d.model]);
   }
-  const bounds = [...byBound.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  const bounds = [...byBound.entries()].sort(([a], [b]) => compareCodeUnits(a, b));
   // Model names are DNS labels (letters, digits, '-'): nothing to escape in the regular expression.
   const latency = bounds.map(([bucket, models]) => ({ bucket, models: bounds.length > 1 ? `model=~"${models.join('|')}"` : '' }));
   return {

@@ -1,4 +1,4 @@
-/** IPv4 CIDR arithmetic for VPC and subnet planning. */
+/** IPv4 CIDR arithmetic: VPC and subnet planning (front, resolve), whether an address is in a range (ops). */
 
 export interface Cidr { readonly base: number; readonly prefix: number }
 
