@@ -124,8 +124,10 @@ export function parseSource(bytes: Uint8Array, file: string): LoadResult {
         diagnostics.push(diagnostic('yaml-duplicate-key', { key }, file, span, 'remove or rename one of the two entries'));
       } else {
         const raw = error.message.replace(/\s+at line \d+, column \d+:?[\s\S]*$/, '').replace(/\n[\s\S]*$/, '');
-        const message = /call stack/i.test(raw) ? 'the document is nested too deeply' : raw;
-        diagnostics.push(diagnostic('yaml-syntax', { detail: message }, file, span, tabHint(text, error.pos[0])));
+        // The parser ran out of stack: where it did, and what else it reported after, depends on how deep the
+        // caller's stack already was (a second error on another line in a busier process). One finding says it all.
+        if (/call stack/i.test(raw)) return { diagnostics: [diagnostic('yaml-syntax', { detail: 'the document is nested too deeply' }, file, span, tabHint(text, error.pos[0]))] };
+        diagnostics.push(diagnostic('yaml-syntax', { detail: raw }, file, span, tabHint(text, error.pos[0])));
       }
     }
   }
