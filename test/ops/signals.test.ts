@@ -1,0 +1,158 @@
+/**
+ * Signals, faults and hygiene of a running apply (D3, D4, D12, D22, D23): the built CLI in its own process,
+ * interrupted (Ctrl-C, SIGTERM, kill -9) while a fake terraform runs (FAKE_SLOW, fake.mjs: it records each
+ * SIGINT and how it stopped), and runSteps with fake tools that hang or flood their output.
+ */
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runSteps } from '../../compiler/ops/run.js';
+import { cliAsync, repoRoot } from '../helpers/cli.js';
+import { calls, fakebin, fakeCluster, workspace } from './fake-platform.js';
+
+const cluster = fakeCluster();
+
+const until = async (what: string, done: () => boolean, ms = 15_000) => {
+  for (const deadline = Date.now() + ms; !done(); await new Promise((r) => setTimeout(r, 20))) if (Date.now() > deadline) throw new Error(`no ${what} within ${ms} ms`);
+};
+/** Until the fake terraform (FAKE_SLOW) runs and handles SIGINT: it records that once its handler is in place. */
+const handlesSigint = (log: string) => until('terraform handling SIGINT', () => calls(log).includes('terraform handles SIGINT'));
+
+describe('Ctrl-C', () => {
+  it('is passed on to the running terraform, which stops cleanly, and the run stops', async () => {
+    const w = workspace(cluster);
+    const env: NodeJS.ProcessEnv = { ...process.env, ...w.env, NO_COLOR: '1', FAKE_ACCOUNT: '222222222222', FAKE_SLOW: 'infra apply' };
+    const child = spawn(process.execPath, [join(repoRoot, 'bin/platformc.js'), 'apply', '--env', 'prod'], { cwd: w.dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d) => (stderr += d));
+    // Wait until the slow terraform apply runs, then interrupt platformc as a terminal would.
+    await handlesSigint(w.log);
+    child.kill('SIGINT');
+    const code = await new Promise((r) => child.on('close', r));
+    expect(code).toBe(1);
+    expect(calls(w.log)).toContain('terraform received SIGINT');
+    expect(stderr).toContain('passing SIGINT to the running step');
+    expect(calls(w.log).some((c) => c.includes('platform apply'))).toBe(false);
+  });
+});
+
+describe('signals, faults and hygiene (D3, D4, D12, D22, D23)', () => {
+  const start = (w: ReturnType<typeof workspace>, extra: Record<string, string>, args = ['apply', '--env', 'prod']) => {
+    const env: NodeJS.ProcessEnv = { ...process.env, ...w.env, NO_COLOR: '1', FAKE_ACCOUNT: '222222222222', ...extra };
+    // detached: platformc leads its own process group, as a shell's foreground job does.
+    const child = spawn(process.execPath, [join(repoRoot, 'bin/platformc.js'), ...args], { cwd: w.dir, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    let stderr = '';
+    child.stderr.on('data', (d) => (stderr += d));
+    const done = new Promise<number | null>((r) => child.on('close', r));
+    return { child, done, stderr: () => stderr };
+  };
+
+  it('Ctrl-C at a terminal (SIGINT to the whole foreground group) reaches terraform exactly once', async () => {
+    const w = workspace(cluster);
+    const run = start(w, { FAKE_SLOW: 'infra apply', FAKE_GRACE_MS: '1500' });
+    await handlesSigint(w.log);
+    process.kill(-run.child.pid!, 'SIGINT');
+    expect(await run.done).toBe(1);
+    // Before: terraform shared platformc's group, got the terminal's SIGINT and platformc's: "Two interrupts received".
+    expect(calls(w.log).filter((c) => c === 'terraform received SIGINT')).toHaveLength(1);
+    expect(calls(w.log)).toContain('terraform stopped cleanly');
+  }, 30_000);
+
+  it('SIGTERM gives terraform its graceful stop (a SIGINT), with no SIGKILL after 5 s', async () => {
+    const w = workspace(cluster);
+    const run = start(w, { FAKE_SLOW: 'infra apply', FAKE_GRACE_MS: '6000' });
+    await handlesSigint(w.log);
+    const t0 = Date.now();
+    run.child.kill('SIGTERM');
+    expect(await run.done).toBe(1);
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(5900);
+    expect(calls(w.log)).toContain('terraform received SIGINT');
+    expect(calls(w.log)).toContain('terraform stopped cleanly');
+  }, 30_000);
+
+  it('kill -9 of platformc does not leave terraform running: its watchdog stops it gracefully (D23)', async () => {
+    const w = workspace(cluster);
+    const run = start(w, { FAKE_SLOW: 'infra apply', FAKE_SLOW_MS: '15000' });
+    await handlesSigint(w.log);
+    run.child.kill('SIGKILL');
+    await run.done;
+    // The watchdog looks every second; terraform then takes FAKE_GRACE_MS (0) to stop.
+    await until('clean stop', () => calls(w.log).includes('terraform stopped cleanly'), 5000).catch(() => undefined);
+    expect(calls(w.log)).toContain('terraform received SIGINT');
+    expect(calls(w.log)).toContain('terraform stopped cleanly');
+  }, 30_000);
+
+  it('the step log holds the tool output while the tool runs, not only when it ends', async () => {
+    const w = workspace(cluster);
+    const run = start(w, { FAKE_SLOW: 'infra apply', FAKE_SLOW_MS: '4000' });
+    await handlesSigint(w.log);
+    // The fake prints "terraform: working" and then runs for 4 s: the line reaches the step log in that time.
+    const logs = (text: string) => spawnSync('grep', ['-rl', text, join(w.dir, '.platformc/logs')], { encoding: 'utf8' }).stdout;
+    await until('output in the step log', () => /infra_apply\.log/.test(logs('terraform: working')), 3000).catch(() => undefined);
+    expect(logs('terraform: working')).toMatch(/infra_apply\.log/);
+    expect(logs('terraform: ok')).not.toMatch(/infra_apply\.log/); // still running
+    run.child.kill('SIGINT');
+    await run.done;
+  }, 30_000);
+
+  it('a truncated state file (a kill during its write) does not block the next apply', async () => {
+    const w = workspace(cluster);
+    mkdirSync(join(w.dir, '.platformc/state'), { recursive: true });
+    writeFileSync(join(w.dir, '.platformc/state/prod-apply.json'), '{"fingerprint": "ab');
+    const r = await cliAsync(['apply', '--env', 'prod'], { cwd: w.dir, env: { ...w.env, FAKE_ACCOUNT: '222222222222' } });
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(readFileSync(join(w.dir, '.platformc/state/prod-apply.json'), 'utf8'))).toMatchObject({ completed: [] });
+  }, 60_000);
+
+  it('a second apply of the same environment is refused while one holds its lock', async () => {
+    const w = workspace(cluster);
+    mkdirSync(join(w.dir, '.platformc'), { recursive: true });
+    writeFileSync(join(w.dir, '.platformc/prod.lock'), `${process.pid}\n`);
+    const r = await cliAsync(['apply', '--env', 'prod'], { cwd: w.dir, env: { ...w.env, FAKE_ACCOUNT: '222222222222' } });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`prod is being planned, applied or destroyed by another platformc (pid ${process.pid})`);
+    expect(calls(w.log)).toEqual([]);
+  }, 60_000);
+});
+
+describe('runSteps with fake tools', () => {
+  const env = (extra: Record<string, string>) => Object.assign(process.env, { PATH: `${fakebin}:${process.env.PATH}`, ...extra });
+  /** Puts process.env back in place: the worker runs other test files after this one (isolate: false), which must find the real tools on PATH. */
+  const restore = (saved: NodeJS.ProcessEnv) => {
+    for (const k of Object.keys(process.env)) if (!(k in saved)) delete process.env[k];
+    Object.assign(process.env, saved);
+  };
+  const quiet = { write: () => true, isTTY: false } as unknown as NodeJS.WriteStream;
+  const run = (argv: string[], o: Partial<Parameters<typeof runSteps>[1]> = {}) =>
+    runSteps([{ kind: 'exec', id: 'tool', title: 'tool', argv }], { stateDir: mkdtempSync(join(tmpdir(), 'platformc-run-')), runKey: 'k', fingerprint: 'f', tasks: async () => undefined, out: quiet, ...o });
+
+  it('a hung tool is stopped at the step timeout (SIGINT, then SIGKILL after the grace time)', async () => {
+    const saved = { ...process.env };
+    try {
+      env({ FAKE_SLOW: 'terraform apply', FAKE_SLOW_MS: '20000', FAKE_GRACE_MS: '20000' });
+      const t0 = Date.now();
+      const r = await run(['terraform', 'apply'], { stepTimeoutMs: 500, graceMs: 500 });
+      expect(r.ok).toBe(false);
+      expect(Date.now() - t0).toBeLessThan(10_000);
+    } finally {
+      restore(saved);
+    }
+  }, 30_000);
+
+  it('20 MiB of tool output streams to the log; the tail is kept (no buffer limit, D12)', async () => {
+    const saved = { ...process.env };
+    try {
+      env({ FAKE_OUTPUT_MB: '20' });
+      const stateDir = mkdtempSync(join(tmpdir(), 'platformc-run-'));
+      const r = await run(['terraform', 'plan'], { stateDir });
+      expect(r.ok).toBe(true);
+      const log = execFileSync('sh', ['-c', `cat ${stateDir}/logs/*/*.log | wc -c; tail -n 2 ${stateDir}/logs/*/*.log`], { encoding: 'utf8' });
+      expect(Number(log.split('\n')[0])).toBeGreaterThan(20 * 1024 * 1024);
+      expect(log).toContain('last line of a verbose run');
+    } finally {
+      restore(saved);
+    }
+  }, 60_000);
+});
