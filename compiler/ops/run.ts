@@ -61,29 +61,41 @@ function writeAtomic(path: string, text: string): void {
 }
 
 /**
- * A watchdog for one tool: a small detached process that stops the tool's process group if platformc dies
- * without cleaning up (kill -9, OOM), so no terraform is left holding the state lock (D23).
+ * The watchdog of a run: a small detached process that stops the running tool's process group if platformc dies
+ * without cleaning up (kill -9, OOM), so no terraform is left holding the state lock (D23). One per run, not one
+ * per tool (a node start each): platformc tells it on a pipe which tool runs ("<pid>", "0" for none), and the
+ * end of that pipe is its cue, since the kernel closes it however platformc ends. A normal end closes it with no
+ * tool running, and the watchdog just exits.
  */
-function watchdog(toolPid: number, graceMs: number): () => void {
-  const script = `const [p, t, g] = process.argv.slice(1).map(Number);
-let stopping = false;
+function watchdog(graceMs: number): { readonly running: (toolPid: number | undefined) => void; readonly close: () => void } {
+  const script = `const g = Number(process.argv[1]);
+let tool = 0;
+let pending = '';
 const alive = (x) => { try { process.kill(x, 0); return true; } catch (e) { return e.code === 'EPERM'; } };
-setInterval(() => {
-  if (!alive(t)) process.exit(0);
-  if (!alive(p) && !stopping) { stopping = true; try { process.kill(-t, 'SIGINT'); } catch {} setTimeout(() => { try { process.kill(-t, 'SIGKILL'); } catch {} process.exit(0); }, g); }
-}, 1000);`;
+process.stdin.setEncoding('utf8');
+process.stdin.on('data', (d) => { const lines = (pending + d).split('\\n'); pending = lines.pop(); for (const l of lines) tool = Number(l) || 0; });
+process.stdin.on('end', () => {
+  if (!tool || !alive(tool)) process.exit(0);
+  try { process.kill(-tool, 'SIGINT'); } catch {}
+  setInterval(() => { if (!alive(tool)) process.exit(0); }, 1000);
+  setTimeout(() => { try { process.kill(-tool, 'SIGKILL'); } catch {} process.exit(0); }, g);
+});`;
   try {
-    const dog = spawnProcess(process.execPath, ['-e', script, String(process.pid), String(toolPid), String(graceMs)], { detached: true, stdio: 'ignore' });
+    const dog = spawnProcess(process.execPath, ['-e', script, String(graceMs)], { detached: true, stdio: ['pipe', 'ignore', 'ignore'] });
+    // Neither the watchdog nor its pipe keeps platformc running; a watchdog that is gone costs only its protection.
     dog.unref();
-    return () => {
-      try {
-        dog.kill();
-      } catch {
-        /* already gone */
-      }
+    dog.on('error', () => undefined);
+    const pipe = dog.stdin!;
+    pipe.on('error', () => undefined);
+    (pipe as unknown as { unref?: () => void }).unref?.();
+    return {
+      running: (toolPid) => {
+        if (!pipe.destroyed) pipe.write(`${toolPid ?? 0}\n`);
+      },
+      close: () => pipe.end(),
     };
   } catch {
-    return () => {};
+    return { running: () => undefined, close: () => undefined };
   }
 }
 
@@ -143,6 +155,7 @@ export async function runSteps(steps: readonly Step[], o: RunOptions): Promise<R
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+  let dog: ReturnType<typeof watchdog> | undefined;
 
   try {
     for (const [i, step] of steps.entries()) {
@@ -172,7 +185,6 @@ export async function runSteps(steps: readonly Step[], o: RunOptions): Promise<R
             kept[which] = (kept[which] + chunk.toString('utf8')).slice(-KEEP_BYTES);
           };
           let timedOut = false;
-          let cancelDog = () => {};
           const timers: NodeJS.Timeout[] = [];
           try {
             current = execa(step.argv[0]!, step.argv.slice(1), {
@@ -186,7 +198,8 @@ export async function runSteps(steps: readonly Step[], o: RunOptions): Promise<R
             current.stdout?.on('data', keep('stdout'));
             current.stderr?.on('data', keep('stderr'));
             const pid = current.pid;
-            if (pid !== undefined) cancelDog = watchdog(pid, o.graceMs ?? DEFAULT_GRACE_MS);
+            dog ??= watchdog(o.graceMs ?? DEFAULT_GRACE_MS);
+            dog.running(pid);
             timers.push(
               setTimeout(() => {
                 timedOut = true;
@@ -206,7 +219,7 @@ export async function runSteps(steps: readonly Step[], o: RunOptions): Promise<R
             } else if (step.check) problem = step.check(kept.stdout);
           } finally {
             for (const t of timers) clearTimeout(t);
-            cancelDog();
+            dog?.running(undefined);
             closeSync(fd);
           }
         } else {
@@ -236,6 +249,7 @@ export async function runSteps(steps: readonly Step[], o: RunOptions): Promise<R
     writeAtomic(statePath, `${JSON.stringify({ fingerprint: o.fingerprint, completed: [] }, null, 2)}\n`);
     return { ok: true, completed, skipped };
   } finally {
+    dog?.close();
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   }

@@ -4,12 +4,12 @@
  * SIGINT and how it stopped), and runSteps with fake tools that hang or flood their output.
  */
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, realpathSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runSteps } from '../../compiler/ops/run.js';
-import { cliAsync, repoRoot } from '../helpers/cli.js';
+import { cliAsync, repoRoot, run } from '../helpers/cli.js';
 import { calls, fakebin, fakeCluster, workspace } from './fake-platform.js';
 
 const cluster = fakeCluster();
@@ -78,11 +78,29 @@ describe('signals, faults and hygiene (D3, D4, D12, D22, D23)', () => {
     await handlesSigint(w.log);
     run.child.kill('SIGKILL');
     await run.done;
-    // The watchdog looks every second; terraform then takes FAKE_GRACE_MS (0) to stop.
+    // The watchdog sees its pipe from platformc close; terraform then takes FAKE_GRACE_MS (0) to stop.
     await until('clean stop', () => calls(w.log).includes('terraform stopped cleanly'), 5000).catch(() => undefined);
     expect(calls(w.log)).toContain('terraform received SIGINT');
     expect(calls(w.log)).toContain('terraform stopped cleanly');
   }, 30_000);
+
+  it('a run that ends leaves no process behind: its watchdog ends with it, also when platformc keeps running (D23)', async () => {
+    const w = workspace(cluster);
+    // In this process (`run` works in the workspace), so platformc outlives the run as a test worker or a library user does.
+    const r = await run(['apply', '--env', 'prod', '--skip-loadtests'], { cwd: w.dir, env: { ...w.env, FAKE_ACCOUNT: '222222222222' } });
+    expect(r.code, r.stderr).toBe(0);
+    // What the run started works in the workspace: the tools and the watchdog.
+    const dir = realpathSync(w.dir);
+    const inWorkspace = () => readdirSync('/proc').filter((p) => /^\d+$/.test(p)).filter((p) => {
+      try {
+        return readlinkSync(`/proc/${p}/cwd`) === dir;
+      } catch {
+        return false;
+      }
+    });
+    await until('the run\'s processes to end', () => inWorkspace().length === 0, 3000).catch(() => undefined);
+    expect(inWorkspace()).toEqual([]);
+  });
 
   it('the step log holds the tool output while the tool runs, not only when it ends', async () => {
     const w = workspace(cluster);
