@@ -16,6 +16,7 @@ import { iamActions } from '../../compiler/catalog.js';
 import { WILDCARD_RESOURCE_SCOPES } from '../../compiler/emit/terraform/policies.js';
 import { generateFiles } from '../../compiler/generate.js';
 import { checkPlatform } from '../../compiler/pipeline.js';
+import type { FileOutput } from '../../compiler/output/files.js';
 import type { EnvironmentIR, PlatformIR } from '../../compiler/resolve/ir.js';
 import { repoRoot } from '../helpers/cli.js';
 import { irOf, irOfText, writeSpec } from '../helpers/platform.js';
@@ -39,8 +40,7 @@ function resolveRefs(doc: Doc, refs: Record<string, string>): Doc {
   return JSON.parse(JSON.stringify(doc).replace(/\$\{([a-z0-9_.]+)\}/g, (m, ref: string) => refs[ref] ?? m)) as Doc;
 }
 
-async function bootstraps(ir: PlatformIR): Promise<Map<string, Bootstrap>> {
-  const files = generateFiles(ir);
+async function bootstraps(ir: PlatformIR, files: readonly FileOutput[] = generateFiles(ir)): Promise<Map<string, Bootstrap>> {
   const out = new Map<string, Bootstrap>();
   for (const env of ir.environments) {
     const path = `${env.identity.bootstrap.dir}/identity.tf`;
@@ -73,6 +73,21 @@ async function bootstraps(ir: PlatformIR): Promise<Map<string, Bootstrap>> {
     out.set(env.name, { roles, boundary: policies.get('boundary')!, providerArn, env, hcl });
   }
   return out;
+}
+
+/**
+ * The IR and bootstraps of a platform file in the repo, made once per file run: several describes read the same
+ * platform (nothing changes them: the IR is frozen and the tests only read the parsed policies).
+ */
+interface Shipped { ir: PlatformIR; files: readonly FileOutput[]; boot: Map<string, Bootstrap> }
+const shipped = new Map<string, Promise<Shipped>>();
+function shippedPlatform(spec: string): Promise<Shipped> {
+  if (!shipped.has(spec)) {
+    const ir = irOf(spec);
+    const files = generateFiles(ir);
+    shipped.set(spec, bootstraps(ir, files).then((boot) => ({ ir, files, boot })));
+  }
+  return shipped.get(spec)!;
 }
 
 type Decision = 'Allowed' | 'ExplicitlyDenied' | 'ImplicitlyDenied';
@@ -210,12 +225,12 @@ describe('the action table (specs/iam-actions.json)', () => {
 
 describe.each(SPECS)('identity of %s', (spec) => {
   let ir: PlatformIR;
+  let files: readonly FileOutput[];
   let boot: Map<string, Bootstrap>;
   let workflow: Json;
   beforeAll(async () => {
-    ir = irOf(spec);
-    boot = await bootstraps(ir);
-    workflow = parseYaml(generateFiles(ir).find((f) => f.path === 'ci/platform.yml')!.content) as Json;
+    ({ ir, files, boot } = await shippedPlatform(spec));
+    workflow = parseYaml(files.find((f) => f.path === 'ci/platform.yml')!.content) as Json;
   });
 
   it('gives every workflow job that assumes a role a subject that role trusts; no pull-request job reaches an apply role', () => {
@@ -284,7 +299,6 @@ describe.each(SPECS)('identity of %s', (spec) => {
   }, 120_000);
 
   it('lets the apply role create every IAM role and policy the modules create, and pass the boundary to each (TF #1a, #2, #13)', async () => {
-    const files = generateFiles(ir);
     for (const env of ir.environments) {
       const apply = boot.get(env.name)!.roles.get('ci_apply');
       const names: { kind: 'role' | 'policy'; name: string }[] = [];
@@ -374,15 +388,15 @@ describe('Karpenter and the termination handler on a real account', () => {
     expect(await decide(controller, env, 'sqs:ReceiveMessage', `arn:aws:sqs:${r.region}:${env.account}:someone-else`, ctx, b.boundary)).not.toBe('Allowed');
     expect(await decide(controller, env, 'iam:PassRole', `arn:aws:iam::${env.account}:role/${r.names.iam.clusterRole}`, ctx, b.boundary)).not.toBe('Allowed');
     // An environment without Karpenter or a spot node group grants none of it.
-    const plain = (await bootstraps(irOf('platform.yaml'))).get('prod')!;
+    const plain = (await shippedPlatform('platform.yaml')).boot.get('prod')!;
     expect(await decide(controller, plain.env, 'iam:CreateInstanceProfile', `arn:aws:iam::${plain.env.account}:instance-profile/x`, ctx, plain.boundary)).not.toBe('Allowed');
   }, 60_000);
 });
 
 describe('cost-allocation tag activation (TF #29)', () => {
   it('is allowed to the apply role of an environment that activates its tag only; the plan role reads it, never sets it', async () => {
-    const teams = await bootstraps(irOf('examples/multi-model-teams.yaml'));
-    const reference = await bootstraps(irOf('platform.yaml'));
+    const teams = (await shippedPlatform('examples/multi-model-teams.yaml')).boot;
+    const reference = (await shippedPlatform('platform.yaml')).boot;
     let applies = 0;
     for (const b of teams.values()) {
       expect(b.env.budget.activateTag).toBe('platformc-stack');
@@ -448,7 +462,7 @@ describe('the apply role cannot escalate', () => {
   let ctx: Json;
   const admin = 'arn:aws:iam::aws:policy/AdministratorAccess';
   beforeAll(async () => {
-    b = (await bootstraps(irOf('platform.yaml'))).get('prod')!;
+    b = (await shippedPlatform('platform.yaml')).boot.get('prod')!;
     apply = b.roles.get('ci_apply')!;
     env = b.env;
     ctx = ownContext(env);
@@ -572,8 +586,8 @@ describe('environments that share an account and a name prefix (prod and prod-eu
 
 describe('operators', () => {
   it('are assumed with MFA (IAM principals) or from an IAM Identity Center permission set; they look, never change (TF #23, #30)', async () => {
-    const ir = irOf('examples/multi-region-prod.yaml');
-    const b = (await bootstraps(ir)).get('prod')!;
+    const { boot } = await shippedPlatform('examples/multi-region-prod.yaml');
+    const b = boot.get('prod')!;
     const op = b.env.identity.operators.find((o) => o.name === 'sre-oncall')!;
     const role = b.roles.get('operator_sre_oncall')!;
     const assume = async (principal: string, context: Json) => {
@@ -597,7 +611,7 @@ describe('operators', () => {
     expect(await assume(ssoSession.replace('SreOncall', 'Developers'), { 'aws:PrincipalArn': other })).not.toBe('Allowed');
     expect(await assume('arn:aws:sts::444455556666:assumed-role/SomeRole/x', { 'aws:PrincipalArn': 'arn:aws:iam::444455556666:role/SomeRole' })).not.toBe('Allowed');
     // ViewOnlyAccess, not ReadOnlyAccess (which reads every S3 object, Terraform state included).
-    for (const b2 of (await bootstraps(ir)).values()) for (const [k, r] of b2.roles) if (k.startsWith('operator_')) expect(r.managed).toEqual(['arn:aws:iam::aws:policy/job-function/ViewOnlyAccess']);
+    for (const b2 of boot.values()) for (const [k, r] of b2.roles) if (k.startsWith('operator_')) expect(r.managed).toEqual(['arn:aws:iam::aws:policy/job-function/ViewOnlyAccess']);
   });
 
   it('get EKS access entries by level, keyed by a stable id that does not move when a principal is added (TF #14, #26)', () => {
@@ -619,8 +633,7 @@ describe('operators', () => {
 
 describe('certificates and records of a DNS zone (issue #15 TLS)', () => {
   it("the apply role requests certificates and writes records only under <env>.<zone>, and deletes only its environment's certificates", async () => {
-    const ir = irOf('examples/multi-region-prod.yaml');
-    const b = (await bootstraps(ir)).get('prod')!;
+    const b = (await shippedPlatform('examples/multi-region-prod.yaml')).boot.get('prod')!;
     const apply = b.roles.get('ci_apply')!;
     const env = b.env;
     const ctx = ownContext(env);
