@@ -2,15 +2,14 @@
  * apply against the fake tools and API (./fake-platform.ts): the dry run's commands in its order, the load tests,
  * the refusals (stale generated/, another account, tampered weights), an injected failure in each step and the
  * rerun, the standby's secrets, the GPU nodes. Most runs call the CLI in this process (`run`: a node start with
- * the Kubernetes client costs over a second); one apply starts the built CLI as a user would (`cliAsync`), as
- * does the standby-secret test.
+ * the Kubernetes client costs over a second); one apply starts the built CLI as a user would (`cliAsync`).
  */
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { cli, cliAsync, run } from '../helpers/cli.js';
+import { cliAsync, run } from '../helpers/cli.js';
 import { calls, COGNITO_401, dryRunCommands, fakeCluster, FAKE_WEIGHTS_SHA256, isEdgeCall, runIdOf, workspace } from './fake-platform.js';
 
 const cluster = fakeCluster();
@@ -127,14 +126,14 @@ describe('apply', () => {
     // above passed the freshness check with them, and a compile neither calls them drift nor removes them (D5).
     const locks = execFileSync('find', ['generated', '-name', '.terraform.lock.hcl'], { cwd: w.dir, encoding: 'utf8' }).trim().split('\n').filter(Boolean);
     expect(locks.length).toBeGreaterThan(0);
-    expect(cli(['compile', 'platform.yaml', '--check'], { cwd: w.dir }).code).toBe(0);
-    expect(cli(['compile', 'platform.yaml'], { cwd: w.dir }).code).toBe(0);
+    expect((await run(['compile', 'platform.yaml', '--check'], { cwd: w.dir })).code).toBe(0);
+    expect((await run(['compile', 'platform.yaml'], { cwd: w.dir })).code).toBe(0);
     for (const lock of locks) expect(existsSync(join(w.dir, lock)), lock).toBe(true);
   });
 
   it("stops before the standby's platform module when a secret it reads is missing in the standby region, and says how to replicate it", async () => {
     const w = workspace(cluster, 'examples/multi-region-prod.yaml');
-    const r = await cliAsync(['apply', '--env', 'prod'], { cwd: w.dir, env: { ...w.env, FAKE_ACCOUNT: '444400000003', FAKE_FAIL: 'describe-secret --secret-id vision-prod/grafana-admin --region us-west-2' } });
+    const r = await run(['apply', '--env', 'prod'], { cwd: w.dir, env: { ...w.env, FAKE_ACCOUNT: '444400000003', FAKE_FAIL: 'describe-secret --secret-id vision-prod/grafana-admin --region us-west-2' } });
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('aws secretsmanager replicate-secret-to-regions --secret-id vision-prod/grafana-admin --add-replica-regions Region=us-west-2 --region us-east-1');
     expect(calls(w.log).some((c) => c.includes('us-west-2/platform apply'))).toBe(false);

@@ -119,7 +119,7 @@ describe('signals, faults and hygiene (D3, D4, D12, D22, D23)', () => {
     const w = workspace(cluster);
     mkdirSync(join(w.dir, '.platformc/state'), { recursive: true });
     writeFileSync(join(w.dir, '.platformc/state/prod-apply.json'), '{"fingerprint": "ab');
-    const r = await cliAsync(['apply', '--env', 'prod'], { cwd: w.dir, env: { ...w.env, FAKE_ACCOUNT: '222222222222' } });
+    const r = await run(['apply', '--env', 'prod'], { cwd: w.dir, env: { ...w.env, FAKE_ACCOUNT: '222222222222' } });
     expect(r.code, r.stderr).toBe(0);
     expect(JSON.parse(readFileSync(join(w.dir, '.platformc/state/prod-apply.json'), 'utf8'))).toMatchObject({ completed: [] });
   }, 60_000);
