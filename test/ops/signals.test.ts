@@ -98,7 +98,7 @@ describe('signals, faults and hygiene (D3, D4, D12, D22, D23)', () => {
         return false;
       }
     });
-    await until('the run\'s processes to end', () => inWorkspace().length === 0, 3000).catch(() => undefined);
+    await until('the run\'s processes to end', () => inWorkspace().length === 0, 10_000).catch(() => undefined);
     expect(inWorkspace()).toEqual([]);
   });
 
