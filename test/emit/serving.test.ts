@@ -610,6 +610,10 @@ describe('Alertmanager as configured (Obs m4; issue #15 item 6)', () => {
       }
       // Only resnet50's latency ticket: not its availability ticket, not mobilenet's; TritonDown (a page without slo) silences nothing.
       expect(inhibited).toEqual(['SloErrorBudgetBurnSlow resnet50 latency']);
+      // A notification per alert name, model and SLO, as when each model and SLO had alerts of its own names.
+      const groups = (await (await fetch(`${api}/alerts/groups`)).json()) as Json[];
+      const tickets = groups.filter((g) => g.labels.alertname === 'SloErrorBudgetBurnSlow').map((g) => `${g.labels.model} ${g.labels.slo} ${g.alerts.length}`).sort();
+      expect(tickets).toEqual(['mobilenet latency 1', 'resnet50 availability 1', 'resnet50 latency 1']);
     } finally {
       am.kill();
     }
