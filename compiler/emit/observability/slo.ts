@@ -46,8 +46,8 @@ export function burnFactor(budgetShare: number, longWindow: string, period: stri
   return Number(((budgetShare * durationSeconds(period)) / durationSeconds(longWindow)).toPrecision(4));
 }
 
-/** Names of the generic SLO alerts (README, Alertmanager tests). */
-export const SLO_ALERTS = {
+/** The generic SLO alerts, one rule each for every model of an environment (the README names them). */
+const SLO_ALERTS = {
   page: 'SloErrorBudgetBurnFast',
   ticket: 'SloErrorBudgetBurnSlow',
   tritonDown: 'TritonDown',
@@ -98,7 +98,8 @@ export const BUDGET_RECORD = 'slo:error_budget:ratio';
 export const objectiveRatio = (d: DeploymentIR, slo: 'availability' | 'latency') => (slo === 'availability' ? d.slo.availability / 100 : d.latency.objective);
 
 /** The objective in words, a label of the budget that the alerts' annotations quote. */
-const objectiveText = (d: DeploymentIR, slo: 'availability' | 'latency') => (slo === 'availability' ? `${d.slo.availability}% availability` : `99% of requests within ${d.latency.boundMs} ms`);
+const objectiveText = (d: DeploymentIR, slo: 'availability' | 'latency') =>
+  slo === 'availability' ? `${d.slo.availability}% availability` : `${Number((d.latency.objective * 100).toPrecision(6))}% of requests within ${d.latency.boundMs} ms`;
 
 /** Every SLO join matches on these: a model, its namespace, and which of its SLOs. */
 const ON = 'on (model, namespace, slo)';
