@@ -187,7 +187,7 @@ export function sloRuleGroups(env: EnvironmentIR, deployments: readonly Deployme
   const noData = (alert: string, expr: string, severity: string, summary: string, description: string): Rule => ({
     alert,
     // Parenthesised: `unless` binds tighter than the `or` between latency bounds.
-    expr: env.workingHours ? `(\n${expr}\n)${scheduledOff}` : expr,
+    expr: env.workingHours ? `(\n${expr.replace(/^/gm, '  ')}\n)${scheduledOff}` : expr,
     for: '15m',
     labels: { severity },
     annotations: { summary, description },
