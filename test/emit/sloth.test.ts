@@ -122,10 +122,11 @@ describe.skipIf(!promtool)('platformc and Sloth fire the same alerts at the same
       ],
     }, { lineWidth: 0 }));
     const r = promtoolTest([...ours, sloth], [
-      // A healthy hour, an hour with 3% of requests failed (30x the budget) and 30% slow (30x), two hours healthy: both
-      // page and open tickets for both SLOs, and stop as the short windows recover. The burns are moderate, so each
-      // window crosses each threshold minutes after the burn starts: a factor off by a tenth moves those minutes.
-      scenario('fast burn', [[0.0005, 0.0005, 60], [0.03, 0.3, 60], [0.0005, 0.0005, 120]], [
+      // 150 healthy minutes, an hour with 3% of requests failed (30x the budget) and 30% slow (30x), two hours healthy:
+      // both page and open tickets for both SLOs, and stop as the short windows recover. The burns are moderate, so
+      // each window crosses its threshold minutes after the burn starts, the 1h one (14.4x, at about 29 minutes)
+      // before the 6h one (6x, at about 38: the healthy minutes dilute it): a factor off by a tenth moves a page.
+      scenario('fast burn', [[0.0005, 0.0005, 150], [0.03, 0.3, 60], [0.0005, 0.0005, 120]], [
         ['SloErrorBudgetBurnFast', 'availability'], ['SloErrorBudgetBurnFast', 'latency'], ['SloErrorBudgetBurnSlow', 'availability'], ['SloErrorBudgetBurnSlow', 'latency'],
       ]),
       // A healthy hour, then two hours with 0.4% failed (4x the availability budget) and 2% slow (2x the latency
