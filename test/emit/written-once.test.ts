@@ -77,7 +77,8 @@ describe('rules written once (issue #16: each rule group was a plain rule file a
   it('each rule file is a PrometheusRule, listed by prometheus/<env>/kustomization.yaml, which the observability overlay includes; no group is written anywhere else', () => {
     for (const env of ir.environments) {
       const rules = files.filter((f) => f.path.startsWith(`prometheus/${env.name}/`) && f.path.endsWith('.rules.yaml'));
-      expect(rules.length).toBe(env.regions[0]!.deployments.length + 3);
+      // gpu, load-tests, sli and slo, and each team's SLOs.
+      expect(rules.length).toBe(new Set(env.regions[0]!.deployments.map((d) => d.namespace)).size + 4);
       const k = parse(files.find((f) => f.path === `prometheus/${env.name}/kustomization.yaml`)!.content);
       expect([...k.resources].sort()).toEqual(rules.map((f) => f.path.split('/').pop()).sort());
       expect(parse(files.find((f) => f.path === `kustomize/overlays/${env.name}/observability/kustomization.yaml`)!.content).resources).toContain(`../../../../prometheus/${env.name}`);

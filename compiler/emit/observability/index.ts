@@ -11,13 +11,14 @@
  */
 import type { FileOutput } from '../../output/files.js';
 import { toJson, toYaml, toYamlDocuments } from '../../output/serialize.js';
-import type { EnvironmentIR, PlatformIR } from '../../resolve/ir.js';
+import type { DeploymentIR, EnvironmentIR, PlatformIR } from '../../resolve/ir.js';
+import { compareCodeUnits } from '../../lib/order.js';
 import { GRAFANA_DASHBOARD_LABEL, GRAFANA_FOLDER_ANNOTATION, NAMESPACES } from '../../lib/conventions.js';
 import type { K8sObject } from '../shared/k8s.js';
 import { byName } from '../shared/lookup.js';
 import { gpuFleetDashboard, modelDashboard, sloDashboard } from './dashboards.js';
 import { k6ScriptObject, loadTestObjects, loadTestRuleGroup } from './loadtest.js';
-import { gpuRuleGroup, sliRuleGroup, sloRuleGroups, type RuleGroup } from './slo.js';
+import { gpuRuleGroup, sliRuleGroup, sloObjectivesGroup, sloRuleGroups, type RuleGroup } from './slo.js';
 
 export const observabilityDir = (env: string) => `kustomize/overlays/${env}/observability`;
 export const grafanaDir = (env: string) => `grafana/${env}`;
@@ -28,17 +29,30 @@ export function emitObservability(ir: PlatformIR): FileOutput[] {
 }
 
 /**
- * Rule groups of an environment, by file name under prometheus/<env>/: the GPU alerts, the SLI recordings of
- * every model (sli.rules.yaml: no model file can take that name, theirs start with `slo-`) and each model's
- * SLO rules (which read the SLI recordings: load both into promtool).
+ * Rule groups of an environment, by file name under prometheus/<env>/: the GPU alerts, the load-test alert,
+ * the SLI recordings of every model (sli.rules.yaml), the generic SLO recordings and alerts (slo.rules.yaml),
+ * and each team's SLOs as data (slo-<team>.rules.yaml: no fixed name starts with `slo-`). Load the SLI, SLO
+ * and team files together: the SLO rules read the other two. A team's file bounds the size of each
+ * PrometheusRule by the size of a team, not of the platform (an object is at most 1.5 MiB in etcd).
  */
 export function ruleFiles(ir: PlatformIR, env: EnvironmentIR): Record<string, RuleGroup[]> {
-  const r = env.regions[0]!;
+  const deployments = env.regions[0]!.deployments;
+  const teams = new Map<string, DeploymentIR[]>();
+  for (const d of deployments) {
+    const team = teams.get(d.namespace);
+    if (team) team.push(d);
+    else teams.set(d.namespace, [d]);
+  }
   return {
     'gpu.rules.yaml': [gpuRuleGroup(env)],
-    'sli.rules.yaml': [sliRuleGroup(ir, env, r.deployments)],
     'load-tests.rules.yaml': [loadTestRuleGroup()],
-    ...Object.fromEntries(r.deployments.map((d) => [`slo-${d.model}.rules.yaml`, sloRuleGroups(ir, env, d)])),
+    ...(deployments.length === 0
+      ? {}
+      : {
+          'sli.rules.yaml': [sliRuleGroup(ir, env, deployments)],
+          'slo.rules.yaml': sloRuleGroups(env, deployments),
+          ...Object.fromEntries([...teams.entries()].sort(([a], [b]) => compareCodeUnits(a, b)).map(([team, ds]) => [`slo-${team}.rules.yaml`, [sloObjectivesGroup(ir, env, team, ds)]])),
+        }),
   };
 }
 

@@ -413,7 +413,9 @@ function alertmanager(env: EnvironmentIR): Record<string, unknown> {
     config: {
       route: {
         receiver: 'null',
-        group_by: ['alertname', 'namespace', 'model'],
+        // One notification group per alert, model and SLO: the SLO alerts share their names across models and SLOs,
+        // and a second SLO's page must not wait for the group_interval of the first's.
+        group_by: ['alertname', 'namespace', 'model', 'slo'],
         routes: [
           { receiver: 'null', matchers: ['alertname = "Watchdog"'] },
           { receiver: to, matchers: ['severity =~ "page|critical"'], repeat_interval: '1h' },
