@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse, parseAllDocuments, stringify } from 'yaml';
 import { describe, expect, it } from 'vitest';
-import { K6_SCRIPT, k6Config } from '../../compiler/emit/observability/loadtest.js';
+import { K6_SCRIPT, k6Config } from '../../compiler/emit/kubernetes/load-tests.js';
 import { inferenceHeader, runK6Script } from '../helpers/k6.js';
 import { generateFiles } from '../../compiler/generate.js';
 import { checkPlatform } from '../../compiler/pipeline.js';

@@ -17,7 +17,9 @@ import {
 } from './objects.js';
 import { karpenterObjects } from './karpenter.js';
 import { admissionOverlay } from './admission.js';
-import { jsonPatch } from '../shared/json-patch.js';
+import { common, jsonPatch, type PatchOperation } from '../shared/json-patch.js';
+import { k6ScriptObject, loadTestObjects } from './load-tests.js';
+import { compareCodeUnits } from '../../lib/order.js';
 import { byName } from '../shared/lookup.js';
 
 const kustomization = (body: Record<string, unknown>) => toYaml({ apiVersion: 'kustomize.config.k8s.io/v1beta1', kind: 'Kustomization', ...body });
@@ -43,11 +45,11 @@ export function emitKustomize(ir: PlatformIR): FileOutput[] {
     }),
   });
 
+  const models = layout(ir);
+  files.push(...modelFiles(ir, models));
   for (const env of ir.environments) {
-    const shared = sharedModels(ir, env);
-    files.push(...shared.files);
     for (const r of env.regions) {
-      files.push(...overlay(ir, env, r, shared), ...admissionOverlay(ir, env, r));
+      files.push(...overlay(ir, env, r, models), ...admissionOverlay(ir, env, r));
       if (env.cluster.provisioner === 'karpenter') files.push(...karpenterOverlay(ir, env, r));
     }
   }
@@ -76,69 +78,151 @@ function karpenterOverlay(ir: PlatformIR, env: EnvironmentIR, r: RegionIR): File
 }
 
 /**
- * kustomize/overlays/<env>/models: each model's objects written once for an environment, where every region of
- * it runs the model with the same objects up to a few fields (the role ARN, the model bucket and AWS_REGION
- * differ by region). The file holds them as the first region (the primary) runs them; every other region's
- * overlay patches the fields that differ for it (JSON patches in its kustomization, aimed at the object by
- * kind, namespace and name). A model whose objects differ in shape between regions (or which does not run in
- * every region) keeps its own file in each region overlay, under <region>/models/, as before.
+ * Each model's objects, written once for the platform (issue #16: they were written in full for every
+ * environment, and differed there in a few fields). What a model runs in an environment and region is its
+ * serving objects (modelObjects) and its load test (loadTestObjects); with the load tests' script, these are
+ * the variants, one per environment and region, that the layout is computed from, field by field, with no
+ * field named here:
+ *
+ * - kustomize/models/<model>.yaml: each object as every environment and region has it in common (`common`:
+ *   a field whose value differs anywhere is left out). So no environment's account, role ARN, bucket, region,
+ *   replicas or ALB group is in it unless every environment has the same; it holds the model's definition,
+ *   image, command line, probes, security context, volumes, RBAC and network shape.
+ * - kustomize/overlays/<env>/models/kustomization.yaml: that, with JSON patches adding what every region of
+ *   the environment has in common beyond it (replicas, HPA bounds, rollout, ALB group and IngressClass, the
+ *   load tests' schedule...): what the environment runs, read in one place.
+ * - kustomize/overlays/<env>/<region>/kustomization.yaml: includes ../models and adds what is the region's own
+ *   (role ARN, bucket, AWS_REGION, regional certificate).
+ *
+ * Every patch only adds (the base is what every variant extends), objects with the same operations share one
+ * patch (its target names them all), and an object that not every region of an environment has (say an HPA
+ * in one environment only) is written in full where it exists: under overlays/<env>/models/ when every region
+ * of the environment has it, else under overlays/<env>/<region>/models/.
  */
-type SharedModels = { files: FileOutput[]; models: ReadonlySet<string>; patches: ReadonlyMap<string, KustomizePatch[]> };
-type KustomizePatch = { target: { group?: string; version: string; kind: string; namespace?: string; name: string }; patch: string };
+type Variant = { readonly env: EnvironmentIR; readonly region: RegionIR; readonly units: ReadonlyMap<string, readonly K8sObject[]> };
+type Patch = { readonly target: ReturnType<typeof target>; readonly ops: PatchOperation[] };
+/** Objects written in full (by file: model, or the load tests' script) and patches, of one kustomization. */
+type Level = { readonly files: Map<string, K8sObject[]>; readonly patches: Patch[] };
+type Layout = { readonly platform: Map<string, K8sObject[]>; readonly env: Map<string, Level>; readonly region: Map<string, Level> };
 
-const modelDir = (env: EnvironmentIR) => `kustomize/overlays/${env.name}/models`;
+/** The file of the load tests' script among the model files: a model name is a DNS label and cannot start with '_'. */
+const LOAD_TEST_SCRIPT = '_load-test-script';
+const MODELS_DIR = 'kustomize/models';
+const envModelsDir = (env: EnvironmentIR) => `kustomize/overlays/${env.name}/models`;
+const regionKey = (env: EnvironmentIR, r: RegionIR) => `${env.name}/${r.region}`;
 
-function sharedModels(ir: PlatformIR, env: EnvironmentIR): SharedModels {
-  const [primary, ...others] = env.regions;
-  const files: FileOutput[] = [];
-  const models = new Set<string>();
-  const patches = new Map<string, KustomizePatch[]>(others.map((r) => [r.region, []]));
-  for (const d of primary!.deployments) {
-    const model = byName(ir.models, (m) => m.name).get(d.model)!;
-    const base = modelObjects(ir, model, d, primary!);
-    const perRegion: [RegionIR, K8sObject[]][] = [];
-    for (const r of others) {
-      const rd = byName(r.deployments, (x) => x.model).get(d.model);
-      if (!rd) break;
-      const objects = modelObjects(ir, model, rd, r);
-      if (!sameIdentities(base, objects)) break;
-      perRegion.push([r, objects]);
-    }
-    if (perRegion.length !== others.length) continue;
-    models.add(d.model);
-    files.push({ path: `${modelDir(env)}/${d.model}.yaml`, content: toYamlDocuments(base) });
-    for (const [r, objects] of perRegion) {
-      base.forEach((o, i) => {
-        const ops = jsonPatch(o, objects[i]);
-        if (ops.length) patches.get(r.region)!.push({ target: target(o), patch: toYaml(ops).trimEnd() });
-      });
+function variants(ir: PlatformIR): Variant[] {
+  const models = byName(ir.models, (m) => m.name);
+  return ir.environments.flatMap((env) => {
+    // The load tests are the environment's, built from its primary region (a standby runs them suspended: overlay()).
+    const primary = env.regions[0]!;
+    const general = primary.nodePools.find((p) => p.role === 'general')!.name;
+    const primaryDeployments = byName(primary.deployments, (d) => d.model);
+    return env.regions.map((region) => {
+      const units = new Map<string, K8sObject[]>();
+      for (const d of region.deployments) {
+        const m = models.get(d.model)!;
+        const tested = primaryDeployments.get(d.model);
+        units.set(d.model, [...modelObjects(ir, m, d, region), ...(tested ? loadTestObjects(ir, env, m, tested, general) : [])]);
+      }
+      if (primary.deployments.length) units.set(LOAD_TEST_SCRIPT, [k6ScriptObject()]);
+      return { env, region, units };
+    });
+  });
+}
+
+function layout(ir: PlatformIR): Layout {
+  const all = variants(ir);
+  const out: Layout = { platform: new Map(), env: new Map(), region: new Map() };
+  const level = (map: Map<string, Level>, key: string) => map.get(key) ?? map.set(key, { files: new Map(), patches: [] }).get(key)!;
+  const write = (files: Map<string, K8sObject[]>, unit: string, o: K8sObject) => (files.get(unit) ?? files.set(unit, []).get(unit)!).push(o);
+  const patch = (patches: Patch[], from: K8sObject, to: K8sObject) => {
+    const ops = jsonPatch(from, to);
+    if (ops.length) patches.push({ target: target(to), ops });
+  };
+  const units = [...new Set(all.flatMap((v) => [...v.units.keys()]))].sort();
+  for (const unit of units) {
+    // Each object of the unit, by identity (in the order its first variant lists them), in every variant that has it.
+    const objects = new Map<string, Map<Variant, K8sObject>>();
+    for (const v of all) for (const o of v.units.get(unit) ?? []) (objects.get(identity(o)) ?? objects.set(identity(o), new Map()).get(identity(o))!).set(v, o);
+    for (const present of objects.values()) {
+      const everywhere = present.size === all.length;
+      const base = everywhere ? (common([...present.values()]) as K8sObject) : undefined;
+      if (base) write(out.platform, unit, base);
+      for (const env of ir.environments) {
+        const here = env.regions.filter((r) => [...present.keys()].some((v) => v.env === env && v.region === r));
+        const of = (r: RegionIR) => [...present.entries()].find(([v]) => v.env === env && v.region === r)![1];
+        if (here.length === env.regions.length) {
+          const shared = common(here.map(of)) as K8sObject;
+          if (base) patch(level(out.env, env.name).patches, base, shared);
+          else write(level(out.env, env.name).files, unit, shared);
+          for (const r of here) patch(level(out.region, regionKey(env, r)).patches, shared, of(r));
+        } else {
+          for (const r of here) write(level(out.region, regionKey(env, r)).files, unit, of(r));
+        }
+      }
     }
   }
-  if (files.length) {
-    files.push({ path: `${modelDir(env)}/kustomization.yaml`, content: kustomization({ resources: files.map((f) => f.path.slice(modelDir(env).length + 1)) }) });
-  }
-  return { files, models, patches };
+  return out;
 }
 
 const identity = (o: K8sObject) => `${o.apiVersion}/${o.kind}/${o.metadata.namespace ?? ''}/${o.metadata.name}`;
-const sameIdentities = (a: readonly K8sObject[], b: readonly K8sObject[]) => a.length === b.length && a.every((o, i) => identity(o) === identity(b[i]!));
 
 /** A patch target naming exactly one object (kustomize's group is empty for the core API). */
-function target(o: K8sObject): KustomizePatch['target'] {
+function target(o: K8sObject): { group?: string; version: string; kind: string; namespace?: string; name: string } {
   const slash = o.apiVersion.indexOf('/');
   const [group, version] = slash < 0 ? [undefined, o.apiVersion] : [o.apiVersion.slice(0, slash), o.apiVersion.slice(slash + 1)];
   return { ...(group ? { group } : {}), version, kind: o.kind, ...(o.metadata.namespace ? { namespace: o.metadata.namespace } : {}), name: o.metadata.name };
 }
 
-function overlay(ir: PlatformIR, env: EnvironmentIR, r: RegionIR, shared: SharedModels): FileOutput[] {
+/**
+ * A kustomization's patches: one per set of objects of a kind and namespace that get the same operations, its
+ * target naming them all (kustomize reads `name` as a regular expression matching the whole name), in the order
+ * of their first object; the operations as a YAML list, one JSON object a line.
+ */
+function kustomizePatches(patches: readonly Patch[]): { target: Record<string, string>; patch: string }[] {
+  const groups = new Map<string, { target: Patch['target']; names: string[]; ops: PatchOperation[] }>();
+  for (const p of patches) {
+    const { name, ...kind } = p.target;
+    const key = JSON.stringify([kind, p.ops]);
+    const g = groups.get(key) ?? groups.set(key, { target: p.target, names: [], ops: p.ops }).get(key)!;
+    g.names.push(name);
+  }
+  return [...groups.values()].map((g) => ({
+    target: { ...g.target, name: g.names.length === 1 ? g.names[0]! : g.names.map((n) => n.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|') },
+    patch: g.ops.map((op) => `- ${JSON.stringify(op)}\n`).join(''),
+  }));
+}
+
+/** The files of kustomize/models and of each environment's models/, and what each region overlay adds. */
+function modelFiles(ir: PlatformIR, l: Layout): FileOutput[] {
+  const files: FileOutput[] = [];
+  const unitFiles = (dir: string, units: Map<string, K8sObject[]>) => {
+    const names = [...units.keys()].sort();
+    for (const unit of names) files.push({ path: `${dir}/${unit}.yaml`, content: toYamlDocuments(units.get(unit)!) });
+    return names.map((unit) => `${unit}.yaml`);
+  };
+  if (l.platform.size) files.push({ path: `${MODELS_DIR}/kustomization.yaml`, content: kustomization({ resources: unitFiles(MODELS_DIR, l.platform) }) });
+  for (const env of ir.environments) {
+    const own = l.env.get(env.name);
+    const resources = [...(l.platform.size ? ['../../../models'] : []), ...(own ? unitFiles(envModelsDir(env), own.files) : [])];
+    if (!resources.length) continue;
+    const patches = kustomizePatches(own?.patches ?? []);
+    files.push({ path: `${envModelsDir(env)}/kustomization.yaml`, content: kustomization({ resources, ...(patches.length ? { patches } : {}) }) });
+  }
+  return files;
+}
+
+function overlay(ir: PlatformIR, env: EnvironmentIR, r: RegionIR, models: Layout): FileOutput[] {
   const dir = `kustomize/overlays/${env.name}/${r.region}`;
   const files: FileOutput[] = [];
-  const resources = ['../../../base', '../observability', ...(shared.models.size ? ['../models'] : [])];
+  const own = models.region.get(regionKey(env, r));
+  const resources = ['../../../base', '../observability', ...(models.platform.size || models.env.get(env.name)?.files.size ? ['../models'] : [])];
   const add = (path: string, objects: readonly K8sObject[]) => {
     files.push({ path: `${dir}/${path}`, content: toYamlDocuments(objects) });
     resources.push(path);
   };
-  for (const d of r.deployments) if (!shared.models.has(d.model)) add(`models/${d.model}.yaml`, modelObjects(ir, byName(ir.models, (m) => m.name).get(d.model)!, d, r));
+  for (const [unit, objects] of [...(own?.files ?? [])].sort(([a], [b]) => compareCodeUnits(a, b))) add(`models/${unit}.yaml`, objects);
   const served = [...new Set(r.deployments.map((d) => d.namespace))].sort();
   add('region.yaml', [
     ...served.map((ns) => albIngressPolicy(ns, r.deployments.filter((d) => d.namespace === ns).flatMap((d) => d.ingress.albSubnets))),
@@ -154,7 +238,7 @@ function overlay(ir: PlatformIR, env: EnvironmentIR, r: RegionIR, shared: Shared
   // the target rate, so on a schedule there they would fail (and raise LoadTestFailed) every time: suspended there.
   const suspendLoadTests = r.role === 'standby' && env.observability.loadTests.schedule !== undefined;
   const patches: unknown[] = [
-    ...(shared.patches.get(r.region) ?? []),
+    ...kustomizePatches(own?.patches ?? []),
     ...(suspendLoadTests ? [{ target: { kind: 'CronJob', labelSelector: 'app.kubernetes.io/component=load-test' }, patch: '[{"op": "replace", "path": "/spec/suspend", "value": true}]' }] : []),
   ];
   files.push({
