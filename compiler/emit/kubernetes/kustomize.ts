@@ -153,7 +153,7 @@ function layout(ir: PlatformIR): Layout {
         const here = env.regions.filter((r) => [...present.keys()].some((v) => v.env === env && v.region === r));
         const of = (r: RegionIR) => [...present.entries()].find(([v]) => v.env === env && v.region === r)![1];
         if (here.length === env.regions.length) {
-          const shared = common(here.map(of)) as K8sObject;
+          const shared = of(env.regions[0]!);
           if (base) patch(level(out.env, env.name).patches, base, shared);
           else write(level(out.env, env.name).files, unit, shared);
           for (const r of here) patch(level(out.region, regionKey(env, r)).patches, shared, of(r));
@@ -181,15 +181,23 @@ function target(o: K8sObject): { group?: string; version: string; kind: string; 
  * of their first object; the operations as a YAML list, one JSON object a line.
  */
 function kustomizePatches(patches: readonly Patch[]): { target: Record<string, string>; patch: string }[] {
-  const groups = new Map<string, { target: Patch['target']; names: string[]; ops: PatchOperation[] }>();
+  type Kind = Omit<Patch['target'], 'name'>;
+  // Each operation with the objects that get it, then the operations that go to the same objects together.
+  const ops = new Map<string, { kind: Kind; op: PatchOperation; names: string[] }>();
   for (const p of patches) {
     const { name, ...kind } = p.target;
-    const key = JSON.stringify([kind, p.ops]);
-    const g = groups.get(key) ?? groups.set(key, { target: p.target, names: [], ops: p.ops }).get(key)!;
-    g.names.push(name);
+    for (const op of p.ops) {
+      const key = JSON.stringify([kind, op]);
+      (ops.get(key) ?? ops.set(key, { kind, op, names: [] }).get(key)!).names.push(name);
+    }
+  }
+  const groups = new Map<string, { kind: Kind; names: string[]; ops: PatchOperation[] }>();
+  for (const { kind, op, names } of ops.values()) {
+    const key = JSON.stringify([kind, names]);
+    (groups.get(key) ?? groups.set(key, { kind, names, ops: [] }).get(key)!).ops.push(op);
   }
   return [...groups.values()].map((g) => ({
-    target: { ...g.target, name: g.names.length === 1 ? g.names[0]! : g.names.map((n) => n.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|') },
+    target: { ...g.kind, name: g.names.length === 1 ? g.names[0]! : g.names.map((n) => n.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|') },
     patch: g.ops.map((op) => `- ${JSON.stringify(op)}\n`).join(''),
   }));
 }
