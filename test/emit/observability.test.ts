@@ -19,6 +19,7 @@ import { writeTree } from '../../compiler/output/write.js';
 import { hasReference, hasTool, referenceDir, repoRoot } from '../helpers/cli.js';
 import { irOf } from '../helpers/platform.js';
 import { promtoolFile, ruleGroups, rulesOfFile } from '../helpers/rules.js';
+import { kustomizeObjects } from '../helpers/kustomize.js';
 
 type Json = Record<string, any>;
 const promtool = hasTool('promtool');
@@ -258,7 +259,8 @@ describe('load tests', () => {
   const ir = irOf('platform.yaml');
   const prod = ir.environments.find((e) => e.name === 'prod')!;
   const d = prod.regions[0]!.deployments.find((x) => x.model === 'resnet50')!;
-  const objects = (env: string) => parseAllDocuments(generateFiles(ir).find((f) => f.path === `kustomize/overlays/${env}/observability/load-tests.yaml`)!.content).map((x) => x.toJS() as Json);
+  // The load tests come with the models (kustomize/models/, each environment's patches in overlays/<env>/models).
+  const objects = (env: string) => kustomizeObjects(generateFiles(ir), `kustomize/overlays/${env}/models`).filter((x) => x.metadata.namespace === 'platform');
   it("drive the model at its target rate and fail on its SLO: the environment's one script, run with the settings on the model's CronJob", () => {
     const prodObjects = objects('prod');
     const cron = prodObjects.find((x) => x.kind === 'CronJob' && x.metadata.name === 'loadtest-resnet50')!;
@@ -284,7 +286,7 @@ describe('load tests', () => {
     }
   });
   it('are suspended CronJobs without a schedule in platform.yaml, so they run only when asked (dev)', () => {
-    const cron = generateFiles(ir).find((f) => f.path === 'kustomize/overlays/dev/observability/load-tests.yaml')!.content.split('\n---\n').map((x) => parse(x) as Json).find((x) => x.kind === 'CronJob' && x.metadata.name === 'loadtest-resnet50')!;
+    const cron = objects('dev').find((x) => x.kind === 'CronJob' && x.metadata.name === 'loadtest-resnet50')!;
     expect(cron.spec.suspend).toBe(true);
     expect(cron.spec.jobTemplate.spec.backoffLimit).toBe(0);
   });
