@@ -1,10 +1,9 @@
 /**
  * generated/kustomize: a base with what is the same in every environment (namespaces, quotas, network
- * policies), and one overlay per environment and region with everything built from that environment's IR:
- * each model's objects (replicas, HPA target, resources, rollout, Ingress group and TLS, role ARN, bucket;
- * written once per environment under <env>/models, each region patching the few fields that differ for it),
- * the ALB and monitoring allows, the secret store. `kubectl delete -k` of an overlay deletes our namespaces,
- * and with them everything in them.
+ * policies), each model's objects written once (kustomize/models, see layout()), and one overlay per
+ * environment and region with everything built from that environment's IR: the patches of the model objects
+ * (replicas, rollout, Ingress group, role ARN, bucket...), the ALB and monitoring allows, the working hours.
+ * `kubectl delete -k` of an overlay deletes our namespaces, and with them everything in them.
  * @see https://kubectl.docs.kubernetes.io/references/kustomize/kustomization/
  */
 import type { FileOutput } from '../../output/files.js';
@@ -87,17 +86,17 @@ function karpenterOverlay(ir: PlatformIR, env: EnvironmentIR, r: RegionIR): File
  * - kustomize/models/<model>.yaml: each object as every environment and region has it in common (`common`:
  *   a field whose value differs anywhere is left out). So no environment's account, role ARN, bucket, region,
  *   replicas or ALB group is in it unless every environment has the same; it holds the model's definition,
- *   image, command line, probes, security context, volumes, RBAC and network shape.
- * - kustomize/overlays/<env>/models/kustomization.yaml: that, with JSON patches adding what every region of
- *   the environment has in common beyond it (replicas, HPA bounds, rollout, ALB group and IngressClass, the
- *   load tests' schedule...): what the environment runs, read in one place.
- * - kustomize/overlays/<env>/<region>/kustomization.yaml: includes ../models and adds what is the region's own
- *   (role ARN, bucket, AWS_REGION, regional certificate).
+ *   image, command line, probes, security context, volumes, RBAC and network shape. Never applied alone.
+ * - kustomize/overlays/<env>/models/kustomization.yaml: that, with JSON patches adding what the environment's
+ *   primary region runs beyond it (role ARN, bucket, replicas, HPA bounds, rollout, ALB group and
+ *   IngressClass, the load tests' schedule...): every value the environment sets, in one file, and only adds
+ *   (the base is what every variant extends).
+ * - kustomize/overlays/<env>/<region>/kustomization.yaml: includes ../models; a standby region patches what
+ *   differs for it from the primary (role ARN, bucket, AWS_REGION, regional certificate), the primary nothing.
  *
- * Every patch only adds (the base is what every variant extends), objects with the same operations share one
- * patch (its target names them all), and an object that not every region of an environment has (say an HPA
- * in one environment only) is written in full where it exists: under overlays/<env>/models/ when every region
- * of the environment has it, else under overlays/<env>/<region>/models/.
+ * Objects with the same operations share one patch (its target names them all), and an object that not every
+ * environment has (an HPA where metrics are off elsewhere) is written in full where it exists: under
+ * overlays/<env>/models/ when every region of the environment has it, else under overlays/<env>/<region>/models/.
  */
 type Variant = { readonly env: EnvironmentIR; readonly region: RegionIR; readonly units: ReadonlyMap<string, readonly K8sObject[]> };
 type Patch = { readonly target: ReturnType<typeof target>; readonly ops: PatchOperation[] };
