@@ -98,7 +98,7 @@ function karpenterOverlay(ir: PlatformIR, env: EnvironmentIR, r: RegionIR): File
  * environment has (an HPA where metrics are off elsewhere) is written in full where it exists: under
  * overlays/<env>/models/ when every region of the environment has it, else under overlays/<env>/<region>/models/.
  */
-type Variant = { readonly env: EnvironmentIR; readonly region: RegionIR; readonly units: ReadonlyMap<string, readonly K8sObject[]> };
+type Slot = { readonly env: EnvironmentIR; readonly region: RegionIR };
 type Patch = { readonly target: ReturnType<typeof target>; readonly ops: PatchOperation[] };
 /** Objects written in full (by file: model, or the load tests' script) and patches, of one kustomization. */
 type Level = { readonly files: Map<string, K8sObject[]>; readonly patches: Patch[] };
@@ -110,28 +110,36 @@ const MODELS_DIR = 'kustomize/models';
 const envModelsDir = (env: EnvironmentIR) => `kustomize/overlays/${env.name}/models`;
 const regionKey = (env: EnvironmentIR, r: RegionIR) => `${env.name}/${r.region}`;
 
-function variants(ir: PlatformIR): Variant[] {
-  const models = byName(ir.models, (m) => m.name);
-  return ir.environments.flatMap((env) => {
-    // The load tests are the environment's, built from its primary region (a standby runs them suspended: overlay()).
+/**
+ * The objects of each unit (a model, or the load tests' script) in every environment and region that runs it,
+ * unit by unit (so only one unit's variants are held at a time), units in name order.
+ */
+function* units(ir: PlatformIR): Generator<[string, Map<Slot, readonly K8sObject[]>]> {
+  const slots = ir.environments.flatMap((env) => env.regions.map((region) => ({ env, region, deployments: byName(region.deployments, (d) => d.model) })));
+  // The load tests are the environment's, built from its primary region (a standby runs them suspended: overlay()).
+  const primaries = new Map(ir.environments.map((env) => {
     const primary = env.regions[0]!;
-    const general = primary.nodePools.find((p) => p.role === 'general')!.name;
-    const primaryDeployments = byName(primary.deployments, (d) => d.model);
-    return env.regions.map((region) => {
-      const units = new Map<string, K8sObject[]>();
-      for (const d of region.deployments) {
-        const m = models.get(d.model)!;
-        const tested = primaryDeployments.get(d.model);
-        units.set(d.model, [...modelObjects(ir, m, d, region), ...(tested ? loadTestObjects(ir, env, m, tested, general) : [])]);
-      }
-      if (primary.deployments.length) units.set(LOAD_TEST_SCRIPT, [k6ScriptObject()]);
-      return { env, region, units };
-    });
-  });
+    return [env, { general: primary.nodePools.find((p) => p.role === 'general')!.name, deployments: byName(primary.deployments, (d) => d.model) }];
+  }));
+  const script = slots.filter((s) => s.env.regions[0]!.deployments.length > 0);
+  if (script.length) yield [LOAD_TEST_SCRIPT, new Map(script.map((s) => [s, [k6ScriptObject()]]))];
+  for (const m of [...ir.models].sort((a, b) => compareCodeUnits(a.name, b.name))) {
+    const loadTests = new Map<EnvironmentIR, K8sObject[]>();
+    const variants = new Map<Slot, K8sObject[]>();
+    for (const s of slots) {
+      const d = s.deployments.get(m.name);
+      if (!d) continue;
+      const p = primaries.get(s.env)!;
+      const tested = p.deployments.get(m.name);
+      if (!loadTests.has(s.env)) loadTests.set(s.env, tested ? loadTestObjects(ir, s.env, m, tested, p.general) : []);
+      variants.set(s, [...modelObjects(ir, m, d, s.region), ...loadTests.get(s.env)!]);
+    }
+    if (variants.size) yield [m.name, variants];
+  }
 }
 
 function layout(ir: PlatformIR): Layout {
-  const all = variants(ir);
+  const slots = ir.environments.reduce((n, e) => n + e.regions.length, 0);
   const out: Layout = { platform: new Map(), env: new Map(), region: new Map() };
   const level = (map: Map<string, Level>, key: string) => map.get(key) ?? map.set(key, { files: new Map(), patches: [] }).get(key)!;
   const write = (files: Map<string, K8sObject[]>, unit: string, o: K8sObject) => (files.get(unit) ?? files.set(unit, []).get(unit)!).push(o);
@@ -139,25 +147,22 @@ function layout(ir: PlatformIR): Layout {
     const ops = jsonPatch(from, to);
     if (ops.length) patches.push({ target: target(to), ops });
   };
-  const units = [...new Set(all.flatMap((v) => [...v.units.keys()]))].sort();
-  for (const unit of units) {
+  for (const [unit, variants] of units(ir)) {
     // Each object of the unit, by identity (in the order its first variant lists them), in every variant that has it.
-    const objects = new Map<string, Map<Variant, K8sObject>>();
-    for (const v of all) for (const o of v.units.get(unit) ?? []) (objects.get(identity(o)) ?? objects.set(identity(o), new Map()).get(identity(o))!).set(v, o);
+    const objects = new Map<string, Map<Slot, K8sObject>>();
+    for (const [s, list] of variants) for (const o of list) (objects.get(identity(o)) ?? objects.set(identity(o), new Map()).get(identity(o))!).set(s, o);
     for (const present of objects.values()) {
-      const everywhere = present.size === all.length;
-      const base = everywhere ? (common([...present.values()]) as K8sObject) : undefined;
+      const base = present.size === slots ? (common([...present.values()]) as K8sObject) : undefined;
       if (base) write(out.platform, unit, base);
       for (const env of ir.environments) {
-        const here = env.regions.filter((r) => [...present.keys()].some((v) => v.env === env && v.region === r));
-        const of = (r: RegionIR) => [...present.entries()].find(([v]) => v.env === env && v.region === r)![1];
+        const here = [...present].filter(([s]) => s.env === env);
         if (here.length === env.regions.length) {
-          const shared = of(env.regions[0]!);
-          if (base) patch(level(out.env, env.name).patches, base, shared);
-          else write(level(out.env, env.name).files, unit, shared);
-          for (const r of here) patch(level(out.region, regionKey(env, r)).patches, shared, of(r));
+          const primary = here.find(([s]) => s.region === env.regions[0])![1];
+          if (base) patch(level(out.env, env.name).patches, base, primary);
+          else write(level(out.env, env.name).files, unit, primary);
+          for (const [s, o] of here) patch(level(out.region, regionKey(env, s.region)).patches, primary, o);
         } else {
-          for (const r of here) write(level(out.region, regionKey(env, r)).files, unit, of(r));
+          for (const [s, o] of here) write(level(out.region, regionKey(env, s.region)).files, unit, o);
         }
       }
     }

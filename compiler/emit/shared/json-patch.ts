@@ -50,6 +50,8 @@ export const ABSENT: unique symbol = Symbol('absent');
 export function common(values: readonly unknown[]): unknown {
   const [first, ...rest] = values;
   if (first === undefined) return ABSENT;
+  // The same value (one object built once and given to several variants) is its own common part.
+  if (rest.every((v) => v === first)) return first;
   if (Array.isArray(first)) {
     if (!rest.every((v) => Array.isArray(v) && v.length === first.length)) return ABSENT;
     const items = first.map((_, i) => common(values.map((v) => (v as unknown[])[i])));
