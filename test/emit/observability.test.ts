@@ -279,11 +279,12 @@ describe('load tests', () => {
     expect(header).toContain('"binary_data_size":602112');
     expect(posts[0]!.body.byteLength).toBe(header.length + 602112);
   });
-  it('write the script once per environment, not per model', () => {
+  it('write the script once for the platform, not per model or environment; every environment has it', () => {
     for (const env of ir.environments) {
       const configMaps = objects(env.name).filter((x) => x.kind === 'ConfigMap');
       expect(configMaps.map((x) => x.metadata.name)).toEqual(['platformc-k6-script']);
     }
+    expect(generateFiles(ir).filter((f) => f.content.includes('const c = JSON.parse(__ENV.LOADTEST)')).map((f) => f.path)).toEqual(['kustomize/models/_load-test-script.yaml']);
   });
   it('are suspended CronJobs without a schedule in platform.yaml, so they run only when asked (dev)', () => {
     const cron = objects('dev').find((x) => x.kind === 'CronJob' && x.metadata.name === 'loadtest-resnet50')!;
