@@ -201,7 +201,8 @@ function kustomizePatches(patches: readonly Patch[]): { target: Record<string, s
     (groups.get(key) ?? groups.set(key, { kind, names, ops: [] }).get(key)!).ops.push(op);
   }
   return [...groups.values()].map((g) => ({
-    target: { ...g.kind, name: g.names.length === 1 ? g.names[0]! : g.names.map((n) => n.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|') },
+    // A name may hold a dot, which a regular expression reads as any character.
+    target: { ...g.kind, name: g.names.map((n) => n.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|') },
     patch: g.ops.map((op) => `- ${JSON.stringify(op)}\n`).join(''),
   }));
 }
