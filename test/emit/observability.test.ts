@@ -4,13 +4,13 @@
  * PromQL expression parses; every metric queried is one a real exporter or our own rules produce.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parser } from '@prometheus-io/lezer-promql';
 import { Ajv } from 'ajv';
 import addFormats from 'ajv-formats';
-import { parse, parseAllDocuments, stringify } from 'yaml';
+import { parse, parseAllDocuments } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { burnFactor, WINDOWS } from '../../compiler/emit/observability/slo.js';
 import { inferenceHeader, runK6Script } from '../helpers/k6.js';
@@ -19,6 +19,7 @@ import { writeTree } from '../../compiler/output/write.js';
 import { hasReference, hasTool, referenceDir, repoRoot } from '../helpers/cli.js';
 import { irOf, irOfText } from '../helpers/platform.js';
 import { counterValues, promtoolFiles, promtoolTest, ruleGroups, rulesOfFile, sloRuleFiles, sloRules } from '../helpers/rules.js';
+import { kustomizeObjects } from '../helpers/kustomize.js';
 
 type Json = Record<string, any>;
 const promtool = hasTool('promtool');
@@ -320,7 +321,8 @@ describe('load tests', () => {
   const ir = irOf('platform.yaml');
   const prod = ir.environments.find((e) => e.name === 'prod')!;
   const d = prod.regions[0]!.deployments.find((x) => x.model === 'resnet50')!;
-  const objects = (env: string) => parseAllDocuments(generateFiles(ir).find((f) => f.path === `kustomize/overlays/${env}/observability/load-tests.yaml`)!.content).map((x) => x.toJS() as Json);
+  // The load tests come with the models (kustomize/models/, each environment's patches in overlays/<env>/models).
+  const objects = (env: string) => kustomizeObjects(generateFiles(ir), `kustomize/overlays/${env}/models`).filter((x) => x.metadata.namespace === 'platform');
   it("drive the model at its target rate and fail on its SLO: the environment's one script, run with the settings on the model's CronJob", () => {
     const prodObjects = objects('prod');
     const cron = prodObjects.find((x) => x.kind === 'CronJob' && x.metadata.name === 'loadtest-resnet50')!;
@@ -339,14 +341,15 @@ describe('load tests', () => {
     expect(header).toContain('"binary_data_size":602112');
     expect(posts[0]!.body.byteLength).toBe(header.length + 602112);
   });
-  it('write the script once per environment, not per model', () => {
+  it('write the script once for the platform, not per model or environment; every environment has it', () => {
     for (const env of ir.environments) {
       const configMaps = objects(env.name).filter((x) => x.kind === 'ConfigMap');
       expect(configMaps.map((x) => x.metadata.name)).toEqual(['platformc-k6-script']);
     }
+    expect(generateFiles(ir).filter((f) => f.content.includes('const c = JSON.parse(__ENV.LOADTEST)')).map((f) => f.path)).toEqual(['kustomize/models/_load-test-script.yaml']);
   });
   it('are suspended CronJobs without a schedule in platform.yaml, so they run only when asked (dev)', () => {
-    const cron = generateFiles(ir).find((f) => f.path === 'kustomize/overlays/dev/observability/load-tests.yaml')!.content.split('\n---\n').map((x) => parse(x) as Json).find((x) => x.kind === 'CronJob' && x.metadata.name === 'loadtest-resnet50')!;
+    const cron = objects('dev').find((x) => x.kind === 'CronJob' && x.metadata.name === 'loadtest-resnet50')!;
     expect(cron.spec.suspend).toBe(true);
     expect(cron.spec.jobTemplate.spec.backoffLimit).toBe(0);
   });

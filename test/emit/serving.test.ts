@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse, parseAllDocuments, stringify } from 'yaml';
 import { describe, expect, it } from 'vitest';
-import { K6_SCRIPT, k6Config } from '../../compiler/emit/observability/loadtest.js';
+import { K6_SCRIPT, k6Config } from '../../compiler/emit/kubernetes/load-tests.js';
 import { inferenceHeader, runK6Script } from '../helpers/k6.js';
 import { generateFiles } from '../../compiler/generate.js';
 import { checkPlatform } from '../../compiler/pipeline.js';
@@ -17,35 +17,18 @@ import { writeTree } from '../../compiler/output/write.js';
 import type { PlatformIR } from '../../compiler/resolve/ir.js';
 import { hasTool, referenceDir, repoRoot } from '../helpers/cli.js';
 import { irOf, irOfText, writeSpec } from '../helpers/platform.js';
-import { applyJsonPatch } from '../helpers/json-patch.js';
-import { promtoolFile, promtoolFiles, promtoolTest, ruleGroups, rulesOfFile, sloRuleFiles, sloRules } from '../helpers/rules.js';
+import { promtoolFile, promtoolFiles, promtoolTest, ruleGroups, sloRuleFiles, sloRules } from '../helpers/rules.js';
+import { kustomizeObjects } from '../helpers/kustomize.js';
 
 type Json = Record<string, any>;
 const SPECS = ['platform.yaml', 'examples/minimal-dev.yaml', 'examples/multi-region-prod.yaml', 'examples/spot-cost-optimised.yaml', 'examples/multi-model-teams.yaml'];
 const reference = readFileSync(join(repoRoot, 'platform.yaml'), 'utf8');
 const promtool = hasTool('promtool');
 
-/**
- * Every Kubernetes object of a region overlay's own files (models and region.yaml) and of the environment's
- * shared model files, with this region's patches of those applied as kustomize applies them.
- */
-function overlayObjects(ir: PlatformIR, env: string, region: string): Json[] {
-  const prefix = `kustomize/overlays/${env}/${region}/`;
-  const files = generateFiles(ir);
-  const k = parse(files.find((f) => f.path === `${prefix}kustomization.yaml`)!.content) as Json;
-  const shared = (k.resources as string[]).includes('../models') ? `kustomize/overlays/${env}/models/` : undefined;
-  const objects = files
-    .filter((f) => (f.path.startsWith(prefix) || (shared && f.path.startsWith(shared))) && f.path.endsWith('.yaml') && !f.path.endsWith('kustomization.yaml'))
-    .flatMap((f) => parseAllDocuments(f.content).map((d) => d.toJS() as Json));
-  for (const p of (k.patches ?? []) as Json[]) {
-    const o = p.target.name && objects.find((x) => x.kind === p.target.kind && x.metadata.name === p.target.name && x.metadata.namespace === p.target.namespace);
-    if (o) applyJsonPatch(o, parse(p.patch));
-  }
-  return objects;
-}
+/** Every Kubernetes object of a region overlay, with its patches applied as kustomize applies them (test/helpers/kustomize.ts). */
+const overlayObjects = (ir: PlatformIR, env: string, region: string): Json[] => kustomizeObjects(generateFiles(ir), `kustomize/overlays/${env}/${region}`);
 const find = (objects: Json[], kind: string, name: string): Json => objects.find((o) => o.kind === kind && o.metadata.name === name)!;
 const file = (ir: PlatformIR, path: string) => generateFiles(ir).find((f) => f.path === path)!.content;
-const groupsOf = (ir: PlatformIR, path: string) => rulesOfFile(file(ir, path));
 /** The SLO rules that apply to a model: its budgets (its SLOs as data), and the generic rules and SLI recordings that select it. */
 const rulesOf = (ir: PlatformIR, env: string, model: string) =>
   sloRules(generateFiles(ir), env).filter((r) => (r.record === 'slo:error_budget:ratio' ? r.labels.model === model : !/model=~"/.test(r.expr) || new RegExp(`model=~"(?:[^"]*\\|)?${model}(?:\\|[^"]*)?"`).test(r.expr)));
@@ -357,7 +340,7 @@ describe('load test body (K8s #24)', () => {
 
 describe('load tests on a schedule, annotated and alerting (issue #15 item 7)', () => {
   const ir = irOf('platform.yaml');
-  const cronJobs = (env: string) => parseAllDocuments(file(ir, `kustomize/overlays/${env}/observability/load-tests.yaml`)).map((d) => d.toJS() as Json).filter((o) => o.kind === 'CronJob');
+  const cronJobs = (env: string) => kustomizeObjects(generateFiles(ir), `kustomize/overlays/${env}/models`).filter((o) => o.kind === 'CronJob');
   it('prod runs every CronJob on its schedule in UTC (platform.yaml), dev keeps them suspended as templates', () => {
     for (const c of cronJobs('prod')) expect(c.spec).toMatchObject({ suspend: false, schedule: '0 4 * * 1', timeZone: 'Etc/UTC', concurrencyPolicy: 'Forbid' });
     for (const c of cronJobs('dev')) expect(c.spec).toMatchObject({ suspend: true });

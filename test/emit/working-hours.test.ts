@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parse, stringify } from 'yaml';
+import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { estimatePlatform } from '../../compiler/cost/estimate.js';
 import { WORKING_HOURS_SCALER } from '../../compiler/emit/kubernetes/working-hours.js';
