@@ -16,9 +16,9 @@ import { generateFiles } from '../../compiler/generate.js';
 import { overlaps, parseCidr } from '../../compiler/lib/cidr.js';
 import { releases } from '../../compiler/emit/shared/releases.js';
 import type { PlatformIR } from '../../compiler/resolve/ir.js';
-import { hasReference, referenceDir } from '../helpers/cli.js';
+import { hasReference, referenceDir, repoRoot } from '../helpers/cli.js';
 import { schemaProblems, type KubeObject } from '../helpers/kube.js';
-import { irOf } from '../helpers/platform.js';
+import { irOf, irOfText } from '../helpers/platform.js';
 import { restrictedViolations } from './pod-security.js';
 
 type Json = Record<string, any>;
@@ -397,5 +397,22 @@ describe('controller NetworkPolicies: default deny, and every flow the component
     expect(can(alertmanager, imds, 443)).toBe(false);
     expect(can(alertmanager, triton, 8000)).toBe(false);
     expect(can(alertmanager, slack, 80)).toBe(false);
+  });
+
+  it('an e-mail receiver: Alertmanager reaches the smarthost port (a relay may be private), not HTTPS; with none, only its peers', async () => {
+    const base = readFileSync(join(repoRoot, 'platform.yaml'), 'utf8');
+    const slackLine = '      slack: { webhookSecret: inference/alertmanager-slack, channel: "#ml-platform-alerts" }';
+    expect(base).toContain(slackLine);
+    const relay: Endpoint = { ip: '10.200.0.25' };
+    for (const [receiver, port] of [['      email: { to: [oncall@example.com], from: alerts@example.com, smarthost: "smtp.example.com:587" }', 587], [undefined, undefined]] as const) {
+      const text = receiver ? base.replace(slackLine, receiver) : base.replace(/ {4}receiver:\n {6}slack: [^\n]+\n/, '    receiver: none\n');
+      expect(text).not.toBe(base);
+      const ir = irOfText(text);
+      const root = await platformRoot(ir, 'prod', region.region);
+      const check = flows(Object.values(root.resource.kubernetes_manifest as Record<string, Json[]>).map(([m]) => m!.manifest));
+      expect(check(alertmanager, relay, 587), String(receiver)).toBe(port === 587);
+      expect(check(alertmanager, slack, 443), String(receiver)).toBe(false);
+      expect(check(alertmanager, alertmanagerPeer, 9094)).toBe(true);
+    }
   });
 });

@@ -144,7 +144,7 @@ function monitoringPolicies(env: EnvironmentIR, controlPlane: Peer[], nodes: Pee
   const ns = NAMESPACES.monitoring;
   const receiver = env.observability.alerting.receiver;
   // Slack and PagerDuty over HTTPS; email to the smarthost's port (a relay may be inside the company's network).
-  const receiverPort = receiver.type === 'email' ? Number(/:(\d+)$/.exec(receiver.smarthost)?.[1] ?? 25) : receiver.type === 'none' ? undefined : 443;
+  const receiverPort = receiver.type === 'email' ? Number(receiver.smarthost.split(':').pop()) : receiver.type === 'none' ? undefined : 443;
   return [
     policy(ns, 'allow-dns', { podSelector: {}, policyTypes: ['Egress'], egress: [DNS] }),
     // Everything here but Alertmanager calls the API server: Prometheus (service discovery), the operator, Grafana's
