@@ -202,8 +202,9 @@ function podsByNamespace(ir: PlatformIR, envName: string): Map<string, { name: s
     const hooks = op.admissionWebhooks;
     add(kps.namespace, 'admission-create', { securityContext: hooks.patch.securityContext, containers: [{ name: 'create', securityContext: hooks.createSecretJob.securityContext }] });
     add(kps.namespace, 'admission-patch', { securityContext: hooks.patch.securityContext, containers: [{ name: 'patch', securityContext: hooks.patchWebhookJob.securityContext }] });
-    // The operator gives its containers (prometheus, alertmanager, config-reloader, init-config-reloader) this context
-    // itself (prometheus-operator pkg/operator; not in the chart's values): read-only root, no escalation, no capability.
+    // The operator gives its containers this context itself, not the chart's values: read-only root, no escalation,
+    // every capability dropped (config-reloader and init-config-reloader: prometheus-operator pkg/operator/config_reloader.go
+    // CreateConfigReloader; prometheus and alertmanager the same in their statefulset.go); the pod's comes from the values.
     const operatorContainer = { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } };
     for (const [name, spec] of [['prometheus', v.prometheus.prometheusSpec], ['alertmanager', v.alertmanager.alertmanagerSpec]] as const) {
       add(kps.namespace, name, { securityContext: spec.securityContext, initContainers: [{ name: 'init-config-reloader', securityContext: operatorContainer }], containers: [{ name, securityContext: operatorContainer }, { name: 'config-reloader', securityContext: operatorContainer }] });
