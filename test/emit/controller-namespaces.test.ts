@@ -417,3 +417,29 @@ describe('controller NetworkPolicies: default deny, and every flow the component
     }
   });
 });
+
+describe.each(['examples/minimal-dev.yaml', 'examples/multi-region-prod.yaml', 'examples/spot-cost-optimised.yaml', 'examples/multi-model-teams.yaml'])('controller namespaces of %s', (spec) => {
+  it('every region: the namespaces its releases use, each denying by default; the API server reaches the webhooks from each private subnet; Prometheus reaches every team\'s Triton', async () => {
+    const ir = irOf(spec);
+    for (const e of ir.environments) {
+      for (const r of e.regions) {
+        const root = await platformRoot(ir, e.name, r.region);
+        const names = Object.values(root.resource.kubernetes_namespace_v1 as Record<string, Json[]>).map(([ns]) => ns!.metadata[0].name).sort();
+        expect(names, `${e.name}/${r.region}`).toEqual([...new Set(releases(ir, e).flatMap((x) => [x.namespace, ...(x.alsoIn ?? [])]))].filter((x) => x !== 'kube-system').sort());
+        const policies = Object.values(root.resource.kubernetes_manifest as Record<string, Json[]>).map(([m]) => m!.manifest);
+        for (const ns of names) expect(policies.some((p) => p.metadata.namespace === ns && p.metadata.name === 'default-deny-all'), `${e.name}/${r.region} ${ns}`).toBe(true);
+        const can = flows(policies);
+        for (const subnet of r.network.privateSubnets) {
+          const eni: Endpoint = { ip: subnet.replace(/\.0\/\d+$/, '.200') };
+          expect(can(eni, { ip: subnet.replace(/\.0\/\d+$/, '.20'), namespace: 'external-secrets', labels: {} }, 10250), `${e.name}/${r.region} ${subnet}`).toBe(true);
+        }
+        for (const t of ir.teams) {
+          const promPod: Endpoint = { ip: r.network.privateSubnets[0]!.replace(/\.0\/\d+$/, '.30'), namespace: 'monitoring', labels: { 'app.kubernetes.io/name': 'prometheus' } };
+          const triton: Endpoint = { ip: r.network.privateSubnets[0]!.replace(/\.0\/\d+$/, '.31'), namespace: t.namespace, labels: { 'app.kubernetes.io/name': 'triton' } };
+          // Egress from Prometheus (the team namespace's own ingress allow is checked above on the reference platform).
+          expect(admitted(policies, promPod, 'Egress', triton, 8002, 'TCP'), `${e.name}/${r.region} ${t.namespace}`).toBe(true);
+        }
+      }
+    }
+  });
+});
