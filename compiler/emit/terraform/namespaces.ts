@@ -108,8 +108,9 @@ const PORTS = { prometheus: 9090, alertmanager: 9093, alertmanagerMesh: 9094, gr
  * (aws/aws-network-policy-agent#281), so those ports admit the private subnets, and only those ports.
  */
 export function controllerNetworkPolicies(env: EnvironmentIR, r: RegionIR, namespaces: readonly ControllerNamespace[]): NetworkPolicy[] {
+  // The control plane's network interfaces and the nodes both take their addresses in the private subnets.
   const controlPlane: Peer[] = r.network.privateSubnets.map((cidr) => ({ ipBlock: { cidr } }));
-  const nodes: Peer[] = r.network.privateSubnets.map((cidr) => ({ ipBlock: { cidr } }));
+  const nodes = controlPlane;
   const out: NetworkPolicy[] = [];
   for (const { name: ns } of namespaces) {
     out.push(
