@@ -5,6 +5,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { compareCodeUnits } from './lib/order.js';
 
 /** The package root: the nearest folder above this module that holds package.json (works from source and from dist/). */
 export const packageRoot: string = (() => {
@@ -138,12 +139,12 @@ export function alternativesTo(type: string, region: string): { readonly types: 
   const sameModel = offered.filter(([, f]) => (acc ? f.accelerator?.model === acc.model : !f.accelerator));
   const similar = sameModel.length > 0 ? sameModel : offered.filter(([, f]) => f.accelerator?.kind === acc?.kind && (f.accelerator?.count ?? 0) === (acc?.count ?? 0));
   const types = similar
-    .sort(([a, fa], [b, fb]) => Math.abs(fa.vcpu - facts.vcpu) - Math.abs(fb.vcpu - facts.vcpu) || (a < b ? -1 : a > b ? 1 : 0))
+    .sort(([a, fa], [b, fb]) => Math.abs(fa.vcpu - facts.vcpu) - Math.abs(fb.vcpu - facts.vcpu) || compareCodeUnits(a, b))
     .slice(0, 3)
     .map(([t]) => t);
   const [continent, area] = areaOf(region);
   const rank = (r: string) => (areaOf(r)[1] === area ? 0 : areaOf(r)[0] === continent ? 1 : 2);
-  const regions = [...facts.regions].sort((a, b) => rank(a) - rank(b) || (a < b ? -1 : a > b ? 1 : 0));
+  const regions = [...facts.regions].sort((a, b) => rank(a) - rank(b) || compareCodeUnits(a, b));
   return { types, regions };
 }
 

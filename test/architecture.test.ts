@@ -21,7 +21,7 @@ function room(path: string): string {
 /** What each room may import (besides itself). emit/<target> rooms are checked by EMIT_MAY. */
 const MAY: Record<string, readonly string[]> = {
   lib: [],
-  catalog: [],
+  catalog: ['lib'],
   version: ['catalog'],
   diagnostics: ['lib'],
   schema: ['catalog', 'diagnostics', 'lib'],

@@ -8,6 +8,7 @@ import type { InstanceChoice } from '../resolve/auto-instance.js';
 import { regionCatalog, servicePrices, type PriceFact } from '../catalog.js';
 import { hourPrice, nodesFor, replicasOf } from '../resolve/fleet.js';
 import { ROUTE53_HEALTH_CHECK } from '../lib/conventions.js';
+import { compareCodeUnits } from '../lib/order.js';
 
 export type Scale = 'min' | 'desired' | 'max';
 export const SCALES: readonly Scale[] = ['min', 'desired', 'max'];
@@ -289,6 +290,6 @@ export function estimatePlatform(ir: PlatformIR): PlatformEstimate {
 export function topCostDrivers(env: EnvironmentEstimate, scale: Scale, n = 3): { name: string; monthly: number }[] {
   return env.regions
     .flatMap((r) => r.resources.map((res) => ({ name: `${res.name} (${r.region})`, monthly: cents(res.components.reduce((a, c) => a + c.monthly[scale], 0)) })))
-    .sort((a, b) => b.monthly - a.monthly || (a.name < b.name ? -1 : 1))
+    .sort((a, b) => b.monthly - a.monthly || compareCodeUnits(a.name, b.name))
     .slice(0, n);
 }

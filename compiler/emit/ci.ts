@@ -13,6 +13,7 @@
 import type { FileOutput } from '../output/files.js';
 import { toYamlWithComments } from '../output/serialize.js';
 import type { EnvironmentIR, PlatformIR } from '../resolve/ir.js';
+import { compareCodeUnits } from '../lib/order.js';
 
 /** Actions pinned by full commit SHA (a tag can be moved; a commit cannot), with the release tag as a comment. */
 export const ACTIONS = {
@@ -43,7 +44,7 @@ const runsOn = (labels: readonly string[]) => (labels.length === 1 ? labels[0]! 
 const PROMOTION = ['dev', 'development', 'test', 'qa', 'staging', 'stage', 'preprod', 'prod', 'production'];
 function promotionOrder(envs: readonly EnvironmentIR[]): EnvironmentIR[] {
   const rank = (name: string) => (PROMOTION.includes(name) ? PROMOTION.indexOf(name) : PROMOTION.indexOf('staging') + 0.5);
-  return [...envs].sort((a, b) => rank(a.name) - rank(b.name) || (a.name < b.name ? -1 : 1));
+  return [...envs].sort((a, b) => rank(a.name) - rank(b.name) || compareCodeUnits(a.name, b.name));
 }
 
 export function workflow(ir: PlatformIR, source = 'platform.yaml'): Record<string, unknown> {

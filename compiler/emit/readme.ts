@@ -18,7 +18,7 @@ export function emitReadme(ir: PlatformIR): FileOutput[] {
     '| `terraform/<env>/bootstrap/` | applied once per environment by an account administrator: Terraform state buckets, GitHub OIDC provider, permissions boundary, CI plan and apply roles, operator roles |',
     '| `terraform/<env>/<region>/` | Terraform root modules per environment and region: `infra`, `platform` (and `dns` in the primary region when a zone is set) |',
     '| `helm/<env>/` | values files of the Helm releases Terraform installs |',
-    '| `kustomize/base/`, `kustomize/overlays/<env>/<region>/` | Kubernetes objects: namespaces, Triton, RBAC, network policies |',
+    '| `kustomize/base/`, `kustomize/models/`, `kustomize/overlays/<env>/<region>/` | Kubernetes objects: namespaces, Triton and load tests per model (written once; each environment and region patches what differs), RBAC, network policies |',
     '| `prometheus/` | SLO and GPU alerting rules, as PrometheusRule objects (their `spec` is a rule file for promtool) |',
     '| `grafana/` | dashboards as JSON |',
     '| `triton/models/<model>/config.pbtxt` | Triton model configurations |',

@@ -13,6 +13,7 @@ import type { InvalidParts, ValidParts } from './partial.js';
 import { findSecrets } from './secrets.js';
 import type { Path, Source } from './source.js';
 import { GPU_TAINT, isProduction, migResource, SHARED_GPU_RESOURCE, STACK_TAG } from '../lib/conventions.js';
+import { sortedEntries } from '../lib/order.js';
 
 /**
  * Namespaces platformc or Kubernetes uses; teams may not take these names. Every controller's namespace is
@@ -544,7 +545,7 @@ const describeAsk = (ask: PlatformSpec['models'][string]['gpu']) => (!ask ? 'use
  */
 function checkGpuSharing(ctx: Context, spec: PlatformSpec, report: Report) {
   const byPool = new Map<string, [string, PlatformSpec['models'][string]][]>();
-  for (const [name, m] of Object.entries(spec.models).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) byPool.set(m.nodePool, [...(byPool.get(m.nodePool) ?? []), [name, m]]);
+  for (const [name, m] of sortedEntries(spec.models)) byPool.set(m.nodePool, [...(byPool.get(m.nodePool) ?? []), [name, m]]);
   for (const [poolName, models] of byPool) {
     const pool = own(spec.nodePools, poolName);
     const key = (m: PlatformSpec['models'][string]) => JSON.stringify(m.gpu ?? null);

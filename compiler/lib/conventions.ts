@@ -41,8 +41,12 @@ export const DEVICE_PLUGIN_DEFAULT_CONFIG = 'default';
 /** The GPU taint every GPU pool carries; Triton pods tolerate it. */
 export const GPU_TAINT = { key: GPU_RESOURCE, value: 'true', effect: 'NoSchedule' } as const;
 
-/** Namespaces platformc creates for itself. */
-export const NAMESPACES = { platform: 'platform', monitoring: 'monitoring' } as const;
+/**
+ * Namespaces platformc creates for itself. nodeExporters holds the exporters that must see the host (node-exporter:
+ * host network, PID and root filesystem; DCGM exporter: root, SYS_ADMIN, the kubelet's pod-resources socket), so that
+ * they alone run privileged and monitoring stays restricted.
+ */
+export const NAMESPACES = { platform: 'platform', monitoring: 'monitoring', nodeExporters: 'node-exporters' } as const;
 
 /** Kubernetes-side identities of the platform's controllers (namespace and service account), for IRSA and Helm. */
 export const CONTROLLERS = {

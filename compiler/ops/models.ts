@@ -16,6 +16,7 @@
  */
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
+import { commandLine, toolFailure } from '../lib/shell.js';
 import type { ModelIR, RegionIR } from '../resolve/ir.js';
 
 /** The two objects of one model revision in one region's bucket, and what each must hash to. */
@@ -74,22 +75,24 @@ export function describeVerify(o: ModelRevisionObjects, line: (argv: readonly st
   ].join('\n    ');
 }
 
-/** Runs a command: what execa reports, reduced to what these tasks read. */
-export type Exec = (argv: readonly string[], onStdout?: (chunk: Buffer) => void) => Promise<{ readonly failed: boolean; readonly stdout: string; readonly stderr: string }>;
+/** Runs a command: what execa reports, reduced to what the tasks read (stdout streamed to onStdout instead when given). */
+export type Exec = (
+  argv: readonly string[],
+  options?: { readonly onStdout?: (chunk: Buffer) => void; readonly env?: Readonly<Record<string, string>> },
+) => Promise<{ readonly failed: boolean; readonly exitCode?: number; readonly stdout: string; readonly stderr: string }>;
 
 type Found = { readonly state: 'verified' } | { readonly state: 'missing' } | { readonly state: 'differs'; readonly actual: string } | { readonly state: 'error'; readonly message: string };
 
-const tail = (stderr: string) => stderr.trim().split('\n').slice(-3).join(' ');
 
 /** Whether the object at key holds the bytes with this sha256 (hex). */
 async function check(o: ModelRevisionObjects, key: string, sha256: string, exec: Exec, log: (line: string) => void): Promise<Found> {
   const head = modelCommands.checksum(o, key);
-  log(`$ ${head.join(' ')}`);
+  log(`$ ${commandLine(head)}`);
   const r = await exec(head);
   if (r.failed) {
     // head-object has no body to carry an error code: a missing key is a bare 404 (403 without s3:ListBucket).
     if (/\((404|NoSuchKey|NotFound)\)|Not Found/.test(r.stderr)) return { state: 'missing' };
-    return { state: 'error', message: `${head.join(' ')} failed: ${tail(r.stderr)}` };
+    return { state: 'error', message: toolFailure(head, r.stderr) };
   }
   const s3 = r.stdout.trim();
   log(`ChecksumSHA256 ${s3}`);
@@ -97,10 +100,10 @@ async function check(o: ModelRevisionObjects, key: string, sha256: string, exec:
   // A full-object SHA-256 is 32 bytes in base64 (44 characters); anything else is no checksum of the file's bytes.
   if (/^[A-Za-z0-9+/]{43}=$/.test(s3)) return { state: 'differs', actual: Buffer.from(s3, 'base64').toString('hex') };
   const get = modelCommands.download(o, key);
-  log(`$ ${get.join(' ')} | sha256   (S3 has no SHA-256 of the whole object)`);
+  log(`$ ${commandLine(get)} | sha256   (S3 has no SHA-256 of the whole object)`);
   const hash = createHash('sha256');
-  const d = await exec(get, (chunk) => hash.update(chunk));
-  if (d.failed) return { state: 'error', message: `${get.join(' ')} failed: ${tail(d.stderr)}` };
+  const d = await exec(get, { onStdout: (chunk) => hash.update(chunk) });
+  if (d.failed) return { state: 'error', message: toolFailure(get, d.stderr) };
   const actual = hash.digest('hex');
   log(`sha256 ${actual}`);
   return actual === sha256 ? { state: 'verified' } : { state: 'differs', actual };
@@ -119,9 +122,9 @@ export async function uploadRevision(o: ModelRevisionObjects, exec: Exec, log: (
       log(`s3://${o.bucket}/${x.key} is there with sha256 ${x.sha256}: not uploaded again`);
       continue;
     }
-    log(`$ ${x.upload.join(' ')}`);
+    log(`$ ${commandLine(x.upload)}`);
     const r = await exec(x.upload);
-    if (r.failed) return `${x.upload.join(' ')} failed: ${tail(r.stderr)}`;
+    if (r.failed) return toolFailure(x.upload, r.stderr);
   }
   return undefined;
 }

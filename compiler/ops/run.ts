@@ -13,7 +13,8 @@ import { execa } from 'execa';
 import { escapeTerminal } from '../diagnostics/render.js';
 import type { AcmCertificate } from './certificates.js';
 import { uploadRevision, verifyRevision, type Exec } from './models.js';
-import { awsQueries, commandLine, type Step, type TaskSpec } from './steps.js';
+import { commandLine, stderrTail, toolFailure } from '../lib/shell.js';
+import { awsQueries, type Step, type TaskSpec } from './steps.js';
 
 /** Shell-quoted command lines, as --dry-run and the logs show them. */
 export { commandLine };
@@ -232,7 +233,8 @@ export async function runSteps(steps: readonly Step[], o: RunOptions): Promise<R
         if (tty) out.write('\r');
       }
       if (problem) {
-        say(`${label}: FAILED after ${elapsed(start)}: ${problem}`);
+        // Every problem is printed here, whatever tool output it quotes: terminal controls escaped, line by line.
+        say(`${label}: FAILED after ${elapsed(start)}: ${problem.split('\n').map(escapeTerminal).join('\n')}`);
         if (tail.trim()) out.write(`${tail.split('\n').map((l) => `    | ${l}`).join('\n')}\n`);
         if (step.hint) out.write(`  what to do: ${step.hint}\n`);
         out.write(`  full log: ${logFile}\n`);
@@ -255,12 +257,12 @@ export async function runSteps(steps: readonly Step[], o: RunOptions): Promise<R
   }
 }
 
-/** How the model tasks (compiler/ops/models.ts) run the AWS CLI: execa, the tool found on PATH, never a shell. */
-export const execTool: Exec = async (argv, onStdout) => {
-  const child = execa(argv[0]!, argv.slice(1), { reject: false, ...(onStdout ? { buffer: { stdout: false }, encoding: 'buffer' as const } : {}) });
+/** How the tasks run the AWS CLI, terraform output, kubectl and curl: execa, the tool found on PATH, never a shell. */
+export const execTool: Exec = async (argv, { onStdout, env } = {}) => {
+  const child = execa(argv[0]!, argv.slice(1), { reject: false, ...(env ? { env } : {}), ...(onStdout ? { buffer: { stdout: false }, encoding: 'buffer' as const } : {}) });
   if (onStdout) child.stdout!.on('data', onStdout);
   const r = await child;
-  return { failed: r.failed, stdout: onStdout ? '' : String(r.stdout), stderr: String(r.stderr) };
+  return { failed: r.failed, exitCode: r.exitCode, stdout: onStdout ? '' : String(r.stdout), stderr: String(r.stderr) };
 };
 
 /** The in-process tasks, against the real cluster and AWS CLI. */
@@ -274,9 +276,9 @@ export function realTasks(checkGenerated: () => string | undefined): TaskRunner 
         const found: string[] = [];
         for (const q of queries) {
           log(`$ ${commandLine(q)}`);
-          const r = await execa(q[0]!, q.slice(1), { reject: false });
-          if (r.failed) return `${commandLine(q)} failed: ${String(r.stderr).split('\n').slice(-3).join(' ')}`;
-          found.push(...String(r.stdout).split(/\s+/).filter((x) => x && x !== 'None'));
+          const r = await execTool(q);
+          if (r.failed) return toolFailure(q, r.stderr);
+          found.push(...r.stdout.split(/\s+/).filter((x) => x && x !== 'None'));
         }
         log(found.join('\n'));
         if (found.length === 0) return undefined;
@@ -296,12 +298,12 @@ export function realTasks(checkGenerated: () => string | undefined): TaskRunner 
       for (;;) {
         const q = awsQueries.clusterProtection(task.region, task.cluster);
         log(`$ ${commandLine(q)}`);
-        const r = await execa(q[0]!, q.slice(1), { reject: false });
+        const r = await execTool(q);
         if (r.failed) {
-          if (/ResourceNotFoundException/.test(String(r.stderr))) return undefined;
-          return `${commandLine(q)} failed: ${String(r.stderr).split('\n').slice(-3).join(' ')}`;
+          if (/ResourceNotFoundException/.test(r.stderr)) return undefined;
+          return toolFailure(q, r.stderr);
         }
-        const [protectedNow, status] = String(r.stdout).trim().split(/\s+/);
+        const [protectedNow, status] = r.stdout.trim().split(/\s+/);
         log(`deletionProtection ${protectedNow}, status ${status}`);
         if (protectedNow === 'False' && status === 'ACTIVE') return undefined;
         // EKS deletes a cluster that is failed or already deleting whatever its protection (and updates neither).
@@ -309,8 +311,8 @@ export function realTasks(checkGenerated: () => string | undefined): TaskRunner 
         if (protectedNow === 'True' && !asked) {
           const u = awsQueries.disableProtection(task.region, task.cluster);
           log(`$ ${commandLine(u)}`);
-          const d = await execa(u[0]!, u.slice(1), { reject: false });
-          if (d.failed) return `${commandLine(u)} failed: ${String(d.stderr).split('\n').slice(-3).join(' ')}`;
+          const d = await execTool(u);
+          if (d.failed) return toolFailure(u, d.stderr);
           asked = true;
           deadline = Date.now() + waitMs; // the wait is for the change just asked for
           continue;
@@ -324,17 +326,17 @@ export function realTasks(checkGenerated: () => string | undefined): TaskRunner 
       for (;;) {
         const list = awsQueries.objectVersions(task.region, task.bucket);
         log(`$ ${commandLine(list)}`);
-        const r = await execa(list[0]!, list.slice(1), { reject: false });
+        const r = await execTool(list);
         if (r.failed) {
-          if (/NoSuchBucket/.test(String(r.stderr))) return undefined; // already gone
-          return `${commandLine(list)} failed: ${String(r.stderr).split('\n').slice(-3).join(' ')}`;
+          if (/NoSuchBucket/.test(r.stderr)) return undefined; // already gone
+          return toolFailure(list, r.stderr);
         }
         const objects = (JSON.parse(String(r.stdout || '{}')) as { Objects?: { Key: string; VersionId: string }[] | null }).Objects ?? [];
         if (objects.length === 0) return undefined;
         const del = awsQueries.deleteObjects(task.region, task.bucket, objects);
         log(`$ aws s3api delete-objects --bucket ${task.bucket} (${objects.length} versions)`);
-        const d = await execa(del[0]!, del.slice(1), { reject: false });
-        if (d.failed) return `deleting versions of ${task.bucket} failed: ${String(d.stderr).split('\n').slice(-3).join(' ')}`;
+        const d = await execTool(del);
+        if (d.failed) return `deleting versions of ${task.bucket} failed: ${stderrTail(d.stderr)}`;
       }
     }
     if (task.type === 'loadtest') {
@@ -342,22 +344,22 @@ export function realTasks(checkGenerated: () => string | undefined): TaskRunner 
       const c = loadtestCommands(task.context, task.model, Date.now().toString(36));
       log(`$ ${commandLine(c.create)}`);
       const outcome = await runLoadtest(c, LOADTEST_TIMEOUT_MS, pollMs, () => log(`started Job ${c.job}; following it with: ${commandLine(c.status)}`));
-      if (!outcome.started) return `could not start the load test of ${task.model} from cronjob/${task.cronJob}: ${escapeTerminal(outcome.error)}`;
+      if (!outcome.started) return `could not start the load test of ${task.model} from cronjob/${task.cronJob}: ${outcome.error}`;
       log(outcome.logs);
       if (!outcome.verdict) return `the load test Job ${c.job} did not finish within ${LOADTEST_TIMEOUT_MS / 60_000} minutes`;
       if (outcome.verdict === 'passed') return undefined;
-      const why = k6Verdict(outcome.logs).map(escapeTerminal);
+      const why = k6Verdict(outcome.logs);
       return `the load test of ${task.model} broke its SLO (${task.slo}); Job ${c.job}${why.length ? `; k6 summary:\n      ${why.join('\n      ')}` : ''}`;
     }
     if (task.type === 'certificate-arns') {
       const { certificateKustomization, certificateOutputCommand, readCertificateArns } = await import('./certificates.js');
       const argv = certificateOutputCommand(task.infraDir);
       log(`$ ${commandLine(argv)}`);
-      const r = await execa(argv[0]!, argv.slice(1), { reject: false, env: { TF_IN_AUTOMATION: '1' } });
-      log(String(r.stdout));
+      const r = await execTool(argv, { env: { TF_IN_AUTOMATION: '1' } });
+      log(r.stdout);
       const read = r.failed
-        ? { problem: `terraform output of ${task.infraDir} failed: ${String(r.stderr).trim().split('\n').filter(Boolean).slice(-2).map(escapeTerminal).join(' ')}` }
-        : readCertificateArns(String(r.stdout), task.hosts, task.infraDir);
+        ? { problem: `terraform output of ${task.infraDir} failed: ${stderrTail(r.stderr, 2)}` }
+        : readCertificateArns(r.stdout, task.hosts, task.infraDir);
       if ('problem' in read && !task.optional) return `${read.problem}; nothing was applied to the cluster`;
       const arns = 'arns' in read ? read.arns : {};
       mkdirSync(task.dir, { recursive: true });
@@ -374,15 +376,15 @@ export function realTasks(checkGenerated: () => string | undefined): TaskRunner 
       for (const c of task.check.certificates) {
         const argv = describeCertificateCommand(c.arn);
         log(`$ ${commandLine(argv)}`);
-        const r = await execa(argv[0]!, argv.slice(1), { reject: false });
-        log(String(r.stdout));
+        const r = await execTool(argv);
+        log(r.stdout);
         if (r.failed) {
-          const why = String(r.stderr).trim().split('\n').filter(Boolean).at(-1) ?? `exit code ${r.exitCode}`;
-          failures.push(/ResourceNotFoundException/.test(why) ? `${c.arn} (ingress.certificateArns of ${c.models.join(', ')}) does not exist in ACM of ${task.check.region}` : `could not describe ${c.arn}: ${escapeTerminal(why)}`);
+          const why = r.stderr.trim().split('\n').filter(Boolean).at(-1) ?? `exit code ${r.exitCode}`;
+          failures.push(/ResourceNotFoundException/.test(why) ? `${c.arn} (ingress.certificateArns of ${c.models.join(', ')}) does not exist in ACM of ${task.check.region}` : `could not describe ${c.arn}: ${why}`);
           continue;
         }
         try {
-          found.set(c.arn, JSON.parse(String(r.stdout)) as AcmCertificate);
+          found.set(c.arn, JSON.parse(r.stdout) as AcmCertificate);
         } catch {
           failures.push(`aws acm describe-certificate of ${c.arn} printed no JSON`);
         }
@@ -398,9 +400,9 @@ export function realTasks(checkGenerated: () => string | undefined): TaskRunner 
       if (c.scheme === 'internet-facing' && c.allowedCidrs.length) {
         const q = edgeCommands.publicAddress;
         log(`$ ${commandLine(q)}`);
-        const r = await execa(q[0]!, q.slice(1), { reject: false });
-        publicAddress = r.failed ? undefined : String(r.stdout).trim() || undefined;
-        log(`public address: ${publicAddress ?? `unknown (${String(r.stderr).trim()})`}`);
+        const r = await execTool(q);
+        publicAddress = r.failed ? undefined : r.stdout.trim() || undefined;
+        log(`public address: ${publicAddress ?? `unknown (${r.stderr.trim()})`}`);
       }
       const skip = edgeSkip(c, local, publicAddress);
       if (skip) {
@@ -414,20 +416,20 @@ export function realTasks(checkGenerated: () => string | undefined): TaskRunner 
         if (!alb) {
           const q = edgeCommands.albAddress(c);
           log(`$ ${commandLine(q)}`);
-          const r = await execa(q[0]!, q.slice(1), { reject: false });
-          alb = r.failed ? '' : String(r.stdout).trim();
-          if (!alb) last.set('*', `the Ingress ${c.ingress.namespace}/${c.ingress.name} has no load balancer address${r.failed ? ` (${escapeTerminal(String(r.stderr).trim())})` : ''}`);
+          const r = await execTool(q);
+          alb = r.failed ? '' : r.stdout.trim();
+          if (!alb) last.set('*', `the Ingress ${c.ingress.namespace}/${c.ingress.name} has no load balancer address${r.failed ? ` (${r.stderr.trim()})` : ''}`);
         }
         if (alb) {
           last.delete('*');
           for (const m of c.models) {
             const q = edgeCommands.probe(c.host, alb, m.model);
             log(`$ ${commandLine(q)}`);
-            const r = await execa(q[0]!, q.slice(1), { reject: false });
-            const code = String(r.stdout).trim();
-            log(`${m.model}: ${r.failed ? `curl exit ${r.exitCode}: ${String(r.stderr).trim()}` : code}`);
+            const r = await execTool(q);
+            const code = r.stdout.trim();
+            log(`${m.model}: ${r.failed ? `curl exit ${r.exitCode}: ${r.stderr.trim()}` : code}`);
             if (!r.failed && code === String(m.expect)) last.delete(m.model);
-            else last.set(m.model, `https://${c.host}/v2/models/${m.model}/ready through ${alb}: ${r.failed ? probeFailure(r.exitCode, escapeTerminal(String(r.stderr))) : `answered ${code || 'nothing'}, not ${m.expect}`}`);
+            else last.set(m.model, `https://${c.host}/v2/models/${m.model}/ready through ${alb}: ${r.failed ? probeFailure(r.exitCode, r.stderr) : `answered ${code || 'nothing'}, not ${m.expect}`}`);
           }
           if (last.size === 0) return undefined;
         }

@@ -5,6 +5,7 @@
  */
 import { join } from 'node:path';
 import { GPU_RESOURCE, LOADTEST_JOB_PREFIX, NAMESPACES } from '../lib/conventions.js';
+import { commandLine } from '../lib/shell.js';
 import type { EnvironmentIR, PlatformIR, RegionIR } from '../resolve/ir.js';
 import { CERTIFICATE_ANNOTATION, certificateCheck, certificateOutputCommand, certificatePatches, describeCertificateCommand, type CertificateCheck, type CertificatePatch } from './certificates.js';
 import { edgeChecks, edgeCommands, type EdgeCheck } from './edge.js';
@@ -408,8 +409,6 @@ export function destroySteps(ir: PlatformIR, env: EnvironmentIR, o: OpsOptions):
   return steps;
 }
 
-/** A command line as a shell would read it (for --dry-run and logs). */
-export const commandLine = (argv: readonly string[]) => argv.map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`)).join(' ');
 
 /** The AWS CLI queries behind the destroy checks (shared by dry-run output and the runner). */
 export const awsQueries = {

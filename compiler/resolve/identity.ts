@@ -8,7 +8,7 @@ import type { PlatformSpec } from '../../schema/platform.js';
 import { iamActions } from '../catalog.js';
 import { ciApplies, createsOidcProvider } from '../front/identity.js';
 import { durationSeconds } from '../lib/durations.js';
-import { byKey, sortedEntries } from '../lib/order.js';
+import { byKey, compareCodeUnits, sortedEntries } from '../lib/order.js';
 import type { AccessEntryIR, IdentityIR, ModelIR, TeamIR } from './ir.js';
 
 export const GITHUB_OIDC_HOST = 'token.actions.githubusercontent.com';
@@ -99,7 +99,7 @@ export function resolveIdentity(c: IdentityContext): IdentityIR {
   // Team principals may edit their own namespaces only. Keyed by a hash of the principal: stable when one is added.
   const namespacesOf = new Map<string, string[]>();
   for (const team of c.teams) for (const p of team.principals) namespacesOf.set(p, [...(namespacesOf.get(p) ?? []), team.namespace]);
-  for (const [principal, namespaces] of [...namespacesOf.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+  for (const [principal, namespaces] of [...namespacesOf.entries()].sort(([a], [b]) => compareCodeUnits(a, b))) {
     accessEntries.push({ key: `team-${shortHash(principal)}`, principalArn: principal, policyArn: EKS_ACCESS_POLICY.edit, namespaces: [...namespaces].sort() });
   }
 

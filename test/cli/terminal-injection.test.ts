@@ -2,11 +2,12 @@
  * D9: values from platform.yaml cannot emit GitHub workflow commands or terminal control sequences through
  * diagnostics. The runner executes every stdout line that starts with '::' unless commands are stopped.
  */
-import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { escapeTerminal, renderText } from '../../compiler/diagnostics/render.js';
+import { realTasks, runSteps } from '../../compiler/ops/run.js';
 import { cli, repoRoot } from '../helpers/cli.js';
 
 const reference = readFileSync(join(repoRoot, 'platform.yaml'), 'utf8');
@@ -64,5 +65,29 @@ describe('diagnostics on a terminal', () => {
     const text = renderText({ code: 'invalid-value', severity: 'error', message: 'a\nb\r\u2028c\u0085', file: 'p\n.yaml', line: 1, col: 1, endLine: 1, endCol: 1, hint: 'h\u001b[31m' }, { color: false });
     expect(text.split('\n')).toHaveLength(2);
     expect(escapeTerminal('tab\there\u200f')).toBe(String.raw`tab\there\u{200f}`);
+  });
+});
+
+describe('tool output quoted by apply and destroy', () => {
+  it('a failing AWS CLI cannot drive the terminal through the FAILED line', async () => {
+    // What a compromised or confused endpoint could put in an error message, quoted in the step's problem.
+    const dir = mkdtempSync(join(tmpdir(), 'platformc-inject-tool-'));
+    mkdirSync(join(dir, 'bin'));
+    writeFileSync(join(dir, 'bin', 'aws'), "#!/bin/sh\nprintf 'An error occurred \\033]0;owned\\007\\033[2J\\342\\200\\256done\\n' >&2\nexit 254\n");
+    chmodSync(join(dir, 'bin', 'aws'), 0o755);
+    let printed = '';
+    const out = { write: (s: string) => ((printed += s), true), isTTY: false } as unknown as NodeJS.WriteStream;
+    const path = process.env.PATH;
+    process.env.PATH = `${join(dir, 'bin')}:${path}`;
+    try {
+      const r = await runSteps([{ kind: 'task', id: 'leftovers', title: 'leftovers', describe: '', task: { type: 'leftovers', region: 'us-east-1', cluster: 'c' } }], {
+        stateDir: join(dir, 'state'), runKey: 'k', fingerprint: 'f', tasks: realTasks(() => undefined), out,
+      });
+      expect(r.ok).toBe(false);
+    } finally {
+      process.env.PATH = path;
+    }
+    expect(printed).toContain(String.raw`failed: An error occurred \x1b]0;owned\x07\x1b[2J\u{202e}done`);
+    expect(printed).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f\u202e]/);
   });
 });

@@ -11,7 +11,6 @@
  * and apply), has the CronJob as its controller owner (kubectl pkg/cmd/create/create_job.go). The series carry
  * the scrape target's labels, as they do in a real cluster.
  */
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,6 +18,7 @@ import { stringify } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { loadTestRuleGroup } from '../../compiler/emit/observability/loadtest.js';
 import { hasTool } from '../helpers/cli.js';
+import { promtoolTest } from '../helpers/rules.js';
 
 const promtool = hasTool('promtool');
 const target = 'job="kube-state-metrics",instance="10.0.3.7:8080",pod="kube-state-metrics-6d9f-x2k"';
@@ -69,52 +69,47 @@ const firing = (model: string, job: string) => ({
   },
 });
 
-function promtoolTest(tests: object[]): { status: number | null; output: string } {
-  const dir = mkdtempSync(join(tmpdir(), 'platformc-loadtest-alert-'));
-  writeFileSync(join(dir, 'load-tests.rules.yaml'), stringify({ groups: [loadTestRuleGroup()] }));
-  writeFileSync(join(dir, 'test.yaml'), stringify({ rule_files: ['load-tests.rules.yaml'], evaluation_interval: '1m', tests }));
-  const r = spawnSync('promtool', ['test', 'rules', join(dir, 'test.yaml')], { encoding: 'utf8' });
-  return { status: r.status, output: r.stdout + r.stderr };
-}
-
 describe.skipIf(!promtool)('LoadTestFailed: the newest finished run per model decides (promtool test rules)', () => {
   const minutes = 60;
-  it('a failed run fires; a later passing run of the same model resolves it; a failure after a pass fires again', () => {
-    // bert-large: its model name has a dash, like the Job-name suffix the CronJob adds (minutes since epoch).
-    const fail = { model: 'bert-large', job: 'loadtest-bert-large-29000001', start: 1, end: 6, passes: false, minutes };
-    const pass = { model: 'bert-large', job: 'loadtest-bert-large-manual-x7', start: 20, end: 26, passes: true, minutes };
-    const failAgain = { model: 'bert-large', job: 'loadtest-bert-large-29000041', start: 40, end: 46, passes: false, minutes };
-    const r = promtoolTest([{
-      interval: '1m',
-      input_series: [fail, pass, failAgain].flatMap(jobSeries),
-      alert_rule_test: [
-        { eval_time: '3m', alertname: 'LoadTestFailed', exp_alerts: [] }, // running: no verdict yet
-        { eval_time: '10m', alertname: 'LoadTestFailed', exp_alerts: [firing('bert-large', fail.job)] },
-        // The rerun is running: the failure is still the newest verdict.
-        { eval_time: '22m', alertname: 'LoadTestFailed', exp_alerts: [firing('bert-large', fail.job)] },
-        // The rerun passed: resolved, although the failed Job is still there.
-        { eval_time: '30m', alertname: 'LoadTestFailed', exp_alerts: [] },
-        { eval_time: '42m', alertname: 'LoadTestFailed', exp_alerts: [] },
-        // A run after the pass failed: fires for that run only.
-        { eval_time: '50m', alertname: 'LoadTestFailed', exp_alerts: [firing('bert-large', failAgain.job)] },
-      ],
-    }]);
-    expect(r.status, r.output).toBe(0);
-  });
+  // bert-large: its model name has a dash, like the Job-name suffix the CronJob adds (minutes since epoch).
+  const fail = { model: 'bert-large', job: 'loadtest-bert-large-29000001', start: 1, end: 6, passes: false, minutes };
+  const pass = { model: 'bert-large', job: 'loadtest-bert-large-manual-x7', start: 20, end: 26, passes: true, minutes };
+  const failAgain = { model: 'bert-large', job: 'loadtest-bert-large-29000041', start: 40, end: 46, passes: false, minutes };
+  const passed = { model: 'resnet50', job: 'loadtest-resnet50-29000001', start: 1, end: 6, passes: true, minutes };
+  const failed = { model: 'resnet', job: 'loadtest-resnet-29000002', start: 2, end: 7, passes: false, minutes };
+  // resnet50 also failed long ago; that run is older than its pass, so it does not count.
+  const older = { model: 'resnet50', job: 'loadtest-resnet50-28999990', start: 0, end: 1, passes: false, minutes };
 
-  it('two models, one passed and one failed: only the failed one fires', () => {
-    const passed = { model: 'resnet50', job: 'loadtest-resnet50-29000001', start: 1, end: 6, passes: true, minutes };
-    const failed = { model: 'resnet', job: 'loadtest-resnet-29000002', start: 2, end: 7, passes: false, minutes };
-    // resnet50 also failed long ago; that run is older than its pass, so it does not count.
-    const older = { model: 'resnet50', job: 'loadtest-resnet50-28999990', start: 0, end: 1, passes: false, minutes };
-    const r = promtoolTest([{
-      interval: '1m',
-      input_series: [older, passed, failed].flatMap(jobSeries),
-      alert_rule_test: [
-        { eval_time: '10m', alertname: 'LoadTestFailed', exp_alerts: [firing('resnet', failed.job)] },
-        { eval_time: '40m', alertname: 'LoadTestFailed', exp_alerts: [firing('resnet', failed.job)] },
-      ],
-    }]);
+  it('a failed run fires, a later passing run of the same model resolves it, a failure after a pass fires again; of two models only the failed one fires (one run)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'platformc-loadtest-alert-'));
+    writeFileSync(join(dir, 'load-tests.rules.yaml'), stringify({ groups: [loadTestRuleGroup()] }));
+    const r = promtoolTest([join(dir, 'load-tests.rules.yaml')], [
+      {
+        name: 'fail, pass, fail again',
+        interval: '1m',
+        input_series: [fail, pass, failAgain].flatMap(jobSeries),
+        alert_rule_test: [
+          { eval_time: '3m', alertname: 'LoadTestFailed', exp_alerts: [] }, // running: no verdict yet
+          { eval_time: '10m', alertname: 'LoadTestFailed', exp_alerts: [firing('bert-large', fail.job)] },
+          // The rerun is running: the failure is still the newest verdict.
+          { eval_time: '22m', alertname: 'LoadTestFailed', exp_alerts: [firing('bert-large', fail.job)] },
+          // The rerun passed: resolved, although the failed Job is still there.
+          { eval_time: '30m', alertname: 'LoadTestFailed', exp_alerts: [] },
+          { eval_time: '42m', alertname: 'LoadTestFailed', exp_alerts: [] },
+          // A run after the pass failed: fires for that run only.
+          { eval_time: '50m', alertname: 'LoadTestFailed', exp_alerts: [firing('bert-large', failAgain.job)] },
+        ],
+      },
+      {
+        name: 'two models, one passed and one failed',
+        interval: '1m',
+        input_series: [older, passed, failed].flatMap(jobSeries),
+        alert_rule_test: [
+          { eval_time: '10m', alertname: 'LoadTestFailed', exp_alerts: [firing('resnet', failed.job)] },
+          { eval_time: '40m', alertname: 'LoadTestFailed', exp_alerts: [firing('resnet', failed.job)] },
+        ],
+      },
+    ]);
     expect(r.status, r.output).toBe(0);
   });
 });

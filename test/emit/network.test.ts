@@ -14,6 +14,7 @@ import { irOf, writeSpec } from '../helpers/platform.js';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { repoRoot } from '../helpers/cli.js';
+import { kustomizeObjects } from '../helpers/kustomize.js';
 
 type Json = Record<string, any>;
 const SPECS = ['platform.yaml', 'examples/minimal-dev.yaml', 'examples/multi-region-prod.yaml', 'examples/spot-cost-optimised.yaml', 'examples/multi-model-teams.yaml'];
@@ -131,9 +132,7 @@ for (const spec of SPECS) {
             const schemes = new Set(r.deployments.filter((d) => d.namespace === ns).map((d) => d.ingressScheme));
             // What the Ingresses of the namespace really ask the controller for.
             for (const d of r.deployments.filter((x) => x.namespace === ns)) {
-              // Written once per environment (kustomize/overlays/<env>/models/), or per region when its objects differ there.
-              const own = files.find((f) => f.path === `${prefix}models/${d.model}.yaml`);
-              const ingress = parseAllDocuments(own ? own.content : content(`kustomize/overlays/${env.name}/models/${d.model}.yaml`)).map((x) => x.toJS() as Json).find((o) => o.kind === 'Ingress')!;
+              const ingress = kustomizeObjects(files, `kustomize/overlays/${env.name}/${r.region}`).find((o) => o.kind === 'Ingress' && o.metadata.name === d.workload && o.metadata.namespace === ns)!;
               expect(ingress.metadata.annotations['alb.ingress.kubernetes.io/scheme']).toBe(d.ingressScheme);
               expect(ingress.metadata.annotations['alb.ingress.kubernetes.io/target-type']).toBe('ip');
             }

@@ -52,7 +52,8 @@ describe('first apply completes in order (TF #4, #11; K8s #2, #3)', () => {
       for (const to of edges.get(from) ?? []) if (!seen.has(to)) reach(to, seen.add(to));
       return seen;
     };
-    expect([...reach('helm_release.kube_prometheus_stack')].sort()).toEqual(['helm_release.external_secrets', 'helm_release.platform_prerequisites', 'terraform_data.platform_prerequisites_ready']);
+    // (Its namespaces and their NetworkPolicies too: test/emit/controller-namespaces.test.ts.)
+    expect([...reach('helm_release.kube_prometheus_stack')].filter((d) => !d.startsWith('kubernetes_')).sort()).toEqual(['helm_release.external_secrets', 'helm_release.platform_prerequisites', 'terraform_data.platform_prerequisites_ready']);
     for (const dependent of ['helm_release.dcgm_exporter', 'helm_release.prometheus_adapter']) expect(reach(dependent).has('terraform_data.platform_prerequisites_ready')).toBe(true);
     // The wait is a real wait for the ExternalSecret's Ready condition, in the context `platformc apply` writes.
     const ready = platform.resource.terraform_data.platform_prerequisites_ready[0];
@@ -117,7 +118,7 @@ describe('repeatable plans (TF #16)', () => {
       const lock = mrFiles.get(`${dir}/.terraform.lock.hcl`);
       expect(lock, dir).toBeDefined();
       const providers = [...lock!.matchAll(/provider "registry\.terraform\.io\/hashicorp\/([a-z]+)" \{\n {2}version {5}= "([\d.]+)"/g)].map((m) => m[1]);
-      const want = dir.endsWith('/infra') ? ['aws', 'cloudinit', 'null', 'time', 'tls'] : dir.endsWith('/platform') ? ['aws', 'helm'] : ['aws'];
+      const want = dir.endsWith('/infra') ? ['aws', 'cloudinit', 'null', 'time', 'tls'] : dir.endsWith('/platform') ? ['aws', 'helm', 'kubernetes'] : ['aws'];
       expect(providers, dir).toEqual(want);
       for (const p of want) {
         const pin = versions.terraform.providers[p]!;

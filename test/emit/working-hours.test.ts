@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parse, stringify } from 'yaml';
+import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { estimatePlatform } from '../../compiler/cost/estimate.js';
 import { WORKING_HOURS_SCALER } from '../../compiler/emit/kubernetes/working-hours.js';
@@ -19,7 +19,7 @@ import { hasReference, hasTool, repoRoot } from '../helpers/cli.js';
 import { kustomizeBuild, schemaProblems } from '../helpers/kube.js';
 import { irOf } from '../helpers/platform.js';
 import { restrictedViolations } from './pod-security.js';
-import { promtoolFile } from '../helpers/rules.js';
+import { promtoolFiles, promtoolTest, sloRuleFiles } from '../helpers/rules.js';
 
 type Json = Record<string, any>;
 const kubectl = hasTool('kubectl', ['version', '--client']);
@@ -153,45 +153,43 @@ describe('GPU pools of an environment with working hours', () => {
 });
 
 describe.skipIf(!promtool)('no-data alerts and the schedule (promtool test rules)', () => {
-  const d = region.deployments[0]!;
-  const pascal = d.model.replace(/(^|-)([a-z0-9])/g, (_, __, c: string) => c.toUpperCase());
-  const alertName = `${pascal}TritonDown`;
-
-  function runTest(env: string, name: string, series: [string, string][], checks: { at: string; expect: boolean }[]) {
-    const ruleFile = promtoolFile(out, `prometheus/${env}/slo-${d.model}.rules.yaml`);
-    const rule = (parse(readFileSync(ruleFile, 'utf8')) as Json).groups.flatMap((g: Json) => g.rules).find((r: Json) => r.alert === alertName)!;
-    const file = join(out, `${env}-${name}.test.yaml`);
-    writeFileSync(file, stringify({
-      rule_files: [ruleFile],
-      evaluation_interval: '1m',
-      tests: [{ interval: '1m', input_series: series.map(([s, values]) => ({ series: s, values })), alert_rule_test: checks.map((c) => ({ eval_time: c.at, alertname: alertName, exp_alerts: c.expect ? [{ exp_labels: rule.labels, exp_annotations: rule.annotations }] : [] })) }],
-    }));
-    const r = spawnSync('promtool', ['test', 'rules', file], { encoding: 'utf8' });
-    expect(r.status, r.stdout + r.stderr).toBe(0);
-  }
-  const replicas = `kube_deployment_spec_replicas{namespace="${d.namespace}",deployment="${d.workload}"}`;
-  const up = `up{namespace="${d.namespace}",service="${d.workload}",endpoint="metrics"}`;
-
-  it('stay silent while the schedule holds the model at zero and for 30 minutes after it starts again', () => {
-    // Up for an hour, scheduled off for two, back at 180m; Triton is scraped again at 205m.
-    runTest('dev', 'scheduled-off', [[replicas, '1x60 0x120 1x120'], [up, '1x60 _x145 1x95']], [
-      { at: '100m', expect: false },
-      { at: '200m', expect: false },
-      { at: '290m', expect: false },
-    ]);
+  const [d, other] = region.deployments;
+  const replicas = (m: string) => `kube_deployment_spec_replicas{job="kube-state-metrics",namespace="lab",deployment="triton-${m}"}`;
+  const up = (m: string) => `up{job="triton-${m}",namespace="lab",service="triton-${m}",endpoint="metrics",pod="triton-${m}-6f7c-abcde",container="triton"}`;
+  const down = (env: string, model: string) => ({
+    exp_labels: { severity: 'page', model, namespace: 'lab', team: 'lab', platform: ir.name, environment: env },
+    exp_annotations: { summary: `${model}: no Triton pod is scraped`, description: `Prometheus has no healthy target for the Service of ${model} in lab (${env}): the model is down or not scraped, and its SLOs have no data.` },
   });
+  /**
+   * A test group: the series of the model under test, and the other model up (with a replica throughout, unless
+   * told otherwise); which models TritonDown fires for at each time.
+   */
+  const group = (env: string, name: string, series: [string, string][], checks: [at: string, models: string[]][], otherReplicas = '1x300') => ({
+    name,
+    interval: '1m',
+    input_series: [...series, [replicas(other!.model), otherReplicas], [up(other!.model), '1x300']].map(([s, values]) => ({ series: s, values })),
+    alert_rule_test: checks.map(([at, models]) => ({ eval_time: at, alertname: 'TritonDown', exp_alerts: models.map((m) => down(env, m)) })),
+  });
+  const run = (env: string, groups: object[]) => {
+    const r = promtoolTest(promtoolFiles(sloRuleFiles(files, env)), groups as never);
+    expect(r.status, r.output).toBe(0);
+  };
 
-  it('page when the model should be up and is not, also in an environment with working hours', () => {
-    // Back at 180m but never scraped again: silent until 210m, then pending 15 minutes, firing by 240m.
-    runTest('dev', 'never-back', [[replicas, '1x60 0x120 1x120'], [up, '1x60 _x240']], [
-      { at: '200m', expect: false },
-      { at: '240m', expect: true },
+  it('stay silent while the schedule holds a model at zero and for 30 minutes after it starts again; page when it should be up and is not (dev, one run)', () => {
+    const m = d!.model;
+    run('dev', [
+      // Up for an hour, scheduled off for two, back at 180m; Triton is scraped again at 205m.
+      group('dev', 'scheduled off', [[replicas(m), '1x60 0x120 1x120'], [up(m), '1x60 _x145 1x95']], [['100m', []], ['200m', []], ['290m', []]]),
+      // Back at 180m but never scraped again: silent until 210m, then pending 15 minutes, firing by 240m.
+      group('dev', 'never back', [[replicas(m), '1x60 0x120 1x120'], [up(m), '1x60 _x240']], [['200m', []], ['240m', [m]]]),
+      // Down in the middle of the working day, with replicas asked for.
+      group('dev', 'down at noon', [[replicas(m), '1x120'], [up(m), '1x10 _x110']], [['40m', [m]]]),
+      // Another model at zero replicas silences nothing of this one: the join is per model.
+      group('dev', 'another model at zero', [[replicas(m), '1x120'], [up(m), '_x120']], [['40m', [m]]], '0x120'),
     ]);
-    // Down in the middle of the working day, with replicas asked for.
-    runTest('dev', 'down-at-noon', [[replicas, '1x120'], [up, '1x10 _x110']], [{ at: '40m', expect: true }]);
   });
 
   it('page in an environment without working hours even at zero replicas (nothing scales it there on purpose)', () => {
-    runTest('prod', 'zero-in-prod', [[replicas, '0x120'], [up, '_x120']], [{ at: '40m', expect: true }]);
+    run('prod', [group('prod', 'zero in prod', [[replicas(d!.model), '0x120'], [up(d!.model), '_x120']], [['40m', [d!.model]]])]);
   });
 });

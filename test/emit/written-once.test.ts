@@ -1,16 +1,32 @@
 /**
- * Nothing written twice (issue #16). Each model's objects written once per environment (kustomize/overlays/<env>/models), the other regions
- * patching what differs (issue #16: the primary and standby copies differed in three lines and were written
- * in full). The rendered overlays are checked by kustomize.test.ts with the real kubectl kustomize; this file
- * checks the patch generator and what the overlays of a two-region environment hold.
+ * Nothing written twice (issue #16). Each model's objects and load test are written once for the platform
+ * (kustomize/models/: what every environment and region has in common), each environment's models/ kustomization
+ * adds what its primary region runs beyond that, and each standby region patches what differs for it. What the
+ * layout must keep: every overlay builds exactly the objects the emitters build for its environment and region
+ * (in-process here for every spec, and with the real kubectl kustomize, byte for byte against an overlay with
+ * every object written out in full, as the layout before wrote them), and no environment's account in the base.
  */
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
 import { parse, parseAllDocuments } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { generateFiles } from '../../compiler/generate.js';
 import { modelObjects } from '../../compiler/emit/kubernetes/objects.js';
-import { jsonPatch } from '../../compiler/emit/shared/json-patch.js';
+import { common, jsonPatch } from '../../compiler/emit/shared/json-patch.js';
+import { k6ScriptObject, loadTestObjects } from '../../compiler/emit/kubernetes/load-tests.js';
+import type { K8sObject } from '../../compiler/emit/shared/k8s.js';
+import { certificateKustomization, certificatePatches } from '../../compiler/ops/certificates.js';
+import { toYaml, toYamlDocuments } from '../../compiler/output/serialize.js';
+import { writeTree } from '../../compiler/output/write.js';
+import type { EnvironmentIR, PlatformIR, RegionIR } from '../../compiler/resolve/ir.js';
+// @ts-expect-error bench/synthetic.mjs is plain JavaScript (syntheticSpec(models: number): string)
+import { syntheticSpec } from '../../bench/synthetic.mjs';
+import { hasTool, repoRoot } from '../helpers/cli.js';
+import { kustomizeObjects } from '../helpers/kustomize.js';
 import { applyJsonPatch } from '../helpers/json-patch.js';
-import { irOf } from '../helpers/platform.js';
+import { irOf, irOfText } from '../helpers/platform.js';
 
 type Json = Record<string, any>;
 
@@ -34,40 +50,128 @@ describe('jsonPatch', () => {
   });
 });
 
-describe('a two-region environment (examples/multi-region-prod.yaml, prod with a standby region)', () => {
-  const ir = irOf('examples/multi-region-prod.yaml');
+/** Every model object a region runs, as the emitters build them: serving objects, the load tests (the environment's, from its primary region) and their script. */
+function variantObjects(ir: PlatformIR, env: EnvironmentIR, r: RegionIR): K8sObject[] {
+  const primary = env.regions[0]!;
+  const general = primary.nodePools.find((p) => p.role === 'general')!.name;
+  const model = (name: string) => ir.models.find((m) => m.name === name)!;
+  return [
+    ...r.deployments.flatMap((d) => modelObjects(ir, model(d.model), d, r)),
+    ...primary.deployments.flatMap((d) => loadTestObjects(ir, env, model(d.model), d, general)),
+    ...(primary.deployments.length ? [k6ScriptObject()] : []),
+  ];
+}
+const identity = (o: Json) => `${o.apiVersion}/${o.kind}/${o.metadata.namespace ?? ''}/${o.metadata.name}`;
+const kubectl = hasTool('kubectl', ['version', '--client']);
+const reference = readFileSync(join(repoRoot, 'platform.yaml'), 'utf8');
+
+const SPECS: [string, () => PlatformIR][] = [
+  ['platform.yaml', () => irOf('platform.yaml')],
+  ...readdirSync(join(repoRoot, 'examples')).filter((f) => f.endsWith('.yaml')).sort().map((f): [string, () => PlatformIR] => [`examples/${f}`, () => irOf(`examples/${f}`)]),
+  ['the synthetic platform (12 models, 3 environments with a standby region each)', () => irOfText(syntheticSpec(12) as string)],
+  // dev without metrics: no HPA there (an object prod has alone), and spec.replicas on dev's Deployments only.
+  ['platform.yaml with metrics off in dev', () => irOfText(reference.replace('        mobilenet: { replicas: { min: 1, max: 1 } }', '        mobilenet: { replicas: { min: 1, max: 1 } }\n      observability:\n        metrics: { enabled: false }\n        dashboards: { enabled: false }'))],
+];
+
+describe('common', () => {
+  const cases: [string, unknown[]][] = [
+    ['equal', [{ a: 1, b: [1, 2] }, { a: 1, b: [1, 2] }]],
+    ['a scalar differs in a nested array', [{ s: { c: [{ args: ['x'], env: [{ name: 'R', value: 'a' }] }] } }, { s: { c: [{ args: ['x'], env: [{ name: 'R', value: 'b' }] }] } }, { s: { c: [{ args: ['x'], env: [{ name: 'R', value: 'c' }] }] } }]],
+    ['keys in some only', [{ m: { a: 1, b: 2 } }, { m: { a: 1, c: { x: 1 } } }]],
+    ['arrays of another length, an array item with nothing in common', [{ l: [1, 2, 3], k: [1, 2] }, { l: [1, 2], k: [1, 3] }]],
+    ['types differ; undefined is absent', [{ v: { x: 1 }, w: null, u: undefined }, { v: [1], w: 'w', u: 1 }]],
+  ];
+  it.each(cases)('%s: every value is the common part plus add operations', (_name, values) => {
+    const base = common(values);
+    for (const v of values) {
+      const ops = jsonPatch(base, v);
+      expect(ops.every((op) => op.op === 'add'), JSON.stringify(ops)).toBe(true);
+      expect(JSON.parse(JSON.stringify(applyJsonPatch(structuredClone(base), ops)))).toEqual(JSON.parse(JSON.stringify(v)));
+    }
+  });
+  it('keeps what all share, and an object even when empty', () => {
+    expect(common([{ a: { b: 1, c: 2 }, l: ['x', 'y'] }, { a: { b: 1, c: 3 }, l: ['x', 'z'] }])).toEqual({ a: { b: 1 } });
+    expect(common([{ m: { x: 1 } }, { m: { x: 2 } }])).toEqual({ m: {} });
+  });
+});
+
+describe.each(SPECS)('models written once: %s', (_name, irOfSpec) => {
+  const ir = irOfSpec();
   const files = generateFiles(ir);
   const content = (path: string) => files.find((f) => f.path === path)?.content;
-  const prod = ir.environments.find((e) => e.regions.length > 1)!;
-  const [primary, standby] = prod.regions;
-  const dir = `kustomize/overlays/${prod.name}`;
 
-  it('writes each model once, under <env>/models, and no model file in a region overlay', () => {
-    for (const d of primary!.deployments) expect(content(`${dir}/models/${d.model}.yaml`), d.model).toBeDefined();
-    for (const r of prod.regions) expect(files.filter((f) => f.path.startsWith(`${dir}/${r.region}/models/`))).toEqual([]);
-    expect(parse(content(`${dir}/models/kustomization.yaml`)!).resources).toEqual(primary!.deployments.map((d) => `${d.model}.yaml`));
-    for (const r of prod.regions) expect(parse(content(`${dir}/${r.region}/kustomization.yaml`)!).resources).toContain('../models');
+  it('writes each model once, under kustomize/models, and no full model object in an environment or region when every region has it', () => {
+    const models = parse(content('kustomize/models/kustomization.yaml')!).resources as string[];
+    expect(models).toEqual([...ir.models.map((m) => `${m.name}.yaml`), '_load-test-script.yaml'].sort());
+    for (const env of ir.environments) {
+      expect(parse(content(`kustomize/overlays/${env.name}/models/kustomization.yaml`)!).resources[0]).toBe('../../../models');
+      for (const r of env.regions) expect(parse(content(`kustomize/overlays/${env.name}/${r.region}/kustomization.yaml`)!).resources).toContain('../models');
+    }
+    const full = files.filter((f) => /^kustomize\/overlays\/[^/]+\/([^/]+\/)?models\/[^/]+\.yaml$/.test(f.path) && !f.path.endsWith('/kustomization.yaml'));
+    // Only objects that some environment does not have (the HPA of an environment without metrics) are written in full.
+    for (const f of full) for (const doc of parseAllDocuments(f.content)) expect((doc.toJS() as Json).kind, f.path).toBe('HorizontalPodAutoscaler');
   });
 
-  it("the primary's overlay patches nothing; the standby's patches give exactly the standby's objects, and touch only the role ARN, the bucket and the region (fetch-model's AWS_REGION and SOURCE) and the (regional) certificate", () => {
-    const patchesOf = (r: string) => ((parse(content(`${dir}/${r}/kustomization.yaml`)!).patches ?? []) as Json[]).filter((p) => p.target.name);
-    expect(patchesOf(primary!.region)).toEqual([]);
-    const patches = patchesOf(standby!.region);
-    const paths = new Set<string>();
-    for (const d of standby!.deployments) {
-      const model = ir.models.find((m) => m.name === d.model)!;
-      const shared = parseAllDocuments(content(`${dir}/models/${d.model}.yaml`)!).map((doc) => doc.toJS() as Json);
-      const expected = modelObjects(ir, model, d, standby!);
-      shared.forEach((o, i) => {
-        for (const p of patches.filter((x) => x.target.kind === o.kind && x.target.name === o.metadata.name && x.target.namespace === o.metadata.namespace)) {
-          const ops = parse(p.patch) as { op: string; path: string }[];
-          ops.forEach((op) => paths.add(op.path));
-          applyJsonPatch(o, ops);
+  it('each overlay builds exactly the objects the emitters build for its environment and region', () => {
+    for (const env of ir.environments) {
+      for (const r of env.regions) {
+        const built = new Map(kustomizeObjects(files, `kustomize/overlays/${env.name}/${r.region}`).map((o) => [identity(o), o]));
+        const expected = variantObjects(ir, env, r);
+        // A standby is not sized for the target rate: its scheduled load tests are suspended (kustomize.ts overlay()).
+        const suspended = r.role === 'standby' && env.observability.loadTests.schedule !== undefined;
+        for (const o of JSON.parse(JSON.stringify(expected)) as Json[]) {
+          if (suspended && o.kind === 'CronJob') o.spec.suspend = true;
+          expect(built.get(identity(o)), `${env.name}/${r.region} ${identity(o)}`).toEqual(o);
         }
-        expect(o, `${d.model} ${o.kind}`).toEqual(JSON.parse(JSON.stringify(expected[i])));
-      });
+        const models = [...built.values()].filter((o) => o.metadata.labels?.['app.kubernetes.io/component'] === 'inference' || o.metadata.labels?.['app.kubernetes.io/component'] === 'load-test');
+        expect(models.map(identity).sort()).toEqual(expected.map(identity).sort());
+      }
     }
-    expect([...paths].sort()).toEqual(['/metadata/annotations/alb.ingress.kubernetes.io~1certificate-arn', '/metadata/annotations/eks.amazonaws.com~1role-arn', '/spec/template/spec/initContainers/0/env/1/value', '/spec/template/spec/initContainers/0/env/4/value']);
+  });
+
+  it("holds no environment's account (so no role ARN or bucket of one) in the shared base when the environments' accounts differ", () => {
+    const accounts = [...new Set(ir.environments.map((e) => e.account))];
+    if (accounts.length < 2) return;
+    for (const f of files.filter((x) => x.path.startsWith('kustomize/models/'))) for (const a of accounts) expect(f.content.includes(a), `${f.path} holds ${a}`).toBe(false);
+  });
+
+  it.skipIf(!kubectl)('kubectl kustomize renders every overlay, and the directory apply writes with the certificates, byte-identical to the overlay with every object in full', () => {
+    const out = mkdtempSync(join(tmpdir(), 'platformc-once-'));
+    writeTree(out, files);
+    const render = (dir: string) => {
+      const r = spawnSync('kubectl', ['kustomize', dir], { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
+      if (r.status !== 0) throw new Error(`kubectl kustomize ${dir}: ${r.stderr}`);
+      return r.stdout;
+    };
+    for (const env of ir.environments) {
+      for (const r of env.regions) {
+        const overlay = join(out, 'kustomize/overlays', env.name, r.region);
+        // The layout before: the same kustomization, with every model object written out (no ../models, no model patches).
+        const full = `${overlay}.full`;
+        mkdirSync(full);
+        const k = parse(readFileSync(join(overlay, 'kustomization.yaml'), 'utf8')) as Json;
+        const patches = ((k.patches ?? []) as Json[]).filter((p) => !p.target.name);
+        writeFileSync(join(full, 'objects.yaml'), toYamlDocuments(variantObjects(ir, env, r)));
+        writeFileSync(join(full, 'kustomization.yaml'), toYaml({ ...k, resources: [...(k.resources as string[]).filter((x) => x !== '../models' && !x.startsWith('models/')), 'objects.yaml'], ...(patches.length ? { patches } : { patches: undefined }) }));
+        for (const x of (k.resources as string[]).filter((x) => !x.startsWith('.') && !x.startsWith('models/'))) writeFileSync(join(full, x), readFileSync(join(overlay, x)));
+        const rendered = render(overlay);
+        expect(rendered.length).toBeGreaterThan(0);
+        expect(rendered, `${env.name}/${r.region}`).toBe(render(full));
+        // platformc apply's directory with the ACM certificate ARNs (compiler/ops/certificates.ts) on top of each.
+        const { hosts, patches: certificates } = certificatePatches(env, r);
+        if (certificates.length === 0) continue;
+        const arns = Object.fromEntries(hosts.map((h, i) => [h, `arn:aws:acm:${r.region}:${env.account}:certificate/00000000-0000-0000-0000-00000000000${i}`]));
+        const applied = (dir: string) => {
+          const apply = join(out, '.platformc/apply', env.name, `${r.region}${dir === overlay ? '' : '.full'}`);
+          mkdirSync(apply, { recursive: true });
+          writeFileSync(join(apply, 'kustomization.yaml'), certificateKustomization(relative(apply, dir), certificates, arns));
+          return render(apply);
+        };
+        const withArns = applied(overlay);
+        expect(withArns).toContain(arns[hosts[0]!]!);
+        expect(withArns, `${env.name}/${r.region} with certificates`).toBe(applied(full));
+      }
+    }
   });
 });
 
@@ -77,7 +181,8 @@ describe('rules written once (issue #16: each rule group was a plain rule file a
   it('each rule file is a PrometheusRule, listed by prometheus/<env>/kustomization.yaml, which the observability overlay includes; no group is written anywhere else', () => {
     for (const env of ir.environments) {
       const rules = files.filter((f) => f.path.startsWith(`prometheus/${env.name}/`) && f.path.endsWith('.rules.yaml'));
-      expect(rules.length).toBe(env.regions[0]!.deployments.length + 3);
+      // gpu, load-tests, sli and slo, and each team's SLOs.
+      expect(rules.length).toBe(new Set(env.regions[0]!.deployments.map((d) => d.namespace)).size + 4);
       const k = parse(files.find((f) => f.path === `prometheus/${env.name}/kustomization.yaml`)!.content);
       expect([...k.resources].sort()).toEqual(rules.map((f) => f.path.split('/').pop()).sort());
       expect(parse(files.find((f) => f.path === `kustomize/overlays/${env.name}/observability/kustomization.yaml`)!.content).resources).toContain(`../../../../prometheus/${env.name}`);

@@ -11,7 +11,8 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { revisionObjects, uploadRevision, verifyRevision, type ModelRevisionObjects } from '../../compiler/ops/models.js';
 import { execTool } from '../../compiler/ops/run.js';
-import { applySteps, commandLine, type Step } from '../../compiler/ops/steps.js';
+import { commandLine } from '../../compiler/lib/shell.js';
+import { applySteps, type Step } from '../../compiler/ops/steps.js';
 import { repoRoot } from '../helpers/cli.js';
 import { irOf } from '../helpers/platform.js';
 

@@ -19,6 +19,7 @@ import { replicaResources } from '../../compiler/resolve/resolve.js';
 import { writeTree } from '../../compiler/output/write.js';
 import { hasReference, hasTool, referenceDir, repoRoot } from '../helpers/cli.js';
 import { kustomizeBuild, schemaProblems } from '../helpers/kube.js';
+import { kustomizeObjects } from '../helpers/kustomize.js';
 import { irOfText, validated, writeSpec } from '../helpers/platform.js';
 import { rankInstanceTypes } from '../../compiler/resolve/auto-instance.js';
 
@@ -32,6 +33,8 @@ function withGpu(gpu: string, edit: (s: string) => string = (s) => s): string {
   return edit(s);
 }
 const docs = (files: ReturnType<typeof generateFiles>, path: string) => files.find((f) => f.path === path)!.content.split('\n---\n').map((x) => parse(x) as Json);
+/** A model's objects as prod runs them (the shared model files with prod's patches). */
+const prodModel = (files: ReturnType<typeof generateFiles>, model: string) => kustomizeObjects(files, 'kustomize/overlays/prod/models').filter((o) => o.metadata.labels?.['app.kubernetes.io/instance'] === model);
 const gpuLine = (ir: ReturnType<typeof irOfText>, env: string) =>
   estimatePlatform(ir).environments.find((e) => e.env === env)!.regions[0]!.resources.find((r) => r.name === 'node pool gpu')!.components[0]!;
 /** Writes the files and builds the prod overlay with kubectl kustomize; the objects' strict-schema problems. */
@@ -73,7 +76,7 @@ describe('time-slicing (gpu: {share: 4})', () => {
 
   it('requests one slice per replica, with a quarter of the node\'s CPU and memory, within a quota in slices', () => {
     for (const model of ['resnet50', 'mobilenet']) {
-      const dep = docs(files, `kustomize/overlays/prod/models/${model}.yaml`).find((o) => o.kind === 'Deployment')!;
+      const dep = prodModel(files, model).find((o) => o.kind === 'Deployment')!;
       const { requests, limits } = dep.spec.template.spec.containers[0].resources;
       expect(requests['nvidia.com/gpu.shared']).toBe('1');
       expect(requests['nvidia.com/gpu']).toBeUndefined();
@@ -151,7 +154,7 @@ describe('MIG (gpu: {mig: 1g.5gb} on p4d.24xlarge, A100 40GB)', () => {
   it.skipIf(!kubectl || !hasReference)('builds with kustomize into objects valid against the strict schemas', () => expect(overlayProblems(files)).toEqual([]));
 
   it('requests one MIG instance per replica and quotas the team at gpuQuota GPUs of instances', () => {
-    const dep = docs(files, 'kustomize/overlays/prod/models/resnet50.yaml').find((o) => o.kind === 'Deployment')!;
+    const dep = prodModel(files, 'resnet50').find((o) => o.kind === 'Deployment')!;
     expect(dep.spec.template.spec.containers[0].resources.requests['nvidia.com/mig-1g.5gb']).toBe('1');
     const quota = docs(files, 'kustomize/base/quotas.yaml').find((o) => o.kind === 'ResourceQuota')!;
     // gpuQuota 7 GPUs x 7 1g.5gb instances = 49.

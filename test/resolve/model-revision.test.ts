@@ -7,13 +7,13 @@ import { createHash } from 'node:crypto';
 import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseAllDocuments } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { generateFiles } from '../../compiler/generate.js';
 import { checkPlatform } from '../../compiler/pipeline.js';
 import type { PlatformIR } from '../../compiler/resolve/ir.js';
 import { repoRoot } from '../helpers/cli.js';
 import { irOf } from '../helpers/platform.js';
+import { kustomizeObjects } from '../helpers/kustomize.js';
 
 type Json = Record<string, any>;
 const SPECS = ['platform.yaml', 'examples/minimal-dev.yaml', 'examples/multi-region-prod.yaml', 'examples/spot-cost-optimised.yaml', 'examples/multi-model-teams.yaml'];
@@ -33,8 +33,7 @@ const same = (t: string) => t;
 const resnet = (ir: PlatformIR) => ir.models.find((m) => m.name === 'resnet50')!;
 /** The pod template of resnet50's Deployment in prod, as generated. */
 function template(ir: PlatformIR): Json {
-  const f = generateFiles(ir).find((x) => x.path === 'kustomize/overlays/prod/models/resnet50.yaml')!;
-  return parseAllDocuments(f.content).map((d) => d.toJS() as Json).find((d) => d?.kind === 'Deployment')!.spec.template;
+  return kustomizeObjects(generateFiles(ir), 'kustomize/overlays/prod/models').find((d) => d.kind === 'Deployment' && d.metadata.name === 'triton-resnet50')!.spec.template;
 }
 
 describe('model revision', () => {

@@ -1,10 +1,9 @@
 /**
  * generated/kustomize: a base with what is the same in every environment (namespaces, quotas, network
- * policies), and one overlay per environment and region with everything built from that environment's IR:
- * each model's objects (replicas, HPA target, resources, rollout, Ingress group and TLS, role ARN, bucket;
- * written once per environment under <env>/models, each region patching the few fields that differ for it),
- * the ALB and monitoring allows, the secret store. `kubectl delete -k` of an overlay deletes our namespaces,
- * and with them everything in them.
+ * policies), each model's objects written once (kustomize/models, see layout()), and one overlay per
+ * environment and region with everything built from that environment's IR: the patches of the model objects
+ * (replicas, rollout, Ingress group, role ARN, bucket...), the ALB and monitoring allows, the working hours.
+ * `kubectl delete -k` of an overlay deletes our namespaces, and with them everything in them.
  * @see https://kubectl.docs.kubernetes.io/references/kustomize/kustomization/
  */
 import type { FileOutput } from '../../output/files.js';
@@ -17,7 +16,9 @@ import {
 } from './objects.js';
 import { karpenterObjects } from './karpenter.js';
 import { admissionOverlay } from './admission.js';
-import { jsonPatch } from '../shared/json-patch.js';
+import { common, jsonPatch, type PatchOperation } from '../shared/json-patch.js';
+import { k6ScriptObject, loadTestObjects } from './load-tests.js';
+import { compareCodeUnits } from '../../lib/order.js';
 import { byName } from '../shared/lookup.js';
 
 const kustomization = (body: Record<string, unknown>) => toYaml({ apiVersion: 'kustomize.config.k8s.io/v1beta1', kind: 'Kustomization', ...body });
@@ -43,11 +44,11 @@ export function emitKustomize(ir: PlatformIR): FileOutput[] {
     }),
   });
 
+  const models = layout(ir);
+  files.push(...modelFiles(ir, models));
   for (const env of ir.environments) {
-    const shared = sharedModels(ir, env);
-    files.push(...shared.files);
     for (const r of env.regions) {
-      files.push(...overlay(ir, env, r, shared), ...admissionOverlay(ir, env, r));
+      files.push(...overlay(ir, env, r, models), ...admissionOverlay(ir, env, r));
       if (env.cluster.provisioner === 'karpenter') files.push(...karpenterOverlay(ir, env, r));
     }
   }
@@ -76,69 +77,165 @@ function karpenterOverlay(ir: PlatformIR, env: EnvironmentIR, r: RegionIR): File
 }
 
 /**
- * kustomize/overlays/<env>/models: each model's objects written once for an environment, where every region of
- * it runs the model with the same objects up to a few fields (the role ARN, the model bucket and AWS_REGION
- * differ by region). The file holds them as the first region (the primary) runs them; every other region's
- * overlay patches the fields that differ for it (JSON patches in its kustomization, aimed at the object by
- * kind, namespace and name). A model whose objects differ in shape between regions (or which does not run in
- * every region) keeps its own file in each region overlay, under <region>/models/, as before.
+ * Each model's objects, written once for the platform (issue #16: they were written in full for every
+ * environment, and differed there in a few fields). What a model runs in an environment and region is its
+ * serving objects (modelObjects) and its load test (loadTestObjects); with the load tests' script, these are
+ * the variants, one per environment and region, that the layout is computed from, field by field, with no
+ * field named here:
+ *
+ * - kustomize/models/<model>.yaml: each object as every environment and region has it in common (`common`:
+ *   a field whose value differs anywhere is left out). So no environment's account, role ARN, bucket, region,
+ *   replicas or ALB group is in it unless every environment has the same; it holds the model's definition,
+ *   image, command line, probes, security context, volumes, RBAC and network shape. Never applied alone.
+ * - kustomize/overlays/<env>/models/kustomization.yaml: that, with JSON patches adding what the environment's
+ *   primary region runs beyond it (role ARN, bucket, replicas, HPA bounds, rollout, ALB group and
+ *   IngressClass, the load tests' schedule...): every value the environment sets, in one file, and only adds
+ *   (the base is what every variant extends).
+ * - kustomize/overlays/<env>/<region>/kustomization.yaml: includes ../models; a standby region patches what
+ *   differs for it from the primary (role ARN, bucket, AWS_REGION, regional certificate), the primary nothing.
+ *
+ * Objects with the same operations share one patch (its target names them all), and an object that not every
+ * environment has (an HPA where metrics are off elsewhere) is written in full where it exists: under
+ * overlays/<env>/models/ when every region of the environment has it, else under overlays/<env>/<region>/models/.
  */
-type SharedModels = { files: FileOutput[]; models: ReadonlySet<string>; patches: ReadonlyMap<string, KustomizePatch[]> };
-type KustomizePatch = { target: { group?: string; version: string; kind: string; namespace?: string; name: string }; patch: string };
+type Slot = { readonly env: EnvironmentIR; readonly region: RegionIR };
+type Patch = { readonly target: ReturnType<typeof target>; readonly ops: PatchOperation[] };
+/** Objects written in full (by file: model, or the load tests' script) and patches, of one kustomization. */
+type Level = { readonly files: Map<string, K8sObject[]>; readonly patches: Patch[] };
+type Layout = { readonly platform: Map<string, K8sObject[]>; readonly env: Map<string, Level>; readonly region: Map<string, Level> };
 
-const modelDir = (env: EnvironmentIR) => `kustomize/overlays/${env.name}/models`;
+/** The file of the load tests' script among the model files: a model name is a DNS label and cannot start with '_'. */
+const LOAD_TEST_SCRIPT = '_load-test-script';
+const MODELS_DIR = 'kustomize/models';
+const envModelsDir = (env: EnvironmentIR) => `kustomize/overlays/${env.name}/models`;
+const regionKey = (env: EnvironmentIR, r: RegionIR) => `${env.name}/${r.region}`;
 
-function sharedModels(ir: PlatformIR, env: EnvironmentIR): SharedModels {
-  const [primary, ...others] = env.regions;
-  const files: FileOutput[] = [];
-  const models = new Set<string>();
-  const patches = new Map<string, KustomizePatch[]>(others.map((r) => [r.region, []]));
-  for (const d of primary!.deployments) {
-    const model = byName(ir.models, (m) => m.name).get(d.model)!;
-    const base = modelObjects(ir, model, d, primary!);
-    const perRegion: [RegionIR, K8sObject[]][] = [];
-    for (const r of others) {
-      const rd = byName(r.deployments, (x) => x.model).get(d.model);
-      if (!rd) break;
-      const objects = modelObjects(ir, model, rd, r);
-      if (!sameIdentities(base, objects)) break;
-      perRegion.push([r, objects]);
+/**
+ * The objects of each unit (a model, or the load tests' script) in every environment and region that runs it,
+ * unit by unit (so only one unit's variants are held at a time), units in name order.
+ */
+function* units(ir: PlatformIR): Generator<[string, Map<Slot, readonly K8sObject[]>]> {
+  const slots = ir.environments.flatMap((env) => env.regions.map((region) => ({ env, region, deployments: byName(region.deployments, (d) => d.model) })));
+  // The load tests are the environment's, built from its primary region (a standby runs them suspended: overlay()).
+  const primaries = new Map(ir.environments.map((env) => {
+    const primary = env.regions[0]!;
+    return [env, { general: primary.nodePools.find((p) => p.role === 'general')!.name, deployments: byName(primary.deployments, (d) => d.model) }];
+  }));
+  const script = slots.filter((s) => s.env.regions[0]!.deployments.length > 0);
+  if (script.length) yield [LOAD_TEST_SCRIPT, new Map(script.map((s) => [s, [k6ScriptObject()]]))];
+  for (const m of [...ir.models].sort((a, b) => compareCodeUnits(a.name, b.name))) {
+    const loadTests = new Map<EnvironmentIR, K8sObject[]>();
+    const variants = new Map<Slot, K8sObject[]>();
+    for (const s of slots) {
+      const d = s.deployments.get(m.name);
+      if (!d) continue;
+      const p = primaries.get(s.env)!;
+      const tested = p.deployments.get(m.name);
+      if (!loadTests.has(s.env)) loadTests.set(s.env, tested ? loadTestObjects(ir, s.env, m, tested, p.general) : []);
+      variants.set(s, [...modelObjects(ir, m, d, s.region), ...loadTests.get(s.env)!]);
     }
-    if (perRegion.length !== others.length) continue;
-    models.add(d.model);
-    files.push({ path: `${modelDir(env)}/${d.model}.yaml`, content: toYamlDocuments(base) });
-    for (const [r, objects] of perRegion) {
-      base.forEach((o, i) => {
-        const ops = jsonPatch(o, objects[i]);
-        if (ops.length) patches.get(r.region)!.push({ target: target(o), patch: toYaml(ops).trimEnd() });
-      });
+    if (variants.size) yield [m.name, variants];
+  }
+}
+
+function layout(ir: PlatformIR): Layout {
+  const slots = ir.environments.reduce((n, e) => n + e.regions.length, 0);
+  const out: Layout = { platform: new Map(), env: new Map(), region: new Map() };
+  const level = (map: Map<string, Level>, key: string) => map.get(key) ?? map.set(key, { files: new Map(), patches: [] }).get(key)!;
+  const write = (files: Map<string, K8sObject[]>, unit: string, o: K8sObject) => (files.get(unit) ?? files.set(unit, []).get(unit)!).push(o);
+  const patch = (patches: Patch[], from: K8sObject, to: K8sObject) => {
+    const ops = jsonPatch(from, to);
+    if (ops.length) patches.push({ target: target(to), ops });
+  };
+  for (const [unit, variants] of units(ir)) {
+    // Each object of the unit, by identity (in the order its first variant lists them), in every variant that has it.
+    const objects = new Map<string, Map<Slot, K8sObject>>();
+    for (const [s, list] of variants) for (const o of list) (objects.get(identity(o)) ?? objects.set(identity(o), new Map()).get(identity(o))!).set(s, o);
+    for (const present of objects.values()) {
+      const base = present.size === slots ? (common([...present.values()]) as K8sObject) : undefined;
+      if (base) write(out.platform, unit, base);
+      for (const env of ir.environments) {
+        const here = [...present].filter(([s]) => s.env === env);
+        if (here.length === env.regions.length) {
+          const primary = here.find(([s]) => s.region === env.regions[0])![1];
+          if (base) patch(level(out.env, env.name).patches, base, primary);
+          else write(level(out.env, env.name).files, unit, primary);
+          for (const [s, o] of here) patch(level(out.region, regionKey(env, s.region)).patches, primary, o);
+        } else {
+          for (const [s, o] of here) write(level(out.region, regionKey(env, s.region)).files, unit, o);
+        }
+      }
     }
   }
-  if (files.length) {
-    files.push({ path: `${modelDir(env)}/kustomization.yaml`, content: kustomization({ resources: files.map((f) => f.path.slice(modelDir(env).length + 1)) }) });
-  }
-  return { files, models, patches };
+  return out;
 }
 
 const identity = (o: K8sObject) => `${o.apiVersion}/${o.kind}/${o.metadata.namespace ?? ''}/${o.metadata.name}`;
-const sameIdentities = (a: readonly K8sObject[], b: readonly K8sObject[]) => a.length === b.length && a.every((o, i) => identity(o) === identity(b[i]!));
 
 /** A patch target naming exactly one object (kustomize's group is empty for the core API). */
-function target(o: K8sObject): KustomizePatch['target'] {
+function target(o: K8sObject): { group?: string; version: string; kind: string; namespace?: string; name: string } {
   const slash = o.apiVersion.indexOf('/');
   const [group, version] = slash < 0 ? [undefined, o.apiVersion] : [o.apiVersion.slice(0, slash), o.apiVersion.slice(slash + 1)];
   return { ...(group ? { group } : {}), version, kind: o.kind, ...(o.metadata.namespace ? { namespace: o.metadata.namespace } : {}), name: o.metadata.name };
 }
 
-function overlay(ir: PlatformIR, env: EnvironmentIR, r: RegionIR, shared: SharedModels): FileOutput[] {
+/**
+ * A kustomization's patches: one per set of objects of a kind and namespace that get the same operations, its
+ * target naming them all (kustomize reads `name` as a regular expression matching the whole name), in the order
+ * of their first object; the operations as a YAML list, one JSON object a line.
+ */
+function kustomizePatches(patches: readonly Patch[]): { target: Record<string, string>; patch: string }[] {
+  type Kind = Omit<Patch['target'], 'name'>;
+  // Each operation with the objects that get it, then the operations that go to the same objects together.
+  const ops = new Map<string, { kind: Kind; op: PatchOperation; names: string[] }>();
+  for (const p of patches) {
+    const { name, ...kind } = p.target;
+    for (const op of p.ops) {
+      const key = JSON.stringify([kind, op]);
+      (ops.get(key) ?? ops.set(key, { kind, op, names: [] }).get(key)!).names.push(name);
+    }
+  }
+  const groups = new Map<string, { kind: Kind; names: string[]; ops: PatchOperation[] }>();
+  for (const { kind, op, names } of ops.values()) {
+    const key = JSON.stringify([kind, names]);
+    (groups.get(key) ?? groups.set(key, { kind, names, ops: [] }).get(key)!).ops.push(op);
+  }
+  return [...groups.values()].map((g) => ({
+    // A name may hold a dot, which a regular expression reads as any character.
+    target: { ...g.kind, name: g.names.map((n) => n.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|') },
+    patch: g.ops.map((op) => `- ${JSON.stringify(op)}\n`).join(''),
+  }));
+}
+
+/** The files of kustomize/models and of each environment's models/, and what each region overlay adds. */
+function modelFiles(ir: PlatformIR, l: Layout): FileOutput[] {
+  const files: FileOutput[] = [];
+  const unitFiles = (dir: string, units: Map<string, K8sObject[]>) => {
+    const names = [...units.keys()].sort();
+    for (const unit of names) files.push({ path: `${dir}/${unit}.yaml`, content: toYamlDocuments(units.get(unit)!) });
+    return names.map((unit) => `${unit}.yaml`);
+  };
+  if (l.platform.size) files.push({ path: `${MODELS_DIR}/kustomization.yaml`, content: kustomization({ resources: unitFiles(MODELS_DIR, l.platform) }) });
+  for (const env of ir.environments) {
+    const own = l.env.get(env.name);
+    const resources = [...(l.platform.size ? ['../../../models'] : []), ...(own ? unitFiles(envModelsDir(env), own.files) : [])];
+    if (!resources.length) continue;
+    const patches = kustomizePatches(own?.patches ?? []);
+    files.push({ path: `${envModelsDir(env)}/kustomization.yaml`, content: kustomization({ resources, ...(patches.length ? { patches } : {}) }) });
+  }
+  return files;
+}
+
+function overlay(ir: PlatformIR, env: EnvironmentIR, r: RegionIR, models: Layout): FileOutput[] {
   const dir = `kustomize/overlays/${env.name}/${r.region}`;
   const files: FileOutput[] = [];
-  const resources = ['../../../base', '../observability', ...(shared.models.size ? ['../models'] : [])];
+  const own = models.region.get(regionKey(env, r));
+  const resources = ['../../../base', '../observability', ...(models.platform.size || models.env.get(env.name)?.files.size ? ['../models'] : [])];
   const add = (path: string, objects: readonly K8sObject[]) => {
     files.push({ path: `${dir}/${path}`, content: toYamlDocuments(objects) });
     resources.push(path);
   };
-  for (const d of r.deployments) if (!shared.models.has(d.model)) add(`models/${d.model}.yaml`, modelObjects(ir, byName(ir.models, (m) => m.name).get(d.model)!, d, r));
+  for (const [unit, objects] of [...(own?.files ?? [])].sort(([a], [b]) => compareCodeUnits(a, b))) add(`models/${unit}.yaml`, objects);
   const served = [...new Set(r.deployments.map((d) => d.namespace))].sort();
   add('region.yaml', [
     ...served.map((ns) => albIngressPolicy(ns, r.deployments.filter((d) => d.namespace === ns).flatMap((d) => d.ingress.albSubnets))),
@@ -154,7 +251,7 @@ function overlay(ir: PlatformIR, env: EnvironmentIR, r: RegionIR, shared: Shared
   // the target rate, so on a schedule there they would fail (and raise LoadTestFailed) every time: suspended there.
   const suspendLoadTests = r.role === 'standby' && env.observability.loadTests.schedule !== undefined;
   const patches: unknown[] = [
-    ...(shared.patches.get(r.region) ?? []),
+    ...kustomizePatches(own?.patches ?? []),
     ...(suspendLoadTests ? [{ target: { kind: 'CronJob', labelSelector: 'app.kubernetes.io/component=load-test' }, patch: '[{"op": "replace", "path": "/spec/suspend", "value": true}]' }] : []),
   ];
   files.push({

@@ -9,7 +9,7 @@ import type { EnvironmentIR, PlatformIR, RegionIR } from '../../resolve/ir.js';
 import { limitName } from '../../resolve/resolve.js';
 import type { Dashboard, Panel, VariableModel } from '../grafana/dashboard-types.js';
 import { LATENCY_HISTOGRAM, LOADTEST_JOB_PREFIX, NAMESPACES, workloadName } from '../../lib/conventions.js';
-import { SLI_RECORD } from './slo.js';
+import { BUDGET_RECORD, SLI_RECORD } from './slo.js';
 
 /** kube-prometheus-stack provisions its Prometheus datasource with this uid. */
 export const DATASOURCE_UID = 'prometheus';
@@ -126,7 +126,7 @@ export function sloDashboard(ir: PlatformIR, env: EnvironmentIR): Dashboard {
     { title: 'Objective', exprs: [[`slo:objective:ratio${sel}`, '{{model}} {{slo}}']], unit: 'percentunit', type: 'stat' },
     {
       title: 'Burn rate (1h, 6h, 1d, 3d)',
-      exprs: ['1h', '6h', '1d', '3d'].map((w) => [`${SLI_RECORD(w)}${sel} / on (model, slo) group_left () slo:error_budget:ratio${sel}`, `{{model}} {{slo}} ${w}`] as [string, string]),
+      exprs: ['1h', '6h', '1d', '3d'].map((w) => [`${SLI_RECORD(w)}${sel} / on (model, slo) group_left () ${BUDGET_RECORD}${sel}`, `{{model}} {{slo}} ${w}`] as [string, string]),
       description: 'Error ratio over the window divided by the error budget: 1 spends the budget exactly over the SLO period.',
     },
     { title: 'Error budget remaining', exprs: [[`slo:period_error_budget_remaining:ratio${sel}`, '{{model}} {{slo}}']], unit: 'percentunit', type: 'gauge' },

@@ -1,8 +1,9 @@
 /**
  * Observability per environment: SLO and GPU rules (PrometheusRule objects under prometheus/<env>/, one
  * file per rule file, with a kustomization beside them), dashboards (JSON under grafana/<env>/, turned into
- * ConfigMaps for Grafana's sidecar by a configMapGenerator beside them) and load tests, gathered in
- * kustomize/overlays/<env>/observability, which every region overlay includes.
+ * ConfigMaps for Grafana's sidecar by a configMapGenerator beside them), gathered in
+ * kustomize/overlays/<env>/observability, which every region overlay includes. (The load tests are objects of
+ * their models: compiler/emit/kubernetes/load-tests.ts.)
  *
  * Nothing is written twice. The rules were once also written as plain rule files for promtool; their only
  * reader at run time is the Prometheus Operator, which reads PrometheusRule objects, so only those are
@@ -10,14 +11,13 @@
  * A dashboard's JSON is written once: kustomize builds its ConfigMap from the file at apply time.
  */
 import type { FileOutput } from '../../output/files.js';
-import { toJson, toYaml, toYamlDocuments } from '../../output/serialize.js';
-import type { EnvironmentIR, PlatformIR } from '../../resolve/ir.js';
+import { toJson, toYaml } from '../../output/serialize.js';
+import type { DeploymentIR, EnvironmentIR, PlatformIR } from '../../resolve/ir.js';
+import { compareCodeUnits } from '../../lib/order.js';
 import { GRAFANA_DASHBOARD_LABEL, GRAFANA_FOLDER_ANNOTATION, NAMESPACES } from '../../lib/conventions.js';
-import type { K8sObject } from '../shared/k8s.js';
-import { byName } from '../shared/lookup.js';
 import { gpuFleetDashboard, modelDashboard, sloDashboard } from './dashboards.js';
-import { k6ScriptObject, loadTestObjects, loadTestRuleGroup } from './loadtest.js';
-import { gpuRuleGroup, sliRuleGroup, sloRuleGroups, type RuleGroup } from './slo.js';
+import { loadTestRuleGroup } from './loadtest.js';
+import { gpuRuleGroup, sliRuleGroup, sloObjectivesGroup, sloRuleGroups, type RuleGroup } from './slo.js';
 
 export const observabilityDir = (env: string) => `kustomize/overlays/${env}/observability`;
 export const grafanaDir = (env: string) => `grafana/${env}`;
@@ -28,29 +28,37 @@ export function emitObservability(ir: PlatformIR): FileOutput[] {
 }
 
 /**
- * Rule groups of an environment, by file name under prometheus/<env>/: the GPU alerts, the SLI recordings of
- * every model (sli.rules.yaml: no model file can take that name, theirs start with `slo-`) and each model's
- * SLO rules (which read the SLI recordings: load both into promtool).
+ * Rule groups of an environment, by file name under prometheus/<env>/: the GPU alerts, the load-test alert,
+ * the SLI recordings of every model (sli.rules.yaml), the generic SLO recordings and alerts (slo.rules.yaml),
+ * and each team's SLOs as data (slo-<team>.rules.yaml: no fixed name starts with `slo-`). Load the SLI, SLO
+ * and team files together: the SLO rules read the other two. A team's file bounds the size of each
+ * PrometheusRule by the size of a team, not of the platform (an object is at most 1.5 MiB in etcd).
  */
 export function ruleFiles(ir: PlatformIR, env: EnvironmentIR): Record<string, RuleGroup[]> {
-  const r = env.regions[0]!;
+  const deployments = env.regions[0]!.deployments;
+  const teams = new Map<string, DeploymentIR[]>();
+  for (const d of deployments) {
+    const team = teams.get(d.namespace);
+    if (team) team.push(d);
+    else teams.set(d.namespace, [d]);
+  }
   return {
     'gpu.rules.yaml': [gpuRuleGroup(env)],
-    'sli.rules.yaml': [sliRuleGroup(ir, env, r.deployments)],
     'load-tests.rules.yaml': [loadTestRuleGroup()],
-    ...Object.fromEntries(r.deployments.map((d) => [`slo-${d.model}.rules.yaml`, sloRuleGroups(ir, env, d)])),
+    ...(deployments.length === 0
+      ? {}
+      : {
+          'sli.rules.yaml': [sliRuleGroup(ir, env, deployments)],
+          'slo.rules.yaml': sloRuleGroups(env, deployments),
+          ...Object.fromEntries([...teams.entries()].sort(([a], [b]) => compareCodeUnits(a, b)).map(([team, ds]) => [`slo-${team}.rules.yaml`, [sloObjectivesGroup(ir, env, team, ds)]])),
+        }),
   };
 }
 
 function environmentObservability(ir: PlatformIR, env: EnvironmentIR): FileOutput[] {
-  const r = env.regions[0]!;
   const dir = observabilityDir(env.name);
   const files: FileOutput[] = [];
   const resources: string[] = [];
-  const add = (name: string, objects: K8sObject[]) => {
-    files.push({ path: `${dir}/${name}`, content: toYamlDocuments(objects) });
-    resources.push(name);
-  };
 
   if (env.observability.metrics.enabled) {
     const rulesDir = prometheusDir(env.name);
@@ -67,8 +75,6 @@ function environmentObservability(ir: PlatformIR, env: EnvironmentIR): FileOutpu
       resources.push(`../../../../${grafanaDir(env.name)}`);
     }
   }
-  const general = r.nodePools.find((p) => p.role === 'general')!.name;
-  add('load-tests.yaml', r.deployments.length === 0 ? [] : [k6ScriptObject(), ...r.deployments.flatMap((d) => loadTestObjects(ir, env, byName(ir.models, (m) => m.name).get(d.model)!, d, general))]);
   files.push({ path: `${dir}/kustomization.yaml`, content: toYaml({ apiVersion: 'kustomize.config.k8s.io/v1beta1', kind: 'Kustomization', resources: resources.sort() }) });
   return files;
 }

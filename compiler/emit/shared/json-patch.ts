@@ -36,3 +36,35 @@ function diff(a: unknown, b: unknown, path: string, ops: PatchOperation[]): void
   // Equal scalars returned above; NaN is not JSON-like data.
   ops.push({ op: 'replace', path, value: b });
 }
+
+/** What `common` returns where the values have nothing in common. */
+export const ABSENT: unique symbol = Symbol('absent');
+
+/**
+ * What several JSON-like values have in common, as a value that each of them extends: equal scalars; of
+ * objects, the keys every one has (in the first's order) with what their values have in common, an object
+ * even when that is empty (so a patch can add keys to it); of arrays of one length, the items' common parts,
+ * unless an item has none (an array cannot leave a hole). From that value, `jsonPatch` to any of the values
+ * is only `add` operations: each adds what that value has and the others do not share.
+ */
+export function common(values: readonly unknown[]): unknown {
+  const [first, ...rest] = values;
+  if (first === undefined) return ABSENT;
+  // The same value (one object built once and given to several variants) is its own common part.
+  if (rest.every((v) => v === first)) return first;
+  if (Array.isArray(first)) {
+    if (!rest.every((v) => Array.isArray(v) && v.length === first.length)) return ABSENT;
+    const items = first.map((_, i) => common(values.map((v) => (v as unknown[])[i])));
+    return items.includes(ABSENT) ? ABSENT : items;
+  }
+  if (isObject(first)) {
+    if (!rest.every(isObject)) return ABSENT;
+    const out: Record<string, unknown> = {};
+    for (const key of Object.keys(first)) {
+      const part = common(values.map((v) => (v as Record<string, unknown>)[key]));
+      if (part !== ABSENT) out[key] = part;
+    }
+    return out;
+  }
+  return rest.every((v) => v === first) ? first : ABSENT;
+}

@@ -40,6 +40,8 @@ export interface Release {
   readonly readyWhen?: { readonly namespace: string; readonly resources: readonly string[] };
   /** The chart's crds/ are installed by another release (Helm installs crds/ once and never upgrades them). */
   readonly skipCrds?: boolean;
+  /** Other namespaces the chart puts pods in (a subchart's namespaceOverride): they exist before it installs. */
+  readonly alsoIn?: readonly string[];
 }
 
 
@@ -178,11 +180,13 @@ export function releases(ir: PlatformIR, env: EnvironmentIR): Release[] {
         // The gp3 StorageClass and Grafana's (and Alertmanager's) Secrets exist first, or the atomic install times out.
         dependsOn: [PREREQUISITES],
         timeout: 900,
+        alsoIn: [NAMESPACES.nodeExporters],
       },
       {
         name: 'dcgm-exporter',
         chart: chart('dcgm-exporter'),
-        namespace: NAMESPACES.monitoring,
+        // Root with SYS_ADMIN and a hostPath (the kubelet's pod-resources socket): privileged, so not in monitoring.
+        namespace: NAMESPACES.nodeExporters,
         values: {
           // DCGM runs where the GPUs are: tolerate the GPU taint, select GPU nodes.
           nodeSelector: { 'nvidia.com/gpu.present': 'true' },
@@ -358,11 +362,17 @@ function kubePrometheusStack(env: EnvironmentIR): Record<string, unknown> {
     kubeEtcd: { enabled: false },
     // Node pool labels on kube_node_labels, for the GPU fleet dashboard's per-pool panels.
     'kube-state-metrics': { metricLabelsAllowlist: [`nodes=[${POOL_LABEL},node.kubernetes.io/instance-type]`] },
+    // node-exporter needs the host's network, PIDs and root filesystem (privileged): in a namespace of its own, so
+    // that Prometheus, Alertmanager, Grafana, the operator and kube-state-metrics run under `restricted`.
+    'prometheus-node-exporter': { namespaceOverride: NAMESPACES.nodeExporters },
     grafana: {
       enabled: obs.dashboards.enabled,
       // Credentials come from a Secret that External Secrets fills from AWS Secrets Manager.
       admin: { existingSecret: GRAFANA_ADMIN_SECRET, userKey: 'admin-user', passwordKey: 'admin-password' },
       nodeSelector: onGeneralPool(env),
+      // Its init container chowns the data volume as root with CHOWN and DAC_OVERRIDE (not `restricted`); Grafana
+      // keeps no volume here (dashboards come from ConfigMaps, users from the admin Secret), so there is nothing to chown.
+      initChownData: { enabled: false },
       sidecar: {
         // Only the monitoring namespace, where platformc puts the dashboards: a team could otherwise add or replace
         // dashboards from its own namespace (D25).
@@ -413,7 +423,9 @@ function alertmanager(env: EnvironmentIR): Record<string, unknown> {
     config: {
       route: {
         receiver: 'null',
-        group_by: ['alertname', 'namespace', 'model'],
+        // One notification group per alert, model and SLO: the SLO alerts share their names across models and SLOs,
+        // and a second SLO's page must not wait for the group_interval of the first's.
+        group_by: ['alertname', 'namespace', 'model', 'slo'],
         routes: [
           { receiver: 'null', matchers: ['alertname = "Watchdog"'] },
           { receiver: to, matchers: ['severity =~ "page|critical"'], repeat_interval: '1h' },

@@ -27,7 +27,7 @@ export function versionsTf(ir: PlatformIR, env: EnvironmentIR, r: RegionIR, laye
 }
 
 /** Providers each root module needs, its own and its modules' (eks's _user_data submodule brings cloudinit and null). */
-export const ROOT_PROVIDERS = { bootstrap: ['aws'], infra: ['aws', 'cloudinit', 'null', 'time', 'tls'], platform: ['aws', 'helm'], dns: ['aws'] } as const;
+export const ROOT_PROVIDERS = { bootstrap: ['aws'], infra: ['aws', 'cloudinit', 'null', 'time', 'tls'], platform: ['aws', 'helm', 'kubernetes'], dns: ['aws'] } as const;
 
 /**
  * .terraform.lock.hcl of a root module: the exact provider versions and package hashes (specs/versions.json), so

@@ -1,14 +1,16 @@
 /**
- * The `platform` root module of one environment and region: the Helm releases, installed through
- * Terraform's Helm provider so that destroy removes them cleanly. It reads the cluster from the infra
- * module's state, so the infra module never depends on a reachable cluster.
+ * The `platform` root module of one environment and region: the controllers' namespaces with their Pod Security
+ * labels and NetworkPolicies (namespaces.ts), and the Helm releases, installed through Terraform's Helm provider so
+ * that destroy removes them cleanly: a release installs after its namespace and policies, and is uninstalled before
+ * them. It reads the cluster from the infra module's state, so the infra module never depends on a reachable cluster.
  * @see https://registry.terraform.io/providers/hashicorp/helm/latest/docs/resources/release
  */
 import type { FileOutput } from '../../output/files.js';
 import type { EnvironmentIR, PlatformIR, RegionIR } from '../../resolve/ir.js';
 import { isLocalChart, releases } from '../shared/releases.js';
-import { expr } from './hcl.js';
+import { expr, type HclValue } from './hcl.js';
 import { lockFile, providersTf, ROOT_PROVIDERS, stateKey, versionsTf } from './infra.js';
+import { controllerNamespaces, controllerNetworkPolicies, podSecurityLabels } from './namespaces.js';
 import { dataBlock, file, localsBlock, providerBlock, resourceBlock } from './templates.js';
 
 export function emitPlatform(ir: PlatformIR, env: EnvironmentIR, r: RegionIR): FileOutput[] {
@@ -19,18 +21,42 @@ export function emitPlatform(ir: PlatformIR, env: EnvironmentIR, r: RegionIR): F
     args: ['eks', 'get-token', '--cluster-name', expr('local.infra.cluster_name'), '--region', r.region],
   };
   const cluster = { host: expr('local.infra.cluster_endpoint'), cluster_ca_certificate: expr('base64decode(local.infra.cluster_certificate_authority_data)') };
-  const kubeProviders = providerBlock('helm', { kubernetes: { ...cluster, exec } });
+  const kubeProviders = file(
+    providerBlock('helm', { kubernetes: { ...cluster, exec } }),
+    providerBlock('kubernetes', cluster, [{ type: 'exec', body: exec }]),
+  );
   const list = releases(ir, env);
   const id = (name: string) => name.replace(/-/g, '_');
+  const namespaces = controllerNamespaces(list);
+  const policies = controllerNetworkPolicies(env, r, namespaces);
+  const nsRef = (ns: string) => `kubernetes_namespace_v1.${id(ns)}`;
+  const policyRef = (p: (typeof policies)[number]) => `kubernetes_manifest.${id(p.metadata.namespace)}_${id(p.metadata.name)}`;
+  const namespaceBlocks = [
+    ...namespaces.map((ns) =>
+      resourceBlock('kubernetes_namespace_v1', id(ns.name), {}, [
+        { type: 'metadata', body: { name: ns.name, labels: podSecurityLabels(ns), annotations: { 'platformc.dev/pod-security': ns.why } } },
+        // Deleting a namespace waits until everything in it is gone (Prometheus's volume claim, the pods' grace periods).
+        { type: 'timeouts', body: { delete: '15m' } },
+      ]),
+    ),
+    ...policies.map((p) =>
+      resourceBlock('kubernetes_manifest', policyRef(p).split('.')[1]!, { manifest: p as unknown as HclValue, depends_on: [expr(nsRef(p.metadata.namespace))] }),
+    ),
+  ];
+  // A release waits for its namespaces and their policies (no pod starts unconfined) and is uninstalled before them.
+  const namespaceDeps = (namespace: string) =>
+    namespaces.some((ns) => ns.name === namespace) ? [nsRef(namespace), ...policies.filter((p) => p.metadata.namespace === namespace).map(policyRef)] : [];
   const waits = new Map(list.filter((rel) => rel.readyWhen).map((rel) => [rel.name, `terraform_data.${id(rel.name)}_ready`]));
   const releaseBlocks = list.flatMap((rel) => {
     const local = isLocalChart(rel.chart) ? rel.chart : undefined;
     const remote = isLocalChart(rel.chart) ? undefined : rel.chart;
+    const dependsOn = [...[rel.namespace, ...(rel.alsoIn ?? [])].flatMap(namespaceDeps), ...rel.dependsOn.map((d) => waits.get(d) ?? `helm_release.${id(d)}`)];
     const blocks = [
       resourceBlock('helm_release', id(rel.name), {
         name: rel.name,
         namespace: rel.namespace,
-        create_namespace: rel.namespace !== 'kube-system',
+        // The namespaces are the platform root's (kube-system is EKS's): Helm would create them without labels or policies.
+        create_namespace: false,
         repository: remote ? remote.repository.replace(/\/[^/]+$/, (m) => (remote.repository.startsWith('oci://') ? '' : m)) : undefined,
         chart: local ? expr(`"\${path.module}/../../../../${local.path}"`) : rel.chart.chart,
         version: rel.chart.version,
@@ -41,7 +67,7 @@ export function emitPlatform(ir: PlatformIR, env: EnvironmentIR, r: RegionIR): F
         wait: true,
         timeout: rel.timeout,
         // A dependency with custom resources to wait for is waited for through its readiness check.
-        depends_on: rel.dependsOn.length ? rel.dependsOn.map((d) => expr(waits.get(d) ?? `helm_release.${id(d)}`)) : undefined,
+        depends_on: dependsOn.length ? dependsOn.map(expr) : undefined,
       }),
     ];
     if (rel.readyWhen) {
@@ -57,7 +83,7 @@ export function emitPlatform(ir: PlatformIR, env: EnvironmentIR, r: RegionIR): F
     return blocks;
   });
   return [
-    { path: `${dir}/versions.tf`, content: versionsTf(ir, env, r, 'platform', ['aws', 'helm']) },
+    { path: `${dir}/versions.tf`, content: versionsTf(ir, env, r, 'platform', ROOT_PROVIDERS.platform) },
     { path: `${dir}/.terraform.lock.hcl`, content: lockFile(ir, ROOT_PROVIDERS.platform) },
     { path: `${dir}/providers.tf`, content: file(providersTf(ir, env, [{ region: r.region }]), kubeProviders) },
     {
@@ -67,6 +93,7 @@ export function emitPlatform(ir: PlatformIR, env: EnvironmentIR, r: RegionIR): F
         localsBlock({ infra: expr('data.terraform_remote_state.infra.outputs') }),
       ),
     },
+    { path: `${dir}/namespaces.tf`, content: file(...namespaceBlocks) },
     { path: `${dir}/releases.tf`, content: file(...releaseBlocks) },
   ];
 }

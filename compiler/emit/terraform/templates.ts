@@ -73,7 +73,7 @@ provider "aws" {
 }
 `,
   provider: `provider {{{q name}}} {
-{{{attrs body 1}}}
+{{{body body blocks 1}}}
 }
 `,
 };
@@ -107,7 +107,7 @@ export const dataBlock = (type: string, name: string, body: Record<string, HclVa
   Object.values(body).some((v) => v !== undefined) || blocks.length ? render('data', { type, name, body, blocks }) : `data ${quote(type)} ${quote(name)} {}\n`;
 export const outputBlock = (name: string, body: Record<string, HclValue | undefined>) => render('output', { name, body });
 export const localsBlock = (body: Record<string, HclValue | undefined>) => render('locals', { body });
-export const providerBlock = (name: string, body: Record<string, HclValue | undefined>) => render('provider', { name, body });
+export const providerBlock = (name: string, body: Record<string, HclValue | undefined>, blocks: readonly Block[] = []) => render('provider', { name, body, blocks });
 
 /** Blocks of one file, separated by one blank line. */
 export const file = (...blocks: readonly string[]) => blocks.filter(Boolean).map(trimNewlines).join('\n\n');

@@ -75,7 +75,7 @@ resource "helm_release" "cluster_autoscaler" {
 resource "helm_release" "external_secrets" {
   name             = "external-secrets"
   namespace        = "external-secrets"
-  create_namespace = true
+  create_namespace = false
   repository       = "https://charts.external-secrets.io"
   chart            = "external-secrets"
   version          = "2.9.0"
@@ -86,15 +86,16 @@ resource "helm_release" "external_secrets" {
       value = local.infra.role_arns.external_secrets
     },
   ]
-  atomic  = true
-  wait    = true
-  timeout = 600
+  atomic     = true
+  wait       = true
+  timeout    = 600
+  depends_on = [kubernetes_namespace_v1.external_secrets, kubernetes_manifest.external_secrets_default_deny_all, kubernetes_manifest.external_secrets_allow_prometheus, kubernetes_manifest.external_secrets_allow_dns, kubernetes_manifest.external_secrets_allow_https_egress, kubernetes_manifest.external_secrets_webhook_allow_api_server]
 }
 
 resource "helm_release" "platform_prerequisites" {
   name             = "platform-prerequisites"
   namespace        = "monitoring"
-  create_namespace = true
+  create_namespace = false
   chart            = "${path.module}/../../../../helm/dev/charts/platform-prerequisites"
   version          = "1.0.0"
   values           = [file("${path.module}/../../../../helm/dev/platform-prerequisites.yaml")]
@@ -107,7 +108,7 @@ resource "helm_release" "platform_prerequisites" {
   atomic     = true
   wait       = true
   timeout    = 300
-  depends_on = [helm_release.external_secrets]
+  depends_on = [kubernetes_namespace_v1.monitoring, kubernetes_manifest.monitoring_default_deny_all, kubernetes_manifest.monitoring_allow_prometheus, kubernetes_manifest.monitoring_allow_dns, kubernetes_manifest.monitoring_allow_api_server, kubernetes_manifest.monitoring_allow_api_server_callers, kubernetes_manifest.monitoring_prometheus_allow_scrapes, kubernetes_manifest.monitoring_prometheus_allow_queries, kubernetes_manifest.monitoring_grafana_allow_egress, kubernetes_manifest.monitoring_grafana_allow_load_tests, kubernetes_manifest.monitoring_prometheus_adapter_allow_egress, kubernetes_manifest.monitoring_alertmanager_allow, helm_release.external_secrets]
 }
 
 resource "terraform_data" "platform_prerequisites_ready" {
@@ -121,7 +122,7 @@ resource "terraform_data" "platform_prerequisites_ready" {
 resource "helm_release" "kube_prometheus_stack" {
   name             = "kube-prometheus-stack"
   namespace        = "monitoring"
-  create_namespace = true
+  create_namespace = false
   repository       = "https://prometheus-community.github.io/helm-charts"
   chart            = "kube-prometheus-stack"
   version          = "88.5.3"
@@ -139,13 +140,13 @@ resource "helm_release" "kube_prometheus_stack" {
   atomic     = true
   wait       = true
   timeout    = 900
-  depends_on = [terraform_data.platform_prerequisites_ready]
+  depends_on = [kubernetes_namespace_v1.monitoring, kubernetes_manifest.monitoring_default_deny_all, kubernetes_manifest.monitoring_allow_prometheus, kubernetes_manifest.monitoring_allow_dns, kubernetes_manifest.monitoring_allow_api_server, kubernetes_manifest.monitoring_allow_api_server_callers, kubernetes_manifest.monitoring_prometheus_allow_scrapes, kubernetes_manifest.monitoring_prometheus_allow_queries, kubernetes_manifest.monitoring_grafana_allow_egress, kubernetes_manifest.monitoring_grafana_allow_load_tests, kubernetes_manifest.monitoring_prometheus_adapter_allow_egress, kubernetes_manifest.monitoring_alertmanager_allow, kubernetes_namespace_v1.node_exporters, kubernetes_manifest.node_exporters_default_deny_all, kubernetes_manifest.node_exporters_allow_prometheus, terraform_data.platform_prerequisites_ready]
 }
 
 resource "helm_release" "dcgm_exporter" {
   name             = "dcgm-exporter"
-  namespace        = "monitoring"
-  create_namespace = true
+  namespace        = "node-exporters"
+  create_namespace = false
   repository       = "https://nvidia.github.io/dcgm-exporter/helm-charts"
   chart            = "dcgm-exporter"
   version          = "4.8.2"
@@ -153,13 +154,13 @@ resource "helm_release" "dcgm_exporter" {
   atomic           = true
   wait             = true
   timeout          = 600
-  depends_on       = [helm_release.kube_prometheus_stack, helm_release.nvidia_device_plugin]
+  depends_on       = [kubernetes_namespace_v1.node_exporters, kubernetes_manifest.node_exporters_default_deny_all, kubernetes_manifest.node_exporters_allow_prometheus, helm_release.kube_prometheus_stack, helm_release.nvidia_device_plugin]
 }
 
 resource "helm_release" "prometheus_adapter" {
   name             = "prometheus-adapter"
   namespace        = "monitoring"
-  create_namespace = true
+  create_namespace = false
   repository       = "https://prometheus-community.github.io/helm-charts"
   chart            = "prometheus-adapter"
   version          = "5.3.0"
@@ -167,13 +168,13 @@ resource "helm_release" "prometheus_adapter" {
   atomic           = true
   wait             = true
   timeout          = 600
-  depends_on       = [helm_release.kube_prometheus_stack]
+  depends_on       = [kubernetes_namespace_v1.monitoring, kubernetes_manifest.monitoring_default_deny_all, kubernetes_manifest.monitoring_allow_prometheus, kubernetes_manifest.monitoring_allow_dns, kubernetes_manifest.monitoring_allow_api_server, kubernetes_manifest.monitoring_allow_api_server_callers, kubernetes_manifest.monitoring_prometheus_allow_scrapes, kubernetes_manifest.monitoring_prometheus_allow_queries, kubernetes_manifest.monitoring_grafana_allow_egress, kubernetes_manifest.monitoring_grafana_allow_load_tests, kubernetes_manifest.monitoring_prometheus_adapter_allow_egress, kubernetes_manifest.monitoring_alertmanager_allow, helm_release.kube_prometheus_stack]
 }
 
 resource "helm_release" "fluent_bit" {
   name             = "fluent-bit"
   namespace        = "logging"
-  create_namespace = true
+  create_namespace = false
   repository       = "https://fluent.github.io/helm-charts"
   chart            = "fluent-bit"
   version          = "0.58.1"
@@ -192,7 +193,8 @@ resource "helm_release" "fluent_bit" {
       value = local.infra.region
     },
   ]
-  atomic  = true
-  wait    = true
-  timeout = 600
+  atomic     = true
+  wait       = true
+  timeout    = 600
+  depends_on = [kubernetes_namespace_v1.logging, kubernetes_manifest.logging_default_deny_all, kubernetes_manifest.logging_allow_prometheus, kubernetes_manifest.logging_allow_dns, kubernetes_manifest.logging_allow_https_egress]
 }

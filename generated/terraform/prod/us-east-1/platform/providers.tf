@@ -29,3 +29,14 @@ provider "helm" {
     }
   }
 }
+
+provider "kubernetes" {
+  host                   = local.infra.cluster_endpoint
+  cluster_ca_certificate = base64decode(local.infra.cluster_certificate_authority_data)
+
+  exec {
+    api_version = "client.authentication.k8s.io/v1beta1"
+    command     = "aws"
+    args        = ["eks", "get-token", "--cluster-name", local.infra.cluster_name, "--region", "us-east-1"]
+  }
+}

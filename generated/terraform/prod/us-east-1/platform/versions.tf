@@ -13,6 +13,10 @@ terraform {
       source  = "hashicorp/helm"
       version = "~> 3.1"
     }
+    kubernetes = {
+      source  = "hashicorp/kubernetes"
+      version = "~> 3.0"
+    }
   }
 
   backend "s3" {
