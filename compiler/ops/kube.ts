@@ -2,9 +2,7 @@
  * The cluster through the Kubernetes API (@kubernetes/client-node, loaded only here). The decisions are
  * pure functions over API objects, so they are tested on recorded responses.
  */
-import http from 'node:http';
-import https from 'node:https';
-import type { V1Deployment, V1Node } from '@kubernetes/client-node';
+import type { V1Deployment, V1EndpointSlice, V1Node } from '@kubernetes/client-node';
 import { GPU_RESOURCE, POOL_LABEL } from '../lib/conventions.js';
 export { POOL_LABEL } from '../lib/conventions.js';
 
@@ -37,11 +35,24 @@ export function deploymentNotReady(d: V1Deployment): string | undefined {
   return undefined;
 }
 
+/**
+ * How many endpoints of a Service's port are ready: pods its selector matches that pass their readiness probe
+ * (an endpoint without a ready condition counts as ready, as the EndpointSlice API says; a terminating one never).
+ * Triton's probe is /v2/health/ready, which with strict readiness (its default) answers 200 only once every loaded
+ * model is ready: a ready endpoint of `http` is a Triton that serves its model, reached through its Service.
+ */
+export function readyEndpoints(slices: readonly V1EndpointSlice[], port: string): number {
+  return slices
+    .filter((s) => s.ports?.some((p) => p.name === port))
+    .flatMap((s) => s.endpoints ?? [])
+    .filter((e) => e.conditions?.ready !== false && e.conditions?.terminating !== true).length;
+}
+
 export interface Cluster {
   listNodes(): Promise<V1Node[]>;
   readDeployment(namespace: string, name: string): Promise<V1Deployment>;
-  /** GET through the API server's service proxy; returns the HTTP status. */
-  proxyGet(namespace: string, service: string, port: string, path: string): Promise<number>;
+  /** The EndpointSlices of a Service. */
+  serviceEndpoints(namespace: string, service: string): Promise<V1EndpointSlice[]>;
 }
 
 /** A client for one kubeconfig context. */
@@ -52,27 +63,12 @@ export async function connect(context: string): Promise<Cluster> {
   kc.setCurrentContext(context);
   const core = kc.makeApiClient(k8s.CoreV1Api);
   const apps = kc.makeApiClient(k8s.AppsV1Api);
+  const discovery = kc.makeApiClient(k8s.DiscoveryV1Api);
   return {
     listNodes: async () => (await core.listNode()).items,
     readDeployment: (namespace, name) => apps.readNamespacedDeployment({ namespace, name }),
-    // A plain GET through the API server's service proxy, authenticated as the kubeconfig says
-    // (the generated client would URL-encode the slashes of the path).
-    proxyGet: async (namespace, service, port, path) => {
-      const server = new URL(kc.getCurrentCluster()?.server ?? '');
-      const options: https.RequestOptions = { method: 'GET', headers: {} };
-      await kc.applyToHTTPSOptions(options);
-      const url = new URL(`${server.pathname.replace(/\/$/, '')}/api/v1/namespaces/${namespace}/services/${service}:${port}/proxy${path}`, server);
-      const request = url.protocol === 'https:' ? https.request : http.request;
-      return new Promise<number>((resolve) => {
-        const req = request(url, options, (res) => {
-          res.resume();
-          resolve(res.statusCode ?? 0);
-        });
-        req.setTimeout(10_000, () => req.destroy());
-        req.on('error', () => resolve(0));
-        req.end();
-      });
-    },
+    serviceEndpoints: async (namespace, service) =>
+      (await discovery.listNamespacedEndpointSlice({ namespace, labelSelector: `kubernetes.io/service-name=${service}` })).items,
   };
 }
 

@@ -437,7 +437,7 @@ export function realTasks(checkGenerated: () => string | undefined): TaskRunner 
         await new Promise((resolve) => setTimeout(resolve, pollMs));
       }
     }
-    const { connect, deploymentNotReady, gpuNodesNotReady, waitFor } = await import('./kube.js');
+    const { connect, deploymentNotReady, gpuNodesNotReady, readyEndpoints, waitFor } = await import('./kube.js');
     const cluster = await connect(task.context);
     if (task.type === 'wait-gpu-nodes') {
       const left = await waitFor(async () => gpuNodesNotReady(await cluster.listNodes(), task.pools, task.resources), waitMs, pollMs, (p) => log(p.join('; ')));
@@ -455,14 +455,19 @@ export function realTasks(checkGenerated: () => string | undefined): TaskRunner 
       );
       return left.length ? left.join('; ') : undefined;
     }
-    const failures: string[] = [];
-    for (const m of task.models) {
-      for (const path of ['/v2/health/ready', `/v2/models/${m.model}/ready`]) {
-        const status = await cluster.proxyGet(m.namespace, m.service, 'http', path);
-        log(`GET ${m.namespace}/${m.service}${path}: ${status}`);
-        if (status !== 200) failures.push(`${m.model}: ${path} answered ${status || 'nothing'}`);
-      }
-    }
-    return failures.length ? failures.join('; ') : undefined;
+    // Not a GET through the API server's service proxy: that connection comes from the control plane's interfaces in
+    // the private subnets, which the team namespaces' NetworkPolicies do not admit to Triton (they cannot be told from
+    // pods). The Service's ready endpoints say the same (see readyEndpoints); requests themselves are checked by the
+    // load tests (from the platform namespace, through the Service) and the edge checks (through the ALB).
+    const left = await waitFor(
+      async () => (await Promise.all(task.models.map(async (m) => {
+        const ready = readyEndpoints(await cluster.serviceEndpoints(m.namespace, m.service), 'http');
+        log(`Service ${m.namespace}/${m.service}: ${ready} ready endpoint(s) on port http`);
+        return ready ? '' : `${m.model}: Service ${m.namespace}/${m.service} has no ready endpoint on port http (its selector matches no Triton pod whose /v2/health/ready answers 200)`;
+      }))).filter(Boolean),
+      waitMs,
+      pollMs,
+    );
+    return left.length ? left.join('; ') : undefined;
   };
 }

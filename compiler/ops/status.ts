@@ -4,7 +4,7 @@
  */
 import type { EnvironmentIR } from '../resolve/ir.js';
 import { POOL_LABEL } from '../lib/conventions.js';
-import { allocatableGpus, connect, deploymentNotReady } from './kube.js';
+import { allocatableGpus, connect, deploymentNotReady, readyEndpoints } from './kube.js';
 
 export interface PoolStatus { readonly pool: string; readonly nodes: number; readonly gpus: readonly { readonly node: string; readonly allocatable: number }[] }
 export interface ModelStatus { readonly model: string; readonly available: boolean; readonly reason?: string; readonly endpoint: string }
@@ -38,8 +38,9 @@ async function regionStatus(env: EnvironmentIR, r: EnvironmentIR['regions'][numb
     const models = await Promise.all(
       r.deployments.map(async (d): Promise<ModelStatus> => {
         const why = deploymentNotReady(await cluster.readDeployment(d.namespace, d.workload).catch(() => ({ status: {}, spec: { replicas: 1 } }) as never));
-        const ready = why ? 0 : await cluster.proxyGet(d.namespace, d.workload, 'http', `/v2/models/${d.model}/ready`);
-        return { model: d.model, available: !why, ...(why ? { reason: why } : {}), endpoint: ready === 200 ? 'ready' : `not ready (${ready || 'no answer'})` };
+        // The Service's ready endpoints, not a GET through the API server's proxy, which NetworkPolicy refuses (run.ts).
+        const ready = readyEndpoints(await cluster.serviceEndpoints(d.namespace, d.workload).catch(() => []), 'http');
+        return { model: d.model, available: !why, ...(why ? { reason: why } : {}), endpoint: ready ? 'ready' : 'not ready (no ready endpoint)' };
       }),
     );
     // A GPU node that advertises no GPU means the device plugin is not working there.

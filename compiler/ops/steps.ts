@@ -247,8 +247,8 @@ export function applySteps(ir: PlatformIR, env: EnvironmentIR, o: OpsOptions): S
       {
         kind: 'task',
         id: `${r.region}:verify`,
-        title: `endpoints answer (${r.region})`,
-        describe: `GET /v2/health/ready and /v2/models/<model>/ready of every model through the API server's service proxy`,
+        title: `every model's Service has ready endpoints (${r.region})`,
+        describe: `every model's Service has a ready endpoint on port http (a Triton pod whose /v2/health/ready answers 200: every model it loads is ready), from its EndpointSlices`,
         task: { type: 'verify-endpoints', context, models: r.deployments.map((x) => ({ namespace: x.namespace, service: x.workload, model: x.model })) },
       },
     );

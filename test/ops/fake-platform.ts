@@ -21,15 +21,17 @@ export interface FakeCluster {
   readonly apiCalls: string[];
   /** What each node of the GPU pool advertises as allocatable nvidia.com/gpu ('0': the device plugin is not up). */
   gpuAllocatable: string;
+  /** Ready endpoints each model's Service has ('0': no Triton pod passes its readiness probe). */
+  readyEndpoints: number;
   port: number;
 }
 
 /**
  * The fake API server of one test file (started before its tests, closed after them): every node of the GPU
- * pool advertises a GPU, every Deployment is available, Triton answers 200.
+ * pool advertises a GPU, every Deployment is available, every Service has a ready endpoint.
  */
 export function fakeCluster(): FakeCluster {
-  const cluster: FakeCluster = { apiCalls: [], gpuAllocatable: '1', port: 0 };
+  const cluster: FakeCluster = { apiCalls: [], gpuAllocatable: '1', readyEndpoints: 1, port: 0 };
   let server: Server | undefined;
   beforeAll(async () => {
     server = createServer((req, res) => {
@@ -47,9 +49,12 @@ export function fakeCluster(): FakeCluster {
       }
       const dep = /\/apis\/apps\/v1\/namespaces\/([^/]+)\/deployments\/([^/?]+)/.exec(url);
       if (dep) return json(200, { kind: 'Deployment', apiVersion: 'apps/v1', metadata: { name: dep[2], namespace: dep[1], generation: 1 }, spec: { replicas: 1, selector: {}, template: {} }, status: { observedGeneration: 1, replicas: 1, updatedReplicas: 1, availableReplicas: 1 } });
-      if (/\/services\/[^/]+\/proxy\//.test(url)) {
-        res.writeHead(200, { 'content-type': 'text/plain' });
-        return res.end('');
+      const slices = /\/apis\/discovery\.k8s\.io\/v1\/namespaces\/([^/]+)\/endpointslices\?labelSelector=kubernetes\.io%2Fservice-name%3D([^&]+)/.exec(url);
+      if (slices) {
+        const endpoints = Array.from({ length: cluster.readyEndpoints }, (_, i) => ({ addresses: [`10.0.3.${i + 1}`], conditions: { ready: true } }));
+        return json(200, { kind: 'EndpointSliceList', apiVersion: 'discovery.k8s.io/v1', metadata: {}, items: [
+          { metadata: { name: `${slices[2]}-abcde`, namespace: slices[1], labels: { 'kubernetes.io/service-name': slices[2] } }, addressType: 'IPv4', ports: [{ name: 'http', port: 8000, protocol: 'TCP' }], endpoints },
+        ] });
       }
       json(404, { kind: 'Status', code: 404 });
     });

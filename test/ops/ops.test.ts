@@ -5,7 +5,7 @@
  * verify and loadtest each starts the built CLI as a user would (`cliAsync`); the others run in this process.
  */
 import { describe, expect, it } from 'vitest';
-import { deploymentNotReady, gpuNodesNotReady } from '../../compiler/ops/kube.js';
+import { deploymentNotReady, gpuNodesNotReady, readyEndpoints } from '../../compiler/ops/kube.js';
 import { cliAsync, run } from '../helpers/cli.js';
 import { calls, fakeCluster, workspace } from './fake-platform.js';
 
@@ -41,6 +41,22 @@ describe('plan, status, loadtest', () => {
     }
   });
 
+  it('status and apply read model readiness from the Services\' EndpointSlices, never through the API server\'s proxy', async () => {
+    const w = workspace(cluster);
+    cluster.readyEndpoints = 0;
+    try {
+      const r = await run(['status', '--env', 'prod', '--format', 'json'], { cwd: w.dir, env: w.env });
+      expect(r.code).toBe(1);
+      expect(JSON.parse(r.stdout).regions[0].models.map((m: { endpoint: string }) => m.endpoint)).toEqual(['not ready (no ready endpoint)', 'not ready (no ready endpoint)']);
+      const apply = await run(['apply', '--env', 'prod', '--skip-loadtests'], { cwd: w.dir, env: { ...w.env, FAKE_ACCOUNT: '222222222222' } });
+      expect(apply.code).toBe(1);
+      expect(apply.stdout + apply.stderr).toMatch(/every model's Service has ready endpoints \(us-east-1\): FAILED after [\d.]+s: mobilenet: Service vision\/triton-mobilenet has no ready endpoint on port http/);
+    } finally {
+      cluster.readyEndpoints = 1;
+    }
+    expect(cluster.apiCalls.filter((c) => c.includes('/proxy'))).toEqual([]);
+  });
+
   it('loadtest starts a Job from the suspended CronJob and reports the verdict', async () => {
     const w = workspace(cluster);
     const pass = await run(['loadtest', '--env', 'dev', '--model', 'resnet50'], { cwd: w.dir, env: w.env });
@@ -62,6 +78,15 @@ describe('cluster checks on recorded API responses', () => {
     expect(gpuNodesNotReady([node('a', 'gpu')], ['gpu'])).toEqual(['a: no allocatable nvidia.com/gpu']);
     expect(gpuNodesNotReady([node('b', 'general')], ['gpu'])).toEqual(['pool gpu: no node yet']);
   });
+  it('counts the ready endpoints of a Service port as the EndpointSlice API defines them', () => {
+    const slice = (port: string, ...conditions: object[]) => ({ ports: [{ name: port, port: 8000 }], endpoints: conditions.map((c) => ({ addresses: ['10.0.3.1'], conditions: c })) });
+    // No condition means ready (the API's "unknown"); not ready and terminating endpoints do not count.
+    expect(readyEndpoints([slice('http', {}, { ready: true }, { ready: false }, { ready: true, terminating: true })] as never, 'http')).toBe(2);
+    expect(readyEndpoints([slice('metrics', { ready: true })] as never, 'http')).toBe(0);
+    expect(readyEndpoints([slice('http', { ready: true }), slice('http', { ready: true })] as never, 'http')).toBe(2);
+    expect(readyEndpoints([], 'http')).toBe(0);
+  });
+
   it('a Deployment is ready only when its rollout is observed and all replicas are available', async () => {
     const base = { metadata: { name: 'triton-resnet50', generation: 2 }, spec: { replicas: 2, selector: {}, template: {} } };
     expect(deploymentNotReady({ ...base, status: { observedGeneration: 2, updatedReplicas: 2, availableReplicas: 2 } } as never)).toBeUndefined();
