@@ -23,6 +23,7 @@
 import { stringify } from 'yaml';
 import { CERTIFICATE_ARNS_OUTPUT } from '../lib/conventions.js';
 import { compareCodeUnits } from '../lib/order.js';
+import { getOrInsert } from '../lib/collections.js';
 import type { EnvironmentIR, RegionIR } from '../resolve/ir.js';
 
 export const CERTIFICATE_ANNOTATION = 'alb.ingress.kubernetes.io/certificate-arn';
@@ -133,7 +134,7 @@ export function certificateCheck(env: EnvironmentIR, r: RegionIR): CertificateCh
   for (const d of r.deployments) {
     const host = d.ingress.host;
     if (!host || managed.has(host) || d.ingress.certificateArns.length === 0) continue;
-    const arns = hosts.get(host) ?? hosts.set(host, new Set()).get(host)!;
+    const arns = getOrInsert(hosts, host, () => new Set<string>());
     for (const arn of d.ingress.certificateArns) arns.add(arn);
   }
   return {

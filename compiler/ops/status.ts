@@ -39,8 +39,10 @@ async function regionStatus(env: EnvironmentIR, r: EnvironmentIR['regions'][numb
       r.deployments.map(async (d): Promise<ModelStatus> => {
         const why = deploymentNotReady(await cluster.readDeployment(d.namespace, d.workload).catch(() => ({ status: {}, spec: { replicas: 1 } }) as never));
         // The Service's ready endpoints, not a GET through the API server's proxy, which NetworkPolicy refuses (run.ts).
-        const ready = readyEndpoints(await cluster.serviceEndpoints(d.namespace, d.workload).catch(() => []), 'http');
-        return { model: d.model, available: !why, ...(why ? { reason: why } : {}), endpoint: ready ? 'ready' : 'not ready (no ready endpoint)' };
+        // A failed read (RBAC, the API) is reported as such, not as a model without endpoints.
+        const slices = await cluster.serviceEndpoints(d.namespace, d.workload).catch((error: Error) => error);
+        const endpoint = slices instanceof Error ? `unknown (${slices.message})` : readyEndpoints(slices, 'http') ? 'ready' : 'not ready (no ready endpoint)';
+        return { model: d.model, available: !why, ...(why ? { reason: why } : {}), endpoint };
       }),
     );
     // A GPU node that advertises no GPU means the device plugin is not working there.

@@ -8,6 +8,7 @@
 import { diagnostic, type Diagnostic } from '../diagnostics/diagnostic.js';
 import type { Path, Source } from '../front/source.js';
 import type { PlatformIR } from './ir.js';
+import { getOrInsert } from '../lib/collections.js';
 
 interface Claim { readonly what: string; readonly path: Path }
 
@@ -20,7 +21,7 @@ export function checkNameCollisions(ir: PlatformIR, source: Source): Diagnostic[
     out.push(diagnostic('name-collision', { kind, name, what: c.what, other: first.what }, source.file, source.keySpan(c.path), 'rename one of them'));
   };
   const roles = new Map<string, Map<string, Claim>>();
-  const accounts = (account: string) => roles.get(account) ?? roles.set(account, new Map()).get(account)!;
+  const accounts = (account: string) => getOrInsert(roles, account, () => new Map<string, Claim>());
   for (const env of ir.environments) {
     const taken = accounts(env.account);
     for (const op of env.identity.operators) claim(taken, 'IAM role', op.roleName, { what: `operator '${op.name}' (${env.name})`, path: ['identity', 'operators', op.name] });

@@ -14,6 +14,7 @@ import { byKey, compareCodeUnits, sortedEntries } from '../lib/order.js';
 import { resolveIdentity } from './identity.js';
 import { configSha256, type TritonConfigModel } from './triton-config.js';
 import type { AlertingIR, DeploymentIR, DnsHostIR, EnvironmentIR, ModelIR, NamesIR, NodePoolIR, PlatformIR, RegionIR, TeamIR } from './ir.js';
+import { getOrInsert } from '../lib/collections.js';
 
 export interface ResolveOptions {
   readonly compilerVersion: string;
@@ -303,7 +304,7 @@ function dnsHosts(regions: readonly RegionIR[]): DnsHostIR[] {
   const hosts = new Map<string, { group: string; team: string; scheme: DnsHostIR['scheme']; models: Set<string>; managed: Set<string> }>();
   for (const r of regions) {
     for (const d of r.deployments) {
-      const h = hosts.get(d.ingress.host!) ?? hosts.set(d.ingress.host!, { group: d.ingressGroup, team: d.namespace, scheme: d.ingressScheme, models: new Set(), managed: new Set() }).get(d.ingress.host!)!;
+      const h = getOrInsert(hosts, d.ingress.host!, () => ({ group: d.ingressGroup, team: d.namespace, scheme: d.ingressScheme, models: new Set<string>(), managed: new Set<string>() }));
       h.models.add(d.model);
       if (d.ingress.certificateArns.length === 0) h.managed.add(r.region);
     }

@@ -21,7 +21,7 @@ export interface FakeCluster {
   readonly apiCalls: string[];
   /** What each node of the GPU pool advertises as allocatable nvidia.com/gpu ('0': the device plugin is not up). */
   gpuAllocatable: string;
-  /** Ready endpoints each model's Service has ('0': no Triton pod passes its readiness probe). */
+  /** Ready endpoints each model's Service has ('0': no Triton pod passes its readiness probe; negative: reading them is forbidden). */
   readyEndpoints: number;
   port: number;
 }
@@ -50,6 +50,7 @@ export function fakeCluster(): FakeCluster {
       const dep = /\/apis\/apps\/v1\/namespaces\/([^/]+)\/deployments\/([^/?]+)/.exec(url);
       if (dep) return json(200, { kind: 'Deployment', apiVersion: 'apps/v1', metadata: { name: dep[2], namespace: dep[1], generation: 1 }, spec: { replicas: 1, selector: {}, template: {} }, status: { observedGeneration: 1, replicas: 1, updatedReplicas: 1, availableReplicas: 1 } });
       const slices = /\/apis\/discovery\.k8s\.io\/v1\/namespaces\/([^/]+)\/endpointslices\?labelSelector=kubernetes\.io%2Fservice-name%3D([^&]+)/.exec(url);
+      if (slices && cluster.readyEndpoints < 0) return json(403, { kind: 'Status', apiVersion: 'v1', status: 'Failure', reason: 'Forbidden', code: 403, message: 'endpointslices.discovery.k8s.io is forbidden' });
       if (slices) {
         const endpoints = Array.from({ length: cluster.readyEndpoints }, (_, i) => ({ addresses: [`10.0.3.${i + 1}`], conditions: { ready: true } }));
         return json(200, { kind: 'EndpointSliceList', apiVersion: 'discovery.k8s.io/v1', metadata: {}, items: [

@@ -51,6 +51,11 @@ describe('plan, status, loadtest', () => {
       const apply = await run(['apply', '--env', 'prod', '--skip-loadtests'], { cwd: w.dir, env: { ...w.env, FAKE_ACCOUNT: '222222222222' } });
       expect(apply.code).toBe(1);
       expect(apply.stdout + apply.stderr).toMatch(/every model's Service has ready endpoints \(us-east-1\): FAILED after [\d.]+s: mobilenet: Service vision\/triton-mobilenet has no ready endpoint on port http/);
+      // A read the API refuses is reported as unknown, with why, not as a model without endpoints.
+      cluster.readyEndpoints = -1;
+      const forbidden = await run(['status', '--env', 'prod', '--format', 'json'], { cwd: w.dir, env: w.env });
+      expect(forbidden.code).toBe(1);
+      for (const m of JSON.parse(forbidden.stdout).regions[0].models) expect(m.endpoint).toMatch(/^unknown \(.*403/);
     } finally {
       cluster.readyEndpoints = 1;
     }

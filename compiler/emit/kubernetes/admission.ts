@@ -32,6 +32,7 @@ import { CONTROLLERS } from '../../lib/conventions.js';
 import { compareCodeUnits } from '../../lib/order.js';
 import { k8sObject, type K8sObject } from '../shared/k8s.js';
 import { ingressAnnotations } from './objects.js';
+import { getOrInsert } from '../../lib/collections.js';
 
 /** The controller name of the AWS Load Balancer Controller's IngressClasses. */
 const ALB_CONTROLLER = 'ingress.k8s.aws/alb';
@@ -77,8 +78,7 @@ const celMap = (entries: readonly (readonly [string, string])[]) => `{${entries.
 export function compiledIngresses(r: RegionIR): string {
   const byNamespace = new Map<string, Map<string, Set<string>>>();
   for (const d of r.deployments) {
-    const classes = byNamespace.get(d.namespace) ?? byNamespace.set(d.namespace, new Map()).get(d.namespace)!;
-    const sets = classes.get(d.ingressClass) ?? classes.set(d.ingressClass, new Set()).get(d.ingressClass)!;
+    const sets = getOrInsert(getOrInsert(byNamespace, d.namespace, () => new Map<string, Set<string>>()), d.ingressClass, () => new Set<string>());
     const annotations = Object.entries(ingressAnnotations(d)).filter(([k]) => k.startsWith(ALB_ANNOTATION_PREFIX) && k !== CERTIFICATE_ANNOTATION).sort(([a], [b]) => compareCodeUnits(a, b));
     sets.add(celMap(annotations.map(([k, v]) => [k, celString(v)] as const)));
   }

@@ -19,6 +19,7 @@ import { admissionOverlay } from './admission.js';
 import { common, jsonPatch, type PatchOperation } from '../shared/json-patch.js';
 import { k6ScriptObject, loadTestObjects } from './load-tests.js';
 import { compareCodeUnits } from '../../lib/order.js';
+import { getOrInsert } from '../../lib/collections.js';
 import { byName } from '../shared/lookup.js';
 
 const kustomization = (body: Record<string, unknown>) => toYaml({ apiVersion: 'kustomize.config.k8s.io/v1beta1', kind: 'Kustomization', ...body });
@@ -141,8 +142,8 @@ function* units(ir: PlatformIR): Generator<[string, Map<Slot, readonly K8sObject
 function layout(ir: PlatformIR): Layout {
   const slots = ir.environments.reduce((n, e) => n + e.regions.length, 0);
   const out: Layout = { platform: new Map(), env: new Map(), region: new Map() };
-  const level = (map: Map<string, Level>, key: string) => map.get(key) ?? map.set(key, { files: new Map(), patches: [] }).get(key)!;
-  const write = (files: Map<string, K8sObject[]>, unit: string, o: K8sObject) => (files.get(unit) ?? files.set(unit, []).get(unit)!).push(o);
+  const level = (map: Map<string, Level>, key: string) => getOrInsert(map, key, () => ({ files: new Map(), patches: [] }));
+  const write = (files: Map<string, K8sObject[]>, unit: string, o: K8sObject) => getOrInsert(files, unit, () => []).push(o);
   const patch = (patches: Patch[], from: K8sObject, to: K8sObject) => {
     const ops = jsonPatch(from, to);
     if (ops.length) patches.push({ target: target(to), ops });
@@ -150,7 +151,7 @@ function layout(ir: PlatformIR): Layout {
   for (const [unit, variants] of units(ir)) {
     // Each object of the unit, by identity (in the order its first variant lists them), in every variant that has it.
     const objects = new Map<string, Map<Slot, K8sObject>>();
-    for (const [s, list] of variants) for (const o of list) (objects.get(identity(o)) ?? objects.set(identity(o), new Map()).get(identity(o))!).set(s, o);
+    for (const [s, list] of variants) for (const o of list) getOrInsert(objects, identity(o), () => new Map()).set(s, o);
     for (const present of objects.values()) {
       const base = present.size === slots ? (common([...present.values()]) as K8sObject) : undefined;
       if (base) write(out.platform, unit, base);
@@ -192,13 +193,13 @@ function kustomizePatches(patches: readonly Patch[]): { target: Record<string, s
     const { name, ...kind } = p.target;
     for (const op of p.ops) {
       const key = JSON.stringify([kind, op]);
-      (ops.get(key) ?? ops.set(key, { kind, op, names: [] }).get(key)!).names.push(name);
+      getOrInsert(ops, key, () => ({ kind, op, names: [] })).names.push(name);
     }
   }
   const groups = new Map<string, { kind: Kind; names: string[]; ops: PatchOperation[] }>();
   for (const { kind, op, names } of ops.values()) {
     const key = JSON.stringify([kind, names]);
-    (groups.get(key) ?? groups.set(key, { kind, names, ops: [] }).get(key)!).ops.push(op);
+    getOrInsert(groups, key, () => ({ kind, names, ops: [] as PatchOperation[] })).ops.push(op);
   }
   return [...groups.values()].map((g) => ({
     // A name may hold a dot, which a regular expression reads as any character.

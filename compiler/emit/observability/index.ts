@@ -12,8 +12,9 @@
  */
 import type { FileOutput } from '../../output/files.js';
 import { toJson, toYaml } from '../../output/serialize.js';
-import type { DeploymentIR, EnvironmentIR, PlatformIR } from '../../resolve/ir.js';
+import type { EnvironmentIR, PlatformIR } from '../../resolve/ir.js';
 import { compareCodeUnits } from '../../lib/order.js';
+import { groupBy } from '../../lib/collections.js';
 import { GRAFANA_DASHBOARD_LABEL, GRAFANA_FOLDER_ANNOTATION, NAMESPACES } from '../../lib/conventions.js';
 import { gpuFleetDashboard, modelDashboard, sloDashboard } from './dashboards.js';
 import { loadTestRuleGroup } from './loadtest.js';
@@ -36,12 +37,7 @@ export function emitObservability(ir: PlatformIR): FileOutput[] {
  */
 export function ruleFiles(ir: PlatformIR, env: EnvironmentIR): Record<string, RuleGroup[]> {
   const deployments = env.regions[0]!.deployments;
-  const teams = new Map<string, DeploymentIR[]>();
-  for (const d of deployments) {
-    const team = teams.get(d.namespace);
-    if (team) team.push(d);
-    else teams.set(d.namespace, [d]);
-  }
+  const teams = groupBy(deployments, (d) => d.namespace);
   return {
     'gpu.rules.yaml': [gpuRuleGroup(env)],
     'load-tests.rules.yaml': [loadTestRuleGroup()],

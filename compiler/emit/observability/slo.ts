@@ -20,6 +20,7 @@
  * @see https://sloth.dev/introduction/
  */
 import { compareCodeUnits } from '../../lib/order.js';
+import { groupBy } from '../../lib/collections.js';
 import { durationSeconds } from '../../lib/durations.js';
 import type { DeploymentIR, EnvironmentIR, PlatformIR } from '../../resolve/ir.js';
 import { LATENCY_HISTOGRAM, workloadName } from '../../lib/conventions.js';
@@ -234,16 +235,9 @@ export function sloRuleGroups(env: EnvironmentIR, deployments: readonly Deployme
  */
 export function sliRuleGroup(ir: PlatformIR, env: EnvironmentIR, deployments: readonly DeploymentIR[]): RuleGroup {
   const labels = (slo: string) => ({ slo, platform: ir.name, environment: env.name });
-  const byBound = new Map<string, string[]>();
-  for (const d of deployments) {
-    const bucket = latencyBucketMatcher(d);
-    const models = byBound.get(bucket);
-    if (models) models.push(d.model);
-    else byBound.set(bucket, [d.model]);
-  }
-  const bounds = [...byBound.entries()].sort(([a], [b]) => compareCodeUnits(a, b));
+  const bounds = [...groupBy(deployments, latencyBucketMatcher).entries()].sort(([a], [b]) => compareCodeUnits(a, b));
   // Model names are DNS labels (letters, digits, '-'): nothing to escape in the regular expression.
-  const latency = bounds.map(([bucket, models]) => ({ bucket, models: bounds.length > 1 ? `model=~"${models.join('|')}"` : '' }));
+  const latency = bounds.map(([bucket, ds]) => ({ bucket, models: bounds.length > 1 ? `model=~"${ds.map((d) => d.model).join('|')}"` : '' }));
   return {
     name: 'platformc-sli',
     interval: '30s',
