@@ -19,7 +19,7 @@ if (!existsSync(join(root, 'dist/main.cjs'))) {
   process.exit(2);
 }
 
-/** Median and minimum wall time of `n` runs, the median CPU time and the largest maxRSS measure.mjs reported. */
+/** Median and minimum wall time of `n` runs, the median CPU time and the largest maxRSS measure.cjs reported. */
 function time(args, n = runs, { cwd = root } = {}) {
   const samples = [];
   const cpu = [];
@@ -54,21 +54,22 @@ function treeSize(dir) {
 const ms = (n) => (n >= 1000 ? `${(n / 1000).toFixed(2)} s` : `${n.toFixed(0)} ms`);
 const cols = [['command', 52], ['runs', 5], ['median', 9], ['min', 9], ['x node', 7], ['CPU', 9], ['CPU x node', 11], ['CPU ms/model', 13], ['peak MiB', 9], ['files', 6], ['output MB', 10]];
 const line = (cells) => console.log(cells.map((c, i) => (i === 0 ? String(c).padEnd(cols[i][1]) : String(c).padStart(cols[i][1]))).join(' '));
-const measure = join(root, 'bench/measure.mjs');
+/** The CLI as a user starts it, with measure.cjs preloaded to report its CPU time and peak memory. */
+const measure = ['--require', join(root, 'bench/measure.cjs'), join(root, 'bin/platformc.js')];
 
 console.log(`node ${process.version}, ${cpus().length} CPUs, load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}; wall time (median, min), CPU time (median, user + system)\n`);
 line(cols.map(([c]) => c));
-// The bare start reports its own CPU time the way measure.mjs does; the cost of that one line is negligible.
+// The bare start reports its own CPU time the way measure.cjs does; the cost of that one line is negligible.
 const bare = time(['-e', "process.on('exit', () => { const u = process.cpuUsage(); process.stderr.write(`cpu=${(u.user + u.system) / 1000}\\n`); })"]);
 const row = (name, r, extra = {}) =>
   line([name, r.runs, ms(r.median), ms(r.min), (r.median / bare.median).toFixed(1), ms(r.cpu), (r.cpu / bare.cpu).toFixed(1), extra.perModel ?? '', r.maxrssMiB ? r.maxrssMiB.toFixed(0) : '', extra.files ?? '', extra.mb ?? '']);
 row("node -e ''", bare);
-row('platformc validate platform.yaml', time([measure, 'validate', 'platform.yaml']));
+row('platformc validate platform.yaml', time([...measure, 'validate', 'platform.yaml']));
 
 const out = mkdtempSync(join(tmpdir(), 'platformc-bench-'));
 try {
   const generated = join(out, 'generated');
-  const compile = time([measure, 'compile', 'platform.yaml', '--out', generated]);
+  const compile = time([...measure, 'compile', 'platform.yaml', '--out', generated]);
   const own = treeSize(generated);
   row('platformc compile platform.yaml', compile, { files: own.files, mb: (own.bytes / 1e6).toFixed(2) });
   for (const models of sizes) {
@@ -78,7 +79,7 @@ try {
     writeFileSync(join(dir, 'platform.yaml'), syntheticSpec(models));
     const target = join(dir, 'generated');
     // Fewer runs for the large platforms; the first writes the tree, the others find it unchanged (as a rerun would).
-    const r = time([measure, 'compile', join(dir, 'platform.yaml'), '--out', target], Math.max(3, Math.min(runs, Math.ceil(2000 / models))));
+    const r = time([...measure, 'compile', join(dir, 'platform.yaml'), '--out', target], Math.max(3, Math.min(runs, Math.ceil(2000 / models))));
     const size = treeSize(target);
     row(`platformc compile (${models} models, 3 envs x 2 regions)`, r, { perModel: (r.cpu / models).toFixed(1), files: size.files, mb: (size.bytes / 1e6).toFixed(1) });
     rmSync(dir, { recursive: true, force: true });

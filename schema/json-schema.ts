@@ -22,7 +22,7 @@ function closeEnumKeyedMaps(node: unknown): void {
   Object.values(o).forEach(closeEnumKeyedMaps);
 }
 
-function toJsonSchema(schema: z.ZodType, id: string, title: string): Json {
+function toJsonSchema(schema: z.core.$ZodType, id: string, title: string): Json {
   const json = z.toJSONSchema(schema, { io: 'input', target: 'draft-7', unrepresentable: 'any' }) as Json;
   closeEnumKeyedMaps(json);
   return { $schema: json.$schema, $id: id, title, ...json };

@@ -1,7 +1,7 @@
 /** The diagnostic catalog: every message is built from its code's template, and every template is complete. */
 import { describe, expect, it } from 'vitest';
 import { codes, type DiagnosticCode } from '../compiler/diagnostics/codes.js';
-import { diagnostic, formatMessage, inEnvironment, mergeEnvironments, startOfFile } from '../compiler/diagnostics/diagnostic.js';
+import { diagnostic, formatMessage, inEnvironment, mergeEnvironments } from '../compiler/diagnostics/diagnostic.js';
 
 describe('diagnostic catalog', () => {
   it('gives every code a severity, a message template and a doc', () => {

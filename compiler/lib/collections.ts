@@ -1,5 +1,5 @@
-/** The value under `key`, made by `make` and stored the first time the key is asked for. */
-export function getOrInsert<K, V>(map: Map<K, V>, key: K, make: () => V): V {
+/** The value under `key`, made by `make` and stored the first time the key is asked for (in a Map or a WeakMap). */
+export function getOrInsert<K, V>(map: { get(key: K): V | undefined; set(key: K, value: V): unknown }, key: K, make: () => V): V {
   let value = map.get(key);
   if (value === undefined) {
     value = make();

@@ -9,7 +9,7 @@ import { spawn as spawnProcess } from 'node:child_process';
 import { appendFileSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, writeFileSync, writeSync } from 'node:fs';
 import { networkInterfaces } from 'node:os';
 import { join, relative } from 'node:path';
-import { execa } from 'execa';
+import { execa, type ResultPromise } from 'execa';
 import { escapeTerminal } from '../diagnostics/render.js';
 import type { AcmCertificate } from './certificates.js';
 import { uploadRevision, verifyRevision, type Exec } from './models.js';
@@ -42,6 +42,18 @@ const DEFAULT_STEP_TIMEOUT_MS = 2 * 60 * 60_000;
 const DEFAULT_GRACE_MS = 5 * 60_000;
 /** Output kept in memory per step: the tail shown on failure and what a step's check reads. The log has it all (D12). */
 const KEEP_BYTES = 1024 * 1024;
+/**
+ * How a step's tool runs: output streamed to the log, not buffered; its own process group (signals below);
+ * stopped by platformc's own grace logic, never execa's SIGKILL; non-interactive terraform.
+ */
+const TOOL_OPTIONS = {
+  reject: false,
+  buffer: false,
+  stdin: 'ignore',
+  detached: true,
+  forceKillAfterDelay: false,
+  env: { TF_IN_AUTOMATION: '1', TF_INPUT: '0' },
+} as const;
 
 /** A state file cut short by a kill (it is now written atomically) or otherwise unreadable: start afresh (D22). */
 function readState(path: string): { fingerprint: string; completed: string[] } | undefined {
@@ -134,7 +146,8 @@ export async function runSteps(steps: readonly Step[], o: RunOptions): Promise<R
   const completed: string[] = [];
   const skipped: string[] = [];
 
-  let current: ReturnType<typeof execa> | undefined;
+  /** The step's tool, as started below. */
+  let current: ResultPromise<typeof TOOL_OPTIONS> | undefined;
   let interrupted = false;
   /**
    * Tools run in their own process group, so a Ctrl-C at the terminal reaches platformc only, and platformc
@@ -188,14 +201,7 @@ export async function runSteps(steps: readonly Step[], o: RunOptions): Promise<R
           let timedOut = false;
           const timers: NodeJS.Timeout[] = [];
           try {
-            current = execa(step.argv[0]!, step.argv.slice(1), {
-              reject: false,
-              buffer: false,
-              stdin: 'ignore',
-              detached: true,
-              forceKillAfterDelay: false,
-              env: { TF_IN_AUTOMATION: '1', TF_INPUT: '0' },
-            });
+            current = execa<typeof TOOL_OPTIONS>(step.argv[0]!, step.argv.slice(1), TOOL_OPTIONS);
             current.stdout?.on('data', keep('stdout'));
             current.stderr?.on('data', keep('stderr'));
             const pid = current.pid;

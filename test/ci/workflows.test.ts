@@ -9,8 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { emitCi } from '../../compiler/emit/ci.js';
 import { listFiles } from '../../compiler/output/write.js';
 import { cli, repoRoot, run } from '../helpers/cli.js';
-import { irOf } from '../helpers/platform.js';
-import { generateFiles } from '../../compiler/generate.js';
+import { filesOf, irOf } from '../helpers/platform.js';
 
 type Json = Record<string, any>;
 const ajv = new Ajv({ strict: false, allErrors: true });
@@ -119,7 +118,7 @@ describe('the generated workflow', () => {
     for (const env of ir.environments) {
       for (const id of [`plan-${env.name}-us-east-1`, `apply-${env.name}`]) expect(wf.jobs[id]['runs-on'], id).toEqual(['self-hosted', 'linux', 'x64', `platformc-${env.name}`]);
       // The runners reach the private API endpoint: the cluster security group admits the VPC on 443.
-      const eks = generateFiles(ir).find((f) => f.path === `terraform/${env.name}/us-east-1/infra/eks.tf`)!.content;
+      const eks = filesOf(ir).find((f) => f.path === `terraform/${env.name}/us-east-1/infra/eks.tf`)!.content;
       expect(eks).toMatch(new RegExp(`ingress_ci_runners = \\{[^}]*cidr_blocks\\s+= \\["${env.regions[0]!.network.vpcCidr.replace(/\./g, '\\.')}"\\]`));
     }
     expect(wf.jobs.validate['runs-on']).toBe('ubuntu-latest'); // no AWS, no cluster: a hosted runner is enough

@@ -46,6 +46,14 @@ describe('the code cache', () => {
     // Same length, other code: V8 alone would take the old cache (it checks only the length of the source).
     writeFileSync(file, "exports.value = function () { return 'other'; };\n");
     expect(load(file, { PLATFORMC_CODE_CACHE: cache })).toEqual({ value: 'other', status: 'miss' });
+    // The new build's cache replaces the old one (same path), and is then read.
+    expect(cacheFiles(cache)).toEqual(written);
+    expect(load(file, { PLATFORMC_CODE_CACHE: cache })).toEqual({ value: 'other', status: 'hit' });
+    // Another bundle (another install) has a cache of its own.
+    const second = join(work, 'second.cjs');
+    writeFileSync(second, "exports.value = function () { return 'first'; };\n");
+    expect(load(second, { PLATFORMC_CODE_CACHE: cache })).toEqual({ value: 'first', status: 'miss' });
+    expect(load(file, { PLATFORMC_CODE_CACHE: cache })).toEqual({ value: 'other', status: 'hit' });
     expect(cacheFiles(cache)).toHaveLength(2);
   });
 
@@ -56,8 +64,10 @@ describe('the code cache', () => {
     writeFileSync(file, "exports.value = () => 'value';\n");
     load(file, { PLATFORMC_CODE_CACHE: cache });
     const [name] = cacheFiles(cache);
+    // The file is the bundle, then V8's data: damage the data.
     const good = readFileSync(join(cache, name!));
-    writeFileSync(join(cache, name!), Buffer.alloc(good.length, 7));
+    const bundle = readFileSync(file);
+    writeFileSync(join(cache, name!), Buffer.concat([bundle, Buffer.alloc(good.length - bundle.length, 7)]));
     expect(load(file, { PLATFORMC_CODE_CACHE: cache })).toEqual({ value: 'value', status: 'rejected' });
     expect(load(file, { PLATFORMC_CODE_CACHE: cache })).toEqual({ value: 'value', status: 'hit' });
     writeFileSync(join(cache, name!), '');

@@ -7,10 +7,9 @@ import { describe, expect, it } from 'vitest';
 import { priceCatalog } from '../../compiler/catalog.js';
 import { estimatePlatform, type PlatformEstimate } from '../../compiler/cost/estimate.js';
 import { costTable, infracostJson } from '../../compiler/cost/formats.js';
-import { generateFiles } from '../../compiler/generate.js';
 import { listFiles } from '../../compiler/output/write.js';
 import { cli, repoRoot, run } from '../helpers/cli.js';
-import { irOf, irOfText, writeSpec } from '../helpers/platform.js';
+import { filesOf, irOf, irOfText, writeSpec } from '../helpers/platform.js';
 
 /** Component costs of one environment and region as name -> [min, desired, max]. */
 function lines(e: PlatformEstimate, env: string, region: string): Record<string, [number, number, number]> {
@@ -187,7 +186,7 @@ describe('estimates equal the figures computed by hand', () => {
     expect(text).not.toBe(base);
     const ir = irOfText(text);
     const e = estimatePlatform(ir);
-    const files = generateFiles(ir);
+    const files = filesOf(ir);
     // The checks in the generated Terraform, by region (the resource names end in the region) and type.
     const created = (env: string, region: string) => {
       const tf = files.find((f) => f.path === `terraform/${env}/us-east-1/dns/records.tf`)!.content;

@@ -20,13 +20,12 @@ import { celEnv, isCelError, parse, plan, type CelValue } from '@bufbuild/cel';
 import { strings } from '@bufbuild/cel/ext';
 import { parseAllDocuments } from 'yaml';
 import { describe, expect, it } from 'vitest';
-import { generateFiles } from '../../compiler/generate.js';
 import { writeTree } from '../../compiler/output/write.js';
 import { applySteps, destroySteps } from '../../compiler/ops/steps.js';
 import type { PlatformIR } from '../../compiler/resolve/ir.js';
 import { hasReference, hasTool, referenceDir } from '../helpers/cli.js';
 import { schemaProblems, type KubeObject } from '../helpers/kube.js';
-import { irOf } from '../helpers/platform.js';
+import { filesOf, irOf } from '../helpers/platform.js';
 
 type Json = Record<string, any>;
 const kubectl = hasTool('kubectl', ['version', '--client']);
@@ -36,7 +35,7 @@ const LBC = 'system:serviceaccount:kube-system:aws-load-balancer-controller';
 /** Every region's admission overlay and main overlay, built with kubectl kustomize. */
 function build(ir: PlatformIR): Map<string, { admission: Json[]; overlay: Json[] }> {
   const out = join(mkdtempSync(join(tmpdir(), 'platformc-admission-')), 'generated');
-  writeTree(out, generateFiles(ir));
+  writeTree(out, filesOf(ir));
   const kustomize = (dir: string) => {
     const r = spawnSync('kubectl', ['kustomize', join(out, dir)], { encoding: 'utf8' });
     if (r.status !== 0) throw new Error(`kubectl kustomize ${dir} failed:\n${r.stderr}`);

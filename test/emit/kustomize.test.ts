@@ -9,11 +9,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { describe, expect, it } from 'vitest';
-import { generateFiles } from '../../compiler/generate.js';
 import { writeTree } from '../../compiler/output/write.js';
 import { hasReference, hasTool, repoRoot } from '../helpers/cli.js';
 import { strictValidator } from '../helpers/kube.js';
-import { irOf, irOfText } from '../helpers/platform.js';
+import { filesOf, irOf, irOfText } from '../helpers/platform.js';
 import { restrictedViolations } from './pod-security.js';
 
 type Json = Record<string, any>;
@@ -26,7 +25,7 @@ const validator = strictValidator;
 /** Builds every overlay of a spec with kubectl kustomize; returns the objects per overlay. */
 function buildOverlays(spec: string | ReturnType<typeof irOf>): Map<string, Json[]> {
   const out = join(mkdtempSync(join(tmpdir(), 'platformc-k8s-')), 'generated');
-  const files = generateFiles(typeof spec === 'string' ? irOf(spec) : spec);
+  const files = filesOf(typeof spec === 'string' ? irOf(spec) : spec);
   writeTree(out, files);
   const overlays = files.filter((f) => /^kustomize\/overlays\/[^/]+\/[a-z]+-[a-z]+-\d+\/kustomization\.yaml$/.test(f.path)).map((f) => f.path.replace(/\/kustomization\.yaml$/, ''));
   const built = new Map<string, Json[]>();
@@ -173,7 +172,7 @@ describe('no secrets in generated/', () => {
     const { findSecrets } = await import('../../compiler/front/secrets.js');
     const { parseDocument } = await import('yaml');
     for (const spec of SPECS) {
-      for (const f of generateFiles(irOf(spec))) {
+      for (const f of filesOf(irOf(spec))) {
         expect(f.content, f.path).not.toMatch(/\b(AKIA|ASIA)[A-Z0-9]{16}\b|-----BEGIN [A-Z ]*PRIVATE KEY-----|\bgh[pousr]_[A-Za-z0-9]{36,}/);
         if (!f.path.endsWith('.yaml')) continue;
         for (const doc of parseAllDocuments(f.content)) {

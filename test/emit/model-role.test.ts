@@ -4,11 +4,10 @@
  * own model's revision (config.pbtxt and model.onnx under <model>/<revision>/), and nothing else: not another
  * model's revision, and no write or delete anywhere in the bucket.
  */
-import { parse } from '@cdktf/hcl2json';
+import { parseHcl as parse } from '../helpers/hcl.js';
 import { runSimulation } from '@cloud-copilot/iam-simulate';
 import { describe, expect, it } from 'vitest';
-import { generateFiles } from '../../compiler/generate.js';
-import { irOf } from '../helpers/platform.js';
+import { filesOf, irOf } from '../helpers/platform.js';
 
 type Json = Record<string, any>;
 const SPECS = ['platform.yaml', 'examples/multi-region-prod.yaml', 'examples/multi-model-teams.yaml'];
@@ -16,7 +15,7 @@ const SPECS = ['platform.yaml', 'examples/multi-region-prod.yaml', 'examples/mul
 describe('model role and model revisions (iam-simulate)', () => {
   it.each(SPECS)('%s: each model role reads its own revision, no other model, and writes nothing', async (spec) => {
     const ir = irOf(spec);
-    const files = generateFiles(ir);
+    const files = filesOf(ir);
     for (const env of ir.environments) {
       for (const r of env.regions) {
         const hcl = (await parse('irsa.tf', files.find((f) => f.path === `terraform/${env.name}/${r.region}/infra/irsa.tf`)!.content)) as Json;

@@ -7,10 +7,9 @@
 import { parseAllDocuments } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { formatCidr, maxVpcPrefix, overlaps, parseCidr, planSubnets, subnet, MAX_LOAD_BALANCER_SUBNET_PREFIX, MAX_SUBNET_PREFIX, type Cidr } from '../../compiler/lib/cidr.js';
-import { generateFiles } from '../../compiler/generate.js';
 import { checkPlatform } from '../../compiler/pipeline.js';
 import type { PlatformIR } from '../../compiler/resolve/ir.js';
-import { irOf, writeSpec } from '../helpers/platform.js';
+import { filesOf, irOf, writeSpec } from '../helpers/platform.js';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { repoRoot } from '../helpers/cli.js';
@@ -95,7 +94,7 @@ describe('a VPC too small for its AZs is a positioned diagnostic; one that fits 
 for (const spec of SPECS) {
   describe(`ALB allow and load-balancer subnets of ${spec}`, () => {
     const ir: PlatformIR = irOf(spec);
-    const files = generateFiles(ir);
+    const files = filesOf(ir);
     const content = (path: string) => files.find((f) => f.path === path)!.content;
     for (const env of ir.environments) {
       for (const r of env.regions) {

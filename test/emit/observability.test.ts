@@ -14,10 +14,9 @@ import { parse, parseAllDocuments } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { burnFactor, WINDOWS } from '../../compiler/emit/observability/slo.js';
 import { inferenceHeader, runK6Script } from '../helpers/k6.js';
-import { generateFiles } from '../../compiler/generate.js';
 import { writeTree } from '../../compiler/output/write.js';
 import { hasReference, hasTool, referenceDir, repoRoot } from '../helpers/cli.js';
-import { irOf, irOfText } from '../helpers/platform.js';
+import { filesOf, irOf, irOfText } from '../helpers/platform.js';
 import { counterValues, promtoolFiles, promtoolTest, ruleGroups, rulesOfFile, sloRuleFiles, sloRules } from '../helpers/rules.js';
 import { kustomizeObjects } from '../helpers/kustomize.js';
 
@@ -63,7 +62,7 @@ function metricsOf(expr: string): { metrics: string[]; error?: string } {
 
 describe.each(SPECS)('observability of %s', (spec) => {
   const ir = irOf(spec);
-  const files = generateFiles(ir);
+  const files = filesOf(ir);
   const ruleFiles = files.filter((f) => f.path.startsWith('prometheus/') && f.path.endsWith('.rules.yaml'));
   const dashboards = files.filter((f) => f.path.startsWith('grafana/') && f.path.endsWith('.json'));
 
@@ -152,7 +151,7 @@ describe.skipIf(!promtool)('generic SLO rules on synthetic traffic (promtool tes
   const mixed = text.replace('      latencyP99Ms: 25\n      availability: 99.9\n', '      latencyP99Ms: 25\n      availability: 99\n      period: 720h\n');
   expect(mixed).not.toBe(text);
   const ir = irOfText(mixed);
-  const files = generateFiles(ir);
+  const files = filesOf(ir);
   const [resnet, mobile] = ['resnet50', 'mobilenet'].map((m) => ir.environments.find((e) => e.name === 'prod')!.regions[0]!.deployments.find((d) => d.model === m)!);
   const H = 'nv_inference_first_response_histogram_ms';
 
@@ -288,7 +287,7 @@ describe.skipIf(!promtool)('generic SLO rules on synthetic traffic (promtool tes
 
 describe('SLO rules are data per model and logic per environment', () => {
   const ir = irOf('examples/multi-model-teams.yaml');
-  const files = generateFiles(ir);
+  const files = filesOf(ir);
 
   it('per model and SLO one budget constant, in its team\'s file; SLI windows, periods and alerts once per environment, whatever the number of models', () => {
     for (const env of ir.environments.filter((e) => e.observability.metrics.enabled)) {
@@ -322,7 +321,7 @@ describe('load tests', () => {
   const prod = ir.environments.find((e) => e.name === 'prod')!;
   const d = prod.regions[0]!.deployments.find((x) => x.model === 'resnet50')!;
   // The load tests come with the models (kustomize/models/, each environment's patches in overlays/<env>/models).
-  const objects = (env: string) => kustomizeObjects(generateFiles(ir), `kustomize/overlays/${env}/models`).filter((x) => x.metadata.namespace === 'platform');
+  const objects = (env: string) => kustomizeObjects(filesOf(ir), `kustomize/overlays/${env}/models`).filter((x) => x.metadata.namespace === 'platform');
   it("drive the model at its target rate and fail on its SLO: the environment's one script, run with the settings on the model's CronJob", () => {
     const prodObjects = objects('prod');
     const cron = prodObjects.find((x) => x.kind === 'CronJob' && x.metadata.name === 'loadtest-resnet50')!;
@@ -346,7 +345,7 @@ describe('load tests', () => {
       const configMaps = objects(env.name).filter((x) => x.kind === 'ConfigMap');
       expect(configMaps.map((x) => x.metadata.name)).toEqual(['platformc-k6-script']);
     }
-    expect(generateFiles(ir).filter((f) => f.content.includes('const c = JSON.parse(__ENV.LOADTEST)')).map((f) => f.path)).toEqual(['kustomize/models/_load-test-script.yaml']);
+    expect(filesOf(ir).filter((f) => f.content.includes('const c = JSON.parse(__ENV.LOADTEST)')).map((f) => f.path)).toEqual(['kustomize/models/_load-test-script.yaml']);
   });
   it('are suspended CronJobs without a schedule in platform.yaml, so they run only when asked (dev)', () => {
     const cron = objects('dev').find((x) => x.kind === 'CronJob' && x.metadata.name === 'loadtest-resnet50')!;

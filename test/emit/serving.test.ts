@@ -11,12 +11,11 @@ import { parse, parseAllDocuments, stringify } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { K6_SCRIPT, k6Config } from '../../compiler/emit/kubernetes/load-tests.js';
 import { inferenceHeader, runK6Script } from '../helpers/k6.js';
-import { generateFiles } from '../../compiler/generate.js';
 import { checkPlatform } from '../../compiler/pipeline.js';
 import { writeTree } from '../../compiler/output/write.js';
 import type { PlatformIR } from '../../compiler/resolve/ir.js';
 import { hasTool, referenceDir, repoRoot } from '../helpers/cli.js';
-import { irOf, irOfText, writeSpec } from '../helpers/platform.js';
+import { filesOf, irOf, irOfText, writeSpec } from '../helpers/platform.js';
 import { promtoolFile, promtoolFiles, promtoolTest, ruleGroups, sloRuleFiles, sloRules } from '../helpers/rules.js';
 import { kustomizeObjects } from '../helpers/kustomize.js';
 
@@ -26,12 +25,12 @@ const reference = readFileSync(join(repoRoot, 'platform.yaml'), 'utf8');
 const promtool = hasTool('promtool');
 
 /** Every Kubernetes object of a region overlay, with its patches applied as kustomize applies them (test/helpers/kustomize.ts). */
-const overlayObjects = (ir: PlatformIR, env: string, region: string): Json[] => kustomizeObjects(generateFiles(ir), `kustomize/overlays/${env}/${region}`);
+const overlayObjects = (ir: PlatformIR, env: string, region: string): Json[] => kustomizeObjects(filesOf(ir), `kustomize/overlays/${env}/${region}`);
 const find = (objects: Json[], kind: string, name: string): Json => objects.find((o) => o.kind === kind && o.metadata.name === name)!;
-const file = (ir: PlatformIR, path: string) => generateFiles(ir).find((f) => f.path === path)!.content;
+const file = (ir: PlatformIR, path: string) => filesOf(ir).find((f) => f.path === path)!.content;
 /** The SLO rules that apply to a model: its budgets (its SLOs as data), and the generic rules and SLI recordings that select it. */
 const rulesOf = (ir: PlatformIR, env: string, model: string) =>
-  sloRules(generateFiles(ir), env).filter((r) => (r.record === 'slo:error_budget:ratio' ? r.labels.model === model : !/model=~"/.test(r.expr) || new RegExp(`model=~"(?:[^"]*\\|)?${model}(?:\\|[^"]*)?"`).test(r.expr)));
+  sloRules(filesOf(ir), env).filter((r) => (r.record === 'slo:error_budget:ratio' ? r.labels.model === model : !/model=~"/.test(r.expr) || new RegExp(`model=~"(?:[^"]*\\|)?${model}(?:\\|[^"]*)?"`).test(r.expr)));
 /** A model's budget of one SLO: the value and its labels (period, objective in words, latency bucket). */
 const budgetOf = (rules: Json[], slo: string) => rules.find((r) => r.record === 'slo:error_budget:ratio' && r.labels.slo === slo)!;
 /** The label value C's printf("%.16g") writes: what prometheus-cpp's text serializer writes for a bucket bound. */
@@ -178,7 +177,7 @@ describe.each(SPECS)('rollouts and security of %s', (spec) => {
     for (const t of ir.teams.filter((x) => x.models.length)) expect(ns.find((n) => n.metadata.name === t.namespace)!.metadata.labels['elbv2.k8s.aws/pod-readiness-gate-inject']).toBe('enabled');
   });
   it('the Triton role may HeadBucket its model bucket: s3:ListBucket without a prefix condition (K8s #1)', () => {
-    for (const f of generateFiles(ir).filter((x) => x.path.endsWith('/irsa.tf'))) {
+    for (const f of filesOf(ir).filter((x) => x.path.endsWith('/irsa.tf'))) {
       expect(f.content).toContain('s3:ListBucket');
       expect(f.content).not.toContain('s3:prefix');
     }
@@ -261,7 +260,7 @@ describe('alerting (Obs B1, B2, M4, M7; K8s #12, #25)', () => {
   });
   it.skipIf(!promtool)('GpuXidError pages on a new XID and names its code; GpuIdle tickets only GPUs no pod holds (promtool)', () => {
     const out = join(mkdtempSync(join(tmpdir(), 'platformc-gpu-')), 'generated');
-    writeTree(out, generateFiles(ir));
+    writeTree(out, filesOf(ir));
     const testFile = join(out, 'gpu.test.yaml');
     const xid = 'DCGM_FI_DEV_XID_ERRORS{Hostname="ip-10-0-1-1",gpu="0"}';
     writeFileSync(testFile, stringify({
@@ -308,7 +307,7 @@ describe.skipIf(!promtool)('latency alerts on synthetic traffic (Obs B1, issue #
       { series: 'nv_inference_first_response_histogram_ms_count{namespace="vision",model="resnet50"}', values: `0+${perMinute}x${times.length * 60}` },
     ];
     const alerts = ['SloErrorBudgetBurnFast', 'SloErrorBudgetBurnSlow'];
-    const r = promtoolTest(promtoolFiles(sloRuleFiles(generateFiles(ir), 'prod')), [{ interval: '1m', input_series: series, alert_rule_test: times.flatMap((t) => alerts.map((a) => ({ eval_time: t, alertname: a, exp_alerts: [] }))) }]);
+    const r = promtoolTest(promtoolFiles(sloRuleFiles(filesOf(ir), 'prod')), [{ interval: '1m', input_series: series, alert_rule_test: times.flatMap((t) => alerts.map((a) => ({ eval_time: t, alertname: a, exp_alerts: [] }))) }]);
     // Every (alert, time) that fired fails its empty expectation: promtool names it, with the alert's labels.
     // Anything else (a rule that did not load or evaluate) is not a verdict on the alerts.
     expect(r.output, r.output).toMatch(r.status === 0 ? /SUCCESS/ : /FAILED:\n\s+alertname: /);
@@ -340,7 +339,7 @@ describe('load test body (K8s #24)', () => {
 
 describe('load tests on a schedule, annotated and alerting (issue #15 item 7)', () => {
   const ir = irOf('platform.yaml');
-  const cronJobs = (env: string) => kustomizeObjects(generateFiles(ir), `kustomize/overlays/${env}/models`).filter((o) => o.kind === 'CronJob');
+  const cronJobs = (env: string) => kustomizeObjects(filesOf(ir), `kustomize/overlays/${env}/models`).filter((o) => o.kind === 'CronJob');
   it('prod runs every CronJob on its schedule in UTC (platform.yaml), dev keeps them suspended as templates', () => {
     for (const c of cronJobs('prod')) expect(c.spec).toMatchObject({ suspend: false, schedule: '0 4 * * 1', timeZone: 'Etc/UTC', concurrencyPolicy: 'Forbid' });
     for (const c of cronJobs('dev')) expect(c.spec).toMatchObject({ suspend: true });
@@ -348,7 +347,7 @@ describe('load tests on a schedule, annotated and alerting (issue #15 item 7)', 
   });
   it('every dashboard annotates runs, passes and failures of load-test Jobs', () => {
     for (const env of ['dev', 'prod']) {
-      for (const f of generateFiles(ir).filter((x) => x.path.startsWith(`grafana/${env}/`) && x.path.endsWith('.json'))) {
+      for (const f of filesOf(ir).filter((x) => x.path.startsWith(`grafana/${env}/`) && x.path.endsWith('.json'))) {
         const names = (JSON.parse(f.content) as Json).annotations.list.map((a: Json) => a.name);
         expect(names, f.path).toEqual(['Load tests', 'Load tests passed', 'Load tests failed']);
       }
@@ -356,8 +355,8 @@ describe('load tests on a schedule, annotated and alerting (issue #15 item 7)', 
   });
   it.skipIf(!promtool)('LoadTestFailed fires for a failed Job; the pass and fail annotations mark only the two minutes after the change (promtool)', () => {
     const out = join(mkdtempSync(join(tmpdir(), 'platformc-loadtest-')), 'generated');
-    writeTree(out, generateFiles(ir));
-    const dashboard = JSON.parse(file(ir, 'grafana/prod/' + generateFiles(ir).find((f) => f.path.startsWith('grafana/prod/') && f.path.endsWith('.json'))!.path.split('/').pop())) as Json;
+    writeTree(out, filesOf(ir));
+    const dashboard = JSON.parse(file(ir, 'grafana/prod/' + filesOf(ir).find((f) => f.path.startsWith('grafana/prod/') && f.path.endsWith('.json'))!.path.split('/').pop())) as Json;
     const annotation = (name: string) => dashboard.annotations.list.find((a: Json) => a.name === name).target.expr as string;
     // The annotation queries as recording rules, so promtool evaluates them on the same series.
     const records = join(out, 'annotations.rules.yaml');
@@ -443,7 +442,7 @@ describe('pins the observability depends on (Obs m5, m7)', () => {
     const label = newer(pin, '4.8.2') ? 'hostname' : 'Hostname';
     const other = label === 'Hostname' ? 'hostname' : 'Hostname';
     const ir = irOf('platform.yaml');
-    const files = generateFiles(ir).filter((f) => f.path.endsWith('/gpu.rules.yaml') || /^grafana\/[^/]+\/.*gpu.*\.json$/.test(f.path));
+    const files = filesOf(ir).filter((f) => f.path.endsWith('/gpu.rules.yaml') || /^grafana\/[^/]+\/.*gpu.*\.json$/.test(f.path));
     expect(files.length).toBeGreaterThanOrEqual(4);
     for (const f of files) {
       expect(f.content, f.path).toMatch(new RegExp(`\\b${label}\\b`));
@@ -487,7 +486,7 @@ describe.skipIf(!hasTool('kubectl', ['version', '--client']))('scheduled load te
     expect(scheduled).not.toBe(base);
     const suspended = (text: string, region: string) => {
       const out = join(mkdtempSync(join(tmpdir(), 'platformc-lt-')), 'generated');
-      writeTree(out, generateFiles(irOfText(text)));
+      writeTree(out, filesOf(irOfText(text)));
       return kustomizeBuild(join(out, `kustomize/overlays/prod/${region}`))
         .filter((o) => o.kind === 'CronJob' && o.metadata.name.startsWith('loadtest-'))
         .map((o) => [o.metadata.name, (o.spec as { suspend: boolean }).suspend]);

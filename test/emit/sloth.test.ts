@@ -20,9 +20,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { describe, expect, it } from 'vitest';
-import { generateFiles } from '../../compiler/generate.js';
 import { hasTool } from '../helpers/cli.js';
-import { irOf } from '../helpers/platform.js';
+import { filesOf, irOf } from '../helpers/platform.js';
 import { counterValues, promtoolFiles, promtoolTest, sloRuleFiles } from '../helpers/rules.js';
 
 const promtool = hasTool('promtool');
@@ -112,7 +111,7 @@ function scenario(name: string, segments: [failed: number, slow: number, minutes
 
 describe.skipIf(!promtool)('platformc and Sloth fire the same alerts at the same minutes', () => {
   it('fast burn, slow burn and healthy traffic: the same SLI values and the same alerts at every minute (one promtool run)', () => {
-    const ours = promtoolFiles(sloRuleFiles(generateFiles(irOf('platform.yaml')), 'prod'));
+    const ours = promtoolFiles(sloRuleFiles(filesOf(irOf('platform.yaml')), 'prod'));
     const sloth = join(mkdtempSync(join(tmpdir(), 'platformc-sloth-')), 'sloth.rules.yaml');
     writeFileSync(sloth, stringify({
       groups: [

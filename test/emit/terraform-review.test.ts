@@ -3,21 +3,20 @@
  * will do with the budget's filter (TF #29), the cluster's deletion protection (TF #32), the log groups' KMS key
  * (TF #28) and the CI runners' network path to the API server. Each test failed on the output before the fix.
  */
-import { parse as parseHcl } from '@cdktf/hcl2json';
+import { parseHcl } from '../helpers/hcl.js';
 import { runSimulation } from '@cloud-copilot/iam-simulate';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { describe, expect, it } from 'vitest';
-import { generateFiles } from '../../compiler/generate.js';
 import { checkPlatform } from '../../compiler/pipeline.js';
 import type { PlatformIR } from '../../compiler/resolve/ir.js';
 import { repoRoot } from '../helpers/cli.js';
-import { irOf, irOfText, writeSpec } from '../helpers/platform.js';
+import { filesOf, irOf, irOfText, writeSpec } from '../helpers/platform.js';
 
 type Json = Record<string, any>;
 
-const filesOf = (ir: PlatformIR) => new Map(generateFiles(ir).map((f) => [f.path, f.content]));
+const fileMap = (ir: PlatformIR) => new Map(filesOf(ir).map((f) => [f.path, f.content]));
 
 /** The parsed HCL of every .tf file of one root module, merged per block type. */
 async function root(files: Map<string, string>, dir: string): Promise<{ resource: Json; module: Json; provider: Json[] }> {
@@ -34,7 +33,7 @@ async function root(files: Map<string, string>, dir: string): Promise<{ resource
 
 const referenceText = readFileSync(join(repoRoot, 'platform.yaml'), 'utf8').replaceAll('../models/', 'models/');
 const reference = irOf('platform.yaml');
-const refFiles = filesOf(reference);
+const refFiles = fileMap(reference);
 /** The reference platform with a change; the models/ link of writeSpec resolves the definitions. */
 const variant = (edit: (text: string) => string) => irOfText(edit(referenceText));
 const diagnosticsOf = (text: string) => checkPlatform(writeSpec(text), { display: 'platform.yaml', compilerVersion: '0.0.0-test' }).diagnostics;
@@ -43,7 +42,7 @@ describe('the budget counts what it should (TF #29)', () => {
   const shared = variant((t) => t.replace('  notify: [ml-platform@example.com]\n', '  notify: [ml-platform@example.com]\n  scope: environment\n  activateTag: true\n'));
 
   it("with scope environment, filters on the environment's platformc-stack tag, which every resource and load balancer carries", async () => {
-    const files = filesOf(shared);
+    const files = fileMap(shared);
     for (const env of shared.environments) {
       const infra = await root(files, `terraform/${env.name}/us-east-1/infra`);
       const budget = infra.resource.aws_budgets_budget.monthly[0];
@@ -91,7 +90,7 @@ describe('the cost-allocation tag is activated once per account', () => {
 
 describe('deletion protection (TF #32)', () => {
   it('is on for prod and off for dev by default, and platform.yaml can say otherwise per environment', async () => {
-    const protection = async (ir: PlatformIR, env: string) => (await root(filesOf(ir), `terraform/${env}/us-east-1/infra`)).module.eks[0].deletion_protection;
+    const protection = async (ir: PlatformIR, env: string) => (await root(fileMap(ir), `terraform/${env}/us-east-1/infra`)).module.eks[0].deletion_protection;
     expect(await protection(reference, 'prod')).toBe(true);
     expect(await protection(reference, 'dev')).toBe(false);
     const flipped = variant((t) => t.replace('      network:\n        us-east-1: { natGateways: perAz }\n', '      network:\n        us-east-1: { natGateways: perAz }\n      cluster: { deletionProtection: false }\n'));
@@ -152,7 +151,7 @@ describe("CI runners' network path to the API server", () => {
     referenceText.replace('  endpoint:\n    publicAccess: false\n', `  endpoint:\n    ${endpoint}\n    ciRunnerCidrs: ${cidrs}\n`);
 
   it('admits the runners in the VPC by default, and exactly the listed CIDRs when platform.yaml names them', async () => {
-    const rule = async (ir: PlatformIR) => (await root(filesOf(ir), 'terraform/prod/us-east-1/infra')).module.eks[0].security_group_additional_rules.ingress_ci_runners;
+    const rule = async (ir: PlatformIR) => (await root(fileMap(ir), 'terraform/prod/us-east-1/infra')).module.eks[0].security_group_additional_rules.ingress_ci_runners;
     expect((await rule(reference)).cidr_blocks).toEqual(['10.40.0.0/16']);
     const listed = await rule(irOfText(runners('[10.99.0.0/24, 10.98.0.0/24]')));
     expect(listed.cidr_blocks).toEqual(['10.98.0.0/24', '10.99.0.0/24']);
@@ -161,7 +160,7 @@ describe("CI runners' network path to the API server", () => {
 
   it("with a public endpoint, adds the runners' public CIDRs to its allowed CIDRs (private ones cannot reach it)", async () => {
     const ir = irOfText(runners('[203.0.113.0/28, 10.99.0.0/24]', 'publicAccess: true\n    publicAccessCidrs: [198.51.100.0/24]'));
-    const eks = (await root(filesOf(ir), 'terraform/prod/us-east-1/infra')).module.eks[0];
+    const eks = (await root(fileMap(ir), 'terraform/prod/us-east-1/infra')).module.eks[0];
     expect(eks.endpoint_public_access_cidrs).toEqual(['198.51.100.0/24', '203.0.113.0/28']);
   });
 

@@ -7,13 +7,12 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parse } from '@cdktf/hcl2json';
+import { parseHcl as parse } from '../helpers/hcl.js';
 import { beforeAll, describe, expect, it } from 'vitest';
 
-import { generateFiles } from '../../compiler/generate.js';
 import { writeTree } from '../../compiler/output/write.js';
 import { hasReference, hasTool, referenceDir, repoRoot } from '../helpers/cli.js';
-import { irOf, irOfText, writeSpec } from '../helpers/platform.js';
+import { filesOf, irOf, irOfText, writeSpec } from '../helpers/platform.js';
 
 const reference = referenceDir;
 type Json = Record<string, any>;
@@ -34,7 +33,7 @@ interface RootModule { dir: string; files: Record<string, string>; hcl: Json[] }
 /** Compiles a spec into a temp dir; returns each Terraform root module with its parsed files. */
 async function compileTerraform(spec: string): Promise<{ out: string; roots: RootModule[] }> {
   const out = join(mkdtempSync(join(tmpdir(), 'platformc-tf-')), 'generated');
-  const files = generateFiles(irOf(spec));
+  const files = filesOf(irOf(spec));
   writeTree(out, files);
   const byDir = new Map<string, Record<string, string>>();
   for (const f of files.filter((f) => f.path.endsWith('.tf'))) {
@@ -48,10 +47,11 @@ async function compileTerraform(spec: string): Promise<{ out: string; roots: Roo
   return { out, roots };
 }
 
-/** Every `${...}` expression in a parsed value. */
+/** Every string of a parsed value that holds a `${...}` expression. */
 function expressions(value: unknown, out: string[] = []): string[] {
-  if (typeof value === 'string') for (const m of value.matchAll(/\$\{([\s\S]*?)\}(?!")/g)) out.push(value);
-  else if (Array.isArray(value)) value.forEach((v) => expressions(v, out));
+  if (typeof value === 'string') {
+    if (/\$\{[\s\S]*?\}(?!")/.test(value)) out.push(value);
+  } else if (Array.isArray(value)) value.forEach((v) => expressions(v, out));
   else if (value && typeof value === 'object') Object.values(value).forEach((v) => expressions(v, out));
   return out;
 }
@@ -183,7 +183,6 @@ describe.each(SPECS)('Terraform of %s', (spec) => {
   });
 
   it('is secure by default', () => {
-    const ir = irOf(spec);
     for (const root of roots.filter((r) => r.dir.endsWith('/infra'))) {
       const eks = Object.assign({}, ...root.hcl.map((h) => h.module ?? {})).eks[0] as Json;
       const vpc = Object.assign({}, ...root.hcl.map((h) => h.module ?? {})).vpc[0] as Json;
@@ -363,7 +362,7 @@ describe('Terraform follows the spec', () => {
       expect(() => irOfText(base.replace('    project: gpu-inference', `    project: ${JSON.stringify(refused)}`))).toThrow(/metadata\.tags\.project: AWS tag values hold only/);
     }
     const ir = irOfText(base.replace('owner: ml-platform@example.com', `owner: ${JSON.stringify(hostile)}`).replace('    project: gpu-inference', `    project: ${JSON.stringify(hostile)}`));
-    const files = generateFiles(ir).filter((f) => f.path.endsWith('providers.tf'));
+    const files = filesOf(ir).filter((f) => f.path.endsWith('providers.tf'));
     for (const f of files) {
       const parsed = (await parse(f.path, f.content)) as Json;
       const tags = parsed.provider.aws[0].default_tags[0].tags;
@@ -372,7 +371,7 @@ describe('Terraform follows the spec', () => {
     }
     if (!terraform) return;
     const out = join(mkdtempSync(join(tmpdir(), 'platformc-hostile-')), 'generated');
-    writeTree(out, generateFiles(ir));
+    writeTree(out, filesOf(ir));
     const r = spawnSync('terraform', ['fmt', '-check', '-recursive', join(out, 'terraform')], { encoding: 'utf8', env: { ...process.env, TF_CLI_CONFIG_FILE: '/dev/null' } });
     expect(r.status, r.stdout + r.stderr).toBe(0);
   });

@@ -12,12 +12,11 @@ import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { estimatePlatform } from '../../compiler/cost/estimate.js';
 import { WORKING_HOURS_SCALER } from '../../compiler/emit/kubernetes/working-hours.js';
-import { generateFiles } from '../../compiler/generate.js';
 import { writeTree } from '../../compiler/output/write.js';
 import { checkPlatform } from '../../compiler/pipeline.js';
 import { hasReference, hasTool, repoRoot } from '../helpers/cli.js';
 import { kustomizeBuild, schemaProblems } from '../helpers/kube.js';
-import { irOf } from '../helpers/platform.js';
+import { filesOf, irOf } from '../helpers/platform.js';
 import { restrictedViolations } from './pod-security.js';
 import { promtoolFiles, promtoolTest, sloRuleFiles } from '../helpers/rules.js';
 
@@ -27,7 +26,7 @@ const promtool = hasTool('promtool');
 const SPEC = 'examples/spot-cost-optimised.yaml';
 
 const ir = irOf(SPEC);
-const files = generateFiles(ir);
+const files = filesOf(ir);
 const out = join(mkdtempSync(join(tmpdir(), 'platformc-wh-')), 'generated');
 writeTree(out, files);
 const dev = ir.environments.find((e) => e.name === 'dev')!;

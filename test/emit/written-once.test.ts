@@ -12,7 +12,6 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { parse, parseAllDocuments } from 'yaml';
 import { describe, expect, it } from 'vitest';
-import { generateFiles } from '../../compiler/generate.js';
 import { modelObjects } from '../../compiler/emit/kubernetes/objects.js';
 import { common, jsonPatch } from '../../compiler/emit/shared/json-patch.js';
 import { k6ScriptObject, loadTestObjects } from '../../compiler/emit/kubernetes/load-tests.js';
@@ -26,7 +25,7 @@ import { syntheticSpec } from '../../bench/synthetic.mjs';
 import { hasTool, repoRoot } from '../helpers/cli.js';
 import { kustomizeObjects } from '../helpers/kustomize.js';
 import { applyJsonPatch } from '../helpers/json-patch.js';
-import { irOf, irOfText } from '../helpers/platform.js';
+import { filesOf, irOf, irOfText } from '../helpers/platform.js';
 
 type Json = Record<string, any>;
 
@@ -97,7 +96,7 @@ describe('common', () => {
 
 describe.each(SPECS)('models written once: %s', (_name, irOfSpec) => {
   const ir = irOfSpec();
-  const files = generateFiles(ir);
+  const files = filesOf(ir);
   const content = (path: string) => files.find((f) => f.path === path)?.content;
 
   it('writes each model once, under kustomize/models, and no full model object in an environment or region when every region has it', () => {
@@ -177,7 +176,7 @@ describe.each(SPECS)('models written once: %s', (_name, irOfSpec) => {
 
 describe('rules written once (issue #16: each rule group was a plain rule file and again the spec of a PrometheusRule)', () => {
   const ir = irOf('platform.yaml');
-  const files = generateFiles(ir);
+  const files = filesOf(ir);
   it('each rule file is a PrometheusRule, listed by prometheus/<env>/kustomization.yaml, which the observability overlay includes; no group is written anywhere else', () => {
     for (const env of ir.environments) {
       const rules = files.filter((f) => f.path.startsWith(`prometheus/${env.name}/`) && f.path.endsWith('.rules.yaml'));

@@ -10,11 +10,11 @@ import { describe, expect, it } from 'vitest';
 import { CONTROLLERS } from '../../compiler/lib/conventions.js';
 import { RESERVED_NAMESPACES } from '../../compiler/front/semantic.js';
 import { validateFile } from '../../compiler/front/validate.js';
-import { generateFiles } from '../../compiler/generate.js';
 import { checkPlatform } from '../../compiler/pipeline.js';
 import { MAX_DIAGNOSTICS } from '../../compiler/front/structure.js';
 import { MAX_ENTRIES } from '../../compiler/front/source.js';
 import { cli, hasStackTrace, repoRoot, run } from '../helpers/cli.js';
+import { filesOf } from '../helpers/platform.js';
 
 const reference = readFileSync(join(repoRoot, 'platform.yaml'), 'utf8');
 
@@ -144,7 +144,7 @@ describe('prototype names (D8)', () => {
       .replace(/^ {8}gpu: \{/gm, '        constructor: {');
     expect(codes(renamed)).toEqual([]);
     const { ir } = checkPlatform(join(project(renamed), 'platform.yaml'), { display: 'platform.yaml', compilerVersion: '0.0.0-test' });
-    const files = generateFiles(ir!);
+    const files = filesOf(ir!);
     expect(files.some((f) => f.content.includes('namespace: constructor'))).toBe(true);
   });
   it.each(['constructor', 'toString', 'valueOf', 'hasOwnProperty'])('%s in overrides and standby is an unknown name, positioned', (name) => {

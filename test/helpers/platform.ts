@@ -8,6 +8,8 @@ import { generateFiles } from '../../compiler/generate.js';
 import { checkPlatform } from '../../compiler/pipeline.js';
 import { compilerVersion } from '../../compiler/version.js';
 import type { PlatformIR } from '../../compiler/resolve/ir.js';
+import type { FileOutput } from '../../compiler/output/files.js';
+import { getOrInsert } from '../../compiler/lib/collections.js';
 import { repoRoot } from './cli.js';
 
 export function validated(file: string): Validated {
@@ -16,12 +18,25 @@ export function validated(file: string): Validated {
   return r.validated;
 }
 
-/** The IR of a platform file in the repo, through the whole pipeline (capacity and budget checks included). */
+/**
+ * The IR of a platform file in the repo, through the whole pipeline (capacity and budget checks included). Made
+ * once per file in a test worker: the IR is deeply frozen, so every test can share it, and the repo's platform
+ * files do not change while the suite runs.
+ */
 export function irOf(file: string): PlatformIR {
-  const r = checkPlatform(isAbsolute(file) ? file : join(repoRoot, file), { display: file, compilerVersion: '0.0.0-test' });
-  if (!r.ir) throw new Error(`${file} is invalid:\n${r.diagnostics.map((d) => `${d.line}:${d.col} ${d.code} ${d.message}`).join('\n')}`);
-  return r.ir;
+  return getOrInsert(irs, file, () => {
+    const r = checkPlatform(isAbsolute(file) ? file : join(repoRoot, file), { display: file, compilerVersion: '0.0.0-test' });
+    if (!r.ir) throw new Error(`${file} is invalid:\n${r.diagnostics.map((d) => `${d.line}:${d.col} ${d.code} ${d.message}`).join('\n')}`);
+    return r.ir;
+  });
 }
+const irs = new Map<string, PlatformIR>();
+
+/** generateFiles(ir), made once per IR in a test worker (the emitters are pure); each caller gets its own list. */
+export function filesOf(ir: PlatformIR): FileOutput[] {
+  return [...getOrInsert(generated, ir, () => generateFiles(ir))];
+}
+const generated = new WeakMap<PlatformIR, readonly FileOutput[]>();
 
 /** Writes YAML text as platform.yaml in a temp folder that links the repo's models/; returns its path. */
 export function writeSpec(text: string): string {

@@ -2,7 +2,7 @@
  * The pure halves of apply's certificate and edge checks (compiler/ops/certificates.ts, edge.ts) on the IR of the
  * multi-region example, and the contract with the infra root: the output apply reads is the one Terraform writes.
  */
-import { parse } from '@cdktf/hcl2json';
+import { parseHcl as parse } from '../helpers/hcl.js';
 import { describe, expect, it } from 'vitest';
 import { emitCertificates } from '../../compiler/emit/terraform/certificates.js';
 import { certificateArnValue, certificateCheck, certificateKustomization, certificatePatches, certificateProblems, nameCovers, readCertificateArns } from '../../compiler/ops/certificates.js';

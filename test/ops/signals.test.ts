@@ -20,8 +20,11 @@ const until = async (what: string, done: () => boolean, ms = 15_000) => {
 /** Until the fake terraform (FAKE_SLOW) runs and handles SIGINT: it records that once its handler is in place. */
 const handlesSigint = (log: string) => until('terraform handling SIGINT', () => calls(log).includes('terraform handles SIGINT'));
 
-describe('Ctrl-C', () => {
-  it('is passed on to the running terraform, which stops cleanly, and the run stops', async () => {
+// Each of these runs platformc in a process of its own and mostly waits for it (the SIGTERM test for the full
+// grace time): they run at the same time. Tests that run platformc in this process (`run`, runSteps) change its
+// working directory and environment, so they stay one after another, below.
+describe('a running apply, interrupted or refused (own processes, concurrently)', () => {
+  it.concurrent('Ctrl-C is passed on to the running terraform, which stops cleanly, and the run stops', async ({ expect }) => {
     const w = workspace(cluster);
     const env: NodeJS.ProcessEnv = { ...process.env, ...w.env, NO_COLOR: '1', FAKE_ACCOUNT: '222222222222', FAKE_SLOW: 'infra apply' };
     const child = spawn(process.execPath, [join(repoRoot, 'bin/platformc.js'), 'apply', '--env', 'prod'], { cwd: w.dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -36,9 +39,7 @@ describe('Ctrl-C', () => {
     expect(stderr).toContain('passing SIGINT to the running step');
     expect(calls(w.log).some((c) => c.includes('platform apply'))).toBe(false);
   });
-});
 
-describe('signals, faults and hygiene (D3, D4, D12, D22, D23)', () => {
   const start = (w: ReturnType<typeof workspace>, extra: Record<string, string>, args = ['apply', '--env', 'prod']) => {
     const env: NodeJS.ProcessEnv = { ...process.env, ...w.env, NO_COLOR: '1', FAKE_ACCOUNT: '222222222222', ...extra };
     // detached: platformc leads its own process group, as a shell's foreground job does.
@@ -49,7 +50,7 @@ describe('signals, faults and hygiene (D3, D4, D12, D22, D23)', () => {
     return { child, done, stderr: () => stderr };
   };
 
-  it('Ctrl-C at a terminal (SIGINT to the whole foreground group) reaches terraform exactly once', async () => {
+  it.concurrent('Ctrl-C at a terminal (SIGINT to the whole foreground group) reaches terraform exactly once', async ({ expect }) => {
     const w = workspace(cluster);
     const run = start(w, { FAKE_SLOW: 'infra apply', FAKE_GRACE_MS: '1500' });
     await handlesSigint(w.log);
@@ -60,7 +61,7 @@ describe('signals, faults and hygiene (D3, D4, D12, D22, D23)', () => {
     expect(calls(w.log)).toContain('terraform stopped cleanly');
   }, 30_000);
 
-  it('SIGTERM gives terraform its graceful stop (a SIGINT), with no SIGKILL after 5 s', async () => {
+  it.concurrent('SIGTERM gives terraform its graceful stop (a SIGINT), with no SIGKILL after 5 s', async ({ expect }) => {
     const w = workspace(cluster);
     const run = start(w, { FAKE_SLOW: 'infra apply', FAKE_GRACE_MS: '6000' });
     await handlesSigint(w.log);
@@ -72,18 +73,45 @@ describe('signals, faults and hygiene (D3, D4, D12, D22, D23)', () => {
     expect(calls(w.log)).toContain('terraform stopped cleanly');
   }, 30_000);
 
-  it('kill -9 of platformc does not leave terraform running: its watchdog stops it gracefully (D23)', async () => {
+  it.concurrent('kill -9 of platformc does not leave terraform running: its watchdog stops it gracefully (D23)', async ({ expect }) => {
     const w = workspace(cluster);
     const run = start(w, { FAKE_SLOW: 'infra apply', FAKE_SLOW_MS: '15000' });
     await handlesSigint(w.log);
     run.child.kill('SIGKILL');
     await run.done;
-    // The watchdog sees its pipe from platformc close; terraform then takes FAKE_GRACE_MS (0) to stop.
-    await until('clean stop', () => calls(w.log).includes('terraform stopped cleanly'), 5000).catch(() => undefined);
+    // The watchdog sees its pipe from platformc close; terraform then takes FAKE_GRACE_MS (0) to stop. The bound
+    // is generous: the file's other runs start at the same time as this one, beside the rest of the suite.
+    await until('clean stop', () => calls(w.log).includes('terraform stopped cleanly'), 20_000).catch(() => undefined);
     expect(calls(w.log)).toContain('terraform received SIGINT');
     expect(calls(w.log)).toContain('terraform stopped cleanly');
   }, 30_000);
 
+  it.concurrent('the step log holds the tool output while the tool runs, not only when it ends', async ({ expect }) => {
+    const w = workspace(cluster);
+    const run = start(w, { FAKE_SLOW: 'infra apply', FAKE_SLOW_MS: '20000' });
+    await handlesSigint(w.log);
+    // The fake prints "terraform: working" and then runs for 20 s (or until the SIGINT below): the line reaches the
+    // step log in that time.
+    const logs = (text: string) => spawnSync('grep', ['-rl', text, join(w.dir, '.platformc/logs')], { encoding: 'utf8' }).stdout;
+    await until('output in the step log', () => /infra_apply\.log/.test(logs('terraform: working')), 10_000).catch(() => undefined);
+    expect(logs('terraform: working')).toMatch(/infra_apply\.log/);
+    expect(logs('terraform: ok')).not.toMatch(/infra_apply\.log/); // still running
+    run.child.kill('SIGINT');
+    await run.done;
+  }, 30_000);
+
+  it.concurrent('a second apply of the same environment is refused while one holds its lock', async ({ expect }) => {
+    const w = workspace(cluster);
+    mkdirSync(join(w.dir, '.platformc'), { recursive: true });
+    writeFileSync(join(w.dir, '.platformc/prod.lock'), `${process.pid}\n`);
+    const r = await cliAsync(['apply', '--env', 'prod'], { cwd: w.dir, env: { ...w.env, FAKE_ACCOUNT: '222222222222' } });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`prod is being planned, applied or destroyed by another platformc (pid ${process.pid})`);
+    expect(calls(w.log)).toEqual([]);
+  }, 60_000);
+});
+
+describe('an apply in this process: what it leaves behind (D23)', () => {
   it('a run that ends leaves no process behind: its watchdog ends with it, also when platformc keeps running (D23)', async () => {
     const w = workspace(cluster);
     // In this process (`run` works in the workspace), so platformc outlives the run as a test worker or a library user does.
@@ -102,19 +130,6 @@ describe('signals, faults and hygiene (D3, D4, D12, D22, D23)', () => {
     expect(inWorkspace()).toEqual([]);
   });
 
-  it('the step log holds the tool output while the tool runs, not only when it ends', async () => {
-    const w = workspace(cluster);
-    const run = start(w, { FAKE_SLOW: 'infra apply', FAKE_SLOW_MS: '4000' });
-    await handlesSigint(w.log);
-    // The fake prints "terraform: working" and then runs for 4 s: the line reaches the step log in that time.
-    const logs = (text: string) => spawnSync('grep', ['-rl', text, join(w.dir, '.platformc/logs')], { encoding: 'utf8' }).stdout;
-    await until('output in the step log', () => /infra_apply\.log/.test(logs('terraform: working')), 3000).catch(() => undefined);
-    expect(logs('terraform: working')).toMatch(/infra_apply\.log/);
-    expect(logs('terraform: ok')).not.toMatch(/infra_apply\.log/); // still running
-    run.child.kill('SIGINT');
-    await run.done;
-  }, 30_000);
-
   it('a truncated state file (a kill during its write) does not block the next apply', async () => {
     const w = workspace(cluster);
     mkdirSync(join(w.dir, '.platformc/state'), { recursive: true });
@@ -122,16 +137,6 @@ describe('signals, faults and hygiene (D3, D4, D12, D22, D23)', () => {
     const r = await run(['apply', '--env', 'prod'], { cwd: w.dir, env: { ...w.env, FAKE_ACCOUNT: '222222222222' } });
     expect(r.code, r.stderr).toBe(0);
     expect(JSON.parse(readFileSync(join(w.dir, '.platformc/state/prod-apply.json'), 'utf8'))).toMatchObject({ completed: [] });
-  }, 60_000);
-
-  it('a second apply of the same environment is refused while one holds its lock', async () => {
-    const w = workspace(cluster);
-    mkdirSync(join(w.dir, '.platformc'), { recursive: true });
-    writeFileSync(join(w.dir, '.platformc/prod.lock'), `${process.pid}\n`);
-    const r = await cliAsync(['apply', '--env', 'prod'], { cwd: w.dir, env: { ...w.env, FAKE_ACCOUNT: '222222222222' } });
-    expect(r.code).toBe(1);
-    expect(r.stderr).toContain(`prod is being planned, applied or destroyed by another platformc (pid ${process.pid})`);
-    expect(calls(w.log)).toEqual([]);
   }, 60_000);
 });
 

@@ -8,10 +8,9 @@ import { appendFileSync, chmodSync, cpSync, existsSync, mkdtempSync, readdirSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { generateFiles } from '../../compiler/generate.js';
 import { listFiles, recoverInterruptedWrite, writeTree } from '../../compiler/output/write.js';
 import { bin, cli, repoRoot, run } from '../helpers/cli.js';
-import { irOf } from '../helpers/platform.js';
+import { filesOf, irOf } from '../helpers/platform.js';
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'platformc-compile-'));
 /** Every file of a tree with its content. */
@@ -146,7 +145,7 @@ describe('compile', () => {
 });
 
 describe('atomic write', () => {
-  const files = generateFiles(irOf('platform.yaml'));
+  const files = filesOf(irOf('platform.yaml'));
 
   it('a fault part-way leaves the old tree intact and no staging folder', () => {
     const dir = tmp();

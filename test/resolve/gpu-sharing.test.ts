@@ -8,19 +8,19 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parse as parseHcl } from '@cdktf/hcl2json';
+import { parseHcl } from '../helpers/hcl.js';
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { estimatePlatform } from '../../compiler/cost/estimate.js';
 import { gpuNodesNotReady } from '../../compiler/ops/kube.js';
-import { generateFiles } from '../../compiler/generate.js';
 import { checkPlatform } from '../../compiler/pipeline.js';
 import { replicaResources } from '../../compiler/resolve/resolve.js';
 import { writeTree } from '../../compiler/output/write.js';
 import { hasReference, hasTool, referenceDir, repoRoot } from '../helpers/cli.js';
 import { kustomizeBuild, schemaProblems } from '../helpers/kube.js';
 import { kustomizeObjects } from '../helpers/kustomize.js';
-import { irOfText, validated, writeSpec } from '../helpers/platform.js';
+import { filesOf, irOfText, validated, writeSpec } from '../helpers/platform.js';
+import type { FileOutput } from '../../compiler/output/files.js';
 import { rankInstanceTypes } from '../../compiler/resolve/auto-instance.js';
 
 type Json = Record<string, any>;
@@ -32,13 +32,13 @@ function withGpu(gpu: string, edit: (s: string) => string = (s) => s): string {
   expect(s.split(`gpu: ${gpu}`).length).toBe(3);
   return edit(s);
 }
-const docs = (files: ReturnType<typeof generateFiles>, path: string) => files.find((f) => f.path === path)!.content.split('\n---\n').map((x) => parse(x) as Json);
+const docs = (files: FileOutput[], path: string) => files.find((f) => f.path === path)!.content.split('\n---\n').map((x) => parse(x) as Json);
 /** A model's objects as prod runs them (the shared model files with prod's patches). */
-const prodModel = (files: ReturnType<typeof generateFiles>, model: string) => kustomizeObjects(files, 'kustomize/overlays/prod/models').filter((o) => o.metadata.labels?.['app.kubernetes.io/instance'] === model);
+const prodModel = (files: FileOutput[], model: string) => kustomizeObjects(files, 'kustomize/overlays/prod/models').filter((o) => o.metadata.labels?.['app.kubernetes.io/instance'] === model);
 const gpuLine = (ir: ReturnType<typeof irOfText>, env: string) =>
   estimatePlatform(ir).environments.find((e) => e.env === env)!.regions[0]!.resources.find((r) => r.name === 'node pool gpu')!.components[0]!;
 /** Writes the files and builds the prod overlay with kubectl kustomize; the objects' strict-schema problems. */
-function overlayProblems(files: ReturnType<typeof generateFiles>): string[] {
+function overlayProblems(files: FileOutput[]): string[] {
   const out = join(mkdtempSync(join(tmpdir(), 'platformc-share-')), 'generated');
   writeTree(out, files);
   return kustomizeBuild(join(out, 'kustomize/overlays/prod/us-east-1')).flatMap(schemaProblems);
@@ -48,7 +48,7 @@ const diagnose = (text: string) => checkPlatform(writeSpec(text), { display: 'pl
 
 describe('time-slicing (gpu: {share: 4})', () => {
   const ir = irOfText(withGpu('{ share: 4 }'));
-  const files = generateFiles(ir);
+  const files = filesOf(ir);
   const prod = ir.environments.find((e) => e.name === 'prod')!.regions[0]!;
   const pool = prod.nodePools.find((p) => p.name === 'gpu')!;
 
@@ -112,7 +112,7 @@ describe('time-slicing (gpu: {share: 4})', () => {
 describe('MIG (gpu: {mig: 1g.5gb} on p4d.24xlarge, A100 40GB)', () => {
   const onA100 = (s: string) => s.replace('instanceTypes: [g4dn.xlarge]', 'instanceTypes: [p4d.24xlarge]').replace(/monthlyUsd: \d+/g, 'monthlyUsd: 900000');
   const ir = irOfText(withGpu('{ mig: 1g.5gb }', onA100));
-  const files = generateFiles(ir);
+  const files = filesOf(ir);
   const pool = ir.environments.find((e) => e.name === 'prod')!.regions[0]!.nodePools.find((p) => p.name === 'gpu')!;
 
   it('splits each of the 8 GPUs into 7 instances at boot and advertises them under the mixed strategy', () => {

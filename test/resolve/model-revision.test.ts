@@ -8,11 +8,10 @@ import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { generateFiles } from '../../compiler/generate.js';
 import { checkPlatform } from '../../compiler/pipeline.js';
 import type { PlatformIR } from '../../compiler/resolve/ir.js';
 import { repoRoot } from '../helpers/cli.js';
-import { irOf } from '../helpers/platform.js';
+import { filesOf, irOf } from '../helpers/platform.js';
 import { kustomizeObjects } from '../helpers/kustomize.js';
 
 type Json = Record<string, any>;
@@ -33,13 +32,13 @@ const same = (t: string) => t;
 const resnet = (ir: PlatformIR) => ir.models.find((m) => m.name === 'resnet50')!;
 /** The pod template of resnet50's Deployment in prod, as generated. */
 function template(ir: PlatformIR): Json {
-  return kustomizeObjects(generateFiles(ir), 'kustomize/overlays/prod/models').find((d) => d.kind === 'Deployment' && d.metadata.name === 'triton-resnet50')!.spec.template;
+  return kustomizeObjects(filesOf(ir), 'kustomize/overlays/prod/models').find((d) => d.kind === 'Deployment' && d.metadata.name === 'triton-resnet50')!.spec.template;
 }
 
 describe('model revision', () => {
   it.each(SPECS)('%s: config sha256 is that of the generated config.pbtxt, and the revision names the bucket keys', (spec) => {
     const ir = irOf(spec);
-    const files = new Map(generateFiles(ir).map((f) => [f.path, f.content]));
+    const files = new Map(filesOf(ir).map((f) => [f.path, f.content]));
     for (const m of ir.models) {
       expect(createHash('sha256').update(files.get(`triton/models/${m.name}/config.pbtxt`)!).digest('hex')).toBe(m.configSha256);
       expect(m.revision).toMatch(/^[0-9a-f]{16}$/);

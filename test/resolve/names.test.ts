@@ -5,9 +5,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { generateFiles } from '../../compiler/generate.js';
 import { repoRoot } from '../helpers/cli.js';
-import { irOfText } from '../helpers/platform.js';
+import { filesOf, irOfText } from '../helpers/platform.js';
 
 const reference = readFileSync(join(repoRoot, 'platform.yaml'), 'utf8');
 
@@ -31,7 +30,7 @@ describe('generated names', () => {
 
   it('compile without collisions when names are at their limits and share long prefixes', () => {
     const ir = irOfText(longNames);
-    const files = generateFiles(ir);
+    const files = filesOf(ir);
     const dashboards = files.filter((f) => f.path.startsWith('grafana/') && f.path.endsWith('.json')).map((f) => JSON.parse(f.content) as { uid: string });
     const uids = dashboards.map((d) => d.uid);
     expect(uids.length).toBeGreaterThan(2);

@@ -1,8 +1,0 @@
-// Runs the CLI as bin/platformc.js does, in this process, and reports on stderr its peak memory (maxRSS,
-// KiB) and the CPU time it used (user + system, ms: unlike wall time, hardly affected by other processes
-// on a shared machine) as `maxrss=<KiB> cpu=<ms>`.
-process.on('exit', () => {
-  const { user, system } = process.cpuUsage();
-  process.stderr.write(`\nmaxrss=${process.resourceUsage().maxRSS} cpu=${((user + system) / 1000).toFixed(1)}\n`);
-});
-await import('../bin/platformc.js');

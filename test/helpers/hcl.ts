@@ -1,0 +1,21 @@
+/**
+ * Generated HCL read back with the real parser (@cdktf/hcl2json: HashiCorp's hclsyntax compiled to WebAssembly),
+ * once per distinct text in a test worker. A dozen test files read the same files (the reference platform's and
+ * the examples' roots) and the parser was the slowest thing most of them did (~6 s of the suite's CPU). Each
+ * caller gets a copy of its own; a text that fails to parse is not remembered, so its error names the caller's file.
+ */
+import { parse } from '@cdktf/hcl2json';
+
+type Json = Record<string, any>;
+
+const parsed = new Map<string, Promise<string>>();
+
+export function parseHcl(file: string, content: string): Promise<Json> {
+  let json = parsed.get(content);
+  if (!json) {
+    json = parse(file, content).then((value) => JSON.stringify(value));
+    parsed.set(content, json);
+    json.catch(() => parsed.delete(content));
+  }
+  return json.then((text) => JSON.parse(text) as Json);
+}
