@@ -7,7 +7,7 @@
 // `validate` runs no Terraform template; V8 compiles a function only when it is first called, and the code
 // cache holds the functions a command called. The two large libraries only the ops commands use are bundles
 // of their own under dist/vendor/, required when `apply`, `destroy`, `status` or `loadtest` need them, so the
-// other commands never read them.
+// other commands never read them (and through the code cache too: code-cache.js).
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';

@@ -57,6 +57,21 @@ describe('the code cache', () => {
     expect(cacheFiles(cache)).toHaveLength(2);
   });
 
+  it('runs the bundles beside it (./vendor/*.cjs) through a cache of their own, never another build of one, once per process', () => {
+    const work = tmp();
+    const cache = join(work, 'cache');
+    mkdirSync(join(work, 'vendor'));
+    const file = join(work, 'bundle.cjs');
+    writeFileSync(file, "exports.value = () => { const a = require('./vendor/big-lib.cjs'); return a === require('./vendor/big-lib.cjs') ? a.name : 'loaded twice'; };\n");
+    writeFileSync(join(work, 'vendor/big-lib.cjs'), "exports.name = 'one';\n");
+    expect(load(file, { PLATFORMC_CODE_CACHE: cache })).toEqual({ value: 'one', status: 'miss' });
+    expect(cacheFiles(cache).map((f) => f.split('-')[0])).toEqual(['biglib', 'test']);
+    expect(load(file, { PLATFORMC_CODE_CACHE: cache })).toEqual({ value: 'one', status: 'hit' });
+    writeFileSync(join(work, 'vendor/big-lib.cjs'), "exports.name = 'two';\n");
+    expect(load(file, { PLATFORMC_CODE_CACHE: cache }).value).toBe('two');
+    expect(load(file, { PLATFORMC_CODE_CACHE: 'off' }).value).toBe('two');
+  });
+
   it('recompiles, silently, when the cache is damaged, and rewrites it', () => {
     const work = tmp();
     const cache = join(work, 'cache');
