@@ -8,7 +8,7 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, realpa
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runSteps } from '../../compiler/ops/run.js';
+import { runSteps, WATCHDOG } from '../../compiler/ops/run.js';
 import { cliAsync, repoRoot, run } from '../helpers/cli.js';
 import { calls, fakebin, fakeCluster, workspace } from './fake-platform.js';
 
@@ -138,6 +138,52 @@ describe('an apply in this process: what it leaves behind (D23)', () => {
     expect(r.code, r.stderr).toBe(0);
     expect(JSON.parse(readFileSync(join(w.dir, '.platformc/state/prod-apply.json'), 'utf8'))).toMatchObject({ completed: [] });
   }, 60_000);
+});
+
+describe('the watchdog script (D23)', () => {
+  /** A tool in a process group of its own, as runSteps starts them; it prints "ready" once its SIGINT handler is set. */
+  const tool = (onSigint: 'exit' | 'ignore') => {
+    const child = spawn(process.execPath, ['-e', `process.on('SIGINT', () => { ${onSigint === 'exit' ? 'process.exit(130)' : ''} }); setInterval(() => {}, 1000); console.log('ready');`], { detached: true, stdio: ['ignore', 'pipe', 'ignore'] });
+    const ready = new Promise((r) => child.stdout.once('data', r));
+    const ended = new Promise<[number | null, string | null]>((r) => child.on('exit', (code, signal) => r([code, signal])));
+    return { child, ready, ended };
+  };
+  /** The watchdog with a grace time in seconds, told `lines`; its pipe then closes, as when platformc dies. */
+  const watch = (grace: number, lines: string) => {
+    const dog = spawn('/bin/sh', ['-c', WATCHDOG, 'platformc-watchdog', String(grace)], { stdio: ['pipe', 'ignore', 'ignore'] });
+    dog.stdin.end(lines);
+    return new Promise((r) => dog.on('exit', r));
+  };
+
+  it.concurrent('sends the running tool\'s group a SIGINT when its pipe closes', async ({ expect }) => {
+    const t = tool('exit');
+    await t.ready;
+    await watch(300, `0\n${t.child.pid}\n`);
+    expect(await t.ended).toEqual([130, null]);
+  });
+
+  it.concurrent('kills the group after the grace time when SIGINT does not stop the tool', async ({ expect }) => {
+    const t = tool('ignore');
+    await t.ready;
+    const t0 = Date.now();
+    await watch(1, `${t.child.pid}\n`);
+    expect(await t.ended).toEqual([null, 'SIGKILL']);
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(900);
+  });
+
+  it.concurrent('signals nothing when no tool runs at the end', async ({ expect }) => {
+    const t = tool('exit');
+    await t.ready;
+    try {
+      await watch(300, `${t.child.pid}\n0\n`);
+      // A SIGINT would have ended it (exit 130) by now.
+      await new Promise((r) => setTimeout(r, 300));
+      expect(t.child.exitCode).toBeNull();
+    } finally {
+      t.child.kill('SIGKILL');
+    }
+    expect(await t.ended).toEqual([null, 'SIGKILL']);
+  });
 });
 
 describe('runSteps with fake tools', () => {
