@@ -16,7 +16,7 @@ import { modelObjects } from '../../compiler/emit/kubernetes/objects.js';
 import { common, jsonPatch } from '../../compiler/emit/shared/json-patch.js';
 import { k6ScriptObject, loadTestObjects } from '../../compiler/emit/kubernetes/load-tests.js';
 import type { K8sObject } from '../../compiler/emit/shared/k8s.js';
-import { certificateKustomization, certificatePatches } from '../../compiler/ops/certificates.js';
+import { CERTIFICATE_ANNOTATION, certificateArnValue, certificateKustomization, certificatePatches } from '../../compiler/ops/certificates.js';
 import { toYaml, toYamlDocuments } from '../../compiler/output/serialize.js';
 import { writeTree } from '../../compiler/output/write.js';
 import type { EnvironmentIR, PlatformIR, RegionIR } from '../../compiler/resolve/ir.js';
@@ -156,19 +156,26 @@ describe.each(SPECS)('models written once: %s', (_name, irOfSpec) => {
         const rendered = render(overlay);
         expect(rendered.length).toBeGreaterThan(0);
         expect(rendered, `${env.name}/${r.region}`).toBe(render(full));
-        // platformc apply's directory with the ACM certificate ARNs (compiler/ops/certificates.ts) on top of each.
+        // platformc apply's directory with the ACM certificate ARNs (compiler/ops/certificates.ts) on top of the
+        // overlay. (Not also on top of the full one: a kustomization's patches see what the directory it includes
+        // builds, and the two directories have just built the same bytes.)
         const { hosts, patches: certificates } = certificatePatches(env, r);
         if (certificates.length === 0) continue;
         const arns = Object.fromEntries(hosts.map((h, i) => [h, `arn:aws:acm:${r.region}:${env.account}:certificate/00000000-0000-0000-0000-00000000000${i}`]));
-        const applied = (dir: string) => {
-          const apply = join(out, '.platformc/apply', env.name, `${r.region}${dir === overlay ? '' : '.full'}`);
-          mkdirSync(apply, { recursive: true });
-          writeFileSync(join(apply, 'kustomization.yaml'), certificateKustomization(relative(apply, dir), certificates, arns));
-          return render(apply);
-        };
-        const withArns = applied(overlay);
-        expect(withArns).toContain(arns[hosts[0]!]!);
-        expect(withArns, `${env.name}/${r.region} with certificates`).toBe(applied(full));
+        const apply = join(out, '.platformc/apply', env.name, r.region);
+        mkdirSync(apply, { recursive: true });
+        writeFileSync(join(apply, 'kustomization.yaml'), certificateKustomization(relative(apply, overlay), certificates, arns));
+        const withArns = parseAllDocuments(render(apply)).map((d) => d.toJS() as Json);
+        // Each patched Ingress carries its certificate-arn value, and nothing else changed.
+        const before = parseAllDocuments(rendered).map((d) => d.toJS() as Json);
+        expect(withArns.map(identity)).toEqual(before.map(identity));
+        for (const [i, o] of withArns.entries()) {
+          const p = certificates.find((c) => o.kind === 'Ingress' && c.namespace === o.metadata.namespace && c.ingress === o.metadata.name);
+          const expected = structuredClone(before[i]!);
+          if (p) expected.metadata.annotations = { ...expected.metadata.annotations, [CERTIFICATE_ANNOTATION]: certificateArnValue(p, arns) };
+          expect(o, `${env.name}/${r.region} ${identity(o)}`).toEqual(expected);
+        }
+        for (const c of certificates) expect(withArns.some((o) => o.kind === 'Ingress' && o.metadata.namespace === c.namespace && o.metadata.name === c.ingress), `${c.namespace}/${c.ingress}`).toBe(true);
       }
     }
   });
