@@ -81,8 +81,11 @@ function writeAtomic(path: string, text: string): void {
  * graceful stop) and a SIGKILL if the tool is still there after the grace time. A normal end closes the pipe with
  * no tool running, and the watchdog just exits. A POSIX shell script, not a node process: it waits for the whole
  * run (hours for a first apply), at ~1 MB where node held ~40 MB, and starts in a millisecond instead of ~60.
+ * `sleep` comes from the system's folders first; should it fail, the watchdog leaves the interrupted tool to
+ * finish its graceful stop rather than count the grace time down in a busy loop to a SIGKILL.
  */
-export const WATCHDOG = `grace=$1
+export const WATCHDOG = `PATH=/usr/bin:/bin:$PATH
+grace=$1
 tool=0
 while IFS= read -r line; do tool=$line; done
 case $tool in '' | *[!0-9]* | 0) exit 0 ;; esac
@@ -94,7 +97,7 @@ while kill -0 "$tool" 2>/dev/null; do
     kill -s KILL -- "-$tool" 2>/dev/null
     exit 0
   fi
-  sleep 1
+  sleep 1 || exit 0
   waited=$((waited + 1))
 done`;
 

@@ -3,7 +3,7 @@
  * output with and without it, never the code of another bundle, and any broken cache is recompiled.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -72,21 +72,42 @@ describe('the code cache', () => {
     expect(load(file, { PLATFORMC_CODE_CACHE: 'off' }).value).toBe('two');
   });
 
-  it('recompiles, silently, when the cache is damaged, and rewrites it', () => {
+  it('recompiles, silently, when the cache is damaged anywhere, and rewrites it', () => {
     const work = tmp();
     const cache = join(work, 'cache');
     const file = join(work, 'bundle.cjs');
-    writeFileSync(file, "exports.value = () => 'value';\n");
+    writeFileSync(file, `exports.value = () => 'value';\n${Array.from({ length: 200 }, (_, i) => `exports.f${i} = (x) => x * ${i} + 'f${i}';`).join('\n')}\n`);
     load(file, { PLATFORMC_CODE_CACHE: cache });
     const [name] = cacheFiles(cache);
-    // The file is the bundle, then V8's data: damage the data.
     const good = readFileSync(join(cache, name!));
-    const bundle = readFileSync(file);
-    writeFileSync(join(cache, name!), Buffer.concat([bundle, Buffer.alloc(good.length - bundle.length, 7)]));
+    // V8 checks its data's version, flags and length but not its bytes: before the header's CRC, 64 bytes
+    // flipped inside them made every run crash (SIGSEGV) or run altered bytecode.
+    const damaged = Buffer.from(good);
+    for (let i = good.length - 200; i < good.length - 136; i++) damaged[i] = damaged[i]! ^ 0x5a;
+    writeFileSync(join(cache, name!), damaged);
     expect(load(file, { PLATFORMC_CODE_CACHE: cache })).toEqual({ value: 'value', status: 'rejected' });
     expect(load(file, { PLATFORMC_CODE_CACHE: cache })).toEqual({ value: 'value', status: 'hit' });
+    writeFileSync(join(cache, name!), Buffer.alloc(good.length, 7));
+    expect(load(file, { PLATFORMC_CODE_CACHE: cache })).toEqual({ value: 'value', status: 'miss' });
     writeFileSync(join(cache, name!), '');
     expect(load(file, { PLATFORMC_CODE_CACHE: cache }).value).toBe('value');
+  });
+
+  it('is not used in a folder that other users can write (the cache is code), and keeps a cache per set of node options', () => {
+    const work = tmp();
+    const file = join(work, 'bundle.cjs');
+    writeFileSync(file, "exports.value = () => 'value';\n");
+    const shared = join(work, 'shared');
+    mkdirSync(shared);
+    chmodSync(shared, 0o777);
+    expect(load(file, { PLATFORMC_CODE_CACHE: shared })).toEqual({ value: 'value', status: 'off' });
+    expect(readdirSync(shared)).toEqual([]);
+    const cache = join(work, 'cache');
+    expect(load(file, { PLATFORMC_CODE_CACHE: cache }).status).toBe('miss');
+    expect(load(file, { PLATFORMC_CODE_CACHE: cache, NODE_OPTIONS: '--max-old-space-size=512' }).status).toBe('miss');
+    expect(load(file, { PLATFORMC_CODE_CACHE: cache }).status).toBe('hit');
+    expect(load(file, { PLATFORMC_CODE_CACHE: cache, NODE_OPTIONS: '--max-old-space-size=512' }).status).toBe('hit');
+    expect(cacheFiles(cache)).toHaveLength(2);
   });
 
   it('falls back to compiling when the folder cannot be written, and is off with PLATFORMC_CODE_CACHE=off', () => {

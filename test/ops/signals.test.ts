@@ -155,35 +155,42 @@ describe('the watchdog script (D23)', () => {
     return new Promise((r) => dog.on('exit', r));
   };
 
-  it.concurrent('sends the running tool\'s group a SIGINT when its pipe closes', async ({ expect }) => {
-    const t = tool('exit');
-    await t.ready;
-    await watch(300, `0\n${t.child.pid}\n`);
-    expect(await t.ended).toEqual([130, null]);
-  });
-
-  it.concurrent('kills the group after the grace time when SIGINT does not stop the tool', async ({ expect }) => {
-    const t = tool('ignore');
-    await t.ready;
-    const t0 = Date.now();
-    await watch(1, `${t.child.pid}\n`);
-    expect(await t.ended).toEqual([null, 'SIGKILL']);
-    expect(Date.now() - t0).toBeGreaterThanOrEqual(900);
-  });
-
-  it.concurrent('signals nothing when no tool runs at the end', async ({ expect }) => {
-    const t = tool('exit');
-    await t.ready;
+  /** Runs `check` on a tool, which is killed whatever happens (it outlives a failed check otherwise). */
+  const withTool = async (onSigint: 'exit' | 'ignore', check: (t: ReturnType<typeof tool>) => Promise<void>) => {
+    const t = tool(onSigint);
     try {
+      await t.ready;
+      await check(t);
+    } finally {
+      try {
+        process.kill(-t.child.pid!, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
+  };
+
+  it.concurrent('sends the running tool\'s group a SIGINT when its pipe closes', ({ expect }) =>
+    withTool('exit', async (t) => {
+      await watch(300, `0\n${t.child.pid}\n`);
+      expect(await t.ended).toEqual([130, null]);
+    }));
+
+  it.concurrent('kills the group after the grace time when SIGINT does not stop the tool', ({ expect }) =>
+    withTool('ignore', async (t) => {
+      const t0 = Date.now();
+      await watch(1, `${t.child.pid}\n`);
+      expect(await t.ended).toEqual([null, 'SIGKILL']);
+      expect(Date.now() - t0).toBeGreaterThanOrEqual(900);
+    }));
+
+  it.concurrent('signals nothing when no tool runs at the end', ({ expect }) =>
+    withTool('exit', async (t) => {
       await watch(300, `${t.child.pid}\n0\n`);
       // A SIGINT would have ended it (exit 130) by now.
       await new Promise((r) => setTimeout(r, 300));
       expect(t.child.exitCode).toBeNull();
-    } finally {
-      t.child.kill('SIGKILL');
-    }
-    expect(await t.ended).toEqual([null, 'SIGKILL']);
-  });
+    }));
 });
 
 describe('runSteps with fake tools', () => {
