@@ -86,8 +86,12 @@ function loadWithCodeCache(file, { dir, name }) {
     // Only the cache of these very bytes: one made from another build of the bundle at this path is a miss.
     if (cached && cached.length > HEADER_BYTES + bundle.length && bundle.equals(cached.subarray(HEADER_BYTES, HEADER_BYTES + bundle.length))) {
       const data = cached.subarray(HEADER_BYTES + bundle.length);
-      if (cached.subarray(0, HEADER_BYTES).toString('latin1') === header(data)) cachedData = data;
-      else damaged = true;
+      try {
+        if (cached.subarray(0, HEADER_BYTES).toString('latin1') === header(data)) cachedData = data;
+        else damaged = true;
+      } catch {
+        // no zlib.crc32 (a Node older than the engines field asks for): no cache
+      }
     }
   }
   // The function Node wraps every CommonJS module in.
