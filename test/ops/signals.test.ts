@@ -1,7 +1,8 @@
 /**
  * Signals, faults and hygiene of a running apply (D3, D4, D12, D22, D23): the built CLI in its own process,
  * interrupted (Ctrl-C, SIGTERM, kill -9) while a fake terraform runs (FAKE_SLOW, fake.mjs: it records each
- * SIGINT and how it stopped), and runSteps with fake tools that hang or flood their output.
+ * SIGINT and how it stopped), the watchdog script on its own, and runSteps with fake tools that hang or flood
+ * their output.
  */
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, realpathSync, writeFileSync } from 'node:fs';
