@@ -1,5 +1,5 @@
 /** The JSON Schemas editors use, generated from the zod schema (never edited by hand). */
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { ModelDefinitionSchema, PlatformSchema } from './platform.js';
 import { referenceMarkdown } from './reference.js';
 

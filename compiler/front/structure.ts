@@ -1,5 +1,5 @@
 /** Structural validation: zod issues become positioned diagnostics with "did you mean" hints. */
-import type { z } from 'zod';
+import * as z from 'zod/mini';
 import type { DiagnosticCode } from '../diagnostics/codes.js';
 import { dedupeDiagnostics, diagnostic, type Diagnostic, type MessageArgs } from '../diagnostics/diagnostic.js';
 import { closest, didYouMean } from '../diagnostics/suggest.js';
@@ -12,7 +12,7 @@ type AnySchema = z.core.$ZodType;
 export function checkStructure<T extends AnySchema>(schema: T, source: Source): { value?: z.output<T>; diagnostics: Diagnostic[]; problems: Path[] } {
   const proto = prototypeKeys(source);
   if (proto.length) return { diagnostics: proto, problems: [[]] };
-  const result = (schema as unknown as z.ZodType).safeParse(source.value, { reportInput: true });
+  const result = z.safeParse(schema, source.value, { reportInput: true });
   if (result.success) return { value: result.data as z.output<T>, diagnostics: [], problems: [] };
   /** Where each problem is (an unknown key at the key itself), for the checks that run on the valid parts. */
   const problems = result.error.issues.flatMap((i): Path[] => (i.code === 'unrecognized_keys' ? i.keys.map((k) => [...i.path, k] as Path) : [i.path as Path]));
@@ -282,6 +282,6 @@ function exampleOf(s: AnySchema | undefined, depth: number): string {
 }
 
 function describeOf(s: AnySchema | undefined): string | undefined {
-  const description = (s as unknown as { description?: string } | undefined)?.description;
+  const description = s ? z.globalRegistry.get(s)?.description : undefined;
   return description ? description.replace(/\.$/, '') : undefined;
 }

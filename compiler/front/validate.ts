@@ -74,7 +74,7 @@ export function validateFile(path: string, display: string = path, options: Fron
   const rawModels = partial.invalid.touches(['models']) && isPlainObject(source.value) && isPlainObject((source.value as Record<string, unknown>).models) ? ((source.value as Record<string, unknown>).models as Record<string, unknown>) : {};
   const cut = Object.entries(rawModels).flatMap(([name, m]): [string, { definition: string }][] => {
     if (Object.hasOwn(spec.models, name) || !isPlainObject(m)) return [];
-    const definition = PlatformSchema.shape.models.valueType.shape.definition.safeParse(m.definition);
+    const definition = PlatformSchema.shape.models._zod.def.valueType.shape.definition.safeParse(m.definition);
     return definition.success ? [[name, { definition: definition.data }]] : [];
   });
   for (const [name, model] of [...Object.entries(spec.models), ...cut]) {
