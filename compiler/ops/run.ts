@@ -6,7 +6,7 @@
  * running tool (Terraform then stops cleanly and releases its lock) before platformc exits.
  */
 import { spawn as spawnProcess } from 'node:child_process';
-import { appendFileSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, writeFileSync, writeSync } from 'node:fs';
+import { appendFileSync, closeSync, existsSync, fstatSync, mkdirSync, openSync, readFileSync, readSync, renameSync, writeFileSync } from 'node:fs';
 import { networkInterfaces } from 'node:os';
 import { join, relative } from 'node:path';
 import { execa, type ResultPromise } from 'execa';
@@ -40,11 +40,11 @@ export interface RunOptions {
 /** An EKS cluster with GPU node groups takes 20-40 minutes; two hours means the tool hangs. */
 const DEFAULT_STEP_TIMEOUT_MS = 2 * 60 * 60_000;
 const DEFAULT_GRACE_MS = 5 * 60_000;
-/** Output kept in memory per step: the tail shown on failure and what a step's check reads. The log has it all (D12). */
+/** Output read back per step: the tail shown on failure and what a step's check reads. The log has it all (D12). */
 const KEEP_BYTES = 1024 * 1024;
 /**
- * How a step's tool runs: output streamed to the log, not buffered; its own process group (signals below);
- * stopped by platformc's own grace logic, never execa's SIGKILL; non-interactive terraform.
+ * How a step's tool runs: its own process group (signals below); stopped by platformc's own grace logic, never
+ * execa's SIGKILL; non-interactive terraform. Its output goes to files (runSteps), not through platformc.
  */
 const TOOL_OPTIONS = {
   reject: false,
@@ -54,6 +54,23 @@ const TOOL_OPTIONS = {
   forceKillAfterDelay: false,
   env: { TF_IN_AUTOMATION: '1', TF_INPUT: '0' },
 } as const;
+
+/** The last `bytes` of a file from `from` on, as text. */
+function readTail(path: string, from: number, bytes: number): string {
+  const fd = openSync(path, 'r');
+  try {
+    const start = Math.max(from, fstatSync(fd).size - bytes);
+    const buffer = Buffer.alloc(Math.max(0, fstatSync(fd).size - start));
+    for (let at = 0; at < buffer.length; ) {
+      const n = readSync(fd, buffer, at, buffer.length - at, start + at);
+      if (n === 0) break;
+      at += n;
+    }
+    return buffer.toString('utf8');
+  } finally {
+    closeSync(fd);
+  }
+}
 
 /** A state file cut short by a kill (it is now written atomically) or otherwise unreadable: start afresh (D22). */
 function readState(path: string): { fingerprint: string; completed: string[] } | undefined {
@@ -199,20 +216,19 @@ export async function runSteps(steps: readonly Step[], o: RunOptions): Promise<R
       try {
         if (step.kind === 'exec') {
           log(`$ ${commandLine(step.argv)}`);
-          // Output goes to the log as it comes (a kill mid-apply leaves what terraform said so far) and only a
-          // bounded tail stays in memory: no buffer limit that kills a verbose tool (D12).
+          // The tool writes straight into the step log (stdout to a file of its own when a check reads it), not
+          // into pipes platformc reads: a kill mid-apply leaves what terraform said so far, nothing is held in
+          // memory (D12), and a platformc that dies (kill -9) leaves no pipe behind whose next write would kill
+          // terraform with SIGPIPE (Go's default on stdout and stderr) before the watchdog's graceful stop (D23).
           const fd = openSync(logFile, 'a');
-          const kept = { stdout: '', stderr: '' };
-          const keep = (which: 'stdout' | 'stderr') => (chunk: Buffer) => {
-            writeSync(fd, chunk);
-            kept[which] = (kept[which] + chunk.toString('utf8')).slice(-KEEP_BYTES);
-          };
+          const from = fstatSync(fd).size;
+          const stdoutFile = step.check ? logFile.replace(/\.log$/, '.stdout') : undefined;
+          const outFd = stdoutFile ? openSync(stdoutFile, 'w') : fd;
           let timedOut = false;
           const timers: NodeJS.Timeout[] = [];
           try {
-            current = execa<typeof TOOL_OPTIONS>(step.argv[0]!, step.argv.slice(1), TOOL_OPTIONS);
-            current.stdout?.on('data', keep('stdout'));
-            current.stderr?.on('data', keep('stderr'));
+            // execa hands a file descriptor to the child as it is (its types list only 3 to 9 for stdout and stderr).
+            current = execa(step.argv[0]!, step.argv.slice(1), { ...TOOL_OPTIONS, stdout: outFd, stderr: fd } as unknown as typeof TOOL_OPTIONS);
             const pid = current.pid;
             dog ??= watchdog(o.graceMs ?? DEFAULT_GRACE_MS);
             dog.running(pid);
@@ -225,18 +241,21 @@ export async function runSteps(steps: readonly Step[], o: RunOptions): Promise<R
             );
             const r = await current;
             current = undefined;
-            tail = (kept.stderr || kept.stdout).split('\n').slice(-15).map(escapeTerminal).join('\n');
+            const stdout = stdoutFile ? readTail(stdoutFile, 0, KEEP_BYTES) : '';
+            if (stdout) appendFileSync(logFile, stdout);
+            tail = readTail(logFile, from, KEEP_BYTES).split('\n').slice(-15).map(escapeTerminal).join('\n');
             const benign = step.argv[0] === 'kubectl' && step.argv[1] === 'diff' && r.exitCode === 1;
             const tool = step.argv[0];
             if (interrupted) problem = 'interrupted';
             else if (timedOut) problem = `${tool} did not finish within ${Math.round((o.stepTimeoutMs ?? DEFAULT_STEP_TIMEOUT_MS) / 1000)} s and was stopped`;
             else if (r.failed && !benign) {
               problem = r.signal ? `${tool} was killed by ${r.signal}` : r.exitCode === undefined ? `could not run ${tool}: ${r.shortMessage}` : `${tool} exited with code ${r.exitCode}`;
-            } else if (step.check) problem = step.check(kept.stdout);
+            } else if (step.check) problem = step.check(stdout);
           } finally {
             for (const t of timers) clearTimeout(t);
             dog?.running(undefined);
             closeSync(fd);
+            if (outFd !== fd) closeSync(outFd);
           }
         } else {
           const outcome = await o.tasks(step.task, log, { waitMs: o.waitMs ?? 20 * 60_000, pollMs: o.pollMs ?? 10_000 });
