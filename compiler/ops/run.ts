@@ -40,7 +40,7 @@ export interface RunOptions {
 /** An EKS cluster with GPU node groups takes 20-40 minutes; two hours means the tool hangs. */
 const DEFAULT_STEP_TIMEOUT_MS = 2 * 60 * 60_000;
 const DEFAULT_GRACE_MS = 5 * 60_000;
-/** Output read back per step: the tail shown on failure and what a step's check reads. The log has it all (D12). */
+/** How much of a step's log is read back for the tail shown on failure. The log has it all (D12). */
 const KEEP_BYTES = 1024 * 1024;
 /**
  * How a step's tool runs: its own process group (signals below); stopped by platformc's own grace logic, never
@@ -59,8 +59,9 @@ const TOOL_OPTIONS = {
 function readTail(path: string, from: number, bytes: number): string {
   const fd = openSync(path, 'r');
   try {
-    const start = Math.max(from, fstatSync(fd).size - bytes);
-    const buffer = Buffer.alloc(Math.max(0, fstatSync(fd).size - start));
+    const size = fstatSync(fd).size;
+    const start = Math.max(from, size - bytes);
+    const buffer = Buffer.alloc(Math.max(0, size - start));
     for (let at = 0; at < buffer.length; ) {
       const n = readSync(fd, buffer, at, buffer.length - at, start + at);
       if (n === 0) break;
@@ -227,7 +228,8 @@ export async function runSteps(steps: readonly Step[], o: RunOptions): Promise<R
           let timedOut = false;
           const timers: NodeJS.Timeout[] = [];
           try {
-            // execa hands a file descriptor to the child as it is (its types list only 3 to 9 for stdout and stderr).
+            // execa hands a file descriptor to the child as it is (its types list only 3 to 9 for stdout and stderr;
+            // its `{ file }` target would pipe through platformc again).
             current = execa(step.argv[0]!, step.argv.slice(1), { ...TOOL_OPTIONS, stdout: outFd, stderr: fd } as unknown as typeof TOOL_OPTIONS);
             const pid = current.pid;
             dog ??= watchdog(o.graceMs ?? DEFAULT_GRACE_MS);
@@ -241,7 +243,8 @@ export async function runSteps(steps: readonly Step[], o: RunOptions): Promise<R
             );
             const r = await current;
             current = undefined;
-            const stdout = stdoutFile ? readTail(stdoutFile, 0, KEEP_BYTES) : '';
+            // A checked step's stdout (a one-line `aws sts` answer) whole: for its check, and in the log after the rest.
+            const stdout = stdoutFile ? readFileSync(stdoutFile, 'utf8') : '';
             if (stdout) appendFileSync(logFile, stdout);
             tail = readTail(logFile, from, KEEP_BYTES).split('\n').slice(-15).map(escapeTerminal).join('\n');
             const benign = step.argv[0] === 'kubectl' && step.argv[1] === 'diff' && r.exitCode === 1;
