@@ -67,11 +67,21 @@ function readRegularFile(path: string, display: string): Buffer {
     const st = fstatSync(fd);
     if (!st.isFile()) throw notRegular(st);
     if (st.size > MAX_FILE_BYTES) throw tooLarge(String(st.size));
-    const buffer = Buffer.alloc(MAX_FILE_BYTES + 1);
+    // Sized by fstat plus one byte, which tells a file that grew since; grown by doubling up to the cap. (A buffer
+    // of the cap for every read zero-filled 4 MiB per file: 4 ms of each validate of a 20 kB platform.yaml.)
+    let buffer = Buffer.allocUnsafe(st.size + 1);
     let length = 0;
-    for (let n = -1; n !== 0 && length <= MAX_FILE_BYTES; length += n) n = readSync(fd, buffer, length, buffer.length - length, null);
-    if (length > MAX_FILE_BYTES) throw tooLarge(`more than ${MAX_FILE_BYTES}`);
-    return buffer.subarray(0, length);
+    for (;;) {
+      if (length === buffer.length) {
+        if (length > MAX_FILE_BYTES) throw tooLarge(`more than ${MAX_FILE_BYTES}`);
+        const grown = Buffer.allocUnsafe(Math.min(2 * length, MAX_FILE_BYTES + 1));
+        buffer.copy(grown, 0, 0, length);
+        buffer = grown;
+      }
+      const n = readSync(fd, buffer, length, buffer.length - length, null);
+      if (n === 0) return buffer.subarray(0, length);
+      length += n;
+    }
   } finally {
     closeSync(fd);
   }

@@ -11,20 +11,16 @@
  *   Services (admitted) and on the ways around them (denied);
  * - apply and destroy handle the overlay at the right point.
  */
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Ajv, type ValidateFunction } from 'ajv';
 import { celEnv, isCelError, parse, plan, type CelValue } from '@bufbuild/cel';
 import { strings } from '@bufbuild/cel/ext';
-import { parseAllDocuments } from 'yaml';
 import { describe, expect, it } from 'vitest';
-import { writeTree } from '../../compiler/output/write.js';
 import { applySteps, destroySteps } from '../../compiler/ops/steps.js';
 import type { PlatformIR } from '../../compiler/resolve/ir.js';
 import { hasReference, hasTool, referenceDir } from '../helpers/cli.js';
-import { schemaProblems, type KubeObject } from '../helpers/kube.js';
+import { kustomizeFiles, schemaProblems, type KubeObject } from '../helpers/kube.js';
 import { filesOf, irOf } from '../helpers/platform.js';
 
 type Json = Record<string, any>;
@@ -34,13 +30,8 @@ const LBC = 'system:serviceaccount:kube-system:aws-load-balancer-controller';
 
 /** Every region's admission overlay and main overlay, built with kubectl kustomize. */
 function build(ir: PlatformIR): Map<string, { admission: Json[]; overlay: Json[] }> {
-  const out = join(mkdtempSync(join(tmpdir(), 'platformc-admission-')), 'generated');
-  writeTree(out, filesOf(ir));
-  const kustomize = (dir: string) => {
-    const r = spawnSync('kubectl', ['kustomize', join(out, dir)], { encoding: 'utf8' });
-    if (r.status !== 0) throw new Error(`kubectl kustomize ${dir} failed:\n${r.stderr}`);
-    return parseAllDocuments(r.stdout).map((d) => d.toJS() as Json);
-  };
+  const files = filesOf(ir);
+  const kustomize = (dir: string) => kustomizeFiles(files, dir) as Json[];
   const built = new Map<string, { admission: Json[]; overlay: Json[] }>();
   for (const env of ir.environments) {
     for (const r of env.regions) {

@@ -3,15 +3,12 @@
  * and CRD schemas (unknown fields are errors); then what each model relies on: GPUs, tolerations, probes,
  * RBAC, autoscaling bounds, Pod Security `restricted`, and no secret anywhere.
  */
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { describe, expect, it } from 'vitest';
-import { writeTree } from '../../compiler/output/write.js';
 import { hasReference, hasTool, repoRoot } from '../helpers/cli.js';
-import { strictValidator } from '../helpers/kube.js';
+import { kustomizeFiles, strictValidator } from '../helpers/kube.js';
 import { filesOf, irOf, irOfText } from '../helpers/platform.js';
 import { restrictedViolations } from './pod-security.js';
 
@@ -24,16 +21,10 @@ const validator = strictValidator;
 
 /** Builds every overlay of a spec with kubectl kustomize; returns the objects per overlay. */
 function buildOverlays(spec: string | ReturnType<typeof irOf>): Map<string, Json[]> {
-  const out = join(mkdtempSync(join(tmpdir(), 'platformc-k8s-')), 'generated');
   const files = filesOf(typeof spec === 'string' ? irOf(spec) : spec);
-  writeTree(out, files);
   const overlays = files.filter((f) => /^kustomize\/overlays\/[^/]+\/[a-z]+-[a-z]+-\d+\/kustomization\.yaml$/.test(f.path)).map((f) => f.path.replace(/\/kustomization\.yaml$/, ''));
   const built = new Map<string, Json[]>();
-  for (const o of overlays) {
-    const r = spawnSync('kubectl', ['kustomize', join(out, o)], { encoding: 'utf8' });
-    if (r.status !== 0) throw new Error(`kubectl kustomize ${o} failed:\n${r.stderr}`);
-    built.set(o, parseAllDocuments(r.stdout).map((d) => d.toJS() as Json));
-  }
+  for (const o of overlays) built.set(o, kustomizeFiles(files, o));
   return built;
 }
 

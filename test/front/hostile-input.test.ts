@@ -3,7 +3,7 @@
  * hang, an internal error or a silent acceptance. The assertions are on behaviour; the timings are in the report.
  */
 import { execFileSync } from 'node:child_process';
-import { cpSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -130,6 +130,13 @@ describe('files that are not regular files (D7)', () => {
     expect(r.code).toBe(1);
     expect(r.stdout).toMatch(/error file-too-large: .* is 50000004 bytes; platformc reads at most 4194304/);
     expect(hasStackTrace(r.stdout + r.stderr)).toBe(false);
+  });
+  it('a regular file longer than its stat size (a /proc file says 0 bytes) is read whole', () => {
+    expect(statSync('/proc/self/status').size).toBe(0);
+    const keys = validateFile('/proc/self/status').diagnostics.filter((d) => d.code === 'unknown-key').map((d) => /'(.+)'/.exec(d.message)![1]);
+    // Its first and last lines (Name: and nonvoluntary_ctxt_switches: on Linux), past the buffer of stat size + 1.
+    expect(keys[0]).toBe('Name');
+    expect(keys.at(-1)).toBe(/^(\w+):/m.exec(readFileSync('/proc/self/status', 'utf8').trimEnd().split('\n').at(-1)!)![1]);
   });
 });
 

@@ -1,9 +1,15 @@
 /** Strict offline Kubernetes schemas (../shared/reference/kubernetes) and kubectl kustomize, for tests. */
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Ajv, type ValidateFunction } from 'ajv';
+import { inject } from 'vitest';
 import { parseAllDocuments } from 'yaml';
+import { getOrInsert } from '../../compiler/lib/collections.js';
+import type { FileOutput } from '../../compiler/output/files.js';
+import { writeTree } from '../../compiler/output/write.js';
 import { hasReference, referenceDir } from './cli.js';
 
 const reference = join(referenceDir, 'kubernetes');
@@ -26,12 +32,61 @@ export function strictValidator(apiVersion: string, kind: string): ValidateFunct
 
 export type KubeObject = { apiVersion: string; kind: string; metadata: { name: string; namespace?: string } } & Record<string, unknown>;
 
-/** `kubectl kustomize DIR`, parsed; throws with kubectl's message when the build fails. */
-export function kustomizeBuild(dir: string): KubeObject[] {
-  const r = spawnSync('kubectl', ['kustomize', dir], { encoding: 'utf8' });
+/** `kubectl kustomize DIR`, as text; throws with kubectl's message when the build fails. */
+function kustomizeRun(dir: string): string {
+  const r = spawnSync('kubectl', ['kustomize', dir], { encoding: 'utf8', maxBuffer: 256 * 2 ** 20 });
   if (r.status !== 0) throw new Error(`kubectl kustomize ${dir} failed:\n${r.stderr}`);
-  return parseAllDocuments(r.stdout).map((d) => d.toJS() as KubeObject);
+  return r.stdout;
 }
+
+const parsed = (text: string) => parseAllDocuments(text).map((d) => d.toJS() as KubeObject);
+
+/** `kubectl kustomize DIR`, parsed; throws with kubectl's message when the build fails. */
+export const kustomizeBuild = (dir: string): KubeObject[] => parsed(kustomizeRun(dir));
+
+/** A generated tree on disk (written once per worker) and a digest of its paths and contents. */
+interface Tree { readonly out: string; readonly digest: string }
+const trees = new Map<string, Tree>();
+
+/** The generated tree of `files`, written into a temporary folder the first time this worker needs it. */
+export function generatedTree(files: readonly FileOutput[]): Tree {
+  const hash = createHash('sha256');
+  for (const f of files) hash.update(`${f.path}\0${Buffer.byteLength(f.content)}\0`).update(f.content);
+  const digest = hash.digest('hex');
+  return getOrInsert(trees, digest, () => {
+    const out = join(mkdtempSync(join(tmpdir(), 'platformc-tree-')), 'generated');
+    writeTree(out, files);
+    return { out, digest };
+  });
+}
+
+const renders = new Map<string, string>();
+
+/**
+ * What `kubectl kustomize` renders from `dir` (relative) of the generated tree of `files`, as text. Several
+ * test files check the same overlays of the repo's platforms (kustomize, admission, written-once, Karpenter,
+ * working hours): kubectl runs once per tree and directory in the whole run, its output kept in the folder
+ * test/global-setup.ts provides to every worker, keyed by the tree's digest and the directory.
+ */
+export function kustomizeText(files: readonly FileOutput[], dir: string): string {
+  const tree = generatedTree(files);
+  const key = createHash('sha256').update(`${tree.digest}\0${dir}`).digest('hex');
+  return getOrInsert(renders, key, () => {
+    const shared = join(inject('kustomizeRenders'), key);
+    try {
+      return readFileSync(shared, 'utf8');
+    } catch {
+      const text = kustomizeRun(join(tree.out, dir));
+      // Whole or absent for a worker that reads it meanwhile (two may render the same directory at once).
+      writeFileSync(`${shared}.${process.pid}`, text);
+      renameSync(`${shared}.${process.pid}`, shared);
+      return text;
+    }
+  });
+}
+
+/** kustomizeText, parsed: a new list of new objects per call (callers may change them). */
+export const kustomizeFiles = (files: readonly FileOutput[], dir: string): KubeObject[] => parsed(kustomizeText(files, dir));
 
 /** Problems of an object against its strict schema ('no schema' when the reference lacks the kind). */
 export function schemaProblems(o: KubeObject): string[] {
