@@ -85,8 +85,16 @@ export function kustomizeText(files: readonly FileOutput[], dir: string): string
   });
 }
 
-/** kustomizeText, parsed: a new list of new objects per call (callers may change them). */
-export const kustomizeFiles = (files: readonly FileOutput[], dir: string): KubeObject[] => parsed(kustomizeText(files, dir));
+const objects = new Map<string, readonly KubeObject[]>();
+
+/**
+ * kustomizeText, parsed once per text in a worker: each call gets copies of its own (callers may change them;
+ * a copy costs a tenth of a parse).
+ */
+export function kustomizeFiles(files: readonly FileOutput[], dir: string): KubeObject[] {
+  const text = kustomizeText(files, dir);
+  return structuredClone(getOrInsert(objects, text, () => parsed(text)) as KubeObject[]);
+}
 
 /** Problems of an object against its strict schema ('no schema' when the reference lacks the kind). */
 export function schemaProblems(o: KubeObject): string[] {
