@@ -5,8 +5,7 @@
  *   workspaces the tests make (a few hundred a run) go with the run. They were left in /tmp, 43 GB of them
  *   here after some hundred runs, and writeTree's look for stale staging beside a tree in /tmp read a
  *   folder of 117,000 entries.
- * - A folder inside it that the workers share for what `kubectl kustomize` renders (test/helpers/kube.ts
- *   `kustomizeText`).
+ * - A folder inside it that the workers share for what `kubectl kustomize` renders (test/helpers/kube.ts `render`).
  */
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -20,13 +19,16 @@ declare module 'vitest' {
 }
 
 export default function setup(project: TestProject): () => void {
+  const before = process.env.TMPDIR;
   const run = mkdtempSync(join(tmpdir(), 'platformc-test-'));
   const renders = join(run, 'kustomize-renders');
   mkdirSync(renders);
   process.env.TMPDIR = run;
   project.provide('kustomizeRenders', renders);
   return () => {
-    if (process.env.PLATFORMC_KEEP_TEST_TMP) console.log(`test files kept in ${run}`);
+    if (before === undefined) delete process.env.TMPDIR;
+    else process.env.TMPDIR = before;
+    if (process.env.PLATFORMC_KEEP_TEST_TMP === '1') console.log(`\ntest files kept in ${run}`);
     else rmSync(run, { recursive: true, force: true });
   };
 }

@@ -20,7 +20,7 @@ import { describe, expect, it } from 'vitest';
 import { applySteps, destroySteps } from '../../compiler/ops/steps.js';
 import type { PlatformIR } from '../../compiler/resolve/ir.js';
 import { hasReference, hasTool, referenceDir } from '../helpers/cli.js';
-import { kustomizeFiles, schemaProblems, type KubeObject } from '../helpers/kube.js';
+import { kubectlKustomize, schemaProblems, type KubeObject } from '../helpers/kube.js';
 import { filesOf, irOf } from '../helpers/platform.js';
 
 type Json = Record<string, any>;
@@ -31,7 +31,7 @@ const LBC = 'system:serviceaccount:kube-system:aws-load-balancer-controller';
 /** Every region's admission overlay and main overlay, built with kubectl kustomize. */
 function build(ir: PlatformIR): Map<string, { admission: Json[]; overlay: Json[] }> {
   const files = filesOf(ir);
-  const kustomize = (dir: string) => kustomizeFiles(files, dir) as Json[];
+  const kustomize = (dir: string) => kubectlKustomize(files, dir) as Json[];
   const built = new Map<string, { admission: Json[]; overlay: Json[] }>();
   for (const env of ir.environments) {
     for (const r of env.regions) {

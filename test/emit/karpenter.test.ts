@@ -17,7 +17,7 @@ import { writeTree } from '../../compiler/output/write.js';
 import { POOL_LABEL } from '../../compiler/lib/conventions.js';
 import type { PlatformIR } from '../../compiler/resolve/ir.js';
 import { hasReference, hasTool, repoRoot } from '../helpers/cli.js';
-import { kustomizeFiles, schemaProblems, type KubeObject } from '../helpers/kube.js';
+import { kubectlKustomize, schemaProblems, type KubeObject } from '../helpers/kube.js';
 import { filesOf, irOf, writeSpec } from '../helpers/platform.js';
 
 type Json = Record<string, any>;
@@ -48,9 +48,9 @@ describe('busy hours as a UTC window (Karpenter budget schedules are UTC cron)',
 
 describe.skipIf(!kubectl)(`Karpenter objects of ${SPOT}`, () => {
   const ir = irOf(SPOT);
-  const { files } = compile(ir);
   const generated = filesOf(ir);
-  const built = new Map<string, KubeObject[]>(ir.environments.flatMap((e) => e.regions.map((r) => [`${e.name}/${r.region}`, kustomizeFiles(generated, `kustomize/overlays/${e.name}/${r.region}/karpenter`)] as const)));
+  const files = new Map(generated.map((f) => [f.path, f.content]));
+  const built = new Map<string, KubeObject[]>(ir.environments.flatMap((e) => e.regions.map((r) => [`${e.name}/${r.region}`, kubectlKustomize(generated, `kustomize/overlays/${e.name}/${r.region}/karpenter`)] as const)));
   const of = (key: string, kind: string) => built.get(key)!.filter((o) => o.kind === kind) as (KubeObject & Json)[];
 
   it.skipIf(!hasReference)("validate against Karpenter's strict CRD schemas (NodePool karpenter.sh/v1, EC2NodeClass karpenter.k8s.aws/v1)", () => {
@@ -67,7 +67,7 @@ describe.skipIf(!kubectl)(`Karpenter objects of ${SPOT}`, () => {
   it('give the nodes the labels the model Deployments select and the taints they tolerate', () => {
     for (const env of ir.environments) {
       const r = env.regions[0]!;
-      const overlay = kustomizeFiles(generated, `kustomize/overlays/${env.name}/${r.region}`);
+      const overlay = kubectlKustomize(generated, `kustomize/overlays/${env.name}/${r.region}`);
       const pools = new Map(of(`${env.name}/${r.region}`, 'NodePool').map((p) => [p.metadata.name, p]));
       for (const d of overlay.filter((o) => o.kind === 'Deployment') as Json[]) {
         const pod = d.spec.template.spec;

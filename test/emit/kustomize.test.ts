@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { hasReference, hasTool, repoRoot } from '../helpers/cli.js';
-import { kustomizeFiles, strictValidator } from '../helpers/kube.js';
+import { kubectlKustomize, strictValidator } from '../helpers/kube.js';
 import { filesOf, irOf, irOfText } from '../helpers/platform.js';
 import { restrictedViolations } from './pod-security.js';
 
@@ -24,7 +24,7 @@ function buildOverlays(spec: string | ReturnType<typeof irOf>): Map<string, Json
   const files = filesOf(typeof spec === 'string' ? irOf(spec) : spec);
   const overlays = files.filter((f) => /^kustomize\/overlays\/[^/]+\/[a-z]+-[a-z]+-\d+\/kustomization\.yaml$/.test(f.path)).map((f) => f.path.replace(/\/kustomization\.yaml$/, ''));
   const built = new Map<string, Json[]>();
-  for (const o of overlays) built.set(o, kustomizeFiles(files, o));
+  for (const o of overlays) built.set(o, kubectlKustomize(files, o));
   return built;
 }
 

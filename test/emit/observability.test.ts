@@ -16,7 +16,7 @@ import { inferenceHeader, runK6Script } from '../helpers/k6.js';
 import { hasReference, hasTool, referenceDir, repoRoot } from '../helpers/cli.js';
 import { filesOf, irOf, irOfText } from '../helpers/platform.js';
 import { counterValues, promtoolFiles, promtoolTest, ruleGroups, rulesOfFile, sloRuleFiles, sloRules } from '../helpers/rules.js';
-import { kustomizeFiles } from '../helpers/kube.js';
+import { kubectlKustomize } from '../helpers/kube.js';
 import { kustomizeObjects } from '../helpers/kustomize.js';
 
 type Json = Record<string, any>;
@@ -117,7 +117,7 @@ describe.each(SPECS)('observability of %s', (spec) => {
 
   it.skipIf(!kubectl)('dashboards become ConfigMaps for the Grafana sidecar, with a folder, built by kustomize from the one JSON file each', () => {
     for (const env of ir.environments.filter((e) => e.observability.metrics.enabled && e.observability.dashboards.enabled)) {
-      const cms = (kustomizeFiles(files, `kustomize/overlays/${env.name}/observability`) as Json[]).filter((o) => o.kind === 'ConfigMap' && o.metadata.labels?.grafana_dashboard);
+      const cms = (kubectlKustomize(files, `kustomize/overlays/${env.name}/observability`) as Json[]).filter((o) => o.kind === 'ConfigMap' && o.metadata.labels?.grafana_dashboard);
       const own = dashboards.filter((f) => f.path.startsWith(`grafana/${env.name}/`));
       expect(cms.length).toBe(own.length);
       for (const f of own) {

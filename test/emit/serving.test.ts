@@ -480,12 +480,12 @@ describe.each(SPECS)('Triton egress of %s (K8s #28)', (spec) => {
 
 describe.skipIf(!hasTool('kubectl', ['version', '--client']))('scheduled load tests run in the primary region only (issue #15 review)', () => {
   it('the standby overlay suspends the CronJobs the schedule starts elsewhere; without a schedule nothing is patched', async () => {
-    const { kustomizeFiles } = await import('../helpers/kube.js');
+    const { kubectlKustomize } = await import('../helpers/kube.js');
     const base = readFileSync(join(repoRoot, 'examples/multi-region-prod.yaml'), 'utf8').replaceAll('../models/', 'models/');
     const scheduled = base.replace('observability:\n', 'observability:\n  loadTests: { schedule: "0 4 * * 1" }\n');
     expect(scheduled).not.toBe(base);
     const suspended = (text: string, region: string) => {
-      return kustomizeFiles(filesOf(irOfText(text)), `kustomize/overlays/prod/${region}`)
+      return kubectlKustomize(filesOf(irOfText(text)), `kustomize/overlays/prod/${region}`)
         .filter((o) => o.kind === 'CronJob' && o.metadata.name.startsWith('loadtest-'))
         .map((o) => [o.metadata.name, (o.spec as { suspend: boolean }).suspend]);
     };

@@ -12,10 +12,9 @@ import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { estimatePlatform } from '../../compiler/cost/estimate.js';
 import { WORKING_HOURS_SCALER } from '../../compiler/emit/kubernetes/working-hours.js';
-import { writeTree } from '../../compiler/output/write.js';
 import { checkPlatform } from '../../compiler/pipeline.js';
 import { hasReference, hasTool, repoRoot } from '../helpers/cli.js';
-import { kustomizeFiles, schemaProblems } from '../helpers/kube.js';
+import { kubectlKustomize, schemaProblems } from '../helpers/kube.js';
 import { filesOf, irOf } from '../helpers/platform.js';
 import { restrictedViolations } from './pod-security.js';
 import { promtoolFiles, promtoolTest, sloRuleFiles } from '../helpers/rules.js';
@@ -27,8 +26,6 @@ const SPEC = 'examples/spot-cost-optimised.yaml';
 
 const ir = irOf(SPEC);
 const files = filesOf(ir);
-const out = join(mkdtempSync(join(tmpdir(), 'platformc-wh-')), 'generated');
-writeTree(out, files);
 const dev = ir.environments.find((e) => e.name === 'dev')!;
 const region = dev.regions[0]!;
 const objectsOf = (path: string) => files.find((f) => f.path === path)!.content.split('\n---\n').map((x) => parse(x) as Json);
@@ -68,7 +65,7 @@ describe('working-hours CronJobs', () => {
   });
 
   it.skipIf(!kubectl || !hasReference)('build with kustomize and validate against the strict schemas', () => {
-    const built = kustomizeFiles(files, `kustomize/overlays/dev/${region.region}`);
+    const built = kubectlKustomize(files, `kustomize/overlays/dev/${region.region}`);
     const ours = built.filter((o) => (o.metadata as Json).labels?.['app.kubernetes.io/name'] === WORKING_HOURS_SCALER);
     expect(ours.map((o) => o.kind).sort()).toEqual(['CronJob', 'CronJob', 'NetworkPolicy', 'Role', 'RoleBinding', 'ServiceAccount']);
     expect(ours.flatMap(schemaProblems)).toEqual([]);

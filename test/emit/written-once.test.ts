@@ -6,7 +6,6 @@
  * (in-process here for every spec, and with the real kubectl kustomize, byte for byte against an overlay with
  * every object written out in full, as the layout before wrote them), and no environment's account in the base.
  */
-import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
@@ -23,7 +22,7 @@ import type { EnvironmentIR, PlatformIR, RegionIR } from '../../compiler/resolve
 // @ts-expect-error bench/synthetic.mjs is plain JavaScript (syntheticSpec(models: number): string)
 import { syntheticSpec } from '../../bench/synthetic.mjs';
 import { hasTool, repoRoot } from '../helpers/cli.js';
-import { kustomizeText } from '../helpers/kube.js';
+import { kubectlKustomizeText, kustomizeRun } from '../helpers/kube.js';
 import { kustomizeObjects } from '../helpers/kustomize.js';
 import { applyJsonPatch } from '../helpers/json-patch.js';
 import { filesOf, irOf, irOfText } from '../helpers/platform.js';
@@ -138,11 +137,6 @@ describe.each(SPECS)('models written once: %s', (_name, irOfSpec) => {
   it.skipIf(!kubectl)('kubectl kustomize renders every overlay, and the directory apply writes with the certificates, byte-identical to the overlay with every object in full', () => {
     const out = mkdtempSync(join(tmpdir(), 'platformc-once-'));
     writeTree(out, files);
-    const render = (dir: string) => {
-      const r = spawnSync('kubectl', ['kustomize', dir], { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
-      if (r.status !== 0) throw new Error(`kubectl kustomize ${dir}: ${r.stderr}`);
-      return r.stdout;
-    };
     for (const env of ir.environments) {
       for (const r of env.regions) {
         const overlay = join(out, 'kustomize/overlays', env.name, r.region);
@@ -154,9 +148,9 @@ describe.each(SPECS)('models written once: %s', (_name, irOfSpec) => {
         writeFileSync(join(full, 'objects.yaml'), toYamlDocuments(variantObjects(ir, env, r)));
         writeFileSync(join(full, 'kustomization.yaml'), toYaml({ ...k, resources: [...(k.resources as string[]).filter((x) => x !== '../models' && !x.startsWith('models/')), 'objects.yaml'], ...(patches.length ? { patches } : { patches: undefined }) }));
         for (const x of (k.resources as string[]).filter((x) => !x.startsWith('.') && !x.startsWith('models/'))) writeFileSync(join(full, x), readFileSync(join(overlay, x)));
-        const rendered = kustomizeText(files, `kustomize/overlays/${env.name}/${r.region}`);
+        const rendered = kubectlKustomizeText(files, `kustomize/overlays/${env.name}/${r.region}`);
         expect(rendered.length).toBeGreaterThan(0);
-        expect(rendered, `${env.name}/${r.region}`).toBe(render(full));
+        expect(rendered, `${env.name}/${r.region}`).toBe(kustomizeRun(full));
         // platformc apply's directory with the ACM certificate ARNs (compiler/ops/certificates.ts) on top of the
         // overlay. (Not also on top of the full one: a kustomization's patches see what the directory it includes
         // builds, and the two directories have just built the same bytes.)
@@ -166,7 +160,7 @@ describe.each(SPECS)('models written once: %s', (_name, irOfSpec) => {
         const apply = join(out, '.platformc/apply', env.name, r.region);
         mkdirSync(apply, { recursive: true });
         writeFileSync(join(apply, 'kustomization.yaml'), certificateKustomization(relative(apply, overlay), certificates, arns));
-        const withArns = parseAllDocuments(render(apply)).map((d) => d.toJS() as Json);
+        const withArns = parseAllDocuments(kustomizeRun(apply)).map((d) => d.toJS() as Json);
         // Each patched Ingress carries its certificate-arn value, and nothing else changed.
         const before = parseAllDocuments(rendered).map((d) => d.toJS() as Json);
         expect(withArns.map(identity)).toEqual(before.map(identity));

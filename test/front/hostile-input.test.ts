@@ -3,7 +3,7 @@
  * hang, an internal error or a silent acceptance. The assertions are on behaviour; the timings are in the report.
  */
 import { execFileSync } from 'node:child_process';
-import { cpSync, mkdtempSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { appendFileSync, cpSync, existsSync, mkdtempSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -12,7 +12,7 @@ import { RESERVED_NAMESPACES } from '../../compiler/front/semantic.js';
 import { validateFile } from '../../compiler/front/validate.js';
 import { checkPlatform } from '../../compiler/pipeline.js';
 import { MAX_DIAGNOSTICS } from '../../compiler/front/structure.js';
-import { MAX_ENTRIES } from '../../compiler/front/source.js';
+import { MAX_ENTRIES, MAX_FILE_BYTES } from '../../compiler/front/source.js';
 import { cli, hasStackTrace, repoRoot, run } from '../helpers/cli.js';
 import { filesOf } from '../helpers/platform.js';
 
@@ -137,6 +137,18 @@ describe('files that are not regular files (D7)', () => {
     // Its first and last lines (Name: and nonvoluntary_ctxt_switches: on Linux), past the buffer of stat size + 1.
     expect(keys[0]).toBe('Name');
     expect(keys.at(-1)).toBe(/^(\w+):/m.exec(readFileSync('/proc/self/status', 'utf8').trimEnd().split('\n').at(-1)!)![1]);
+  });
+  it('a file of exactly the cap is read; a byte more is too large', () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'platformc-cap-')), 'platform.yaml');
+    writeFileSync(file, `a: ${'x'.repeat(MAX_FILE_BYTES - 4)}\n`);
+    expect(validateFile(file).diagnostics.map((d) => d.code)).not.toContain('file-too-large');
+    appendFileSync(file, 'x');
+    expect(validateFile(file).diagnostics.map((d) => d.message)).toEqual([`${file} is ${MAX_FILE_BYTES + 1} bytes; platformc reads at most ${MAX_FILE_BYTES} bytes`]);
+  });
+  it.skipIf(!existsSync('/proc/kallsyms'))('a file that outgrows its stat size past the cap is too large (/proc/kallsyms: stat size 0, megabytes long)', () => {
+    expect(statSync('/proc/kallsyms').size).toBe(0);
+    expect(readFileSync('/proc/kallsyms').length).toBeGreaterThan(MAX_FILE_BYTES);
+    expect(validateFile('/proc/kallsyms').diagnostics.map((d) => d.message)).toEqual([`/proc/kallsyms is more than ${MAX_FILE_BYTES} bytes; platformc reads at most ${MAX_FILE_BYTES} bytes`]);
   });
 });
 

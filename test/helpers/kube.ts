@@ -33,7 +33,7 @@ export function strictValidator(apiVersion: string, kind: string): ValidateFunct
 export type KubeObject = { apiVersion: string; kind: string; metadata: { name: string; namespace?: string } } & Record<string, unknown>;
 
 /** `kubectl kustomize DIR`, as text; throws with kubectl's message when the build fails. */
-function kustomizeRun(dir: string): string {
+export function kustomizeRun(dir: string): string {
   const r = spawnSync('kubectl', ['kustomize', dir], { encoding: 'utf8', maxBuffer: 256 * 2 ** 20 });
   if (r.status !== 0) throw new Error(`kubectl kustomize ${dir} failed:\n${r.stderr}`);
   return r.stdout;
@@ -44,56 +44,57 @@ const parsed = (text: string) => parseAllDocuments(text).map((d) => d.toJS() as 
 /** `kubectl kustomize DIR`, parsed; throws with kubectl's message when the build fails. */
 export const kustomizeBuild = (dir: string): KubeObject[] => parsed(kustomizeRun(dir));
 
-/** A generated tree on disk (written once per worker) and a digest of its paths and contents. */
-interface Tree { readonly out: string; readonly digest: string }
-const trees = new Map<string, Tree>();
-
-/** The generated tree of `files`, written into a temporary folder the first time this worker needs it. */
-export function generatedTree(files: readonly FileOutput[]): Tree {
+/** A digest of a generated tree's paths and contents. */
+function digestOf(files: readonly FileOutput[]): string {
   const hash = createHash('sha256');
   for (const f of files) hash.update(`${f.path}\0${Buffer.byteLength(f.content)}\0`).update(f.content);
-  const digest = hash.digest('hex');
-  return getOrInsert(trees, digest, () => {
-    const out = join(mkdtempSync(join(tmpdir(), 'platformc-tree-')), 'generated');
-    writeTree(out, files);
-    return { out, digest };
-  });
+  return hash.digest('hex');
 }
 
-const renders = new Map<string, string>();
+/** Trees written to disk in this worker, by digest. */
+const trees = new Map<string, string>();
+const renders = new Map<string, { readonly text: string; objects?: readonly KubeObject[] }>();
 
 /**
- * What `kubectl kustomize` renders from `dir` (relative) of the generated tree of `files`, as text. Several
- * test files check the same overlays of the repo's platforms (kustomize, admission, written-once, Karpenter,
- * working hours): kubectl runs once per tree and directory in the whole run, its output kept in the folder
- * test/global-setup.ts provides to every worker, keyed by the tree's digest and the directory.
+ * What real `kubectl kustomize` renders from `dir` (relative) of the generated tree of `files`. Several test
+ * files check the same overlays of the repo's platforms: kubectl runs once per tree and directory in the whole
+ * run, its output kept in the folder test/global-setup.ts provides to every worker, keyed by the tree's digest
+ * and the directory; a worker writes the tree only when it has to run kubectl itself.
  */
-export function kustomizeText(files: readonly FileOutput[], dir: string): string {
-  const tree = generatedTree(files);
-  const key = createHash('sha256').update(`${tree.digest}\0${dir}`).digest('hex');
+function render(files: readonly FileOutput[], dir: string): { readonly text: string; objects?: readonly KubeObject[] } {
+  const digest = digestOf(files);
+  const key = createHash('sha256').update(`${digest}\0${dir}`).digest('hex');
   return getOrInsert(renders, key, () => {
     const shared = join(inject('kustomizeRenders'), key);
     try {
-      return readFileSync(shared, 'utf8');
+      return { text: readFileSync(shared, 'utf8') };
     } catch {
-      const text = kustomizeRun(join(tree.out, dir));
+      const out = getOrInsert(trees, digest, () => {
+        const tree = join(mkdtempSync(join(tmpdir(), 'platformc-tree-')), 'generated');
+        writeTree(tree, files);
+        return tree;
+      });
+      const text = kustomizeRun(join(out, dir));
       // Whole or absent for a worker that reads it meanwhile (two may render the same directory at once).
       writeFileSync(`${shared}.${process.pid}`, text);
       renameSync(`${shared}.${process.pid}`, shared);
-      return text;
+      return { text };
     }
   });
 }
 
-const objects = new Map<string, readonly KubeObject[]>();
+/** What real `kubectl kustomize` renders from `dir` of the generated tree of `files`, as text. */
+export const kubectlKustomizeText = (files: readonly FileOutput[], dir: string): string => render(files, dir).text;
 
 /**
- * kustomizeText, parsed once per text in a worker: each call gets copies of its own (callers may change them;
- * a copy costs a tenth of a parse).
+ * What real `kubectl kustomize` renders from `dir` of the generated tree of `files`, parsed once per worker:
+ * each call gets copies of its own (callers may change them; a copy costs a tenth of a parse). Not to be
+ * confused with test/helpers/kustomize.ts, which builds the objects in-process without labels or generators.
  */
-export function kustomizeFiles(files: readonly FileOutput[], dir: string): KubeObject[] {
-  const text = kustomizeText(files, dir);
-  return structuredClone(getOrInsert(objects, text, () => parsed(text)) as KubeObject[]);
+export function kubectlKustomize(files: readonly FileOutput[], dir: string): KubeObject[] {
+  const r = render(files, dir);
+  r.objects ??= parsed(r.text);
+  return structuredClone(r.objects as KubeObject[]);
 }
 
 /** Problems of an object against its strict schema ('no schema' when the reference lacks the kind). */

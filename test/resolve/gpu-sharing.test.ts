@@ -17,7 +17,7 @@ import { checkPlatform } from '../../compiler/pipeline.js';
 import { replicaResources } from '../../compiler/resolve/resolve.js';
 import { writeTree } from '../../compiler/output/write.js';
 import { hasReference, hasTool, referenceDir, repoRoot } from '../helpers/cli.js';
-import { kustomizeFiles, schemaProblems } from '../helpers/kube.js';
+import { kubectlKustomize, schemaProblems } from '../helpers/kube.js';
 import { kustomizeObjects } from '../helpers/kustomize.js';
 import { filesOf, irOfText, validated, writeSpec } from '../helpers/platform.js';
 import type { FileOutput } from '../../compiler/output/files.js';
@@ -39,7 +39,7 @@ const gpuLine = (ir: ReturnType<typeof irOfText>, env: string) =>
   estimatePlatform(ir).environments.find((e) => e.env === env)!.regions[0]!.resources.find((r) => r.name === 'node pool gpu')!.components[0]!;
 /** Writes the files and builds the prod overlay with kubectl kustomize; the objects' strict-schema problems. */
 function overlayProblems(files: FileOutput[]): string[] {
-  return kustomizeFiles(files, 'kustomize/overlays/prod/us-east-1').flatMap(schemaProblems);
+  return kubectlKustomize(files, 'kustomize/overlays/prod/us-east-1').flatMap(schemaProblems);
 }
 const kubectl = hasTool('kubectl', ['version', '--client']);
 const diagnose = (text: string) => checkPlatform(writeSpec(text), { display: 'platform.yaml', compilerVersion: '0.0.0-test' }).diagnostics;
