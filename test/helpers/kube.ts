@@ -44,12 +44,14 @@ const parsed = (text: string) => parseAllDocuments(text).map((d) => d.toJS() as 
 /** `kubectl kustomize DIR`, parsed; throws with kubectl's message when the build fails. */
 export const kustomizeBuild = (dir: string): KubeObject[] => parsed(kustomizeRun(dir));
 
-/** A digest of a generated tree's paths and contents. */
-function digestOf(files: readonly FileOutput[]): string {
-  const hash = createHash('sha256');
-  for (const f of files) hash.update(`${f.path}\0${Buffer.byteLength(f.content)}\0`).update(f.content);
-  return hash.digest('hex');
-}
+/** A digest of a generated tree's paths and contents, once per list (callers render several directories of one list and never change it). */
+const digestOf = (files: readonly FileOutput[]): string =>
+  getOrInsert(digests, files, () => {
+    const hash = createHash('sha256');
+    for (const f of files) hash.update(`${f.path}\0${Buffer.byteLength(f.content)}\0`).update(f.content);
+    return hash.digest('hex');
+  });
+const digests = new WeakMap<readonly FileOutput[], string>();
 
 /** Trees written to disk in this worker, by digest. */
 const trees = new Map<string, string>();
