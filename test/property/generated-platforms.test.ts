@@ -10,9 +10,9 @@
  */
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse, parseAllDocuments, stringify } from 'yaml';
 import type { FileOutput } from '../../compiler/output/files.js';
@@ -223,13 +223,9 @@ describe('generated platforms', () => {
     // Each case's new Terraform files in a folder of its own: one terraform fmt parses them all (hclsyntax, as
     // terraform plan would: a syntax error is exit 2 with the file and line) and compares their layout.
     // (@cdktf/hcl2json, terraform's parser compiled to WebAssembly, took 3 s for 40 cases.)
+    expect(hcl.size).toBeGreaterThan(CASES / 5);
     const root = mkdtempSync(join(tmpdir(), 'platformc-property-hcl-'));
-    for (const [i, { files }] of hcl) {
-      for (const f of files) {
-        mkdirSync(dirname(join(root, `case-${i}`, f.path)), { recursive: true });
-        writeFileSync(join(root, `case-${i}`, f.path), f.content);
-      }
-    }
+    for (const [i, { files }] of hcl) writeTree(join(root, `case-${i}`), files);
     const fmt = spawnSync('terraform', ['fmt', '-check', '-recursive', '-no-color', root], { encoding: 'utf8', env: { ...process.env, TF_CLI_CONFIG_FILE: '/dev/null', CHECKPOINT_DISABLE: '1' } });
     const first = /\/case-(\d+)\//.exec(fmt.stdout + fmt.stderr);
     expect(fmt.status, `${fmt.stdout}${fmt.stderr}\n${first ? hcl.get(Number(first[1]))!.context : ''}`).toBe(0);
