@@ -2,12 +2,15 @@
  * Once per `vitest run`, before the workers start:
  * - TMPDIR becomes a folder of this run, removed at its end (PLATFORMC_KEEP_TEST_TMP=1 keeps it, and says
  *   where): the workers and every process they start inherit it, so the temporary trees, specs and
- *   workspaces the tests make (a few hundred a run) go with the run. They were left in /tmp, 43 GB of them
- *   here after some hundred runs, and writeTree's look for stale staging beside a tree in /tmp read a
- *   folder of 117,000 entries.
+ *   workspaces the tests make (some 20,000 files, 270 MB) go with the run. They were left in /tmp, 43 GB of
+ *   them here after some hundred runs, and writeTree's look for stale staging beside a tree in /tmp read a
+ *   folder of 117,000 entries. The folder is on a RAM filesystem where there is one the tests can use: on this
+ *   machine's ext4 (mounted with `discard`) a file written cost 0.21 ms of system time, on tmpfs 0.016 ms, and
+ *   `npm test` took 57 s instead of 65 to 67 (system time 17 s instead of 25 to 32).
  * - A folder inside it that the workers share for what `kubectl kustomize` renders (test/helpers/kube.ts `render`).
  */
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, statfsSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
@@ -18,9 +21,34 @@ declare module 'vitest' {
   }
 }
 
+const TMPFS_MAGIC = 0x01021994;
+
+/**
+ * /dev/shm when it is a tmpfs with room for a run and lets the tests run what they write there (fake tools and
+ * hooks: Docker mounts its /dev/shm noexec, and a 64 MB one by default); otherwise the usual temporary folder.
+ */
+function parentFolder(): string {
+  if (process.env.PLATFORMC_TEST_TMP) return process.env.PLATFORMC_TEST_TMP;
+  const shm = '/dev/shm';
+  try {
+    const fs = statfsSync(shm);
+    if (fs.type !== TMPFS_MAGIC || fs.bavail * fs.bsize < 2 ** 30) return tmpdir();
+    const probe = mkdtempSync(join(shm, 'platformc-probe-'));
+    try {
+      writeFileSync(join(probe, 'run'), '#!/bin/sh\nexit 0\n', { mode: 0o755 });
+      execFileSync(join(probe, 'run'), { stdio: 'ignore' });
+      return shm;
+    } finally {
+      rmSync(probe, { recursive: true, force: true });
+    }
+  } catch {
+    return tmpdir();
+  }
+}
+
 export default function setup(project: TestProject): () => void {
   const before = process.env.TMPDIR;
-  const run = mkdtempSync(join(tmpdir(), 'platformc-test-'));
+  const run = mkdtempSync(join(parentFolder(), 'platformc-test-'));
   const renders = join(run, 'kustomize-renders');
   mkdirSync(renders);
   process.env.TMPDIR = run;

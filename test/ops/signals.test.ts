@@ -21,11 +21,12 @@ const until = async (what: string, done: () => boolean, ms = 15_000) => {
 /** Until the fake terraform (FAKE_SLOW) runs and handles SIGINT: it records that once its handler is in place. */
 const handlesSigint = (log: string) => until('terraform handling SIGINT', () => calls(log).includes('terraform handles SIGINT'));
 
-// Each of these runs platformc in a process of its own and mostly waits for it (the SIGTERM test for the full
-// grace time): they run at the same time. Tests that run platformc in this process (`run`, runSteps) change its
-// working directory and environment, so they stay one after another, below.
-describe('a running apply, interrupted or refused (own processes, concurrently)', () => {
-  it.concurrent('Ctrl-C is passed on to the running terraform, which stops cleanly, and the run stops', async ({ expect }) => {
+// Each of these runs platformc or the watchdog in a process of its own and mostly waits for it (the SIGTERM
+// test for the full grace time): they run at the same time, the two suites too (vitest runs adjacent concurrent
+// suites together). Tests that run platformc in this process (`run`, runSteps) change its working directory and
+// environment, so they stay one after another, below.
+describe.concurrent('a running apply, interrupted or refused (own processes, concurrently)', () => {
+  it('Ctrl-C is passed on to the running terraform, which stops cleanly, and the run stops', async ({ expect }) => {
     const w = workspace(cluster);
     const env: NodeJS.ProcessEnv = { ...process.env, ...w.env, NO_COLOR: '1', FAKE_ACCOUNT: '222222222222', FAKE_SLOW: 'infra apply' };
     const child = spawn(process.execPath, [join(repoRoot, 'bin/platformc.js'), 'apply', '--env', 'prod'], { cwd: w.dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -51,7 +52,7 @@ describe('a running apply, interrupted or refused (own processes, concurrently)'
     return { child, done, stderr: () => stderr };
   };
 
-  it.concurrent('Ctrl-C at a terminal (SIGINT to the whole foreground group) reaches terraform exactly once', async ({ expect }) => {
+  it('Ctrl-C at a terminal (SIGINT to the whole foreground group) reaches terraform exactly once', async ({ expect }) => {
     const w = workspace(cluster);
     const run = start(w, { FAKE_SLOW: 'infra apply', FAKE_GRACE_MS: '1500' });
     await handlesSigint(w.log);
@@ -62,7 +63,7 @@ describe('a running apply, interrupted or refused (own processes, concurrently)'
     expect(calls(w.log)).toContain('terraform stopped cleanly');
   }, 30_000);
 
-  it.concurrent('SIGTERM gives terraform its graceful stop (a SIGINT), with no SIGKILL after 5 s', async ({ expect }) => {
+  it('SIGTERM gives terraform its graceful stop (a SIGINT), with no SIGKILL after 5 s', async ({ expect }) => {
     const w = workspace(cluster);
     const run = start(w, { FAKE_SLOW: 'infra apply', FAKE_GRACE_MS: '6000' });
     await handlesSigint(w.log);
@@ -74,7 +75,7 @@ describe('a running apply, interrupted or refused (own processes, concurrently)'
     expect(calls(w.log)).toContain('terraform stopped cleanly');
   }, 30_000);
 
-  it.concurrent('kill -9 of platformc does not leave terraform running: its watchdog stops it gracefully (D23)', async ({ expect }) => {
+  it('kill -9 of platformc does not leave terraform running: its watchdog stops it gracefully (D23)', async ({ expect }) => {
     const w = workspace(cluster);
     const run = start(w, { FAKE_SLOW: 'infra apply', FAKE_SLOW_MS: '15000' });
     await handlesSigint(w.log);
@@ -87,7 +88,7 @@ describe('a running apply, interrupted or refused (own processes, concurrently)'
     expect(calls(w.log)).toContain('terraform stopped cleanly');
   }, 30_000);
 
-  it.concurrent('the step log holds the tool output while the tool runs, not only when it ends', async ({ expect }) => {
+  it('the step log holds the tool output while the tool runs, not only when it ends', async ({ expect }) => {
     const w = workspace(cluster);
     const run = start(w, { FAKE_SLOW: 'infra apply', FAKE_SLOW_MS: '20000' });
     await handlesSigint(w.log);
@@ -101,7 +102,7 @@ describe('a running apply, interrupted or refused (own processes, concurrently)'
     await run.done;
   }, 30_000);
 
-  it.concurrent('a second apply of the same environment is refused while one holds its lock', async ({ expect }) => {
+  it('a second apply of the same environment is refused while one holds its lock', async ({ expect }) => {
     const w = workspace(cluster);
     mkdirSync(join(w.dir, '.platformc'), { recursive: true });
     writeFileSync(join(w.dir, '.platformc/prod.lock'), `${process.pid}\n`);
@@ -112,36 +113,7 @@ describe('a running apply, interrupted or refused (own processes, concurrently)'
   }, 60_000);
 });
 
-describe('an apply in this process: what it leaves behind (D23)', () => {
-  it('a run that ends leaves no process behind: its watchdog ends with it, also when platformc keeps running (D23)', async () => {
-    const w = workspace(cluster);
-    // In this process (`run` works in the workspace), so platformc outlives the run as a test worker or a library user does.
-    const r = await run(['apply', '--env', 'prod', '--skip-loadtests'], { cwd: w.dir, env: { ...w.env, FAKE_ACCOUNT: '222222222222' } });
-    expect(r.code, r.stderr).toBe(0);
-    // What the run started works in the workspace: the tools and the watchdog.
-    const dir = realpathSync(w.dir);
-    const inWorkspace = () => readdirSync('/proc').filter((p) => /^\d+$/.test(p)).filter((p) => {
-      try {
-        return readlinkSync(`/proc/${p}/cwd`) === dir;
-      } catch {
-        return false;
-      }
-    });
-    await until('the run\'s processes to end', () => inWorkspace().length === 0, 10_000).catch(() => undefined);
-    expect(inWorkspace()).toEqual([]);
-  });
-
-  it('a truncated state file (a kill during its write) does not block the next apply', async () => {
-    const w = workspace(cluster);
-    mkdirSync(join(w.dir, '.platformc/state'), { recursive: true });
-    writeFileSync(join(w.dir, '.platformc/state/prod-apply.json'), '{"fingerprint": "ab');
-    const r = await run(['apply', '--env', 'prod'], { cwd: w.dir, env: { ...w.env, FAKE_ACCOUNT: '222222222222' } });
-    expect(r.code, r.stderr).toBe(0);
-    expect(JSON.parse(readFileSync(join(w.dir, '.platformc/state/prod-apply.json'), 'utf8'))).toMatchObject({ completed: [] });
-  }, 60_000);
-});
-
-describe('the watchdog script (D23)', () => {
+describe.concurrent('the watchdog script (D23)', () => {
   /** A tool in a process group of its own, as runSteps starts them; it prints "ready" once its SIGINT handler is set. */
   const tool = (onSigint: 'exit' | 'ignore') => {
     const child = spawn(process.execPath, ['-e', `process.on('SIGINT', () => { ${onSigint === 'exit' ? 'process.exit(130)' : ''} }); setInterval(() => {}, 1000); console.log('ready');`], { detached: true, stdio: ['ignore', 'pipe', 'ignore'] });
@@ -171,13 +143,13 @@ describe('the watchdog script (D23)', () => {
     }
   };
 
-  it.concurrent('sends the running tool\'s group a SIGINT when its pipe closes', ({ expect }) =>
+  it('sends the running tool\'s group a SIGINT when its pipe closes', ({ expect }) =>
     withTool('exit', async (t) => {
       await watch(300, `0\n${t.child.pid}\n`);
       expect(await t.ended).toEqual([130, null]);
     }));
 
-  it.concurrent('kills the group after the grace time when SIGINT does not stop the tool', ({ expect }) =>
+  it('kills the group after the grace time when SIGINT does not stop the tool', ({ expect }) =>
     withTool('ignore', async (t) => {
       const t0 = Date.now();
       await watch(1, `${t.child.pid}\n`);
@@ -185,13 +157,42 @@ describe('the watchdog script (D23)', () => {
       expect(Date.now() - t0).toBeGreaterThanOrEqual(900);
     }));
 
-  it.concurrent('signals nothing when no tool runs at the end', ({ expect }) =>
+  it('signals nothing when no tool runs at the end', ({ expect }) =>
     withTool('exit', async (t) => {
       await watch(300, `${t.child.pid}\n0\n`);
       // A SIGINT would have ended it (exit 130) by now.
       await new Promise((r) => setTimeout(r, 300));
       expect(t.child.exitCode).toBeNull();
     }));
+});
+
+describe('an apply in this process: what it leaves behind (D23)', () => {
+  it('a run that ends leaves no process behind: its watchdog ends with it, also when platformc keeps running (D23)', async () => {
+    const w = workspace(cluster);
+    // In this process (`run` works in the workspace), so platformc outlives the run as a test worker or a library user does.
+    const r = await run(['apply', '--env', 'prod', '--skip-loadtests'], { cwd: w.dir, env: { ...w.env, FAKE_ACCOUNT: '222222222222' } });
+    expect(r.code, r.stderr).toBe(0);
+    // What the run started works in the workspace: the tools and the watchdog.
+    const dir = realpathSync(w.dir);
+    const inWorkspace = () => readdirSync('/proc').filter((p) => /^\d+$/.test(p)).filter((p) => {
+      try {
+        return readlinkSync(`/proc/${p}/cwd`) === dir;
+      } catch {
+        return false;
+      }
+    });
+    await until('the run\'s processes to end', () => inWorkspace().length === 0, 10_000).catch(() => undefined);
+    expect(inWorkspace()).toEqual([]);
+  });
+
+  it('a truncated state file (a kill during its write) does not block the next apply', async () => {
+    const w = workspace(cluster);
+    mkdirSync(join(w.dir, '.platformc/state'), { recursive: true });
+    writeFileSync(join(w.dir, '.platformc/state/prod-apply.json'), '{"fingerprint": "ab');
+    const r = await run(['apply', '--env', 'prod'], { cwd: w.dir, env: { ...w.env, FAKE_ACCOUNT: '222222222222' } });
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(readFileSync(join(w.dir, '.platformc/state/prod-apply.json'), 'utf8'))).toMatchObject({ completed: [] });
+  }, 60_000);
 });
 
 describe('runSteps with fake tools', () => {
