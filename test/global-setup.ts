@@ -7,7 +7,8 @@
  *   folder of 117,000 entries. The folder is on a RAM filesystem where there is one the tests can use: on this
  *   machine's ext4 (mounted with `discard`) a file written cost 0.21 ms of system time, on tmpfs 0.016 ms, and
  *   `npm test` took 57 s instead of 65 to 67 (system time 17 s instead of 25 to 32).
- * - A folder inside it that the workers share for what `kubectl kustomize` renders (test/helpers/kube.ts `render`).
+ * - A folder inside it where the workers share what real tools and parsers made of the generated files
+ *   (test/helpers/shared-results.ts).
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, statfsSync, writeFileSync } from 'node:fs';
@@ -17,7 +18,7 @@ import type { TestProject } from 'vitest/node';
 
 declare module 'vitest' {
   export interface ProvidedContext {
-    kustomizeRenders: string;
+    sharedResults: string;
   }
 }
 
@@ -49,10 +50,10 @@ function parentFolder(): string {
 export default function setup(project: TestProject): () => void {
   const before = process.env.TMPDIR;
   const run = mkdtempSync(join(parentFolder(), 'platformc-test-'));
-  const renders = join(run, 'kustomize-renders');
-  mkdirSync(renders);
+  const shared = join(run, 'shared-results');
+  mkdirSync(shared);
   process.env.TMPDIR = run;
-  project.provide('kustomizeRenders', renders);
+  project.provide('sharedResults', shared);
   return () => {
     if (before === undefined) delete process.env.TMPDIR;
     else process.env.TMPDIR = before;

@@ -1,10 +1,13 @@
 /**
  * Generated HCL read back with the real parser (@cdktf/hcl2json: HashiCorp's hclsyntax compiled to WebAssembly),
- * once per distinct text in a test worker. A dozen test files read the same files (the reference platform's and
- * the examples' roots) and the parser was the slowest thing most of them did (~6 s of the suite's CPU). Each
- * caller gets a copy of its own; a text that fails to parse is not remembered, so its error names the caller's file.
+ * once per distinct text in a test run. A dozen test files read the same files (the reference platform's and
+ * the examples' roots) and the parser was the slowest thing most of them did (~6 s of the suite's CPU); a text
+ * parsed in one worker is read as JSON by the other (test/helpers/shared-results.ts: 114 of 631 parses were
+ * repeats). Each caller gets a copy of its own; a text that fails to parse is not remembered, so its error
+ * names the caller's file.
  */
 import { parse } from '@cdktf/hcl2json';
+import { resultKey, storedResult, storeResult } from './shared-results.js';
 
 type Json = Record<string, any>;
 
@@ -13,7 +16,10 @@ const parsed = new Map<string, Promise<string>>();
 export function parseHcl(file: string, content: string): Promise<Json> {
   let json = parsed.get(content);
   if (!json) {
-    json = parse(file, content).then((value) => JSON.stringify(value));
+    // The parser's output depends on the text alone (the file name appears only in errors).
+    const key = resultKey('hcl2json', content);
+    const stored = storedResult(key);
+    json = stored !== undefined ? Promise.resolve(stored) : parse(file, content).then((value) => storeResult(key, JSON.stringify(value)));
     parsed.set(content, json);
     json.catch(() => parsed.delete(content));
   }

@@ -1,16 +1,15 @@
 /** Strict offline Kubernetes schemas (../shared/reference/kubernetes) and kubectl kustomize, for tests. */
 import { spawnSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Ajv, type ValidateFunction } from 'ajv';
-import { inject } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { getOrInsert } from '../../compiler/lib/collections.js';
 import type { FileOutput } from '../../compiler/output/files.js';
 import { writeTree } from '../../compiler/output/write.js';
 import { hasReference, referenceDir } from './cli.js';
+import { resultKey, storedResult, storeResult } from './shared-results.js';
 
 const reference = join(referenceDir, 'kubernetes');
 const schemaDir = join(reference, 'schemas/v1.31.0-standalone-strict');
@@ -45,12 +44,7 @@ const parsed = (text: string) => parseAllDocuments(text).map((d) => d.toJS() as 
 export const kustomizeBuild = (dir: string): KubeObject[] => parsed(kustomizeRun(dir));
 
 /** A digest of a generated tree's paths and contents, once per list (callers render several directories of one list and never change it). */
-const digestOf = (files: readonly FileOutput[]): string =>
-  getOrInsert(digests, files, () => {
-    const hash = createHash('sha256');
-    for (const f of files) hash.update(`${f.path}\0${Buffer.byteLength(f.content)}\0`).update(f.content);
-    return hash.digest('hex');
-  });
+const digestOf = (files: readonly FileOutput[]): string => getOrInsert(digests, files, () => resultKey(...files.flatMap((f) => [f.path, f.content])));
 const digests = new WeakMap<readonly FileOutput[], string>();
 
 /** Trees written to disk in this worker, by digest. */
@@ -60,28 +54,21 @@ const renders = new Map<string, { readonly text: string; objects?: readonly Kube
 /**
  * What real `kubectl kustomize` renders from `dir` (relative) of the generated tree of `files`. Several test
  * files check the same overlays of the repo's platforms: kubectl runs once per tree and directory in the whole
- * run, its output kept in the folder test/global-setup.ts provides to every worker, keyed by the tree's digest
- * and the directory; a worker writes the tree only when it has to run kubectl itself.
+ * run, its output shared by the workers (test/helpers/shared-results.ts), keyed by the tree's digest and the
+ * directory; a worker writes the tree only when it has to run kubectl itself.
  */
 function render(files: readonly FileOutput[], dir: string): { readonly text: string; objects?: readonly KubeObject[] } {
   const digest = digestOf(files);
-  const key = createHash('sha256').update(`${digest}\0${dir}`).digest('hex');
+  const key = resultKey('kubectl kustomize', digest, dir);
   return getOrInsert(renders, key, () => {
-    const shared = join(inject('kustomizeRenders'), key);
-    try {
-      return { text: readFileSync(shared, 'utf8') };
-    } catch {
-      const out = getOrInsert(trees, digest, () => {
-        const tree = join(mkdtempSync(join(tmpdir(), 'platformc-tree-')), 'generated');
-        writeTree(tree, files);
-        return tree;
-      });
-      const text = kustomizeRun(join(out, dir));
-      // Whole or absent for a worker that reads it meanwhile (two may render the same directory at once).
-      writeFileSync(`${shared}.${process.pid}`, text);
-      renameSync(`${shared}.${process.pid}`, shared);
-      return { text };
-    }
+    const stored = storedResult(key);
+    if (stored !== undefined) return { text: stored };
+    const out = getOrInsert(trees, digest, () => {
+      const tree = join(mkdtempSync(join(tmpdir(), 'platformc-tree-')), 'generated');
+      writeTree(tree, files);
+      return tree;
+    });
+    return { text: storeResult(key, kustomizeRun(join(out, dir))) };
   });
 }
 
