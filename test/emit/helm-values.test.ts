@@ -8,6 +8,7 @@ import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { emitHelmValues } from '../../compiler/emit/helm/values.js';
 import { PREREQUISITES } from '../../compiler/emit/shared/releases.js';
+import { getOrInsert } from '../../compiler/lib/collections.js';
 import { hasReference, referenceDir, repoRoot } from '../helpers/cli.js';
 import { irOf } from '../helpers/platform.js';
 
@@ -18,7 +19,9 @@ const charts: Record<string, { version: string; values_file: string }> = {
   ...((hasReference ? JSON.parse(readFileSync(join(reference, 'charts.json'), 'utf8')) : {}) as Record<string, { version: string; values_file: string }>),
   'aws-node-termination-handler': { version: '0.27.6', values_file: join(fixtures, 'aws-node-termination-handler-0.27.6.values.yaml') },
 };
-const defaults = (chart: string) => parse(readFileSync(resolve(reference, charts[chart]!.values_file), 'utf8')) as Record<string, unknown>;
+/** A chart's default values, parsed once: every environment's values file of the chart is checked against them (read only). */
+const defaults = (chart: string) => getOrInsert(chartDefaults, chart, () => parse(readFileSync(resolve(reference, charts[chart]!.values_file), 'utf8')) as Record<string, unknown>);
+const chartDefaults = new Map<string, Record<string, unknown>>();
 
 /** Valid keys that the charts document only in comments of values.yaml. Each names where. */
 const COMMENTED_KEYS: Record<string, string[]> = {

@@ -29,7 +29,7 @@ export function strictValidator(apiVersion: string, kind: string): ValidateFunct
   return validators.get(key);
 }
 
-export type KubeObject = { apiVersion: string; kind: string; metadata: { name: string; namespace?: string } } & Record<string, unknown>;
+export type KubeObject = { apiVersion: string; kind: string; metadata: { name: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string> } } & Record<string, unknown>;
 
 /** `kubectl kustomize DIR`, as text; throws with kubectl's message when the build fails. */
 export function kustomizeRun(dir: string): string {

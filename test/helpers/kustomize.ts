@@ -7,6 +7,7 @@
  */
 import { posix } from 'node:path';
 import { parse, parseAllDocuments } from 'yaml';
+import { getOrInsert } from '../../compiler/lib/collections.js';
 import type { FileOutput } from '../../compiler/output/files.js';
 import { applyJsonPatch } from './json-patch.js';
 
@@ -21,7 +22,7 @@ export function kustomizeObjects(files: readonly FileOutput[], dir: string): Jso
     const objects = ((body.resources ?? []) as string[]).flatMap((r) => {
       const path = posix.normalize(posix.join(d, r));
       const content = byPath.get(path);
-      return content === undefined ? build(path) : parseAllDocuments(content).map((doc) => doc.toJS() as Json).filter(Boolean);
+      return content === undefined ? build(path) : documents(content);
     });
     for (const p of (body.patches ?? []) as Json[]) {
       const ops = parse(p.patch);
@@ -31,6 +32,14 @@ export function kustomizeObjects(files: readonly FileOutput[], dir: string): Jso
   };
   return build(dir);
 }
+
+/**
+ * The objects of a resource file, parsed once per text in a worker (tests build every overlay of the same trees,
+ * and each overlay the shared models/ base again): copies, as patches change them in place.
+ */
+const documents = (content: string): Json[] =>
+  structuredClone(getOrInsert(parsedFiles, content, () => parseAllDocuments(content).map((doc) => doc.toJS() as Json).filter(Boolean)));
+const parsedFiles = new Map<string, Json[]>();
 
 function matches(t: Json, o: Json): boolean {
   const [group, version] = o.apiVersion.includes('/') ? o.apiVersion.split('/') : ['', o.apiVersion];

@@ -4,15 +4,14 @@
  * bad certificate stops apply before the cluster, and the checks through each ALB after DNS. The pure halves are
  * in certificates.test.ts.
  */
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parseAllDocuments } from 'yaml';
 import { edgeChecks, type EdgeCheck } from '../../compiler/ops/edge.js';
 import { realTasks } from '../../compiler/ops/run.js';
 import { run } from '../helpers/cli.js';
+import { kustomizeBuild, type KubeObject } from '../helpers/kube.js';
 import { irOf } from '../helpers/platform.js';
 import { calls, COGNITO_401, fakebin, fakeCluster, workspace } from './fake-platform.js';
 
@@ -21,8 +20,7 @@ const cluster = fakeCluster();
 describe('ALB certificates and the path through the ALBs (issue #15: certificates, edge checks)', () => {
   const MR = 'examples/multi-region-prod.yaml';
   const prod = (extra: Record<string, string> = {}) => ({ FAKE_ACCOUNT: '444400000003', FAKE_CURL: COGNITO_401, ...extra });
-  const kustomized = (dir: string) => parseAllDocuments(execFileSync('kubectl', ['kustomize', dir], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 })).map((d) => d.toJS() as { kind: string; metadata: { name: string; namespace?: string; annotations?: Record<string, string> } });
-  const certificateOf = (objects: ReturnType<typeof kustomized>, name: string) => objects.find((o) => o.kind === 'Ingress' && o.metadata.name === name)?.metadata.annotations?.['alb.ingress.kubernetes.io/certificate-arn'];
+  const certificateOf = (objects: KubeObject[], name: string) => objects.find((o) => o.kind === 'Ingress' && o.metadata.name === name)?.metadata.annotations?.['alb.ingress.kubernetes.io/certificate-arn'];
 
   it('the ARN terraform outputs for a platform certificate reaches the Ingress by annotation, not by discovery; the dry run shows it; after DNS each host answers through its ALB', async () => {
     const w = workspace(cluster, MR);
@@ -34,13 +32,14 @@ describe('ALB certificates and the path through the ALBs (issue #15: certificate
     expect(r.code, r.stderr).toBe(0);
     for (const region of ['us-east-1', 'us-west-2']) {
       // generated/ is what platform.yaml says: no ARN there (the certificate exists only after the infra root).
-      expect(certificateOf(kustomized(join(w.dir, `generated/kustomize/overlays/prod/${region}`)), 'triton-mobilenet')).toBeUndefined();
-      const applied = kustomized(join(w.dir, `.platformc/apply/prod/${region}`));
+      const generated = kustomizeBuild(join(w.dir, `generated/kustomize/overlays/prod/${region}`));
+      expect(certificateOf(generated, 'triton-mobilenet')).toBeUndefined();
+      const applied = kustomizeBuild(join(w.dir, `.platformc/apply/prod/${region}`));
       expect(certificateOf(applied, 'triton-mobilenet')).toBe(`arn:aws:acm:${region}:444400000003:certificate/fake-vision.internal.prod.ml.example.com`);
       // A model with its own ARN (and no platform certificate in its group) keeps it.
       expect(certificateOf(applied, 'triton-resnet50')).toMatch(new RegExp(`^arn:aws:acm:${region}:444400000003:certificate/[0-9a-f-]+$`));
       // Everything else is the generated overlay, object for object.
-      expect(applied.length).toBe(kustomized(join(w.dir, `generated/kustomize/overlays/prod/${region}`)).length);
+      expect(applied.length).toBe(generated.length);
     }
     const order = calls(w.log);
     const at = (s: string) => order.findIndex((c) => c.includes(s));
@@ -69,7 +68,7 @@ describe('ALB certificates and the path through the ALBs (issue #15: certificate
     const w = workspace(cluster, MR, (t) => t.replace('  mobilenet:\n    definition: models/mobilenet.yaml', '  mobilenet:\n    ingress: { scheme: internet-facing, authentication: none }\n    definition: models/mobilenet.yaml'));
     const r = await run(['apply', '--env', 'prod', '--region', 'us-east-1', '--skip-loadtests'], { cwd: w.dir, env: { ...w.env, ...prod() } });
     expect(r.code, r.stderr).toBe(0);
-    const applied = kustomized(join(w.dir, '.platformc/apply/prod/us-east-1'));
+    const applied = kustomizeBuild(join(w.dir, '.platformc/apply/prod/us-east-1'));
     const host = 'arn:aws:acm:us-east-1:444400000003:certificate/fake-vision.prod.ml.example.com';
     expect(certificateOf(applied, 'triton-mobilenet')).toBe(host);
     expect(certificateOf(applied, 'triton-resnet50')).toBe(`${host},arn:aws:acm:us-east-1:444400000003:certificate/0b7c6f1e-2d3a-4c5b-9e8f-1a2b3c4d5e6f`);
@@ -96,7 +95,7 @@ describe('ALB certificates and the path through the ALBs (issue #15: certificate
     expect(fresh.code, fresh.stderr).toBe(0);
     expect(fresh.stderr).toContain('the diff shows the Ingresses without their certificate ARN, which apply adds once the root is applied');
     expect(calls(w.log)).toContain('kubectl diff --server-side --context vision-prod-prod-us-east-1 -k .platformc/apply/prod/us-east-1');
-    expect(certificateOf(kustomized(join(w.dir, '.platformc/apply/prod/us-east-1')), 'triton-mobilenet')).toBeUndefined();
+    expect(certificateOf(kustomizeBuild(join(w.dir, '.platformc/apply/prod/us-east-1')), 'triton-mobilenet')).toBeUndefined();
   });
 
   it('stops before terraform when a certificate of platform.yaml is not ISSUED, does not cover its host, or does not exist', async () => {
