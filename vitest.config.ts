@@ -16,8 +16,8 @@ export default defineConfig({
     // One worker more than the cores. vitest's default is one less: on the 2-core CI machine a single worker,
     // and every file ran one after another while a core idled (the main process does little). Some files mostly
     // wait (the signal tests on grace times, the language server, the fake tools of ops runs): with a third
-    // worker on 2 cores, `vitest run` was faster in 9 of 10 alternating pairs (2.2 s on average, at 5 to 8% more
-    // CPU for the third worker's imports and compiles).
+    // worker on the 2-core machine (the only one measured), `vitest run` was faster in 9 of 10 alternating pairs
+    // (2.2 s on average, at 5 to 8% more CPU for the third worker's imports and compiles).
     maxWorkers: availableParallelism() + 1,
     env: {
       // promtool, terraform and kubectl are Go programs; promtool's rule evaluation over days of samples is

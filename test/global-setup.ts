@@ -6,14 +6,15 @@
  *   them here after some hundred runs, and writeTree's look for stale staging beside a tree in /tmp read a
  *   folder of 117,000 entries. The folder is on a RAM filesystem where there is one the tests can use: on this
  *   machine's ext4 (mounted with `discard`) a file written cost 0.21 ms of system time, on tmpfs 0.016 ms, and
- *   `npm test` took 57 s instead of 65 to 67 (system time 17 s instead of 25 to 32).
+ *   `npm test` took 57 s instead of 65 to 67 (system time 17 s instead of 25 to 32). A run killed before
+ *   its end leaves its folder: the next run removes it.
  * - A folder inside it where the workers share what real tools and parsers made of the generated files
  *   (test/helpers/shared-results.ts).
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, statfsSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statfsSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { TestProject } from 'vitest/node';
 
 declare module 'vitest' {
@@ -29,7 +30,12 @@ const TMPFS_MAGIC = 0x01021994;
  * hooks: Docker mounts its /dev/shm noexec, and a 64 MB one by default); otherwise the usual temporary folder.
  */
 function parentFolder(): string {
-  if (process.env.PLATFORMC_TEST_TMP) return process.env.PLATFORMC_TEST_TMP;
+  if (process.env.PLATFORMC_TEST_TMP) {
+    // Absolute: the in-process CLI tests change the working directory while files are made in TMPDIR.
+    const chosen = resolve(process.env.PLATFORMC_TEST_TMP);
+    mkdirSync(chosen, { recursive: true });
+    return chosen;
+  }
   const shm = '/dev/shm';
   try {
     const fs = statfsSync(shm);
@@ -47,9 +53,43 @@ function parentFolder(): string {
   }
 }
 
+const PREFIX = 'platformc-test-';
+
+/** Whether a process runs (EPERM: it does, as another user). */
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Removes the folders of runs that ended without their teardown (killed, or vitest crashed): on tmpfs each holds
+ * some 250 MB of memory until a reboot. A run's folder names its vitest process in `.pid`; folders kept on
+ * purpose (`.kept`), those of runs still going and those without a `.pid` (not a run of this code) stay.
+ */
+function removeAbandoned(parent: string): void {
+  for (const name of readdirSync(parent).filter((n) => n.startsWith(PREFIX))) {
+    const dir = join(parent, name);
+    let pid: number;
+    try {
+      pid = Number(readFileSync(join(dir, '.pid'), 'utf8'));
+    } catch {
+      continue;
+    }
+    if (!Number.isInteger(pid) || pid <= 0 || alive(pid) || existsSync(join(dir, '.kept'))) continue;
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 export default function setup(project: TestProject): () => void {
   const before = process.env.TMPDIR;
-  const run = mkdtempSync(join(parentFolder(), 'platformc-test-'));
+  const parent = parentFolder();
+  removeAbandoned(parent);
+  const run = mkdtempSync(join(parent, PREFIX));
+  writeFileSync(join(run, '.pid'), String(process.pid));
   const shared = join(run, 'shared-results');
   mkdirSync(shared);
   process.env.TMPDIR = run;
@@ -57,7 +97,9 @@ export default function setup(project: TestProject): () => void {
   return () => {
     if (before === undefined) delete process.env.TMPDIR;
     else process.env.TMPDIR = before;
-    if (process.env.PLATFORMC_KEEP_TEST_TMP === '1') console.log(`\ntest files kept in ${run}`);
-    else rmSync(run, { recursive: true, force: true });
+    if (process.env.PLATFORMC_KEEP_TEST_TMP === '1') {
+      writeFileSync(join(run, '.kept'), '');
+      console.log(`\ntest files kept in ${run}`);
+    } else rmSync(run, { recursive: true, force: true });
   };
 }

@@ -1,8 +1,8 @@
 /** config.pbtxt for every model, checked against its model definition and platform.yaml. */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { emitTritonConfigs, modelConfig } from '../../compiler/emit/triton/model-config.js';

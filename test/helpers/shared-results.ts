@@ -1,7 +1,7 @@
 /**
  * Results the test workers of a run share: what a real tool or parser made of an input, kept as text in the
  * folder test/global-setup.ts provides, under a key derived from everything the result depends on. Several test
- * files check the same generated files; with two workers each would otherwise run the tool on them again.
+ * files check the same generated files; each worker would otherwise run the tool on them again.
  */
 import { createHash } from 'node:crypto';
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
@@ -26,10 +26,17 @@ export function storedResult(key: string): string | undefined {
   }
 }
 
-/** Stores a result under `key`: whole or absent for a worker that reads it meanwhile (two may make the same one at once). */
+/**
+ * Stores a result under `key` and returns it: whole or absent for a worker that reads it meanwhile (two may make
+ * the same one at once). Sharing only saves time: a result that cannot be stored (a full disk) is still returned.
+ */
 export function storeResult(key: string, text: string): string {
   const file = path(key);
-  writeFileSync(`${file}.${process.pid}`, text);
-  renameSync(`${file}.${process.pid}`, file);
+  try {
+    writeFileSync(`${file}.${process.pid}`, text);
+    renameSync(`${file}.${process.pid}`, file);
+  } catch {
+    // not shared; the other workers make it themselves
+  }
   return text;
 }
