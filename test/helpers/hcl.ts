@@ -3,8 +3,8 @@
  * once per distinct text in a test run. A dozen test files read the same files (the reference platform's and
  * the examples' roots) and the parser was the slowest thing most of them did (~6 s of the suite's CPU); a text
  * parsed in one worker is read as JSON by the others (test/helpers/shared-results.ts: with two workers, 114 of
- * 631 parses were the other's repeats). Each caller gets a copy of its own; a text that fails to parse is not remembered, so its error
- * names the caller's file.
+ * 631 parses were the other's repeats). Each caller gets a copy of its own; a text that fails to parse is not
+ * remembered, so its error names the caller's file.
  */
 import { parse } from '@cdktf/hcl2json';
 import { resultKey, storedResult, storeResult } from './shared-results.js';
