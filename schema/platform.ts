@@ -14,6 +14,7 @@
 import * as z from 'zod/mini';
 import en from 'zod/v4/locales/en.js';
 import { regionCatalog, versions } from '../compiler/catalog.js';
+import { getOrInsert } from '../compiler/lib/collections.js';
 
 // One parse per run: compiling a fast path with new Function costs more than it saves. zod/mini installs
 // neither the English locale (zod's own messages, e.g. "Invalid email address"; without it "Invalid input")
@@ -34,15 +35,17 @@ const dnsName = (what: string, max = 40) =>
       z.regex(/^[a-z]([-a-z0-9]*[a-z0-9])?$/, `a ${what} name is a DNS-1123 label: lower-case letters, digits and '-', starting with a letter`),
     );
 
-/** Whether the IANA time zone database (as shipped with Node.js) knows this zone. */
-function isTimeZone(zone: string): boolean {
-  try {
-    new Intl.DateTimeFormat('en', { timeZone: zone });
-    return true;
-  } catch {
-    return false;
-  }
-}
+/** Whether the IANA time zone database (as shipped with Node.js) knows this zone; once per zone (a formatter costs). */
+const isTimeZone = (zone: string): boolean =>
+  getOrInsert(knownZones, zone, () => {
+    try {
+      new Intl.DateTimeFormat('en', { timeZone: zone });
+      return true;
+    } catch {
+      return false;
+    }
+  });
+const knownZones = new Map<string, boolean>();
 
 const awsRegion = z.enum(regionNames).register(z.globalRegistry, { description: 'An AWS region platformc has catalog facts for (specs/regions.json).' });
 const accountId = z

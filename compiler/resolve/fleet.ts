@@ -51,13 +51,9 @@ export const replicasOf = (count: number, gpus: number): number[] => Array.from(
 
 const DAY_NUMBERS: Readonly<Record<string, number>> = { sun: 0, mon: 1, tue: 2, wed: 3, thu: 4, fri: 5, sat: 6 };
 
-/** Minutes a time zone is ahead of UTC at an instant. */
-function offsetMinutes(timeZone: string, at: Date): number {
-  const parts = Object.fromEntries(
-    new Intl.DateTimeFormat('en-US', { timeZone, hourCycle: 'h23', year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric' })
-      .formatToParts(at)
-      .map((p) => [p.type, Number(p.value)]),
-  );
+/** Minutes a time zone (its formatter: building one costs more than formatting with it) is ahead of UTC at an instant. */
+function offsetMinutes(zone: Intl.DateTimeFormat, at: Date): number {
+  const parts = Object.fromEntries(zone.formatToParts(at).map((p) => [p.type, Number(p.value)]));
   const local = Date.UTC(parts.year!, parts.month! - 1, parts.day!, parts.hour!, parts.minute!);
   return Math.round((local - at.getTime()) / 60000);
 }
@@ -70,7 +66,8 @@ function offsetMinutes(timeZone: string, at: Date): number {
  * once a fortnight, and every zone's offsets appear). A working day that ends before it starts runs over midnight.
  */
 export function busyWindowUtc(wh: { readonly days: readonly string[]; readonly start: string; readonly end: string; readonly timeZone: string }): { schedule: string; duration: string } {
-  const offsets = Array.from({ length: 24 }, (_, i) => offsetMinutes(wh.timeZone, new Date(Date.UTC(2026, Math.floor(i / 2), i % 2 ? 15 : 1, 12))));
+  const zone = new Intl.DateTimeFormat('en-US', { timeZone: wh.timeZone, hourCycle: 'h23', year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric' });
+  const offsets = Array.from({ length: 24 }, (_, i) => offsetMinutes(zone, new Date(Date.UTC(2026, Math.floor(i / 2), i % 2 ? 15 : 1, 12))));
   const minutes = (t: string) => Number(t.slice(0, 2)) * 60 + Number(t.slice(3, 5));
   const start = minutes(wh.start);
   const length = (minutes(wh.end) - start + 1440) % 1440 || 1440;
