@@ -12,11 +12,16 @@ export const expr = (text: string) => new Expr(text);
 
 export type HclValue = string | number | boolean | null | Expr | readonly HclValue[] | { readonly [key: string]: HclValue | undefined };
 
+/** What quote() escapes: a string without any is written as it is. */
+const NEEDS_ESCAPE = /[\\"\n\r\t]|[$%]\{/;
+
 /**
  * A quoted HCL string: escapes, and `${`/`%{` written as `$${`/`%%{` so they stay literal text. The
  * replacements are functions because in a replacement string `$$` means one `$` (that was D2: `${` stayed live).
  */
 export function quote(s: string): string {
+  // Most strings (names, ARNs, tags) need none.
+  if (!NEEDS_ESCAPE.test(s)) return `"${s}"`;
   const escaped = s
     .replace(/\\/g, '\\\\')
     .replace(/"/g, '\\"')

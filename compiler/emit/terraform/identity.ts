@@ -81,12 +81,21 @@ function stateBucket(bucket: string, name: string, provider: HclValue | undefine
  * `policy/<prefix>*` scope), split so each stays within IAM's 6,144 characters per managed policy.
  */
 function rolePolicies(resource: string, statements: readonly Statement[], policyPrefix: string, path: string): string[] {
-  const size = (s: readonly Statement[]) => JSON.stringify(policyDocument(s)).length;
+  // The length of the last chunk's JSON document, kept as it grows (stringifying it again for each statement
+  // was quadratic): the document's frame, each statement, and a comma between two.
+  const frame = JSON.stringify(policyDocument([])).length;
   const chunks: Statement[][] = [[]];
+  let size = frame;
   for (const s of statements) {
     const last = chunks[chunks.length - 1]!;
-    if (last.length && size([...last, s]) > MANAGED_POLICY_LIMIT - 100) chunks.push([s]);
-    else last.push(s);
+    const own = JSON.stringify(s).length;
+    if (last.length && size + 1 + own > MANAGED_POLICY_LIMIT - 100) {
+      chunks.push([s]);
+      size = frame + own;
+    } else {
+      size += (last.length ? 1 : 0) + own;
+      last.push(s);
+    }
   }
   return chunks.flatMap((chunk, i) => {
     const name = `${resource}_${i + 1}`;
