@@ -25,12 +25,8 @@ const kubectl = hasTool('kubectl', ['version', '--client']);
 const SPOT = 'examples/spot-cost-optimised.yaml';
 const example = (edit: (text: string) => string = (t) => t) => irOf(writeSpec(edit(readFileSync(join(repoRoot, SPOT), 'utf8')).replaceAll('../models/', 'models/')));
 
-function compile(ir: PlatformIR): { out: string; files: Map<string, string> } {
-  const out = join(mkdtempSync(join(tmpdir(), 'platformc-karpenter-')), 'generated');
-  const files = filesOf(ir);
-  writeTree(out, files);
-  return { out, files: new Map(files.map((f) => [f.path, f.content])) };
-}
+/** The generated files of a platform, by path. */
+const filesByPath = (ir: PlatformIR) => new Map(filesOf(ir).map((f) => [f.path, f.content]));
 const hcl = async (files: Map<string, string>, path: string) => (await parseHcl(path, files.get(path)!)) as Json;
 
 describe('busy hours as a UTC window (Karpenter budget schedules are UTC cron)', () => {
@@ -49,7 +45,7 @@ describe('busy hours as a UTC window (Karpenter budget schedules are UTC cron)',
 describe.skipIf(!kubectl)(`Karpenter objects of ${SPOT}`, () => {
   const ir = irOf(SPOT);
   const generated = filesOf(ir);
-  const files = new Map(generated.map((f) => [f.path, f.content]));
+  const files = filesByPath(ir);
   const built = new Map<string, KubeObject[]>(ir.environments.flatMap((e) => e.regions.map((r) => [`${e.name}/${r.region}`, kubectlKustomize(generated, `kustomize/overlays/${e.name}/${r.region}/karpenter`)] as const)));
   const of = (key: string, kind: string) => built.get(key)!.filter((o) => o.kind === kind) as (KubeObject & Json)[];
 
@@ -123,7 +119,7 @@ describe.skipIf(!kubectl)(`Karpenter objects of ${SPOT}`, () => {
 
 describe(`Karpenter's infra and platform roots of ${SPOT}`, () => {
   const ir = irOf(SPOT);
-  const { files } = compile(ir);
+  const files = filesByPath(ir);
 
   it('make no GPU node group and no scheduled ASG actions; the general pool stays a node group that cluster-autoscaler scales', async () => {
     for (const env of ir.environments) {
@@ -211,7 +207,7 @@ describe('the Node Termination Handler for spot managed node groups', () => {
     const ir = irOf('examples/minimal-dev.yaml');
     const env = ir.environments[0]!;
     const r = env.regions[0]!;
-    const { files } = compile(ir);
+    const files = filesByPath(ir);
     const tf = await hcl(files, 'terraform/dev/us-west-2/infra/termination-handler.tf');
     expect(tf.resource.aws_sqs_queue.node_termination[0]).toMatchObject({ name: r.names.interruption.nthQueue, sqs_managed_sse_enabled: true, message_retention_seconds: 300 });
     const rules = tf.resource.aws_cloudwatch_event_rule as Record<string, Json[]>;
@@ -243,7 +239,8 @@ describe('the Node Termination Handler for spot managed node groups', () => {
   });
 
   it.skipIf(!hasTool('terraform', ['version']))('is formatted as terraform fmt writes it', () => {
-    const { out } = compile(irOf('examples/minimal-dev.yaml'));
+    const out = join(mkdtempSync(join(tmpdir(), 'platformc-karpenter-')), 'generated');
+    writeTree(out, filesOf(irOf('examples/minimal-dev.yaml')));
     const r = spawnSync('terraform', ['fmt', '-check', '-recursive', '-diff', join(out, 'terraform')], { encoding: 'utf8', env: { ...process.env, TF_CLI_CONFIG_FILE: '/dev/null', CHECKPOINT_DISABLE: '1' } });
     expect(r.stdout + r.stderr).toBe('');
   });
@@ -252,7 +249,7 @@ describe('the Node Termination Handler for spot managed node groups', () => {
 describe('cluster-autoscaler pools of one GPU in several sizes (review K8s #26, TF #24)', () => {
   it('label and template every node with the GPU all its types have', async () => {
     const ir = example((t) => t.replace('provisioner: karpenter', 'provisioner: cluster-autoscaler'));
-    const { files } = compile(ir);
+    const files = filesByPath(ir);
     const eks = await hcl(files, 'terraform/prod/us-east-1/infra/eks.tf');
     const group = eks.module.eks[0].eks_managed_node_groups['gpu-spot'];
     expect(group.instance_types).toEqual(['g6.xlarge', 'g6.2xlarge', 'g6.4xlarge']);

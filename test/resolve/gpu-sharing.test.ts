@@ -37,7 +37,7 @@ const docs = (files: FileOutput[], path: string) => files.find((f) => f.path ===
 const prodModel = (files: FileOutput[], model: string) => kustomizeObjects(files, 'kustomize/overlays/prod/models').filter((o) => o.metadata.labels?.['app.kubernetes.io/instance'] === model);
 const gpuLine = (ir: ReturnType<typeof irOfText>, env: string) =>
   estimatePlatform(ir).environments.find((e) => e.env === env)!.regions[0]!.resources.find((r) => r.name === 'node pool gpu')!.components[0]!;
-/** Writes the files and builds the prod overlay with kubectl kustomize; the objects' strict-schema problems. */
+/** The prod overlay of the files as kubectl kustomize builds it: its objects' strict-schema problems. */
 function overlayProblems(files: FileOutput[]): string[] {
   return kubectlKustomize(files, 'kustomize/overlays/prod/us-east-1').flatMap(schemaProblems);
 }
