@@ -2,8 +2,9 @@
  * The ALB certificates at apply time, as pure functions over the IR and the tools' output (run.ts runs the tools).
  *
  * Certificates the platform requests (a DNS zone, no ARN in platform.yaml): the infra root outputs their ARNs
- * (`certificate_arns`, host -> ARN) once they are issued, and apply writes a kustomization next to its logs that
- * is the generated overlay plus alb.ingress.kubernetes.io/certificate-arn on the Ingresses of each such host, then
+ * (`certificate_arns`, host -> ARN) once they are issued, and for each namespace with an Ingress of such a host,
+ * apply writes a kustomization next to its logs (.platformc/apply/<env>/<region>/<namespace>) that is the generated
+ * kustomization of the namespace's models plus alb.ingress.kubernetes.io/certificate-arn on those Ingresses, then
  * applies that. generated/ stays what platform.yaml says (an ARN exists only after the infra root is applied), and
  * a rerun writes and applies the same thing. The controller is not left to discover the certificate by the host
  * under spec.tls: it would attach every ISSUED certificate of the account that matches the host (a wildcard of
@@ -68,8 +69,8 @@ export function readCertificateArns(stdout: string, hosts: readonly string[], wh
 export const certificateArnValue = (p: CertificatePatch, arns: Readonly<Record<string, string>>) => [arns[p.host]!, ...p.explicitArns.filter((a) => a !== arns[p.host])].join(',');
 
 /**
- * kustomization.yaml of the directory apply writes: the generated overlay (`overlay`, relative to that directory)
- * with the annotation on each Ingress. A JSON patch "add" sets the annotation whether or not the Ingress has one.
+ * kustomization.yaml of a directory apply writes: a generated kustomization (`overlay`, relative to that directory)
+ * with the annotation on each of its Ingresses. A JSON patch "add" sets the annotation whether or not the Ingress has one.
  */
 export function certificateKustomization(overlay: string, patches: readonly CertificatePatch[], arns: Readonly<Record<string, string>>): string {
   const body = {

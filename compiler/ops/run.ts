@@ -399,10 +399,12 @@ export function realTasks(checkGenerated: () => string | undefined): TaskRunner 
         : readCertificateArns(r.stdout, task.hosts, task.infraDir);
       if ('problem' in read && !task.optional) return `${read.problem}; nothing was applied to the cluster`;
       const arns = 'arns' in read ? read.arns : {};
-      mkdirSync(task.dir, { recursive: true });
-      const text = certificateKustomization(relative(task.dir, task.overlay), 'arns' in read ? task.patches : [], arns);
-      writeAtomic(join(task.dir, 'kustomization.yaml'), text);
-      log(text);
+      for (const k of task.kustomizations) {
+        mkdirSync(k.dir, { recursive: true });
+        const text = certificateKustomization(relative(k.dir, k.overlay), 'arns' in read ? k.patches : [], arns);
+        writeAtomic(join(k.dir, 'kustomization.yaml'), text);
+        log(text);
+      }
       if ('problem' in read) return { note: `${read.problem}: the diff shows the Ingresses without their certificate ARN, which apply adds once the root is applied` };
       return undefined;
     }

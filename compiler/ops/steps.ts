@@ -49,12 +49,11 @@ export type TaskSpec =
   | { readonly type: 'loadtest'; readonly context: string; readonly model: string; readonly cronJob: string; readonly slo: string }
   | {
       readonly type: 'certificate-arns';
-      /** Where the ARNs come from (the region's infra root) and where the kustomization goes (relative to the working directory). */
+      /** Where the ARNs come from (the region's infra root). */
       readonly infraDir: string;
-      readonly overlay: string;
-      readonly dir: string;
       readonly hosts: readonly string[];
-      readonly patches: readonly CertificatePatch[];
+      /** Each kustomization to write (`dir`, relative to the working directory): a generated one with the patches of its Ingresses. */
+      readonly kustomizations: readonly { readonly overlay: string; readonly dir: string; readonly patches: readonly CertificatePatch[] }[];
       /** plan: a root not applied yet has no ARNs; the diff then shows the Ingresses without them. */
       readonly optional?: boolean;
     }
@@ -79,33 +78,48 @@ const tf = (dir: string, ...args: string[]) => ['terraform', `-chdir=${dir}`, ..
 const roots = (o: OpsOptions, env: EnvironmentIR, r: RegionIR) => ({
   infra: join(o.generated, 'terraform', env.name, r.region, 'infra'),
   platform: join(o.generated, 'terraform', env.name, r.region, 'platform'),
-  overlay: join(o.generated, 'kustomize', 'overlays', env.name, r.region),
+  platformObjects: join(o.generated, r.kustomize.platform),
   karpenter: join(o.generated, 'kustomize', 'overlays', env.name, r.region, 'karpenter'),
   admission: join(o.generated, 'kustomize', 'overlays', env.name, r.region, 'admission'),
 });
 const regionsOf = (env: EnvironmentIR, o: OpsOptions) => env.regions.filter((r) => !o.region || r.region === o.region);
 
 /**
- * The region's Kubernetes objects as apply and plan send them: the generated overlay, or, when the platform requests
- * certificates there, the kustomization apply writes with their ARNs (compiler/ops/certificates.ts), and the step
- * that reads the ARNs from the infra root and writes it.
+ * The region's Kubernetes objects as apply and plan send them, one kustomization at a time (RegionIR.kustomize: a
+ * build of all of them at once takes minutes at 500 models): the platform's objects, then the models of each
+ * namespace. Where the platform requests certificates, a namespace's models go through the kustomization apply
+ * writes with the ARNs of its Ingresses (compiler/ops/certificates.ts), and the step that reads the ARNs from the
+ * infra root and writes them comes first.
  */
-function kubernetesObjects(o: OpsOptions, env: EnvironmentIR, r: RegionIR, optional: boolean): { readonly dir: string; readonly step?: Step } {
+function kubernetesObjects(o: OpsOptions, env: EnvironmentIR, r: RegionIR, optional: boolean): { readonly roots: readonly { readonly id: string; readonly what: string; readonly dir: string }[]; readonly step?: Step } {
   const d = roots(o, env, r);
   const { hosts, patches } = certificatePatches(env, r);
-  if (patches.length === 0) return { dir: d.overlay };
-  const dir = join(o.stateDir ?? '.platformc', 'apply', env.name, r.region);
-  const ingresses = patches.map((p) => `${p.namespace}/${p.ingress}`).join(', ');
+  const kustomizations = r.kustomize.models.map((m) => {
+    const own = patches.filter((p) => p.namespace === m.namespace);
+    const generated = join(o.generated, m.dir);
+    return { namespace: m.namespace, overlay: generated, dir: own.length ? join(o.stateDir ?? '.platformc', 'apply', env.name, r.region, m.namespace) : generated, patches: own };
+  });
+  const written = kustomizations.filter((k) => k.patches.length);
   return {
-    dir,
-    step: {
-      kind: 'task',
-      id: `${r.region}:certificates`,
-      title: `ACM certificates of ${hosts.join(', ')} from the infra root (${r.region})`,
-      describe: `$ ${commandLine(certificateOutputCommand(d.infra))}\n    write ${join(dir, 'kustomization.yaml')}: ${d.overlay} with ${CERTIFICATE_ANNOTATION} on Ingress ${ingresses}`,
-      task: { type: 'certificate-arns', infraDir: d.infra, overlay: d.overlay, dir, hosts, patches, ...(optional ? { optional } : {}) },
-      hint: `the infra root of ${r.region} outputs the certificates once they are issued: apply it (terraform -chdir=${d.infra} apply) and rerun; a certificate stuck in PENDING_VALIDATION means the validation record is not in the public zone ${env.dns?.name ?? ''}`,
-    },
+    roots: [
+      { id: `${r.region}:kustomize`, what: "the platform's Kubernetes objects", dir: d.platformObjects },
+      ...kustomizations.map((k) => ({ id: `${r.region}:kustomize:${k.namespace}`, what: k.namespace === NAMESPACES.platform ? "the load tests' script" : `the models of ${k.namespace}`, dir: k.dir })),
+    ],
+    ...(written.length
+      ? {
+          step: {
+            kind: 'task',
+            id: `${r.region}:certificates`,
+            title: `ACM certificates of ${hosts.join(', ')} from the infra root (${r.region})`,
+            describe: [
+              `$ ${commandLine(certificateOutputCommand(d.infra))}`,
+              ...written.map((k) => `write ${join(k.dir, 'kustomization.yaml')}: ${k.overlay} with ${CERTIFICATE_ANNOTATION} on Ingress ${k.patches.map((p) => `${p.namespace}/${p.ingress}`).join(', ')}`),
+            ].join('\n    '),
+            task: { type: 'certificate-arns', infraDir: d.infra, hosts, kustomizations: written.map(({ overlay, dir, patches }) => ({ overlay, dir, patches })), ...(optional ? { optional } : {}) },
+            hint: `the infra root of ${r.region} outputs the certificates once they are issued: apply it (terraform -chdir=${d.infra} apply) and rerun; a certificate stuck in PENDING_VALIDATION means the validation record is not in the public zone ${env.dns?.name ?? ''}`,
+          },
+        }
+      : {}),
   };
 }
 
@@ -153,13 +167,8 @@ export function planSteps(ir: PlatformIR, env: EnvironmentIR, o: OpsOptions): St
         { kind: 'exec', id: `${r.region}:platform:init`, title: `terraform init (${r.region} platform)`, argv: tf(d.platform, 'init', '-input=false', '-lockfile=readonly') },
         { kind: 'exec', id: `${r.region}:platform:plan`, title: `terraform plan (${r.region} platform)`, argv: tf(d.platform, 'plan', '-input=false', '-lock-timeout=5m') },
         ...(objects.step ? [objects.step] : []),
-        {
-          kind: 'exec',
-          id: `${r.region}:kubectl:diff`,
-          title: `server-side diff of the Kubernetes objects (${r.region})`,
-          // kubectl diff exits 1 when there are differences: that is a result, not a failure.
-          argv: ['kubectl', 'diff', '--server-side', '--context', r.names.kubeContext, '-k', objects.dir],
-        },
+        // kubectl diff exits 1 when there are differences: that is a result, not a failure.
+        ...objects.roots.map((k): Step => ({ kind: 'exec', id: k.id.replace(':kustomize', ':kubectl:diff'), title: `server-side diff of ${k.what} (${r.region})`, argv: ['kubectl', 'diff', '--server-side', '--context', r.names.kubeContext, '-k', k.dir] })),
         { kind: 'exec', id: `${r.region}:admission:diff`, title: `server-side diff of the team IngressClasses and admission policies (${r.region})`, argv: ['kubectl', 'diff', '--server-side', '--context', r.names.kubeContext, '-k', d.admission] },
         ...(env.cluster.provisioner === 'karpenter'
           ? [{ kind: 'exec', id: `${r.region}:karpenter:diff`, title: `server-side diff of Karpenter's NodePools and EC2NodeClasses (${r.region})`, argv: ['kubectl', 'diff', '--server-side', '--context', r.names.kubeContext, '-k', d.karpenter] } as const]
@@ -235,7 +244,8 @@ export function applySteps(ir: PlatformIR, env: EnvironmentIR, o: OpsOptions): S
       // After the platform root (the load balancer controller and its IngressClassParams CRD), before the Ingresses: the
       // controller's webhook admits an Ingress only once its class exists, and the policies must know its annotations.
       { kind: 'exec', id: `${r.region}:admission`, title: `apply the team IngressClasses and admission policies (${r.region})`, argv: ['kubectl', 'apply', '--server-side', '--force-conflicts', '--context', context, '-k', d.admission], hint: 'check the aws-load-balancer-controller Deployment in kube-system (the IngressClassParams CRD comes with its chart), then rerun' },
-      { kind: 'exec', id: `${r.region}:kustomize`, title: `apply the Kubernetes objects (${r.region})`, argv: ['kubectl', 'apply', '--server-side', '--force-conflicts', '--context', context, '-k', kubernetesObjects(o, env, r, false).dir] },
+      // The platform's objects first: the namespaces the models go into, the network policies that admit their traffic.
+      ...kubernetesObjects(o, env, r, false).roots.map((k): Step => ({ kind: 'exec', id: k.id, title: `apply ${k.what} (${r.region})`, argv: ['kubectl', 'apply', '--server-side', '--force-conflicts', '--context', context, '-k', k.dir] })),
       {
         kind: 'task',
         id: `${r.region}:rollout`,
@@ -359,7 +369,8 @@ export function destroySteps(ir: PlatformIR, env: EnvironmentIR, o: OpsOptions):
       { kind: 'exec', id: `${r.region}:loadtests`, title: `stop load tests (${r.region})`, argv: ['kubectl', 'delete', 'jobs,cronjobs', '--namespace', NAMESPACES.platform, '--selector', 'app.kubernetes.io/component=load-test', '--ignore-not-found', '--wait=true', '--context', context] },
       { kind: 'exec', id: `${r.region}:ingresses`, title: `delete Ingresses (${r.region})`, argv: ['kubectl', 'delete', 'ingress', '--all-namespaces', '--selector', 'app.kubernetes.io/managed-by=platformc', '--ignore-not-found', '--wait=true', '--context', context] },
       { kind: 'task', id: `${r.region}:lbs`, title: `load balancers and target groups are gone (${r.region})`, describe: `aws resourcegroupstaggingapi get-resources --tag-filters Key=elbv2.k8s.aws/cluster,Values=${r.names.cluster} until none is left`, task: { type: 'wait-load-balancers-gone', region: r.region, cluster: r.names.cluster }, hint: 'the AWS Load Balancer Controller removes them; check its logs in kube-system' },
-      { kind: 'exec', id: `${r.region}:kustomize`, title: `delete our namespaces and objects (${r.region})`, argv: ['kubectl', 'delete', '--context', context, '--ignore-not-found', '--wait=true', '-k', d.overlay] },
+      // The models' objects all live in these namespaces (their load tests in the platform's), and go with them.
+      { kind: 'exec', id: `${r.region}:kustomize`, title: `delete our namespaces and objects (${r.region})`, argv: ['kubectl', 'delete', '--context', context, '--ignore-not-found', '--wait=true', '-k', d.platformObjects] },
       { kind: 'exec', id: `${r.region}:namespaces`, title: `namespaces are gone (${r.region})`, argv: ['kubectl', 'wait', '--for=delete', ...namespaces.map((n) => `namespace/${n}`), '--timeout=10m', '--context', context] },
       // Only now: the controller needs an Ingress's class to delete its load balancer.
       { kind: 'exec', id: `${r.region}:admission`, title: `delete the team IngressClasses and admission policies (${r.region})`, argv: ['kubectl', 'delete', '--context', context, '--ignore-not-found', '--wait=true', '-k', d.admission] },

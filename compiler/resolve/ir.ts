@@ -293,6 +293,26 @@ export interface RegionIR {
   readonly deployments: readonly DeploymentIR[];
   /** IRSA role of each extra workload (identity.workloads) in this region. */
   readonly workloadRoles: readonly { readonly workload: string; readonly roleName: string }[];
+  readonly kustomize: RegionKustomizeIR;
+}
+
+/**
+ * The region's Kubernetes objects as kustomizations (paths relative to generated/). kustomize's build checks each
+ * object it adds against every object already added (kubernetes-sigs/kustomize#5084, still open): one build of a
+ * region with 500 models (6,000 objects) takes minutes, and grows with the square of the models. So apply, plan and
+ * destroy send kustomizations of bounded size one by one: the platform's objects, then the models of one namespace
+ * at a time; `overlay` holds them all, for review and `kubectl kustomize` of a small platform.
+ */
+export interface RegionKustomizeIR {
+  /** kustomize/overlays/<env>/<region>: every kustomization below, in one build. */
+  readonly overlay: string;
+  /** <overlay>/platform: our namespaces, quotas, network policies, the environment's observability, region policies, working hours. */
+  readonly platform: string;
+  /**
+   * <overlay>/models/<namespace>: the objects of each team's models that run here (their load tests included), and
+   * under `platform` the load tests' script; namespaces in name order.
+   */
+  readonly models: readonly { readonly namespace: string; readonly dir: string }[];
 }
 
 export interface NetworkIR {

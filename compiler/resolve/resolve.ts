@@ -9,7 +9,7 @@ import { formatCidr, isPrivate, parseCidr, planSubnets } from '../lib/cidr.js';
 import { environmentSpec } from '../front/environments.js';
 import { rankInstanceTypes } from './auto-instance.js';
 import { busyWindowUtc, poolSharing, unitsPerReplica } from './fleet.js';
-import { ACCELERATOR_LABEL, ALERTMANAGER_SECRET, CA_GPU_LABEL, DAEMONSET_RESERVE, DEVICE_PLUGIN_CONFIG_LABEL, GPU_RESOURCE, GRAFANA_ADMIN_SECRET, GPU_TAINT, isProduction, LATENCY_OBJECTIVE, POOL_LABEL, QUEUE_TIME_METRIC, STACK_TAG, workloadName } from '../lib/conventions.js';
+import { ACCELERATOR_LABEL, ALERTMANAGER_SECRET, CA_GPU_LABEL, DAEMONSET_RESERVE, DEVICE_PLUGIN_CONFIG_LABEL, GPU_RESOURCE, GRAFANA_ADMIN_SECRET, GPU_TAINT, isProduction, NAMESPACES, LATENCY_OBJECTIVE, POOL_LABEL, QUEUE_TIME_METRIC, STACK_TAG, workloadName } from '../lib/conventions.js';
 import { byKey, compareCodeUnits, sortedEntries } from '../lib/order.js';
 import { resolveIdentity } from './identity.js';
 import { configSha256, type TritonConfigModel } from './triton-config.js';
@@ -270,6 +270,9 @@ function resolveRegion(platform: string, env: string, region: string, role: 'pri
     };
   });
   const workloadRoles = sortedEntries(spec.identity.workloads).map(([workload]) => ({ workload, roleName: limitName(`${names.regionalPrefix}-${workload}`, 64) }));
+  const overlay = `kustomize/overlays/${env}/${region}`;
+  // Every region of an environment serves the same models, so each has the load tests' script when it has a model.
+  const modelNamespaces = [...new Set([...deployments.map((d) => d.namespace), ...(deployments.length ? [NAMESPACES.platform] : [])])].sort(compareCodeUnits);
   return {
     env,
     region,
@@ -291,6 +294,7 @@ function resolveRegion(platform: string, env: string, region: string, role: 'pri
     nodePools,
     deployments,
     workloadRoles,
+    kustomize: { overlay, platform: `${overlay}/platform`, models: modelNamespaces.map((namespace) => ({ namespace, dir: `${overlay}/models/${namespace}` })) },
   };
 }
 

@@ -121,7 +121,7 @@ for (const spec of SPECS) {
 
         it(`${env.name}/${r.region}: Triton admits exactly its ALBs' subnets, none of which holds a node or pod`, () => {
           const prefix = `kustomize/overlays/${env.name}/${r.region}/`;
-          const policies = parseAllDocuments(content(`${prefix}region.yaml`))
+          const policies = parseAllDocuments(content(`${prefix}platform/region.yaml`))
             .map((d) => d.toJS() as Json)
             .filter((o) => o.kind === 'NetworkPolicy' && o.metadata.name === 'triton-allow-alb');
           const namespaces = [...new Set(r.deployments.map((d) => d.namespace))].sort();

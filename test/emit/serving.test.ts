@@ -17,7 +17,7 @@ import type { PlatformIR } from '../../compiler/resolve/ir.js';
 import { hasTool, referenceDir, repoRoot } from '../helpers/cli.js';
 import { filesOf, irOf, irOfText, writeSpec } from '../helpers/platform.js';
 import { promtoolFile, promtoolFiles, promtoolTest, ruleGroups, sloRuleFiles, sloRules } from '../helpers/rules.js';
-import { kustomizeObjects } from '../helpers/kustomize.js';
+import { environmentModelObjects, kustomizeObjects } from '../helpers/kustomize.js';
 
 type Json = Record<string, any>;
 const SPECS = ['platform.yaml', 'examples/minimal-dev.yaml', 'examples/multi-region-prod.yaml', 'examples/spot-cost-optimised.yaml', 'examples/multi-model-teams.yaml'];
@@ -339,7 +339,7 @@ describe('load test body (K8s #24)', () => {
 
 describe('load tests on a schedule, annotated and alerting (issue #15 item 7)', () => {
   const ir = irOf('platform.yaml');
-  const cronJobs = (env: string) => kustomizeObjects(filesOf(ir), `kustomize/overlays/${env}/models`).filter((o) => o.kind === 'CronJob');
+  const cronJobs = (env: string) => environmentModelObjects(filesOf(ir), env).filter((o) => o.kind === 'CronJob');
   it('prod runs every CronJob on its schedule in UTC (platform.yaml), dev keeps them suspended as templates', () => {
     for (const c of cronJobs('prod')) expect(c.spec).toMatchObject({ suspend: false, schedule: '0 4 * * 1', timeZone: 'Etc/UTC', concurrencyPolicy: 'Forbid' });
     for (const c of cronJobs('dev')) expect(c.spec).toMatchObject({ suspend: true });

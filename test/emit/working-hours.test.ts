@@ -29,7 +29,7 @@ const files = filesOf(ir);
 const dev = ir.environments.find((e) => e.name === 'dev')!;
 const region = dev.regions[0]!;
 const objectsOf = (path: string) => files.find((f) => f.path === path)!.content.split('\n---\n').map((x) => parse(x) as Json);
-const schedule = objectsOf(`kustomize/overlays/dev/${region.region}/working-hours.yaml`);
+const schedule = objectsOf(`kustomize/overlays/dev/${region.region}/platform/working-hours.yaml`);
 const cron = (phase: string) => schedule.find((o) => o.kind === 'CronJob' && o.metadata.name === `working-hours-${phase}`)!;
 
 describe('working-hours CronJobs', () => {
@@ -40,7 +40,7 @@ describe('working-hours CronJobs', () => {
   });
 
   it('exist only where there are working hours, and no Terraform schedules an Auto Scaling group', () => {
-    expect(files.some((f) => f.path === `kustomize/overlays/prod/${region.region}/working-hours.yaml`)).toBe(false);
+    expect(files.some((f) => f.path === `kustomize/overlays/prod/${region.region}/platform/working-hours.yaml`)).toBe(false);
     expect(files.filter((f) => f.content.includes('aws_autoscaling_schedule')).map((f) => f.path)).toEqual([]);
   });
 

@@ -99,14 +99,21 @@ describe.each(SPECS)('models written once: %s', (_name, irOfSpec) => {
   const files = filesOf(ir);
   const content = (path: string) => files.find((f) => f.path === path)?.content;
 
-  it('writes each model once, under kustomize/models, and no full model object in an environment or region when every region has it', () => {
-    const models = parse(content('kustomize/models/kustomization.yaml')!).resources as string[];
-    expect(models).toEqual([...ir.models.map((m) => `${m.name}.yaml`), '_load-test-script.yaml'].sort());
-    for (const env of ir.environments) {
-      expect(parse(content(`kustomize/overlays/${env.name}/models/kustomization.yaml`)!).resources[0]).toBe('../../../models');
-      for (const r of env.regions) expect(parse(content(`kustomize/overlays/${env.name}/${r.region}/kustomization.yaml`)!).resources).toContain('../models');
+  it('writes each model once, under kustomize/models/<namespace>, and no full model object in an environment or region when every region has it', () => {
+    const namespaces = [...new Set(ir.models.map((m) => m.namespace))];
+    for (const ns of namespaces) {
+      const models = parse(content(`kustomize/models/${ns}/kustomization.yaml`)!).resources as string[];
+      expect(models).toEqual(ir.models.filter((m) => m.namespace === ns).map((m) => `${m.name}.yaml`).sort());
     }
-    const full = files.filter((f) => /^kustomize\/overlays\/[^/]+\/([^/]+\/)?models\/[^/]+\.yaml$/.test(f.path) && !f.path.endsWith('/kustomization.yaml'));
+    expect(parse(content('kustomize/models/platform/kustomization.yaml')!).resources).toEqual(['_load-test-script.yaml']);
+    for (const env of ir.environments) {
+      for (const ns of [...namespaces, 'platform']) expect(parse(content(`kustomize/overlays/${env.name}/models/${ns}/kustomization.yaml`)!).resources[0]).toBe(`../../../../models/${ns}`);
+      for (const r of env.regions) {
+        expect(r.kustomize.models.map((m) => m.namespace)).toEqual([...namespaces, 'platform'].sort());
+        for (const m of r.kustomize.models) expect(parse(content(`${m.dir}/kustomization.yaml`)!).resources).toContain(`../../../models/${m.namespace}`);
+      }
+    }
+    const full = files.filter((f) => /^kustomize\/overlays\/[^/]+\/([^/]+\/)?models\/[^/]+\/[^/]+\.yaml$/.test(f.path) && !f.path.endsWith('/kustomization.yaml'));
     // Only objects that some environment does not have (the HPA of an environment without metrics) are written in full.
     for (const f of full) for (const doc of parseAllDocuments(f.content)) expect((doc.toJS() as Json).kind, f.path).toBe('HorizontalPodAutoscaler');
   });
@@ -134,43 +141,66 @@ describe.each(SPECS)('models written once: %s', (_name, irOfSpec) => {
     for (const f of files.filter((x) => x.path.startsWith('kustomize/models/'))) for (const a of accounts) expect(f.content.includes(a), `${f.path} holds ${a}`).toBe(false);
   });
 
-  it.skipIf(!kubectl)('kubectl kustomize renders every overlay, and the directory apply writes with the certificates, byte-identical to the overlay with every object in full', () => {
+  it('each region is kustomizations of one namespace each, which the overlay only includes: the platform\'s objects with no model, and each namespace\'s models with their load tests', () => {
+    for (const env of ir.environments) {
+      for (const r of env.regions) {
+        const k = r.kustomize;
+        // Nothing but resources: its build is the builds of these, one after another (what apply sends).
+        expect(parse(content(`${k.overlay}/kustomization.yaml`)!), k.overlay).toEqual({ apiVersion: 'kustomize.config.k8s.io/v1beta1', kind: 'Kustomization', resources: ['platform', ...k.models.map((m) => `models/${m.namespace}`)] });
+        const component = (o: Json) => o.metadata.labels?.['app.kubernetes.io/component'];
+        expect(kustomizeObjects(files, k.platform).filter((o) => ['inference', 'load-test'].includes(component(o))).map(identity), `${k.platform}: model objects`).toEqual([]);
+        for (const m of k.models) {
+          const objects = kustomizeObjects(files, m.dir);
+          expect(objects.length, m.dir).toBeGreaterThan(0);
+          // One namespace's models and their load tests (in the platform's namespace), or the load tests' script.
+          for (const o of objects) expect([m.namespace, 'platform'], `${m.dir}: ${identity(o)}`).toContain(o.metadata.namespace);
+          if (m.namespace !== 'platform') for (const o of objects.filter((x) => x.metadata.namespace === 'platform')) expect(component(o), identity(o)).toBe('load-test');
+        }
+      }
+    }
+  });
+
+  it.skipIf(!kubectl)('kubectl kustomize renders every overlay byte-identical to the overlay with every object in full, each object with the region\'s labels, and the directories apply writes with the certificates', () => {
     const out = mkdtempSync(join(tmpdir(), 'platformc-once-'));
     writeTree(out, files);
     for (const env of ir.environments) {
       for (const r of env.regions) {
-        const overlay = join(out, 'kustomize/overlays', env.name, r.region);
-        // The layout before: the same kustomization, with every model object written out (no ../models, no model patches).
-        const full = `${overlay}.full`;
-        mkdirSync(full);
-        const k = parse(readFileSync(join(overlay, 'kustomization.yaml'), 'utf8')) as Json;
-        const patches = ((k.patches ?? []) as Json[]).filter((p) => !p.target.name);
-        writeFileSync(join(full, 'objects.yaml'), toYamlDocuments(variantObjects(ir, env, r)));
-        writeFileSync(join(full, 'kustomization.yaml'), toYaml({ ...k, resources: [...(k.resources as string[]).filter((x) => x !== '../models' && !x.startsWith('models/')), 'objects.yaml'], ...(patches.length ? { patches } : { patches: undefined }) }));
-        for (const x of (k.resources as string[]).filter((x) => !x.startsWith('.') && !x.startsWith('models/'))) writeFileSync(join(full, x), readFileSync(join(overlay, x)));
-        const rendered = kubectlKustomizeText(files, `kustomize/overlays/${env.name}/${r.region}`);
+        const k = r.kustomize;
+        const rendered = kubectlKustomizeText(files, k.overlay);
         expect(rendered.length).toBeGreaterThan(0);
+        // The layout before: the region's labels and its load-test suspension over the platform's objects and every
+        // model object written out (no models/ kustomizations, no model patches).
+        const full = join(out, `${k.overlay}.full`);
+        mkdirSync(full);
+        const labels = (parse(readFileSync(join(out, k.platform, 'kustomization.yaml'), 'utf8')) as Json).labels;
+        const suspend = k.models.flatMap((m) => ((parse(readFileSync(join(out, m.dir, 'kustomization.yaml'), 'utf8')) as Json).patches ?? []) as Json[]).find((p) => !p.target.name);
+        writeFileSync(join(full, 'objects.yaml'), toYamlDocuments(variantObjects(ir, env, r)));
+        writeFileSync(join(full, 'kustomization.yaml'), toYaml({ resources: [relative(full, join(out, k.platform)), 'objects.yaml'], labels, ...(suspend ? { patches: [suspend] } : {}) }));
         expect(rendered, `${env.name}/${r.region}`).toBe(kustomizeRun(full));
-        // platformc apply's directory with the ACM certificate ARNs (compiler/ops/certificates.ts) on top of the
-        // overlay. (Not also on top of the full one: a kustomization's patches see what the directory it includes
-        // builds, and the two directories have just built the same bytes.)
-        const { hosts, patches: certificates } = certificatePatches(env, r);
-        if (certificates.length === 0) continue;
-        const arns = Object.fromEntries(hosts.map((h, i) => [h, `arn:aws:acm:${r.region}:${env.account}:certificate/00000000-0000-0000-0000-00000000000${i}`]));
-        const apply = join(out, '.platformc/apply', env.name, r.region);
-        mkdirSync(apply, { recursive: true });
-        writeFileSync(join(apply, 'kustomization.yaml'), certificateKustomization(relative(apply, overlay), certificates, arns));
-        const withArns = parseAllDocuments(kustomizeRun(apply)).map((d) => d.toJS() as Json);
-        // Each patched Ingress carries its certificate-arn value, and nothing else changed.
+        // The overlay adds no label: each of its kustomizations gave every object the region's.
         const before = parseAllDocuments(rendered).map((d) => d.toJS() as Json);
-        expect(withArns.map(identity)).toEqual(before.map(identity));
-        for (const [i, o] of withArns.entries()) {
-          const p = certificates.find((c) => o.kind === 'Ingress' && c.namespace === o.metadata.namespace && c.ingress === o.metadata.name);
-          const expected = structuredClone(before[i]!);
-          if (p) expected.metadata.annotations = { ...expected.metadata.annotations, [CERTIFICATE_ANNOTATION]: certificateArnValue(p, arns) };
-          expect(o, `${env.name}/${r.region} ${identity(o)}`).toEqual(expected);
+        for (const o of before) expect(o.metadata.labels, identity(o)).toMatchObject({ 'platformc.dev/environment': env.name, 'platformc.dev/region': r.region, 'app.kubernetes.io/managed-by': 'platformc' });
+        // apply's directory of each namespace with an Ingress of a platform certificate (compiler/ops/certificates.ts):
+        // that namespace's models with the ARN on each such Ingress, and nothing else changed.
+        const { hosts, patches: certificates } = certificatePatches(env, r);
+        const arns = Object.fromEntries(hosts.map((h, i) => [h, `arn:aws:acm:${r.region}:${env.account}:certificate/00000000-0000-0000-0000-00000000000${i}`]));
+        for (const m of k.models) {
+          const own = certificates.filter((c) => c.namespace === m.namespace);
+          if (own.length === 0) continue;
+          const apply = join(out, '.platformc/apply', env.name, r.region, m.namespace);
+          mkdirSync(apply, { recursive: true });
+          writeFileSync(join(apply, 'kustomization.yaml'), certificateKustomization(relative(apply, join(out, m.dir)), own, arns));
+          const withArns = parseAllDocuments(kustomizeRun(apply)).map((d) => d.toJS() as Json);
+          const expected = before.filter((o) => withArns.some((x) => identity(x) === identity(o)));
+          expect(withArns.map(identity)).toEqual(expected.map(identity));
+          for (const [i, o] of withArns.entries()) {
+            const p = own.find((c) => o.kind === 'Ingress' && c.namespace === o.metadata.namespace && c.ingress === o.metadata.name);
+            const x = structuredClone(expected[i]!);
+            if (p) x.metadata.annotations = { ...x.metadata.annotations, [CERTIFICATE_ANNOTATION]: certificateArnValue(p, arns) };
+            expect(o, `${env.name}/${r.region} ${identity(o)}`).toEqual(x);
+          }
+          for (const c of own) expect(withArns.some((o) => o.kind === 'Ingress' && o.metadata.namespace === c.namespace && o.metadata.name === c.ingress), `${c.namespace}/${c.ingress}`).toBe(true);
         }
-        for (const c of certificates) expect(withArns.some((o) => o.kind === 'Ingress' && o.metadata.namespace === c.namespace && o.metadata.name === c.ingress), `${c.namespace}/${c.ingress}`).toBe(true);
       }
     }
   });

@@ -26,19 +26,22 @@ describe('ALB certificates and the path through the ALBs (issue #15: certificate
     const w = workspace(cluster, MR);
     const dry = await run(['apply', '--env', 'prod', '--dry-run'], { cwd: w.dir, env: w.env });
     expect(dry.stdout).toContain('$ terraform -chdir=generated/terraform/prod/us-east-1/infra output -json certificate_arns');
-    expect(dry.stdout).toContain('write .platformc/apply/prod/us-east-1/kustomization.yaml: generated/kustomize/overlays/prod/us-east-1 with alb.ingress.kubernetes.io/certificate-arn on Ingress vision/triton-mobilenet');
-    expect(dry.stdout).toContain('$ kubectl apply --server-side --force-conflicts --context vision-prod-prod-us-east-1 -k .platformc/apply/prod/us-east-1');
+    expect(dry.stdout).toContain('write .platformc/apply/prod/us-east-1/vision/kustomization.yaml: generated/kustomize/overlays/prod/us-east-1/models/vision with alb.ingress.kubernetes.io/certificate-arn on Ingress vision/triton-mobilenet');
+    // The platform's objects and the load tests' script as generated; the models of vision with their certificates.
+    for (const dir of ['generated/kustomize/overlays/prod/us-east-1/platform', 'generated/kustomize/overlays/prod/us-east-1/models/platform', '.platformc/apply/prod/us-east-1/vision']) {
+      expect(dry.stdout).toContain(`$ kubectl apply --server-side --force-conflicts --context vision-prod-prod-us-east-1 -k ${dir}\n`);
+    }
     const r = await run(['apply', '--env', 'prod', '--skip-loadtests'], { cwd: w.dir, env: { ...w.env, ...prod() } });
     expect(r.code, r.stderr).toBe(0);
     for (const region of ['us-east-1', 'us-west-2']) {
       // generated/ is what platform.yaml says: no ARN there (the certificate exists only after the infra root).
-      const generated = kustomizeBuild(join(w.dir, `generated/kustomize/overlays/prod/${region}`));
+      const generated = kustomizeBuild(join(w.dir, `generated/kustomize/overlays/prod/${region}/models/vision`));
       expect(certificateOf(generated, 'triton-mobilenet')).toBeUndefined();
-      const applied = kustomizeBuild(join(w.dir, `.platformc/apply/prod/${region}`));
+      const applied = kustomizeBuild(join(w.dir, `.platformc/apply/prod/${region}/vision`));
       expect(certificateOf(applied, 'triton-mobilenet')).toBe(`arn:aws:acm:${region}:444400000003:certificate/fake-vision.internal.prod.ml.example.com`);
       // A model with its own ARN (and no platform certificate in its group) keeps it.
       expect(certificateOf(applied, 'triton-resnet50')).toMatch(new RegExp(`^arn:aws:acm:${region}:444400000003:certificate/[0-9a-f-]+$`));
-      // Everything else is the generated overlay, object for object.
+      // Everything else is the generated kustomization, object for object.
       expect(applied.length).toBe(generated.length);
     }
     const order = calls(w.log);
@@ -55,12 +58,12 @@ describe('ALB certificates and the path through the ALBs (issue #15: certificate
     expect(r.stderr).toMatch(/https:\/\/vision\.internal\.prod\.ml\.example\.com answers through the ALB of us-east-1 \(mobilenet 200\): ok \([\d.]+s\): skipped: vision\.internal\.prod\.ml\.example\.com is an internal ALB and this machine \([^)]*\) is not in the VPC 10\.10\.0\.0\/16 of us-east-1: run apply from inside it to check it/);
 
     // plan diffs what apply sends, and writes the same kustomization (a rerun is idempotent).
-    const first = readFileSync(join(w.dir, '.platformc/apply/prod/us-east-1/kustomization.yaml'), 'utf8');
+    const first = readFileSync(join(w.dir, '.platformc/apply/prod/us-east-1/vision/kustomization.yaml'), 'utf8');
     writeFileSync(w.log, '');
     const plan = await run(['plan', '--env', 'prod'], { cwd: w.dir, env: { ...w.env, ...prod() } });
     expect(plan.code, plan.stderr).toBe(0);
-    expect(calls(w.log)).toContain('kubectl diff --server-side --context vision-prod-prod-us-east-1 -k .platformc/apply/prod/us-east-1');
-    expect(readFileSync(join(w.dir, '.platformc/apply/prod/us-east-1/kustomization.yaml'), 'utf8')).toBe(first);
+    expect(calls(w.log)).toContain('kubectl diff --server-side --context vision-prod-prod-us-east-1 -k .platformc/apply/prod/us-east-1/vision');
+    expect(readFileSync(join(w.dir, '.platformc/apply/prod/us-east-1/vision/kustomization.yaml'), 'utf8')).toBe(first);
   });
 
   it("puts the host's certificate first on every Ingress of its group, so the listener's default does not depend on which Ingress sorts first", async () => {
@@ -68,7 +71,7 @@ describe('ALB certificates and the path through the ALBs (issue #15: certificate
     const w = workspace(cluster, MR, (t) => t.replace('  mobilenet:\n    definition: models/mobilenet.yaml', '  mobilenet:\n    ingress: { scheme: internet-facing, authentication: none }\n    definition: models/mobilenet.yaml'));
     const r = await run(['apply', '--env', 'prod', '--region', 'us-east-1', '--skip-loadtests'], { cwd: w.dir, env: { ...w.env, ...prod() } });
     expect(r.code, r.stderr).toBe(0);
-    const applied = kustomizeBuild(join(w.dir, '.platformc/apply/prod/us-east-1'));
+    const applied = kustomizeBuild(join(w.dir, '.platformc/apply/prod/us-east-1/vision'));
     const host = 'arn:aws:acm:us-east-1:444400000003:certificate/fake-vision.prod.ml.example.com';
     expect(certificateOf(applied, 'triton-mobilenet')).toBe(host);
     expect(certificateOf(applied, 'triton-resnet50')).toBe(`${host},arn:aws:acm:us-east-1:444400000003:certificate/0b7c6f1e-2d3a-4c5b-9e8f-1a2b3c4d5e6f`);
@@ -94,8 +97,8 @@ describe('ALB certificates and the path through the ALBs (issue #15: certificate
     const fresh = await run(['plan', '--env', 'prod'], { cwd: w.dir, env: { ...w.env, ...prod({ FAKE_TF_OUTPUT: '{}' }) } });
     expect(fresh.code, fresh.stderr).toBe(0);
     expect(fresh.stderr).toContain('the diff shows the Ingresses without their certificate ARN, which apply adds once the root is applied');
-    expect(calls(w.log)).toContain('kubectl diff --server-side --context vision-prod-prod-us-east-1 -k .platformc/apply/prod/us-east-1');
-    expect(certificateOf(kustomizeBuild(join(w.dir, '.platformc/apply/prod/us-east-1')), 'triton-mobilenet')).toBeUndefined();
+    expect(calls(w.log)).toContain('kubectl diff --server-side --context vision-prod-prod-us-east-1 -k .platformc/apply/prod/us-east-1/vision');
+    expect(certificateOf(kustomizeBuild(join(w.dir, '.platformc/apply/prod/us-east-1/vision')), 'triton-mobilenet')).toBeUndefined();
   });
 
   it('stops before terraform when a certificate of platform.yaml is not ISSUED, does not cover its host, or does not exist', async () => {

@@ -27,7 +27,9 @@ describe('apply plan: upload to the revision prefix, verify there, then kubectl 
         const steps = applySteps(ir, env, { generated: 'generated' });
         const at = (id: string) => steps.findIndex((s) => s.id === id);
         for (const r of env.regions) {
-          const apply = at(`${r.region}:kustomize`);
+          // The first of the region's kustomizations (the platform's objects; the models' come after it).
+          const apply = steps.findIndex((s) => s.id.startsWith(`${r.region}:kustomize`));
+          expect(steps[apply]!.id).toBe(`${r.region}:kustomize`);
           for (const m of ir.models) {
             const upload = steps[at(`${r.region}:upload:${m.name}`)]!;
             const prefix = `${m.name}/${m.revision}/${m.name}`;

@@ -19,7 +19,10 @@ describe('plan, status, loadtest', () => {
     expect(calls(w.log).filter((c) => c.includes(' plan ') || c.includes('diff'))).toEqual([
       'terraform -chdir=generated/terraform/prod/us-east-1/infra plan -input=false -lock-timeout=5m',
       'terraform -chdir=generated/terraform/prod/us-east-1/platform plan -input=false -lock-timeout=5m',
-      'kubectl diff --server-side --context inference-prod-us-east-1 -k generated/kustomize/overlays/prod/us-east-1',
+      // One kustomization at a time, as apply sends them: the platform's objects, the load tests' script, each namespace's models.
+      'kubectl diff --server-side --context inference-prod-us-east-1 -k generated/kustomize/overlays/prod/us-east-1/platform',
+      'kubectl diff --server-side --context inference-prod-us-east-1 -k generated/kustomize/overlays/prod/us-east-1/models/platform',
+      'kubectl diff --server-side --context inference-prod-us-east-1 -k generated/kustomize/overlays/prod/us-east-1/models/vision',
       'kubectl diff --server-side --context inference-prod-us-east-1 -k generated/kustomize/overlays/prod/us-east-1/admission',
     ]);
     expect(r.stdout).toContain('prod       $2,123.99 -> $2,123.99 (±$0.00 a month) [max $3,198.07 -> $3,198.07]');

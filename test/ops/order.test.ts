@@ -5,7 +5,8 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { applySteps, destroySteps, type Step } from '../../compiler/ops/steps.js';
+import { certificatePatches } from '../../compiler/ops/certificates.js';
+import { applySteps, destroySteps, planSteps, type Step } from '../../compiler/ops/steps.js';
 import type { EnvironmentIR, PlatformIR } from '../../compiler/resolve/ir.js';
 import { repoRoot } from '../helpers/cli.js';
 import { irOf, irOfText } from '../helpers/platform.js';
@@ -37,6 +38,8 @@ function applyPairs(env: EnvironmentIR): Pair[] {
   const [primary, standby] = env.regions;
   for (const r of env.regions) {
     const x = esc(r.region);
+    // The Kubernetes objects go in one kustomization at a time: the platform's, then each namespace's models.
+    const objects = new RegExp(`^${x}:kustomize(:|$)`);
     pairs.push(
       [`${r.region}:infra:init`, `${r.region}:infra:apply`, 'providers and modules installed'],
       [`${r.region}:infra:apply`, `${r.region}:kubeconfig`, 'the cluster exists'],
@@ -46,13 +49,14 @@ function applyPairs(env: EnvironmentIR): Pair[] {
       [`${r.region}:platform:init`, `${r.region}:platform:apply`, 'providers installed'],
       [`${r.region}:platform:apply`, `${r.region}:gpus`, 'the NVIDIA device plugin advertises the GPUs'],
       [`${r.region}:infra:apply`, new RegExp(`^${x}:upload:`), 'the model bucket exists'],
-      [`${r.region}:platform:apply`, `${r.region}:kustomize`, 'CRDs (ServiceMonitor, PrometheusRule), the ALB controller and the gp3 StorageClass exist'],
+      [`${r.region}:platform:apply`, objects, 'CRDs (ServiceMonitor, PrometheusRule), the ALB controller and the gp3 StorageClass exist'],
       [new RegExp(`^${x}:upload:`), `${r.region}:rollout`, 'Triton loads its model repository from the bucket at start'],
-      [new RegExp(`^${x}:verify:`), `${r.region}:kustomize`, 'the Deployments name the model revisions: each is in the bucket and verified before any pod can fetch it'],
-      [`${r.region}:kustomize`, `${r.region}:rollout`, 'the Deployments exist'],
+      [new RegExp(`^${x}:verify:`), objects, 'the Deployments name the model revisions: each is in the bucket and verified before any pod can fetch it'],
+      [objects, `${r.region}:rollout`, 'the Deployments exist'],
+      [`${r.region}:kustomize`, new RegExp(`^${x}:kustomize:`), 'the namespaces the models go into exist'],
       [`${r.region}:rollout`, `${r.region}:verify`, 'the pods are ready'],
-      [`${r.region}:kustomize`, new RegExp(`^${x}:alb:`), 'the Ingresses exist'],
-      [`${r.region}:infra:apply`, `${r.region}:kustomize`, "the Ingresses find their group host's ACM certificate by name: the infra root waits until it is issued"],
+      [objects, new RegExp(`^${x}:alb:`), 'the Ingresses exist'],
+      [`${r.region}:infra:apply`, objects, "the Ingresses find their group host's ACM certificate by name: the infra root waits until it is issued"],
       [new RegExp(`^${x}:alb:`), 'dns:apply', 'the dns module looks the load balancers up'],
       [`${r.region}:platform:apply`, `${r.region}:karpenter`, "Karpenter's CRDs come with its chart, and its controller launches the NodePools' nodes"],
       [`${r.region}:karpenter`, `${r.region}:rollout`, "the models' pods wait for nodes of Karpenter's NodePools"],
@@ -61,7 +65,7 @@ function applyPairs(env: EnvironmentIR): Pair[] {
   }
   if (standby) pairs.push([`${primary!.region}:infra:apply`, `${standby.region}:infra:apply`, "the standby replicates the primary's model bucket"]);
   pairs.push(['dns:init', 'dns:apply', 'providers installed'], [/:verify$/, 'dns:apply', 'health checks probe models that answer']);
-  pairs.push([/:(verify|rollout|kustomize|apply)$/, /:loadtest:/, 'load tests measure models that serve, once everything is applied']);
+  pairs.push([/:(verify|rollout|kustomize(:.+)?|apply)$/, /:loadtest:/, 'load tests measure models that serve, once everything is applied']);
   return pairs;
 }
 
@@ -122,6 +126,26 @@ describe.each(SPECS)('operation order of %s', (spec) => {
       expect(violations(steps, destroyPairs(env))).toEqual([]);
       for (const r of env.regions) for (const id of ['volumes', 'volumes:gone', 'bucket', 'infra:destroy', 'leftovers', ...(env.cluster.deletionProtection ? ['deletion-protection'] : [])]) expect(steps.map((s) => s.id)).toContain(`${r.region}:${id}`);
       for (const r of env.regions) for (const id of ['karpenter', 'karpenter:nodes']) expect(steps.some((s) => s.id === `${r.region}:${id}`)).toBe(env.cluster.provisioner === 'karpenter');
+    });
+  }
+});
+
+describe.each(SPECS)('the Kubernetes objects of %s, one kustomization at a time (kustomize#5084: a build grows with the square of its objects)', (spec) => {
+  const ir: PlatformIR = irOf(spec);
+  const stateDir = '.platformc';
+  /** The kustomizations `kubectl <verb> -k` is given, other than the admission policies' and Karpenter's. */
+  const dirs = (steps: readonly Step[], verb: string) => steps.flatMap((s) => (s.kind === 'exec' && s.argv[1] === verb && s.argv.includes('-k') ? [s.argv[s.argv.indexOf('-k') + 1]!] : [])).filter((d) => !/\/(admission|karpenter)$/.test(d));
+  for (const env of ir.environments) {
+    it(`apply and plan --env ${env.name} send the platform's kustomization, then each namespace's models, never the whole overlay; destroy deletes the platform's`, () => {
+      const expected = env.regions.flatMap((r) => {
+        const { patches } = certificatePatches(env, r);
+        return [`generated/${r.kustomize.platform}`, ...r.kustomize.models.map((m) => (patches.some((p) => p.namespace === m.namespace) ? `${stateDir}/apply/${env.name}/${r.region}/${m.namespace}` : `generated/${m.dir}`))];
+      });
+      expect(dirs(applySteps(ir, env, { ...o, stateDir }), 'apply')).toEqual(expected);
+      expect(dirs(planSteps(ir, env, { ...o, stateDir }), 'diff')).toEqual(expected);
+      expect(dirs(destroySteps(ir, env, { ...o, disableDeletionProtection: true }), 'delete')).toEqual([...env.regions].reverse().map((r) => `generated/${r.kustomize.platform}`));
+      // Every namespace that serves a model in the region has its kustomization, and the load tests' script its own.
+      for (const r of env.regions) expect(r.kustomize.models.map((m) => m.namespace)).toEqual([...new Set([...r.deployments.map((d) => d.namespace), 'platform'])].sort());
     });
   }
 });

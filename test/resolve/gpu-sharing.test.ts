@@ -18,7 +18,7 @@ import { replicaResources } from '../../compiler/resolve/resolve.js';
 import { writeTree } from '../../compiler/output/write.js';
 import { hasReference, hasTool, referenceDir, repoRoot } from '../helpers/cli.js';
 import { kubectlKustomize, schemaProblems } from '../helpers/kube.js';
-import { kustomizeObjects } from '../helpers/kustomize.js';
+import { environmentModelObjects } from '../helpers/kustomize.js';
 import { filesOf, irOfText, validated, writeSpec } from '../helpers/platform.js';
 import type { FileOutput } from '../../compiler/output/files.js';
 import { rankInstanceTypes } from '../../compiler/resolve/auto-instance.js';
@@ -34,7 +34,7 @@ function withGpu(gpu: string, edit: (s: string) => string = (s) => s): string {
 }
 const docs = (files: FileOutput[], path: string) => files.find((f) => f.path === path)!.content.split('\n---\n').map((x) => parse(x) as Json);
 /** A model's objects as prod runs them (the shared model files with prod's patches). */
-const prodModel = (files: FileOutput[], model: string) => kustomizeObjects(files, 'kustomize/overlays/prod/models').filter((o) => o.metadata.labels?.['app.kubernetes.io/instance'] === model);
+const prodModel = (files: FileOutput[], model: string) => environmentModelObjects(files, 'prod').filter((o) => o.metadata.labels?.['app.kubernetes.io/instance'] === model);
 const gpuLine = (ir: ReturnType<typeof irOfText>, env: string) =>
   estimatePlatform(ir).environments.find((e) => e.env === env)!.regions[0]!.resources.find((r) => r.name === 'node pool gpu')!.components[0]!;
 /** The prod overlay of the files as kubectl kustomize builds it: its objects' strict-schema problems. */

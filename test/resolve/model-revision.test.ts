@@ -12,7 +12,7 @@ import { checkPlatform } from '../../compiler/pipeline.js';
 import type { PlatformIR } from '../../compiler/resolve/ir.js';
 import { repoRoot } from '../helpers/cli.js';
 import { filesOf, irOf } from '../helpers/platform.js';
-import { kustomizeObjects } from '../helpers/kustomize.js';
+import { environmentModelObjects } from '../helpers/kustomize.js';
 
 type Json = Record<string, any>;
 const SPECS = ['platform.yaml', 'examples/minimal-dev.yaml', 'examples/multi-region-prod.yaml', 'examples/spot-cost-optimised.yaml', 'examples/multi-model-teams.yaml'];
@@ -32,7 +32,7 @@ const same = (t: string) => t;
 const resnet = (ir: PlatformIR) => ir.models.find((m) => m.name === 'resnet50')!;
 /** The pod template of resnet50's Deployment in prod, as generated. */
 function template(ir: PlatformIR): Json {
-  return kustomizeObjects(filesOf(ir), 'kustomize/overlays/prod/models').find((d) => d.kind === 'Deployment' && d.metadata.name === 'triton-resnet50')!.spec.template;
+  return environmentModelObjects(filesOf(ir), 'prod').find((d) => d.kind === 'Deployment' && d.metadata.name === 'triton-resnet50')!.spec.template;
 }
 
 describe('model revision', () => {

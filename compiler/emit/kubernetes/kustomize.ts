@@ -3,9 +3,12 @@
  * policies), each model's objects written once (kustomize/models, see layout()), and one overlay per
  * environment and region with everything built from that environment's IR: the patches of the model objects
  * (replicas, rollout, Ingress group, role ARN, bucket...), the ALB and monitoring allows, the working hours.
- * `kubectl delete -k` of an overlay deletes our namespaces, and with them everything in them.
+ * The overlay is a set of kustomizations that apply sends one by one (RegionIR.kustomize, overlay()): the
+ * platform's objects, and the models of each namespace. `kubectl delete -k` of the platform's deletes our
+ * namespaces, and with them everything in them.
  * @see https://kubectl.docs.kubernetes.io/references/kustomize/kustomization/
  */
+import { posix } from 'node:path';
 import type { FileOutput } from '../../output/files.js';
 import { toYaml, toYamlDocuments } from '../../output/serialize.js';
 import type { EnvironmentIR, PlatformIR, RegionIR } from '../../resolve/ir.js';
@@ -84,38 +87,45 @@ function karpenterOverlay(ir: PlatformIR, env: EnvironmentIR, r: RegionIR): File
  * the variants, one per environment and region, that the layout is computed from, field by field, with no
  * field named here:
  *
- * - kustomize/models/<model>.yaml: each object as every environment and region has it in common (`common`:
- *   a field whose value differs anywhere is left out). So no environment's account, role ARN, bucket, region,
- *   replicas or ALB group is in it unless every environment has the same; it holds the model's definition,
- *   image, command line, probes, security context, volumes, RBAC and network shape. Never applied alone.
- * - kustomize/overlays/<env>/models/kustomization.yaml: that, with JSON patches adding what the environment's
- *   primary region runs beyond it (role ARN, bucket, replicas, HPA bounds, rollout, ALB group and
- *   IngressClass, the load tests' schedule...): every value the environment sets, in one file, and only adds
- *   (the base is what every variant extends).
- * - kustomize/overlays/<env>/<region>/kustomization.yaml: includes ../models; a standby region patches what
- *   differs for it from the primary (role ARN, bucket, AWS_REGION, regional certificate), the primary nothing.
+ * - kustomize/models/<namespace>/<model>.yaml: each object as every environment and region has it in common
+ *   (`common`: a field whose value differs anywhere is left out). So no environment's account, role ARN, bucket,
+ *   region, replicas or ALB group is in it unless every environment has the same; it holds the model's
+ *   definition, image, command line, probes, security context, volumes, RBAC and network shape. Never applied
+ *   alone. A model's load test (in the platform's namespace) is under its team's namespace; the load tests'
+ *   script under kustomize/models/platform/.
+ * - kustomize/overlays/<env>/models/<namespace>/kustomization.yaml: that, with JSON patches adding what the
+ *   environment's primary region runs beyond it (role ARN, bucket, replicas, HPA bounds, rollout, ALB group and
+ *   IngressClass, the load tests' schedule...): every value the environment sets, and only adds (the base is
+ *   what every variant extends).
+ * - kustomize/overlays/<env>/<region>/models/<namespace>/kustomization.yaml: includes the environment's, with
+ *   the region's labels; a standby region patches what differs for it from the primary (role ARN, bucket,
+ *   AWS_REGION, regional certificate), the primary nothing.
  *
+ * One kustomization per namespace at every level: kustomize's build time grows with the square of the objects
+ * of a kustomization (RegionIR.kustomize), and each patch's target is matched against those objects only.
  * Objects with the same operations share one patch (its target names them all), and an object that not every
  * environment has (an HPA where metrics are off elsewhere) is written in full where it exists: under
- * overlays/<env>/models/ when every region of the environment has it, else under overlays/<env>/<region>/models/.
+ * overlays/<env>/models/<namespace>/ when every region of the environment has it, else under
+ * overlays/<env>/<region>/models/<namespace>/.
  */
 type Slot = { readonly env: EnvironmentIR; readonly region: RegionIR };
 type Patch = { readonly target: ReturnType<typeof target>; readonly ops: PatchOperation[] };
 /** Objects written in full (by file: model, or the load tests' script) and patches, of one kustomization. */
 type Level = { readonly files: Map<string, K8sObject[]>; readonly patches: Patch[] };
-type Layout = { readonly platform: Map<string, K8sObject[]>; readonly env: Map<string, Level>; readonly region: Map<string, Level> };
+/** By namespace, then unit: what every environment and region has in common; by `<env>/<namespace>` and `<env>/<region>/<namespace>`: the levels. */
+type Layout = { readonly platform: Map<string, Map<string, K8sObject[]>>; readonly env: Map<string, Level>; readonly region: Map<string, Level> };
 
 /** The file of the load tests' script among the model files: a model name is a DNS label and cannot start with '_'. */
 const LOAD_TEST_SCRIPT = '_load-test-script';
 const MODELS_DIR = 'kustomize/models';
-const envModelsDir = (env: EnvironmentIR) => `kustomize/overlays/${env.name}/models`;
+const envModelsDir = (env: EnvironmentIR, namespace: string) => `kustomize/overlays/${env.name}/models/${namespace}`;
 const regionKey = (env: EnvironmentIR, r: RegionIR) => `${env.name}/${r.region}`;
 
 /**
  * The objects of each unit (a model, or the load tests' script) in every environment and region that runs it,
  * unit by unit (so only one unit's variants are held at a time), units in name order.
  */
-function* units(ir: PlatformIR): Generator<[string, Map<Slot, readonly K8sObject[]>]> {
+function* units(ir: PlatformIR): Generator<[unit: string, namespace: string, variants: Map<Slot, readonly K8sObject[]>]> {
   const slots = ir.environments.flatMap((env) => env.regions.map((region) => ({ env, region, deployments: byName(region.deployments, (d) => d.model) })));
   // The load tests are the environment's, built from its primary region (a standby runs them suspended: overlay()).
   const primaries = new Map(ir.environments.map((env) => {
@@ -123,7 +133,7 @@ function* units(ir: PlatformIR): Generator<[string, Map<Slot, readonly K8sObject
     return [env, { general: primary.nodePools.find((p) => p.role === 'general')!.name, deployments: byName(primary.deployments, (d) => d.model) }];
   }));
   const script = slots.filter((s) => s.env.regions[0]!.deployments.length > 0);
-  if (script.length) yield [LOAD_TEST_SCRIPT, new Map(script.map((s) => [s, [k6ScriptObject()]]))];
+  if (script.length) yield [LOAD_TEST_SCRIPT, NAMESPACES.platform, new Map(script.map((s) => [s, [k6ScriptObject()]]))];
   for (const m of [...ir.models].sort((a, b) => compareCodeUnits(a.name, b.name))) {
     const loadTests = new Map<EnvironmentIR, K8sObject[]>();
     const variants = new Map<Slot, K8sObject[]>();
@@ -135,7 +145,7 @@ function* units(ir: PlatformIR): Generator<[string, Map<Slot, readonly K8sObject
       if (!loadTests.has(s.env)) loadTests.set(s.env, tested ? loadTestObjects(ir, s.env, m, tested, p.general) : []);
       variants.set(s, [...modelObjects(ir, m, d, s.region), ...loadTests.get(s.env)!]);
     }
-    if (variants.size) yield [m.name, variants];
+    if (variants.size) yield [m.name, m.namespace, variants];
   }
 }
 
@@ -148,22 +158,23 @@ function layout(ir: PlatformIR): Layout {
     const ops = jsonPatch(from, to);
     if (ops.length) patches.push({ target: target(to), ops });
   };
-  for (const [unit, variants] of units(ir)) {
+  for (const [unit, namespace, variants] of units(ir)) {
     // Each object of the unit, by identity (in the order its first variant lists them), in every variant that has it.
     const objects = new Map<string, Map<Slot, K8sObject>>();
     for (const [s, list] of variants) for (const o of list) getOrInsert(objects, identity(o), () => new Map()).set(s, o);
     for (const present of objects.values()) {
       const base = present.size === slots ? (common([...present.values()]) as K8sObject) : undefined;
-      if (base) write(out.platform, unit, base);
+      if (base) write(getOrInsert(out.platform, namespace, () => new Map()), unit, base);
       for (const env of ir.environments) {
         const here = [...present].filter(([s]) => s.env === env);
         if (here.length === env.regions.length) {
           const primary = here.find(([s]) => s.region === env.regions[0])![1];
-          if (base) patch(level(out.env, env.name).patches, base, primary);
-          else write(level(out.env, env.name).files, unit, primary);
-          for (const [s, o] of here) patch(level(out.region, regionKey(env, s.region)).patches, primary, o);
+          const envLevel = level(out.env, `${env.name}/${namespace}`);
+          if (base) patch(envLevel.patches, base, primary);
+          else write(envLevel.files, unit, primary);
+          for (const [s, o] of here) patch(level(out.region, `${regionKey(env, s.region)}/${namespace}`).patches, primary, o);
         } else {
-          for (const [s, o] of here) write(level(out.region, regionKey(env, s.region)).files, unit, o);
+          for (const [s, o] of here) write(level(out.region, `${regionKey(env, s.region)}/${namespace}`).files, unit, o);
         }
       }
     }
@@ -208,35 +219,51 @@ function kustomizePatches(patches: readonly Patch[]): { target: Record<string, s
   }));
 }
 
-/** The files of kustomize/models and of each environment's models/, and what each region overlay adds. */
+/** The files of kustomize/models/<namespace> and of each environment's models/<namespace>. */
 function modelFiles(ir: PlatformIR, l: Layout): FileOutput[] {
   const files: FileOutput[] = [];
-  const unitFiles = (dir: string, units: Map<string, K8sObject[]>) => {
-    const names = [...units.keys()].sort();
-    for (const unit of names) files.push({ path: `${dir}/${unit}.yaml`, content: toYamlDocuments(units.get(unit)!) });
-    return names.map((unit) => `${unit}.yaml`);
-  };
-  if (l.platform.size) files.push({ path: `${MODELS_DIR}/kustomization.yaml`, content: kustomization({ resources: unitFiles(MODELS_DIR, l.platform) }) });
+  for (const [namespace, units] of [...l.platform].sort(([a], [b]) => compareCodeUnits(a, b))) {
+    const dir = `${MODELS_DIR}/${namespace}`;
+    files.push(...unitFiles(dir, units), { path: `${dir}/kustomization.yaml`, content: kustomization({ resources: unitNames(units) }) });
+  }
   for (const env of ir.environments) {
-    const own = l.env.get(env.name);
-    const resources = [...(l.platform.size ? ['../../../models'] : []), ...(own ? unitFiles(envModelsDir(env), own.files) : [])];
-    if (!resources.length) continue;
-    const patches = kustomizePatches(own?.patches ?? []);
-    files.push({ path: `${envModelsDir(env)}/kustomization.yaml`, content: kustomization({ resources, ...(patches.length ? { patches } : {}) }) });
+    const namespaces = new Set([...l.platform.keys(), ...[...l.env].filter(([key, own]) => key.startsWith(`${env.name}/`) && own.files.size).map(([key]) => key.slice(env.name.length + 1))]);
+    for (const namespace of [...namespaces].sort(compareCodeUnits)) {
+      const dir = envModelsDir(env, namespace);
+      const own = l.env.get(`${env.name}/${namespace}`);
+      const patches = kustomizePatches(own?.patches ?? []);
+      files.push(...unitFiles(dir, own?.files ?? new Map()), {
+        path: `${dir}/kustomization.yaml`,
+        content: kustomization({ resources: [...(l.platform.has(namespace) ? [posix.relative(dir, `${MODELS_DIR}/${namespace}`)] : []), ...unitNames(own?.files ?? new Map())], ...(patches.length ? { patches } : {}) }),
+      });
+    }
   }
   return files;
 }
 
+/** Each unit's objects as <dir>/<unit>.yaml, units in name order. */
+const unitFiles = (dir: string, units: ReadonlyMap<string, readonly K8sObject[]>): FileOutput[] => unitNames(units).map((file) => ({ path: `${dir}/${file}`, content: toYamlDocuments(units.get(file.slice(0, -'.yaml'.length))!) }));
+const unitNames = (units: ReadonlyMap<string, unknown>) => [...units.keys()].sort(compareCodeUnits).map((unit) => `${unit}.yaml`);
+
+/** The labels every object of a region carries (not on selectors: a Deployment's selector cannot change). */
+const regionLabels = (ir: PlatformIR, env: EnvironmentIR, r: RegionIR) => [{ pairs: { 'app.kubernetes.io/part-of': ir.name, 'app.kubernetes.io/managed-by': 'platformc', 'platformc.dev/environment': env.name, 'platformc.dev/region': r.region }, includeSelectors: false, includeTemplates: true }];
+
+/**
+ * The region's kustomizations (RegionIR.kustomize): platform/ (base, the environment's observability, the region's
+ * policies and working hours), models/<namespace>/ for each namespace that runs models here (the environment's
+ * models of that namespace, and what differs in this region), and the overlay that includes them all. Each carries
+ * the region's labels and its own patches, so the overlay builds exactly what they build one by one.
+ */
 function overlay(ir: PlatformIR, env: EnvironmentIR, r: RegionIR, models: Layout): FileOutput[] {
-  const dir = `kustomize/overlays/${env.name}/${r.region}`;
+  const k = r.kustomize;
   const files: FileOutput[] = [];
-  const own = models.region.get(regionKey(env, r));
-  const resources = ['../../../base', '../observability', ...(models.platform.size || models.env.get(env.name)?.files.size ? ['../models'] : [])];
+  const labels = regionLabels(ir, env, r);
+
+  const resources = [posix.relative(k.platform, 'kustomize/base'), posix.relative(k.platform, `kustomize/overlays/${env.name}/observability`)];
   const add = (path: string, objects: readonly K8sObject[]) => {
-    files.push({ path: `${dir}/${path}`, content: toYamlDocuments(objects) });
+    files.push({ path: `${k.platform}/${path}`, content: toYamlDocuments(objects) });
     resources.push(path);
   };
-  for (const [unit, objects] of [...(own?.files ?? [])].sort(([a], [b]) => compareCodeUnits(a, b))) add(`models/${unit}.yaml`, objects);
   const served = [...new Set(r.deployments.map((d) => d.namespace))].sort();
   add('region.yaml', [
     ...served.map((ns) => albIngressPolicy(ns, r.deployments.filter((d) => d.namespace === ns).flatMap((d) => d.ingress.albSubnets))),
@@ -248,20 +275,30 @@ function overlay(ir: PlatformIR, env: EnvironmentIR, r: RegionIR, models: Layout
   ]);
   const schedule = workingHoursObjects(ir, env, r);
   if (schedule.length) add('working-hours.yaml', schedule);
-  // The environment's load-test CronJobs come with ../observability in every region; a warm standby is not sized for
-  // the target rate, so on a schedule there they would fail (and raise LoadTestFailed) every time: suspended there.
+  files.push({ path: `${k.platform}/kustomization.yaml`, content: kustomization({ resources, labels }) });
+
+  // The environment's load-test CronJobs come with the models in every region; a warm standby is not sized for the
+  // target rate, so on a schedule there they would fail (and raise LoadTestFailed) every time: suspended there.
   const suspendLoadTests = r.role === 'standby' && env.observability.loadTests.schedule !== undefined;
-  const patches: unknown[] = [
-    ...kustomizePatches(own?.patches ?? []),
-    ...(suspendLoadTests ? [{ target: { kind: 'CronJob', labelSelector: 'app.kubernetes.io/component=load-test' }, patch: '[{"op": "replace", "path": "/spec/suspend", "value": true}]' }] : []),
-  ];
-  files.push({
-    path: `${dir}/kustomization.yaml`,
-    content: kustomization({
-      resources,
-      labels: [{ pairs: { 'app.kubernetes.io/part-of': ir.name, 'app.kubernetes.io/managed-by': 'platformc', 'platformc.dev/environment': env.name, 'platformc.dev/region': r.region }, includeSelectors: false, includeTemplates: true }],
-      ...(patches.length ? { patches } : {}),
-    }),
-  });
+  for (const { namespace, dir } of k.models) {
+    const own = models.region.get(`${regionKey(env, r)}/${namespace}`);
+    const fromEnv = models.platform.has(namespace) || (models.env.get(`${env.name}/${namespace}`)?.files.size ?? 0) > 0;
+    if (!fromEnv && !own?.files.size) throw new Error(`${dir}: the region runs no object of namespace ${namespace}`);
+    const patches: unknown[] = [
+      ...kustomizePatches(own?.patches ?? []),
+      ...(suspendLoadTests && namespace !== NAMESPACES.platform ? [{ target: { kind: 'CronJob', labelSelector: 'app.kubernetes.io/component=load-test' }, patch: '[{"op": "replace", "path": "/spec/suspend", "value": true}]' }] : []),
+    ];
+    files.push(...unitFiles(dir, own?.files ?? new Map()), {
+      path: `${dir}/kustomization.yaml`,
+      content: kustomization({ resources: [...(fromEnv ? [posix.relative(dir, envModelsDir(env, namespace))] : []), ...unitNames(own?.files ?? new Map())], labels, ...(patches.length ? { patches } : {}) }),
+    });
+  }
+  // Every namespace with objects of this region has its kustomization (the IR's list is the one apply reads).
+  const listed = new Set(k.models.map((m) => m.namespace));
+  for (const [key, own] of models.region) {
+    const namespace = key.slice(regionKey(env, r).length + 1);
+    if (key.startsWith(`${regionKey(env, r)}/`) && own.files.size && !listed.has(namespace)) throw new Error(`${k.overlay}: objects of namespace ${namespace} have no kustomization`);
+  }
+  files.push({ path: `${k.overlay}/kustomization.yaml`, content: kustomization({ resources: [posix.relative(k.overlay, k.platform), ...k.models.map((m) => posix.relative(k.overlay, m.dir))] }) });
   return files;
 }
