@@ -2,10 +2,9 @@
  * The ALB certificates at apply time, as pure functions over the IR and the tools' output (run.ts runs the tools).
  *
  * Certificates the platform requests (a DNS zone, no ARN in platform.yaml): the infra root outputs their ARNs
- * (`certificate_arns`, host -> ARN) once they are issued, and for each namespace with an Ingress of such a host,
- * apply writes a kustomization next to its logs (.platformc/apply/<env>/<region>/<namespace>) that is the generated
- * kustomization of the namespace's models plus alb.ingress.kubernetes.io/certificate-arn on those Ingresses, then
- * applies that. generated/ stays what platform.yaml says (an ARN exists only after the infra root is applied), and
+ * (`certificate_arns`, host -> ARN) once they are issued, and for each kustomization of models with an Ingress of
+ * such a host, apply writes one next to its logs (.platformc/apply/<env>/<region>/<group>) that is the generated
+ * kustomization plus alb.ingress.kubernetes.io/certificate-arn on those Ingresses, then applies that. generated/ stays what platform.yaml says (an ARN exists only after the infra root is applied), and
  * a rerun writes and applies the same thing. The controller is not left to discover the certificate by the host
  * under spec.tls: it would attach every ISSUED certificate of the account that matches the host (a wildcard of
  * someone else's, or the old certificate during a create_before_destroy replacement) and make the first ARN in
@@ -31,6 +30,7 @@ export const CERTIFICATE_ANNOTATION = 'alb.ingress.kubernetes.io/certificate-arn
 
 /** An Ingress that gets its host's certificate by ARN at apply time, after the ARNs platform.yaml gives it. */
 export interface CertificatePatch {
+  readonly model: string;
   readonly namespace: string;
   readonly ingress: string;
   readonly host: string;
@@ -42,7 +42,7 @@ export function certificatePatches(env: EnvironmentIR, r: RegionIR): { readonly 
   const hosts = (env.dns?.hosts ?? []).filter((h) => h.managedCertificateRegions.includes(r.region)).map((h) => h.name);
   const patches = r.deployments
     .filter((d) => d.ingress.host !== undefined && hosts.includes(d.ingress.host))
-    .map((d) => ({ namespace: d.namespace, ingress: d.workload, host: d.ingress.host!, explicitArns: d.ingress.certificateArns }));
+    .map((d) => ({ model: d.model, namespace: d.namespace, ingress: d.workload, host: d.ingress.host!, explicitArns: d.ingress.certificateArns }));
   return { hosts, patches };
 }
 

@@ -401,7 +401,7 @@ export function realTasks(checkGenerated: () => string | undefined): TaskRunner 
       const arns = 'arns' in read ? read.arns : {};
       for (const k of task.kustomizations) {
         mkdirSync(k.dir, { recursive: true });
-        const text = certificateKustomization(relative(k.dir, k.overlay), 'arns' in read ? k.patches : [], arns);
+        const text = certificateKustomization(relative(k.dir, k.source), 'arns' in read ? k.patches : [], arns);
         writeAtomic(join(k.dir, 'kustomization.yaml'), text);
         log(text);
       }

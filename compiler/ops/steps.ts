@@ -52,8 +52,8 @@ export type TaskSpec =
       /** Where the ARNs come from (the region's infra root). */
       readonly infraDir: string;
       readonly hosts: readonly string[];
-      /** Each kustomization to write (`dir`, relative to the working directory): a generated one with the patches of its Ingresses. */
-      readonly kustomizations: readonly { readonly overlay: string; readonly dir: string; readonly patches: readonly CertificatePatch[] }[];
+      /** Each kustomization to write (`dir`, relative to the working directory): a generated one (`source`) with the patches of its Ingresses. */
+      readonly kustomizations: readonly { readonly source: string; readonly dir: string; readonly patches: readonly CertificatePatch[] }[];
       /** plan: a root not applied yet has no ARNs; the diff then shows the Ingresses without them. */
       readonly optional?: boolean;
     }
@@ -86,24 +86,24 @@ const regionsOf = (env: EnvironmentIR, o: OpsOptions) => env.regions.filter((r) 
 
 /**
  * The region's Kubernetes objects as apply and plan send them, one kustomization at a time (RegionIR.kustomize: a
- * build of all of them at once takes minutes at 500 models): the platform's objects, then the models of each
- * namespace. Where the platform requests certificates, a namespace's models go through the kustomization apply
- * writes with the ARNs of its Ingresses (compiler/ops/certificates.ts), and the step that reads the ARNs from the
- * infra root and writes them comes first.
+ * build of all of them at once takes minutes at 500 models): the platform's objects, then each group of models.
+ * Where the platform requests certificates, a group goes through the kustomization apply writes with the ARNs of
+ * its Ingresses (compiler/ops/certificates.ts), and the step that reads the ARNs from the infra root and writes it
+ * comes first.
  */
-function kubernetesObjects(o: OpsOptions, env: EnvironmentIR, r: RegionIR, optional: boolean): { readonly roots: readonly { readonly id: string; readonly what: string; readonly dir: string }[]; readonly step?: Step } {
+function kubernetesObjects(o: OpsOptions, env: EnvironmentIR, r: RegionIR, optional: boolean): { readonly roots: readonly { readonly group?: string; readonly what: string; readonly dir: string }[]; readonly step?: Step } {
   const d = roots(o, env, r);
   const { hosts, patches } = certificatePatches(env, r);
-  const kustomizations = r.kustomize.models.map((m) => {
-    const own = patches.filter((p) => p.namespace === m.namespace);
+  const groups = r.kustomize.models.map((m) => {
+    const own = patches.filter((p) => m.models.includes(p.model));
     const generated = join(o.generated, m.dir);
-    return { namespace: m.namespace, overlay: generated, dir: own.length ? join(o.stateDir ?? '.platformc', 'apply', env.name, r.region, m.namespace) : generated, patches: own };
+    return { group: m.group, source: generated, dir: own.length ? join(o.stateDir ?? '.platformc', 'apply', env.name, r.region, m.group) : generated, patches: own };
   });
-  const written = kustomizations.filter((k) => k.patches.length);
+  const written = groups.filter((g) => g.patches.length);
   return {
     roots: [
-      { id: `${r.region}:kustomize`, what: "the platform's Kubernetes objects", dir: d.platformObjects },
-      ...kustomizations.map((k) => ({ id: `${r.region}:kustomize:${k.namespace}`, what: k.namespace === NAMESPACES.platform ? "the load tests' script" : `the models of ${k.namespace}`, dir: k.dir })),
+      { what: "the platform's Kubernetes objects", dir: d.platformObjects },
+      ...groups.map((g) => ({ group: g.group, what: `the models of ${g.group}`, dir: g.dir })),
     ],
     ...(written.length
       ? {
@@ -113,9 +113,9 @@ function kubernetesObjects(o: OpsOptions, env: EnvironmentIR, r: RegionIR, optio
             title: `ACM certificates of ${hosts.join(', ')} from the infra root (${r.region})`,
             describe: [
               `$ ${commandLine(certificateOutputCommand(d.infra))}`,
-              ...written.map((k) => `write ${join(k.dir, 'kustomization.yaml')}: ${k.overlay} with ${CERTIFICATE_ANNOTATION} on Ingress ${k.patches.map((p) => `${p.namespace}/${p.ingress}`).join(', ')}`),
+              ...written.map((g) => `write ${join(g.dir, 'kustomization.yaml')}: ${g.source} with ${CERTIFICATE_ANNOTATION} on Ingress ${g.patches.map((p) => `${p.namespace}/${p.ingress}`).join(', ')}`),
             ].join('\n    '),
-            task: { type: 'certificate-arns', infraDir: d.infra, hosts, kustomizations: written.map(({ overlay, dir, patches }) => ({ overlay, dir, patches })), ...(optional ? { optional } : {}) },
+            task: { type: 'certificate-arns', infraDir: d.infra, hosts, kustomizations: written.map(({ source, dir, patches }) => ({ source, dir, patches })), ...(optional ? { optional } : {}) },
             hint: `the infra root of ${r.region} outputs the certificates once they are issued: apply it (terraform -chdir=${d.infra} apply) and rerun; a certificate stuck in PENDING_VALIDATION means the validation record is not in the public zone ${env.dns?.name ?? ''}`,
           },
         }
@@ -168,7 +168,7 @@ export function planSteps(ir: PlatformIR, env: EnvironmentIR, o: OpsOptions): St
         { kind: 'exec', id: `${r.region}:platform:plan`, title: `terraform plan (${r.region} platform)`, argv: tf(d.platform, 'plan', '-input=false', '-lock-timeout=5m') },
         ...(objects.step ? [objects.step] : []),
         // kubectl diff exits 1 when there are differences: that is a result, not a failure.
-        ...objects.roots.map((k): Step => ({ kind: 'exec', id: k.id.replace(':kustomize', ':kubectl:diff'), title: `server-side diff of ${k.what} (${r.region})`, argv: ['kubectl', 'diff', '--server-side', '--context', r.names.kubeContext, '-k', k.dir] })),
+        ...objects.roots.map((k): Step => ({ kind: 'exec', id: `${r.region}:kubectl:diff${k.group ? `:${k.group}` : ''}`, title: `server-side diff of ${k.what} (${r.region})`, argv: ['kubectl', 'diff', '--server-side', '--context', r.names.kubeContext, '-k', k.dir] })),
         { kind: 'exec', id: `${r.region}:admission:diff`, title: `server-side diff of the team IngressClasses and admission policies (${r.region})`, argv: ['kubectl', 'diff', '--server-side', '--context', r.names.kubeContext, '-k', d.admission] },
         ...(env.cluster.provisioner === 'karpenter'
           ? [{ kind: 'exec', id: `${r.region}:karpenter:diff`, title: `server-side diff of Karpenter's NodePools and EC2NodeClasses (${r.region})`, argv: ['kubectl', 'diff', '--server-side', '--context', r.names.kubeContext, '-k', d.karpenter] } as const]
@@ -245,7 +245,7 @@ export function applySteps(ir: PlatformIR, env: EnvironmentIR, o: OpsOptions): S
       // controller's webhook admits an Ingress only once its class exists, and the policies must know its annotations.
       { kind: 'exec', id: `${r.region}:admission`, title: `apply the team IngressClasses and admission policies (${r.region})`, argv: ['kubectl', 'apply', '--server-side', '--force-conflicts', '--context', context, '-k', d.admission], hint: 'check the aws-load-balancer-controller Deployment in kube-system (the IngressClassParams CRD comes with its chart), then rerun' },
       // The platform's objects first: the namespaces the models go into, the network policies that admit their traffic.
-      ...kubernetesObjects(o, env, r, false).roots.map((k): Step => ({ kind: 'exec', id: k.id, title: `apply ${k.what} (${r.region})`, argv: ['kubectl', 'apply', '--server-side', '--force-conflicts', '--context', context, '-k', k.dir] })),
+      ...kubernetesObjects(o, env, r, false).roots.map((k): Step => ({ kind: 'exec', id: `${r.region}:kustomize${k.group ? `:${k.group}` : ''}`, title: `apply ${k.what} (${r.region})`, argv: ['kubectl', 'apply', '--server-side', '--force-conflicts', '--context', context, '-k', k.dir] })),
       {
         kind: 'task',
         id: `${r.region}:rollout`,

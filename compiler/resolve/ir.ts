@@ -46,6 +46,11 @@ export interface ModelIR {
   readonly workload: string;
   readonly team: string;
   readonly namespace: string;
+  /**
+   * Which kustomization of the namespace holds the model's objects (RegionKustomizeIR): the namespace, or
+   * <namespace>/<n> when it has more than MODELS_PER_KUSTOMIZATION models (25 at a time, in name order).
+   */
+  readonly kustomizeGroup: string;
   readonly definitionPath: string;
   readonly definition: ModelDefinition;
   readonly gpusPerReplica: number;
@@ -298,21 +303,19 @@ export interface RegionIR {
 
 /**
  * The region's Kubernetes objects as kustomizations (paths relative to generated/). kustomize's build checks each
- * object it adds against every object already added (kubernetes-sigs/kustomize#5084, still open): one build of a
- * region with 500 models (6,000 objects) takes minutes, and grows with the square of the models. So apply, plan and
- * destroy send kustomizations of bounded size one by one: the platform's objects, then the models of one namespace
- * at a time; `overlay` holds them all, for review and `kubectl kustomize` of a small platform.
+ * object it adds against every object already added (kubernetes-sigs/kustomize#5084, still open), and matches every
+ * patch against every object: `kubectl kustomize` of a region with 500 models (6,562 objects) took 306 s, and grows
+ * with the square of the models. So apply, plan and destroy send kustomizations of bounded size one by one: the
+ * platform's objects, then at most MODELS_PER_KUSTOMIZATION models of one namespace at a time; `overlay` includes
+ * them all, for review and `kubectl kustomize` of a small platform.
  */
 export interface RegionKustomizeIR {
   /** kustomize/overlays/<env>/<region>: every kustomization below, in one build. */
   readonly overlay: string;
-  /** <overlay>/platform: our namespaces, quotas, network policies, the environment's observability, region policies, working hours. */
+  /** <overlay>/platform: our namespaces, quotas, network policies, the load tests' script, the environment's observability, region policies, working hours. */
   readonly platform: string;
-  /**
-   * <overlay>/models/<namespace>: the objects of each team's models that run here (their load tests included), and
-   * under `platform` the load tests' script; namespaces in name order.
-   */
-  readonly models: readonly { readonly namespace: string; readonly dir: string }[];
+  /** <overlay>/models/<group>: the objects of the models of a group (ModelIR.kustomizeGroup) that run here, their load tests included; groups in name order. */
+  readonly models: readonly { readonly group: string; readonly namespace: string; readonly models: readonly string[]; readonly dir: string }[];
 }
 
 export interface NetworkIR {

@@ -9,7 +9,7 @@ import { LATENCY_HISTOGRAM } from '../lib/conventions.js';
 import type { ModelIR } from './ir.js';
 
 /** What config.pbtxt is made of: the model without the facts derived from the config itself. */
-export type TritonConfigModel = Omit<ModelIR, 'configSha256' | 'revision' | 'repository'>;
+export type TritonConfigModel = Omit<ModelIR, 'configSha256' | 'revision' | 'repository' | 'kustomizeGroup'>;
 
 /** The file under generated/. */
 export const tritonConfigPath = (model: string) => `triton/models/${model}/config.pbtxt`;

@@ -17,7 +17,7 @@ import { hasReference, hasTool, referenceDir, repoRoot } from '../helpers/cli.js
 import { filesOf, irOf, irOfText } from '../helpers/platform.js';
 import { counterValues, promtoolFiles, promtoolTest, ruleGroups, rulesOfFile, sloRuleFiles, sloRules } from '../helpers/rules.js';
 import { kubectlKustomize } from '../helpers/kube.js';
-import { environmentModelObjects } from '../helpers/kustomize.js';
+import { environmentModelObjects, kustomizeObjects } from '../helpers/kustomize.js';
 
 type Json = Record<string, any>;
 const promtool = hasTool('promtool');
@@ -315,8 +315,9 @@ describe('load tests', () => {
   const ir = irOf('platform.yaml');
   const prod = ir.environments.find((e) => e.name === 'prod')!;
   const d = prod.regions[0]!.deployments.find((x) => x.model === 'resnet50')!;
-  // The load tests come with the models (kustomize/models/<namespace>/, each environment's patches in overlays/<env>/models/<namespace>/).
-  const objects = (env: string) => environmentModelObjects(filesOf(ir), env).filter((x) => x.metadata.namespace === 'platform');
+  // The load tests come with the models (kustomize/models/<group>/, each environment's patches in overlays/<env>/models/<group>/),
+  // their script with the platform's objects (kustomize/base/).
+  const objects = (env: string) => [...kustomizeObjects(filesOf(ir), 'kustomize/base'), ...environmentModelObjects(filesOf(ir), env)].filter((x) => x.metadata.namespace === 'platform');
   it("drive the model at its target rate and fail on its SLO: the environment's one script, run with the settings on the model's CronJob", () => {
     const prodObjects = objects('prod');
     const cron = prodObjects.find((x) => x.kind === 'CronJob' && x.metadata.name === 'loadtest-resnet50')!;
@@ -340,7 +341,7 @@ describe('load tests', () => {
       const configMaps = objects(env.name).filter((x) => x.kind === 'ConfigMap');
       expect(configMaps.map((x) => x.metadata.name)).toEqual(['platformc-k6-script']);
     }
-    expect(filesOf(ir).filter((f) => f.content.includes('const c = JSON.parse(__ENV.LOADTEST)')).map((f) => f.path)).toEqual(['kustomize/models/platform/_load-test-script.yaml']);
+    expect(filesOf(ir).filter((f) => f.content.includes('const c = JSON.parse(__ENV.LOADTEST)')).map((f) => f.path)).toEqual(['kustomize/base/load-test-script.yaml']);
   });
   it('are suspended CronJobs without a schedule in platform.yaml, so they run only when asked (dev)', () => {
     const cron = objects('dev').find((x) => x.kind === 'CronJob' && x.metadata.name === 'loadtest-resnet50')!;

@@ -8,7 +8,7 @@
  */
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
+import { join, posix, relative } from 'node:path';
 import { parse, parseAllDocuments } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { modelObjects } from '../../compiler/emit/kubernetes/objects.js';
@@ -61,15 +61,20 @@ function variantObjects(ir: PlatformIR, env: EnvironmentIR, r: RegionIR): K8sObj
   ];
 }
 const identity = (o: Json) => `${o.apiVersion}/${o.kind}/${o.metadata.namespace ?? ''}/${o.metadata.name}`;
+/** The model an object serves or load-tests, from the labels the emitters give them. */
+const modelOf = (o: Json): string | undefined => o.metadata.labels?.['platformc.dev/model'] ?? (o.metadata.labels?.['app.kubernetes.io/component'] === 'inference' ? o.metadata.labels['app.kubernetes.io/instance'] : undefined);
 const kubectl = hasTool('kubectl', ['version', '--client']);
 const reference = readFileSync(join(repoRoot, 'platform.yaml'), 'utf8');
 
-const SPECS: [string, () => PlatformIR][] = [
+/** A platform, and whether the real kubectl renders it too (the in-process build is enough to show how a large namespace is split). */
+const SPECS: [string, () => PlatformIR, { kubectl: boolean }?][] = [
   ['platform.yaml', () => irOf('platform.yaml')],
   ...readdirSync(join(repoRoot, 'examples')).filter((f) => f.endsWith('.yaml')).sort().map((f): [string, () => PlatformIR] => [`examples/${f}`, () => irOf(`examples/${f}`)]),
   ['the synthetic platform (12 models, 3 environments with a standby region each)', () => irOfText(syntheticSpec(12) as string)],
   // dev without metrics: no HPA there (an object prod has alone), and spec.replicas on dev's Deployments only.
   ['platform.yaml with metrics off in dev', () => irOfText(reference.replace('        mobilenet: { replicas: { min: 1, max: 1 } }', '        mobilenet: { replicas: { min: 1, max: 1 } }\n      observability:\n        metrics: { enabled: false }\n        dashboards: { enabled: false }'))],
+  // 60 models in one namespace: three kustomizations of 25, 25 and 10 models.
+  ['the synthetic platform with its 60 models in one team', () => irOfText((syntheticSpec(60) as string).replace(/team: team-\d+/g, 'team: team-0').replace('team-0: { gpuQuota: 40 }', 'team-0: { gpuQuota: 400 }')), { kubectl: false }],
 ];
 
 describe('common', () => {
@@ -94,26 +99,24 @@ describe('common', () => {
   });
 });
 
-describe.each(SPECS)('models written once: %s', (_name, irOfSpec) => {
+describe.each(SPECS)('models written once: %s', (_name, irOfSpec, options) => {
   const ir = irOfSpec();
   const files = filesOf(ir);
   const content = (path: string) => files.find((f) => f.path === path)?.content;
 
-  it('writes each model once, under kustomize/models/<namespace>, and no full model object in an environment or region when every region has it', () => {
-    const namespaces = [...new Set(ir.models.map((m) => m.namespace))];
-    for (const ns of namespaces) {
-      const models = parse(content(`kustomize/models/${ns}/kustomization.yaml`)!).resources as string[];
-      expect(models).toEqual(ir.models.filter((m) => m.namespace === ns).map((m) => `${m.name}.yaml`).sort());
-    }
-    expect(parse(content('kustomize/models/platform/kustomization.yaml')!).resources).toEqual(['_load-test-script.yaml']);
+  it('writes each model once, under kustomize/models/<group>, and no full model object in an environment or region when every region has it', () => {
+    const groups = [...new Set(ir.models.map((m) => m.kustomizeGroup))];
+    for (const g of groups) expect(parse(content(`kustomize/models/${g}/kustomization.yaml`)!).resources, g).toEqual(ir.models.filter((m) => m.kustomizeGroup === g).map((m) => `${m.name}.yaml`).sort());
+    // The load tests' script, the same everywhere, with the platform's objects.
+    expect(parse(content('kustomize/base/kustomization.yaml')!).resources).toContain('load-test-script.yaml');
     for (const env of ir.environments) {
-      for (const ns of [...namespaces, 'platform']) expect(parse(content(`kustomize/overlays/${env.name}/models/${ns}/kustomization.yaml`)!).resources[0]).toBe(`../../../../models/${ns}`);
+      for (const g of groups) expect(parse(content(`kustomize/overlays/${env.name}/models/${g}/kustomization.yaml`)!).resources[0]).toBe(posix.relative(`kustomize/overlays/${env.name}/models/${g}`, `kustomize/models/${g}`));
       for (const r of env.regions) {
-        expect(r.kustomize.models.map((m) => m.namespace)).toEqual([...namespaces, 'platform'].sort());
-        for (const m of r.kustomize.models) expect(parse(content(`${m.dir}/kustomization.yaml`)!).resources).toContain(`../../../models/${m.namespace}`);
+        expect(r.kustomize.models.map((m) => m.group)).toEqual(groups.sort());
+        for (const m of r.kustomize.models) expect(parse(content(`${m.dir}/kustomization.yaml`)!).resources).toContain(posix.relative(m.dir, `kustomize/overlays/${env.name}/models/${m.group}`));
       }
     }
-    const full = files.filter((f) => /^kustomize\/overlays\/[^/]+\/([^/]+\/)?models\/[^/]+\/[^/]+\.yaml$/.test(f.path) && !f.path.endsWith('/kustomization.yaml'));
+    const full = files.filter((f) => /^kustomize\/overlays\/[^/]+\/([^/]+\/)?models\/.+\.yaml$/.test(f.path) && !f.path.endsWith('/kustomization.yaml'));
     // Only objects that some environment does not have (the HPA of an environment without metrics) are written in full.
     for (const f of full) for (const doc of parseAllDocuments(f.content)) expect((doc.toJS() as Json).kind, f.path).toBe('HorizontalPodAutoscaler');
   });
@@ -141,26 +144,30 @@ describe.each(SPECS)('models written once: %s', (_name, irOfSpec) => {
     for (const f of files.filter((x) => x.path.startsWith('kustomize/models/'))) for (const a of accounts) expect(f.content.includes(a), `${f.path} holds ${a}`).toBe(false);
   });
 
-  it('each region is kustomizations of one namespace each, which the overlay only includes: the platform\'s objects with no model, and each namespace\'s models with their load tests', () => {
+  it('each region is kustomizations of at most 25 models of one namespace, which the overlay only includes; destroy\'s namespaces hold them all', () => {
     for (const env of ir.environments) {
       for (const r of env.regions) {
         const k = r.kustomize;
         // Nothing but resources: its build is the builds of these, one after another (what apply sends).
-        expect(parse(content(`${k.overlay}/kustomization.yaml`)!), k.overlay).toEqual({ apiVersion: 'kustomize.config.k8s.io/v1beta1', kind: 'Kustomization', resources: ['platform', ...k.models.map((m) => `models/${m.namespace}`)] });
-        const component = (o: Json) => o.metadata.labels?.['app.kubernetes.io/component'];
-        expect(kustomizeObjects(files, k.platform).filter((o) => ['inference', 'load-test'].includes(component(o))).map(identity), `${k.platform}: model objects`).toEqual([]);
+        expect(parse(content(`${k.overlay}/kustomization.yaml`)!), k.overlay).toEqual({ apiVersion: 'kustomize.config.k8s.io/v1beta1', kind: 'Kustomization', resources: ['platform', ...k.models.map((m) => `models/${m.group}`)] });
+        const platform = kustomizeObjects(files, k.platform);
+        expect(platform.filter((o) => modelOf(o) !== undefined).map(identity), `${k.platform}: model objects`).toEqual([]);
+        // destroy deletes platform/ and waits for our namespaces: every model object lives in one of them.
+        const namespaces = platform.filter((o) => o.kind === 'Namespace').map((o) => o.metadata.name);
+        expect(namespaces).toEqual(expect.arrayContaining(['platform', ...ir.teams.map((t) => t.namespace)]));
+        expect(k.models.flatMap((m) => m.models).sort()).toEqual(r.deployments.map((d) => d.model).sort());
         for (const m of k.models) {
+          expect(m.models.length, m.group).toBeLessThanOrEqual(25);
           const objects = kustomizeObjects(files, m.dir);
-          expect(objects.length, m.dir).toBeGreaterThan(0);
-          // One namespace's models and their load tests (in the platform's namespace), or the load tests' script.
+          // The group's models and their load tests (in the platform's namespace), nothing else.
+          expect([...new Set(objects.map(modelOf))].sort(), m.dir).toEqual([...m.models].sort());
           for (const o of objects) expect([m.namespace, 'platform'], `${m.dir}: ${identity(o)}`).toContain(o.metadata.namespace);
-          if (m.namespace !== 'platform') for (const o of objects.filter((x) => x.metadata.namespace === 'platform')) expect(component(o), identity(o)).toBe('load-test');
         }
       }
     }
   });
 
-  it.skipIf(!kubectl)('kubectl kustomize renders every overlay byte-identical to the overlay with every object in full, each object with the region\'s labels, and the directories apply writes with the certificates', () => {
+  it.skipIf(!kubectl || options?.kubectl === false)('kubectl kustomize renders every overlay byte-identical to the overlay with every object in full, each object with the region\'s labels, and the directories apply writes with the certificates', () => {
     const out = mkdtempSync(join(tmpdir(), 'platformc-once-'));
     writeTree(out, files);
     for (const env of ir.environments) {
@@ -174,20 +181,21 @@ describe.each(SPECS)('models written once: %s', (_name, irOfSpec) => {
         mkdirSync(full);
         const labels = (parse(readFileSync(join(out, k.platform, 'kustomization.yaml'), 'utf8')) as Json).labels;
         const suspend = k.models.flatMap((m) => ((parse(readFileSync(join(out, m.dir, 'kustomization.yaml'), 'utf8')) as Json).patches ?? []) as Json[]).find((p) => !p.target.name);
-        writeFileSync(join(full, 'objects.yaml'), toYamlDocuments(variantObjects(ir, env, r)));
+        // (The load tests' script comes with the platform's objects.)
+        writeFileSync(join(full, 'objects.yaml'), toYamlDocuments(variantObjects(ir, env, r).filter((o) => identity(o) !== identity(k6ScriptObject()))));
         writeFileSync(join(full, 'kustomization.yaml'), toYaml({ resources: [relative(full, join(out, k.platform)), 'objects.yaml'], labels, ...(suspend ? { patches: [suspend] } : {}) }));
         expect(rendered, `${env.name}/${r.region}`).toBe(kustomizeRun(full));
         // The overlay adds no label: each of its kustomizations gave every object the region's.
         const before = parseAllDocuments(rendered).map((d) => d.toJS() as Json);
         for (const o of before) expect(o.metadata.labels, identity(o)).toMatchObject({ 'platformc.dev/environment': env.name, 'platformc.dev/region': r.region, 'app.kubernetes.io/managed-by': 'platformc' });
-        // apply's directory of each namespace with an Ingress of a platform certificate (compiler/ops/certificates.ts):
-        // that namespace's models with the ARN on each such Ingress, and nothing else changed.
+        // apply's directory of each group with an Ingress of a platform certificate (compiler/ops/certificates.ts):
+        // that group's models with the ARN on each such Ingress, and nothing else changed.
         const { hosts, patches: certificates } = certificatePatches(env, r);
         const arns = Object.fromEntries(hosts.map((h, i) => [h, `arn:aws:acm:${r.region}:${env.account}:certificate/00000000-0000-0000-0000-00000000000${i}`]));
         for (const m of k.models) {
-          const own = certificates.filter((c) => c.namespace === m.namespace);
+          const own = certificates.filter((c) => m.models.includes(c.model));
           if (own.length === 0) continue;
-          const apply = join(out, '.platformc/apply', env.name, r.region, m.namespace);
+          const apply = join(out, '.platformc/apply', env.name, r.region, m.group);
           mkdirSync(apply, { recursive: true });
           writeFileSync(join(apply, 'kustomization.yaml'), certificateKustomization(relative(apply, join(out, m.dir)), own, arns));
           const withArns = parseAllDocuments(kustomizeRun(apply)).map((d) => d.toJS() as Json);
@@ -226,5 +234,17 @@ describe('rules written once (issue #16: each rule group was a plain rule file a
         }
       }
     }
+  });
+});
+
+describe('a namespace with more models than one kustomization holds (kustomize#5084)', () => {
+  it('is split into groups of 25 models in name order, <namespace>/1, /2..., the same in every environment and region', () => {
+    const ir = irOfText((syntheticSpec(60) as string).replace(/team: team-\d+/g, 'team: team-0').replace('team-0: { gpuQuota: 40 }', 'team-0: { gpuQuota: 400 }'));
+    const names = ir.models.map((m) => m.name).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    const expected = [names.slice(0, 25), names.slice(25, 50), names.slice(50)];
+    expect(expected.map((chunk) => chunk.map((n) => ir.models.find((m) => m.name === n)!.kustomizeGroup))).toEqual(expected.map((chunk, i) => chunk.map(() => `team-0/${i + 1}`)));
+    for (const env of ir.environments) for (const r of env.regions) expect(r.kustomize.models.map((m) => [m.group, m.models])).toEqual(expected.map((chunk, i) => [`team-0/${i + 1}`, chunk]));
+    // A namespace of 25 models or fewer is one kustomization named after it.
+    expect(new Set(irOf('examples/multi-model-teams.yaml').models.map((m) => m.kustomizeGroup === m.namespace))).toEqual(new Set([true]));
   });
 });

@@ -4,7 +4,7 @@
  * bad certificate stops apply before the cluster, and the checks through each ALB after DNS. The pure halves are
  * in certificates.test.ts.
  */
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -27,8 +27,8 @@ describe('ALB certificates and the path through the ALBs (issue #15: certificate
     const dry = await run(['apply', '--env', 'prod', '--dry-run'], { cwd: w.dir, env: w.env });
     expect(dry.stdout).toContain('$ terraform -chdir=generated/terraform/prod/us-east-1/infra output -json certificate_arns');
     expect(dry.stdout).toContain('write .platformc/apply/prod/us-east-1/vision/kustomization.yaml: generated/kustomize/overlays/prod/us-east-1/models/vision with alb.ingress.kubernetes.io/certificate-arn on Ingress vision/triton-mobilenet');
-    // The platform's objects and the load tests' script as generated; the models of vision with their certificates.
-    for (const dir of ['generated/kustomize/overlays/prod/us-east-1/platform', 'generated/kustomize/overlays/prod/us-east-1/models/platform', '.platformc/apply/prod/us-east-1/vision']) {
+    // The platform's objects as generated; the models of vision with their certificates.
+    for (const dir of ['generated/kustomize/overlays/prod/us-east-1/platform', '.platformc/apply/prod/us-east-1/vision']) {
       expect(dry.stdout).toContain(`$ kubectl apply --server-side --force-conflicts --context vision-prod-prod-us-east-1 -k ${dir}\n`);
     }
     const r = await run(['apply', '--env', 'prod', '--skip-loadtests'], { cwd: w.dir, env: { ...w.env, ...prod() } });
@@ -64,6 +64,22 @@ describe('ALB certificates and the path through the ALBs (issue #15: certificate
     expect(plan.code, plan.stderr).toBe(0);
     expect(calls(w.log)).toContain('kubectl diff --server-side --context vision-prod-prod-us-east-1 -k .platformc/apply/prod/us-east-1/vision');
     expect(readFileSync(join(w.dir, '.platformc/apply/prod/us-east-1/vision/kustomization.yaml'), 'utf8')).toBe(first);
+  });
+
+  it('writes the certificate kustomization of a group whose Ingresses get a platform certificate, and sends the other groups as generated', async () => {
+    // mobilenet moves to a team of its own, nlp: its internal host gets a platform certificate, vision's resnet50 keeps its own ARN.
+    const w = workspace(cluster, MR, (t) => t.replace('teams:\n', 'teams:\n  nlp:\n    gpuQuota: 9\n').replace(/(  mobilenet:\n    definition: models\/mobilenet\.yaml\n    team: )vision/, '$1nlp'));
+    const r = await run(['apply', '--env', 'prod', '--region', 'us-east-1', '--skip-loadtests'], { cwd: w.dir, env: { ...w.env, ...prod() } });
+    expect(r.code, r.stderr).toBe(0);
+    expect(calls(w.log).filter((c) => c.startsWith('kubectl apply') && !c.endsWith('/admission')).map((c) => c.split(' -k ')[1])).toEqual([
+      'generated/kustomize/overlays/prod/us-east-1/platform',
+      '.platformc/apply/prod/us-east-1/nlp',
+      'generated/kustomize/overlays/prod/us-east-1/models/vision',
+    ]);
+    expect(existsSync(join(w.dir, '.platformc/apply/prod/us-east-1/vision'))).toBe(false);
+    const applied = kustomizeBuild(join(w.dir, '.platformc/apply/prod/us-east-1/nlp'));
+    expect(certificateOf(applied, 'triton-mobilenet')).toBe('arn:aws:acm:us-east-1:444400000003:certificate/fake-nlp.internal.prod.ml.example.com');
+    expect(applied.map((o) => o.metadata.namespace)).not.toContain('vision');
   });
 
   it("puts the host's certificate first on every Ingress of its group, so the listener's default does not depend on which Ingress sorts first", async () => {

@@ -34,9 +34,9 @@ describe('certificates the platform requests: by ARN from the infra root', () =>
 
   it("gives every Ingress of a group the host's certificate first: the listener's default is the first ARN of the first Ingress", () => {
     const arns = { 'h.example.com': 'arn:host' };
-    expect(certificateArnValue({ namespace: 'v', ingress: 'a', host: 'h.example.com', explicitArns: [] }, arns)).toBe('arn:host');
-    expect(certificateArnValue({ namespace: 'v', ingress: 'b', host: 'h.example.com', explicitArns: ['arn:own'] }, arns)).toBe('arn:host,arn:own');
-    const text = certificateKustomization('../../gen', [{ namespace: 'v', ingress: 'b', host: 'h.example.com', explicitArns: ['arn:own'] }], arns);
+    expect(certificateArnValue({ model: 'a', namespace: 'v', ingress: 'a', host: 'h.example.com', explicitArns: [] }, arns)).toBe('arn:host');
+    expect(certificateArnValue({ model: 'b', namespace: 'v', ingress: 'b', host: 'h.example.com', explicitArns: ['arn:own'] }, arns)).toBe('arn:host,arn:own');
+    const text = certificateKustomization('../../gen', [{ model: 'b', namespace: 'v', ingress: 'b', host: 'h.example.com', explicitArns: ['arn:own'] }], arns);
     expect(text).toContain('"path":"/metadata/annotations/alb.ingress.kubernetes.io~1certificate-arn","value":"arn:host,arn:own"');
     expect(text).toContain('resources:\n  - ../../gen\n');
   });

@@ -19,13 +19,23 @@ describe('plan, status, loadtest', () => {
     expect(calls(w.log).filter((c) => c.includes(' plan ') || c.includes('diff'))).toEqual([
       'terraform -chdir=generated/terraform/prod/us-east-1/infra plan -input=false -lock-timeout=5m',
       'terraform -chdir=generated/terraform/prod/us-east-1/platform plan -input=false -lock-timeout=5m',
-      // One kustomization at a time, as apply sends them: the platform's objects, the load tests' script, each namespace's models.
+      // One kustomization at a time, as apply sends them: the platform's objects, then each group of models.
       'kubectl diff --server-side --context inference-prod-us-east-1 -k generated/kustomize/overlays/prod/us-east-1/platform',
-      'kubectl diff --server-side --context inference-prod-us-east-1 -k generated/kustomize/overlays/prod/us-east-1/models/platform',
       'kubectl diff --server-side --context inference-prod-us-east-1 -k generated/kustomize/overlays/prod/us-east-1/models/vision',
       'kubectl diff --server-side --context inference-prod-us-east-1 -k generated/kustomize/overlays/prod/us-east-1/admission',
     ]);
     expect(r.stdout).toContain('prod       $2,123.99 -> $2,123.99 (±$0.00 a month) [max $3,198.07 -> $3,198.07]');
+  });
+
+  it('plan goes on through every diff that finds differences (kubectl diff exits 1 then), one kustomization after another', async () => {
+    const w = workspace(cluster);
+    const r = await run(['plan', '--env', 'prod'], { cwd: w.dir, env: { ...w.env, FAKE_ACCOUNT: '222222222222', FAKE_FAIL: 'diff --server-side' } });
+    expect(r.code, r.stderr).toBe(0);
+    expect(calls(w.log).filter((c) => c.startsWith('kubectl diff')).map((c) => c.split(' -k ')[1])).toEqual([
+      'generated/kustomize/overlays/prod/us-east-1/platform',
+      'generated/kustomize/overlays/prod/us-east-1/models/vision',
+      'generated/kustomize/overlays/prod/us-east-1/admission',
+    ]);
   });
 
   it('status reports nodes, GPUs, models and endpoints, as text or JSON', async () => {

@@ -136,16 +136,16 @@ describe.each(SPECS)('the Kubernetes objects of %s, one kustomization at a time 
   /** The kustomizations `kubectl <verb> -k` is given, other than the admission policies' and Karpenter's. */
   const dirs = (steps: readonly Step[], verb: string) => steps.flatMap((s) => (s.kind === 'exec' && s.argv[1] === verb && s.argv.includes('-k') ? [s.argv[s.argv.indexOf('-k') + 1]!] : [])).filter((d) => !/\/(admission|karpenter)$/.test(d));
   for (const env of ir.environments) {
-    it(`apply and plan --env ${env.name} send the platform's kustomization, then each namespace's models, never the whole overlay; destroy deletes the platform's`, () => {
+    it(`apply and plan --env ${env.name} send the platform's kustomization, then each group of models, never the whole overlay; destroy deletes the platform's`, () => {
       const expected = env.regions.flatMap((r) => {
         const { patches } = certificatePatches(env, r);
-        return [`generated/${r.kustomize.platform}`, ...r.kustomize.models.map((m) => (patches.some((p) => p.namespace === m.namespace) ? `${stateDir}/apply/${env.name}/${r.region}/${m.namespace}` : `generated/${m.dir}`))];
+        return [`generated/${r.kustomize.platform}`, ...r.kustomize.models.map((m) => (patches.some((p) => m.models.includes(p.model)) ? `${stateDir}/apply/${env.name}/${r.region}/${m.group}` : `generated/${m.dir}`))];
       });
       expect(dirs(applySteps(ir, env, { ...o, stateDir }), 'apply')).toEqual(expected);
       expect(dirs(planSteps(ir, env, { ...o, stateDir }), 'diff')).toEqual(expected);
       expect(dirs(destroySteps(ir, env, { ...o, disableDeletionProtection: true }), 'delete')).toEqual([...env.regions].reverse().map((r) => `generated/${r.kustomize.platform}`));
-      // Every namespace that serves a model in the region has its kustomization, and the load tests' script its own.
-      for (const r of env.regions) expect(r.kustomize.models.map((m) => m.namespace)).toEqual([...new Set([...r.deployments.map((d) => d.namespace), 'platform'])].sort());
+      // Every model the region serves is in exactly one of them.
+      for (const r of env.regions) expect(r.kustomize.models.flatMap((m) => m.models).sort()).toEqual(r.deployments.map((d) => d.model).sort());
     });
   }
 });

@@ -169,7 +169,7 @@ export function admissionPolicies(ir: PlatformIR, r: RegionIR): K8sObject[] {
   ];
 }
 
-/** kustomize/overlays/<env>/<region>/admission: the classes and the policies, applied before the region's overlay. */
+/** kustomize/overlays/<env>/<region>/admission: the classes and the policies, applied before the region's other kustomizations. */
 export function admissionOverlay(ir: PlatformIR, env: EnvironmentIR, r: RegionIR): FileOutput[] {
   const dir = `kustomize/overlays/${env.name}/${r.region}/admission`;
   const classes = ingressClasses(r);

@@ -4,14 +4,14 @@
  * environment and region with everything built from that environment's IR: the patches of the model objects
  * (replicas, rollout, Ingress group, role ARN, bucket...), the ALB and monitoring allows, the working hours.
  * The overlay is a set of kustomizations that apply sends one by one (RegionIR.kustomize, overlay()): the
- * platform's objects, and the models of each namespace. `kubectl delete -k` of the platform's deletes our
+ * platform's objects, and each group of models. `kubectl delete -k` of the platform's deletes our
  * namespaces, and with them everything in them.
  * @see https://kubectl.docs.kubernetes.io/references/kustomize/kustomization/
  */
 import { posix } from 'node:path';
 import type { FileOutput } from '../../output/files.js';
 import { toYaml, toYamlDocuments } from '../../output/serialize.js';
-import type { EnvironmentIR, PlatformIR, RegionIR } from '../../resolve/ir.js';
+import type { EnvironmentIR, ModelIR, PlatformIR, RegionIR } from '../../resolve/ir.js';
 import { NAMESPACES } from '../../lib/conventions.js';
 import { workingHoursObjects } from './working-hours.js';
 import {
@@ -38,6 +38,8 @@ export function emitKustomize(ir: PlatformIR): FileOutput[] {
   ]);
   base('quotas.yaml', ir.teams.flatMap((t) => teamQuota(t)));
   base('network-policies.yaml', [...platformNetworkPolicies(teamNamespaces), ...teamNamespaces.flatMap(teamNetworkPolicies)]);
+  // The script every load test runs (each model's settings are on its CronJob): one ConfigMap, the same everywhere.
+  if (ir.environments.some((e) => e.regions[0]!.deployments.length > 0)) base('load-test-script.yaml', [k6ScriptObject()]);
 
   const resources = files.map((f) => f.path.replace('kustomize/base/', '')).sort();
   files.push({
@@ -83,57 +85,56 @@ function karpenterOverlay(ir: PlatformIR, env: EnvironmentIR, r: RegionIR): File
 /**
  * Each model's objects, written once for the platform (issue #16: they were written in full for every
  * environment, and differed there in a few fields). What a model runs in an environment and region is its
- * serving objects (modelObjects) and its load test (loadTestObjects); with the load tests' script, these are
- * the variants, one per environment and region, that the layout is computed from, field by field, with no
- * field named here:
+ * serving objects (modelObjects) and its load test (loadTestObjects): the variants, one per environment and
+ * region, that the layout is computed from, field by field, with no field named here. (The load tests' script,
+ * the same everywhere, is in kustomize/base.) A model's group is its namespace, or a part of it
+ * (ModelIR.kustomizeGroup):
  *
- * - kustomize/models/<namespace>/<model>.yaml: each object as every environment and region has it in common
+ * - kustomize/models/<group>/<model>.yaml: each object as every environment and region has it in common
  *   (`common`: a field whose value differs anywhere is left out). So no environment's account, role ARN, bucket,
  *   region, replicas or ALB group is in it unless every environment has the same; it holds the model's
  *   definition, image, command line, probes, security context, volumes, RBAC and network shape. Never applied
- *   alone. A model's load test (in the platform's namespace) is under its team's namespace; the load tests'
- *   script under kustomize/models/platform/.
- * - kustomize/overlays/<env>/models/<namespace>/kustomization.yaml: that, with JSON patches adding what the
+ *   alone. A model's load test (in the platform's namespace) is in its group.
+ * - kustomize/overlays/<env>/models/<group>/kustomization.yaml: that, with JSON patches adding what the
  *   environment's primary region runs beyond it (role ARN, bucket, replicas, HPA bounds, rollout, ALB group and
  *   IngressClass, the load tests' schedule...): every value the environment sets, and only adds (the base is
  *   what every variant extends).
- * - kustomize/overlays/<env>/<region>/models/<namespace>/kustomization.yaml: includes the environment's, with
+ * - kustomize/overlays/<env>/<region>/models/<group>/kustomization.yaml: includes the environment's, with
  *   the region's labels; a standby region patches what differs for it from the primary (role ARN, bucket,
  *   AWS_REGION, regional certificate), the primary nothing.
  *
- * One kustomization per namespace at every level: kustomize's build time grows with the square of the objects
- * of a kustomization (RegionIR.kustomize), and each patch's target is matched against those objects only.
+ * One kustomization per group at every level: kustomize's build time grows with the square of the objects of a
+ * kustomization (RegionIR.kustomize), and each patch's target is matched against those objects only.
  * Objects with the same operations share one patch (its target names them all), and an object that not every
  * environment has (an HPA where metrics are off elsewhere) is written in full where it exists: under
- * overlays/<env>/models/<namespace>/ when every region of the environment has it, else under
- * overlays/<env>/<region>/models/<namespace>/.
+ * overlays/<env>/models/<group>/ when every region of the environment has it, else under
+ * overlays/<env>/<region>/models/<group>/.
  */
 type Slot = { readonly env: EnvironmentIR; readonly region: RegionIR };
 type Patch = { readonly target: ReturnType<typeof target>; readonly ops: PatchOperation[] };
-/** Objects written in full (by file: model, or the load tests' script) and patches, of one kustomization. */
+/** Objects written in full (by file: model) and patches, of one kustomization. */
 type Level = { readonly files: Map<string, K8sObject[]>; readonly patches: Patch[] };
-/** By namespace, then unit: what every environment and region has in common; by `<env>/<namespace>` and `<env>/<region>/<namespace>`: the levels. */
-type Layout = { readonly platform: Map<string, Map<string, K8sObject[]>>; readonly env: Map<string, Level>; readonly region: Map<string, Level> };
+/**
+ * By group (ModelIR.kustomizeGroup): `common`, what every environment and region has in common, by model; `env`
+ * and `region` (by environment name, and by `<env>/<region>`), the levels.
+ */
+type Layout = { readonly common: Map<string, Map<string, K8sObject[]>>; readonly env: Map<string, Map<string, Level>>; readonly region: Map<string, Map<string, Level>> };
 
-/** The file of the load tests' script among the model files: a model name is a DNS label and cannot start with '_'. */
-const LOAD_TEST_SCRIPT = '_load-test-script';
 const MODELS_DIR = 'kustomize/models';
-const envModelsDir = (env: EnvironmentIR, namespace: string) => `kustomize/overlays/${env.name}/models/${namespace}`;
+const envModelsDir = (env: EnvironmentIR, group: string) => `kustomize/overlays/${env.name}/models/${group}`;
 const regionKey = (env: EnvironmentIR, r: RegionIR) => `${env.name}/${r.region}`;
 
 /**
- * The objects of each unit (a model, or the load tests' script) in every environment and region that runs it,
- * unit by unit (so only one unit's variants are held at a time), units in name order.
+ * The objects of each model in every environment and region that runs it, model by model (so only one model's
+ * variants are held at a time), in name order.
  */
-function* units(ir: PlatformIR): Generator<[unit: string, namespace: string, variants: Map<Slot, readonly K8sObject[]>]> {
+function* units(ir: PlatformIR): Generator<[m: ModelIR, variants: Map<Slot, readonly K8sObject[]>]> {
   const slots = ir.environments.flatMap((env) => env.regions.map((region) => ({ env, region, deployments: byName(region.deployments, (d) => d.model) })));
   // The load tests are the environment's, built from its primary region (a standby runs them suspended: overlay()).
   const primaries = new Map(ir.environments.map((env) => {
     const primary = env.regions[0]!;
     return [env, { general: primary.nodePools.find((p) => p.role === 'general')!.name, deployments: byName(primary.deployments, (d) => d.model) }];
   }));
-  const script = slots.filter((s) => s.env.regions[0]!.deployments.length > 0);
-  if (script.length) yield [LOAD_TEST_SCRIPT, NAMESPACES.platform, new Map(script.map((s) => [s, [k6ScriptObject()]]))];
   for (const m of [...ir.models].sort((a, b) => compareCodeUnits(a.name, b.name))) {
     const loadTests = new Map<EnvironmentIR, K8sObject[]>();
     const variants = new Map<Slot, K8sObject[]>();
@@ -145,36 +146,37 @@ function* units(ir: PlatformIR): Generator<[unit: string, namespace: string, var
       if (!loadTests.has(s.env)) loadTests.set(s.env, tested ? loadTestObjects(ir, s.env, m, tested, p.general) : []);
       variants.set(s, [...modelObjects(ir, m, d, s.region), ...loadTests.get(s.env)!]);
     }
-    if (variants.size) yield [m.name, m.namespace, variants];
+    if (variants.size) yield [m, variants];
   }
 }
 
 function layout(ir: PlatformIR): Layout {
   const slots = ir.environments.reduce((n, e) => n + e.regions.length, 0);
-  const out: Layout = { platform: new Map(), env: new Map(), region: new Map() };
-  const level = (map: Map<string, Level>, key: string) => getOrInsert(map, key, () => ({ files: new Map(), patches: [] }));
+  const out: Layout = { common: new Map(), env: new Map(), region: new Map() };
+  const level = (map: Map<string, Map<string, Level>>, key: string, group: string) => getOrInsert(getOrInsert(map, key, () => new Map()), group, () => ({ files: new Map(), patches: [] }));
   const write = (files: Map<string, K8sObject[]>, unit: string, o: K8sObject) => getOrInsert(files, unit, () => []).push(o);
   const patch = (patches: Patch[], from: K8sObject, to: K8sObject) => {
     const ops = jsonPatch(from, to);
     if (ops.length) patches.push({ target: target(to), ops });
   };
-  for (const [unit, namespace, variants] of units(ir)) {
-    // Each object of the unit, by identity (in the order its first variant lists them), in every variant that has it.
+  for (const [m, variants] of units(ir)) {
+    const group = m.kustomizeGroup;
+    // Each object of the model, by identity (in the order its first variant lists them), in every variant that has it.
     const objects = new Map<string, Map<Slot, K8sObject>>();
     for (const [s, list] of variants) for (const o of list) getOrInsert(objects, identity(o), () => new Map()).set(s, o);
     for (const present of objects.values()) {
       const base = present.size === slots ? (common([...present.values()]) as K8sObject) : undefined;
-      if (base) write(getOrInsert(out.platform, namespace, () => new Map()), unit, base);
+      if (base) write(getOrInsert(out.common, group, () => new Map()), m.name, base);
       for (const env of ir.environments) {
         const here = [...present].filter(([s]) => s.env === env);
         if (here.length === env.regions.length) {
           const primary = here.find(([s]) => s.region === env.regions[0])![1];
-          const envLevel = level(out.env, `${env.name}/${namespace}`);
+          const envLevel = level(out.env, env.name, group);
           if (base) patch(envLevel.patches, base, primary);
-          else write(envLevel.files, unit, primary);
-          for (const [s, o] of here) patch(level(out.region, `${regionKey(env, s.region)}/${namespace}`).patches, primary, o);
+          else write(envLevel.files, m.name, primary);
+          for (const [s, o] of here) patch(level(out.region, regionKey(env, s.region), group).patches, primary, o);
         } else {
-          for (const [s, o] of here) write(level(out.region, `${regionKey(env, s.region)}/${namespace}`).files, unit, o);
+          for (const [s, o] of here) write(level(out.region, regionKey(env, s.region), group).files, m.name, o);
         }
       }
     }
@@ -219,22 +221,22 @@ function kustomizePatches(patches: readonly Patch[]): { target: Record<string, s
   }));
 }
 
-/** The files of kustomize/models/<namespace> and of each environment's models/<namespace>. */
+/** The files of kustomize/models/<group> and of each environment's models/<group>. */
 function modelFiles(ir: PlatformIR, l: Layout): FileOutput[] {
   const files: FileOutput[] = [];
-  for (const [namespace, units] of [...l.platform].sort(([a], [b]) => compareCodeUnits(a, b))) {
-    const dir = `${MODELS_DIR}/${namespace}`;
+  for (const [group, units] of l.common) {
+    const dir = `${MODELS_DIR}/${group}`;
     files.push(...unitFiles(dir, units), { path: `${dir}/kustomization.yaml`, content: kustomization({ resources: unitNames(units) }) });
   }
   for (const env of ir.environments) {
-    const namespaces = new Set([...l.platform.keys(), ...[...l.env].filter(([key, own]) => key.startsWith(`${env.name}/`) && own.files.size).map(([key]) => key.slice(env.name.length + 1))]);
-    for (const namespace of [...namespaces].sort(compareCodeUnits)) {
-      const dir = envModelsDir(env, namespace);
-      const own = l.env.get(`${env.name}/${namespace}`);
-      const patches = kustomizePatches(own?.patches ?? []);
-      files.push(...unitFiles(dir, own?.files ?? new Map()), {
+    const own = l.env.get(env.name) ?? new Map<string, Level>();
+    for (const group of new Set([...l.common.keys(), ...[...own].filter(([, x]) => x.files.size).map(([g]) => g)])) {
+      const dir = envModelsDir(env, group);
+      const written = own.get(group)?.files ?? new Map();
+      const patches = kustomizePatches(own.get(group)?.patches ?? []);
+      files.push(...unitFiles(dir, written), {
         path: `${dir}/kustomization.yaml`,
-        content: kustomization({ resources: [...(l.platform.has(namespace) ? [posix.relative(dir, `${MODELS_DIR}/${namespace}`)] : []), ...unitNames(own?.files ?? new Map())], ...(patches.length ? { patches } : {}) }),
+        content: kustomization({ resources: [...(l.common.has(group) ? [posix.relative(dir, `${MODELS_DIR}/${group}`)] : []), ...unitNames(written)], ...(patches.length ? { patches } : {}) }),
       });
     }
   }
@@ -250,9 +252,9 @@ const regionLabels = (ir: PlatformIR, env: EnvironmentIR, r: RegionIR) => [{ pai
 
 /**
  * The region's kustomizations (RegionIR.kustomize): platform/ (base, the environment's observability, the region's
- * policies and working hours), models/<namespace>/ for each namespace that runs models here (the environment's
- * models of that namespace, and what differs in this region), and the overlay that includes them all. Each carries
- * the region's labels and its own patches, so the overlay builds exactly what they build one by one.
+ * policies and working hours), models/<group>/ for each group of models that runs here (the environment's models of
+ * the group, and what differs in this region), and the overlay that includes them all. Each carries the region's
+ * labels and its own patches, so the overlay builds exactly what they build one by one.
  */
 function overlay(ir: PlatformIR, env: EnvironmentIR, r: RegionIR, models: Layout): FileOutput[] {
   const k = r.kustomize;
@@ -280,24 +282,18 @@ function overlay(ir: PlatformIR, env: EnvironmentIR, r: RegionIR, models: Layout
   // The environment's load-test CronJobs come with the models in every region; a warm standby is not sized for the
   // target rate, so on a schedule there they would fail (and raise LoadTestFailed) every time: suspended there.
   const suspendLoadTests = r.role === 'standby' && env.observability.loadTests.schedule !== undefined;
-  for (const { namespace, dir } of k.models) {
-    const own = models.region.get(`${regionKey(env, r)}/${namespace}`);
-    const fromEnv = models.platform.has(namespace) || (models.env.get(`${env.name}/${namespace}`)?.files.size ?? 0) > 0;
-    if (!fromEnv && !own?.files.size) throw new Error(`${dir}: the region runs no object of namespace ${namespace}`);
+  for (const { group, dir } of k.models) {
+    const own = models.region.get(regionKey(env, r))?.get(group);
+    const written = own?.files ?? new Map<string, K8sObject[]>();
+    const fromEnv = models.common.has(group) || (models.env.get(env.name)?.get(group)?.files.size ?? 0) > 0;
     const patches: unknown[] = [
       ...kustomizePatches(own?.patches ?? []),
-      ...(suspendLoadTests && namespace !== NAMESPACES.platform ? [{ target: { kind: 'CronJob', labelSelector: 'app.kubernetes.io/component=load-test' }, patch: '[{"op": "replace", "path": "/spec/suspend", "value": true}]' }] : []),
+      ...(suspendLoadTests ? [{ target: { kind: 'CronJob', labelSelector: 'app.kubernetes.io/component=load-test' }, patch: '[{"op": "replace", "path": "/spec/suspend", "value": true}]' }] : []),
     ];
-    files.push(...unitFiles(dir, own?.files ?? new Map()), {
+    files.push(...unitFiles(dir, written), {
       path: `${dir}/kustomization.yaml`,
-      content: kustomization({ resources: [...(fromEnv ? [posix.relative(dir, envModelsDir(env, namespace))] : []), ...unitNames(own?.files ?? new Map())], labels, ...(patches.length ? { patches } : {}) }),
+      content: kustomization({ resources: [...(fromEnv ? [posix.relative(dir, envModelsDir(env, group))] : []), ...unitNames(written)], labels, ...(patches.length ? { patches } : {}) }),
     });
-  }
-  // Every namespace with objects of this region has its kustomization (the IR's list is the one apply reads).
-  const listed = new Set(k.models.map((m) => m.namespace));
-  for (const [key, own] of models.region) {
-    const namespace = key.slice(regionKey(env, r).length + 1);
-    if (key.startsWith(`${regionKey(env, r)}/`) && own.files.size && !listed.has(namespace)) throw new Error(`${k.overlay}: objects of namespace ${namespace} have no kustomization`);
   }
   files.push({ path: `${k.overlay}/kustomization.yaml`, content: kustomization({ resources: [posix.relative(k.overlay, k.platform), ...k.models.map((m) => posix.relative(k.overlay, m.dir))] }) });
   return files;

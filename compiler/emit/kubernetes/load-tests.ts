@@ -9,7 +9,7 @@
  * exports it, the dashboards annotate its run and result, and a model whose newest finished run failed
  * alerts (LoadTestFailed, compiler/emit/observability/loadtest.ts).
  *
- * These are Kubernetes objects of the model, written with its other objects (kustomize/models/<namespace>/<model>.yaml,
+ * These are Kubernetes objects of the model, written with its other objects (kustomize/models/<group>/<model>.yaml,
  * compiler/emit/kubernetes/kustomize.ts): once for the platform, each environment patching what differs.
  * @see https://grafana.com/docs/k6/latest/using-k6/thresholds/
  * @see https://github.com/triton-inference-server/server/blob/main/docs/protocol/extension_binary_data.md

@@ -2,7 +2,7 @@
  * Observability per environment: SLO and GPU rules (PrometheusRule objects under prometheus/<env>/, one
  * file per rule file, with a kustomization beside them), dashboards (JSON under grafana/<env>/, turned into
  * ConfigMaps for Grafana's sidecar by a configMapGenerator beside them), gathered in
- * kustomize/overlays/<env>/observability, which every region overlay includes. (The load tests are objects of
+ * kustomize/overlays/<env>/observability, which every region's platform/ kustomization includes. (The load tests are objects of
  * their models: compiler/emit/kubernetes/load-tests.ts.)
  *
  * Nothing is written twice. The rules were once also written as plain rule files for promtool; their only
