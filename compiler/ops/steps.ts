@@ -79,8 +79,8 @@ const roots = (o: OpsOptions, env: EnvironmentIR, r: RegionIR) => ({
   infra: join(o.generated, 'terraform', env.name, r.region, 'infra'),
   platform: join(o.generated, 'terraform', env.name, r.region, 'platform'),
   platformObjects: join(o.generated, r.kustomize.platform),
-  karpenter: join(o.generated, 'kustomize', 'overlays', env.name, r.region, 'karpenter'),
-  admission: join(o.generated, 'kustomize', 'overlays', env.name, r.region, 'admission'),
+  karpenter: join(o.generated, r.kustomize.overlay, 'karpenter'),
+  admission: join(o.generated, r.kustomize.overlay, 'admission'),
 });
 const regionsOf = (env: EnvironmentIR, o: OpsOptions) => env.regions.filter((r) => !o.region || r.region === o.region);
 
@@ -182,13 +182,14 @@ export function planSteps(ir: PlatformIR, env: EnvironmentIR, o: OpsOptions): St
 export function applySteps(ir: PlatformIR, env: EnvironmentIR, o: OpsOptions): Step[] {
   const steps: Step[] = [freshness, accountCheck(env), ...certificateChecks(env, o)];
   const regions = regionsOf(env, o);
+  const objects = new Map(regions.map((r) => [r, kubernetesObjects(o, env, r, false)]));
   for (const r of regions) {
     const d = roots(o, env, r);
     steps.push(
       { kind: 'exec', id: `${r.region}:infra:init`, title: `terraform init (${r.region} infra)`, argv: tf(d.infra, 'init', '-input=false', '-lockfile=readonly') },
       { kind: 'exec', id: `${r.region}:infra:apply`, title: `terraform apply (${r.region} infra: network, IAM, EKS, node pools, model bucket${certificatePatches(env, r).hosts.length ? ', ACM certificates' : ''})`, argv: tf(d.infra, 'apply', '-input=false', '-auto-approve', '-lock-timeout=5m'), resumable: true, hint: 'fix the cause shown above and rerun: Terraform continues from its state' },
       // Right after the root that issues them, before anything reaches the cluster: a missing ARN stops apply here.
-      ...[kubernetesObjects(o, env, r, false).step].filter((x) => x !== undefined),
+      ...[objects.get(r)!.step].filter((x) => x !== undefined),
     );
   }
   for (const r of regions) {
@@ -245,7 +246,7 @@ export function applySteps(ir: PlatformIR, env: EnvironmentIR, o: OpsOptions): S
       // controller's webhook admits an Ingress only once its class exists, and the policies must know its annotations.
       { kind: 'exec', id: `${r.region}:admission`, title: `apply the team IngressClasses and admission policies (${r.region})`, argv: ['kubectl', 'apply', '--server-side', '--force-conflicts', '--context', context, '-k', d.admission], hint: 'check the aws-load-balancer-controller Deployment in kube-system (the IngressClassParams CRD comes with its chart), then rerun' },
       // The platform's objects first: the namespaces the models go into, the network policies that admit their traffic.
-      ...kubernetesObjects(o, env, r, false).roots.map((k): Step => ({ kind: 'exec', id: `${r.region}:kustomize${k.group ? `:${k.group}` : ''}`, title: `apply ${k.what} (${r.region})`, argv: ['kubectl', 'apply', '--server-side', '--force-conflicts', '--context', context, '-k', k.dir] })),
+      ...objects.get(r)!.roots.map((k): Step => ({ kind: 'exec', id: `${r.region}:kustomize${k.group ? `:${k.group}` : ''}`, title: `apply ${k.what} (${r.region})`, argv: ['kubectl', 'apply', '--server-side', '--force-conflicts', '--context', context, '-k', k.dir] })),
       {
         kind: 'task',
         id: `${r.region}:rollout`,
