@@ -97,13 +97,13 @@ function kubernetesObjects(o: OpsOptions, env: EnvironmentIR, r: RegionIR, optio
   const groups = r.kustomize.models.map((m) => {
     const own = patches.filter((p) => m.models.includes(p.model));
     const generated = join(o.generated, m.dir);
-    return { group: m.group, source: generated, dir: own.length ? join(o.stateDir ?? '.platformc', 'apply', env.name, r.region, m.group) : generated, patches: own };
+    return { group: m.group, namespace: m.namespace, models: m.models, source: generated, dir: own.length ? join(o.stateDir ?? '.platformc', 'apply', env.name, r.region, m.group) : generated, patches: own };
   });
   const written = groups.filter((g) => g.patches.length);
   return {
     roots: [
       { what: "the platform's Kubernetes objects", dir: d.platformObjects },
-      ...groups.map((g) => ({ group: g.group, what: `the models of ${g.group}`, dir: g.dir })),
+      ...groups.map((g) => ({ group: g.group, what: `the models of ${g.namespace}${g.group === g.namespace ? '' : ` ${g.models[0]} to ${g.models.at(-1)}`}`, dir: g.dir })),
     ],
     ...(written.length
       ? {

@@ -103,6 +103,9 @@ function kustomizeGroups(models: readonly { readonly name: string; readonly name
   return groups;
 }
 
+/** The part number of a group (<namespace>/<n>), 0 for a whole namespace. */
+const partOf = (group: string) => Number(group.split('/')[1] ?? 0);
+
 function resolveEnvironment(platform: string, env: string, spec: PlatformSpec, validated: Validated, teams: readonly Omit<TeamIR, 'gpuQuotaHard'>[], models: readonly ModelIR[]): EnvironmentIR {
   const e = spec.environments[env]!;
   const envPrefix = `${platform}-${env}`;
@@ -316,7 +319,8 @@ function resolveRegion(platform: string, env: string, region: string, role: 'pri
     nodePools,
     deployments,
     workloadRoles,
-    kustomize: { overlay, platform: `${overlay}/platform`, models: [...groups.values()].sort((a, b) => compareCodeUnits(a.group, b.group)) },
+    // By namespace, then part by number (team-0/2 before team-0/10).
+    kustomize: { overlay, platform: `${overlay}/platform`, models: [...groups.values()].sort((a, b) => compareCodeUnits(a.namespace, b.namespace) || partOf(a.group) - partOf(b.group)) },
   };
 }
 

@@ -23,9 +23,9 @@ import type { EnvironmentIR, PlatformIR, RegionIR } from '../../compiler/resolve
 import { syntheticSpec } from '../../bench/synthetic.mjs';
 import { hasTool, repoRoot } from '../helpers/cli.js';
 import { kubectlKustomizeText, kustomizeRun } from '../helpers/kube.js';
-import { kustomizeObjects } from '../helpers/kustomize.js';
+import { environmentModelObjects, kustomizeObjects } from '../helpers/kustomize.js';
 import { applyJsonPatch } from '../helpers/json-patch.js';
-import { filesOf, irOf, irOfText } from '../helpers/platform.js';
+import { filesOf, irOf, irOfText, oneTeamSpec } from '../helpers/platform.js';
 
 type Json = Record<string, any>;
 
@@ -73,8 +73,9 @@ const SPECS: [string, () => PlatformIR, { kubectl: boolean }?][] = [
   ['the synthetic platform (12 models, 3 environments with a standby region each)', () => irOfText(syntheticSpec(12) as string)],
   // dev without metrics: no HPA there (an object prod has alone), and spec.replicas on dev's Deployments only.
   ['platform.yaml with metrics off in dev', () => irOfText(reference.replace('        mobilenet: { replicas: { min: 1, max: 1 } }', '        mobilenet: { replicas: { min: 1, max: 1 } }\n      observability:\n        metrics: { enabled: false }\n        dashboards: { enabled: false }'))],
-  // 60 models in one namespace: three kustomizations of 25, 25 and 10 models.
-  ['the synthetic platform with its 60 models in one team', () => irOfText((syntheticSpec(60) as string).replace(/team: team-\d+/g, 'team: team-0').replace('team-0: { gpuQuota: 40 }', 'team-0: { gpuQuota: 400 }')), { kubectl: false }],
+  // 60 models in one namespace: three kustomizations of 25, 25 and 10 models; 26 (with the certificates of a DNS zone): 25 and 1.
+  ['the synthetic platform with its 60 models in one team', () => irOfText(oneTeamSpec(60)), { kubectl: false }],
+  ['the synthetic platform with its 26 models in one team and a DNS zone', () => irOfText(oneTeamSpec(26, 'ml.example.com'))],
 ];
 
 describe('common', () => {
@@ -239,12 +240,19 @@ describe('rules written once (issue #16: each rule group was a plain rule file a
 
 describe('a namespace with more models than one kustomization holds (kustomize#5084)', () => {
   it('is split into groups of 25 models in name order, <namespace>/1, /2..., the same in every environment and region', () => {
-    const ir = irOfText((syntheticSpec(60) as string).replace(/team: team-\d+/g, 'team: team-0').replace('team-0: { gpuQuota: 40 }', 'team-0: { gpuQuota: 400 }'));
+    const ir = irOfText(oneTeamSpec(60));
     const names = ir.models.map((m) => m.name).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
     const expected = [names.slice(0, 25), names.slice(25, 50), names.slice(50)];
     expect(expected.map((chunk) => chunk.map((n) => ir.models.find((m) => m.name === n)!.kustomizeGroup))).toEqual(expected.map((chunk, i) => chunk.map(() => `team-0/${i + 1}`)));
     for (const env of ir.environments) for (const r of env.regions) expect(r.kustomize.models.map((m) => [m.group, m.models])).toEqual(expected.map((chunk, i) => [`team-0/${i + 1}`, chunk]));
-    // A namespace of 25 models or fewer is one kustomization named after it.
-    expect(new Set(irOf('examples/multi-model-teams.yaml').models.map((m) => m.kustomizeGroup === m.namespace))).toEqual(new Set([true]));
+    // Groups in number order (team-0/2 before team-0/10: 260 models).
+    expect(irOfText(oneTeamSpec(260)).environments[0]!.regions[0]!.kustomize.models.map((m) => m.group)).toEqual(Array.from({ length: 11 }, (_, i) => `team-0/${i + 1}`));
+    // Before apply sends them, an environment's models are every group's (test/helpers/kustomize.ts).
+    expect(environmentModelObjects(filesOf(ir), 'prod').filter((o) => o.kind === 'Deployment')).toHaveLength(60);
+    // 25 models is one kustomization named after the namespace; 26 are two, the 26th in name order (model-9) alone.
+    expect(new Set(irOfText(oneTeamSpec(25)).models.map((m) => m.kustomizeGroup))).toEqual(new Set(['team-0']));
+    const two = irOfText(oneTeamSpec(26));
+    expect(two.environments[0]!.regions[0]!.kustomize.models.map((m) => [m.group, m.models.length])).toEqual([['team-0/1', 25], ['team-0/2', 1]]);
+    expect(two.models.find((m) => m.kustomizeGroup === 'team-0/2')!.name).toBe('model-9');
   });
 });

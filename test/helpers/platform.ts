@@ -11,6 +11,8 @@ import type { PlatformIR } from '../../compiler/resolve/ir.js';
 import type { FileOutput } from '../../compiler/output/files.js';
 import { getOrInsert } from '../../compiler/lib/collections.js';
 import { repoRoot } from './cli.js';
+// @ts-expect-error bench/synthetic.mjs is plain JavaScript (syntheticSpec(models: number): string)
+import { syntheticSpec } from '../../bench/synthetic.mjs';
 
 export function validated(file: string): Validated {
   const r = validateFile(isAbsolute(file) ? file : join(repoRoot, file), file);
@@ -46,6 +48,10 @@ export function writeSpec(text: string): string {
   writeFileSync(file, text);
   return file;
 }
+
+/** bench/synthetic.mjs's platform with all its models in one team (team-0), and a DNS zone if given. */
+export const oneTeamSpec = (models: number, dnsZone?: string): string =>
+  (syntheticSpec(models) as string).replace(/team: team-\d+/g, 'team: team-0').replace('team-0: { gpuQuota: 40 }', `team-0: { gpuQuota: ${4 * models} }`) + (dnsZone ? `dns: { zone: ${dnsZone} }\n` : '');
 
 export function irOfText(text: string): PlatformIR {
   const file = writeSpec(text);

@@ -9,7 +9,7 @@ import { certificatePatches } from '../../compiler/ops/certificates.js';
 import { applySteps, destroySteps, planSteps, type Step } from '../../compiler/ops/steps.js';
 import type { EnvironmentIR, PlatformIR } from '../../compiler/resolve/ir.js';
 import { repoRoot } from '../helpers/cli.js';
-import { irOf, irOfText } from '../helpers/platform.js';
+import { irOf, irOfText, oneTeamSpec } from '../helpers/platform.js';
 
 const SPECS = ['platform.yaml', ...readdirSync(`${repoRoot}examples`).filter((f) => f.endsWith('.yaml')).map((f) => `examples/${f}`)];
 const o = { generated: 'generated' };
@@ -38,7 +38,7 @@ function applyPairs(env: EnvironmentIR): Pair[] {
   const [primary, standby] = env.regions;
   for (const r of env.regions) {
     const x = esc(r.region);
-    // The Kubernetes objects go in one kustomization at a time: the platform's, then each namespace's models.
+    // The Kubernetes objects go in one kustomization at a time: the platform's, then each group of models.
     const objects = new RegExp(`^${x}:kustomize(:|$)`);
     pairs.push(
       [`${r.region}:infra:init`, `${r.region}:infra:apply`, 'providers and modules installed'],
@@ -130,8 +130,14 @@ describe.each(SPECS)('operation order of %s', (spec) => {
   }
 });
 
-describe.each(SPECS)('the Kubernetes objects of %s, one kustomization at a time (kustomize#5084: a build grows with the square of its objects)', (spec) => {
-  const ir: PlatformIR = irOf(spec);
+const GROUPED: [string, () => PlatformIR][] = [
+  ...SPECS.map((spec): [string, () => PlatformIR] => [spec, () => irOf(spec)]),
+  // A namespace of 26 models: two kustomizations, one of them with the certificates of the zone's hosts.
+  ['26 models in one team with a DNS zone', () => irOfText(oneTeamSpec(26, 'ml.example.com'))],
+];
+
+describe.each(GROUPED)('the Kubernetes objects of %s, one kustomization at a time (kustomize#5084: a build grows with the square of its objects)', (_name, irOfSpec) => {
+  const ir: PlatformIR = irOfSpec();
   const stateDir = '.platformc';
   /** The kustomizations `kubectl <verb> -k` is given, other than the admission policies' and Karpenter's. */
   const dirs = (steps: readonly Step[], verb: string) => steps.flatMap((s) => (s.kind === 'exec' && s.argv[1] === verb && s.argv.includes('-k') ? [s.argv[s.argv.indexOf('-k') + 1]!] : [])).filter((d) => !/\/(admission|karpenter)$/.test(d));

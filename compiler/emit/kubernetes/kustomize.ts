@@ -1,6 +1,6 @@
 /**
  * generated/kustomize: a base with what is the same in every environment (namespaces, quotas, network
- * policies), each model's objects written once (kustomize/models, see layout()), and one overlay per
+ * policies, the load tests' script), each model's objects written once (kustomize/models, see layout()), and one overlay per
  * environment and region with everything built from that environment's IR: the patches of the model objects
  * (replicas, rollout, Ingress group, role ARN, bucket...), the ALB and monitoring allows, the working hours.
  * The overlay is a set of kustomizations that apply sends one by one (RegionIR.kustomize, overlay()): the
@@ -39,7 +39,7 @@ export function emitKustomize(ir: PlatformIR): FileOutput[] {
   base('quotas.yaml', ir.teams.flatMap((t) => teamQuota(t)));
   base('network-policies.yaml', [...platformNetworkPolicies(teamNamespaces), ...teamNamespaces.flatMap(teamNetworkPolicies)]);
   // The script every load test runs (each model's settings are on its CronJob): one ConfigMap, the same everywhere.
-  if (ir.environments.some((e) => e.regions[0]!.deployments.length > 0)) base('load-test-script.yaml', [k6ScriptObject()]);
+  if (ir.models.length) base('load-test-script.yaml', [k6ScriptObject()]);
 
   const resources = files.map((f) => f.path.replace('kustomize/base/', '')).sort();
   files.push({
