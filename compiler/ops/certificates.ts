@@ -4,8 +4,9 @@
  * Certificates the platform requests (a DNS zone, no ARN in platform.yaml): the infra root outputs their ARNs
  * (`certificate_arns`, host -> ARN) once they are issued, and for each kustomization of models with an Ingress of
  * such a host, apply writes one next to its logs (.platformc/apply/<env>/<region>/<group>) that is the generated
- * kustomization plus alb.ingress.kubernetes.io/certificate-arn on those Ingresses, then applies that. generated/ stays what platform.yaml says (an ARN exists only after the infra root is applied), and
- * a rerun writes and applies the same thing. The controller is not left to discover the certificate by the host
+ * kustomization plus alb.ingress.kubernetes.io/certificate-arn on those Ingresses, then applies that. generated/
+ * stays what platform.yaml says (an ARN exists only after the infra root is applied), and a rerun writes and
+ * applies the same thing. The controller is not left to discover the certificate by the host
  * under spec.tls: it would attach every ISSUED certificate of the account that matches the host (a wildcard of
  * someone else's, or the old certificate during a create_before_destroy replacement) and make the first ARN in
  * sort order the listener's default.
@@ -69,14 +70,14 @@ export function readCertificateArns(stdout: string, hosts: readonly string[], wh
 export const certificateArnValue = (p: CertificatePatch, arns: Readonly<Record<string, string>>) => [arns[p.host]!, ...p.explicitArns.filter((a) => a !== arns[p.host])].join(',');
 
 /**
- * kustomization.yaml of a directory apply writes: a generated kustomization (`overlay`, relative to that directory)
+ * kustomization.yaml of a directory apply writes: a generated kustomization (`source`, relative to that directory)
  * with the annotation on each of its Ingresses. A JSON patch "add" sets the annotation whether or not the Ingress has one.
  */
-export function certificateKustomization(overlay: string, patches: readonly CertificatePatch[], arns: Readonly<Record<string, string>>): string {
+export function certificateKustomization(source: string, patches: readonly CertificatePatch[], arns: Readonly<Record<string, string>>): string {
   const body = {
     apiVersion: 'kustomize.config.k8s.io/v1beta1',
     kind: 'Kustomization',
-    resources: [overlay],
+    resources: [source],
     ...(patches.length
       ? {
           patches: patches.map((p) => ({
@@ -86,7 +87,7 @@ export function certificateKustomization(overlay: string, patches: readonly Cert
         }
       : {}),
   };
-  return `# Written by platformc apply: ${overlay} with the ACM certificate ARNs Terraform issued for the team hosts.\n# Rewritten on every run; not to be edited or committed.\n${stringify(body, { lineWidth: 0 })}`;
+  return `# Written by platformc apply: ${source} with the ACM certificate ARNs Terraform issued for the team hosts.\n# Rewritten on every run; not to be edited or committed.\n${stringify(body, { lineWidth: 0 })}`;
 }
 
 /** What ACM says of a certificate (aws acm describe-certificate, the fields platformc reads). */

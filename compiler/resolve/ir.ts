@@ -314,7 +314,7 @@ export interface RegionKustomizeIR {
   readonly overlay: string;
   /** <overlay>/platform: our namespaces, quotas, network policies, the load tests' script, the environment's observability, region policies, working hours. */
   readonly platform: string;
-  /** <overlay>/models/<group>: the objects of the models of a group (ModelIR.kustomizeGroup) that run here, their load tests included; groups in name order. */
+  /** <overlay>/models/<group>: the objects of the models of a group (ModelIR.kustomizeGroup) that run here, their load tests included; by namespace, parts in number order. */
   readonly models: readonly { readonly group: string; readonly namespace: string; readonly models: readonly string[]; readonly dir: string }[];
 }
 

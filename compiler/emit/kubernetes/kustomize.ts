@@ -1,7 +1,7 @@
 /**
  * generated/kustomize: a base with what is the same in every environment (namespaces, quotas, network
- * policies, the load tests' script), each model's objects written once (kustomize/models, see layout()), and one overlay per
- * environment and region with everything built from that environment's IR: the patches of the model objects
+ * policies, the load tests' script), each model's objects written once (kustomize/models, see layout()), and
+ * one overlay per environment and region with everything built from that environment's IR: the patches of the model objects
  * (replicas, rollout, Ingress group, role ARN, bucket...), the ALB and monitoring allows, the working hours.
  * The overlay is a set of kustomizations that apply sends one by one (RegionIR.kustomize, overlay()): the
  * platform's objects, and each group of models. `kubectl delete -k` of the platform's deletes our
@@ -230,7 +230,8 @@ function modelFiles(ir: PlatformIR, l: Layout): FileOutput[] {
   }
   for (const env of ir.environments) {
     const own = l.env.get(env.name) ?? new Map<string, Level>();
-    for (const group of new Set([...l.common.keys(), ...[...own].filter(([, x]) => x.files.size).map(([g]) => g)])) {
+    for (const group of new Set([...l.common.keys(), ...own.keys()])) {
+      if (!hasEnvGroup(l, env, group)) continue;
       const dir = envModelsDir(env, group);
       const written = own.get(group)?.files ?? new Map();
       const patches = kustomizePatches(own.get(group)?.patches ?? []);
@@ -243,9 +244,12 @@ function modelFiles(ir: PlatformIR, l: Layout): FileOutput[] {
   return files;
 }
 
-/** Each unit's objects as <dir>/<unit>.yaml, units in name order. */
-const unitFiles = (dir: string, units: ReadonlyMap<string, readonly K8sObject[]>): FileOutput[] => unitNames(units).map((file) => ({ path: `${dir}/${file}`, content: toYamlDocuments(units.get(file.slice(0, -'.yaml'.length))!) }));
-const unitNames = (units: ReadonlyMap<string, unknown>) => [...units.keys()].sort(compareCodeUnits).map((unit) => `${unit}.yaml`);
+/** Whether an environment has a kustomization of the group: the group has common objects, or the environment objects in full. */
+const hasEnvGroup = (l: Layout, env: EnvironmentIR, group: string) => l.common.has(group) || (l.env.get(env.name)?.get(group)?.files.size ?? 0) > 0;
+
+/** Each model's objects as <dir>/<model>.yaml, models in name order. */
+const unitFiles = (dir: string, models: ReadonlyMap<string, readonly K8sObject[]>): FileOutput[] => unitNames(models).map((file) => ({ path: `${dir}/${file}`, content: toYamlDocuments(models.get(file.slice(0, -'.yaml'.length))!) }));
+const unitNames = (models: ReadonlyMap<string, unknown>) => [...models.keys()].sort(compareCodeUnits).map((model) => `${model}.yaml`);
 
 /** The labels every object of a region carries (not on selectors: a Deployment's selector cannot change). */
 const regionLabels = (ir: PlatformIR, env: EnvironmentIR, r: RegionIR) => [{ pairs: { 'app.kubernetes.io/part-of': ir.name, 'app.kubernetes.io/managed-by': 'platformc', 'platformc.dev/environment': env.name, 'platformc.dev/region': r.region }, includeSelectors: false, includeTemplates: true }];
@@ -285,7 +289,7 @@ function overlay(ir: PlatformIR, env: EnvironmentIR, r: RegionIR, models: Layout
   for (const { group, dir } of k.models) {
     const own = models.region.get(regionKey(env, r))?.get(group);
     const written = own?.files ?? new Map<string, K8sObject[]>();
-    const fromEnv = models.common.has(group) || (models.env.get(env.name)?.get(group)?.files.size ?? 0) > 0;
+    const fromEnv = hasEnvGroup(models, env, group);
     const patches: unknown[] = [
       ...kustomizePatches(own?.patches ?? []),
       ...(suspendLoadTests ? [{ target: { kind: 'CronJob', labelSelector: 'app.kubernetes.io/component=load-test' }, patch: '[{"op": "replace", "path": "/spec/suspend", "value": true}]' }] : []),
