@@ -14,8 +14,10 @@ import { applyJsonPatch } from './json-patch.js';
 type Json = Record<string, any>;
 
 /** What an environment's models are before any region's labels and patches: each kustomize/overlays/<env>/models/<group>/ built (a group: a namespace, or <namespace>/<n>). */
-export const environmentModelObjects = (files: readonly FileOutput[], env: string): Json[] =>
-  files.map((f) => new RegExp(`^(kustomize/overlays/${env}/models/.+)/kustomization\\.yaml$`).exec(f.path)?.[1]).filter((d) => d !== undefined).sort().flatMap((d) => kustomizeObjects(files, d));
+export function environmentModelObjects(files: readonly FileOutput[], env: string): Json[] {
+  const group = new RegExp(`^(kustomize/overlays/${env}/models/.+)/kustomization\\.yaml$`);
+  return files.map((f) => group.exec(f.path)?.[1]).filter((d) => d !== undefined).sort().flatMap((d) => kustomizeObjects(files, d));
+}
 
 export function kustomizeObjects(files: readonly FileOutput[], dir: string): Json[] {
   const byPath = new Map(files.map((f) => [f.path, f.content]));
