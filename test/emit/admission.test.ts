@@ -20,7 +20,7 @@ import { describe, expect, it } from 'vitest';
 import { applySteps, destroySteps } from '../../compiler/ops/steps.js';
 import type { PlatformIR } from '../../compiler/resolve/ir.js';
 import { hasReference, hasTool, referenceDir } from '../helpers/cli.js';
-import { kubectlKustomize, schemaProblems, type KubeObject } from '../helpers/kube.js';
+import { AJV_FOR_LARGE_SCHEMAS, kubectlKustomize, schemaProblems, type KubeObject } from '../helpers/kube.js';
 import { filesOf, irOf } from '../helpers/platform.js';
 
 type Json = Record<string, any>;
@@ -48,7 +48,7 @@ function admissionValidator(version: string, kind: string): ValidateFunction {
   const key = `${version}/${kind}`;
   if (!admissionValidators.has(key)) {
     const defs = JSON.parse(readFileSync(join(referenceDir, `kubernetes/schemas/${version}-standalone-strict/_definitions.strict.json`), 'utf8'));
-    const ajv = new Ajv({ allErrors: true, strictTypes: false, strict: false, validateFormats: false });
+    const ajv = new Ajv({ allErrors: true, strictTypes: false, strict: false, validateFormats: false, ...AJV_FOR_LARGE_SCHEMAS });
     ajv.addSchema(defs, 'k8s');
     admissionValidators.set(key, ajv.compile({ $ref: `k8s#/definitions/io.k8s.api.admissionregistration.v1.${kind}` }));
   }

@@ -16,7 +16,7 @@ import { inferenceHeader, runK6Script } from '../helpers/k6.js';
 import { hasReference, hasTool, referenceDir, repoRoot } from '../helpers/cli.js';
 import { filesOf, irOf, irOfText } from '../helpers/platform.js';
 import { counterValues, promtoolFiles, promtoolTest, ruleGroups, rulesOfFile, sloRuleFiles, sloRules } from '../helpers/rules.js';
-import { kubectlKustomize } from '../helpers/kube.js';
+import { AJV_FOR_LARGE_SCHEMAS, kubectlKustomize } from '../helpers/kube.js';
 import { environmentModelObjects, kustomizeObjects } from '../helpers/kustomize.js';
 
 type Json = Record<string, any>;
@@ -91,7 +91,7 @@ describe.each(SPECS)('observability of %s', (spec) => {
   });
 
   it.skipIf(!hasReference)('every dashboard validates against the Grafana dashboard schema', () => {
-    const ajv = new Ajv({ strict: false, allErrors: true });
+    const ajv = new Ajv({ strict: false, allErrors: true, ...AJV_FOR_LARGE_SCHEMAS });
     addFormats.default(ajv);
     const validate = ajv.compile(JSON.parse(readFileSync(join(referenceDir, 'grafana/dashboard.jsonschema.json'), 'utf8')));
     for (const f of dashboards) expect(validate(JSON.parse(f.content)), `${f.path}: ${ajv.errorsText(validate.errors)}`).toBe(true);
