@@ -1,9 +1,12 @@
 /** generated/README.md: what was generated from what, and how to apply and destroy it. */
+import { CERTIFICATE_ANNOTATION, CERTIFICATE_ARNS_OUTPUT } from '../lib/conventions.js';
 import type { FileOutput } from '../output/files.js';
 import type { PlatformIR } from '../resolve/ir.js';
 
 export function emitReadme(ir: PlatformIR): FileOutput[] {
   const stacks = ir.environments.flatMap((e) => e.regions.map((r) => ({ ...r, account: e.account })));
+  const withKarpenter = ir.environments.filter((e) => e.cluster.provisioner === 'karpenter').map((e) => e.name);
+  const karpenter = withKarpenter.length === 0 ? undefined : withKarpenter.length === ir.environments.length ? 'every environment' : withKarpenter.join(', ');
   const lines = [
     `# ${ir.name}: generated platform`,
     '',
@@ -63,21 +66,35 @@ export function emitReadme(ir: PlatformIR): FileOutput[] {
     '3. `aws eks update-kubeconfig --name <cluster> --region <region> --alias <platform>-<env>-<region>` (the platform module',
     '   waits for External Secrets in that context); the Secrets Manager secrets of observability must exist in the region.',
     '   Then the same init and apply in `terraform/<env>/<region>/platform` (Helm releases: NVIDIA device plugin, AWS Load',
-    '   Balancer Controller, platform-prerequisites, observability); check that GPU nodes show `nvidia.com/gpu`.',
+    `   Balancer Controller, platform-prerequisites, observability${karpenter ? ', Karpenter' : ''}); check that GPU nodes show \`nvidia.com/gpu\`.`,
+    ...(karpenter
+      ? [
+          `   With Karpenter (${karpenter}): \`kubectl apply --server-side -k kustomize/overlays/<env>/<region>/karpenter\` (its`,
+          '   EC2NodeClasses and NodePools, which start every GPU node).',
+        ]
+      : []),
     '4. Upload `triton/models/` and the model weights to the model bucket.',
     '5. `kubectl apply --server-side -k kustomize/overlays/<env>/<region>/admission` (the team IngressClasses and admission',
     '   policies, before any Ingress), then `kubectl apply --server-side -k kustomize/overlays/<env>/<region>/platform` and',
     '   the same for each folder with a `kustomization.yaml` under `kustomize/overlays/<env>/<region>/models/` (a namespace, or',
     '   `<namespace>/<n>` where it has more than 25 models; `-k kustomize/overlays/<env>/<region>` builds',
     '   them all at once, which takes kustomize minutes at hundreds of models).',
+    ...(ir.dnsZone
+      ? [
+          `   An Ingress of a team host takes the host's certificate by the \`${CERTIFICATE_ANNOTATION}\` annotation, with the ARN the`,
+          `   infra root outputs (\`terraform output ${CERTIFICATE_ARNS_OUTPUT}\`, once ACM has issued it): apply a kustomization over the`,
+          "   models' folder that adds it, as `platformc apply` writes under `.platformc/apply/<env>/<region>/`.",
+        ]
+      : []),
     ...(ir.dnsZone ? ['6. Once every region serves: `terraform -chdir=terraform/<env>/<primary region>/dns init && ... apply` (one Route 53 record per team host, <team>.<env>.<zone> and <team>.internal.<env>.<zone>, with health checks; failover to the standby region).'] : []),
     '',
     '## Destroy',
     '',
-    '`npx platformc destroy --env <env>` deletes in the order that leaves nothing behind: DNS records, the Kustomize overlay',
-    '(Ingresses first, so the AWS Load Balancer Controller removes its load balancers), then the namespaces and the team',
-    'IngressClasses and admission policies, then',
-    '`terraform destroy` of `platform`, the persistent volume claims (their EBS volumes go with them), every version and',
+    '`npx platformc destroy --env <env>` deletes in the order that leaves nothing behind: DNS records, running load tests, the',
+    'Ingresses (so the AWS Load Balancer Controller removes its load balancers), then `kustomize/overlays/<env>/<region>/platform`',
+    '(its namespaces hold every model object), the team IngressClasses and admission policies,',
+    ...(karpenter ? ["Karpenter's NodePools and EC2NodeClasses (waiting for its nodes to terminate),"] : []),
+    'then `terraform destroy` of `platform`, the persistent volume claims (their EBS volumes go with them), every version and',
     'delete marker of the model bucket, and `terraform destroy` of `infra`, in each region, standby first.',
     ...(ir.environments.some((e) => e.cluster.deletionProtection)
       ? [

@@ -100,6 +100,11 @@ export const LOADTEST_JOB_PREFIX = 'loadtest-';
  */
 export const ROUTE53_HEALTH_CHECK = { type: 'HTTPS', port: 443, requestIntervalSeconds: 30, failureThreshold: 3, measureLatency: false } as const;
 
+/** The AWS Load Balancer Controller's Ingress annotations. */
+export const ALB_ANNOTATION_PREFIX = 'alb.ingress.kubernetes.io/';
+/** The ACM certificates of an Ingress's listener, comma-separated ARNs: the first is the listener's default. */
+export const CERTIFICATE_ANNOTATION = `${ALB_ANNOTATION_PREFIX}certificate-arn`;
+
 /** The infra root's output of the ACM certificates the platform requests, host -> ARN: platformc apply reads it. */
 export const CERTIFICATE_ARNS_OUTPUT = 'certificate_arns';
 

@@ -22,12 +22,11 @@
  * each is ISSUED and that the host of its group (with a DNS zone) is covered, before Terraform runs.
  */
 import { stringify } from 'yaml';
-import { CERTIFICATE_ARNS_OUTPUT } from '../lib/conventions.js';
+import { CERTIFICATE_ANNOTATION, CERTIFICATE_ARNS_OUTPUT } from '../lib/conventions.js';
 import { compareCodeUnits } from '../lib/order.js';
 import { getOrInsert } from '../lib/collections.js';
 import type { EnvironmentIR, RegionIR } from '../resolve/ir.js';
 
-export const CERTIFICATE_ANNOTATION = 'alb.ingress.kubernetes.io/certificate-arn';
 
 /** An Ingress that gets its host's certificate by ARN at apply time, after the ARNs platform.yaml gives it. */
 export interface CertificatePatch {

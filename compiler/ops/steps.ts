@@ -4,10 +4,10 @@
  * compiler/ops/run.ts executes it.
  */
 import { join } from 'node:path';
-import { GPU_RESOURCE, LOADTEST_JOB_PREFIX, NAMESPACES } from '../lib/conventions.js';
+import { CERTIFICATE_ANNOTATION, GPU_RESOURCE, LOADTEST_JOB_PREFIX, NAMESPACES } from '../lib/conventions.js';
 import { commandLine } from '../lib/shell.js';
 import type { EnvironmentIR, PlatformIR, RegionIR } from '../resolve/ir.js';
-import { CERTIFICATE_ANNOTATION, certificateCheck, certificateOutputCommand, certificatePatches, describeCertificateCommand, type CertificateCheck, type CertificatePatch } from './certificates.js';
+import { certificateCheck, certificateOutputCommand, certificatePatches, describeCertificateCommand, type CertificateCheck, type CertificatePatch } from './certificates.js';
 import { edgeChecks, edgeCommands, type EdgeCheck } from './edge.js';
 import { loadtestCommands } from './loadtest.js';
 import { describeUpload, describeVerify, revisionObjects, type ModelRevisionObjects } from './models.js';

@@ -152,6 +152,19 @@ describe.each(GROUPED)('the Kubernetes objects of %s, one kustomization at a tim
       expect(dirs(destroySteps(ir, env, { ...o, disableDeletionProtection: true }), 'delete')).toEqual([...env.regions].reverse().map((r) => `generated/${r.kustomize.platform}`));
       // Every model the region serves is in exactly one of them.
       for (const r of env.regions) expect(r.kustomize.models.flatMap((m) => m.models).sort()).toEqual(r.deployments.map((d) => d.model).sort());
+      // Each group's step says which models it sends: its namespace, and the first and last model of a part.
+      const titles = (steps: readonly Step[], prefix: string) => steps.filter((s) => s.id.startsWith(prefix)).map((s) => [s.id, s.title]);
+      for (const r of env.regions) {
+        const named = (m: (typeof r.kustomize.models)[number]) => `the models of ${m.namespace}${m.group === m.namespace ? '' : ` ${m.models[0]} to ${m.models.at(-1)}`} (${r.region})`;
+        expect(titles(applySteps(ir, env, { ...o, stateDir }), `${r.region}:kustomize`)).toEqual([
+          [`${r.region}:kustomize`, `apply the platform's Kubernetes objects (${r.region})`],
+          ...r.kustomize.models.map((m) => [`${r.region}:kustomize:${m.group}`, `apply ${named(m)}`]),
+        ]);
+        expect(titles(planSteps(ir, env, { ...o, stateDir }), `${r.region}:kubectl:diff`)).toEqual([
+          [`${r.region}:kubectl:diff`, `server-side diff of the platform's Kubernetes objects (${r.region})`],
+          ...r.kustomize.models.map((m) => [`${r.region}:kubectl:diff:${m.group}`, `server-side diff of ${named(m)}`]),
+        ]);
+      }
     });
   }
 });

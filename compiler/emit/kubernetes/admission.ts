@@ -28,7 +28,7 @@ import type { V1IngressClass, V1ValidatingAdmissionPolicy, V1ValidatingAdmission
 import type { FileOutput } from '../../output/files.js';
 import { toYaml, toYamlDocuments } from '../../output/serialize.js';
 import type { DeploymentIR, EnvironmentIR, PlatformIR, RegionIR } from '../../resolve/ir.js';
-import { CONTROLLERS } from '../../lib/conventions.js';
+import { ALB_ANNOTATION_PREFIX, CERTIFICATE_ANNOTATION, CONTROLLERS } from '../../lib/conventions.js';
 import { compareCodeUnits } from '../../lib/order.js';
 import { k8sObject, type K8sObject } from '../shared/k8s.js';
 import { ingressAnnotations } from './objects.js';
@@ -38,14 +38,6 @@ import { getOrInsert } from '../../lib/collections.js';
 const ALB_CONTROLLER = 'ingress.k8s.aws/alb';
 /** The namespace label the API server sets to the namespace's own name (immutable: a team cannot relabel into another selector). */
 const NAME_LABEL = 'kubernetes.io/metadata.name';
-const ALB_ANNOTATION_PREFIX = 'alb.ingress.kubernetes.io/';
-/**
- * Not compared with the compiled set: `platformc apply` adds the ARN of the certificate the platform issued for the
- * host (a Terraform output, unknown at compile time; compiler/ops/certificates.ts) before the ARNs platform.yaml
- * names. The policy only requires ACM certificates of the ALB's region: a certificate is public, and the listener
- * it is attached to is the team's own (its class fixes the group).
- */
-const CERTIFICATE_ANNOTATION = `${ALB_ANNOTATION_PREFIX}certificate-arn`;
 export const POLICY_NAMES = { ingresses: 'platformc-team-ingresses', loadBalancers: 'platformc-team-load-balancers' } as const;
 
 /** The IngressClass and IngressClassParams of every team and scheme that serves in this region. */
@@ -79,6 +71,10 @@ export function compiledIngresses(r: RegionIR): string {
   const byNamespace = new Map<string, Map<string, Set<string>>>();
   for (const d of r.deployments) {
     const sets = getOrInsert(getOrInsert(byNamespace, d.namespace, () => new Map<string, Set<string>>()), d.ingressClass, () => new Set<string>());
+    // The certificate ARNs are not compared with the compiled set: `platformc apply` adds the ARN of the certificate
+    // the platform issued for the host (a Terraform output, unknown at compile time; compiler/ops/certificates.ts)
+    // before the ARNs platform.yaml names. The policy only requires ACM certificates of the ALB's region (below): a
+    // certificate is public, and the listener it is attached to is the team's own (its class fixes the group).
     const annotations = Object.entries(ingressAnnotations(d)).filter(([k]) => k.startsWith(ALB_ANNOTATION_PREFIX) && k !== CERTIFICATE_ANNOTATION).sort(([a], [b]) => compareCodeUnits(a, b));
     sets.add(celMap(annotations.map(([k, v]) => [k, celString(v)] as const)));
   }

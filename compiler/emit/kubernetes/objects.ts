@@ -8,7 +8,7 @@ import type {
 } from '@kubernetes/client-node';
 import type { DeploymentIR, ModelIR, PlatformIR, RegionIR } from '../../resolve/ir.js';
 import {
-  DEREGISTRATION_DELAY_SECONDS, NAMESPACES, POOL_LABEL, PRESTOP_SECONDS, PROGRESS_DEADLINE_SECONDS, TERMINATION_GRACE_SECONDS, TRITON_PORTS,
+  CERTIFICATE_ANNOTATION, DEREGISTRATION_DELAY_SECONDS, NAMESPACES, POOL_LABEL, PRESTOP_SECONDS, PROGRESS_DEADLINE_SECONDS, TERMINATION_GRACE_SECONDS, TRITON_PORTS,
 } from '../../lib/conventions.js';
 import { k8sObject as obj, type K8sObject } from '../shared/k8s.js';
 
@@ -337,7 +337,7 @@ export function ingressAnnotations(d: DeploymentIR): Record<string, string> {
     ...(tls ? { [`${a}/ssl-policy`]: 'ELBSecurityPolicy-TLS13-1-2-2021-06' } : {}),
     // Certificates named in platform.yaml. The one the platform requests for the host under spec.tls exists only
     // once the infra root is applied: platformc apply sets its ARN here from that root's output (compiler/ops/certificates.ts).
-    ...(i.certificateArns.length ? { [`${a}/certificate-arn`]: i.certificateArns.join(',') } : {}),
+    ...(i.certificateArns.length ? { [CERTIFICATE_ANNOTATION]: i.certificateArns.join(',') } : {}),
     ...(i.allowedCidrs.length ? { [`${a}/inbound-cidrs`]: i.allowedCidrs.join(',') } : {}),
     ...(i.authentication !== 'none'
       ? {
