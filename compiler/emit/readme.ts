@@ -66,24 +66,27 @@ export function emitReadme(ir: PlatformIR): FileOutput[] {
     '3. `aws eks update-kubeconfig --name <cluster> --region <region> --alias <platform>-<env>-<region>` (the platform module',
     '   waits for External Secrets in that context); the Secrets Manager secrets of observability must exist in the region.',
     '   Then the same init and apply in `terraform/<env>/<region>/platform` (Helm releases: NVIDIA device plugin, AWS Load',
-    `   Balancer Controller, platform-prerequisites, observability${karpenter ? ', Karpenter' : ''}); check that GPU nodes show \`nvidia.com/gpu\`.`,
+    `   Balancer Controller, cluster-autoscaler,${karpenter ? ' Karpenter,' : ''} External Secrets, platform-prerequisites, observability); check that the`,
+    '   nodes of each GPU pool with a minimum above 0 show `nvidia.com/gpu` (the other GPU nodes start for the models\' pods).',
     ...(karpenter
       ? [
-          `   With Karpenter (${karpenter}): \`kubectl apply --server-side -k kustomize/overlays/<env>/<region>/karpenter\` (its`,
-          '   EC2NodeClasses and NodePools, which start every GPU node).',
+          `   With Karpenter (${karpenter}): \`kubectl apply --server-side --force-conflicts -k kustomize/overlays/<env>/<region>/karpenter\``,
+          "   (its EC2NodeClasses and NodePools: Karpenter starts each GPU node for the models' pods of step 5).",
         ]
       : []),
     '4. Upload `triton/models/` and the model weights to the model bucket.',
-    '5. `kubectl apply --server-side -k kustomize/overlays/<env>/<region>/admission` (the team IngressClasses and admission',
-    '   policies, before any Ingress), then `kubectl apply --server-side -k kustomize/overlays/<env>/<region>/platform` and',
+    '5. `kubectl apply --server-side --force-conflicts -k kustomize/overlays/<env>/<region>/admission` (the team IngressClasses',
+    '   and admission policies, before any Ingress), then the same with `kustomize/overlays/<env>/<region>/platform` and',
     '   the same for each folder with a `kustomization.yaml` under `kustomize/overlays/<env>/<region>/models/` (a namespace, or',
     '   `<namespace>/<n>` where it has more than 25 models; `-k kustomize/overlays/<env>/<region>` builds',
     '   them all at once, which takes kustomize minutes at hundreds of models).',
     ...(ir.dnsZone
       ? [
-          `   An Ingress of a team host takes the host's certificate by the \`${CERTIFICATE_ANNOTATION}\` annotation, with the ARN the`,
-          `   infra root outputs (\`terraform output ${CERTIFICATE_ARNS_OUTPUT}\`, once ACM has issued it): apply a kustomization over the`,
-          "   models' folder that adds it, as `platformc apply` writes under `.platformc/apply/<env>/<region>/`.",
+          '   A folder with an Ingress of a team host goes instead through a kustomization of its own (`platformc apply` writes',
+          '   them under `.platformc/apply/<env>/<region>/`): `resources: [<the folder>]` and a patch of each such Ingress that sets',
+          `   \`${CERTIFICATE_ANNOTATION}\` to the host's ARN first (the listener's default certificate), then the ARNs the`,
+          `   model names in platform.yaml; the host's ARN is in \`terraform -chdir=terraform/<env>/<region>/infra output -json ${CERTIFICATE_ARNS_OUTPUT}\``,
+          '   once ACM has issued it. Applied without it, the load balancer controller would pick certificates by host name.',
         ]
       : []),
     ...(ir.dnsZone ? ['6. Once every region serves: `terraform -chdir=terraform/<env>/<primary region>/dns init && ... apply` (one Route 53 record per team host, <team>.<env>.<zone> and <team>.internal.<env>.<zone>, with health checks; failover to the standby region).'] : []),
