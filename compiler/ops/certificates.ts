@@ -27,7 +27,6 @@ import { compareCodeUnits } from '../lib/order.js';
 import { getOrInsert } from '../lib/collections.js';
 import type { EnvironmentIR, RegionIR } from '../resolve/ir.js';
 
-
 /** An Ingress that gets its host's certificate by ARN at apply time, after the ARNs platform.yaml gives it. */
 export interface CertificatePatch {
   readonly model: string;
