@@ -6,9 +6,9 @@
  * running tool (Terraform then stops cleanly and releases its lock) before platformc exits.
  */
 import { spawn as spawnProcess } from 'node:child_process';
-import { appendFileSync, closeSync, existsSync, fstatSync, mkdirSync, openSync, readFileSync, readSync, renameSync, writeFileSync } from 'node:fs';
+import { appendFileSync, closeSync, existsSync, fstatSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
 import { networkInterfaces } from 'node:os';
-import { join, relative } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { execa, type ResultPromise } from 'execa';
 import { escapeTerminal } from '../diagnostics/render.js';
 import type { AcmCertificate } from './certificates.js';
@@ -89,6 +89,21 @@ function writeAtomic(path: string, text: string): void {
   const tmp = `${path}.${process.pid}.tmp`;
   writeFileSync(tmp, text);
   renameSync(tmp, path);
+}
+
+/**
+ * The kustomization.yaml files under `root` other than `keep`: an earlier run's, of a group that has since been
+ * renamed, split or left without certificates. Nothing else is written there, and apply never reads them, but a
+ * folder that looks like one to apply should be one.
+ */
+function staleKustomizations(root: string, keep: ReadonlySet<string>): string[] {
+  let entries: string[];
+  try {
+    entries = readdirSync(root, { recursive: true, encoding: 'utf8' });
+  } catch {
+    return [];
+  }
+  return entries.map((e) => join(root, e)).filter((p) => p.endsWith('/kustomization.yaml') && !keep.has(p)).sort();
 }
 
 /**
@@ -404,6 +419,18 @@ export function realTasks(checkGenerated: () => string | undefined): TaskRunner 
         const text = certificateKustomization(relative(k.dir, k.source), 'arns' in read ? k.patches : [], arns);
         writeAtomic(join(k.dir, 'kustomization.yaml'), text);
         log(text);
+      }
+      for (const stale of staleKustomizations(task.root, new Set(task.kustomizations.map((k) => join(k.dir, 'kustomization.yaml'))))) {
+        rmSync(stale);
+        log(`removed ${stale} (an earlier run's)`);
+        // Its folders too, up to the region's, while they are empty.
+        for (let dir = dirname(stale); dir.startsWith(`${task.root}/`); dir = dirname(dir)) {
+          try {
+            rmdirSync(dir);
+          } catch {
+            break;
+          }
+        }
       }
       if ('problem' in read) return { note: `${read.problem}: the diff shows the Ingresses without their certificate ARN, which apply adds once the root is applied` };
       return undefined;

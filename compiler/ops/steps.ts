@@ -54,6 +54,8 @@ export type TaskSpec =
       readonly hosts: readonly string[];
       /** Each kustomization to write (`dir`, relative to the working directory): a generated one (`source`) with the patches of its Ingresses. */
       readonly kustomizations: readonly { readonly source: string; readonly dir: string; readonly patches: readonly CertificatePatch[] }[];
+      /** The region's folder of them: a kustomization under it that is none of these is an earlier run's, removed. */
+      readonly root: string;
       /** plan: a root not applied yet has no ARNs; the diff then shows the Ingresses without them. */
       readonly optional?: boolean;
     }
@@ -94,10 +96,11 @@ const regionsOf = (env: EnvironmentIR, o: OpsOptions) => env.regions.filter((r) 
 function kubernetesObjects(o: OpsOptions, env: EnvironmentIR, r: RegionIR, optional: boolean): { readonly roots: readonly { readonly group?: string; readonly what: string; readonly dir: string }[]; readonly step?: Step } {
   const d = roots(o, env, r);
   const { hosts, patches } = certificatePatches(env, r);
+  const root = join(o.stateDir ?? '.platformc', 'apply', env.name, r.region);
   const groups = r.kustomize.models.map((m) => {
     const own = patches.filter((p) => m.models.includes(p.model));
     const generated = join(o.generated, m.dir);
-    return { group: m.group, namespace: m.namespace, models: m.models, source: generated, dir: own.length ? join(o.stateDir ?? '.platformc', 'apply', env.name, r.region, m.group) : generated, patches: own };
+    return { group: m.group, namespace: m.namespace, models: m.models, source: generated, dir: own.length ? join(root, m.group) : generated, patches: own };
   });
   const written = groups.filter((g) => g.patches.length);
   return {
@@ -114,8 +117,9 @@ function kubernetesObjects(o: OpsOptions, env: EnvironmentIR, r: RegionIR, optio
             describe: [
               `$ ${commandLine(certificateOutputCommand(d.infra))}`,
               ...written.map((g) => `write ${join(g.dir, 'kustomization.yaml')}: ${g.source} with ${CERTIFICATE_ANNOTATION} on Ingress ${g.patches.map((p) => `${p.namespace}/${p.ingress}`).join(', ')}`),
+              `remove any other kustomization.yaml under ${root} (an earlier run's, of a group that has changed)`,
             ].join('\n    '),
-            task: { type: 'certificate-arns', infraDir: d.infra, hosts, kustomizations: written.map(({ source, dir, patches }) => ({ source, dir, patches })), ...(optional ? { optional } : {}) },
+            task: { type: 'certificate-arns', infraDir: d.infra, hosts, kustomizations: written.map(({ source, dir, patches }) => ({ source, dir, patches })), root, ...(optional ? { optional } : {}) },
             hint: `the infra root of ${r.region} outputs the certificates once they are issued: apply it (terraform -chdir=${d.infra} apply) and rerun; a certificate stuck in PENDING_VALIDATION means the validation record is not in the public zone ${env.dns?.name ?? ''}`,
           },
         }
