@@ -71,7 +71,7 @@ export function describeVerify(o: ModelRevisionObjects, line: (argv: readonly st
   return [
     `$ ${line(modelCommands.checksum(o, o.config.key))}`,
     `$ ${line(modelCommands.checksum(o, o.weights.key))}`,
-    `(S3's SHA-256 must be ${base64Sha256(o.config.sha256)} and ${base64Sha256(o.weights.sha256)}; an object with only a multipart checksum is downloaded and hashed: ${line(modelCommands.download(o, o.weights.key))} | sha256)`,
+    `(S3's SHA-256 must be ${base64Sha256(o.config.sha256)} and ${base64Sha256(o.weights.sha256)}; an object with only a multipart checksum is downloaded and hashed: ${line(modelCommands.download(o, o.weights.key))} | sha256; an object the upload step of this run found verified is not asked about again)`,
   ].join('\n    ');
 }
 
@@ -109,8 +109,18 @@ async function check(o: ModelRevisionObjects, key: string, sha256: string, exec:
   return actual === sha256 ? { state: 'verified' } : { state: 'differs', actual };
 }
 
+/**
+ * The objects one run has found verified, as `s3://<bucket>/<key>#<sha256>`: what the upload step found in the bucket
+ * with its SHA-256 the verification step does not ask S3 about again (a revision's prefix is never overwritten).
+ * At 500 models in two regions, a rerun made 4,000 AWS CLI calls to check revisions that were there, each a
+ * process of half a second; 2,000 now. An object the upload step put there, or a run that starts again after the
+ * upload step, is checked.
+ */
+export type VerifiedObjects = Set<string>;
+const verifiedId = (o: ModelRevisionObjects, key: string, sha256: string) => `s3://${o.bucket}/${key}#${sha256}`;
+
 /** upload-model: each object of the revision that the bucket does not hold verified is uploaded; none when both are. */
-export async function uploadRevision(o: ModelRevisionObjects, exec: Exec, log: (line: string) => void): Promise<string | undefined> {
+export async function uploadRevision(o: ModelRevisionObjects, exec: Exec, log: (line: string) => void, verified: VerifiedObjects = new Set()): Promise<string | undefined> {
   const objects = [
     { key: o.config.key, sha256: o.config.sha256, upload: modelCommands.putConfig(o) },
     { key: o.weights.key, sha256: o.weights.sha256, upload: modelCommands.copyWeights(o) },
@@ -120,6 +130,7 @@ export async function uploadRevision(o: ModelRevisionObjects, exec: Exec, log: (
     if (found.state === 'error') return found.message;
     if (found.state === 'verified') {
       log(`s3://${o.bucket}/${x.key} is there with sha256 ${x.sha256}: not uploaded again`);
+      verified.add(verifiedId(o, x.key, x.sha256));
       continue;
     }
     log(`$ ${commandLine(x.upload)}`);
@@ -130,9 +141,13 @@ export async function uploadRevision(o: ModelRevisionObjects, exec: Exec, log: (
 }
 
 /** verify-model: both objects of the revision hash to what the IR says, or the problem to stop on. */
-export async function verifyRevision(o: ModelRevisionObjects, exec: Exec, log: (line: string) => void): Promise<string | undefined> {
+export async function verifyRevision(o: ModelRevisionObjects, exec: Exec, log: (line: string) => void, verified: VerifiedObjects = new Set()): Promise<string | undefined> {
   const problems: string[] = [];
   for (const x of [o.config, o.weights]) {
+    if (verified.has(verifiedId(o, x.key, x.sha256))) {
+      log(`s3://${o.bucket}/${x.key}: verified by the upload step of this run`);
+      continue;
+    }
     const found = await check(o, x.key, x.sha256, exec, log);
     if (found.state === 'error') return found.message;
     if (found.state === 'missing') problems.push(`s3://${o.bucket}/${x.key} is missing`);

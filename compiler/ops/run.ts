@@ -12,7 +12,7 @@ import { dirname, join, relative } from 'node:path';
 import { execa, type ResultPromise } from 'execa';
 import { escapeTerminal } from '../diagnostics/render.js';
 import type { AcmCertificate } from './certificates.js';
-import { uploadRevision, verifyRevision, type Exec } from './models.js';
+import { uploadRevision, verifyRevision, type Exec, type VerifiedObjects } from './models.js';
 import { commandLine, stderrTail, toolFailure } from '../lib/shell.js';
 import { awsQueries, type Step, type TaskSpec } from './steps.js';
 
@@ -319,6 +319,7 @@ export const execTool: Exec = async (argv, { onStdout, env } = {}) => {
 
 /** The in-process tasks, against the real cluster and AWS CLI. */
 export function realTasks(checkGenerated: () => string | undefined): TaskRunner {
+  const verified: VerifiedObjects = new Set();
   return async (task, log, { waitMs, pollMs }) => {
     if (task.type === 'check-generated') return checkGenerated();
     if (task.type === 'wait-load-balancers-gone' || task.type === 'leftovers') {
@@ -339,7 +340,7 @@ export function realTasks(checkGenerated: () => string | undefined): TaskRunner 
       }
     }
     if (task.type === 'upload-model' || task.type === 'verify-model') {
-      return (task.type === 'upload-model' ? uploadRevision : verifyRevision)(task.objects, execTool, log);
+      return (task.type === 'upload-model' ? uploadRevision : verifyRevision)(task.objects, execTool, log, verified);
     }
     if (task.type === 'disable-deletion-protection') {
       // Turn it off once, then wait until EKS reports it off with the cluster ACTIVE (DeleteCluster refuses a cluster

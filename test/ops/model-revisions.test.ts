@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { revisionObjects, uploadRevision, verifyRevision, type ModelRevisionObjects } from '../../compiler/ops/models.js';
-import { execTool } from '../../compiler/ops/run.js';
+import { execTool, realTasks } from '../../compiler/ops/run.js';
 import { commandLine } from '../../compiler/lib/shell.js';
 import { applySteps, type Step } from '../../compiler/ops/steps.js';
 import { repoRoot } from '../helpers/cli.js';
@@ -78,11 +78,36 @@ describe('upload and verification against S3 checksums (the fake aws keeps them 
 
   it('uploads a new revision, verifies it, and does not upload it again on the next apply', async () => {
     const o = objects();
-    expect(await uploadRevision(o, execTool, note)).toBeUndefined();
+    const run1 = new Set<string>();
+    expect(await uploadRevision(o, execTool, note, run1)).toBeUndefined();
     expect(calls()).toEqual(['s3api head-object', 's3api put-object', 's3api head-object', 's3api copy-object']);
-    expect(await verifyRevision(o, execTool, note)).toBeUndefined();
+    // What this run uploaded is checked.
     writeFileSync(log, '');
-    expect(await uploadRevision(o, execTool, note)).toBeUndefined();
+    expect(await verifyRevision(o, execTool, note, run1)).toBeUndefined();
+    expect(calls()).toEqual(['s3api head-object', 's3api head-object']);
+    // The next apply finds both verified and asks S3 nothing more in its verification step; a run that starts again
+    // at the verification step (nothing found by an upload step of its own) checks both.
+    writeFileSync(log, '');
+    const run2 = new Set<string>();
+    expect(await uploadRevision(o, execTool, note, run2)).toBeUndefined();
+    expect(await verifyRevision(o, execTool, note, run2)).toBeUndefined();
+    expect(calls()).toEqual(['s3api head-object', 's3api head-object']);
+    writeFileSync(log, '');
+    expect(await verifyRevision(o, execTool, note, new Set())).toBeUndefined();
+    expect(calls()).toEqual(['s3api head-object', 's3api head-object']);
+  });
+
+  it("apply's task runner keeps what its upload steps found for its verification steps, one run at a time", async () => {
+    const o = objects();
+    const timing = { waitMs: 0, pollMs: 0 };
+    const first = realTasks(() => undefined);
+    for (const type of ['upload-model', 'verify-model'] as const) expect(await first({ type, objects: o }, note, timing)).toBeUndefined();
+    writeFileSync(log, '');
+    const rerun = realTasks(() => undefined);
+    for (const type of ['upload-model', 'verify-model'] as const) expect(await rerun({ type, objects: o }, note, timing)).toBeUndefined();
+    expect(calls()).toEqual(['s3api head-object', 's3api head-object']);
+    writeFileSync(log, '');
+    expect(await realTasks(() => undefined)({ type: 'verify-model', objects: o }, note, timing)).toBeUndefined();
     expect(calls()).toEqual(['s3api head-object', 's3api head-object']);
   });
 
