@@ -113,8 +113,8 @@ async function check(o: ModelRevisionObjects, key: string, sha256: string, exec:
  * The objects one run has found verified, as `s3://<bucket>/<key>#<sha256>`: what the upload step found in the bucket
  * with its SHA-256 the verification step does not ask S3 about again (a revision's prefix is never overwritten).
  * At 500 models in two regions, a rerun made 4,000 AWS CLI calls to check revisions that were there, each a
- * process of half a second; 2,000 now. An object the upload step put there, or a run that starts again after the
- * upload step, is checked.
+ * process of half a second; 2,000 now. An object the upload step put there is checked (and every run, a rerun
+ * too, runs the upload step before the verification step: tasks are never skipped as done).
  */
 export type VerifiedObjects = Set<string>;
 const verifiedId = (o: ModelRevisionObjects, key: string, sha256: string) => `s3://${o.bucket}/${key}#${sha256}`;

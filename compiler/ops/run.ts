@@ -6,7 +6,7 @@
  * running tool (Terraform then stops cleanly and releases its lock) before platformc exits.
  */
 import { spawn as spawnProcess } from 'node:child_process';
-import { appendFileSync, closeSync, existsSync, fstatSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, closeSync, type Dirent, existsSync, fstatSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
 import { networkInterfaces } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { execa, type ResultPromise } from 'execa';
@@ -93,17 +93,24 @@ function writeAtomic(path: string, text: string): void {
 
 /**
  * The kustomization.yaml files under `root` other than `keep`: an earlier run's, of a group that has since been
- * renamed, split or left without certificates. Nothing else is written there, and apply never reads them, but a
- * folder that looks like one to apply should be one.
+ * renamed or split. Nothing else is written there, and apply never reads them, but a folder that looks like one
+ * to apply should be one. Only where apply writes them (`<namespace>/` and `<namespace>/<n>/`, regular files in
+ * real folders): a symbolic link is never followed, so nothing outside the state folder is touched.
  */
-function staleKustomizations(root: string, keep: ReadonlySet<string>): string[] {
-  let entries: string[];
+function staleKustomizations(root: string, keep: ReadonlySet<string>, depth = 2): string[] {
+  let entries: Dirent[];
   try {
-    entries = readdirSync(root, { recursive: true, encoding: 'utf8' });
+    entries = readdirSync(root, { withFileTypes: true });
   } catch {
     return [];
   }
-  return entries.map((e) => join(root, e)).filter((p) => p.endsWith('/kustomization.yaml') && !keep.has(p)).sort();
+  return entries
+    .flatMap((e) => {
+      const path = join(root, e.name);
+      if (e.isDirectory() && depth > 0) return staleKustomizations(path, keep, depth - 1);
+      return e.isFile() && e.name === 'kustomization.yaml' && depth < 2 && !keep.has(path) ? [path] : [];
+    })
+    .sort();
 }
 
 /**
@@ -421,8 +428,14 @@ export function realTasks(checkGenerated: () => string | undefined): TaskRunner 
         writeAtomic(join(k.dir, 'kustomization.yaml'), text);
         log(text);
       }
-      for (const stale of staleKustomizations(task.root, new Set(task.kustomizations.map((k) => join(k.dir, 'kustomization.yaml'))))) {
-        rmSync(stale);
+      // (Not by plan, which writes what its diff needs and leaves what apply wrote.)
+      for (const stale of task.optional ? [] : staleKustomizations(task.root, new Set(task.kustomizations.map((k) => join(k.dir, 'kustomization.yaml'))))) {
+        try {
+          rmSync(stale);
+        } catch (error) {
+          log(`could not remove ${stale} (an earlier run's): ${(error as Error).message}`);
+          continue;
+        }
         log(`removed ${stale} (an earlier run's)`);
         // Its folders too, up to the region's, while they are empty.
         for (let dir = dirname(stale); dir.startsWith(`${task.root}/`); dir = dirname(dir)) {

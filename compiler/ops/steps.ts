@@ -117,7 +117,7 @@ function kubernetesObjects(o: OpsOptions, env: EnvironmentIR, r: RegionIR, optio
             describe: [
               `$ ${commandLine(certificateOutputCommand(d.infra))}`,
               ...written.map((g) => `write ${join(g.dir, 'kustomization.yaml')}: ${g.source} with ${CERTIFICATE_ANNOTATION} on Ingress ${g.patches.map((p) => `${p.namespace}/${p.ingress}`).join(', ')}`),
-              `remove any other kustomization.yaml under ${root} (an earlier run's, of a group that has changed)`,
+              ...(optional ? [] : [`remove any other kustomization.yaml under ${root} (an earlier run's, of a group since renamed or split)`]),
             ].join('\n    '),
             task: { type: 'certificate-arns', infraDir: d.infra, hosts, kustomizations: written.map(({ source, dir, patches }) => ({ source, dir, patches })), root, ...(optional ? { optional } : {}) },
             hint: `the infra root of ${r.region} outputs the certificates once they are issued: apply it (terraform -chdir=${d.infra} apply) and rerun; a certificate stuck in PENDING_VALIDATION means the validation record is not in the public zone ${env.dns?.name ?? ''}`,

@@ -4,7 +4,7 @@
  * bad certificate stops apply before the cluster, and the checks through each ALB after DNS. The pure halves are
  * in certificates.test.ts.
  */
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -70,16 +70,27 @@ describe('ALB certificates and the path through the ALBs (issue #15: certificate
     // mobilenet moves to a team of its own, nlp: its internal host gets a platform certificate, vision's resnet50 keeps its own ARN.
     const w = workspace(cluster, MR, (t) => t.replace('teams:\n', 'teams:\n  nlp:\n    gpuQuota: 9\n').replace(/(  mobilenet:\n    definition: models\/mobilenet\.yaml\n    team: )vision/, '$1nlp'));
     // An earlier run's, before mobilenet moved (vision's group took a certificate then) and of a group of a split
-    // namespace since gone; another region's and a file that is no kustomization stay.
+    // namespace since gone; another region's and a file that is no kustomization stay, and so does what a symbolic
+    // link under the folder points to (never followed).
     const earlier = ['us-east-1/vision/kustomization.yaml', 'us-east-1/nlp/2/kustomization.yaml', 'us-west-2/vision/kustomization.yaml', 'us-east-1/notes.txt'];
     for (const f of earlier) {
       mkdirSync(dirname(join(w.dir, '.platformc/apply/prod', f)), { recursive: true });
       writeFileSync(join(w.dir, '.platformc/apply/prod', f), 'resources: []\n');
     }
+    const outside = mkdtempSync(join(tmpdir(), 'platformc-outside-'));
+    for (const f of ['kustomization.yaml', 'sub/kustomization.yaml']) {
+      mkdirSync(dirname(join(outside, f)), { recursive: true });
+      writeFileSync(join(outside, f), 'resources: []\n');
+    }
+    symlinkSync(outside, join(w.dir, '.platformc/apply/prod/us-east-1/linked'));
+    // plan leaves them: it writes what its diff needs, apply removes.
+    expect((await run(['plan', '--env', 'prod', '--region', 'us-east-1'], { cwd: w.dir, env: { ...w.env, ...prod() } })).code).toBe(0);
+    expect(earlier.map((f) => existsSync(join(w.dir, '.platformc/apply/prod', f)))).toEqual([true, true, true, true]);
     const r = await run(['apply', '--env', 'prod', '--region', 'us-east-1', '--skip-loadtests'], { cwd: w.dir, env: { ...w.env, ...prod() } });
     expect(r.code, r.stderr).toBe(0);
     expect(earlier.map((f) => existsSync(join(w.dir, '.platformc/apply/prod', f)))).toEqual([false, false, true, true]);
     expect(existsSync(join(w.dir, '.platformc/apply/prod/us-east-1/nlp/2'))).toBe(false);
+    expect(['kustomization.yaml', 'sub/kustomization.yaml'].map((f) => existsSync(join(outside, f)))).toEqual([true, true]);
     expect(calls(w.log).filter((c) => c.startsWith('kubectl apply') && !c.endsWith('/admission')).map((c) => c.split(' -k ')[1])).toEqual([
       'generated/kustomize/overlays/prod/us-east-1/platform',
       '.platformc/apply/prod/us-east-1/nlp',

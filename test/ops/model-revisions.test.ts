@@ -85,8 +85,8 @@ describe('upload and verification against S3 checksums (the fake aws keeps them 
     writeFileSync(log, '');
     expect(await verifyRevision(o, execTool, note, run1)).toBeUndefined();
     expect(calls()).toEqual(['s3api head-object', 's3api head-object']);
-    // The next apply finds both verified and asks S3 nothing more in its verification step; a run that starts again
-    // at the verification step (nothing found by an upload step of its own) checks both.
+    // The next apply finds both verified and asks S3 nothing more in its verification step; a verification with
+    // nothing found by an upload step of its run checks both.
     writeFileSync(log, '');
     const run2 = new Set<string>();
     expect(await uploadRevision(o, execTool, note, run2)).toBeUndefined();
