@@ -29,6 +29,8 @@ export interface ModelRevisionObjects {
   readonly config: { readonly key: string; readonly file: string; readonly sha256: string };
   /** model.onnx, copied from the model definition's weights.uri. */
   readonly weights: { readonly key: string; readonly source: string; readonly sha256: string };
+  /** The model definition that names the weights (what to fix when they differ). */
+  readonly definitionPath: string;
 }
 
 export function revisionObjects(m: ModelIR, r: RegionIR, generated: string): ModelRevisionObjects {
@@ -39,6 +41,7 @@ export function revisionObjects(m: ModelIR, r: RegionIR, generated: string): Mod
     revision: m.revision,
     config: { key: m.repository.configKey, file: join(generated, 'triton', 'models', m.name, 'config.pbtxt'), sha256: m.configSha256 },
     weights: { key: m.repository.weightsKey, source: m.definition.weights.uri, sha256: m.weightsSha256 },
+    definitionPath: m.definitionPath,
   };
 }
 
@@ -135,7 +138,7 @@ export async function uploadRevision(o: ModelRevisionObjects, exec: Exec, log: (
     }
     log(`$ ${commandLine(x.upload)}`);
     const r = await exec(x.upload);
-    if (r.failed) return toolFailure(x.upload, r.stderr);
+    if (r.failed) return `${x.key === o.weights.key ? `the weights must be readable at ${o.weights.source} by the credentials apply runs with: ` : ''}${toolFailure(x.upload, r.stderr)}`;
   }
   return undefined;
 }
@@ -151,7 +154,58 @@ export async function verifyRevision(o: ModelRevisionObjects, exec: Exec, log: (
     const found = await check(o, x.key, x.sha256, exec, log);
     if (found.state === 'error') return found.message;
     if (found.state === 'missing') problems.push(`s3://${o.bucket}/${x.key} is missing`);
-    if (found.state === 'differs') problems.push(`s3://${o.bucket}/${x.key} has sha256 ${found.actual}, not ${x.sha256}`);
+    if (found.state === 'differs') problems.push(`s3://${o.bucket}/${x.key} has sha256 ${found.actual}, not ${x.sha256}${x === o.weights ? ` (the weights at ${o.weights.source} are not the ones ${o.definitionPath} names)` : ''}`);
   }
   return problems.length ? problems.join('; ') : undefined;
+}
+
+/**
+ * AWS CLI processes the upload and verification of a region's revisions run at once. Each check is a process of its
+ * own (half a second to start, then a request): one after another, a rerun of 500 models in two regions took some
+ * 20 minutes. Eight keep the CPU of a small CI runner busy without a burst of requests S3 would slow down.
+ */
+export const MODEL_CHECKS_AT_ONCE = 8;
+
+/**
+ * One region's upload-models or verify-models task: `each` for every revision, at most MODEL_CHECKS_AT_ONCE at a
+ * time; each model's log lines kept together, in the models' order; the problems of all of them, one a line.
+ */
+export async function forEachRevision(
+  objects: readonly ModelRevisionObjects[],
+  each: (o: ModelRevisionObjects, exec: Exec, log: (line: string) => void, verified: VerifiedObjects) => Promise<string | undefined>,
+  exec: Exec,
+  log: (line: string) => void,
+  verified: VerifiedObjects,
+): Promise<string | undefined> {
+  const results = await mapAtMost(objects, MODEL_CHECKS_AT_ONCE, async (o) => {
+    const lines: string[] = [];
+    const problem = await each(o, exec, (line) => lines.push(line), verified);
+    return { o, lines, problem };
+  }, ({ o, lines }) => {
+    log(`# ${o.model} (revision ${o.revision})`);
+    for (const line of lines) log(line);
+  });
+  const problems = results.filter((r) => r.problem !== undefined).map((r) => `${r.o.model}: ${r.problem}`);
+  return problems.length ? problems.join('\n') : undefined;
+}
+
+/**
+ * `fn` over the items, at most `limit` at a time; the results in the items' order. `done` sees each result in
+ * that order as soon as it and every one before it are there (so a log reads as if they ran one by one).
+ */
+export async function mapAtMost<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>, done: (result: R) => void = () => undefined): Promise<R[]> {
+  const results: R[] = new Array(items.length);
+  const finished: boolean[] = new Array(items.length).fill(false);
+  let next = 0;
+  let reported = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      results[i] = await fn(items[i]!);
+      finished[i] = true;
+      while (reported < items.length && finished[reported]) done(results[reported++]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
 }

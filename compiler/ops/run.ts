@@ -12,7 +12,7 @@ import { dirname, join, relative } from 'node:path';
 import { execa, type ResultPromise } from 'execa';
 import { escapeTerminal } from '../diagnostics/render.js';
 import type { AcmCertificate } from './certificates.js';
-import { uploadRevision, verifyRevision, type Exec, type VerifiedObjects } from './models.js';
+import { forEachRevision, uploadRevision, verifyRevision, type Exec, type VerifiedObjects } from './models.js';
 import { commandLine, stderrTail, toolFailure } from '../lib/shell.js';
 import { awsQueries, type Step, type TaskSpec } from './steps.js';
 
@@ -346,8 +346,8 @@ export function realTasks(checkGenerated: () => string | undefined): TaskRunner 
         await new Promise((r) => setTimeout(r, pollMs));
       }
     }
-    if (task.type === 'upload-model' || task.type === 'verify-model') {
-      return (task.type === 'upload-model' ? uploadRevision : verifyRevision)(task.objects, execTool, log, verified);
+    if (task.type === 'upload-models' || task.type === 'verify-models') {
+      return forEachRevision(task.objects, task.type === 'upload-models' ? uploadRevision : verifyRevision, execTool, log, verified);
     }
     if (task.type === 'disable-deletion-protection') {
       // Turn it off once, then wait until EKS reports it off with the cluster ACTIVE (DeleteCluster refuses a cluster

@@ -10,7 +10,7 @@ import type { EnvironmentIR, PlatformIR, RegionIR } from '../resolve/ir.js';
 import { certificateCheck, certificateOutputCommand, certificatePatches, describeCertificateCommand, type CertificateCheck, type CertificatePatch } from './certificates.js';
 import { edgeChecks, edgeCommands, type EdgeCheck } from './edge.js';
 import { loadtestCommands } from './loadtest.js';
-import { describeUpload, describeVerify, revisionObjects, type ModelRevisionObjects } from './models.js';
+import { describeUpload, describeVerify, MODEL_CHECKS_AT_ONCE, revisionObjects, type ModelRevisionObjects } from './models.js';
 
 export type Step =
   | {
@@ -43,8 +43,8 @@ export type TaskSpec =
   | { readonly type: 'wait-load-balancers-gone'; readonly region: string; readonly cluster: string }
   | { readonly type: 'leftovers'; readonly region: string; readonly cluster: string }
   | { readonly type: 'empty-bucket'; readonly region: string; readonly bucket: string }
-  | { readonly type: 'upload-model'; readonly objects: ModelRevisionObjects }
-  | { readonly type: 'verify-model'; readonly objects: ModelRevisionObjects }
+  | { readonly type: 'upload-models'; readonly objects: readonly ModelRevisionObjects[] }
+  | { readonly type: 'verify-models'; readonly objects: readonly ModelRevisionObjects[] }
   | { readonly type: 'disable-deletion-protection'; readonly region: string; readonly cluster: string }
   | { readonly type: 'loadtest'; readonly context: string; readonly model: string; readonly cronJob: string; readonly slo: string }
   | {
@@ -223,28 +223,30 @@ export function applySteps(ir: PlatformIR, env: EnvironmentIR, o: OpsOptions): S
       steps.push({ kind: 'task', id: `${r.region}:gpus`, title: `GPU nodes advertise ${GPU_RESOURCE} (${r.region})`, describe: `list nodes of pools ${gpuPools.join(', ')} in ${context} and wait until each has allocatable ${GPU_RESOURCE}`, task: { type: 'wait-gpu-nodes', context, pools: gpuPools, ...(Object.keys(sharedResources).length ? { resources: sharedResources } : {}) }, hint: 'check the nvidia-device-plugin DaemonSet in kube-system and that GPU nodes run the NVIDIA AMI' });
     }
     // Each model's revision, uploaded to its own prefix and verified before any Deployment names it (compiler/ops/models.ts):
-    // a pod that starts before the rollout still loads its own revision, and a failed check stops here.
-    for (const m of ir.models) {
-      const objects = revisionObjects(m, r, o.generated);
-      steps.push(
-        {
-          kind: 'task',
-          id: `${r.region}:upload:${m.name}`,
-          title: `upload revision ${m.revision} of ${m.name} to s3://${objects.bucket}/${m.repository.prefix}/ (${r.region})`,
-          describe: describeUpload(objects, commandLine),
-          task: { type: 'upload-model', objects },
-          hint: `the weights of ${m.name} must be readable at ${m.definition.weights.uri} by the credentials apply runs with (upload them there, see ${m.definitionPath}), and the model bucket ${objects.bucket} writable; then rerun`,
-        },
-        {
-          kind: 'task',
-          id: `${r.region}:verify:${m.name}`,
-          title: `revision ${m.revision} of ${m.name} holds config sha256 ${m.configSha256} and weights sha256 ${m.weightsSha256} (${r.region})`,
-          describe: describeVerify(objects, commandLine),
-          task: { type: 'verify-model', objects },
-          hint: `nothing was rolled out: the Deployments still name their previous revision. The weights at ${m.definition.weights.uri} are not the ones ${m.definitionPath} names: check weights.uri and weights.sha256, then rerun`,
-        },
-      );
-    }
+    // a pod that starts before the rollout still loads its own revision, and a failed check stops here. One step each
+    // for the region's models, which checks several at once (MODEL_CHECKS_AT_ONCE).
+    const revisions = ir.models.map((m) => revisionObjects(m, r, o.generated));
+    const which = revisions.length <= 3 ? revisions.map((x) => `${x.model} (revision ${x.revision})`).join(', ') : `${revisions.length} models`;
+    const each = (describe: (x: ModelRevisionObjects) => string) =>
+      [...revisions.map((x) => `# ${x.model}\n    ${describe(x)}`), ...(revisions.length > 1 ? [`(${MODEL_CHECKS_AT_ONCE} models at a time)`] : [])].join('\n    ');
+    steps.push(
+      {
+        kind: 'task',
+        id: `${r.region}:revisions:upload`,
+        title: `upload the revisions of ${which} to s3://${r.names.modelBucket}/ (${r.region})`,
+        describe: each((x) => describeUpload(x, commandLine)),
+        task: { type: 'upload-models', objects: revisions },
+        hint: `the weights of each model must be readable at its weights.uri (in its model definition) by the credentials apply runs with, and the model bucket ${r.names.modelBucket} writable; then rerun`,
+      },
+      {
+        kind: 'task',
+        id: `${r.region}:revisions:verify`,
+        title: `verify the revisions of ${which}: config and weights have the sha256 they should (${r.region})`,
+        describe: each((x) => describeVerify(x, commandLine)),
+        task: { type: 'verify-models', objects: revisions },
+        hint: `nothing was rolled out: the Deployments still name their previous revision. A model's weights at its weights.uri are not the ones its definition's weights.sha256 names: check both, then rerun`,
+      },
+    );
     steps.push(
       // After the platform root (the load balancer controller and its IngressClassParams CRD), before the Ingresses: the
       // controller's webhook admits an Ingress only once its class exists, and the policies must know its annotations.

@@ -10,7 +10,7 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { cliAsync, run } from '../helpers/cli.js';
-import { calls, COGNITO_401, dryRunCommands, fakeCluster, FAKE_WEIGHTS_SHA256, isEdgeCall, runIdOf, workspace } from './fake-platform.js';
+import { calls, COGNITO_401, dryRunCommands, fakeCluster, FAKE_WEIGHTS_SHA256, isEdgeCall, modelsInOrder, runIdOf, workspace } from './fake-platform.js';
 
 const cluster = fakeCluster();
 
@@ -23,7 +23,7 @@ describe('apply', () => {
       expect(calls(w.log)).toEqual([]); // a dry run runs nothing
       const r = await (spec === 'platform.yaml' ? cliAsync : run)(['apply', '--env', env], { cwd: w.dir, env: { ...w.env, FAKE_ACCOUNT: account, FAKE_CURL: COGNITO_401 } });
       expect(r.code, r.stderr).toBe(0);
-      expect(calls(w.log).map(runIdOf).filter((c) => !isEdgeCall(c))).toEqual(dryRunCommands(dry.stdout).filter((c) => !isEdgeCall(c)));
+      expect(modelsInOrder(calls(w.log).map(runIdOf).filter((c) => !isEdgeCall(c)))).toEqual(modelsInOrder(dryRunCommands(dry.stdout).filter((c) => !isEdgeCall(c))));
       // primary region first, then the standby; infra before platform; Kubernetes objects last
       const order = calls(w.log);
       const idx = (s: string) => order.findIndex((c) => c.includes(s));
@@ -86,8 +86,8 @@ describe('apply', () => {
     const tampered = createHash('sha256').update('tampered weights\n').digest('hex');
     const r = await run(['apply', '--env', 'prod'], { cwd: w.dir, env: { ...w.env, FAKE_ACCOUNT: '222222222222', FAKE_S3_OBJECT: 'tampered weights\n' } });
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/revision [0-9a-f]{16} of mobilenet holds config sha256 [0-9a-f]{64} and weights sha256 [0-9a-f]{64} \(us-east-1\): FAILED/);
-    expect(r.stderr).toMatch(new RegExp(`mobilenet/[0-9a-f]{16}/mobilenet/1/model.onnx has sha256 ${tampered}, not ${FAKE_WEIGHTS_SHA256}`));
+    expect(r.stderr).toMatch(/verify the revisions of mobilenet \(revision [0-9a-f]{16}\), resnet50 \(revision [0-9a-f]{16}\): config and weights have the sha256 they should \(us-east-1\): FAILED/);
+    expect(r.stderr).toMatch(new RegExp(`mobilenet: s3://[^ ]+/mobilenet/[0-9a-f]{16}/mobilenet/1/model.onnx has sha256 ${tampered}, not ${FAKE_WEIGHTS_SHA256}`));
     expect(r.stderr).toContain('are not the ones models/mobilenet.yaml names');
     // The upload went to the revision's own prefix, and nothing that serves the model ran after the failed check:
     // the Deployments still name the revision they had.
@@ -116,7 +116,7 @@ describe('apply', () => {
       expect(r.stderr).toContain(fault.includes('resnet50') ? 'something went wrong on the provider side' : '| something went wrong on the provider side');
       expect(r.stderr).toMatch(/full log: .*\.platformc\/logs\//);
       expect(r.stderr).toContain('Fix the cause and rerun');
-      if (fault.endsWith('.onnx')) expect(r.stderr).toContain('what to do: the weights of resnet50 must be readable at s3://platformc-model-zoo/resnet50/resnet50-v1-12.onnx');
+      if (fault.endsWith('.onnx')) expect(r.stderr).toContain('resnet50: the weights must be readable at s3://platformc-model-zoo/resnet50/resnet50-v1-12.onnx by the credentials apply runs with');
     }
     writeFileSync(w.log, '');
     const r = await run(['apply', '--env', 'prod'], { cwd: w.dir, env: { ...w.env, FAKE_ACCOUNT: '222222222222' } });

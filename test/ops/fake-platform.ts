@@ -116,6 +116,25 @@ export const calls = (log: string) => (existsSync(log) ? readFileSync(log, 'utf8
 export const runIdOf = (line: string) => line.replace(/(loadtest-[a-z0-9-]+)-[0-9a-z]{8}\b/g, '$1-RUN');
 /** The command lines a dry run lists, in order. */
 export const dryRunCommands = (stdout: string) => [...stdout.matchAll(/^\s+\$ (.+)$/gm)].map((m) => m[1]!);
+
+/**
+ * Commands with each stretch of model-revision calls (S3 objects under <model>/...) in model order: apply checks
+ * several models at once, so their calls interleave, while each model's own keep their order (a stable sort).
+ */
+export function modelsInOrder(commands: readonly string[]): string[] {
+  const model = (c: string) => /^aws s3api (?:head|put|copy)-object .*--key ([^/\s]+)\//.exec(c)?.[1];
+  const out: string[] = [];
+  for (let i = 0; i < commands.length; ) {
+    let j = i;
+    while (j < commands.length && model(commands[j]!) !== undefined) j++;
+    if (j === i) out.push(commands[i++]!);
+    else {
+      out.push(...commands.slice(i, j).map((c, k) => ({ c, k })).sort((a, b) => (model(a.c)! < model(b.c)! ? -1 : model(a.c)! > model(b.c)! ? 1 : a.k - b.k)).map((x) => x.c));
+      i = j;
+    }
+  }
+  return out;
+}
 /** The checks through the ALBs (after DNS): retried, or skipped when the runner cannot reach an ALB, so run a varying number of times. */
 export const isEdgeCall = (line: string) => line.startsWith('curl ') || line.startsWith('kubectl get ingress ');
 /** multi-region-prod's resnet50 is behind Cognito: through its ALB, its ready endpoint answers 401 to a caller without a login. */

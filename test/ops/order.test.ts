@@ -48,10 +48,10 @@ function applyPairs(env: EnvironmentIR): Pair[] {
       [new RegExp(`^${x}:secret:`), `${r.region}:platform:apply`, 'External Secrets reads these Secrets Manager secrets while the platform installs'],
       [`${r.region}:platform:init`, `${r.region}:platform:apply`, 'providers installed'],
       [`${r.region}:platform:apply`, `${r.region}:gpus`, 'the NVIDIA device plugin advertises the GPUs'],
-      [`${r.region}:infra:apply`, new RegExp(`^${x}:upload:`), 'the model bucket exists'],
+      [`${r.region}:infra:apply`, `${r.region}:revisions:upload`, 'the model bucket exists'],
       [`${r.region}:platform:apply`, objects, 'CRDs (ServiceMonitor, PrometheusRule), the ALB controller and the gp3 StorageClass exist'],
-      [new RegExp(`^${x}:upload:`), `${r.region}:rollout`, 'Triton loads its model repository from the bucket at start'],
-      [new RegExp(`^${x}:verify:`), objects, 'the Deployments name the model revisions: each is in the bucket and verified before any pod can fetch it'],
+      [`${r.region}:revisions:upload`, `${r.region}:rollout`, 'Triton loads its model repository from the bucket at start'],
+      [`${r.region}:revisions:verify`, objects, 'the Deployments name the model revisions: each is in the bucket and verified before any pod can fetch it'],
       [objects, `${r.region}:rollout`, 'the Deployments exist'],
       [`${r.region}:kustomize`, new RegExp(`^${x}:kustomize:`), 'the namespaces the models go into exist'],
       [`${r.region}:rollout`, `${r.region}:verify`, 'the pods are ready'],
@@ -60,7 +60,7 @@ function applyPairs(env: EnvironmentIR): Pair[] {
       [new RegExp(`^${x}:alb:`), 'dns:apply', 'the dns module looks the load balancers up'],
       [`${r.region}:platform:apply`, `${r.region}:karpenter`, "Karpenter's CRDs come with its chart, and its controller launches the NodePools' nodes"],
       [`${r.region}:karpenter`, `${r.region}:rollout`, "the models' pods wait for nodes of Karpenter's NodePools"],
-      ...r.deployments.map((d): Pair => [`${r.region}:upload:${d.model}`, `${r.region}:verify:${d.model}`, 'a revision is verified where it was uploaded']),
+      [`${r.region}:revisions:upload`, `${r.region}:revisions:verify`, 'a revision is verified where it was uploaded'],
     );
   }
   if (standby) pairs.push([`${primary!.region}:infra:apply`, `${standby.region}:infra:apply`, "the standby replicates the primary's model bucket"]);
