@@ -138,7 +138,7 @@ export async function uploadRevision(o: ModelRevisionObjects, exec: Exec, log: (
     }
     log(`$ ${commandLine(x.upload)}`);
     const r = await exec(x.upload);
-    if (r.failed) return `${x.key === o.weights.key ? `the weights must be readable at ${o.weights.source} by the credentials apply runs with: ` : ''}${toolFailure(x.upload, r.stderr)}`;
+    if (r.failed) return `${x.key === o.weights.key ? `the weights must be readable at ${o.weights.source} and the bucket writable by the credentials apply runs with: ` : ''}${toolFailure(x.upload, r.stderr)}`;
   }
   return undefined;
 }
@@ -168,7 +168,9 @@ export const MODEL_CHECKS_AT_ONCE = 8;
 
 /**
  * One region's upload-models or verify-models task: `each` for every revision, at most MODEL_CHECKS_AT_ONCE at a
- * time; each model's log lines kept together, in the models' order; the problems of all of them, one a line.
+ * time. Each model's lines go to the log together when it is done, its problem with them. No model starts after a
+ * problem (a denied request or an expired token would repeat for every model; apply stops at a failed step
+ * anyway) or a signal; those under way finish, and each problem is named with its model, one a line.
  */
 export async function forEachRevision(
   objects: readonly ModelRevisionObjects[],
@@ -176,36 +178,45 @@ export async function forEachRevision(
   exec: Exec,
   log: (line: string) => void,
   verified: VerifiedObjects,
+  interrupted: () => boolean = () => false,
 ): Promise<string | undefined> {
-  const results = await mapAtMost(objects, MODEL_CHECKS_AT_ONCE, async (o) => {
+  let failed = false;
+  const results = await mapAtMost(objects, MODEL_CHECKS_AT_ONCE, () => failed || interrupted(), async (o) => {
     const lines: string[] = [];
     const problem = await each(o, exec, (line) => lines.push(line), verified);
-    return { o, lines, problem };
-  }, ({ o, lines }) => {
     log(`# ${o.model} (revision ${o.revision})`);
     for (const line of lines) log(line);
+    if (problem !== undefined) {
+      log(`FAILED: ${problem}`);
+      failed = true;
+    }
+    return problem === undefined ? undefined : `${o.model}: ${problem}`;
   });
-  const problems = results.filter((r) => r.problem !== undefined).map((r) => `${r.o.model}: ${r.problem}`);
-  return problems.length ? problems.join('\n') : undefined;
+  const problems = results.filter((r): r is string => r !== undefined);
+  if (problems.length) return problems.join('\n');
+  return results.length < objects.length || interrupted() ? 'interrupted' : undefined;
 }
 
 /**
- * `fn` over the items, at most `limit` at a time; the results in the items' order. `done` sees each result in
- * that order as soon as it and every one before it are there (so a log reads as if they ran one by one).
+ * `fn` over the items in their order, at most `limit` at a time, none started once `stop()` is true or one has
+ * thrown (that error is the result); the results of those that ran, in the items' order.
  */
-export async function mapAtMost<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>, done: (result: R) => void = () => undefined): Promise<R[]> {
-  const results: R[] = new Array(items.length);
-  const finished: boolean[] = new Array(items.length).fill(false);
+export async function mapAtMost<T, R>(items: readonly T[], limit: number, stop: () => boolean, fn: (item: T) => Promise<R>): Promise<R[]> {
+  if (!(limit >= 1)) throw new RangeError(`at most ${limit} at a time`);
+  const results: { readonly at: number; readonly value: R }[] = [];
   let next = 0;
-  let reported = 0;
+  let thrown = false;
   const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      results[i] = await fn(items[i]!);
-      finished[i] = true;
-      while (reported < items.length && finished[reported]) done(results[reported++]!);
+    while (next < items.length && !thrown && !stop()) {
+      const at = next++;
+      try {
+        results.push({ at, value: await fn(items[at]!) });
+      } catch (error) {
+        thrown = true;
+        throw error;
+      }
     }
   };
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return results;
+  return results.sort((a, b) => a.at - b.at).map((r) => r.value);
 }

@@ -163,7 +163,8 @@ function watchdog(graceMs: number): { readonly running: (toolPid: number | undef
 
 /** A task's verdict: a problem to stop on, undefined when it passed, or a note when it passed with something to say (a check skipped). */
 export type TaskOutcome = string | undefined | { readonly note: string };
-export type TaskRunner = (task: TaskSpec, log: (line: string) => void, opts: { waitMs: number; pollMs: number }) => Promise<TaskOutcome>;
+/** `interrupted`: whether a SIGINT or SIGTERM has come; a task that starts work item by item stops starting more. */
+export type TaskRunner = (task: TaskSpec, log: (line: string) => void, opts: { waitMs: number; pollMs: number; interrupted?: () => boolean }) => Promise<TaskOutcome>;
 
 export interface RunResult {
   readonly ok: boolean;
@@ -237,7 +238,9 @@ export async function runSteps(steps: readonly Step[], o: RunOptions): Promise<R
       let note: string | undefined;
       let tail = '';
       try {
-        if (step.kind === 'exec') {
+        // A signal between steps: the next one does not start (a cancelled CI job applied nothing more).
+        if (interrupted) problem = 'interrupted';
+        else if (step.kind === 'exec') {
           log(`$ ${commandLine(step.argv)}`);
           // The tool writes straight into the step log (stdout to a file of its own when a check reads it), not
           // into pipes platformc reads: a kill mid-apply leaves what terraform said so far, nothing is held in
@@ -283,8 +286,9 @@ export async function runSteps(steps: readonly Step[], o: RunOptions): Promise<R
             if (outFd !== fd) closeSync(outFd);
           }
         } else {
-          const outcome = await o.tasks(step.task, log, { waitMs: o.waitMs ?? 20 * 60_000, pollMs: o.pollMs ?? 10_000 });
-          if (typeof outcome === 'object') note = outcome.note;
+          const outcome = await o.tasks(step.task, log, { waitMs: o.waitMs ?? 20 * 60_000, pollMs: o.pollMs ?? 10_000, interrupted: () => interrupted });
+          if (interrupted) problem = 'interrupted';
+          else if (typeof outcome === 'object') note = outcome.note;
           else problem = outcome;
         }
       } finally {
@@ -327,7 +331,7 @@ export const execTool: Exec = async (argv, { onStdout, env } = {}) => {
 /** The in-process tasks, against the real cluster and AWS CLI. */
 export function realTasks(checkGenerated: () => string | undefined): TaskRunner {
   const verified: VerifiedObjects = new Set();
-  return async (task, log, { waitMs, pollMs }) => {
+  return async (task, log, { waitMs, pollMs, interrupted = () => false }) => {
     if (task.type === 'check-generated') return checkGenerated();
     if (task.type === 'wait-load-balancers-gone' || task.type === 'leftovers') {
       const queries = task.type === 'leftovers' ? awsQueries.leftovers(task.region, task.cluster) : [awsQueries.loadBalancers(task.region, task.cluster)];
@@ -347,7 +351,7 @@ export function realTasks(checkGenerated: () => string | undefined): TaskRunner 
       }
     }
     if (task.type === 'upload-models' || task.type === 'verify-models') {
-      return forEachRevision(task.objects, task.type === 'upload-models' ? uploadRevision : verifyRevision, execTool, log, verified);
+      return forEachRevision(task.objects, task.type === 'upload-models' ? uploadRevision : verifyRevision, execTool, log, verified, interrupted);
     }
     if (task.type === 'disable-deletion-protection') {
       // Turn it off once, then wait until EKS reports it off with the cluster ACTIVE (DeleteCluster refuses a cluster

@@ -229,7 +229,7 @@ export function applySteps(ir: PlatformIR, env: EnvironmentIR, o: OpsOptions): S
     const which = revisions.length <= 3 ? revisions.map((x) => `${x.model} (revision ${x.revision})`).join(', ') : `${revisions.length} models`;
     const each = (describe: (x: ModelRevisionObjects) => string) =>
       [...revisions.map((x) => `# ${x.model}\n    ${describe(x)}`), ...(revisions.length > 1 ? [`(${MODEL_CHECKS_AT_ONCE} models at a time)`] : [])].join('\n    ');
-    steps.push(
+    if (revisions.length) steps.push(
       {
         kind: 'task',
         id: `${r.region}:revisions:upload`,

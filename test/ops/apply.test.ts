@@ -116,7 +116,7 @@ describe('apply', () => {
       expect(r.stderr).toContain(fault.includes('resnet50') ? 'something went wrong on the provider side' : '| something went wrong on the provider side');
       expect(r.stderr).toMatch(/full log: .*\.platformc\/logs\//);
       expect(r.stderr).toContain('Fix the cause and rerun');
-      if (fault.endsWith('.onnx')) expect(r.stderr).toContain('resnet50: the weights must be readable at s3://platformc-model-zoo/resnet50/resnet50-v1-12.onnx by the credentials apply runs with');
+      if (fault.endsWith('.onnx')) expect(r.stderr).toContain('resnet50: the weights must be readable at s3://platformc-model-zoo/resnet50/resnet50-v1-12.onnx and the bucket writable by the credentials apply runs with');
     }
     writeFileSync(w.log, '');
     const r = await run(['apply', '--env', 'prod'], { cwd: w.dir, env: { ...w.env, FAKE_ACCOUNT: '222222222222' } });

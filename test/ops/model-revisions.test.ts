@@ -14,7 +14,7 @@ import { execTool, realTasks } from '../../compiler/ops/run.js';
 import { commandLine } from '../../compiler/lib/shell.js';
 import { applySteps, type Step } from '../../compiler/ops/steps.js';
 import { repoRoot } from '../helpers/cli.js';
-import { irOf } from '../helpers/platform.js';
+import { irOf, irOfText } from '../helpers/platform.js';
 
 const SPECS = ['platform.yaml', 'examples/minimal-dev.yaml', 'examples/multi-region-prod.yaml', 'examples/spot-cost-optimised.yaml', 'examples/multi-model-teams.yaml'];
 const described = (s: Step) => (s.kind === 'task' ? s.describe : commandLine(s.argv));
@@ -48,6 +48,13 @@ describe('apply plan: upload to the revision prefix, verify there, then kubectl 
       }
     });
   }
+});
+
+it('a platform without models has no revision steps (not two empty ones)', () => {
+  const text = readFileSync(join(repoRoot, 'examples/minimal-dev.yaml'), 'utf8').replace(/^models:\n(?: {2}.*\n|\s*#.*\n)+/m, 'models: {}\n').replace('../models/', 'models/');
+  const ir = irOfText(text);
+  expect(ir.models).toEqual([]);
+  expect(applySteps(ir, ir.environments[0]!, { generated: 'generated' }).filter((s) => s.id.includes(':revisions:'))).toEqual([]);
 });
 
 describe('upload and verification against S3 checksums (the fake aws keeps them as S3 does)', () => {
@@ -146,46 +153,76 @@ describe('upload and verification against S3 checksums (the fake aws keeps them 
 });
 
 describe("a region's revisions, several at once", () => {
-  it('runs at most the limit at a time, gives results in the order of the items and reports them in that order', async () => {
+  it('runs at most the limit at a time, gives the results in the order of the items, and starts none once told to stop or after a throw', async () => {
     let running = 0;
     let most = 0;
-    const reported: number[] = [];
     // The later items finish first.
-    const results = await mapAtMost(Array.from({ length: 20 }, (_, i) => i), 3, async (i) => {
+    const results = await mapAtMost(Array.from({ length: 20 }, (_, i) => i), 3, () => false, async (i) => {
       most = Math.max(most, ++running);
       await new Promise((r) => setTimeout(r, 20 - i));
       running--;
       return i * 10;
-    }, (r) => reported.push(r));
+    });
     expect(most).toBe(3);
     expect(results).toEqual(Array.from({ length: 20 }, (_, i) => i * 10));
-    expect(reported).toEqual(results);
+    let started = 0;
+    expect(await mapAtMost(Array.from({ length: 20 }, (_, i) => i), 3, () => started >= 5, async (i) => (started++, i))).toEqual([0, 1, 2, 3, 4]);
+    started = 0;
+    await expect(mapAtMost(Array.from({ length: 20 }, (_, i) => i), 3, () => false, async (i) => {
+      started++;
+      await new Promise((r) => setTimeout(r, 5));
+      if (i === 1) throw new Error('boom');
+      return i;
+    })).rejects.toThrow('boom');
+    await new Promise((r) => setTimeout(r, 50));
+    // The three first, and at most the two that finished as it threw took another each.
+    expect(started).toBeLessThanOrEqual(5);
+    await expect(mapAtMost([1], 0, () => false, async (i) => i)).rejects.toThrow(RangeError);
   });
 
-  it("keeps each model's log together in the models' order, and names every model that failed, one a line", async () => {
-    const ir = irOf('examples/multi-model-teams.yaml');
-    const r = ir.environments[0]!.regions[0]!;
-    const objects = ir.models.map((m) => revisionObjects(m, r, 'generated'));
-    expect(objects.length).toBeGreaterThan(2);
-    let inFlight = 0;
-    let most = 0;
-    // A fake aws: head-object finds nothing for the first model (its check then fails), the right checksum for the others; the first model answers last.
-    const exec: Exec = async (argv) => {
-      most = Math.max(most, ++inFlight);
-      const key = argv[argv.indexOf('--key') + 1]!;
-      await new Promise((done) => setTimeout(done, key.startsWith(`${objects[0]!.model}/`) ? 30 : 1));
-      inFlight--;
-      const o = objects.find((x) => key.startsWith(`${x.model}/`))!;
-      if (o === objects[0] || o === objects[2]) return { failed: true, exitCode: 254, stdout: '', stderr: 'An error occurred (404) when calling the HeadObject operation: Not Found' };
-      return { failed: false, exitCode: 0, stdout: `${Buffer.from(key === o.config.key ? o.config.sha256 : o.weights.sha256, 'hex').toString('base64')}\n`, stderr: '' };
-    };
+  const ir = irOf('platform.yaml');
+  const base = revisionObjects(ir.models[0]!, ir.environments[0]!.regions[0]!, 'generated');
+  const many = Array.from({ length: 30 }, (_, i): ModelRevisionObjects => {
+    const model = `m${String(i).padStart(2, '0')}`;
+    return { ...base, model, config: { ...base.config, key: `${model}/r/config.pbtxt` }, weights: { ...base.weights, key: `${model}/r/1/model.onnx` } };
+  });
+  /** A fake aws: head-object answers each object's checksum after a while (a later model sooner), or a 403 for `denied`. */
+  const fakeAws = (denied: string | undefined, seen: { started: string[]; inFlight: number; most: number }): Exec => async (argv) => {
+    const key = argv[argv.indexOf('--key') + 1]!;
+    seen.started.push(key);
+    seen.most = Math.max(seen.most, ++seen.inFlight);
+    await new Promise((done) => setTimeout(done, 40 - Number(key.slice(1, 3))));
+    seen.inFlight--;
+    if (denied && key.startsWith(`${denied}/`)) return { failed: true, exitCode: 254, stdout: '', stderr: 'An error occurred (403) when calling the HeadObject operation: Forbidden' };
+    return { failed: false, exitCode: 0, stdout: `${Buffer.from(key.endsWith('config.pbtxt') ? base.config.sha256 : base.weights.sha256, 'hex').toString('base64')}\n`, stderr: '' };
+  };
+
+  it("checks every model, at most MODEL_CHECKS_AT_ONCE at a time, each model's lines together in the log", async () => {
+    const seen = { started: [] as string[], inFlight: 0, most: 0 };
     const lines: string[] = [];
-    const problem = await forEachRevision(objects, verifyRevision, exec, (l) => lines.push(l), new Set());
-    expect(most).toBeGreaterThan(1);
-    expect(most).toBeLessThanOrEqual(MODEL_CHECKS_AT_ONCE);
-    expect(lines.filter((l) => l.startsWith('# ')).map((l) => l.split(' ')[1])).toEqual(objects.map((o) => o.model));
-    // Each model's two checks right under its heading.
-    for (const o of objects) expect(lines[lines.indexOf(`# ${o.model} (revision ${o.revision})`) + 1]).toContain(`--key ${o.config.key} `);
-    expect(problem!.split('\n')).toEqual([objects[0]!, objects[2]!].map((o) => `${o.model}: s3://${o.bucket}/${o.config.key} is missing; s3://${o.bucket}/${o.weights.key} is missing`));
+    expect(await forEachRevision(many, verifyRevision, fakeAws(undefined, seen), (l) => lines.push(l), new Set())).toBeUndefined();
+    expect(seen.most).toBe(MODEL_CHECKS_AT_ONCE);
+    expect(new Set(seen.started.map((k) => k.split('/')[0])).size).toBe(many.length);
+    // Under each heading, its model's two checks and nothing of another model.
+    const headings = lines.flatMap((l, i) => (l.startsWith('# ') ? [i] : []));
+    expect(headings.map((i) => lines[i]!.split(' ')[1]).sort()).toEqual(many.map((o) => o.model));
+    for (const [n, at] of headings.entries()) {
+      const model = lines[at]!.split(' ')[1]!;
+      expect(lines.slice(at + 1, headings[n + 1] ?? lines.length).filter((l) => l.startsWith('$ ')).map((l) => / --key ([^/]+)\//.exec(l)?.[1])).toEqual([model, model]);
+    }
+  });
+
+  it('starts no model after a problem or a signal, names each problem with its model, and logs it', async () => {
+    const seen = { started: [] as string[], inFlight: 0, most: 0 };
+    const lines: string[] = [];
+    const problem = await forEachRevision(many, verifyRevision, fakeAws('m02', seen), (l) => lines.push(l), new Set());
+    expect(problem!.split('\n')).toHaveLength(1);
+    expect(problem).toMatch(/^m02: .*head-object --bucket \S+ --key m02\/r\/config\.pbtxt .*\(403\) when calling the HeadObject operation: Forbidden/);
+    // Those under way finish; none of the other 20-odd starts.
+    expect(new Set(seen.started.map((k) => k.split('/')[0])).size).toBeLessThanOrEqual(2 + MODEL_CHECKS_AT_ONCE);
+    expect(lines).toContain(`FAILED: ${problem!.slice('m02: '.length)}`);
+    const stopped = { started: [] as string[], inFlight: 0, most: 0 };
+    expect(await forEachRevision(many, verifyRevision, fakeAws(undefined, stopped), () => undefined, new Set(), () => stopped.started.length >= 4)).toBe('interrupted');
+    expect(new Set(stopped.started.map((k) => k.split('/')[0])).size).toBeLessThanOrEqual(MODEL_CHECKS_AT_ONCE);
   });
 });

@@ -9,8 +9,10 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, realpa
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { forEachRevision, MODEL_CHECKS_AT_ONCE, revisionObjects, verifyRevision, type Exec, type ModelRevisionObjects } from '../../compiler/ops/models.js';
 import { runSteps, WATCHDOG } from '../../compiler/ops/run.js';
 import { cliAsync, repoRoot, run } from '../helpers/cli.js';
+import { irOf } from '../helpers/platform.js';
 import { calls, fakebin, fakeCluster, workspace } from './fake-platform.js';
 
 const cluster = fakeCluster();
@@ -218,6 +220,37 @@ describe('runSteps with fake tools', () => {
       restore(saved);
     }
   }, 30_000);
+
+  it("a signal during the models' checks starts no further model, and no step after them", async () => {
+    // SIGTERM as a CI cancel sends it, to platformc alone: the handler runSteps installs is what runs.
+    const ir = irOf('platform.yaml');
+    const base = revisionObjects(ir.models[0]!, ir.environments[0]!.regions[0]!, 'generated');
+    const objects = Array.from({ length: 40 }, (_, i): ModelRevisionObjects => ({ ...base, model: `m${i}`, config: { ...base.config, key: `m${i}/r/config.pbtxt` }, weights: { ...base.weights, key: `m${i}/r/1/model.onnx` } }));
+    const started: string[] = [];
+    const exec: Exec = async (argv) => {
+      started.push(argv[argv.indexOf('--key') + 1]!);
+      if (started.length === 10) process.emit('SIGTERM', 'SIGTERM');
+      await new Promise((r) => setTimeout(r, 20));
+      // Every object there with its checksum: nothing but the signal stops the step.
+      const key = argv[argv.indexOf('--key') + 1]!;
+      return { failed: false, exitCode: 0, stdout: `${Buffer.from(key.endsWith('config.pbtxt') ? base.config.sha256 : base.weights.sha256, 'hex').toString('base64')}\n`, stderr: '' };
+    };
+    const said: string[] = [];
+    const out = { write: (s: string) => (said.push(s), true), isTTY: false } as unknown as NodeJS.WriteStream;
+    const r = await runSteps(
+      [
+        { kind: 'task', id: 'verify', title: 'verify', describe: '', task: { type: 'verify-models', objects } },
+        { kind: 'exec', id: 'after', title: 'after', argv: ['false'] },
+      ],
+      { stateDir: mkdtempSync(join(tmpdir(), 'platformc-run-')), runKey: 'k', fingerprint: 'f', out, tasks: (_task, log, opts) => forEachRevision(objects, verifyRevision, exec, log, new Set(), opts.interrupted) },
+    );
+    expect(r).toMatchObject({ ok: false, failed: 'verify' });
+    expect(said.join('')).toContain('verify: FAILED after');
+    expect(said.join('')).toContain('interrupted');
+    // The models under way when it came (8 at a time, two objects each) finish; no other starts.
+    expect(new Set(started.map((k) => k.split('/')[0])).size).toBeLessThanOrEqual(2 * MODEL_CHECKS_AT_ONCE);
+    expect(said.join('')).not.toContain('after: started');
+  });
 
   it('20 MiB of tool output streams to the log; the tail is kept (no buffer limit, D12)', async () => {
     const saved = { ...process.env };
