@@ -221,6 +221,25 @@ describe('runSteps with fake tools', () => {
     }
   }, 30_000);
 
+  it('a task that throws fails its step with the message, the log and the hint, and no step after it starts', async () => {
+    const said: string[] = [];
+    const out = { write: (s: string) => (said.push(s), true), isTTY: false } as unknown as NodeJS.WriteStream;
+    const r = await runSteps(
+      [
+        { kind: 'task', id: 'wait', title: 'wait for the pods', describe: '', task: { type: 'check-generated' }, hint: 'check the cluster' },
+        { kind: 'exec', id: 'after', title: 'after', argv: ['false'] },
+      ],
+      { stateDir: mkdtempSync(join(tmpdir(), 'platformc-run-')), runKey: 'k', fingerprint: 'f', out, tasks: async () => { throw new Error('connect ECONNREFUSED 10.0.0.1:443'); } },
+    );
+    expect(r).toMatchObject({ ok: false, failed: 'wait' });
+    const text = said.join('');
+    expect(text).toContain('wait for the pods: FAILED after');
+    expect(text).toContain('connect ECONNREFUSED 10.0.0.1:443');
+    expect(text).toContain('what to do: check the cluster');
+    expect(text).not.toMatch(/\n\s+at /);
+    expect(text).not.toContain('after: started');
+  });
+
   it("a signal during the models' checks starts no further model, and no step after them", async () => {
     // SIGTERM as a CI cancel sends it, to platformc alone: the handler runSteps installs is what runs.
     const ir = irOf('platform.yaml');
