@@ -288,7 +288,7 @@ export async function runSteps(steps: readonly Step[], o: RunOptions): Promise<R
         } else {
           // A task that throws (the cluster unreachable, the disk full as it logs) fails its step like any other
           // problem: with its log and hint, the run's state kept, not as an internal error of platformc.
-          const outcome = await o.tasks(step.task, log, { waitMs: o.waitMs ?? 20 * 60_000, pollMs: o.pollMs ?? 10_000, interrupted: () => interrupted }).catch((error: unknown) => `${(error as Error)?.message ?? String(error)}`);
+          const outcome = await o.tasks(step.task, log, { waitMs: o.waitMs ?? 20 * 60_000, pollMs: o.pollMs ?? 10_000, interrupted: () => interrupted }).catch((error: unknown) => (error as Error)?.message ?? String(error));
           if (interrupted) problem = 'interrupted';
           else if (typeof outcome === 'object') note = outcome.note;
           else problem = outcome;

@@ -8,7 +8,7 @@ import type {
 } from '@kubernetes/client-node';
 import type { DeploymentIR, ModelIR, PlatformIR, RegionIR } from '../../resolve/ir.js';
 import {
-  CERTIFICATE_ANNOTATION, DEREGISTRATION_DELAY_SECONDS, NAMESPACES, POOL_LABEL, PRESTOP_SECONDS, PROGRESS_DEADLINE_SECONDS, TERMINATION_GRACE_SECONDS, TRITON_PORTS,
+  ALB_ANNOTATION_PREFIX, CERTIFICATE_ANNOTATION, DEREGISTRATION_DELAY_SECONDS, NAMESPACES, POOL_LABEL, PRESTOP_SECONDS, PROGRESS_DEADLINE_SECONDS, TERMINATION_GRACE_SECONDS, TRITON_PORTS,
 } from '../../lib/conventions.js';
 import { k8sObject as obj, type K8sObject } from '../shared/k8s.js';
 
@@ -322,30 +322,29 @@ export function modelObjects(ir: PlatformIR, m: ModelIR, d: DeploymentIR, r: Reg
  * @see https://kubernetes-sigs.github.io/aws-load-balancer-controller/latest/guide/ingress/annotations/
  */
 export function ingressAnnotations(d: DeploymentIR): Record<string, string> {
-  const a = 'alb.ingress.kubernetes.io';
   const i = d.ingress;
   const tls = i.tls;
   return {
-    [`${a}/group.name`]: d.ingressGroup,
-    [`${a}/scheme`]: i.scheme,
-    [`${a}/target-type`]: 'ip',
-    [`${a}/healthcheck-path`]: '/v2/health/ready',
-    [`${a}/healthcheck-port`]: String(TRITON_PORTS.http),
-    [`${a}/success-codes`]: '200',
-    [`${a}/target-group-attributes`]: `deregistration_delay.timeout_seconds=${DEREGISTRATION_DELAY_SECONDS}`,
-    [`${a}/listen-ports`]: tls ? '[{"HTTPS": 443}]' : '[{"HTTP": 80}]',
-    ...(tls ? { [`${a}/ssl-policy`]: 'ELBSecurityPolicy-TLS13-1-2-2021-06' } : {}),
+    [`${ALB_ANNOTATION_PREFIX}group.name`]: d.ingressGroup,
+    [`${ALB_ANNOTATION_PREFIX}scheme`]: i.scheme,
+    [`${ALB_ANNOTATION_PREFIX}target-type`]: 'ip',
+    [`${ALB_ANNOTATION_PREFIX}healthcheck-path`]: '/v2/health/ready',
+    [`${ALB_ANNOTATION_PREFIX}healthcheck-port`]: String(TRITON_PORTS.http),
+    [`${ALB_ANNOTATION_PREFIX}success-codes`]: '200',
+    [`${ALB_ANNOTATION_PREFIX}target-group-attributes`]: `deregistration_delay.timeout_seconds=${DEREGISTRATION_DELAY_SECONDS}`,
+    [`${ALB_ANNOTATION_PREFIX}listen-ports`]: tls ? '[{"HTTPS": 443}]' : '[{"HTTP": 80}]',
+    ...(tls ? { [`${ALB_ANNOTATION_PREFIX}ssl-policy`]: 'ELBSecurityPolicy-TLS13-1-2-2021-06' } : {}),
     // Certificates named in platform.yaml. The one the platform requests for the host under spec.tls exists only
     // once the infra root is applied: platformc apply sets its ARN here from that root's output (compiler/ops/certificates.ts).
     ...(i.certificateArns.length ? { [CERTIFICATE_ANNOTATION]: i.certificateArns.join(',') } : {}),
-    ...(i.allowedCidrs.length ? { [`${a}/inbound-cidrs`]: i.allowedCidrs.join(',') } : {}),
+    ...(i.allowedCidrs.length ? { [`${ALB_ANNOTATION_PREFIX}inbound-cidrs`]: i.allowedCidrs.join(',') } : {}),
     ...(i.authentication !== 'none'
       ? {
-          [`${a}/auth-type`]: 'cognito',
-          [`${a}/auth-idp-cognito`]: JSON.stringify({ userPoolARN: i.authentication.cognito.userPoolArn, userPoolClientID: i.authentication.cognito.userPoolClientId, userPoolDomain: i.authentication.cognito.userPoolDomain }),
+          [`${ALB_ANNOTATION_PREFIX}auth-type`]: 'cognito',
+          [`${ALB_ANNOTATION_PREFIX}auth-idp-cognito`]: JSON.stringify({ userPoolARN: i.authentication.cognito.userPoolArn, userPoolClientID: i.authentication.cognito.userPoolClientId, userPoolDomain: i.authentication.cognito.userPoolDomain }),
           // API clients get 401 instead of a login redirect.
-          [`${a}/auth-on-unauthenticated-request`]: 'deny',
-          [`${a}/auth-scope`]: 'openid',
+          [`${ALB_ANNOTATION_PREFIX}auth-on-unauthenticated-request`]: 'deny',
+          [`${ALB_ANNOTATION_PREFIX}auth-scope`]: 'openid',
         }
       : {}),
   };
